@@ -1,0 +1,78 @@
+package dev.stoker.core;
+
+import java.util.Comparator;
+
+/**
+ * The version of a task's state: a tuple compared left to right, so that any two replicas merge by
+ * keeping the larger one (design.md §2). The order of the fields is the whole conflict policy:
+ *
+ * <ol>
+ *   <li>{@code done}: 1 once completed, so a completion beats every concurrent update (the work was
+ *       done);
+ *   <li>{@code generation}: bumped by each redrive, so a redrive beats the dead state it revives;
+ *   <li>{@code terminalRank}: 0 while live, cancelled 1, dead 2;
+ *   <li>{@code epoch}: bumped by every return to pending within a generation (retry, release, lease
+ *       expiry), so a newer claim beats an older one;
+ *   <li>{@code phase}: pending 0, working 1;
+ *   <li>{@code hlc} and {@code node}: the timestamp and node of the update, the final tie-break.
+ * </ol>
+ *
+ * <p>Heartbeats make no new version: they extend the lease within a version.
+ */
+public record Version(int done, long generation, int terminalRank, long epoch, int phase, long hlc, int node)
+    implements Comparable<Version> {
+
+  public static final int RANK_LIVE = 0;
+  public static final int RANK_CANCELLED = 1;
+  public static final int RANK_DEAD = 2;
+  public static final int PHASE_PENDING = 0;
+  public static final int PHASE_WORKING = 1;
+
+  private static final Comparator<Version> ORDER =
+      Comparator.comparingInt(Version::done)
+          .thenComparingLong(Version::generation)
+          .thenComparingInt(Version::terminalRank)
+          .thenComparingLong(Version::epoch)
+          .thenComparingInt(Version::phase)
+          .thenComparingLong(Version::hlc)
+          .thenComparingInt(Version::node);
+
+  /** The version of a freshly enqueued task. */
+  public static Version initial(long hlc, int node) {
+    return new Version(0, 0, RANK_LIVE, 0, PHASE_PENDING, hlc, node);
+  }
+
+  @Override
+  public int compareTo(Version other) {
+    return ORDER.compare(this, other);
+  }
+
+  /** The merge of two versions: the larger. Commutative, associative and idempotent. */
+  public static Version merge(Version a, Version b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  public boolean isAfter(Version other) {
+    return compareTo(other) > 0;
+  }
+
+  Version claimed(long hlc, int node) {
+    return new Version(done, generation, RANK_LIVE, epoch, PHASE_WORKING, hlc, node);
+  }
+
+  Version backToPending(long hlc, int node) {
+    return new Version(done, generation, RANK_LIVE, epoch + 1, PHASE_PENDING, hlc, node);
+  }
+
+  Version completed(long hlc, int node) {
+    return new Version(1, generation, terminalRank, epoch, phase, hlc, node);
+  }
+
+  Version terminal(int rank, long hlc, int node) {
+    return new Version(done, generation, rank, epoch, phase, hlc, node);
+  }
+
+  Version redriven(long hlc, int node) {
+    return new Version(done, generation + 1, RANK_LIVE, 0, PHASE_PENDING, hlc, node);
+  }
+}

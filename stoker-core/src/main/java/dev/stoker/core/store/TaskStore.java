@@ -1,0 +1,73 @@
+package dev.stoker.core.store;
+
+import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskSpec;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one port every backend implements: the operations of the HTTP API, on validated input.
+ *
+ * <p>Every write is durable before the method returns (synced to disk, or committed by the backend):
+ * a caller may acknowledge it to its client at once. Methods block; call them from virtual threads.
+ * Refusals that a client must handle (unknown task, stale token, finished task) come back as {@link
+ * Outcome} values; a backend that cannot serve (disk error, database down) throws {@link
+ * StoreUnavailableException}. Every backend runs the same conformance suite (stoker-testkit).
+ */
+public interface TaskStore extends AutoCloseable {
+
+  /**
+   * Enqueues tasks into one queue, all or nothing. A spec whose {@code unique_key} names a live task of
+   * the queue enqueues nothing and returns that task with {@code duplicate = true}.
+   */
+  List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs);
+
+  /**
+   * Claims up to {@code max} claimable tasks, in order (priority desc, run_at, id). When none is
+   * claimable it waits up to {@code waitMs} for one and returns as soon as it has at least one.
+   * Returns an empty list when the wait ends with nothing, or when the queue is paused.
+   */
+  List<Task> taskClaimMany(ClaimParams params);
+
+  /** Extends the lease of the current claim; {@code leaseMs} null means the queue's lease. */
+  Outcome taskHeartbeat(TaskId id, String token, Long leaseMs);
+
+  /** Completes a task (from working or pending, with any token of the task). */
+  Outcome taskComplete(TaskId id, String token, String resultJson);
+
+  /** Completes many tasks in one durable write; one outcome per completion, in order. */
+  List<Outcome> taskCompleteMany(List<Completion> completions);
+
+  /** Fails the current claim: pending again after a backoff, or dead. */
+  Outcome taskFail(FailParams params);
+
+  /** Releases the current claim: pending again after {@code delayMs}, the attempt not counted. */
+  Outcome taskRelease(TaskId id, String token, long delayMs);
+
+  /** Cancels a pending or working task. */
+  Outcome taskCancel(TaskId id);
+
+  /** Moves up to {@code limit} dead tasks of the queue back to pending; returns how many moved. */
+  int queueRedrive(String queue, int limit);
+
+  Optional<Task> taskGet(TaskId id);
+
+  /** A page of a queue's tasks in id order, optionally filtered by state and name. */
+  Page taskList(ListParams params);
+
+  /** A queue's counts and settings; a queue never used reads as all zeros with default settings. */
+  QueueInfo queueGet(String queue);
+
+  /** Every queue that has been used or configured, by name. */
+  List<QueueInfo> queueList();
+
+  /** Changes some of a queue's settings; returns the settings after the change. */
+  QueueSettings queueUpdate(String queue, SettingsPatch patch);
+
+  /** Flushes and releases everything; in-flight calls finish first. */
+  @Override
+  void close();
+}
