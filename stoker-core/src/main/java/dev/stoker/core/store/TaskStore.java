@@ -67,6 +67,13 @@ public interface TaskStore extends AutoCloseable {
   /** Changes some of a queue's settings; returns the settings after the change. */
   QueueSettings queueUpdate(String queue, SettingsPatch patch);
 
+  /**
+   * Prepares for shutdown: every waiting claim returns now (empty) and later claims do not wait.
+   * Everything else keeps working until {@link #close()}. A store whose claims never wait has
+   * nothing to do here.
+   */
+  default void drain() {}
+
   /** Flushes and releases everything; in-flight calls finish first. */
   @Override
   void close();

@@ -1,0 +1,252 @@
+package dev.stoker.store.embedded;
+
+import dev.stoker.core.Clock;
+import dev.stoker.core.Hlc;
+import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.Completion;
+import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.ListParams;
+import dev.stoker.core.store.Page;
+import dev.stoker.core.store.QueueCounts;
+import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/**
+ * The default store: tasks in a RocksDB database in one directory, every write synced before it is
+ * acknowledged, concurrent writes sharing one sync. See docs/storage.md for the layout and
+ * docs/adr/0001 for why RocksDB.
+ *
+ * <pre>{@code
+ * try (TaskStore store = EmbeddedStore.open(Path.of("stoker-data"))) { ... }
+ * }</pre>
+ */
+public final class EmbeddedStore implements TaskStore {
+  /** The most index entries one list request reads while filtering by name. */
+  static final int LIST_SCAN_BUDGET = 10_000;
+
+  private final Storage storage;
+  private final Sequencer sequencer;
+
+  private EmbeddedStore(Storage storage, Sequencer sequencer) {
+    this.storage = storage;
+    this.sequencer = sequencer;
+  }
+
+  /** Opens (or creates) the store in {@code dir} with the system clock. */
+  public static EmbeddedStore open(Path dir) {
+    return open(dir, Clock.system(), 0, RandomGenerator.getDefault());
+  }
+
+  /**
+   * Opens (or creates) the store in {@code dir}.
+   *
+   * @param clock the wall clock for run_at, leases and retention
+   * @param node this node's id (0..65535), part of every task id and version
+   * @param random the source of task-id entropy and backoff jitter
+   */
+  public static EmbeddedStore open(Path dir, Clock clock, int node, RandomGenerator random) {
+    Storage storage;
+    try {
+      storage = new Storage(dir);
+    } catch (RocksDBException e) {
+      throw new StoreUnavailableException("cannot open the store in " + dir + ": " + e.getMessage(), e);
+    }
+    try {
+      Hlc hlc = new Hlc(clock);
+      hlc.observe(storage.storedHlc());
+      Sequencer sequencer = new Sequencer(storage, new Operations(storage, hlc, node, random), clock);
+      sequencer.start();
+      return new EmbeddedStore(storage, sequencer);
+    } catch (RocksDBException | RuntimeException e) {
+      storage.close();
+      throw new StoreUnavailableException("cannot open the store in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      List<EnqueueResult> apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.enqueue(b, queue, specs);
+      }
+    });
+  }
+
+  @Override
+  public List<Task> taskClaimMany(ClaimParams params) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(params.waitMs());
+    return sequencer.submit(new Sequencer.Claim(params, deadline));
+  }
+
+  @Override
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      Outcome apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.heartbeat(b, id, token, leaseMs);
+      }
+    });
+  }
+
+  @Override
+  public Outcome taskComplete(TaskId id, String token, String resultJson) {
+    return taskCompleteMany(List.of(new Completion(id, token, resultJson))).get(0);
+  }
+
+  @Override
+  public List<Outcome> taskCompleteMany(List<Completion> completions) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      List<Outcome> apply(Operations ops, Batch b) throws RocksDBException {
+        List<Outcome> out = new ArrayList<>(completions.size());
+        for (Completion c : completions) {
+          out.add(ops.complete(b, c));
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Outcome taskFail(FailParams params) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      Outcome apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.fail(b, params);
+      }
+    });
+  }
+
+  @Override
+  public Outcome taskRelease(TaskId id, String token, long delayMs) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      Outcome apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.release(b, id, token, delayMs);
+      }
+    });
+  }
+
+  @Override
+  public Outcome taskCancel(TaskId id) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      Outcome apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.cancel(b, id);
+      }
+    });
+  }
+
+  @Override
+  public int queueRedrive(String queue, int limit) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      Integer apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.redrive(b, queue, limit);
+      }
+    });
+  }
+
+  @Override
+  public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
+    return sequencer.submit(new Sequencer.Command<>() {
+      @Override
+      QueueSettings apply(Operations ops, Batch b) throws RocksDBException {
+        return ops.updateSettings(b, queue, patch);
+      }
+    });
+  }
+
+  @Override
+  public Optional<Task> taskGet(TaskId id) {
+    try {
+      byte[] bytes = storage.db.get(storage.tasks, Keys.task(id));
+      if (bytes == null) {
+        return Optional.empty();
+      }
+      return Optional.of(Codec.decodeTask(bytes, storage.catalog.byId(Codec.queueOf(bytes)).name).task());
+    } catch (RocksDBException e) {
+      throw new StoreUnavailableException("read failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Page taskList(ListParams p) {
+    QueueState q = storage.catalog.byName(p.queue());
+    if (q == null) {
+      return new Page(List.of(), null);
+    }
+    byte[] prefix = p.state() == null ? Keys.queuePrefix(q.id) : Keys.byStatePrefix(q.id, p.state());
+    byte[] from = prefix;
+    if (p.cursor() != null) {
+      TaskId after = TaskId.tryParse(p.cursor());
+      if (after == null) {
+        throw new dev.stoker.core.InvalidInput("cursor", "cursor is not one this server issued");
+      }
+      byte[] at = p.state() == null ? Keys.byQueue(q.id, after) : Keys.byState(q.id, p.state(), after);
+      from = java.util.Arrays.copyOf(at, at.length + 1);
+    }
+    List<Task> tasks = new ArrayList<>(Math.min(p.limit(), 256));
+    TaskId last = null;
+    int scanned = 0;
+    boolean more = false;
+    try (RocksIterator it = storage.db.newIterator(p.state() == null ? storage.byQueue : storage.byState)) {
+      for (it.seek(from); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+        if (tasks.size() == p.limit() || scanned == LIST_SCAN_BUDGET) {
+          more = true;
+          break;
+        }
+        scanned++;
+        TaskId id = Keys.trailingId(it.key());
+        last = id;
+        Optional<Task> t = taskGet(id);
+        if (t.isPresent() && (p.name() == null || p.name().equals(t.get().name()))) {
+          tasks.add(t.get());
+        }
+      }
+    }
+    return new Page(tasks, more && last != null ? last.toString() : null);
+  }
+
+  @Override
+  public QueueInfo queueGet(String queue) {
+    QueueState q = storage.catalog.byName(queue);
+    return q == null ? new QueueInfo(queue, QueueCounts.ZERO, QueueSettings.DEFAULT)
+        : new QueueInfo(q.name, q.counts(), q.settings());
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    return storage.catalog.all().stream().map(q -> new QueueInfo(q.name, q.counts(), q.settings())).toList();
+  }
+
+  @Override
+  public void drain() {
+    sequencer.drain();
+  }
+
+  @Override
+  public void close() {
+    sequencer.stop();
+    storage.close();
+  }
+
+}

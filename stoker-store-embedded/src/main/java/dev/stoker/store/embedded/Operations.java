@@ -1,0 +1,253 @@
+package dev.stoker.store.embedded;
+
+import dev.stoker.core.Hlc;
+import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Stamp;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskIdGenerator;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.Transitions;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.Completion;
+import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.store.embedded.Codec.Stored;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import org.rocksdb.RocksDBException;
+
+/**
+ * The store's operations, applied to a {@link Batch} by the sequencer thread: each looks up what it
+ * needs, asks {@code Transitions} for the new state and hands it to {@link Batch#write}.
+ */
+final class Operations {
+  /** How many due entries of each kind one round of the sweeper handles; the rest wait a round. */
+  static final int SWEEP_BUDGET = 2_000;
+
+  private final Storage s;
+  private final Hlc hlc;
+  private final int node;
+  private final TaskIdGenerator ids;
+  private final RandomGenerator random;
+
+  Operations(Storage storage, Hlc hlc, int node, RandomGenerator random) {
+    this.s = storage;
+    this.hlc = hlc;
+    this.node = node;
+    this.random = random;
+    this.ids = new TaskIdGenerator(hlc.clock(), node, random);
+  }
+
+  private Stamp stamp(Batch b) {
+    return new Stamp(b.now, hlc.now(), node);
+  }
+
+  List<EnqueueResult> enqueue(Batch b, String queue, List<TaskSpec> specs) throws RocksDBException {
+    QueueState q = queueForWrite(b, queue);
+    List<EnqueueResult> results = new ArrayList<>(specs.size());
+    for (TaskSpec spec : specs) {
+      if (spec.uniqueKey() != null) {
+        byte[] holder = b.get(s.unique, Keys.unique(q.id, spec.uniqueKey()));
+        Stored existing = holder == null ? null : b.load(Keys.taskId(holder, 0));
+        if (existing != null && !existing.task().state().isTerminal()) {
+          results.add(new EnqueueResult(existing.task(), true));
+          continue;
+        }
+      }
+      Task t = Transitions.enqueue(ids.next(), queue, spec, q.settings(), stamp(b));
+      b.write(null, t);
+      if (t.uniqueKey() != null) {
+        b.put(s.unique, Keys.unique(q.id, t.uniqueKey()), Keys.task(t.id()));
+      }
+      results.add(new EnqueueResult(t, false));
+    }
+    return results;
+  }
+
+  List<Task> claim(Batch b, ClaimParams p) throws RocksDBException {
+    QueueState q = s.catalog.byName(p.queue());
+    if (q == null || q.settings().paused()) {
+      return List.of();
+    }
+    long leaseMs = p.leaseMs() != null ? p.leaseMs() : q.settings().leaseMs();
+    byte[] prefix = Keys.queuePrefix(q.id);
+    byte[] from = b.floor(q);
+    List<Task> claimed = new ArrayList<>(p.max());
+    while (claimed.size() < p.max()) {
+      List<byte[]> keys = b.scan(s.ready, from, prefix, p.max() - claimed.size());
+      if (keys.isEmpty()) {
+        break;
+      }
+      for (byte[] key : keys) {
+        Stored st = b.load(Keys.trailingId(key));
+        if (st != null && st.task().isClaimableAt(b.now) && !st.scheduled()) {
+          Task t = Transitions.claim(st.task(), p.worker(), leaseMs, stamp(b));
+          b.write(st, t);
+          claimed.add(t);
+        } else {
+          b.delete(s.ready, key); // left behind by a crash-free bug would be a leak; never claim it
+        }
+      }
+      from = successor(keys.get(keys.size() - 1));
+    }
+    b.raiseFloor(q, from);
+    return claimed;
+  }
+
+  Outcome heartbeat(Batch b, TaskId id, String token, Long leaseMs) throws RocksDBException {
+    return apply(b, id, t -> Transitions.heartbeat(t, token, leaseMsOf(t, leaseMs), stamp(b)));
+  }
+
+  Outcome complete(Batch b, Completion c) throws RocksDBException {
+    return apply(b, c.id(), t -> Transitions.complete(t, c.token(), c.resultJson(), stamp(b)));
+  }
+
+  Outcome fail(Batch b, FailParams p) throws RocksDBException {
+    return apply(b, p.id(), t -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
+        s.catalog.byName(t.queue()).settings().backoff(), random.nextDouble(), stamp(b)));
+  }
+
+  Outcome release(Batch b, TaskId id, String token, long delayMs) throws RocksDBException {
+    return apply(b, id, t -> Transitions.release(t, token, delayMs, stamp(b)));
+  }
+
+  Outcome cancel(Batch b, TaskId id) throws RocksDBException {
+    return apply(b, id, t -> Transitions.cancel(t, stamp(b)));
+  }
+
+  int redrive(Batch b, String queue, int limit) throws RocksDBException {
+    QueueState q = s.catalog.byName(queue);
+    if (q == null) {
+      return 0;
+    }
+    byte[] prefix = Keys.byStatePrefix(q.id, TaskState.DEAD);
+    int moved = 0;
+    for (byte[] key : b.scan(s.byState, prefix, prefix, limit)) {
+      Stored st = b.load(Keys.trailingId(key));
+      b.write(st, Transitions.redrive(st.task(), stamp(b)));
+      moved++;
+    }
+    return moved;
+  }
+
+  QueueSettings updateSettings(Batch b, String queue, SettingsPatch patch) throws RocksDBException {
+    QueueState q = s.catalog.byName(queue);
+    QueueSettings next = patch.applyTo(q != null ? q.settings() : QueueSettings.DEFAULT);
+    q = queueForWrite(b, queue);
+    q.settings(next);
+    b.put(s.queues, Keys.queue(q.id), Codec.encodeQueue(q.name, next));
+    if (!next.paused()) {
+      b.signal(q.name);
+    }
+    return next;
+  }
+
+  /**
+   * Makes due scheduled tasks claimable, ends expired leases and prunes finished tasks past their
+   * retention, each up to {@link #SWEEP_BUDGET}. Returns whether it left due work for another round.
+   */
+  boolean sweep(Batch b) throws RocksDBException {
+    boolean more = sweep(b, s.scheduled, b.now, st -> st.task().state() == TaskState.PENDING && st.scheduled()
+        ? st.task() : null);
+    more |= sweep(b, s.leases, b.now - 1, st -> st.task().isLeaseExpiredAt(b.now)
+        ? Transitions.expire(st.task(), stamp(b)) : null);
+    more |= prune(b);
+    return more;
+  }
+
+  /** Applies {@code step} to each task of a time index due at {@code upTo}; null means "stale entry". */
+  private boolean sweep(Batch b, org.rocksdb.ColumnFamilyHandle index, long upTo, Function<Stored, Task> step)
+      throws RocksDBException {
+    List<byte[]> keys = b.scan(index, Keys.timedFloor(s.timedFloor(index)), new byte[0], SWEEP_BUDGET);
+    int handled = 0;
+    for (byte[] key : keys) {
+      if (Keys.timedMillis(key) > upTo) {
+        break;
+      }
+      handled++;
+      Stored st = b.load(Keys.trailingId(key));
+      Task next = st == null ? null : step.apply(st);
+      if (next == null) {
+        b.delete(index, key);
+      } else {
+        b.write(st, next); // moves the task out of this index
+      }
+    }
+    if (handled < keys.size()) {
+      b.due(Keys.timedMillis(keys.get(handled)) + (index == s.leases ? 1 : 0));
+    }
+    if (handled < SWEEP_BUDGET) {
+      s.raiseTimedFloor(index, upTo);
+    }
+    return handled == SWEEP_BUDGET;
+  }
+
+  private boolean prune(Batch b) throws RocksDBException {
+    List<byte[]> keys = b.scan(s.expiry, Keys.timedFloor(s.timedFloor(s.expiry)), new byte[0], SWEEP_BUDGET);
+    int handled = 0;
+    for (byte[] key : keys) {
+      if (Keys.timedMillis(key) > b.now) {
+        b.due(Keys.timedMillis(key));
+        break;
+      }
+      handled++;
+      b.delete(s.expiry, key);
+      Stored st = b.load(Keys.trailingId(key));
+      if (st == null || !st.task().state().isTerminal()) {
+        continue; // redriven since, or already gone
+      }
+      long pruneAt = st.task().updatedAt() + s.catalog.byName(st.task().queue()).settings().retentionMs();
+      if (pruneAt <= b.now) {
+        b.prune(st);
+      } else {
+        b.putTimed(s.expiry, pruneAt, st.task().id()); // retention was raised since
+        b.due(pruneAt);
+      }
+    }
+    if (handled < SWEEP_BUDGET) {
+      s.raiseTimedFloor(s.expiry, b.now);
+    }
+    return handled == SWEEP_BUDGET;
+  }
+
+  private interface Step {
+    Outcome apply(Task t);
+  }
+
+  private Outcome apply(Batch b, TaskId id, Step step) throws RocksDBException {
+    Stored st = b.load(id);
+    if (st == null) {
+      return new Outcome.NotFound(id);
+    }
+    Outcome o = step.apply(st.task());
+    if (o instanceof Outcome.Ok ok) {
+      b.write(st, ok.task());
+    }
+    return o;
+  }
+
+  private long leaseMsOf(Task t, Long leaseMs) {
+    return leaseMs != null ? leaseMs : s.catalog.byName(t.queue()).settings().leaseMs();
+  }
+
+  private QueueState queueForWrite(Batch b, String queue) throws RocksDBException {
+    QueueState q = s.catalog.byName(queue);
+    if (q == null) {
+      q = s.catalog.create(queue);
+      b.put(s.queues, Keys.queue(q.id), Codec.encodeQueue(q.name, q.settings()));
+      b.created(q);
+    }
+    return q;
+  }
+
+  private static byte[] successor(byte[] key) {
+    return Arrays.copyOf(key, key.length + 1);
+  }
+}

@@ -1,0 +1,312 @@
+package dev.stoker.store.embedded;
+
+import dev.stoker.core.Clock;
+import dev.stoker.core.Task;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.StoreUnavailableException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.rocksdb.RocksDBException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's one writer: a loop that takes every command waiting, applies them in one {@link Batch},
+ * syncs the batch to disk once, and only then answers them all (group commit). While one batch syncs,
+ * the next gathers, so the number of syncs adapts to the load and not to the number of clients.
+ *
+ * <p>The loop is also the store's clock-driven scheduler: it wakes when a delayed task is due, when a
+ * lease runs out, when a finished task's retention ends, and when a parked long-poll claim times out.
+ * A claim that finds nothing and may wait is parked per queue, first come first served, and tried
+ * again in the round after anything makes a task of that queue claimable; no claimer polls.
+ */
+final class Sequencer implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
+  private static final int MAX_COMMANDS_PER_BATCH = 4_096;
+
+  /** A unit of work for the loop, answered once its batch is on disk. */
+  abstract static class Command<R> {
+    final CompletableFuture<R> future = new CompletableFuture<>();
+    R result;
+
+    abstract R apply(Operations ops, Batch b) throws RocksDBException;
+  }
+
+  /** A claim, which may park until its deadline (a {@link System#nanoTime()} value). */
+  static final class Claim extends Command<List<Task>> {
+    final ClaimParams params;
+    final long deadlineNanos;
+
+    Claim(ClaimParams params, long deadlineNanos) {
+      this.params = params;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    @Override
+    List<Task> apply(Operations ops, Batch b) throws RocksDBException {
+      return ops.claim(b, params);
+    }
+  }
+
+  private final Storage storage;
+  private final Operations ops;
+  private final Clock clock;
+  private final LinkedBlockingQueue<Command<?>> inbox = new LinkedBlockingQueue<>();
+  private final Map<String, ArrayDeque<Claim>> parked = new HashMap<>();
+  private final Set<String> signalled = new HashSet<>();
+  private long nextDue;
+  private volatile boolean stopping;
+  private volatile boolean draining;
+  private volatile Throwable failure;
+  private final Thread thread;
+
+  Sequencer(Storage storage, Operations ops, Clock clock) {
+    this.storage = storage;
+    this.ops = ops;
+    this.clock = clock;
+    this.nextDue = Long.MIN_VALUE; // sweep once at start: whatever fell due while the store was closed
+    this.thread = new Thread(this, "stoker-sequencer");
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  <R> R submit(Command<R> command) {
+    Throwable f = failure;
+    if (f != null) {
+      throw new StoreUnavailableException("the store failed and must be restarted: " + f.getMessage(), f);
+    }
+    if (stopping) {
+      throw new StoreUnavailableException("the store is shutting down");
+    }
+    inbox.add(command);
+    try {
+      return command.future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new StoreUnavailableException(String.valueOf(e.getCause()), e.getCause());
+    }
+  }
+
+  /** Ends every parked claim now, and makes claims from now on return without waiting. */
+  void drain() {
+    draining = true;
+    thread.interrupt();
+  }
+
+  /** Stops taking commands, answers what was taken, releases parked claims empty, and returns. */
+  void stop() {
+    stopping = true;
+    thread.interrupt();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    List<Command<?>> taken = new ArrayList<>();
+    while (true) {
+      try {
+        taken.clear();
+        Command<?> first = inbox.poll(waitMillis(), TimeUnit.MILLISECONDS);
+        if (first != null) {
+          taken.add(first);
+          inbox.drainTo(taken, MAX_COMMANDS_PER_BATCH - 1);
+        }
+      } catch (InterruptedException e) {
+        if (!stopping) {
+          expireParked(); // drain() woke us
+          continue;
+        }
+      }
+      if (stopping) {
+        inbox.drainTo(taken);
+      }
+      round(taken);
+      if (stopping && inbox.isEmpty()) {
+        break;
+      }
+    }
+    parked.values().forEach(q -> q.forEach(c -> c.future.complete(List.of())));
+    parked.clear();
+  }
+
+  private long waitMillis() {
+    if (!signalled.isEmpty()) {
+      return 0;
+    }
+    long wait = nextDue == Long.MAX_VALUE ? 60_000 : nextDue - clock.millis();
+    long now = System.nanoTime();
+    for (ArrayDeque<Claim> q : parked.values()) {
+      for (Claim c : q) {
+        wait = Math.min(wait, TimeUnit.NANOSECONDS.toMillis(c.deadlineNanos - now) + 1);
+      }
+    }
+    return Math.max(0, Math.min(wait, 60_000));
+  }
+
+  /** One round: sweep, re-run woken claims, apply new commands, sync, answer. */
+  private void round(List<Command<?>> incoming) {
+    long now = clock.millis();
+    List<Command<?>> run = new ArrayList<>(incoming.size() + 8);
+    // Writes first, then claims oldest-first: commands of one round are concurrent, so any order
+    // is correct, and this one gives parked claimers the tasks before newcomers.
+    for (Command<?> c : incoming) {
+      if (!(c instanceof Claim)) {
+        run.add(c);
+      }
+    }
+    List<Claim> claims = new ArrayList<>();
+    try (Batch batch = new Batch(storage, now)) {
+      boolean moreDue = false;
+      if (now >= nextDue) {
+        batch.begin();
+        moreDue = ops.sweep(batch);
+        batch.commit();
+      }
+      for (Command<?> c : run) {
+        apply(batch, c);
+      }
+      Set<String> woken = new HashSet<>(signalled);
+      woken.addAll(batch.signals());
+      signalled.clear();
+      for (String q : woken) {
+        ArrayDeque<Claim> waiting = parked.remove(q);
+        if (waiting != null) {
+          claims.addAll(waiting);
+        }
+      }
+      for (Command<?> c : incoming) {
+        if (c instanceof Claim claim) {
+          claims.add(claim);
+        }
+      }
+      for (Claim c : claims) {
+        apply(batch, c);
+      }
+      batch.finish();
+      if (batch.dirty()) {
+        storage.db.write(storage.syncWrite, batch.wb);
+      }
+      batch.applyToMemory();
+      signalled.addAll(batch.signals());
+      nextDue = moreDue ? now : Math.min(now >= nextDue ? recomputeDue() : nextDue, batch.due());
+      answer(run);
+      answerClaims(claims);
+      expireParked();
+    } catch (RocksDBException | RuntimeException e) {
+      fail(e, incoming, claims);
+    }
+  }
+
+  private void apply(Batch batch, Command<?> c) throws RocksDBException {
+    batch.begin();
+    try {
+      applyTyped(batch, c);
+      batch.commit();
+    } catch (RocksDBException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      batch.abort();
+      c.future.completeExceptionally(e);
+    }
+  }
+
+  private <R> void applyTyped(Batch batch, Command<R> c) throws RocksDBException {
+    c.result = c.apply(ops, batch);
+  }
+
+  private static void answer(List<Command<?>> commands) {
+    for (Command<?> c : commands) {
+      complete(c);
+    }
+  }
+
+  private static <R> void complete(Command<R> c) {
+    c.future.complete(c.result);
+  }
+
+  private void answerClaims(List<Claim> claims) {
+    long now = System.nanoTime();
+    for (Claim c : claims) {
+      if (c.future.isDone()) {
+        continue;
+      }
+      if (!c.result.isEmpty() || now - c.deadlineNanos >= 0 || stopping || draining) {
+        c.future.complete(c.result);
+      } else {
+        parked.computeIfAbsent(c.params.queue(), k -> new ArrayDeque<>()).addLast(c);
+      }
+    }
+  }
+
+  private void expireParked() {
+    long now = System.nanoTime();
+    for (Iterator<ArrayDeque<Claim>> it = parked.values().iterator(); it.hasNext(); ) {
+      ArrayDeque<Claim> q = it.next();
+      q.removeIf(c -> {
+        if (now - c.deadlineNanos >= 0 || draining) {
+          c.future.complete(List.of());
+          return true;
+        }
+        return false;
+      });
+      if (q.isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
+  /** The earliest time any time-ordered index has something due. */
+  private long recomputeDue() {
+    long due = Long.MAX_VALUE;
+    byte[] k = storage.firstKey(storage.scheduled, Keys.timedFloor(storage.timedFloor(storage.scheduled)));
+    if (k != null) {
+      due = Math.min(due, Keys.timedMillis(k));
+    }
+    k = storage.firstKey(storage.leases, Keys.timedFloor(storage.timedFloor(storage.leases)));
+    if (k != null) {
+      due = Math.min(due, Keys.timedMillis(k) + 1);
+    }
+    k = storage.firstKey(storage.expiry, Keys.timedFloor(storage.timedFloor(storage.expiry)));
+    if (k != null) {
+      due = Math.min(due, Keys.timedMillis(k));
+    }
+    return due;
+  }
+
+  private void fail(Exception e, List<Command<?>> incoming, List<Claim> claims) {
+    log.error("store write failed; refusing further writes until restart", e);
+    failure = e;
+    StoreUnavailableException unavailable = new StoreUnavailableException("store write failed: " + e.getMessage(), e);
+    for (Command<?> c : incoming) {
+      c.future.completeExceptionally(unavailable);
+    }
+    for (Claim c : claims) {
+      c.future.completeExceptionally(unavailable);
+    }
+    parked.values().forEach(q -> q.forEach(c -> c.future.completeExceptionally(unavailable)));
+    parked.clear();
+    Command<?> c;
+    while ((c = inbox.poll()) != null) {
+      c.future.completeExceptionally(unavailable);
+    }
+    stopping = true;
+  }
+}
