@@ -1,0 +1,125 @@
+package dev.stoker.cli;
+
+import dev.stoker.core.Clock;
+import dev.stoker.core.Limits;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskStore;
+import dev.stoker.server.StokerServer;
+import dev.stoker.store.embedded.EmbeddedStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code stoker serve}: the server on the embedded store. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Runs the Stoker server: the HTTP API on the embedded durable store.",
+        "Every option can also be set by the environment variable named after it."},
+    footerHeading = "%nSignals:%n",
+    footer = {"  SIGTERM/SIGINT drain: waiting claims return, in-flight requests finish, the store syncs and closes."})
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "${env:STOKER_LISTEN:-127.0.0.1:7654}",
+      description = "Address to listen on (env STOKER_LISTEN). Default: ${DEFAULT-VALUE}")
+  String listen;
+
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:STOKER_DATA:-./stoker-data}",
+      description = "Directory of the embedded store (env STOKER_DATA). Default: ${DEFAULT-VALUE}")
+  Path data;
+
+  @Option(names = "--node-id", paramLabel = "N", defaultValue = "${env:STOKER_NODE_ID:-0}",
+      description = "This node's id, 0-65535, part of every task id (env STOKER_NODE_ID). Default: ${DEFAULT-VALUE}")
+  int nodeId;
+
+  @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_BODY_BYTES:-8388608}",
+      description = "Largest request body; larger gets 413 (env STOKER_MAX_BODY_BYTES). Default: ${DEFAULT-VALUE}")
+  int maxBodyBytes;
+
+  @Option(names = "--max-params-bytes", paramLabel = "BYTES",
+      defaultValue = "${env:STOKER_MAX_PARAMS_BYTES:-1048576}",
+      description = "Largest params or result of one task, as JSON (env STOKER_MAX_PARAMS_BYTES). "
+          + "Default: ${DEFAULT-VALUE}")
+  int maxParamsBytes;
+
+  @Option(names = "--max-header-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_HEADER_BYTES:-16384}",
+      description = "Largest request head; larger gets 431 (env STOKER_MAX_HEADER_BYTES). Default: ${DEFAULT-VALUE}")
+  int maxHeaderBytes;
+
+  @Option(names = "--read-timeout-ms", paramLabel = "MS", defaultValue = "${env:STOKER_READ_TIMEOUT_MS:-75000}",
+      description = "A connection silent this long is closed (env STOKER_READ_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
+  long readTimeoutMs;
+
+  @Option(names = "--shutdown-grace-ms", paramLabel = "MS",
+      defaultValue = "${env:STOKER_SHUTDOWN_GRACE_MS:-10000}",
+      description = "How long in-flight requests may take on shutdown (env STOKER_SHUTDOWN_GRACE_MS). "
+          + "Default: ${DEFAULT-VALUE}")
+  long shutdownGraceMs;
+
+  @Override
+  public Integer call() {
+    Listen at = Listen.parse(listen);
+    if (maxParamsBytes < 1 || maxBodyBytes <= maxParamsBytes) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--max-body-bytes must be larger than --max-params-bytes (a task's params must fit in a body)");
+    }
+    TaskStore store;
+    try {
+      store = EmbeddedStore.open(data, Clock.system(), nodeId, RandomGenerator.getDefault());
+    } catch (StoreUnavailableException e) {
+      System.err.println("stoker: " + e.getMessage());
+      return 1;
+    }
+    StokerServer server;
+    try {
+      server = StokerServer.start(store, new StokerServer.Config(at.host(), at.port(), maxBodyBytes, maxHeaderBytes,
+          new Limits(maxParamsBytes), Duration.ofMillis(readTimeoutMs), Duration.ofMillis(shutdownGraceMs)));
+    } catch (RuntimeException e) {
+      store.close();
+      System.err.println("stoker: cannot listen on " + listen + ": " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down: draining requests");
+      server.close();
+      store.close();
+      log.info("stopped; the store is closed");
+      stopped.countDown();
+    }, "stoker-shutdown"));
+    log.info("Stoker listening on http://{}:{} (data in {})", at.host(), server.port(), data.toAbsolutePath().normalize());
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /** A {@code HOST:PORT} pair. */
+  record Listen(String host, int port) {
+    static Listen parse(String s) {
+      int colon = s.lastIndexOf(':');
+      try {
+        if (colon > 0) {
+          int port = Integer.parseInt(s.substring(colon + 1));
+          if (port >= 0 && port <= 65535) {
+            return new Listen(s.substring(0, colon).replace("[", "").replace("]", ""), port);
+          }
+        }
+      } catch (NumberFormatException e) {
+        // refused below
+      }
+      throw new IllegalArgumentException("--listen must be HOST:PORT with a port of 0-65535, was '" + s + "'");
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package dev.stoker.server;
+
+import dev.stoker.core.Limits;
+import dev.stoker.core.store.TaskStore;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerResponseHeaders;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The Stoker HTTP server: the API v1 over a {@link TaskStore}, on Helidon SE's web server with a
+ * virtual thread per request (docs/adr/0002).
+ *
+ * <pre>{@code
+ * try (TaskStore store = EmbeddedStore.open(dir);
+ *      StokerServer server = StokerServer.start(store, StokerServer.Config.defaults())) {
+ *   server.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class StokerServer implements AutoCloseable {
+  private static final byte[] EMPTY = new byte[0];
+
+  /**
+   * How the server listens and what it accepts.
+   *
+   * @param host the address to bind (loopback by default: expose it on purpose)
+   * @param port the port; 0 picks a free one
+   * @param maxBodyBytes the largest request body (413 above)
+   * @param maxHeaderBytes the largest request head (431 above)
+   * @param limits the limits on task fields
+   * @param readTimeout how long a connection may stay silent in the middle of, or between, requests
+   * @param shutdownGrace how long in-flight requests may take to finish on shutdown
+   */
+  public record Config(String host, int port, int maxBodyBytes, int maxHeaderBytes, Limits limits,
+      Duration readTimeout, Duration shutdownGrace) {
+    public static final int DEFAULT_PORT = 7654;
+
+    public static Config defaults() {
+      return new Config("127.0.0.1", DEFAULT_PORT, 8 << 20, 16 << 10, Limits.DEFAULT, Duration.ofSeconds(75),
+          Duration.ofSeconds(10));
+    }
+  }
+
+  private final WebServer web;
+  private final Api api;
+  private final TaskStore store;
+
+  private StokerServer(WebServer web, Api api, TaskStore store) {
+    this.web = web;
+    this.api = api;
+    this.store = store;
+  }
+
+  /** Starts serving {@code store}; returns once the port is bound. */
+  public static StokerServer start(TaskStore store, Config config) {
+    Api api = new Api(store, config.limits(), config.maxBodyBytes());
+    WebServer web = WebServer.builder()
+        .host(config.host())
+        .port(config.port())
+        .shutdownHook(false)
+        .maxPayloadSize(config.maxBodyBytes())
+        .shutdownGracePeriod(config.shutdownGrace())
+        .idleConnectionTimeout(config.readTimeout())
+        .connectionOptions(o -> o.readTimeout(config.readTimeout()).tcpNoDelay(true))
+        .addProtocol(Http1Config.builder()
+            .maxHeadersSize(config.maxHeaderBytes())
+            .maxPrologueLength(8192)
+            .build())
+        .directHandlers(DirectHandlers.builder()
+            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api))
+            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api))
+            .addHandler(DirectHandler.EventType.OTHER, transportProblem(api))
+            .build())
+        .routing(r -> r.any((req, res) -> serve(api, req, res)))
+        .build()
+        .start();
+    return new StokerServer(web, api, store);
+  }
+
+  private static void serve(Api api, ServerRequest req, ServerResponse res) {
+    String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+    byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : EMPTY;
+    Response r = api.handle(req.prologue().method().text(), req.path().rawPath(), req.query().rawValue(),
+        contentType, body);
+    res.status(Status.create(r.status()));
+    if (r.contentType() != null) {
+      res.header(HeaderNames.CONTENT_TYPE, r.contentType());
+    }
+    for (Map.Entry<String, String> h : r.headers().entrySet()) {
+      res.header(HeaderNames.create(h.getKey()), h.getValue());
+    }
+    res.send(r.body());
+  }
+
+  /** Answers errors found before a request reaches the API (bad framing, too large) as problem+json. */
+  private static DirectHandler transportProblem(Api api) {
+    return new DirectHandler() {
+      @Override
+      public TransportResponse handle(TransportRequest request, EventType type, Status status,
+          ServerResponseHeaders headers, String message) {
+        int code = status.code();
+        String kind = switch (code) {
+          case 413 -> "too-large";
+          case 431 -> "headers-too-large";
+          default -> "bad-request";
+        };
+        String detail = code == 413
+            ? "the request body is larger than the server's limit"
+            : (message == null || message.isBlank() ? status.reasonPhrase() : message);
+        Response r = api.problem(Problem.of(code, kind, status.reasonPhrase(), detail));
+        return TransportResponse.builder()
+            .status(status)
+            .headers(headers)
+            .header(HeaderNames.CONTENT_TYPE, Response.PROBLEM)
+            .entity(r.body())
+            .keepAlive(false)
+            .build();
+      }
+    };
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return web.port();
+  }
+
+  /**
+   * Stops gracefully: {@code /readyz} turns 503, waiting claims return at once, in-flight requests
+   * finish (within the grace period), and the listener closes. The store is the caller's to close.
+   */
+  @Override
+  public void close() {
+    api.draining();
+    store.drain();
+    web.stop();
+  }
+}
