@@ -1,0 +1,209 @@
+package dev.stoker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each class of bad input gets a 4xx problem+json naming the field and the limit, and changes
+ * nothing: the queue's counts and its tasks are the same before and after.
+ */
+class BadInputTest {
+  @TempDir
+  static Path data;
+  static StokerProcess server;
+  static Http http;
+  static String pendingId;
+  static String doneId;
+  static String doneToken;
+  JsonNode before;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = StokerProcess.start(data, "--max-params-bytes", "1024", "--max-body-bytes", "65536");
+    http = new Http(server.url());
+    pendingId = http.post("/v1/queues/bad/tasks", "{\"name\":\"keep\"}").body().get("id").asText();
+    http.post("/v1/queues/bad/tasks", "{\"name\":\"done\",\"priority\":9}");
+    JsonNode t = http.post("/v1/queues/bad/claim", "{\"worker\":\"w\"}").at("/tasks/0");
+    doneId = t.get("id").asText();
+    doneToken = t.at("/lease/token").asText();
+    http.post("/v1/tasks/" + doneId + "/complete", Http.json(Map.of("token", doneToken)));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  @BeforeEach
+  void snapshot() throws Exception {
+    before = state();
+  }
+
+  @AfterEach
+  void nothing_changed() throws Exception {
+    assertThat(state()).as("bad input changed nothing").isEqualTo(before);
+  }
+
+  private static JsonNode state() throws Exception {
+    Http.Reply q = http.get("/v1/queues/bad");
+    Http.Reply tasks = http.get("/v1/queues/bad/tasks?limit=1000");
+    return Http.JSON.createObjectNode().<com.fasterxml.jackson.databind.node.ObjectNode>set("counts", q.at("/counts"))
+        .set("tasks", tasks.at("/tasks"));
+  }
+
+  private static void assertProblem(Http.Reply r, int status, String field, String detailContains) {
+    assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(status);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.at("/status").asInt()).isEqualTo(status);
+    assertThat(r.at("/type").asText()).startsWith("https://");
+    if (field != null) {
+      assertThat(r.at("/field").asText()).isEqualTo(field);
+    }
+    assertThat(r.at("/detail").asText()).contains(detailContains);
+  }
+
+  @Test
+  void malformed_json_is_400() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":"), 400, null, "not valid JSON");
+  }
+
+  @Test
+  void an_empty_body_is_400() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", ""), 400, null, "empty");
+  }
+
+  @Test
+  void a_non_object_body_is_400() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "[]"), 400, null, "expected a JSON object");
+  }
+
+  @Test
+  void duplicate_keys_are_400() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"name\":\"b\"}"), 400, null, "Duplicate");
+  }
+
+  @Test
+  void a_wrong_type_is_422_naming_the_field() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":\"1\"}"), 422, "priority",
+        "integer");
+  }
+
+  @Test
+  void an_unknown_field_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"nmae\":\"a\"}"), 422, "nmae", "unknown field");
+  }
+
+  @Test
+  void an_oversized_body_is_413() throws Exception {
+    String big = "{\"name\":\"a\",\"params\":\"" + "x".repeat(70_000) + "\"}";
+    Http.Reply r = http.post("/v1/queues/bad/tasks", big);
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+  }
+
+  @Test
+  void a_bad_queue_name_is_400() throws Exception {
+    assertProblem(http.post("/v1/queues/" + "q".repeat(129) + "/tasks", "{\"name\":\"a\"}"), 400, "queue", "128");
+    assertProblem(http.post("/v1/queues/..%2Fx/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
+  }
+
+  @Test
+  void a_name_too_long_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", Http.json(Map.of("name", "n".repeat(257)))), 422, "name", "256");
+  }
+
+  @Test
+  void a_lone_surrogate_in_a_name_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"\\ud800\"}"), 422, "name", "surrogate");
+  }
+
+  @Test
+  void params_over_the_limit_are_413() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", Http.json(Map.of("name", "a", "params", "p".repeat(2000)))), 413,
+        "params", "1024");
+  }
+
+  @Test
+  void a_batch_over_1000_is_413() throws Exception {
+    List<Map<String, Object>> specs = new ArrayList<>();
+    for (int i = 0; i < 1001; i++) {
+      specs.add(Map.of("name", "n"));
+    }
+    assertProblem(http.post("/v1/queues/bad/tasks", Http.json(Map.of("tasks", specs))), 413, "tasks", "1000");
+  }
+
+  @Test
+  void max_out_of_range_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"max\":0}"), 422, "max", "between 1 and 1000");
+    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"wait_ms\":60001}"), 422, "wait_ms", "60000");
+  }
+
+  @Test
+  void both_run_at_and_delay_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks",
+        "{\"name\":\"a\",\"run_at\":\"2026-01-01T00:00:00Z\",\"delay_ms\":5}"), 422, "run_at", "not both");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"run_at\":\"2026-13-40T00:00:00Z\"}"), 422,
+        "run_at", "RFC 3339");
+  }
+
+  @Test
+  void an_unknown_task_is_404_and_a_malformed_id_400() throws Exception {
+    assertProblem(http.get("/v1/tasks/01M84BBF4N0001K5GB42Z4DY2Z"), 404, null, "no task");
+    assertProblem(http.get("/v1/tasks/1%20OR%201=1"), 400, "id", "not a task id");
+  }
+
+  @Test
+  void a_stale_token_is_409() throws Exception {
+    Http.Reply r = http.post("/v1/tasks/" + pendingId + "/heartbeat", "{\"token\":\"t1.forged\"}");
+    assertProblem(r, 409, null, "token");
+    assertThat(r.at("/state").asText()).isEqualTo("pending");
+  }
+
+  @Test
+  void an_operation_on_a_finished_task_is_409() throws Exception {
+    Http.Reply fail = http.post("/v1/tasks/" + doneId + "/fail", Http.json(Map.of("token", doneToken, "error", "x")));
+    assertProblem(fail, 409, null, "already done");
+    assertThat(fail.at("/state").asText()).isEqualTo("done");
+    assertProblem(http.post("/v1/tasks/" + doneId + "/complete", Http.json(Map.of("token", doneToken, "result", 1))),
+        409, null, "already done");
+    assertProblem(http.post("/v1/tasks/" + doneId + "/cancel", ""), 409, null, "already done");
+  }
+
+  @Test
+  void a_missing_token_is_422() throws Exception {
+    assertProblem(http.post("/v1/tasks/" + pendingId + "/release", "{}"), 422, "token", "required");
+  }
+
+  @Test
+  void a_wrong_content_type_is_415() throws Exception {
+    Http.Reply r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/queues/bad/tasks"))
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"a\"}")));
+    assertProblem(r, 415, null, "application/json");
+  }
+
+  @Test
+  void a_wrong_method_is_405_and_an_unknown_path_404() throws Exception {
+    assertProblem(http.get("/v1/queues/bad/claim"), 405, null, "POST");
+    assertProblem(http.get("/v2/nothing"), 404, null, "no such endpoint");
+  }
+
+  @Test
+  void bad_query_parameters_are_400() throws Exception {
+    assertProblem(http.get("/v1/queues/bad/tasks?limit=1000000000"), 400, "limit", "between 1 and 1000");
+    assertProblem(http.get("/v1/queues/bad/tasks?state=pending&state=done"), 400, "state", "more than once");
+    assertProblem(http.get("/v1/queues/bad/tasks?state=sleeping"), 400, "state", "one of");
+  }
+}
