@@ -32,7 +32,7 @@ final class StokerProcess implements AutoCloseable {
   static StokerProcess start(Path data, String... extraArgs) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
         System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve", "--listen", "127.0.0.1:0",
         "--data", data.toString()));
     cmd.addAll(List.of(extraArgs));
