@@ -10,11 +10,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code stoker serve}: the server on the embedded store. */
 @Command(
@@ -89,20 +91,35 @@ final class ServeCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable shutdown = () -> {
+      if (stopping.compareAndSet(false, true)) {
+        log.info("shutting down: draining requests");
+        server.close();
+        store.close();
+        log.info("stopped; the store is closed");
+        stopped.countDown();
+      }
+    };
+    // SIGTERM and SIGINT drain and exit 0; the hook covers every other way the JVM may exit.
+    for (String name : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(name), sig -> Thread.ofPlatform().name("stoker-shutdown").start(shutdown));
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("shutting down: draining requests");
-      server.close();
-      store.close();
-      log.info("stopped; the store is closed");
-      stopped.countDown();
-    }, "stoker-shutdown"));
+      shutdown.run();
+      awaitQuietly(stopped);
+    }, "stoker-shutdown-hook"));
     log.info("Stoker listening on http://{}:{} (data in {})", at.host(), server.port(), data.toAbsolutePath().normalize());
+    awaitQuietly(stopped);
+    return 0;
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
     try {
-      stopped.await();
+      latch.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return 0;
   }
 
   /** A {@code HOST:PORT} pair. */

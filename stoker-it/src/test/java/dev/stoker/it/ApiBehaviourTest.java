@@ -200,6 +200,17 @@ class ApiBehaviourTest {
   }
 
   @Test
+  void a_finished_task_is_pruned_after_its_retention() throws Exception {
+    http.put("/v1/queues/retention", "{\"retention_ms\":300}");
+    String id = enqueue("retention", Map.of("name", "short-lived"));
+    assertThat(http.post("/v1/tasks/" + id + "/cancel", "").status()).isEqualTo(200);
+    assertThat(http.get("/v1/tasks/" + id).status()).isEqualTo(200);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> http.get("/v1/tasks/" + id).status() == 404);
+    assertThat(http.get("/v1/queues/retention").at("/counts/cancelled").asInt()).isZero();
+  }
+
+  @Test
   void settings_are_changed_in_part_and_read_back() throws Exception {
     Http.Reply put = http.put("/v1/queues/settings", "{\"lease_ms\":1234,\"paused\":true}");
     assertThat(put.status()).isEqualTo(200);
