@@ -36,7 +36,7 @@ final class Batch implements AutoCloseable {
   private final Set<String> signals = new HashSet<>();
   private final Set<String> commandSignals = new HashSet<>();
   private final Map<QueueState, byte[]> floors = new HashMap<>();
-  private final List<QueueState> created = new ArrayList<>();
+  private final List<QueueState> commandCreated = new ArrayList<>();
   private long due = Long.MAX_VALUE;
   private long maxHlc;
   private boolean dirty;
@@ -61,12 +61,16 @@ final class Batch implements AutoCloseable {
     commandCounts.clear();
     signals.addAll(commandSignals);
     commandSignals.clear();
+    commandCreated.clear();
   }
 
+  /** Rolls back the current command: its writes, its counts, and the queues it created. */
   void abort() throws RocksDBException {
     wb.rollbackToSavePoint();
     commandCounts.clear();
     commandSignals.clear();
+    commandCreated.forEach(storage.catalog::remove);
+    commandCreated.clear();
   }
 
   Stored load(TaskId id) throws RocksDBException {
@@ -242,8 +246,9 @@ final class Batch implements AutoCloseable {
     due = Math.min(due, millis);
   }
 
+  /** Records a queue the current command created, so that an abort forgets it again. */
   void created(QueueState q) {
-    created.add(q);
+    commandCreated.add(q);
   }
 
   void signal(String queue) {
@@ -280,10 +285,6 @@ final class Batch implements AutoCloseable {
 
   long due() {
     return due;
-  }
-
-  List<QueueState> createdQueues() {
-    return created;
   }
 
   @Override

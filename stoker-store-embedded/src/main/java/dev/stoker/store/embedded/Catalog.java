@@ -25,6 +25,11 @@ final class Catalog {
     return q;
   }
 
+  void remove(QueueState q) {
+    byName.remove(q.name, q);
+    byId.remove(q.id, q);
+  }
+
   QueueState byName(String name) {
     return byName.get(name);
   }
