@@ -140,7 +140,7 @@ final class Api {
       if (s.length == 3) {
         allow(method, "GET");
         TaskId id = Requests.parseId("id", s[2]);
-        return store.taskGet(id).map(t -> Response.json(200, Json.write(json, g -> Json.task(g, t))))
+        return store.taskGet(id).map(t -> Response.json(200, Json.write(json, g -> hidden(g, t))))
             .orElseThrow(() -> Problem.notFound("no task " + id));
       }
       if (s.length == 4) {
@@ -150,22 +150,22 @@ final class Api {
           case "heartbeat" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "lease_ms");
-            yield outcome(store.taskHeartbeat(id, b.token(), b.leaseMs()));
+            yield outcome(store.taskHeartbeat(id, b.token(), b.leaseMs()), Json.Token.SHOWN);
           }
           case "complete" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "result");
-            yield outcome(store.taskComplete(id, b.token(), b.resultJson()));
+            yield outcome(store.taskComplete(id, b.token(), b.resultJson()), Json.Token.HIDDEN);
           }
           case "fail" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "error", "permanent", "retry_in_ms");
-            yield outcome(store.taskFail(new FailParams(id, b.token(), b.error(), b.permanent(), b.retryInMs())));
+            yield outcome(store.taskFail(new FailParams(id, b.token(), b.error(), b.permanent(), b.retryInMs())), Json.Token.HIDDEN);
           }
           case "release" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "delay_ms");
-            yield outcome(store.taskRelease(id, b.token(), b.delayMs()));
+            yield outcome(store.taskRelease(id, b.token(), b.delayMs()), Json.Token.HIDDEN);
           }
           case "cancel" -> {
             checkJsonIfAny(contentType, body);
@@ -176,7 +176,7 @@ final class Api {
               }
               r.end();
             }
-            yield outcome(store.taskCancel(id));
+            yield outcome(store.taskCancel(id), Json.Token.HIDDEN);
           }
           default -> throw notFound(path);
         };
@@ -205,7 +205,11 @@ final class Api {
   }
 
   private static void enqueued(JsonGenerator g, EnqueueResult r) throws IOException {
-    Json.task(g, r.task(), r.duplicate());
+    Json.task(g, r.task(), Json.Token.HIDDEN, r.duplicate());
+  }
+
+  private static void hidden(JsonGenerator g, Task t) throws IOException {
+    Json.task(g, t, Json.Token.HIDDEN, false);
   }
 
   private Response claim(ClaimParams params) {
@@ -214,7 +218,7 @@ final class Api {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
       for (Task t : tasks) {
-        Json.task(g, t);
+        Json.task(g, t, Json.Token.SHOWN, false);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -233,7 +237,7 @@ final class Api {
         if (o instanceof Outcome.Ok ok) {
           g.writeNumberField("status", 200);
           g.writeFieldName("task");
-          Json.task(g, ok.task());
+          hidden(g, ok.task());
         } else {
           Problem p = refusal(o);
           g.writeNumberField("status", p.status());
@@ -249,9 +253,9 @@ final class Api {
     }));
   }
 
-  private Response outcome(Outcome o) {
+  private Response outcome(Outcome o, Json.Token token) {
     if (o instanceof Outcome.Ok ok) {
-      return Response.json(200, Json.write(json, g -> Json.task(g, ok.task())));
+      return Response.json(200, Json.write(json, g -> Json.task(g, ok.task(), token, false)));
     }
     return problem(refusal(o));
   }
@@ -345,7 +349,7 @@ final class Api {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
       for (Task t : page.tasks()) {
-        Json.task(g, t);
+        hidden(g, t);
       }
       g.writeEndArray();
       if (page.nextCursor() == null) {

@@ -61,12 +61,15 @@ final class Json {
     void write(JsonGenerator g) throws IOException;
   }
 
-  static void task(JsonGenerator g, Task t) throws IOException {
-    task(g, t, false);
-  }
+  /** Whether a task's lease token is written: only to the worker that holds the claim. */
+  enum Token { SHOWN, HIDDEN }
 
-  /** Writes a task; {@code duplicate} marks an enqueue answered with an existing live task. */
-  static void task(JsonGenerator g, Task t, boolean duplicate) throws IOException {
+  /**
+   * Writes a task. The lease token is a capability: it is {@link Token#SHOWN} only in the replies to
+   * the worker that claimed the task (claim, heartbeat), never to whoever reads or lists tasks.
+   * {@code duplicate} marks an enqueue answered with an existing live task.
+   */
+  static void task(JsonGenerator g, Task t, Token token, boolean duplicate) throws IOException {
     g.writeStartObject();
     g.writeStringField("id", t.id().toString());
     g.writeStringField("queue", t.queue());
@@ -85,7 +88,9 @@ final class Json {
     if (lease != null) {
       g.writeObjectFieldStart("lease");
       g.writeStringField("owner", lease.owner());
-      g.writeStringField("token", lease.token());
+      if (token == Token.SHOWN) {
+        g.writeStringField("token", lease.token());
+      }
       g.writeStringField("expires_at", time(lease.expiresAt()));
       g.writeEndObject();
     }

@@ -1,0 +1,489 @@
+package dev.stoker.testkit;
+
+import dev.stoker.core.Clock;
+import dev.stoker.core.Hlc;
+import dev.stoker.core.InvalidInput;
+import dev.stoker.core.Limits;
+import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Stamp;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskIdGenerator;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.Transitions;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.Completion;
+import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.ListParams;
+import dev.stoker.core.store.Page;
+import dev.stoker.core.store.QueueCounts;
+import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskStore;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The reference {@link TaskStore}: everything in memory behind one lock, every rule taken straight
+ * from {@link Transitions}, no indexes and no cleverness. It is what the conformance suite is checked
+ * against and what fuzzers compare real backends with, so it favours being obviously right over being
+ * fast: every operation first "sweeps" the whole store as of the clock's now, and every claim sorts.
+ *
+ * <p>The sweep, run before each operation (reads included):
+ *
+ * <ul>
+ *   <li>a working task whose lease ran out ({@code lease.expiresAt < now}) goes through {@link
+ *       Transitions#expire}: pending again, or dead after its last attempt;
+ *   <li>a finished task whose {@code updatedAt + retentionMs < now} (its queue's retention) is removed.
+ * </ul>
+ *
+ * A pending task with {@code run_at ≤ now} is claimable; nothing needs to move it.
+ *
+ * <p>Time comes from the given {@link Clock} (usually a {@link ManualClock}); a claim's {@code waitMs}
+ * is real time. A waiting claim is woken by every write and also re-checks the clock every {@value
+ * #RECHECK_MS} ms, so a delayed task becomes claimable to it once the clock passes its {@code run_at}.
+ * Node id 0; task ids and backoff jitter come from random generators seeded by the constructor's seed,
+ * so a run is reproducible given the same sequence of calls and clock readings.
+ */
+public final class ModelStore implements TaskStore {
+  /** This store's node id, in every task id and version. */
+  public static final int NODE = 0;
+  /** How often a waiting claim looks at the clock again even if nothing woke it. */
+  static final long RECHECK_MS = 20;
+
+  /** The order claims take tasks in: priority desc, run_at asc, id asc. */
+  public static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority).reversed()
+      .thenComparingLong(Task::runAt)
+      .thenComparing(Task::id);
+
+  private final Clock clock;
+  private final Hlc hlc;
+  private final TaskIdGenerator ids;
+  private final SplittableRandom jitter;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  /** Every task, by id (ids sort by creation). */
+  private final TreeMap<TaskId, Task> tasks = new TreeMap<>();
+  /** Settings of the queues that were configured; others have the defaults. */
+  private final Map<String, QueueSettings> settings = new HashMap<>();
+  /** Queues that have had a task or a settings update. */
+  private final TreeSet<String> queues = new TreeSet<>();
+  private boolean draining;
+  private boolean closed;
+
+  /** A model store over {@code clock} with seed 0. */
+  public ModelStore(Clock clock) {
+    this(clock, 0);
+  }
+
+  public ModelStore(Clock clock, long seed) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.hlc = new Hlc(clock);
+    SplittableRandom root = new SplittableRandom(seed);
+    this.ids = new TaskIdGenerator(clock, NODE, root.split());
+    this.jitter = root.split();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  @Override
+  public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
+    Limits.checkQueueName("queue", queue);
+    if (specs.size() > Limits.MAX_BATCH) {
+      throw new InvalidInput("tasks", "a batch has at most " + Limits.MAX_BATCH + " tasks, was " + specs.size());
+    }
+    for (int i = 0; i < specs.size(); i++) {
+      try {
+        Limits.DEFAULT.check(specs.get(i));
+      } catch (InvalidInput e) {
+        throw specs.size() == 1 ? e : e.within("tasks[" + i + "]");
+      }
+    }
+    lock.lock();
+    try {
+      long now = sweep();
+      if (specs.isEmpty()) {
+        return List.of();
+      }
+      QueueSettings s = settingsOf(queue);
+      // All or nothing: build the whole batch first, then store it.
+      Map<String, Task> liveByKey = new HashMap<>();
+      for (Task t : tasks.values()) {
+        if (t.queue().equals(queue) && t.uniqueKey() != null && !t.state().isTerminal()) {
+          liveByKey.put(t.uniqueKey(), t);
+        }
+      }
+      List<EnqueueResult> results = new ArrayList<>(specs.size());
+      List<Task> fresh = new ArrayList<>();
+      for (TaskSpec spec : specs) {
+        Task existing = spec.uniqueKey() == null ? null : liveByKey.get(spec.uniqueKey());
+        if (existing != null) {
+          results.add(new EnqueueResult(existing, true));
+          continue;
+        }
+        Task t = Transitions.enqueue(ids.next(), queue, spec, s, stamp(now));
+        if (t.uniqueKey() != null) {
+          liveByKey.put(t.uniqueKey(), t);
+        }
+        fresh.add(t);
+        results.add(new EnqueueResult(t, false));
+      }
+      for (Task t : fresh) {
+        tasks.put(t.id(), t);
+      }
+      queues.add(queue);
+      changed.signalAll();
+      return List.copyOf(results);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<Task> taskClaimMany(ClaimParams p) {
+    Objects.requireNonNull(p.worker(), "worker");
+    if (p.max() < 1) {
+      throw new InvalidInput("max", "max must be at least 1, was " + p.max());
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.waitMs()));
+    lock.lock();
+    try {
+      while (true) {
+        long now = sweep();
+        QueueSettings s = settingsOf(p.queue());
+        if (!s.paused()) {
+          List<Task> claimable = new ArrayList<>();
+          for (Task t : tasks.values()) {
+            if (t.queue().equals(p.queue()) && t.isClaimableAt(now)) {
+              claimable.add(t);
+            }
+          }
+          if (!claimable.isEmpty()) {
+            claimable.sort(CLAIM_ORDER);
+            long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+            List<Task> claimed = new ArrayList<>();
+            for (Task t : claimable.subList(0, Math.min(p.max(), claimable.size()))) {
+              Task next = Transitions.claim(t, p.worker(), leaseMs, stamp(now));
+              tasks.put(next.id(), next);
+              claimed.add(next);
+            }
+            return List.copyOf(claimed);
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || draining || closed) {
+          return List.of();
+        }
+        changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(RECHECK_MS)));
+        if (closed) {
+          return List.of(); // closed while waiting: the claim ends empty, like a drained one
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
+    return update(id, (t, now) -> Transitions.heartbeat(t, token,
+        leaseMs != null ? leaseMs : settingsOf(t.queue()).leaseMs(), stamp(now)));
+  }
+
+  @Override
+  public Outcome taskComplete(TaskId id, String token, String resultJson) {
+    return update(id, (t, now) -> Transitions.complete(t, token, resultJson, stamp(now)));
+  }
+
+  @Override
+  public List<Outcome> taskCompleteMany(List<Completion> completions) {
+    lock.lock();
+    try {
+      long now = sweep();
+      List<Outcome> out = new ArrayList<>(completions.size());
+      for (Completion c : completions) {
+        out.add(applyLocked(c.id(), now, (t, n) -> Transitions.complete(t, c.token(), c.resultJson(), stamp(n))));
+      }
+      return List.copyOf(out);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Outcome taskFail(FailParams p) {
+    return update(p.id(), (t, now) -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
+        settingsOf(t.queue()).backoff(), jitter.nextDouble(), stamp(now)));
+  }
+
+  @Override
+  public Outcome taskRelease(TaskId id, String token, long delayMs) {
+    return update(id, (t, now) -> Transitions.release(t, token, delayMs, stamp(now)));
+  }
+
+  @Override
+  public Outcome taskCancel(TaskId id) {
+    return update(id, (t, now) -> Transitions.cancel(t, stamp(now)));
+  }
+
+  @Override
+  public int queueRedrive(String queue, int limit) {
+    lock.lock();
+    try {
+      long now = sweep();
+      List<Task> dead = new ArrayList<>();
+      for (Task t : tasks.values()) {
+        if (dead.size() >= limit) {
+          break;
+        }
+        if (t.queue().equals(queue) && t.state() == TaskState.DEAD) {
+          dead.add(t);
+        }
+      }
+      for (Task t : dead) {
+        tasks.put(t.id(), Transitions.redrive(t, stamp(now)));
+      }
+      if (!dead.isEmpty()) {
+        changed.signalAll();
+      }
+      return dead.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
+    Limits.checkQueueName("queue", queue);
+    lock.lock();
+    try {
+      sweep();
+      QueueSettings next = patch.applyTo(settingsOf(queue));
+      settings.put(queue, next);
+      queues.add(queue);
+      changed.signalAll();
+      return next;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public Optional<Task> taskGet(TaskId id) {
+    lock.lock();
+    try {
+      sweep();
+      return Optional.ofNullable(tasks.get(id));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Page taskList(ListParams p) {
+    if (p.limit() < 1) {
+      throw new InvalidInput("limit", "limit must be at least 1, was " + p.limit());
+    }
+    TaskId after = null;
+    if (p.cursor() != null) {
+      after = TaskId.tryParse(p.cursor());
+      if (after == null) {
+        throw new InvalidInput("cursor", "cursor is not one this server issued");
+      }
+    }
+    lock.lock();
+    try {
+      sweep();
+      Map<TaskId, Task> from = after == null ? tasks : tasks.tailMap(after, false);
+      List<Task> page = new ArrayList<>();
+      boolean more = false;
+      for (Task t : from.values()) {
+        if (!t.queue().equals(p.queue())
+            || (p.state() != null && t.state() != p.state())
+            || (p.name() != null && !p.name().equals(t.name()))) {
+          continue;
+        }
+        if (page.size() == p.limit()) {
+          more = true;
+          break;
+        }
+        page.add(t);
+      }
+      String next = more ? page.get(page.size() - 1).id().toString() : null;
+      return new Page(List.copyOf(page), next);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public QueueInfo queueGet(String queue) {
+    lock.lock();
+    try {
+      long now = sweep();
+      return info(queue, now);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    lock.lock();
+    try {
+      long now = sweep();
+      List<QueueInfo> out = new ArrayList<>(queues.size());
+      for (String q : queues) {
+        out.add(info(q, now));
+      }
+      return List.copyOf(out);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  @Override
+  public void drain() {
+    lock.lock();
+    try {
+      draining = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals; everything below runs under the lock.
+
+  private interface Step {
+    Outcome apply(Task t, long now);
+  }
+
+  private Outcome update(TaskId id, Step step) {
+    lock.lock();
+    try {
+      return applyLocked(id, sweep(), step);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Outcome applyLocked(TaskId id, long now, Step step) {
+    Task t = tasks.get(id);
+    if (t == null) {
+      return new Outcome.NotFound(id);
+    }
+    Outcome o = step.apply(t, now);
+    if (o instanceof Outcome.Ok ok) {
+      tasks.put(id, ok.task());
+      if (ok.task().state() == TaskState.PENDING) {
+        changed.signalAll();
+      }
+    }
+    return o;
+  }
+
+  /**
+   * Brings the store up to the clock's now: ends expired leases and prunes finished tasks past their
+   * retention. Returns the now it swept at, which the calling operation uses too.
+   */
+  private long sweep() {
+    if (closed) {
+      throw new StoreUnavailableException("the store is closed");
+    }
+    long now = clock.millis();
+    boolean woke = false;
+    List<TaskId> prune = new ArrayList<>();
+    for (Map.Entry<TaskId, Task> e : tasks.entrySet()) {
+      Task t = e.getValue();
+      if (t.isLeaseExpiredAt(now)) {
+        Task next = Transitions.expire(t, stamp(now));
+        e.setValue(next);
+        woke |= next.state() == TaskState.PENDING;
+      } else if (t.state().isTerminal() && t.updatedAt() + settingsOf(t.queue()).retentionMs() < now) {
+        prune.add(e.getKey());
+      }
+    }
+    prune.forEach(tasks::remove);
+    if (woke) {
+      changed.signalAll();
+    }
+    return now;
+  }
+
+  private QueueInfo info(String queue, long now) {
+    long pending = 0;
+    long scheduled = 0;
+    long working = 0;
+    long done = 0;
+    long dead = 0;
+    long cancelled = 0;
+    for (Task t : tasks.values()) {
+      if (!t.queue().equals(queue)) {
+        continue;
+      }
+      switch (t.state()) {
+        case PENDING -> {
+          if (t.runAt() <= now) {
+            pending++;
+          } else {
+            scheduled++;
+          }
+        }
+        case WORKING -> working++;
+        case DONE -> done++;
+        case DEAD -> dead++;
+        case CANCELLED -> cancelled++;
+      }
+    }
+    return new QueueInfo(queue, new QueueCounts(pending, scheduled, working, done, dead, cancelled),
+        settingsOf(queue));
+  }
+
+  private QueueSettings settingsOf(String queue) {
+    return settings.getOrDefault(queue, QueueSettings.DEFAULT);
+  }
+
+  /** A stamp at {@code now} (one reading of the clock per operation) with a fresh HLC timestamp. */
+  private Stamp stamp(long now) {
+    return new Stamp(now, hlc.now(), NODE);
+  }
+}
