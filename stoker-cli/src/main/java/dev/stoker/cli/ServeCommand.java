@@ -9,14 +9,14 @@ import dev.stoker.store.embedded.EmbeddedStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code stoker serve}: the server on the embedded store. */
 @Command(
@@ -54,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
   int maxParamsBytes;
 
   @Option(names = "--max-header-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_HEADER_BYTES:-16384}",
-      description = "Largest request head; larger gets 431 (env STOKER_MAX_HEADER_BYTES). Default: ${DEFAULT-VALUE}")
+      description = "Largest request head; larger gets 400 (env STOKER_MAX_HEADER_BYTES). Default: ${DEFAULT-VALUE}")
   int maxHeaderBytes;
 
   @Option(names = "--read-timeout-ms", paramLabel = "MS", defaultValue = "${env:STOKER_READ_TIMEOUT_MS:-75000}",
@@ -67,12 +67,20 @@ final class ServeCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   long shutdownGraceMs;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
     Listen at = Listen.parse(listen);
+    if (at == null) {
+      throw usage("--listen must be HOST:PORT with a port of 0-65535, was '" + listen + "'");
+    }
     if (maxParamsBytes < 1 || maxBodyBytes <= maxParamsBytes) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "--max-body-bytes must be larger than --max-params-bytes (a task's params must fit in a body)");
+      throw usage("--max-body-bytes must be larger than --max-params-bytes (a task's params must fit in a body)");
+    }
+    if (nodeId < 0 || nodeId > 0xFFFF) {
+      throw usage("--node-id must be 0-65535, was " + nodeId);
     }
     TaskStore store;
     try {
@@ -90,40 +98,24 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("stoker: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    AtomicBoolean stopping = new AtomicBoolean();
-    Runnable shutdown = () -> {
-      if (stopping.compareAndSet(false, true)) {
-        log.info("shutting down: draining requests");
-        server.close();
-        store.close();
-        log.info("stopped; the store is closed");
-        stopped.countDown();
-      }
-    };
-    // SIGTERM and SIGINT drain and exit 0; the hook covers every other way the JVM may exit.
-    for (String name : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(name), sig -> Thread.ofPlatform().name("stoker-shutdown").start(shutdown));
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      shutdown.run();
-      awaitQuietly(stopped);
-    }, "stoker-shutdown-hook"));
+    Termination termination = Termination.install(() -> {
+      log.info("shutting down: draining requests");
+      server.close();
+      store.close();
+      log.info("stopped; the store is closed");
+    });
     log.info("Stoker listening on http://{}:{} (data in {})", at.host(), server.port(), data.toAbsolutePath().normalize());
-    awaitQuietly(stopped);
+    termination.await();
     return 0;
   }
 
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
   }
 
   /** A {@code HOST:PORT} pair. */
   record Listen(String host, int port) {
+    /** The pair, or null when {@code s} is not one. */
     static Listen parse(String s) {
       int colon = s.lastIndexOf(':');
       try {
@@ -136,7 +128,7 @@ final class ServeCommand implements Callable<Integer> {
       } catch (NumberFormatException e) {
         // refused below
       }
-      throw new IllegalArgumentException("--listen must be HOST:PORT with a port of 0-65535, was '" + s + "'");
+      return null;
     }
   }
 }

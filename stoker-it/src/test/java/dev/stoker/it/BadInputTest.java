@@ -173,6 +173,25 @@ class BadInputTest {
   }
 
   @Test
+  void a_token_rebuilt_from_the_tasks_public_fields_is_refused() throws Exception {
+    JsonNode claimed = http.post("/v1/queues/forge/claim", "{\"worker\":\"w\"}").at("/tasks");
+    assertThat(claimed.size()).as("nothing to claim in an untouched queue").isZero();
+    // The token names a claim by id and version, both public; without the server's signature it is
+    // worth nothing, and with another signature too.
+    JsonNode pending = http.get("/v1/tasks/" + pendingId).body();
+    String[] v = pending.get("version").asText().split("\\.");
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(42);
+    dev.stoker.core.TaskId id = dev.stoker.core.TaskId.parse(pendingId);
+    b.putLong(id.hi()).putLong(id.lo()).putLong(Long.parseLong(v[1])).putLong(Long.parseLong(v[3]))
+        .putLong(Long.parseLong(v[5])).putShort((short) Integer.parseInt(v[6]));
+    String unsigned = "t1." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    for (String forged : new String[] {unsigned, unsigned + ".AAAAAAAAAAAAAAAAAAAAAA"}) {
+      Http.Reply r = http.post("/v1/tasks/" + pendingId + "/complete", Http.json(Map.of("token", forged)));
+      assertProblem(r, 409, null, "token");
+    }
+  }
+
+  @Test
   void an_operation_on_a_finished_task_is_409() throws Exception {
     Http.Reply fail = http.post("/v1/tasks/" + doneId + "/fail", Http.json(Map.of("token", doneToken, "error", "x")));
     assertProblem(fail, 409, null, "already done");

@@ -16,6 +16,20 @@ class ShutdownTest {
   Path data;
 
   @Test
+  void a_second_server_on_a_taken_port_says_so_and_exits_1(@TempDir Path other) throws Exception {
+    try (StokerProcess first = StokerProcess.start(data)) {
+      Process second = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+          System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve", "--data", other.toString(),
+          "--listen", "127.0.0.1:" + first.port()).redirectErrorStream(true).start();
+      String output = new String(second.getInputStream().readAllBytes());
+      assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.exitValue()).as(output).isEqualTo(1);
+      assertThat(output).contains("cannot listen");
+      assertThat(new Http(first.url()).get("/healthz").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void sigterm_returns_waiting_claims_exits_zero_and_keeps_every_task() throws Exception {
     String pendingId;
     String doneId;

@@ -37,12 +37,23 @@ final class Api {
   private final TaskStore store;
   private final JsonFactory json;
   private final Requests requests;
+  private final TokenSigner tokens;
   private volatile boolean ready = true;
 
   Api(TaskStore store, Limits limits, int maxBodyBytes) {
     this.store = store;
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
+    this.tokens = new TokenSigner(store.leaseTokenKey());
+  }
+
+  /**
+   * The store's token inside a token a worker sent, or a token that names no claim when the
+   * signature does not check (the store then answers as for any stale token: 409).
+   */
+  private String storeToken(String signed) {
+    String token = tokens.verify(signed);
+    return token != null ? token : "";
   }
 
   /** Marks the server as draining: {@code /readyz} answers 503 so load balancers stop sending. */
@@ -53,6 +64,8 @@ final class Api {
   Response handle(String method, String path, String query, String contentType, byte[] body) {
     try {
       return route(method, path, query, contentType, body);
+    } catch (MethodNotAllowed m) {
+      return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
       return problem(r.problem);
     } catch (InvalidInput e) {
@@ -135,7 +148,12 @@ final class Api {
       if (s.length == 3 && s[2].equals("complete")) {
         allow(method, "POST");
         checkJson(contentType, body);
-        return completeMany(requests.completeMany(body));
+        List<Completion> signed = requests.completeMany(body);
+        List<Completion> verified = new java.util.ArrayList<>(signed.size());
+        for (Completion c : signed) {
+          verified.add(new Completion(c.id(), storeToken(c.token()), c.resultJson()));
+        }
+        return completeMany(verified);
       }
       if (s.length == 3) {
         allow(method, "GET");
@@ -150,22 +168,23 @@ final class Api {
           case "heartbeat" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "lease_ms");
-            yield outcome(store.taskHeartbeat(id, b.token(), b.leaseMs()), Json.Token.SHOWN);
+            yield outcome(store.taskHeartbeat(id, storeToken(b.token()), b.leaseMs()), tokens);
           }
           case "complete" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "result");
-            yield outcome(store.taskComplete(id, b.token(), b.resultJson()), Json.Token.HIDDEN);
+            yield outcome(store.taskComplete(id, storeToken(b.token()), b.resultJson()), null);
           }
           case "fail" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "error", "permanent", "retry_in_ms");
-            yield outcome(store.taskFail(new FailParams(id, b.token(), b.error(), b.permanent(), b.retryInMs())), Json.Token.HIDDEN);
+            yield outcome(store.taskFail(new FailParams(id, storeToken(b.token()), b.error(), b.permanent(),
+                b.retryInMs())), null);
           }
           case "release" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "delay_ms");
-            yield outcome(store.taskRelease(id, b.token(), b.delayMs()), Json.Token.HIDDEN);
+            yield outcome(store.taskRelease(id, storeToken(b.token()), b.delayMs()), null);
           }
           case "cancel" -> {
             checkJsonIfAny(contentType, body);
@@ -176,7 +195,7 @@ final class Api {
               }
               r.end();
             }
-            yield outcome(store.taskCancel(id), Json.Token.HIDDEN);
+            yield outcome(store.taskCancel(id), null);
           }
           default -> throw notFound(path);
         };
@@ -205,11 +224,11 @@ final class Api {
   }
 
   private static void enqueued(JsonGenerator g, EnqueueResult r) throws IOException {
-    Json.task(g, r.task(), Json.Token.HIDDEN, r.duplicate());
+    Json.task(g, r.task(), null, r.duplicate());
   }
 
   private static void hidden(JsonGenerator g, Task t) throws IOException {
-    Json.task(g, t, Json.Token.HIDDEN, false);
+    Json.task(g, t, null, false);
   }
 
   private Response claim(ClaimParams params) {
@@ -218,7 +237,7 @@ final class Api {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
       for (Task t : tasks) {
-        Json.task(g, t, Json.Token.SHOWN, false);
+        Json.task(g, t, tokens, false);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -253,9 +272,10 @@ final class Api {
     }));
   }
 
-  private Response outcome(Outcome o, Json.Token token) {
+  /** The reply to an operation on one task; {@code tokenSigner} non-null shows the lease token. */
+  private Response outcome(Outcome o, TokenSigner tokenSigner) {
     if (o instanceof Outcome.Ok ok) {
-      return Response.json(200, Json.write(json, g -> Json.task(g, ok.task(), token, false)));
+      return Response.json(200, Json.write(json, g -> Json.task(g, ok.task(), tokenSigner, false)));
     }
     return problem(refusal(o));
   }
@@ -341,10 +361,16 @@ final class Api {
     }
     int limit = q.integer("limit", 1, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT);
     String name = q.get("name");
-    if (name != null) {
-      Limits.checkText("name", name, Limits.MAX_TASK_NAME);
+    String cursor = q.get("cursor");
+    Page page;
+    try {
+      if (name != null) {
+        Limits.checkText("name", name, Limits.MAX_TASK_NAME);
+      }
+      page = store.taskList(new ListParams(queue, state, name, limit, cursor));
+    } catch (InvalidInput e) {
+      throw Problem.of(400, "invalid-query", "Invalid query parameter", e.getMessage()).withField(e.field()).refusal();
     }
-    Page page = store.taskList(new ListParams(queue, state, name, limit, q.get("cursor")));
     return Response.json(200, Json.write(json, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
@@ -384,8 +410,20 @@ final class Api {
         return;
       }
     }
-    throw new Problem(405, Problem.BASE + "method-not-allowed", "Method not allowed",
-        method + " is not allowed here; use " + String.join(" or ", allowed), null, null).refusal();
+    throw new MethodNotAllowed(new Problem(405, Problem.BASE + "method-not-allowed", "Method not allowed",
+        method + " is not allowed here; use " + String.join(" or ", allowed), null, null), String.join(", ", allowed));
+  }
+
+  /** A 405, which must say in an Allow header what is allowed (RFC 9110). */
+  private static final class MethodNotAllowed extends RuntimeException {
+    final Problem problem;
+    final String allowed;
+
+    MethodNotAllowed(Problem problem, String allowed) {
+      super(problem.detail(), null, false, false);
+      this.problem = problem;
+      this.allowed = allowed;
+    }
   }
 
   private static void checkJson(String contentType, byte[] body) {

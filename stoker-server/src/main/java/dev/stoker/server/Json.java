@@ -61,15 +61,13 @@ final class Json {
     void write(JsonGenerator g) throws IOException;
   }
 
-  /** Whether a task's lease token is written: only to the worker that holds the claim. */
-  enum Token { SHOWN, HIDDEN }
-
   /**
-   * Writes a task. The lease token is a capability: it is {@link Token#SHOWN} only in the replies to
-   * the worker that claimed the task (claim, heartbeat), never to whoever reads or lists tasks.
-   * {@code duplicate} marks an enqueue answered with an existing live task.
+   * Writes a task. The lease token is a capability: it is written, signed with {@code tokenSigner},
+   * only in the replies to the worker that claimed the task (claim, heartbeat); with a null signer
+   * (whoever reads or lists tasks) it is left out. {@code duplicate} marks an enqueue answered with
+   * an existing live task.
    */
-  static void task(JsonGenerator g, Task t, Token token, boolean duplicate) throws IOException {
+  static void task(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate) throws IOException {
     g.writeStartObject();
     g.writeStringField("id", t.id().toString());
     g.writeStringField("queue", t.queue());
@@ -88,8 +86,8 @@ final class Json {
     if (lease != null) {
       g.writeObjectFieldStart("lease");
       g.writeStringField("owner", lease.owner());
-      if (token == Token.SHOWN) {
-        g.writeStringField("token", lease.token());
+      if (tokenSigner != null) {
+        g.writeStringField("token", tokenSigner.sign(lease.token()));
       }
       g.writeStringField("expires_at", time(lease.expiresAt()));
       g.writeEndObject();

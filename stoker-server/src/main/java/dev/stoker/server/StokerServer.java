@@ -34,7 +34,7 @@ public final class StokerServer implements AutoCloseable {
    * @param host the address to bind (loopback by default: expose it on purpose)
    * @param port the port; 0 picks a free one
    * @param maxBodyBytes the largest request body (413 above)
-   * @param maxHeaderBytes the largest request head (431 above)
+   * @param maxHeaderBytes the largest request head (a 400 above)
    * @param limits the limits on task fields
    * @param readTimeout how long a connection may stay silent in the middle of, or between, requests
    * @param shutdownGrace how long in-flight requests may take to finish on shutdown
@@ -75,13 +75,18 @@ public final class StokerServer implements AutoCloseable {
             .maxPrologueLength(8192)
             .build())
         .directHandlers(DirectHandlers.builder()
-            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api))
-            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api))
-            .addHandler(DirectHandler.EventType.OTHER, transportProblem(api))
+            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api, config))
+            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api, config))
+            .addHandler(DirectHandler.EventType.OTHER, transportProblem(api, config))
             .build())
         .routing(r -> r.any((req, res) -> serve(api, req, res)))
         .build()
         .start();
+    if (!web.isRunning() || web.port() < 0) {
+      web.stop();
+      throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
+          + " (is the address in use?)");
+    }
     return new StokerServer(web, api, store);
   }
 
@@ -101,7 +106,7 @@ public final class StokerServer implements AutoCloseable {
   }
 
   /** Answers errors found before a request reaches the API (bad framing, too large) as problem+json. */
-  private static DirectHandler transportProblem(Api api) {
+  private static DirectHandler transportProblem(Api api, Config config) {
     return new DirectHandler() {
       @Override
       public TransportResponse handle(TransportRequest request, EventType type, Status status,
@@ -113,7 +118,7 @@ public final class StokerServer implements AutoCloseable {
           default -> "bad-request";
         };
         String detail = code == 413
-            ? "the request body is larger than the server's limit"
+            ? "the request body is larger than the limit of " + config.maxBodyBytes() + " bytes"
             : (message == null || message.isBlank() ? status.reasonPhrase() : message);
         Response r = api.problem(Problem.of(code, kind, status.reasonPhrase(), detail));
         return TransportResponse.builder()

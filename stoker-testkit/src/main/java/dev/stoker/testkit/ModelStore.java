@@ -75,6 +75,7 @@ public final class ModelStore implements TaskStore {
   private final Hlc hlc;
   private final TaskIdGenerator ids;
   private final SplittableRandom jitter;
+  private final byte[] leaseTokenKey = new byte[32];
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -98,6 +99,7 @@ public final class ModelStore implements TaskStore {
     SplittableRandom root = new SplittableRandom(seed);
     this.ids = new TaskIdGenerator(clock, NODE, root.split());
     this.jitter = root.split();
+    root.split().nextBytes(leaseTokenKey);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -367,6 +369,11 @@ public final class ModelStore implements TaskStore {
 
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
+
+  @Override
+  public byte[] leaseTokenKey() {
+    return leaseTokenKey.clone();
+  }
 
   @Override
   public void drain() {

@@ -21,6 +21,11 @@ final class Codec {
 
   private static final byte TASK_FORMAT = 1;
   private static final byte SETTINGS_FORMAT = 1;
+  /**
+   * format, scheduled, id, queue, priority, run_at, max_attempts, attempt, state, generation, epoch,
+   * hlc, flags, created_at, updated_at, node, lease expiry.
+   */
+  private static final int FIXED_TASK_BYTES = 1 + 1 + 16 + 4 + 4 + 8 + 4 + 4 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 8;
 
   /** A task as stored, with whether a pending task sits in the scheduled index (run_at ahead). */
   record Stored(Task task, int queue, boolean scheduled) {}
@@ -32,8 +37,7 @@ final class Codec {
     byte[] owner = t.lease() == null ? null : utf8(t.lease().owner());
     byte[] result = utf8(t.resultJson());
     byte[] error = utf8(t.lastError());
-    int size = 1 + 1 + 16 + 4 + 4 + 8 + 4 + 4 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 8 + 8 + 8
-        + len(name) + len(params) + len(unique) + len(owner) + len(result) + len(error);
+    int size = FIXED_TASK_BYTES + len(name) + len(params) + len(unique) + len(owner) + len(result) + len(error);
     ByteBuffer b = ByteBuffer.allocate(size);
     b.put(TASK_FORMAT).put((byte) (scheduled ? 1 : 0));
     b.putLong(t.id().hi()).putLong(t.id().lo());

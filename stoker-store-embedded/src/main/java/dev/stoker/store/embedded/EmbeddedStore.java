@@ -43,10 +43,12 @@ public final class EmbeddedStore implements TaskStore {
 
   private final Storage storage;
   private final Sequencer sequencer;
+  private final byte[] leaseTokenKey;
 
-  private EmbeddedStore(Storage storage, Sequencer sequencer) {
+  private EmbeddedStore(Storage storage, Sequencer sequencer, byte[] leaseTokenKey) {
     this.storage = storage;
     this.sequencer = sequencer;
+    this.leaseTokenKey = leaseTokenKey;
   }
 
   /** Opens (or creates) the store in {@code dir} with the system clock. */
@@ -71,9 +73,10 @@ public final class EmbeddedStore implements TaskStore {
     try {
       Hlc hlc = new Hlc(clock);
       hlc.observe(storage.storedHlc());
+      byte[] key = storage.leaseTokenKey();
       Sequencer sequencer = new Sequencer(storage, new Operations(storage, hlc, node, random), clock);
       sequencer.start();
-      return new EmbeddedStore(storage, sequencer);
+      return new EmbeddedStore(storage, sequencer, key);
     } catch (RocksDBException | RuntimeException e) {
       storage.close();
       throw new StoreUnavailableException("cannot open the store in " + dir + ": " + e.getMessage(), e);
@@ -236,6 +239,11 @@ public final class EmbeddedStore implements TaskStore {
   @Override
   public List<QueueInfo> queueList() {
     return storage.catalog.all().stream().map(q -> new QueueInfo(q.name, q.counts(), q.settings())).toList();
+  }
+
+  @Override
+  public byte[] leaseTokenKey() {
+    return leaseTokenKey.clone();
   }
 
   @Override

@@ -102,4 +102,5 @@ final class Keys {
   /** meta: fixed names. */
   static final byte[] META_HLC = "hlc".getBytes(StandardCharsets.US_ASCII);
   static final byte[] META_FORMAT = "format".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] META_TOKEN_KEY = "lease_token_key".getBytes(StandardCharsets.US_ASCII);
 }

@@ -87,12 +87,14 @@ final class Operations {
       }
       for (byte[] key : keys) {
         Stored st = b.load(Keys.trailingId(key));
-        if (st != null && st.task().isClaimableAt(b.now) && !st.scheduled()) {
+        // The ready index holds the tasks that were due when indexed; the wall clock may have stepped
+        // back since, and they stay due. Anything else under the key is a stale entry.
+        if (st != null && st.task().state() == TaskState.PENDING && !st.scheduled()) {
           Task t = Transitions.claim(st.task(), p.worker(), leaseMs, stamp(b));
           b.write(st, t);
           claimed.add(t);
         } else {
-          b.delete(s.ready, key); // left behind by a crash-free bug would be a leak; never claim it
+          b.delete(s.ready, key);
         }
       }
       from = successor(keys.get(keys.size() - 1));

@@ -66,6 +66,8 @@ final class Sequencer implements Runnable {
   private long nextDue;
   private volatile boolean stopping;
   private volatile boolean draining;
+  /** Set once the loop has taken its last command; later commands are refused by whoever sees them. */
+  private volatile boolean finished;
   private volatile Throwable failure;
   private final Thread thread;
 
@@ -91,6 +93,9 @@ final class Sequencer implements Runnable {
       throw new StoreUnavailableException("the store is shutting down");
     }
     inbox.add(command);
+    if (finished) {
+      refuseRemaining(new StoreUnavailableException("the store is closed"));
+    }
     try {
       return command.future.join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -145,6 +150,16 @@ final class Sequencer implements Runnable {
     }
     parked.values().forEach(q -> q.forEach(c -> c.future.complete(List.of())));
     parked.clear();
+    finished = true;
+    refuseRemaining(new StoreUnavailableException("the store is closed"));
+  }
+
+  /** Refuses every command still in the inbox (the loop has stopped, or is stopping on a failure). */
+  private void refuseRemaining(StoreUnavailableException reason) {
+    Command<?> c;
+    while ((c = inbox.poll()) != null) {
+      c.future.completeExceptionally(reason);
+    }
   }
 
   private long waitMillis() {
@@ -303,10 +318,7 @@ final class Sequencer implements Runnable {
     }
     parked.values().forEach(q -> q.forEach(c -> c.future.completeExceptionally(unavailable)));
     parked.clear();
-    Command<?> c;
-    while ((c = inbox.poll()) != null) {
-      c.future.completeExceptionally(unavailable);
-    }
+    refuseRemaining(unavailable);
     stopping = true;
   }
 }

@@ -31,6 +31,8 @@ final class Storage implements AutoCloseable {
     RocksDB.loadLibrary();
   }
 
+  /** The on-disk format: the column families, key layouts and records of docs/storage.md. */
+  static final long FORMAT = 1;
   static final long CACHE_BYTES = 128L << 20;
   static final long MEMTABLE_BYTES = 64L << 20;
 
@@ -99,6 +101,7 @@ final class Storage implements AutoCloseable {
     unique = handles.get(8);
     queues = handles.get(9);
     counts = handles.get(10);
+    checkFormat();
     loadCatalog();
   }
 
@@ -119,6 +122,18 @@ final class Storage implements AutoCloseable {
         .setLevelCompactionDynamicLevelBytes(true);
   }
 
+  /** Marks a new store with its format, and refuses a store of a format this code does not know. */
+  private void checkFormat() throws RocksDBException {
+    byte[] format = db.get(meta, Keys.META_FORMAT);
+    if (format == null) {
+      db.put(meta, syncWrite, Keys.META_FORMAT, Codec.encodeLong(FORMAT));
+    } else if (Codec.decodeLong(format) != FORMAT) {
+      db.close();
+      throw new RocksDBException("the data directory holds store format " + Codec.decodeLong(format)
+          + "; this Stoker reads format " + FORMAT);
+    }
+  }
+
   private void loadCatalog() throws RocksDBException {
     try (RocksIterator it = db.newIterator(queues)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -129,6 +144,17 @@ final class Storage implements AutoCloseable {
         catalog.add(new QueueState(id, r.name(), r.settings(), counted));
       }
     }
+  }
+
+  /** The lease-token key, made at random the first time the store opens. */
+  byte[] leaseTokenKey() throws RocksDBException {
+    byte[] key = db.get(meta, Keys.META_TOKEN_KEY);
+    if (key == null) {
+      key = new byte[32];
+      new java.security.SecureRandom().nextBytes(key);
+      db.put(meta, syncWrite, Keys.META_TOKEN_KEY, key);
+    }
+    return key;
   }
 
   /** The largest HLC timestamp the store has written, so the clock can resume past it. */

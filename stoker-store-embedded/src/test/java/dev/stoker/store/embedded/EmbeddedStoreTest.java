@@ -52,6 +52,21 @@ class EmbeddedStoreTest {
   }
 
   @Test
+  void a_wall_clock_that_steps_back_strands_no_task() {
+    try (EmbeddedStore s = open()) {
+      Task t = s.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"))).get(0).task();
+      clock.set(clock.millis() - 1_000);
+      assertThat(claim(s, "q", 1)).extracting(Task::id).as("a due task stays due").containsExactly(t.id());
+      Task later = s.taskEnqueueMany("q", List.of(new TaskSpec("l", "null", 0, null, 500L, null, null)))
+          .get(0).task();
+      clock.set(clock.millis() - 5_000);
+      assertThat(claim(s, "q", 1)).as("a delayed task waits for its time").isEmpty();
+      clock.advanceMillis(6_000);
+      assertThat(claim(s, "q", 1)).extracting(Task::id).containsExactly(later.id());
+    }
+  }
+
+  @Test
   void a_reopened_store_has_its_tasks_counts_settings_and_a_clock_past_every_version() {
     Task done;
     Task working;
