@@ -216,7 +216,9 @@ class BadInputTest {
   @Test
   void a_wrong_method_is_405_and_an_unknown_path_404() throws Exception {
     assertProblem(http.get("/v1/queues/bad/claim"), 405, null, "POST");
-    assertProblem(http.get("/v2/nothing"), 404, null, "no such endpoint");
+    Http.Reply unknown = http.get("/v2/nothing");
+    assertProblem(unknown, 404, null, "no such endpoint");
+    assertThat(unknown.at("/type").asText()).endsWith("/unknown-endpoint");
   }
 
   @Test

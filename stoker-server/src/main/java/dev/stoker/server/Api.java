@@ -260,6 +260,7 @@ final class Api {
         } else {
           Problem p = refusal(o);
           g.writeNumberField("status", p.status());
+          g.writeStringField("type", p.type());
           g.writeStringField("error", p.detail());
           if (p.state() != null) {
             g.writeStringField("state", p.state());
@@ -445,6 +446,7 @@ final class Api {
   }
 
   private static Problem.Refusal notFound(String path) {
-    return Problem.notFound("no such endpoint: " + Requests.abbreviate(path) + " (see docs/api.md)");
+    return Problem.of(404, "unknown-endpoint", "Unknown endpoint",
+        "no such endpoint: " + Requests.abbreviate(path) + " (see docs/api.md)").refusal();
   }
 }
