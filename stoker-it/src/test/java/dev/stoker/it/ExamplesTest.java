@@ -64,6 +64,19 @@ class ExamplesTest {
   }
 
   @Test
+  void the_java_provider_and_worker_run_end_to_end() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String cp = System.getProperty("java.class.path");
+    String provided = run(List.of(java, "-cp", cp, "dev.stoker.examples.Provider", "ex-java"));
+    assertThat(provided.lines().filter(l -> l.startsWith("enqueued"))).hasSize(6);
+    String worked = run(List.of(java, "-cp", cp, "dev.stoker.examples.WorkerMain", "ex-java"));
+    JsonNode counts = new Http(server.url()).get("/v1/queues/ex-java").at("/counts");
+    assertThat(counts.get("done").asInt()).as(worked).isEqualTo(5);
+    assertThat(counts.get("dead").asInt()).as(worked).isEqualTo(1);
+    assertThat(worked).contains("transcode after 3 s of heartbeats").contains("flaky on attempt 2");
+  }
+
+  @Test
   void the_python_provider_and_worker_run_end_to_end() throws Exception {
     String provided = run(List.of("python3", EXAMPLES.resolve("python/provider.py").toString(), "ex-python"));
     assertThat(provided.lines().filter(l -> l.startsWith("enqueued"))).hasSize(6);

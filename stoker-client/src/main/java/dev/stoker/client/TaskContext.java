@@ -1,0 +1,73 @@
+package dev.stoker.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What a {@link TaskHandler} gets: the task it runs, and its lease. The {@link Worker} heartbeats the
+ * lease on its own; a handler only needs {@link #leaseLost()} to stop early when the task was taken
+ * over, finished elsewhere, or cancelled.
+ */
+public interface TaskContext {
+  /**
+   * The task's id.
+   *
+   * @return the id
+   */
+  String id();
+
+  /**
+   * The task's name, which chose the handler.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * Which claim this is: 1 the first time the task runs, 2 on its first retry, and so on.
+   *
+   * @return the attempt
+   */
+  int attempt();
+
+  /**
+   * The task as it was claimed, with its lease.
+   *
+   * @return the task
+   */
+  Task task();
+
+  /**
+   * The task's params as JSON.
+   *
+   * @return the params ({@code NullNode} when there are none)
+   */
+  JsonNode params();
+
+  /**
+   * The task's params decoded with the client's mapper.
+   *
+   * @param type the class to decode into
+   * @param <T> the type
+   * @return the params as a {@code T}
+   * @throws IllegalArgumentException when the params do not fit (the task then fails with this message)
+   */
+  <T> T params(Class<T> type);
+
+  /**
+   * Whether the task's lease is lost: a heartbeat was refused because the lease expired and the task
+   * went to another worker, or it is finished elsewhere, or cancelled. The worker has then
+   * interrupted the handler and will report nothing for this run; the handler should stop.
+   *
+   * @return whether the lease is lost
+   */
+  boolean leaseLost();
+
+  /**
+   * Extends the lease now, on top of the worker's own heartbeats (every third of the lease): for a
+   * handler about to do something long that it cannot interrupt.
+   *
+   * @throws ProblemException when the lease is lost ({@link #leaseLost()} is then true)
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  void heartbeat();
+}
