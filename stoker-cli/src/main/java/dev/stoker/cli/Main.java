@@ -9,11 +9,17 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Stoker: a durable task queue with leases and at-least-once delivery.",
-    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ServeCommand.class, PutCommand.class, WorkCommand.class, GetCommand.class, QueuesCommand.class,
+        TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class,
+        picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  stoker serve                        run the server on ./stoker-data, 127.0.0.1:7654",
         "  stoker serve --listen 0.0.0.0:7654  listen on every interface",
+        "  stoker put emails send --params '{\"to\": \"ada@example.com\"}'",
+        "  stoker work --queue emails -- ./send.sh",
+        "  stoker queues",
+        "  source <(stoker generate-completion)   tab completion in bash or zsh",
         "",
         "Exit codes: 0 success, 1 failure, 2 usage error."})
 public final class Main implements Runnable {
@@ -21,11 +27,61 @@ public final class Main implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // One line per record for the client library's java.util.logging output.
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %4$-7s %5$s%6$s%n");
+    }
     System.exit(commandLine().execute(args));
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpAutoWidth(true);
+    CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setUsageHelpAutoWidth(true).setExecutionExceptionHandler(Main::handle);
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    return cl;
+  }
+
+  /** Errors a user can act on get one line and exit 1 (2 for usage); a bug gets its stack trace. */
+  private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+    java.io.PrintStream err = cl.getErr() == null ? System.err : new java.io.PrintStream(System.err);
+    if (e instanceof PutCommand.Usage) {
+      err.println("stoker: " + e.getMessage());
+      err.println("Try 'stoker " + cl.getCommandName() + " --help'.");
+      return 2;
+    }
+    if (e instanceof dev.stoker.client.ProblemException p) {
+      err.println("stoker: " + p.detail() + (p.field() != null ? " (field " + p.field() + ")" : "")
+          + " [HTTP " + p.status() + "]");
+      return 1;
+    }
+    if (e instanceof dev.stoker.client.StokerUnavailableException u) {
+      err.println("stoker: " + (u.status() > 0 ? "the server is unavailable (HTTP " + u.status() + ")"
+          : "cannot reach the server (" + why(u) + ")"));
+      err.println("Is it running? Start it with './stoker serve', or point --server / STOKER_URL at it.");
+      return 1;
+    }
+    if (e instanceof java.io.IOException io) {
+      err.println("stoker: " + io.getMessage());
+      return 1;
+    }
+    e.printStackTrace(err);
+    return 1;
+  }
+
+  /** Why a connection failed, in words. */
+  private static String why(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return "connection refused";
+      }
+      if (t instanceof java.net.http.HttpTimeoutException) {
+        return "timed out";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "unknown host";
+      }
+    }
+    return "connection failed";
   }
 
   @Override

@@ -1,0 +1,31 @@
+package dev.stoker.cli;
+
+import dev.stoker.client.StokerClient;
+import dev.stoker.client.Task;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code stoker cancel ID}. */
+@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a pending or working task.")
+final class CancelCommand implements Callable<Integer> {
+  @Mixin
+  ClientOptions options;
+
+  @Parameters(paramLabel = "ID", description = "The task's id.")
+  String id;
+
+  @Override
+  public Integer call() {
+    try (StokerClient client = options.client()) {
+      Task t = client.cancel(id);
+      if (options.json) {
+        Output.json(System.out, Output.task(t));
+      } else {
+        System.out.println("cancelled " + t.id() + " (" + t.name() + ")");
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.stoker.cli;
+
+import dev.stoker.client.StokerClient;
+import picocli.CommandLine.Option;
+
+/** The options every client command takes: where the server is, how to authenticate, how to print. */
+final class ClientOptions {
+  @Option(names = "--server", paramLabel = "URL", defaultValue = "${env:STOKER_URL:-http://127.0.0.1:7654}",
+      description = "The Stoker server (env STOKER_URL). Default: ${DEFAULT-VALUE}")
+  String server;
+
+  @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:STOKER_TOKEN}",
+      description = "Bearer token, when the server requires one (env STOKER_TOKEN).")
+  String token;
+
+  @Option(names = "--json", description = "Print JSON (one document, or one per line for streams) instead of tables.")
+  boolean json;
+
+  StokerClient client() {
+    StokerClient.Builder b = StokerClient.builder().baseUrl(server);
+    if (token != null && !token.isBlank()) {
+      b.token(token);
+    }
+    return b.build();
+  }
+}

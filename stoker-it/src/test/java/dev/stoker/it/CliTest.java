@@ -1,0 +1,170 @@
+package dev.stoker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code stoker} command line, run as a real process against a real server. */
+class CliTest {
+  @TempDir
+  static Path dir;
+  static StokerProcess server;
+  static Http http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = StokerProcess.start(dir.resolve("data"));
+    http = new Http(server.url());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.close();
+  }
+
+  record Run(int exit, String out, String err) {}
+
+  static ProcessBuilder cli(List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main"));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("STOKER_URL", server.url());
+    return pb;
+  }
+
+  static Run run(List<String> args, String stdin) throws IOException, InterruptedException {
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    ProcessBuilder pb = cli(args).redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process p = pb.start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stoker %s finished", args).isTrue();
+    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  @Test
+  void put_from_a_json_lines_file_then_work_runs_a_command_per_task() throws Exception {
+    Path lines = dir.resolve("tasks.jsonl");
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 25; i++) {
+      sb.append(Http.json(Map.of("name", i == 7 ? "broken" : "square", "params", Map.of("n", i)))).append('\n');
+    }
+    sb.append('\n').append("{\"name\":\"later\",\"params\":{\"n\":100},\"delay_ms\":200}\n");
+    Files.writeString(lines, sb.toString());
+    Run put = run(List.of("put", "cli-work", "--file", lines.toString()), null);
+    assertThat(put.exit()).as(put.err()).isZero();
+    assertThat(put.err()).contains("enqueued 26 tasks into cli-work");
+
+    Path script = dir.resolve("square.sh");
+    Files.writeString(script, """
+        #!/bin/sh
+        n=$(sed 's/[^0-9]//g')
+        if [ "$STOKER_TASK_NAME" = broken ]; then echo "cannot do $n" >&2; exit 3; fi
+        echo "{\\"square\\": $((n * n)), \\"task\\": \\"$STOKER_TASK_ID\\", \\"attempt\\": $STOKER_ATTEMPT}"
+        """);
+    Process worker = cli(List.of("work", "--queue", "cli-work", "--concurrency", "4", "--", "sh", script.toString()))
+        .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile()).start();
+    try {
+      Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+        JsonNode c = http.get("/v1/queues/cli-work").at("/counts");
+        return c.get("done").asInt() == 25 && c.get("dead").asInt() == 1;
+      });
+    } finally {
+      worker.destroy(); // SIGTERM: drains
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(worker.exitValue()).as(Files.readString(dir.resolve("worker.log"))).isZero();
+
+    Run done = run(List.of("tasks", "cli-work", "--state", "done", "--all", "--json"), null);
+    List<JsonNode> tasks = new ArrayList<>();
+    for (String line : done.out().split("\n")) {
+      tasks.add(Http.JSON.readTree(line));
+    }
+    assertThat(tasks).hasSize(25);
+    for (JsonNode t : tasks) {
+      int n = t.at("/params/n").asInt();
+      assertThat(t.at("/result/square").asInt()).isEqualTo(n * n);
+      assertThat(t.at("/result/task").asText()).isEqualTo(t.get("id").asText());
+    }
+    Run dead = run(List.of("tasks", "cli-work", "--state", "dead", "--json"), null);
+    JsonNode deadTask = Http.JSON.readTree(dead.out()).at("/tasks/0");
+    assertThat(deadTask.get("last_error").asText()).isEqualTo("exit 3: cannot do 7");
+  }
+
+  @Test
+  void a_bad_line_is_named_and_nothing_of_its_batch_is_sent() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 1; i <= 5; i++) {
+      sb.append("{\"name\":\"ok\"}\n");
+    }
+    sb.append("{\"name\":\"bad\",\"priority\":\"high\"}\n");
+    sb.append("{\"name\":\"ok\"}\n");
+    Run put = run(List.of("put", "cli-bad", "--batch-size", "3"), sb.toString());
+    assertThat(put.exit()).isNotZero();
+    assertThat(put.err()).contains("line 6").contains("priority");
+    // Lines 1-3 went in the first batch; the batch of lines 4-6 held the bad line and was not sent.
+    assertThat(http.get("/v1/queues/cli-bad").at("/counts/pending").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void a_line_the_server_refuses_is_named_and_its_batch_is_not_enqueued() throws Exception {
+    String lines = "{\"name\":\"ok\"}\n{\"name\":\"" + "n".repeat(300) + "\"}\n";
+    Run put = run(List.of("put", "cli-refused"), lines);
+    assertThat(put.exit()).isEqualTo(1);
+    assertThat(put.err()).contains("line 2").contains("256");
+    assertThat(http.get("/v1/queues/cli-refused").at("/counts/pending").asInt()).isZero();
+  }
+
+  @Test
+  void json_output_parses_and_matches_the_server() throws Exception {
+    Run put = run(List.of("put", "cli-json", "hello", "--params", "{\"a\":[1,2]}", "--priority", "4", "--json"), null);
+    assertThat(put.exit()).as(put.err()).isZero();
+    JsonNode task = Http.JSON.readTree(put.out());
+    assertThat(task.get("state").asText()).isEqualTo("pending");
+    JsonNode fromServer = http.get("/v1/tasks/" + task.get("id").asText()).body();
+    assertThat(task.get("params")).isEqualTo(fromServer.get("params"));
+    assertThat(task.get("priority").asInt()).isEqualTo(4);
+
+    JsonNode get = Http.JSON.readTree(run(List.of("get", task.get("id").asText(), "--json"), null).out());
+    assertThat(get.get("id")).isEqualTo(task.get("id"));
+    JsonNode queues = Http.JSON.readTree(run(List.of("queues", "--json"), null).out());
+    assertThat(queues.get("queues").findValuesAsText("name")).contains("cli-json");
+    JsonNode settings = Http.JSON.readTree(run(List.of("settings", "cli-json", "--lease", "45s", "--json"), null).out());
+    assertThat(settings.get("lease_ms").asLong()).isEqualTo(45_000);
+    JsonNode cancelled = Http.JSON.readTree(run(List.of("cancel", task.get("id").asText(), "--json"), null).out());
+    assertThat(cancelled.get("state").asText()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void errors_are_one_line_with_a_non_zero_exit() throws Exception {
+    Run unknown = run(List.of("get", "01M84BBF4N0001K5GB42Z4DY2Z"), null);
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("no task");
+    Run down = run(List.of("queues", "--server", "http://127.0.0.1:9"), null);
+    assertThat(down.exit()).isEqualTo(1);
+    assertThat(down.err()).contains("cannot reach the server").doesNotContain("Exception");
+    Run usage = run(List.of("put"), null);
+    assertThat(usage.exit()).isEqualTo(2);
+    Run badDuration = run(List.of("put", "q", "n", "--delay", "soon"), null);
+    assertThat(badDuration.exit()).isEqualTo(2);
+    assertThat(badDuration.err()).contains("not a duration");
+  }
+}
