@@ -30,16 +30,21 @@ final class StokerProcess implements AutoCloseable {
   }
 
   static StokerProcess start(Path data, String... extraArgs) throws IOException {
+    return start(data, 0, extraArgs);
+  }
+
+  /** A server on {@code port} (0: a free one), e.g. to restart one where its clients expect it. */
+  static StokerProcess start(Path data, int port, String... extraArgs) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve", "--listen", "127.0.0.1:0",
+        System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve", "--listen", "127.0.0.1:" + port,
         "--data", data.toString()));
     cmd.addAll(List.of(extraArgs));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("STOKER_LOG_LEVEL", "INFO");
     Process p = pb.start();
-    CompletableFuture<Integer> port = new CompletableFuture<>();
+    CompletableFuture<Integer> bound = new CompletableFuture<>();
     List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -47,19 +52,19 @@ final class StokerProcess implements AutoCloseable {
           lines.add(line);
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
-            port.complete(Integer.parseInt(m.group(2)));
+            bound.complete(Integer.parseInt(m.group(2)));
           }
         }
       } catch (IOException e) {
         // the process is gone
       }
-      port.completeExceptionally(new IllegalStateException("stoker exited before listening:\n"
+      bound.completeExceptionally(new IllegalStateException("stoker exited before listening:\n"
           + String.join("\n", lines)));
     }, "stoker-output");
     reader.setDaemon(true);
     reader.start();
     try {
-      StokerProcess sp = new StokerProcess(p, port.get(60, TimeUnit.SECONDS));
+      StokerProcess sp = new StokerProcess(p, bound.get(60, TimeUnit.SECONDS));
       sp.log.addAll(lines);
       return sp;
     } catch (Exception e) {

@@ -85,12 +85,7 @@ public final class EmbeddedStore implements TaskStore {
 
   @Override
   public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      List<EnqueueResult> apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.enqueue(b, queue, specs);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.enqueue(b, queue, specs));
   }
 
   @Override
@@ -101,12 +96,7 @@ public final class EmbeddedStore implements TaskStore {
 
   @Override
   public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      Outcome apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.heartbeat(b, id, token, leaseMs);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.heartbeat(b, id, token, leaseMs));
   }
 
   @Override
@@ -116,66 +106,38 @@ public final class EmbeddedStore implements TaskStore {
 
   @Override
   public List<Outcome> taskCompleteMany(List<Completion> completions) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      List<Outcome> apply(Operations ops, Batch b) throws RocksDBException {
-        List<Outcome> out = new ArrayList<>(completions.size());
-        for (Completion c : completions) {
-          out.add(ops.complete(b, c));
-        }
-        return out;
+    return sequencer.submit((ops, b) -> {
+      List<Outcome> out = new ArrayList<>(completions.size());
+      for (Completion c : completions) {
+        out.add(ops.complete(b, c));
       }
+      return out;
     });
   }
 
   @Override
   public Outcome taskFail(FailParams params) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      Outcome apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.fail(b, params);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.fail(b, params));
   }
 
   @Override
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      Outcome apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.release(b, id, token, delayMs);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.release(b, id, token, delayMs));
   }
 
   @Override
   public Outcome taskCancel(TaskId id) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      Outcome apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.cancel(b, id);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.cancel(b, id));
   }
 
   @Override
   public int queueRedrive(String queue, int limit) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      Integer apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.redrive(b, queue, limit);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.redrive(b, queue, limit));
   }
 
   @Override
   public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
-    return sequencer.submit(new Sequencer.Command<>() {
-      @Override
-      QueueSettings apply(Operations ops, Batch b) throws RocksDBException {
-        return ops.updateSettings(b, queue, patch);
-      }
-    });
+    return sequencer.submit((ops, b) -> ops.updateSettings(b, queue, patch));
   }
 
   @Override

@@ -33,12 +33,25 @@ final class Sequencer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
   private static final int MAX_COMMANDS_PER_BATCH = 4_096;
 
+  /** What a command does to the batch of its round. */
+  @FunctionalInterface
+  interface Work<R> {
+    R apply(Operations ops, Batch b) throws RocksDBException;
+  }
+
   /** A unit of work for the loop, answered once its batch is on disk. */
-  abstract static class Command<R> {
+  static class Command<R> {
     final CompletableFuture<R> future = new CompletableFuture<>();
+    private final Work<R> work;
     R result;
 
-    abstract R apply(Operations ops, Batch b) throws RocksDBException;
+    Command(Work<R> work) {
+      this.work = work;
+    }
+
+    R apply(Operations ops, Batch b) throws RocksDBException {
+      return work.apply(ops, b);
+    }
   }
 
   /** A claim, which may park until its deadline (a {@link System#nanoTime()} value). */
@@ -47,13 +60,9 @@ final class Sequencer implements Runnable {
     final long deadlineNanos;
 
     Claim(ClaimParams params, long deadlineNanos) {
+      super((ops, b) -> ops.claim(b, params));
       this.params = params;
       this.deadlineNanos = deadlineNanos;
-    }
-
-    @Override
-    List<Task> apply(Operations ops, Batch b) throws RocksDBException {
-      return ops.claim(b, params);
     }
   }
 
@@ -82,6 +91,11 @@ final class Sequencer implements Runnable {
 
   void start() {
     thread.start();
+  }
+
+  /** Runs {@code work} in the next round and returns its result once the round is on disk. */
+  <R> R submit(Work<R> work) {
+    return submit(new Command<>(work));
   }
 
   <R> R submit(Command<R> command) {
