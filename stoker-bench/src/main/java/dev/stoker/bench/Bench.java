@@ -1,0 +1,260 @@
+package dev.stoker.bench;
+
+import dev.stoker.client.QueueCounts;
+import dev.stoker.client.StokerClient;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The load generator: runs the workloads of docs/benchmarks.md against one Stoker server, each phase
+ * on a fresh queue, and checks after every phase, through the Java client, that the server's counts
+ * add up (every task enqueued, claimed and completed exactly as often as the phase says). The load
+ * itself goes over lean keep-alive connections ({@link RawHttp}), one per worker, so that the
+ * measurement is of the server and not of the client's CPU on a shared machine.
+ *
+ * <ul>
+ *   <li><b>W1</b>, one at a time: enqueue N in batches of 1,000 (the best batching API); drain them
+ *       with W workers that each claim one task and complete it; end to end, W workers waiting
+ *       (long poll) while the producer enqueues.
+ *   <li><b>W2</b>, batched: the same phases with claims of up to 100 and batch completion.
+ *   <li><b>latency</b>: one idle worker long-polls; tasks are enqueued one by one at a fixed rate;
+ *       pickup latency is from the enqueue's acknowledgement to the claim's reply, in one process.
+ * </ul>
+ */
+public final class Bench {
+  static final int ENQUEUE_BATCH = 1_000;
+  static final int W2_CLAIM = 100;
+  private static final Duration POLL = Duration.ofSeconds(1);
+
+  private final BenchConfig config;
+  private final StokerClient client;
+  private final PrintStream log;
+  private final String run = Long.toString(System.currentTimeMillis(), 36);
+  private final String params;
+  private final URI server;
+
+  private Bench(BenchConfig config, StokerClient client, PrintStream log) {
+    this.config = config;
+    this.client = client;
+    this.server = URI.create(config.server());
+    this.log = log;
+    this.params = params(config.paramsBytes());
+  }
+
+  /** Runs the configured workloads; {@code log} gets a line per phase as it ends. */
+  public static Report run(BenchConfig config, PrintStream log) throws InterruptedException {
+    try (StokerClient client = StokerClient.builder().baseUrl(config.server()).requestTimeout(Duration.ofSeconds(60))
+        .build()) {
+      Bench bench = new Bench(config, client, log);
+      Report report = new Report(config);
+      if (config.workloads().contains("w1")) {
+        bench.throughput(report, "w1", 1);
+      }
+      if (config.workloads().contains("w2")) {
+        bench.throughput(report, "w2", W2_CLAIM);
+      }
+      if (config.workloads().contains("latency")) {
+        report.latency(bench.pickupLatency());
+      }
+      return report;
+    }
+  }
+
+  private void throughput(Report report, String workload, int claimMax) throws InterruptedException {
+    String queue = "bench-" + run + "-" + workload;
+    long start = System.nanoTime();
+    enqueue(queue, config.tasks());
+    phase(report, workload, "enqueue", queue, start, config.tasks(), 0);
+
+    start = System.nanoTime();
+    work(queue, claimMax, config.tasks(), null);
+    phase(report, workload, "drain", queue, start, config.tasks(), config.tasks());
+
+    String e2e = queue + "-e2e";
+    CountDownLatch ready = new CountDownLatch(config.workers());
+    long[] began = new long[1];
+    Thread producer = Thread.ofPlatform().name("bench-producer").start(() -> {
+      try {
+        ready.await();
+        began[0] = System.nanoTime();
+        enqueue(e2e, config.tasks());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    work(e2e, claimMax, config.tasks(), ready);
+    producer.join();
+    phase(report, workload, "end-to-end", e2e, began[0], config.tasks(), config.tasks());
+  }
+
+  private void phase(Report report, String workload, String phase, String queue, long startNanos, long tasks,
+      long expectDone) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    QueueCounts c = client.queue(queue).counts();
+    long expectPending = tasks - expectDone;
+    if (c.done() != expectDone || c.pending() + c.scheduled() != expectPending || c.working() != 0 || c.dead() != 0) {
+      throw new IllegalStateException(workload + " " + phase + ": counts do not add up: expected " + expectDone
+          + " done and " + expectPending + " pending, the server says " + c);
+    }
+    Report.Phase p = new Report.Phase(workload, phase, tasks, seconds);
+    report.add(p);
+    log.printf("%s %s: %d tasks in %.2f s (%.0f/s)%n", workload, phase, tasks, seconds, p.perSecond());
+  }
+
+  /** One producer, the best batching API: batches of 1,000 tasks in one request. */
+  private void enqueue(String queue, int n) {
+    try (RawHttp http = new RawHttp(server)) {
+      byte[] full = batchBody(ENQUEUE_BATCH);
+      for (int sent = 0; sent < n; sent += ENQUEUE_BATCH) {
+        int size = Math.min(ENQUEUE_BATCH, n - sent);
+        expect(201, http.post("/v1/queues/" + queue + "/tasks", size == ENQUEUE_BATCH ? full : batchBody(size)));
+      }
+    }
+  }
+
+  private byte[] batchBody(int size) {
+    StringBuilder b = new StringBuilder(size * (params.length() + 40)).append("{\"tasks\":[");
+    for (int i = 0; i < size; i++) {
+      b.append(i == 0 ? "" : ",").append("{\"name\":\"bench\",\"params\":").append(params).append('}');
+    }
+    return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static RawHttp.Response expect(int status, RawHttp.Response r) {
+    if (r.status() != status) {
+      throw new IllegalStateException("expected HTTP " + status + ", got " + r.status() + ": " + r.text());
+    }
+    return r;
+  }
+
+  /**
+   * Runs the workers until {@code n} tasks of the queue are completed. With {@code ready} they
+   * long-poll (an end-to-end phase: the queue fills while they wait) and count down once started.
+   */
+  private void work(String queue, int claimMax, int n, CountDownLatch ready) throws InterruptedException {
+    AtomicLong completed = new AtomicLong();
+    AtomicBoolean failed = new AtomicBoolean();
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < config.workers(); w++) {
+      String name = "bench-" + w;
+      byte[] claim = ("{\"worker\":\"" + name + "\",\"max\":" + claimMax + ",\"wait_ms\":"
+          + (ready != null ? POLL.toMillis() : 0) + "}").getBytes(StandardCharsets.UTF_8);
+      workers.add(Thread.ofPlatform().name(name).start(() -> {
+        if (ready != null) {
+          ready.countDown();
+        }
+        try (RawHttp http = new RawHttp(server)) {
+          while (completed.get() < n && !failed.get()) {
+            List<Claimed> tasks = Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body());
+            if (tasks.isEmpty()) {
+              continue;
+            }
+            if (claimMax == 1) {
+              Claimed t = tasks.get(0);
+              expect(200, http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
+            } else {
+              expect(200, http.post("/v1/tasks/complete", completions(tasks)));
+            }
+            completed.addAndGet(tasks.size());
+          }
+        } catch (RuntimeException e) {
+          failed.set(true);
+          log.println(name + " failed: " + e);
+        }
+      }));
+    }
+    for (Thread t : workers) {
+      t.join();
+    }
+    if (failed.get()) {
+      throw new IllegalStateException("a worker failed; see above");
+    }
+  }
+
+  private static byte[] tokenBody(String token) {
+    return ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] completions(List<Claimed> tasks) {
+    StringBuilder b = new StringBuilder(tasks.size() * 160).append("{\"tasks\":[");
+    for (int i = 0; i < tasks.size(); i++) {
+      Claimed t = tasks.get(i);
+      b.append(i == 0 ? "" : ",").append("{\"id\":\"").append(t.id()).append("\",\"token\":\"").append(t.token())
+          .append("\"}");
+    }
+    return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** One idle worker; tasks enqueued one at a time at the configured interval. */
+  private Report.Latency pickupLatency() throws InterruptedException {
+    String queue = "bench-" + run + "-latency";
+    int n = config.latencyTasks();
+    Map<String, Long> acked = new ConcurrentHashMap<>();
+    Map<String, Long> picked = new ConcurrentHashMap<>();
+    byte[] claim = "{\"worker\":\"latency\",\"wait_ms\":5000}".getBytes(StandardCharsets.UTF_8);
+    Thread worker = Thread.ofPlatform().name("bench-latency-worker").start(() -> {
+      try (RawHttp http = new RawHttp(server)) {
+        while (picked.size() < n) {
+          List<Claimed> tasks = Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body());
+          long now = System.nanoTime();
+          for (Claimed t : tasks) {
+            picked.put(t.id(), now);
+            expect(200, http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
+          }
+        }
+      }
+    });
+    // Let the worker's first claim park before the first enqueue.
+    client.queue(queue);
+    long interval = config.latencyInterval().toNanos();
+    long next = System.nanoTime() + interval;
+    byte[] one = ("{\"name\":\"latency\",\"params\":" + params + "}").getBytes(StandardCharsets.UTF_8);
+    try (RawHttp http = new RawHttp(server)) {
+      for (int i = 0; i < n; i++) {
+        LockSupport.parkNanos(next - System.nanoTime());
+        next += interval;
+        RawHttp.Response r = expect(201, http.post("/v1/queues/" + queue + "/tasks", one));
+        long now = System.nanoTime();
+        acked.put(idOf(r.body()), now);
+      }
+    }
+    if (!joined(worker, Duration.ofSeconds(60))) {
+      throw new IllegalStateException("the latency worker picked up " + picked.size() + " of " + n + " tasks");
+    }
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    acked.forEach((id, ack) -> h.recordValue(Math.max(0, picked.get(id) - ack)));
+    double ms = 1e6;
+    return new Report.Latency(n, 1e9 / interval, h.getValueAtPercentile(50) / ms, h.getValueAtPercentile(99) / ms,
+        h.getValueAtPercentile(99.9) / ms, h.getMaxValue() / ms);
+  }
+
+  /** The id of the task in an enqueue reply (its first field). */
+  private static String idOf(byte[] taskJson) {
+    String s = new String(taskJson, 0, Math.min(taskJson.length, 64), StandardCharsets.UTF_8);
+    int start = s.indexOf("\"id\":\"") + 6;
+    return s.substring(start, s.indexOf('"', start));
+  }
+
+  private static boolean joined(Thread t, Duration within) throws InterruptedException {
+    return t.join(within);
+  }
+
+  /** A JSON object of about {@code bytes} bytes, shaped like a real task's params. */
+  static String params(int bytes) {
+    String head = "{\"user\":123456,\"email\":\"someone@example.com\",\"template\":\"welcome-v2\",\"pad\":\"";
+    int pad = Math.max(0, bytes - head.length() - 2);
+    return head + "x".repeat(pad) + "\"}";
+  }
+}

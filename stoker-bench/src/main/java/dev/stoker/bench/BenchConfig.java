@@ -1,0 +1,32 @@
+package dev.stoker.bench;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * What {@code stoker bench} runs.
+ *
+ * @param server the Stoker server's URL
+ * @param tasks tasks per throughput phase (W1, W2)
+ * @param workers concurrent workers
+ * @param paramsBytes approximate size of each task's params JSON
+ * @param workloads which of {@code w1}, {@code w2}, {@code latency} to run
+ * @param latencyTasks tasks in the pickup-latency run
+ * @param latencyInterval time between two enqueues in the pickup-latency run (the offered rate)
+ */
+public record BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads,
+    int latencyTasks, Duration latencyInterval) {
+
+  public static final Set<String> ALL = Set.of("w1", "w2", "latency");
+
+  public BenchConfig {
+    if (tasks < 1 || workers < 1 || paramsBytes < 16 || latencyTasks < 1) {
+      throw new IllegalArgumentException("tasks, workers and latency tasks must be positive, params at least 16 bytes");
+    }
+    for (String w : workloads) {
+      if (!ALL.contains(w)) {
+        throw new IllegalArgumentException("unknown workload '" + w + "'; use " + String.join(", ", ALL));
+      }
+    }
+  }
+}

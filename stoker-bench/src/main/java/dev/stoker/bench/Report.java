@@ -1,0 +1,82 @@
+package dev.stoker.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The results of one {@code stoker bench} run: throughput per phase, and pickup latency. */
+public final class Report {
+  /** One timed phase: how many tasks went through in how long. */
+  public record Phase(String workload, String phase, long tasks, double seconds) {
+    public double perSecond() {
+      return tasks / seconds;
+    }
+  }
+
+  /** Pickup latency (enqueue acknowledged → worker holds the task), in milliseconds. */
+  public record Latency(long tasks, double offeredPerSecond, double p50, double p99, double p999, double max) {}
+
+  private final List<Phase> phases = new ArrayList<>();
+  private Latency latency;
+  private final String server;
+  private final BenchConfig config;
+
+  Report(BenchConfig config) {
+    this.config = config;
+    this.server = config.server();
+  }
+
+  void add(Phase p) {
+    phases.add(p);
+  }
+
+  void latency(Latency l) {
+    this.latency = l;
+  }
+
+  public List<Phase> phases() {
+    return List.copyOf(phases);
+  }
+
+  public Latency latency() {
+    return latency;
+  }
+
+  /** A table for people. */
+  public void print(PrintStream out) {
+    out.printf("stoker bench against %s: %d tasks per phase, %d workers, ~%d-byte params%n", server, config.tasks(),
+        config.workers(), config.paramsBytes());
+    out.printf("%-9s %-10s %10s %9s %12s%n", "WORKLOAD", "PHASE", "TASKS", "SECONDS", "TASKS/S");
+    for (Phase p : phases) {
+      out.printf(Locale.ROOT, "%-9s %-10s %10d %9.2f %12.0f%n", p.workload(), p.phase(), p.tasks(), p.seconds(),
+          p.perSecond());
+    }
+    if (latency != null) {
+      out.printf(Locale.ROOT, "pickup latency, %d tasks offered at %.0f/s to one idle worker: p50 %.2f ms, p99 %.2f ms,"
+          + " p99.9 %.2f ms, max %.2f ms%n", latency.tasks(), latency.offeredPerSecond(), latency.p50(), latency.p99(),
+          latency.p999(), latency.max());
+    }
+  }
+
+  /** The same as JSON, for scripts and charts. */
+  public String json() {
+    StringBuilder b = new StringBuilder();
+    b.append("{\"server\":\"").append(server).append("\",\"tasks\":").append(config.tasks())
+        .append(",\"workers\":").append(config.workers()).append(",\"params_bytes\":").append(config.paramsBytes())
+        .append(",\"phases\":[");
+    for (int i = 0; i < phases.size(); i++) {
+      Phase p = phases.get(i);
+      b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+          "{\"workload\":\"%s\",\"phase\":\"%s\",\"tasks\":%d,\"seconds\":%.4f,\"per_second\":%.1f}",
+          p.workload(), p.phase(), p.tasks(), p.seconds(), p.perSecond()));
+    }
+    b.append("]");
+    if (latency != null) {
+      b.append(String.format(Locale.ROOT, ",\"pickup_latency_ms\":{\"tasks\":%d,\"offered_per_second\":%.1f,"
+          + "\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}", latency.tasks(), latency.offeredPerSecond(),
+          latency.p50(), latency.p99(), latency.p999(), latency.max()));
+    }
+    return b.append("}").toString();
+  }
+}

@@ -1,0 +1,72 @@
+package dev.stoker.cli;
+
+import dev.stoker.bench.Bench;
+import dev.stoker.bench.BenchConfig;
+import dev.stoker.bench.Report;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code stoker bench}: the load generator. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Measures a Stoker server: throughput of one-at-a-time (w1) and batched (w2) work, and pickup latency.",
+        "Each phase runs on a fresh queue and is checked: the server's counts must add up. See docs/benchmarks.md."},
+    footerHeading = "%nExamples:%n",
+    footer = {"  stoker bench                                   the full run: 50,000 tasks, 16 workers",
+        "  stoker bench --tasks 2000 --workloads w1 --json-out w1.json"})
+final class BenchCommand implements Callable<Integer> {
+  @Mixin
+  ClientOptions options;
+
+  @Option(names = "--tasks", paramLabel = "N", defaultValue = "50000",
+      description = "Tasks per throughput phase. Default: ${DEFAULT-VALUE}")
+  int tasks;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "16", description = "Concurrent workers. Default: ${DEFAULT-VALUE}")
+  int workers;
+
+  @Option(names = "--params-bytes", paramLabel = "BYTES", defaultValue = "200",
+      description = "Size of each task's params JSON. Default: ${DEFAULT-VALUE}")
+  int paramsBytes;
+
+  @Option(names = "--workloads", paramLabel = "LIST", split = ",", defaultValue = "w1,w2,latency",
+      description = "Any of w1, w2, latency. Default: ${DEFAULT-VALUE}")
+  Set<String> workloads;
+
+  @Option(names = "--latency-tasks", paramLabel = "N", defaultValue = "200",
+      description = "Tasks in the latency run. Default: ${DEFAULT-VALUE}")
+  int latencyTasks;
+
+  @Option(names = "--latency-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "10ms", description = "Time between enqueues in the latency run. Default: ${DEFAULT-VALUE}")
+  Duration latencyInterval;
+
+  @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
+  Path jsonOut;
+
+  @Override
+  public Integer call() throws InterruptedException, IOException {
+    BenchConfig config;
+    try {
+      config = new BenchConfig(options.server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval);
+    } catch (IllegalArgumentException e) {
+      throw new PutCommand.Usage(e.getMessage());
+    }
+    Report report = Bench.run(config, System.err);
+    if (options.json) {
+      System.out.println(report.json());
+    } else {
+      report.print(System.out);
+    }
+    if (jsonOut != null) {
+      Files.writeString(jsonOut, report.json() + "\n");
+    }
+    return 0;
+  }
+}
