@@ -20,9 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store's one writer: a loop that takes every command waiting, applies them in one {@link Batch},
- * syncs the batch to disk once, and only then answers them all (group commit). While one batch syncs,
- * the next gathers, so the number of syncs adapts to the load and not to the number of clients.
+ * The store's one writer: a loop that takes every command waiting, applies them in one {@link Batch}
+ * and writes the batch to the WAL; the {@link Syncer} syncs the WAL and only then answers them
+ * (group commit, in two stages). While one round syncs, the next is applied, so the number of syncs
+ * adapts to the load and not to the number of clients, and the loop never waits for the disk.
  *
  * <p>The loop is also the store's clock-driven scheduler: it wakes when a delayed task is due, when a
  * lease runs out, when a finished task's retention ends, and when a parked long-poll claim times out.
@@ -79,6 +80,7 @@ final class Sequencer implements Runnable {
   private volatile boolean finished;
   private volatile Throwable failure;
   private final Thread thread;
+  private final Syncer syncer;
 
   Sequencer(Storage storage, Operations ops, Clock clock) {
     this.storage = storage;
@@ -87,9 +89,18 @@ final class Sequencer implements Runnable {
     this.nextDue = Long.MIN_VALUE; // sweep once at start: whatever fell due while the store was closed
     this.thread = new Thread(this, "stoker-sequencer");
     thread.setDaemon(true);
+    this.syncer = new Syncer(storage, this::syncFailed);
+  }
+
+  /** The WAL could not be synced: nothing more can be made durable, so nothing more is taken. */
+  private void syncFailed(Throwable e) {
+    failure = e;
+    stopping = true;
+    thread.interrupt();
   }
 
   void start() {
+    syncer.start();
     thread.start();
   }
 
@@ -166,6 +177,7 @@ final class Sequencer implements Runnable {
     parked.clear();
     finished = true;
     refuseRemaining(new StoreUnavailableException("the store is closed"));
+    syncer.stop();
   }
 
   /** Refuses every command still in the inbox (the loop has stopped, or is stopping on a failure). */
@@ -231,13 +243,19 @@ final class Sequencer implements Runnable {
       }
       batch.finish();
       if (batch.dirty()) {
-        storage.db.write(storage.syncWrite, batch.wb);
+        storage.db.write(storage.unsyncedWrite, batch.wb);
       }
       batch.applyToMemory();
       signalled.addAll(batch.signals());
       nextDue = moreDue ? now : Math.min(now >= nextDue ? recomputeDue() : nextDue, batch.due());
-      answer(run);
-      answerClaims(claims);
+      List<Claim> answered = parkOrAnswer(claims);
+      syncer.after(new Syncer.Round(batch.dirty(), () -> {
+        answer(run);
+        answered.forEach(Sequencer::complete);
+      }, refusal -> {
+        run.forEach(c -> c.future.completeExceptionally(refusal));
+        answered.forEach(c -> c.future.completeExceptionally(refusal));
+      }));
       expireParked();
     } catch (RocksDBException | RuntimeException e) {
       fail(e, incoming, claims);
@@ -271,18 +289,24 @@ final class Sequencer implements Runnable {
     c.future.complete(c.result);
   }
 
-  private void answerClaims(List<Claim> claims) {
+  /**
+   * Parks the claims that found nothing and may still wait; returns the others, to be answered once
+   * the round is durable.
+   */
+  private List<Claim> parkOrAnswer(List<Claim> claims) {
     long now = System.nanoTime();
+    List<Claim> answered = new ArrayList<>(claims.size());
     for (Claim c : claims) {
       if (c.future.isDone()) {
         continue;
       }
       if (!c.result.isEmpty() || now - c.deadlineNanos >= 0 || stopping || draining) {
-        c.future.complete(c.result);
+        answered.add(c);
       } else {
         parked.computeIfAbsent(c.params.queue(), k -> new ArrayDeque<>()).addLast(c);
       }
     }
+    return answered;
   }
 
   private void expireParked() {

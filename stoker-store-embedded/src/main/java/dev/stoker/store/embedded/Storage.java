@@ -50,6 +50,8 @@ final class Storage implements AutoCloseable {
   final ColumnFamilyHandle counts;
   final ReadOptions readOptions = new ReadOptions();
   final WriteOptions syncWrite = new WriteOptions().setSync(true);
+  /** Rounds are written unsynced and made durable by {@link Syncer}, which syncs the WAL for many. */
+  final WriteOptions unsyncedWrite = new WriteOptions().setSync(false);
   final Catalog catalog = new Catalog();
 
   /**
@@ -202,6 +204,7 @@ final class Storage implements AutoCloseable {
     db.close();
     readOptions.close();
     syncWrite.close();
+    unsyncedWrite.close();
     for (int i = resources.size() - 1; i >= 0; i--) {
       try {
         resources.get(i).close();
