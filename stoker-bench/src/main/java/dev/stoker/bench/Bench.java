@@ -68,6 +68,9 @@ public final class Bench {
       if (config.workloads().contains("latency")) {
         report.latency(bench.pickupLatency());
       }
+      if (config.workloads().contains("references")) {
+        report.baseline(bench.references());
+      }
       return report;
     }
   }
@@ -196,6 +199,46 @@ public final class Bench {
     }
     return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
   }
+
+  /** How long each reference runs. */
+  static final Duration REFERENCE_TIME = Duration.ofSeconds(3);
+
+  /**
+   * The machine's references, and Stoker's claim requests/s beside the hello server's: W connections,
+   * each claiming one task per request, from a queue deep enough that no claim comes back empty.
+   */
+  private Report.Baseline references() throws InterruptedException {
+    String queue = "bench-" + run + "-claims";
+    enqueue(queue, CLAIM_REFERENCE_DEPTH);
+    byte[] claim = "{\"worker\":\"claims\"}".getBytes(StandardCharsets.UTF_8);
+    AtomicLong empty = new AtomicLong();
+    double claims = References.drive(config.workers(), REFERENCE_TIME, http -> {
+      if (Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body()).isEmpty()) {
+        empty.incrementAndGet();
+      }
+    }, server);
+    if (empty.get() > 0) {
+      throw new IllegalStateException("the claims reference ran out of tasks (" + empty.get()
+          + " empty claims); raise CLAIM_REFERENCE_DEPTH");
+    }
+    log.printf("claims: %.0f req/s%n", claims);
+    java.nio.file.Path scratch;
+    try {
+      scratch = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("."), ".stoker-bench-");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    try {
+      References.Figures machine = References.measure(config.workers(), REFERENCE_TIME, scratch);
+      log.printf("hello: %.0f req/s; fsync'd appends: %.0f/s single, %.0f/s grouped%n", machine.helloPerSecond(),
+          machine.fsyncSinglePerSecond(), machine.fsyncGroupedPerSecond());
+      return new Report.Baseline(machine, claims);
+    } finally {
+      scratch.toFile().delete();
+    }
+  }
+
+  static final int CLAIM_REFERENCE_DEPTH = 150_000;
 
   /** One idle worker; tasks enqueued one at a time at the configured interval. */
   private Report.Latency pickupLatency() throws InterruptedException {

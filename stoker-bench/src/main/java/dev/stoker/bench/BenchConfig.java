@@ -10,14 +10,14 @@ import java.util.Set;
  * @param tasks tasks per throughput phase (W1, W2)
  * @param workers concurrent workers
  * @param paramsBytes approximate size of each task's params JSON
- * @param workloads which of {@code w1}, {@code w2}, {@code latency} to run
+ * @param workloads which of {@code w1}, {@code w2}, {@code latency}, {@code references} to run
  * @param latencyTasks tasks in the pickup-latency run
  * @param latencyInterval time between two enqueues in the pickup-latency run (the offered rate)
  */
 public record BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads,
     int latencyTasks, Duration latencyInterval) {
 
-  public static final Set<String> ALL = Set.of("w1", "w2", "latency");
+  public static final Set<String> ALL = Set.of("w1", "w2", "latency", "references");
 
   public BenchConfig {
     if (tasks < 1 || workers < 1 || paramsBytes < 16 || latencyTasks < 1) {

@@ -37,6 +37,11 @@ final class RawHttp implements AutoCloseable {
     this.port = server.getPort() < 0 ? 80 : server.getPort();
   }
 
+  Response get(String path) {
+    String head = "GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n\r\n";
+    return exchange(head.getBytes(StandardCharsets.US_ASCII), new byte[0]);
+  }
+
   Response post(String path, byte[] json) {
     String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
         + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n";

@@ -17,8 +17,19 @@ public final class Report {
   /** Pickup latency (enqueue acknowledged → worker holds the task), in milliseconds. */
   public record Latency(long tasks, double offeredPerSecond, double p50, double p99, double p999, double max) {}
 
+  /**
+   * The same-run references: a bare hello server on Stoker's HTTP stack, fsync'd appends one at a
+   * time and grouped, and Stoker's own claim requests/s (each claim taking one task) beside them.
+   */
+  public record Baseline(References.Figures machine, double claimsPerSecond) {
+    public double claimToHello() {
+      return claimsPerSecond / machine.helloPerSecond();
+    }
+  }
+
   private final List<Phase> phases = new ArrayList<>();
   private Latency latency;
+  private Baseline baseline;
   private final String server;
   private final BenchConfig config;
 
@@ -43,6 +54,14 @@ public final class Report {
     return latency;
   }
 
+  void baseline(Baseline b) {
+    this.baseline = b;
+  }
+
+  public Baseline baseline() {
+    return baseline;
+  }
+
   /** A table for people. */
   public void print(PrintStream out) {
     out.printf("stoker bench against %s: %d tasks per phase, %d workers, ~%d-byte params%n", server, config.tasks(),
@@ -56,6 +75,13 @@ public final class Report {
       out.printf(Locale.ROOT, "pickup latency, %d tasks offered at %.0f/s to one idle worker: p50 %.2f ms, p99 %.2f ms,"
           + " p99.9 %.2f ms, max %.2f ms%n", latency.tasks(), latency.offeredPerSecond(), latency.p50(), latency.p99(),
           latency.p999(), latency.max());
+    }
+    if (baseline != null) {
+      References.Figures m = baseline.machine();
+      out.printf(Locale.ROOT, "references, same run: bare hello server (Helidon, %d connections) %.0f req/s; Stoker claims"
+          + " %.0f req/s = %.0f %% of it; fsync'd 128-byte appends: %.0f/s one at a time, %.0f/s grouped (%d writers)%n",
+          config.workers(), m.helloPerSecond(), baseline.claimsPerSecond(), 100 * baseline.claimToHello(),
+          m.fsyncSinglePerSecond(), m.fsyncGroupedPerSecond(), config.workers());
     }
   }
 
@@ -76,6 +102,13 @@ public final class Report {
       b.append(String.format(Locale.ROOT, ",\"pickup_latency_ms\":{\"tasks\":%d,\"offered_per_second\":%.1f,"
           + "\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}", latency.tasks(), latency.offeredPerSecond(),
           latency.p50(), latency.p99(), latency.p999(), latency.max()));
+    }
+    if (baseline != null) {
+      References.Figures m = baseline.machine();
+      b.append(String.format(Locale.ROOT, ",\"references\":{\"hello_per_second\":%.1f,\"claims_per_second\":%.1f,"
+          + "\"claims_to_hello\":%.3f,\"fsync_single_per_second\":%.1f,\"fsync_grouped_per_second\":%.1f}",
+          m.helloPerSecond(), baseline.claimsPerSecond(), baseline.claimToHello(), m.fsyncSinglePerSecond(),
+          m.fsyncGroupedPerSecond()));
     }
     return b.append("}").toString();
   }

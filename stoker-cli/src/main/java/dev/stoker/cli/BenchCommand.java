@@ -35,8 +35,9 @@ final class BenchCommand implements Callable<Integer> {
       description = "Size of each task's params JSON. Default: ${DEFAULT-VALUE}")
   int paramsBytes;
 
-  @Option(names = "--workloads", paramLabel = "LIST", split = ",", defaultValue = "w1,w2,latency",
-      description = "Any of w1, w2, latency. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--workloads", paramLabel = "LIST", split = ",", defaultValue = "w1,w2,latency,references",
+      description = "Any of w1, w2, latency, references (a bare hello server on the same HTTP stack, fsync'd "
+          + "appends, and Stoker's claim requests/s beside them). Default: ${DEFAULT-VALUE}")
   Set<String> workloads;
 
   @Option(names = "--latency-tasks", paramLabel = "N", defaultValue = "200",
