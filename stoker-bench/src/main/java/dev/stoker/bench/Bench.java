@@ -34,6 +34,8 @@ import org.HdrHistogram.Histogram;
  * </ul>
  */
 public final class Bench {
+  /** How Stoker's rows are labelled beside the peers'. */
+  static final String TARGET = "stoker";
   static final int ENQUEUE_BATCH = 1_000;
   static final int W2_CLAIM = 100;
   private static final Duration POLL = Duration.ofSeconds(1);
@@ -59,13 +61,20 @@ public final class Bench {
         .build()) {
       Bench bench = new Bench(config, client, log);
       Report report = new Report(config);
+      BeanstalkdPeer beanstalkd = config.beanstalkd() == null ? null : new BeanstalkdPeer(config, log, bench.params);
       if (config.workloads().contains("w1")) {
+        if (beanstalkd != null) {
+          beanstalkd.w1(report);
+        }
         bench.throughput(report, "w1", 1);
       }
       if (config.workloads().contains("w2")) {
         bench.throughput(report, "w2", W2_CLAIM);
       }
       if (config.workloads().contains("latency")) {
+        if (beanstalkd != null) {
+          report.latency(beanstalkd.pickupLatency());
+        }
         report.latency(bench.pickupLatency());
       }
       if (config.workloads().contains("references")) {
@@ -111,7 +120,7 @@ public final class Bench {
       throw new IllegalStateException(workload + " " + phase + ": counts do not add up: expected " + expectDone
           + " done and " + expectPending + " pending, the server says " + c);
     }
-    Report.Phase p = new Report.Phase(workload, phase, tasks, seconds);
+    Report.Phase p = new Report.Phase(TARGET, workload, phase, tasks, seconds);
     report.add(p);
     log.printf("%s %s: %d tasks in %.2f s (%.0f/s)%n", workload, phase, tasks, seconds, p.perSecond());
   }
@@ -278,9 +287,14 @@ public final class Bench {
     }
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     acked.forEach((id, ack) -> h.recordValue(Math.max(0, picked.get(id) - ack)));
+    return latency(TARGET, n, interval, h);
+  }
+
+  /** Percentiles of a histogram of nanoseconds, in milliseconds. */
+  static Report.Latency latency(String target, int n, long intervalNanos, Histogram h) {
     double ms = 1e6;
-    return new Report.Latency(n, 1e9 / interval, h.getValueAtPercentile(50) / ms, h.getValueAtPercentile(99) / ms,
-        h.getValueAtPercentile(99.9) / ms, h.getMaxValue() / ms);
+    return new Report.Latency(target, n, 1e9 / intervalNanos, h.getValueAtPercentile(50) / ms,
+        h.getValueAtPercentile(99) / ms, h.getValueAtPercentile(99.9) / ms, h.getMaxValue() / ms);
   }
 
   /** The id of the task in an enqueue reply (its first field). */

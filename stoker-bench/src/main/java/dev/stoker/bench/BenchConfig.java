@@ -13,9 +13,11 @@ import java.util.Set;
  * @param workloads which of {@code w1}, {@code w2}, {@code latency}, {@code references} to run
  * @param latencyTasks tasks in the pickup-latency run
  * @param latencyInterval time between two enqueues in the pickup-latency run (the offered rate)
+ * @param beanstalkd {@code HOST:PORT} of a beanstalkd to run W1 and latency against in the same run,
+ *     or null
  */
 public record BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads,
-    int latencyTasks, Duration latencyInterval) {
+    int latencyTasks, Duration latencyInterval, String beanstalkd) {
 
   public static final Set<String> ALL = Set.of("w1", "w2", "latency", "references");
 

@@ -48,6 +48,10 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "10ms", description = "Time between enqueues in the latency run. Default: ${DEFAULT-VALUE}")
   Duration latencyInterval;
 
+  @Option(names = "--beanstalkd", paramLabel = "HOST:PORT",
+      description = "Also run W1 and latency against this beanstalkd, in the same run (see bench/compare.sh).")
+  String beanstalkd;
+
   @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
   Path jsonOut;
 
@@ -55,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException, IOException {
     BenchConfig config;
     try {
-      config = new BenchConfig(options.server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval);
+      config = new BenchConfig(options.server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval,
+          beanstalkd);
     } catch (IllegalArgumentException e) {
       throw new PutCommand.Usage(e.getMessage());
     }

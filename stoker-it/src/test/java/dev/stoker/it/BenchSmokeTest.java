@@ -29,7 +29,7 @@ class BenchSmokeTest {
     try (StokerProcess server = StokerProcess.start(data)) {
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       BenchConfig config = new BenchConfig(server.url(), 1_500, 4, 200, Set.of("w1", "w2", "latency", "references"), 30,
-          Duration.ofMillis(5));
+          Duration.ofMillis(5), null);
       Report report = Bench.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
       report.print(System.out);
 
