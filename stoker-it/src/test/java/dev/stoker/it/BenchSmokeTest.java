@@ -16,27 +16,50 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A seconds-long run of {@code stoker bench} against a real server: every phase runs to the end and
- * the server's counts add up (the load generator checks them after each phase). Timings are
- * printed, never asserted.
+ * A seconds-long run of {@code stoker bench} against a real server, with a real beanstalkd as the
+ * peer: every phase runs to the end and the server's counts add up (the load generator checks them
+ * after each phase). Timings are printed, never asserted.
  */
 class BenchSmokeTest {
   @TempDir
   Path data;
 
+  /** A real beanstalkd on a free loopback port, syncing every write, with its binlog in {@code dir}. */
+  static Process beanstalkd(Path dir, int port) throws Exception {
+    Process p = new ProcessBuilder("beanstalkd", "-l", "127.0.0.1", "-p", Integer.toString(port), "-b", dir.toString(),
+        "-f", "0").redirectErrorStream(true).start();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+        return true;
+      }
+    });
+    return p;
+  }
+
+  static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   @Test
-  void a_short_bench_run_completes_every_phase_and_the_counts_add_up() throws Exception {
+  void a_short_bench_run_completes_every_phase_and_the_counts_add_up(@TempDir Path binlog) throws Exception {
+    int port = freePort();
+    Process peer = beanstalkd(binlog, port);
     try (StokerProcess server = StokerProcess.start(data)) {
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       BenchConfig config = new BenchConfig(server.url(), 1_500, 4, 200, Set.of("w1", "w2", "latency", "references"), 30,
-          Duration.ofMillis(5), null);
+          Duration.ofMillis(5), "127.0.0.1:" + port);
       Report report = Bench.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
       report.print(System.out);
 
-      assertThat(report.phases()).extracting(p -> p.workload() + " " + p.phase()).containsExactly(
-          "w1 enqueue", "w1 drain", "w1 end-to-end", "w2 enqueue", "w2 drain", "w2 end-to-end");
+      assertThat(report.phases()).extracting(p -> p.target() + " " + p.workload() + " " + p.phase()).containsExactly(
+          "beanstalkd -f0 w1 enqueue", "beanstalkd -f0 w1 drain", "beanstalkd -f0 w1 end-to-end",
+          "stoker w1 enqueue", "stoker w1 drain", "stoker w1 end-to-end",
+          "stoker w2 enqueue", "stoker w2 drain", "stoker w2 end-to-end");
       assertThat(report.phases()).allSatisfy(p -> assertThat(p.tasks()).isEqualTo(1_500));
-      assertThat(report.latency().tasks()).isEqualTo(30);
+      assertThat(report.latencies()).extracting(Report.Latency::target).containsExactly("beanstalkd -f0", "stoker");
+      assertThat(report.latencies()).allSatisfy(l -> assertThat(l.tasks()).isEqualTo(30));
       assertThat(report.baseline()).as("the same-run references ran").isNotNull();
       assertThat(report.baseline().machine().helloPerSecond()).isPositive();
       assertThat(report.baseline().machine().fsyncSinglePerSecond()).isPositive();
@@ -44,7 +67,7 @@ class BenchSmokeTest {
       assertThat(report.baseline().claimsPerSecond()).isPositive();
 
       JsonNode json = Http.JSON.readTree(report.json());
-      assertThat(json.get("phases")).hasSize(6);
+      assertThat(json.get("phases")).hasSize(9);
       JsonNode queues = new Http(server.url()).get("/v1/queues").body().get("queues");
       long done = 0;
       for (JsonNode q : queues) {
@@ -56,6 +79,9 @@ class BenchSmokeTest {
       }
       assertThat(done).as("every task the phases completed, and the latency run's").isEqualTo(4 * 1_500 + 30);
       assertThat(json.get("references").get("claims_to_hello").asDouble()).isPositive();
+    } finally {
+      peer.destroy();
+      peer.waitFor();
     }
   }
 }
