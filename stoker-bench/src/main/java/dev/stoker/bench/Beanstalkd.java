@@ -2,7 +2,6 @@ package dev.stoker.bench;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -109,17 +108,9 @@ final class Beanstalkd implements AutoCloseable {
   }
 
   private String line() throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(32);
-    for (int c = in.read(); c != '\n'; c = in.read()) {
-      if (c < 0) {
-        throw new IOException("beanstalkd closed the connection");
-      }
-      if (c != '\r') {
-        b.write(c);
-      }
-    }
-    return b.toString(StandardCharsets.US_ASCII);
+    return Lines.read(in);
   }
+
 
   private static String expect(String reply, String prefix) {
     if (!reply.startsWith(prefix)) {

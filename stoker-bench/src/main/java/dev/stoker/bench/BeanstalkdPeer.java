@@ -44,20 +44,9 @@ final class BeanstalkdPeer {
     add(report, "drain", start);
 
     String e2e = tube + "-e2e";
-    CountDownLatch ready = new CountDownLatch(config.workers());
-    long[] began = new long[1];
-    Thread producer = Thread.ofPlatform().start(() -> {
-      try {
-        ready.await();
-        began[0] = System.nanoTime();
-        enqueue(e2e, config.tasks());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    work(e2e, config.tasks(), ready);
-    producer.join();
-    add(report, "end-to-end", began[0]);
+    long began = Bench.endToEnd(config.workers(), () -> enqueue(e2e, config.tasks()),
+        ready -> work(e2e, config.tasks(), ready));
+    add(report, "end-to-end", began);
   }
 
   private void add(Report report, String phase, long startNanos) {

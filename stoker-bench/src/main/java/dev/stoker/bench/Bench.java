@@ -95,20 +95,35 @@ public final class Bench {
     phase(report, workload, "drain", queue, start, config.tasks(), config.tasks());
 
     String e2e = queue + "-e2e";
-    CountDownLatch ready = new CountDownLatch(config.workers());
+    long began = endToEnd(config.workers(), () -> enqueue(e2e, config.tasks()),
+        ready -> work(e2e, claimMax, config.tasks(), ready));
+    phase(report, workload, "end-to-end", e2e, began, config.tasks(), config.tasks());
+  }
+
+  /** The workers of an end-to-end phase: they count {@code ready} down once each is waiting. */
+  interface Workers {
+    void run(CountDownLatch ready) throws InterruptedException;
+  }
+
+  /**
+   * An end-to-end phase of any system: the producer starts once every worker is waiting, and the
+   * phase ends when the workers are done. Returns when the producer started, to time from.
+   */
+  static long endToEnd(int workers, Runnable produce, Workers work) throws InterruptedException {
+    CountDownLatch ready = new CountDownLatch(workers);
     long[] began = new long[1];
     Thread producer = Thread.ofPlatform().name("bench-producer").start(() -> {
       try {
         ready.await();
         began[0] = System.nanoTime();
-        enqueue(e2e, config.tasks());
+        produce.run();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     });
-    work(e2e, claimMax, config.tasks(), ready);
+    work.run(ready);
     producer.join();
-    phase(report, workload, "end-to-end", e2e, began[0], config.tasks(), config.tasks());
+    return began[0];
   }
 
   private void phase(Report report, String workload, String phase, String queue, long startNanos, long tasks,

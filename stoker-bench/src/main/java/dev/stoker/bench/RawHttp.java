@@ -2,7 +2,6 @@ package dev.stoker.bench;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,17 +93,9 @@ final class RawHttp implements AutoCloseable {
   }
 
   private String line() throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(64);
-    for (int c = in.read(); c != '\n'; c = in.read()) {
-      if (c < 0) {
-        throw new IOException("connection closed");
-      }
-      if (c != '\r') {
-        b.write(c);
-      }
-    }
-    return b.toString(StandardCharsets.US_ASCII);
+    return Lines.read(in);
   }
+
 
   @Override
   public void close() {
