@@ -1,9 +1,9 @@
 package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -11,37 +11,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The API's behaviour, one server process for the class, one queue per test. */
 class ApiBehaviourTest {
-  @TempDir
-  static Path data;
-  static StokerProcess server;
-  static Http http;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(data);
-    http = new Http(server.url());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
 
   private static String enqueue(String queue, Map<String, Object> spec) throws Exception {
-    Http.Reply r = http.post("/v1/queues/" + queue + "/tasks", Http.json(spec));
+    Http.Reply r = server.http().post("/v1/queues/" + queue + "/tasks", Http.json(spec));
     assertThat(r.status()).as(r.body().toString()).isIn(200, 201);
     return r.body().get("id").asText();
   }
 
   private static JsonNode claim(String queue, int max, long waitMs) throws Exception {
-    Http.Reply r = http.post("/v1/queues/" + queue + "/claim",
+    Http.Reply r = server.http().post("/v1/queues/" + queue + "/claim",
         Http.json(Map.of("worker", "w", "max", max, "wait_ms", waitMs)));
     assertThat(r.status()).isEqualTo(200);
     return r.body().get("tasks");
@@ -67,7 +52,7 @@ class ApiBehaviourTest {
   void a_delayed_task_is_claimable_only_after_its_delay_and_wakes_a_waiting_claim() throws Exception {
     String id = enqueue("delayed", Map.of("name", "later", "delay_ms", 700));
     assertThat(claim("delayed", 1, 0)).isEmpty();
-    assertThat(http.get("/v1/queues/delayed").at("/counts/scheduled").asInt()).isEqualTo(1);
+    assertThat(server.http().get("/v1/queues/delayed").at("/counts/scheduled").asInt()).isEqualTo(1);
     long start = System.nanoTime();
     JsonNode got = claim("delayed", 1, 20_000);
     long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -77,41 +62,41 @@ class ApiBehaviourTest {
 
   @Test
   void a_unique_key_dedupes_while_the_task_is_live() throws Exception {
-    Http.Reply first = http.post("/v1/queues/unique/tasks", "{\"name\":\"u\",\"unique_key\":\"k1\"}");
+    Http.Reply first = server.http().post("/v1/queues/unique/tasks", "{\"name\":\"u\",\"unique_key\":\"k1\"}");
     assertThat(first.status()).isEqualTo(201);
-    Http.Reply again = http.post("/v1/queues/unique/tasks", "{\"name\":\"u\",\"unique_key\":\"k1\"}");
+    Http.Reply again = server.http().post("/v1/queues/unique/tasks", "{\"name\":\"u\",\"unique_key\":\"k1\"}");
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.at("/duplicate").asBoolean()).isTrue();
     assertThat(again.at("/id")).isEqualTo(first.at("/id"));
 
     JsonNode t = claim("unique", 1, 0).get(0);
-    http.post("/v1/tasks/" + t.get("id").asText() + "/complete",
+    server.http().post("/v1/tasks/" + t.get("id").asText() + "/complete",
         Http.json(Map.of("token", t.at("/lease/token").asText())));
-    Http.Reply afterDone = http.post("/v1/queues/unique/tasks", "{\"name\":\"u\",\"unique_key\":\"k1\"}");
+    Http.Reply afterDone = server.http().post("/v1/queues/unique/tasks", "{\"name\":\"u\",\"unique_key\":\"k1\"}");
     assertThat(afterDone.status()).isEqualTo(201);
     assertThat(afterDone.at("/id")).isNotEqualTo(first.at("/id"));
   }
 
   @Test
   void failures_retry_with_backoff_until_dead_and_redrive_revives() throws Exception {
-    assertThat(http.put("/v1/queues/retry",
+    assertThat(server.http().put("/v1/queues/retry",
         "{\"max_attempts\":3,\"backoff\":{\"initial_ms\":50,\"multiplier\":1.0,\"max_ms\":50}}").status()).isEqualTo(200);
     String id = enqueue("retry", Map.of("name", "flaky"));
     for (int attempt = 1; attempt <= 3; attempt++) {
       JsonNode t = claim("retry", 1, 10_000).get(0);
       assertThat(t.get("attempt").asInt()).isEqualTo(attempt);
-      Http.Reply f = http.post("/v1/tasks/" + id + "/fail",
+      Http.Reply f = server.http().post("/v1/tasks/" + id + "/fail",
           Http.json(Map.of("token", t.at("/lease/token").asText(), "error", "boom " + attempt)));
       assertThat(f.status()).isEqualTo(200);
       assertThat(f.at("/state").asText()).isEqualTo(attempt < 3 ? "pending" : "dead");
     }
-    JsonNode dead = http.get("/v1/tasks/" + id).body();
+    JsonNode dead = server.http().get("/v1/tasks/" + id).body();
     assertThat(dead.get("last_error").asText()).isEqualTo("boom 3");
-    assertThat(http.get("/v1/queues/retry").at("/counts/dead").asInt()).isEqualTo(1);
+    assertThat(server.http().get("/v1/queues/retry").at("/counts/dead").asInt()).isEqualTo(1);
 
-    Http.Reply redrive = http.post("/v1/queues/retry/redrive", "{}");
+    Http.Reply redrive = server.http().post("/v1/queues/retry/redrive", "{}");
     assertThat(redrive.at("/moved").asInt()).isEqualTo(1);
-    JsonNode revived = http.get("/v1/tasks/" + id).body();
+    JsonNode revived = server.http().get("/v1/tasks/" + id).body();
     assertThat(revived.get("state").asText()).isEqualTo("pending");
     assertThat(revived.get("attempt").asInt()).isZero();
   }
@@ -119,10 +104,10 @@ class ApiBehaviourTest {
   @Test
   void cancel_ends_a_pending_task_and_refuses_a_finished_one() throws Exception {
     String id = enqueue("cancel", Map.of("name", "c"));
-    Http.Reply c = http.post("/v1/tasks/" + id + "/cancel", "");
+    Http.Reply c = server.http().post("/v1/tasks/" + id + "/cancel", "");
     assertThat(c.status()).isEqualTo(200);
     assertThat(c.at("/state").asText()).isEqualTo("cancelled");
-    Http.Reply again = http.post("/v1/tasks/" + id + "/cancel", "");
+    Http.Reply again = server.http().post("/v1/tasks/" + id + "/cancel", "");
     assertThat(again.status()).isEqualTo(409);
     assertThat(again.at("/state").asText()).isEqualTo("cancelled");
     assertThat(claim("cancel", 1, 0)).isEmpty();
@@ -130,16 +115,16 @@ class ApiBehaviourTest {
 
   @Test
   void a_batch_with_one_bad_member_enqueues_nothing() throws Exception {
-    Http.Reply r = http.post("/v1/queues/batch/tasks",
+    Http.Reply r = server.http().post("/v1/queues/batch/tasks",
         "{\"tasks\":[{\"name\":\"ok\"},{\"params\":{}},{\"name\":\"ok2\"}]}");
     assertThat(r.status()).isEqualTo(422);
     assertThat(r.at("/field").asText()).isEqualTo("tasks[1].name");
-    assertThat(http.get("/v1/queues/batch").at("/counts/pending").asInt()).isZero();
+    assertThat(server.http().get("/v1/queues/batch").at("/counts/pending").asInt()).isZero();
 
-    Http.Reply ok = http.post("/v1/queues/batch/tasks", "{\"tasks\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
+    Http.Reply ok = server.http().post("/v1/queues/batch/tasks", "{\"tasks\":[{\"name\":\"a\"},{\"name\":\"b\"}]}");
     assertThat(ok.status()).isEqualTo(201);
     assertThat(ok.at("/tasks").size()).isEqualTo(2);
-    assertThat(http.get("/v1/queues/batch").at("/counts/pending").asInt()).isEqualTo(2);
+    assertThat(server.http().get("/v1/queues/batch").at("/counts/pending").asInt()).isEqualTo(2);
   }
 
   @Test
@@ -153,15 +138,15 @@ class ApiBehaviourTest {
     String cursor = null;
     int pages = 0;
     do {
-      JsonNode page = http.get("/v1/queues/list/tasks?limit=10" + (cursor == null ? "" : "&cursor=" + cursor)).body();
+      JsonNode page = server.http().get("/v1/queues/list/tasks?limit=10" + (cursor == null ? "" : "&cursor=" + cursor)).body();
       page.get("tasks").forEach(t -> seen.add(t.get("id").asText()));
       cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
       pages++;
     } while (cursor != null);
     assertThat(seen).hasSize(25).containsExactlyInAnyOrderElementsOf(enqueued);
     assertThat(pages).isEqualTo(3);
-    assertThat(http.get("/v1/queues/list/tasks?state=working&limit=100").at("/tasks").size()).isEqualTo(5);
-    assertThat(http.get("/v1/queues/list/tasks?name=even&limit=100").at("/tasks").size()).isEqualTo(13);
+    assertThat(server.http().get("/v1/queues/list/tasks?state=working&limit=100").at("/tasks").size()).isEqualTo(5);
+    assertThat(server.http().get("/v1/queues/list/tasks?name=even&limit=100").at("/tasks").size()).isEqualTo(13);
   }
 
   @Test
@@ -173,7 +158,8 @@ class ApiBehaviourTest {
         throw new IllegalStateException(e);
       }
     });
-    Thread.sleep(300); // let the claim start waiting; the assertion below does not depend on it
+    assertThatThrownBy(() -> waiting.get(300, TimeUnit.MILLISECONDS)).as("the claim is waiting, not answered")
+        .isInstanceOf(java.util.concurrent.TimeoutException.class);
     long start = System.nanoTime();
     String id = enqueue("longpoll", Map.of("name", "wake"));
     JsonNode got = waiting.get(20, TimeUnit.SECONDS);
@@ -191,40 +177,40 @@ class ApiBehaviourTest {
     tasks.forEach(t -> completions.add(Map.of("id", t.get("id").asText(), "token", t.at("/lease/token").asText(),
         "result", 42)));
     completions.add(Map.of("id", "01M84BBF4N0001K5GB42Z4DY2Z", "token", "t1.x"));
-    Http.Reply r = http.post("/v1/tasks/complete", Http.json(Map.of("tasks", completions)));
+    Http.Reply r = server.http().post("/v1/tasks/complete", Http.json(Map.of("tasks", completions)));
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.at("/results/0/status").asInt()).isEqualTo(200);
     assertThat(r.at("/results/1/task/result").asInt()).isEqualTo(42);
     assertThat(r.at("/results/2/status").asInt()).isEqualTo(404);
-    assertThat(http.get("/v1/queues/bulk").at("/counts/done").asInt()).isEqualTo(2);
+    assertThat(server.http().get("/v1/queues/bulk").at("/counts/done").asInt()).isEqualTo(2);
   }
 
   @Test
   void a_finished_task_is_pruned_after_its_retention() throws Exception {
-    http.put("/v1/queues/retention", "{\"retention_ms\":300}");
+    server.http().put("/v1/queues/retention", "{\"retention_ms\":300}");
     String id = enqueue("retention", Map.of("name", "short-lived"));
-    assertThat(http.post("/v1/tasks/" + id + "/cancel", "").status()).isEqualTo(200);
-    assertThat(http.get("/v1/tasks/" + id).status()).isEqualTo(200);
+    assertThat(server.http().post("/v1/tasks/" + id + "/cancel", "").status()).isEqualTo(200);
+    assertThat(server.http().get("/v1/tasks/" + id).status()).isEqualTo(200);
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> http.get("/v1/tasks/" + id).status() == 404);
-    assertThat(http.get("/v1/queues/retention").at("/counts/cancelled").asInt()).isZero();
+        .until(() -> server.http().get("/v1/tasks/" + id).status() == 404);
+    assertThat(server.http().get("/v1/queues/retention").at("/counts/cancelled").asInt()).isZero();
   }
 
   @Test
   void settings_are_changed_in_part_and_read_back() throws Exception {
-    Http.Reply put = http.put("/v1/queues/settings", "{\"lease_ms\":1234,\"paused\":true}");
+    Http.Reply put = server.http().put("/v1/queues/settings", "{\"lease_ms\":1234,\"paused\":true}");
     assertThat(put.status()).isEqualTo(200);
-    JsonNode q = http.get("/v1/queues/settings").body();
+    JsonNode q = server.http().get("/v1/queues/settings").body();
     assertThat(q.at("/settings/lease_ms").asLong()).isEqualTo(1234);
     assertThat(q.at("/settings/max_attempts").asInt()).isEqualTo(10);
     assertThat(q.at("/paused").asBoolean()).isTrue();
     enqueue("settings", Map.of("name", "x"));
     assertThat(claim("settings", 1, 0)).as("a paused queue hands out nothing").isEmpty();
-    http.put("/v1/queues/settings", "{\"paused\":false}");
+    server.http().put("/v1/queues/settings", "{\"paused\":false}");
     JsonNode t = claim("settings", 1, 0).get(0);
     long leaseLeft = java.time.Instant.parse(t.at("/lease/expires_at").asText()).toEpochMilli()
         - java.time.Instant.parse(t.get("updated_at").asText()).toEpochMilli();
     assertThat(leaseLeft).as("the queue's lease_ms applies").isEqualTo(1234);
-    assertThat(http.get("/v1/queues").body().get("queues").findValuesAsText("name")).contains("settings");
+    assertThat(server.http().get("/v1/queues").body().get("queues").findValuesAsText("name")).contains("settings");
   }
 }

@@ -5,25 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each class of bad input gets a 4xx problem+json naming the field and the limit, and changes
  * nothing: the queue's counts and its tasks are the same before and after.
  */
 class BadInputTest {
-  @TempDir
-  static Path data;
-  static StokerProcess server;
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension("--max-params-bytes", "1024", "--max-body-bytes", "65536");
   static Http http;
   static String pendingId;
   static String doneId;
@@ -32,19 +29,13 @@ class BadInputTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = StokerProcess.start(data, "--max-params-bytes", "1024", "--max-body-bytes", "65536");
-    http = new Http(server.url());
+    http = server.http();
     pendingId = http.post("/v1/queues/bad/tasks", "{\"name\":\"keep\"}").body().get("id").asText();
     http.post("/v1/queues/bad/tasks", "{\"name\":\"done\",\"priority\":9}");
     JsonNode t = http.post("/v1/queues/bad/claim", "{\"worker\":\"w\"}").at("/tasks/0");
     doneId = t.get("id").asText();
     doneToken = t.at("/lease/token").asText();
     http.post("/v1/tasks/" + doneId + "/complete", Http.json(Map.of("token", doneToken)));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
   }
 
   @BeforeEach

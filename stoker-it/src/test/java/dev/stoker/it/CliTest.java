@@ -12,27 +12,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code stoker} command line, run as a real process against a real server. */
 class CliTest {
   @TempDir
   static Path dir;
-  static StokerProcess server;
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
   static Http http;
 
   @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(dir.resolve("data"));
-    http = new Http(server.url());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
+  static void start() {
+    http = server.http();
   }
 
   record Run(int exit, String out, String err) {}

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java snippets of docs/client.md, compiled and run against a real server. Each snippet sits
@@ -49,9 +49,8 @@ class ClientDocSnippetsTest {
   private static final Path SOURCE = Path.of("src", "test", "java", "dev", "stoker", "it",
       "ClientDocSnippetsTest.java");
 
-  @TempDir
-  static Path data;
-  static StokerProcess server;
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
   static String STOKER_URL;
   static StokerClient client;
 
@@ -77,8 +76,7 @@ class ClientDocSnippetsTest {
   // end
 
   @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(data);
+  static void start() {
     STOKER_URL = server.url();
     client = StokerClient.builder().baseUrl(STOKER_URL).build();
   }
@@ -86,7 +84,6 @@ class ClientDocSnippetsTest {
   @AfterAll
   static void stop() throws Exception {
     client.close();
-    server.close();
   }
 
   @Test

@@ -19,7 +19,6 @@ import dev.stoker.client.TaskQuery;
 import dev.stoker.client.TaskRequest;
 import dev.stoker.client.TaskState;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,21 +29,19 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every operation of {@link StokerClient} against a real server: one process for the class, one queue per test. */
 class ClientRoundTripTest {
-  @TempDir
-  static Path data;
-  static StokerProcess server;
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
   static StokerClient client;
 
   /** A params type, to check that records go through the client's mapper both ways. */
   record Welcome(String to, int times) {}
 
   @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(data);
+  static void start() {
     client = StokerClient.builder().baseUrl(server.url()).token("test-token").requestTimeout(Duration.ofSeconds(20))
         .build();
   }
@@ -52,7 +49,6 @@ class ClientRoundTripTest {
   @AfterAll
   static void stop() throws Exception {
     client.close();
-    server.close();
   }
 
   @Test

@@ -9,28 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The example providers and workers in examples/ run end to end against a real server. */
 class ExamplesTest {
   private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
 
-  @TempDir
-  static Path data;
-  static StokerProcess server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(data);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
 
   /** Runs a command with STOKER_URL set; returns its output, asserting it exits 0 within 60 s. */
   private static String run(List<String> command) throws IOException, InterruptedException {

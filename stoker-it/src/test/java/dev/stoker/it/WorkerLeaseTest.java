@@ -11,50 +11,33 @@ import dev.stoker.client.TaskContext;
 import dev.stoker.client.TaskRequest;
 import dev.stoker.client.TaskState;
 import dev.stoker.client.Worker;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Leases: a dead worker's task is taken over; a worker that loses a lease stops and reports nothing. */
 class WorkerLeaseTest {
-  @TempDir
-  static Path data;
-  static StokerProcess server;
-  static StokerClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(data);
-    client = StokerClient.builder().baseUrl(server.url()).build();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    server.close();
-  }
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
 
   @Test
   void a_task_whose_worker_stopped_heartbeating_is_taken_over_after_its_lease_and_the_stale_token_is_refused()
       throws Exception {
-    Task t = client.enqueue("takeover", TaskRequest.of("slow").params("payload"));
+    Task t = server.client().enqueue("takeover", TaskRequest.of("slow").params("payload"));
     // A worker claims with a short lease, then blocks and never heartbeats: it is as good as dead.
-    Task dead = client.claim("takeover", "dead-worker", 1, Duration.ofMillis(500), null).get(0);
+    Task dead = server.client().claim("takeover", "dead-worker", 1, Duration.ofMillis(500), null).get(0);
     assertThat(dead.id()).isEqualTo(t.id());
     String staleToken = dead.lease().token();
 
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
     AtomicReference<TaskContext> seen = new AtomicReference<>();
-    try (Worker worker = Worker.builder(client)
+    try (Worker worker = Worker.builder(server.client())
         .queue("takeover")
         .worker("live-worker")
         .lease(Duration.ofSeconds(30))
@@ -75,21 +58,21 @@ class WorkerLeaseTest {
       assertThat(seen.get().id()).isEqualTo(t.id());
       assertThat(seen.get().attempt()).isEqualTo(2);
       assertThat(seen.get().params(String.class)).isEqualTo("payload");
-      assertThat(client.task(t.id()).orElseThrow().lease().owner()).isEqualTo("live-worker");
+      assertThat(server.client().task(t.id()).orElseThrow().lease().owner()).isEqualTo("live-worker");
 
       ProblemException beat = catchThrowableOfType(ProblemException.class,
-          () -> client.heartbeat(t.id(), staleToken, null));
+          () -> server.client().heartbeat(t.id(), staleToken, null));
       assertThat(beat.isLeaseLost()).isTrue();
       assertThat(beat.status()).isEqualTo(409);
       assertThat(beat.state()).isEqualTo(TaskState.WORKING);
       assertThat(catchThrowableOfType(ProblemException.class,
-          () -> client.fail(t.id(), staleToken, "too late", false, null)).isLeaseLost()).isTrue();
+          () -> server.client().fail(t.id(), staleToken, "too late", false, null)).isLeaseLost()).isTrue();
 
       proceed.countDown();
       await().atMost(Duration.ofSeconds(10))
-          .until(() -> client.task(t.id()).orElseThrow().state() == TaskState.DONE);
+          .until(() -> server.client().task(t.id()).orElseThrow().state() == TaskState.DONE);
     }
-    Task done = client.task(t.id()).orElseThrow();
+    Task done = server.client().task(t.id()).orElseThrow();
     assertThat(done.result().asText()).isEqualTo("taken over by live-worker");
     assertThat(done.attempt()).isEqualTo(2);
     assertThat(seen.get().leaseLost()).isFalse();
@@ -97,12 +80,12 @@ class WorkerLeaseTest {
 
   @Test
   void a_worker_whose_heartbeat_is_refused_interrupts_the_handler_and_reports_nothing() throws Exception {
-    Task t = client.enqueue("lost", TaskRequest.of("long"));
+    Task t = server.client().enqueue("lost", TaskRequest.of("long"));
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch returned = new CountDownLatch(1);
     AtomicBoolean interrupted = new AtomicBoolean();
     AtomicReference<TaskContext> seen = new AtomicReference<>();
-    try (Worker worker = Worker.builder(client)
+    try (Worker worker = Worker.builder(server.client())
         .queue("lost")
         .worker("loser")
         .lease(Duration.ofMillis(900)) // heartbeats every 300 ms
@@ -123,15 +106,15 @@ class WorkerLeaseTest {
       assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
       assertThat(worker.isRunning()).isTrue();
       // Someone else ends the loser's claim and takes the task: the loser's next heartbeat is refused.
-      client.release(t.id(), seen.get().task().lease().token(), null);
-      List<Task> taken = client.claim("lost", "winner", 1, Duration.ofMinutes(5), null);
+      server.client().release(t.id(), seen.get().task().lease().token(), null);
+      List<Task> taken = server.client().claim("lost", "winner", 1, Duration.ofMinutes(5), null);
       assertThat(taken).extracting(Task::id).containsExactly(t.id());
 
       assertThat(returned.await(10, TimeUnit.SECONDS)).as("the handler was stopped").isTrue();
       assertThat(interrupted).isTrue();
       assertThat(seen.get().leaseLost()).isTrue();
     } // close() returns once the handler's run is over, outcome (not) reported
-    Task after = client.task(t.id()).orElseThrow();
+    Task after = server.client().task(t.id()).orElseThrow();
     assertThat(after.state()).isEqualTo(TaskState.WORKING);
     assertThat(after.lease().owner()).isEqualTo("winner");
     assertThat(after.result()).isNull();

@@ -12,49 +12,32 @@ import dev.stoker.client.Task;
 import dev.stoker.client.TaskRequest;
 import dev.stoker.client.TaskState;
 import dev.stoker.client.Worker;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What a handler does becomes the task's outcome: a result, a failure, a timeout. */
 class WorkerOutcomesTest {
-  @TempDir
-  static Path data;
-  static StokerProcess server;
-  static StokerClient client;
+  @RegisterExtension
+  static final ServerExtension server = new ServerExtension();
 
   record Order(String sku, int quantity) {}
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = StokerProcess.start(data);
-    client = StokerClient.builder().baseUrl(server.url()).build();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    server.close();
-  }
-
   private static Task awaitState(String id, TaskState state) {
-    return await().atMost(Duration.ofSeconds(15)).until(() -> client.task(id).orElseThrow(), t -> t.state() == state);
+    return await().atMost(Duration.ofSeconds(15)).until(() -> server.client().task(id).orElseThrow(), t -> t.state() == state);
   }
 
   @Test
   void a_task_that_runs_past_its_timeout_is_interrupted_and_failed_with_the_timeout() {
     String q = "timeout";
-    Task t = client.enqueue(q, TaskRequest.of("stuck").maxAttempts(1));
+    Task t = server.client().enqueue(q, TaskRequest.of("stuck").maxAttempts(1));
     AtomicBoolean interrupted = new AtomicBoolean();
-    try (Worker worker = Worker.builder(client).queue(q).taskTimeout(Duration.ofMillis(400)).pollWait(Duration.ofSeconds(1))
+    try (Worker worker = Worker.builder(server.client()).queue(q).taskTimeout(Duration.ofMillis(400)).pollWait(Duration.ofSeconds(1))
         .handler("stuck", ctx -> {
           try {
             Thread.sleep(60_000);
@@ -75,9 +58,9 @@ class WorkerOutcomesTest {
   @Test
   void a_timed_out_task_with_attempts_left_is_retried() {
     String q = "timeout-retry";
-    client.updateSettings(q, SettingsUpdate.create().backoff(Duration.ofMillis(50), 1.0, Duration.ofMillis(50)));
-    Task t = client.enqueue(q, TaskRequest.of("slow-then-fast").maxAttempts(3));
-    try (Worker worker = Worker.builder(client).queue(q).taskTimeout(Duration.ofMillis(300)).pollWait(Duration.ofSeconds(1))
+    server.client().updateSettings(q, SettingsUpdate.create().backoff(Duration.ofMillis(50), 1.0, Duration.ofMillis(50)));
+    Task t = server.client().enqueue(q, TaskRequest.of("slow-then-fast").maxAttempts(3));
+    try (Worker worker = Worker.builder(server.client()).queue(q).taskTimeout(Duration.ofMillis(300)).pollWait(Duration.ofSeconds(1))
         .handler("slow-then-fast", ctx -> {
           if (ctx.attempt() == 1) {
             Thread.sleep(60_000);
@@ -95,17 +78,17 @@ class WorkerOutcomesTest {
   @Test
   void results_failures_permanent_failures_retry_later_and_missing_handlers() {
     String q = "outcomes";
-    client.updateSettings(q, SettingsUpdate.create().backoff(Duration.ofHours(1), 2.0, Duration.ofHours(2)));
-    Task ok = client.enqueue(q, TaskRequest.of("order").params(new Order("A-1", 3)));
-    Task nothing = client.enqueue(q, TaskRequest.of("nothing"));
-    Task boom = client.enqueue(q, TaskRequest.of("boom").maxAttempts(5));
-    Task bad = client.enqueue(q, TaskRequest.of("bad"));
-    Task later = client.enqueue(q, TaskRequest.of("later"));
-    Task unknown = client.enqueue(q, TaskRequest.of("unknown"));
-    Task silent = client.enqueue(q, TaskRequest.of("silent"));
+    server.client().updateSettings(q, SettingsUpdate.create().backoff(Duration.ofHours(1), 2.0, Duration.ofHours(2)));
+    Task ok = server.client().enqueue(q, TaskRequest.of("order").params(new Order("A-1", 3)));
+    Task nothing = server.client().enqueue(q, TaskRequest.of("nothing"));
+    Task boom = server.client().enqueue(q, TaskRequest.of("boom").maxAttempts(5));
+    Task bad = server.client().enqueue(q, TaskRequest.of("bad"));
+    Task later = server.client().enqueue(q, TaskRequest.of("later"));
+    Task unknown = server.client().enqueue(q, TaskRequest.of("unknown"));
+    Task silent = server.client().enqueue(q, TaskRequest.of("silent"));
     AtomicInteger runs = new AtomicInteger();
     Instant start = Instant.now();
-    try (Worker worker = Worker.builder(client).queue(q).concurrency(4).pollWait(Duration.ofSeconds(1))
+    try (Worker worker = Worker.builder(server.client()).queue(q).concurrency(4).pollWait(Duration.ofSeconds(1))
         .handler("order", ctx -> {
           runs.incrementAndGet();
           Order o = ctx.params(Order.class);
@@ -143,21 +126,21 @@ class WorkerOutcomesTest {
       assertThat(dead.attempt()).isEqualTo(1);
 
       await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-        Task b = client.task(boom.id()).orElseThrow();
+        Task b = server.client().task(boom.id()).orElseThrow();
         assertThat(b.lastError()).isEqualTo("boom on attempt 1");
         assertThat(b.state()).isEqualTo(TaskState.PENDING);
         assertThat(b.runAt()).as("after the queue's backoff").isAfter(start.plus(Duration.ofMinutes(40)));
 
-        Task l = client.task(later.id()).orElseThrow();
+        Task l = server.client().task(later.id()).orElseThrow();
         assertThat(l.lastError()).isEqualTo("rate limited");
         assertThat(l.state()).isEqualTo(TaskState.PENDING);
         assertThat(l.runAt()).isCloseTo(start.plus(Duration.ofMinutes(10)), within(30, ChronoUnit.SECONDS));
 
-        Task u = client.task(unknown.id()).orElseThrow();
+        Task u = server.client().task(unknown.id()).orElseThrow();
         assertThat(u.lastError()).startsWith("no handler for task 'unknown'");
         assertThat(u.state()).isEqualTo(TaskState.PENDING);
 
-        Task s = client.task(silent.id()).orElseThrow();
+        Task s = server.client().task(silent.id()).orElseThrow();
         assertThat(s.lastError()).as("no message: the exception's class").isEqualTo("java.lang.IllegalStateException");
       });
     }
