@@ -16,12 +16,9 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-if ! command -v beanstalkd >/dev/null 2>&1; then
-  echo "compare: installing beanstalkd" >&2
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq beanstalkd >/dev/null
-  # Debian starts a system beanstalkd on install; ours runs on its own port and binlog.
-fi
+. "$root/bin/need.sh"
+# Debian starts a system beanstalkd on install; ours runs on its own port and binlog.
+need beanstalkd
 
 bport=$(free_port)
 mkdir -p "$work/binlog"
