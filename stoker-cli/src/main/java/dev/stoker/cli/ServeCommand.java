@@ -58,7 +58,8 @@ final class ServeCommand implements Callable<Integer> {
   int maxHeaderBytes;
 
   @Option(names = "--read-timeout-ms", paramLabel = "MS", defaultValue = "${env:STOKER_READ_TIMEOUT_MS:-75000}",
-      description = "A connection silent this long is closed (env STOKER_READ_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
+      description = "A connection idle this long, or a request whose headers or body take longer to "
+          + "arrive, is closed (env STOKER_READ_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
   long readTimeoutMs;
 
   @Option(names = "--shutdown-grace-ms", paramLabel = "MS",

@@ -49,10 +49,7 @@ class BadInputTest {
   }
 
   private static JsonNode state() throws Exception {
-    Http.Reply q = http.get("/v1/queues/bad");
-    Http.Reply tasks = http.get("/v1/queues/bad/tasks?limit=1000");
-    return Http.JSON.createObjectNode().<com.fasterxml.jackson.databind.node.ObjectNode>set("counts", q.at("/counts"))
-        .set("tasks", tasks.at("/tasks"));
+    return http.queueState("bad");
   }
 
   private static void assertProblem(Http.Reply r, int status, String field, String detailContains) {
@@ -95,6 +92,72 @@ class BadInputTest {
   @Test
   void an_unknown_field_is_422() throws Exception {
     assertProblem(http.post("/v1/queues/bad/tasks", "{\"nmae\":\"a\"}"), 422, "nmae", "unknown field");
+  }
+
+  @Test
+  void not_quite_json_is_400() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{name: 'a'}"), 400, null, "not valid JSON");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":NaN}"), 400, null,
+        "not valid JSON");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\"} {\"name\":\"b\"}"), 400, null,
+        "after the JSON object");
+  }
+
+  @Test
+  void deep_nesting_is_400_naming_the_limit() throws Exception {
+    String deep = "[".repeat(5_000) + "]".repeat(5_000);
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"params\":" + deep + "}"), 400, null,
+        "nesting depth");
+  }
+
+  @Test
+  void a_number_too_long_to_read_is_400_naming_the_limit() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"params\":{\"n\":1" + "0".repeat(2_000)
+        + "}}"), 400, null, "Number value length");
+  }
+
+  @Test
+  void a_number_out_of_a_fields_range_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":99999999999999999999999}"), 422,
+        "priority", "between");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":1e400}"), 422, "priority",
+        "integer");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":1.5}"), 422, "priority",
+        "integer");
+  }
+
+  @Test
+  void invalid_utf8_is_400() throws Exception {
+    byte[] body = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}'};
+    Http.Reply r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/queues/bad/tasks"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    assertProblem(r, 400, null, "UTF-8");
+  }
+
+  @Test
+  void path_traversal_in_a_queue_name_is_400() throws Exception {
+    assertProblem(http.post("/v1/queues/../../etc/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
+    assertProblem(http.get("/v1/queues/%2e%2e%2f%2e%2e%2fetc"), 400, "queue", "queue name");
+    assertProblem(http.post("/v1/queues/bad%00/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
+  }
+
+  @Test
+  void negative_and_huge_durations_are_422_naming_the_limit() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"delay_ms\":-5}"), 422, "delay_ms",
+        "between 0 and");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"delay_ms\":999999999999999}"), 422,
+        "delay_ms", "between 0 and");
+    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"lease_ms\":0}"), 422, "lease_ms",
+        "between 1 and");
+    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"wait_ms\":-1}"), 422, "wait_ms",
+        "60000");
+    assertProblem(http.put("/v1/queues/bad", "{\"lease_ms\":-1}"), 422, "lease_ms", "between");
+  }
+
+  @Test
+  void null_where_a_value_is_required_is_422() throws Exception {
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":null}"), 422, "name", "");
+    assertProblem(http.post("/v1/queues/bad/tasks", "{\"tasks\":{\"name\":\"a\"}}"), 422, "tasks", "");
   }
 
   @Test

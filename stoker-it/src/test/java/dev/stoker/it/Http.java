@@ -48,6 +48,14 @@ final class Http {
     return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), body);
   }
 
+  /** A queue's counts and every task in it (up to 1,000): what must not change after bad input. */
+  JsonNode queueState(String queue) throws IOException, InterruptedException {
+    Reply q = get("/v1/queues/" + queue);
+    Reply tasks = get("/v1/queues/" + queue + "/tasks?limit=1000");
+    return JSON.createObjectNode().<com.fasterxml.jackson.databind.node.ObjectNode>set("counts", q.at("/counts"))
+        .set("tasks", tasks.at("/tasks"));
+  }
+
   static String json(Object o) {
     try {
       return JSON.writeValueAsString(o);

@@ -36,7 +36,8 @@ public final class StokerServer implements AutoCloseable {
    * @param maxBodyBytes the largest request body (413 above)
    * @param maxHeaderBytes the largest request head (a 400 above)
    * @param limits the limits on task fields
-   * @param readTimeout how long a connection may stay silent in the middle of, or between, requests
+   * @param readTimeout how long a connection may stay silent between requests, and how long a client
+   *     may take to send a request's headers, or its body, once the request line is in
    * @param shutdownGrace how long in-flight requests may take to finish on shutdown
    */
   public record Config(String host, int port, int maxBodyBytes, int maxHeaderBytes, Limits limits,
@@ -53,15 +54,19 @@ public final class StokerServer implements AutoCloseable {
   private final Api api;
   private final TaskStore store;
 
-  private StokerServer(WebServer web, Api api, TaskStore store) {
+  private final ReadDeadlines deadlines;
+
+  private StokerServer(WebServer web, Api api, TaskStore store, ReadDeadlines deadlines) {
     this.web = web;
     this.api = api;
     this.store = store;
+    this.deadlines = deadlines;
   }
 
   /** Starts serving {@code store}; returns once the port is bound. */
   public static StokerServer start(TaskStore store, Config config) {
     Api api = new Api(store, config.limits(), config.maxBodyBytes());
+    ReadDeadlines deadlines = new ReadDeadlines(config.readTimeout());
     WebServer web = WebServer.builder()
         .host(config.host())
         .port(config.port())
@@ -69,30 +74,47 @@ public final class StokerServer implements AutoCloseable {
         .maxPayloadSize(config.maxBodyBytes())
         .shutdownGracePeriod(config.shutdownGrace())
         .idleConnectionTimeout(config.readTimeout())
+        // Helidon looks for idle connections every 2 minutes by default, far less often than our timeout
+        .idleConnectionPeriod(idleCheckPeriod(config.readTimeout()))
         .connectionOptions(o -> o.readTimeout(config.readTimeout()).tcpNoDelay(true))
         .addProtocol(Http1Config.builder()
             .maxHeadersSize(config.maxHeaderBytes())
             .maxPrologueLength(8192)
+            .addReceiveListener(deadlines)
             .build())
         .directHandlers(DirectHandlers.builder()
             .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api, config))
             .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api, config))
             .addHandler(DirectHandler.EventType.OTHER, transportProblem(api, config))
             .build())
-        .routing(r -> r.any((req, res) -> serve(api, req, res)))
+        .routing(r -> r.any((req, res) -> serve(api, deadlines, req, res)))
         .build()
         .start();
     if (!web.isRunning() || web.port() < 0) {
       web.stop();
+      deadlines.close();
       throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
           + " (is the address in use?)");
     }
-    return new StokerServer(web, api, store);
+    return new StokerServer(web, api, store, deadlines);
   }
 
-  private static void serve(Api api, ServerRequest req, ServerResponse res) {
+  private static Duration idleCheckPeriod(Duration readTimeout) {
+    long ms = Math.clamp(readTimeout.toMillis() / 4, 100, 15_000);
+    return Duration.ofMillis(ms);
+  }
+
+  private static void serve(Api api, ReadDeadlines deadlines, ServerRequest req, ServerResponse res) {
     String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
-    byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : EMPTY;
+    byte[] body = EMPTY;
+    if (req.content().hasEntity()) {
+      deadlines.start();
+      try {
+        body = req.content().as(byte[].class);
+      } finally {
+        deadlines.end();
+      }
+    }
     Response r = api.handle(req.prologue().method().text(), req.path().rawPath(), req.query().rawValue(),
         contentType, body);
     res.status(Status.create(r.status()));
@@ -117,9 +139,15 @@ public final class StokerServer implements AutoCloseable {
           case 431 -> "headers-too-large";
           default -> "bad-request";
         };
-        String detail = code == 413
-            ? "the request body is larger than the limit of " + config.maxBodyBytes() + " bytes"
-            : (message == null || message.isBlank() ? status.reasonPhrase() : message);
+        String detail = switch (code) {
+          case 413 -> "the request body is larger than the limit of " + config.maxBodyBytes() + " bytes";
+          // Helidon says no more than "Bad Request" when the head is too large or cannot be parsed
+          case 400 -> message == null || message.isBlank() || message.equals(status.reasonPhrase())
+              ? "the request is not valid HTTP/1.1, or its request line and headers are larger than the limit of "
+                  + config.maxHeaderBytes() + " bytes"
+              : message;
+          default -> message == null || message.isBlank() ? status.reasonPhrase() : message;
+        };
         Response r = api.problem(Problem.of(code, kind, status.reasonPhrase(), detail));
         return TransportResponse.builder()
             .status(status)
@@ -146,5 +174,6 @@ public final class StokerServer implements AutoCloseable {
     api.draining();
     store.drain();
     web.stop();
+    deadlines.close();
   }
 }
