@@ -26,12 +26,16 @@ public record PostgresConfig(
       throw new IllegalArgumentException("the PostgreSQL URL must be a JDBC URL (jdbc:postgresql://HOST:PORT/DB?...), was "
           + url);
     }
+    checkSchema(schema);
+    if (poolSize < 2) {
+      throw new IllegalArgumentException("the pool needs at least 2 connections, was " + poolSize);
+    }
+  }
+
+  static void checkSchema(String schema) {
     if (schema == null || !SCHEMA.matcher(schema).matches()) {
       throw new IllegalArgumentException("the schema must be 1-48 characters of [a-z0-9_], not starting with a digit,"
           + " was " + schema);
-    }
-    if (poolSize < 2) {
-      throw new IllegalArgumentException("the pool needs at least 2 connections, was " + poolSize);
     }
   }
 

@@ -18,7 +18,7 @@ END $$;
 
 CREATE FUNCTION ${schema}.enqueue(
     queue text, name text, params json DEFAULT 'null', priority integer DEFAULT 0, delay_ms bigint DEFAULT 0,
-    unique_key text DEFAULT NULL, max_attempts integer DEFAULT NULL,
+    unique_key text DEFAULT NULL, max_attempts integer DEFAULT NULL, run_at timestamptz DEFAULT NULL,
     OUT task_id text, OUT duplicate boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -40,6 +40,9 @@ BEGIN
   IF enqueue.delay_ms IS NULL OR enqueue.delay_ms NOT BETWEEN 0 AND 31622400000 THEN
     RAISE EXCEPTION 'delay_ms: must be between 0 and 31622400000, was %', enqueue.delay_ms USING ERRCODE = '22023';
   END IF;
+  IF enqueue.run_at IS NOT NULL AND enqueue.delay_ms <> 0 THEN
+    RAISE EXCEPTION 'run_at: give either run_at or delay_ms, not both' USING ERRCODE = '22023';
+  END IF;
   IF enqueue.max_attempts IS NOT NULL AND enqueue.max_attempts NOT BETWEEN 1 AND 1000 THEN
     RAISE EXCEPTION 'max_attempts: must be between 1 and 1000, was %', enqueue.max_attempts USING ERRCODE = '22023';
   END IF;
@@ -52,7 +55,7 @@ BEGIN
 
   INSERT INTO ${schema}.queues (name) VALUES (enqueue.queue) ON CONFLICT (name) DO NOTHING;
   SELECT * INTO q FROM ${schema}.queues WHERE name = enqueue.queue;
-  run := now_ms + enqueue.delay_ms;
+  run := coalesce((extract(epoch FROM enqueue.run_at) * 1000)::bigint, now_ms + enqueue.delay_ms);
   sched := run > now_ms;
   LOOP
     -- Node 65535 is reserved for tasks enqueued in SQL; the low word is random, so ids made in the
