@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -53,6 +54,8 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
   /** The most rows one list request reads while filtering by name; the page then ends early. */
   static final int LIST_SCAN_BUDGET = 10_000;
+  /** The most requests one combined transaction serves (see {@link Combiner}). */
+  static final int MAX_BATCHED_REQUESTS = 64;
 
   private final PostgresConfig config;
   private final Db db;
@@ -67,6 +70,10 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   private final Sweeper sweeper;
   private final byte[] leaseTokenKey;
   private final Thread background;
+  private final Combiner<List<Completion>, List<Outcome>> completer;
+  private final ConcurrentHashMap<String, Combiner<List<TaskSpec>, List<EnqueueResult>>> enqueuers =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Combiner<ClaimParams, List<Task>>> claimers = new ConcurrentHashMap<>();
   private volatile boolean draining;
   private volatile boolean closed;
 
@@ -87,6 +94,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     this.leaseTokenKey = leaseTokenKey;
     this.background = new Thread(this::background, "stoker-pg-sweeper");
     background.setDaemon(true);
+    this.completer = new Combiner<>(this::completeBatch, MAX_BATCHED_REQUESTS);
   }
 
   /** Opens the store on the database's clock, with a node id the database hands out. */
@@ -195,21 +203,31 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
     sweeper.sweepIfDue();
     int queueId = queues.ensure(queue);
+    return enqueuers.computeIfAbsent(queue, q -> new Combiner<List<TaskSpec>, List<EnqueueResult>>(
+        batch -> enqueueBatch(q, queueId, batch), MAX_BATCHED_REQUESTS)).submit(specs);
+  }
+
+  /** Several enqueue requests into one queue, in one transaction; each keeps its own answer. */
+  private List<List<EnqueueResult>> enqueueBatch(String queue, int queueId, List<List<TaskSpec>> requests) {
     return run(tx -> {
       QueueSettings s = queues.settings(tx.c, queueId, false);
-      List<EnqueueResult> out = new ArrayList<>(specs.size());
-      List<Task> plain = new ArrayList<>(specs.size());
-      for (TaskSpec spec : specs) {
-        Task t = Transitions.enqueue(ids.next(), queue, spec, s, tx.stamp());
-        if (t.uniqueKey() == null) {
-          plain.add(t);
-          out.add(new EnqueueResult(t, false));
-        } else {
-          out.add(enqueueKeyed(tx, queueId, t));
+      List<List<EnqueueResult>> answers = new ArrayList<>(requests.size());
+      List<Task> plain = new ArrayList<>();
+      for (List<TaskSpec> specs : requests) {
+        List<EnqueueResult> out = new ArrayList<>(specs.size());
+        for (TaskSpec spec : specs) {
+          Task t = Transitions.enqueue(ids.next(), queue, spec, s, tx.stamp());
+          if (t.uniqueKey() == null) {
+            plain.add(t);
+            out.add(new EnqueueResult(t, false));
+          } else {
+            out.add(enqueueKeyed(tx, queueId, t));
+          }
         }
+        answers.add(out);
       }
       tx.insertAll(plain, queueId);
-      return out;
+      return answers;
     });
   }
 
@@ -252,29 +270,42 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   private List<Task> claimNow(ClaimParams p) {
     sweeper.sweepIfDue();
+    return claimers.computeIfAbsent(p.queue(), q -> new Combiner<ClaimParams, List<Task>>(
+        batch -> claimBatch(q, batch), MAX_BATCHED_REQUESTS)).submit(p);
+  }
+
+  /**
+   * Several claim requests on one queue in one statement and one transaction: the first tasks in claim
+   * order, handed out to the requests in the order they came, each under its own worker and lease.
+   */
+  private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests) {
     return run(tx -> {
-      Integer queueId = queues.find(tx.c, p.queue());
-      if (queueId == null) {
-        return List.of();
+      List<List<Task>> answers = new ArrayList<>(requests.size());
+      Integer queueId = queues.find(tx.c, queue);
+      QueueSettings s = queueId == null ? null : queues.settings(tx.c, queueId, false);
+      if (s == null || s.paused()) {
+        requests.forEach(r -> answers.add(List.of()));
+        return answers;
       }
-      QueueSettings s = queues.settings(tx.c, queueId, false);
-      if (s.paused()) {
-        return List.of();
-      }
-      long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+      int wanted = requests.stream().mapToInt(ClaimParams::max).sum();
       List<Stored> ready = tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
           + " WHERE queue_id = ? AND state = 0 AND NOT scheduled ORDER BY priority DESC, run_at, id"
           + " LIMIT ? FOR UPDATE SKIP LOCKED", ps -> {
             ps.setInt(1, queueId);
-            ps.setInt(2, p.max());
+            ps.setInt(2, wanted);
           });
-      List<Task> claimed = new ArrayList<>(ready.size());
-      for (Stored st : ready) {
-        Task t = Transitions.claim(st.task(), p.worker(), leaseMs, tx.stamp());
-        tx.update(st, t);
-        claimed.add(t);
+      int next = 0;
+      for (ClaimParams p : requests) {
+        long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+        List<Task> claimed = new ArrayList<>(Math.min(p.max(), ready.size() - next));
+        for (; next < ready.size() && claimed.size() < p.max(); next++) {
+          Task t = Transitions.claim(ready.get(next).task(), p.worker(), leaseMs, tx.stamp());
+          tx.update(ready.get(next), t);
+          claimed.add(t);
+        }
+        answers.add(claimed);
       }
-      return claimed;
+      return answers;
     });
   }
 
@@ -305,7 +336,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   @Override
   public Outcome taskComplete(TaskId id, String token, String resultJson) {
-    return apply(id, (tx, t) -> Transitions.complete(t, token, resultJson, tx.stamp()));
+    return taskCompleteMany(List.of(new Completion(id, token, resultJson))).get(0);
   }
 
   @Override
@@ -313,27 +344,38 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     if (completions.isEmpty()) {
       return List.of();
     }
-    return write(tx -> {
-      UUID[] keys = completions.stream().map(c -> Rows.uuid(c.id())).distinct().toArray(UUID[]::new);
+    sweeper.sweepIfDue();
+    return completer.submit(completions);
+  }
+
+  /** Several completion requests in one transaction, the rows locked in id order; one answer each. */
+  private List<List<Outcome>> completeBatch(List<List<Completion>> requests) {
+    return run(tx -> {
+      UUID[] keys = requests.stream().flatMap(List::stream).map(c -> Rows.uuid(c.id())).distinct()
+          .toArray(UUID[]::new);
       Map<TaskId, Stored> rows = new HashMap<>();
       for (Stored st : tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ANY(?)"
           + " ORDER BY id FOR UPDATE", ps -> ps.setArray(1, tx.c.createArrayOf("uuid", keys)))) {
         rows.put(st.task().id(), st);
       }
-      List<Outcome> out = new ArrayList<>(completions.size());
-      for (Completion c : completions) {
-        Stored st = rows.get(c.id());
-        if (st == null) {
-          out.add(new Outcome.NotFound(c.id()));
-          continue;
+      List<List<Outcome>> answers = new ArrayList<>(requests.size());
+      for (List<Completion> completions : requests) {
+        List<Outcome> out = new ArrayList<>(completions.size());
+        for (Completion c : completions) {
+          Stored st = rows.get(c.id());
+          if (st == null) {
+            out.add(new Outcome.NotFound(c.id()));
+            continue;
+          }
+          Outcome o = Transitions.complete(st.task(), c.token(), c.resultJson(), tx.stamp());
+          if (o instanceof Outcome.Ok ok) {
+            rows.put(c.id(), tx.update(st, ok.task()));
+          }
+          out.add(o);
         }
-        Outcome o = Transitions.complete(st.task(), c.token(), c.resultJson(), tx.stamp());
-        if (o instanceof Outcome.Ok ok) {
-          rows.put(c.id(), tx.update(st, ok.task()));
-        }
-        out.add(o);
+        answers.add(out);
       }
-      return out;
+      return answers;
     });
   }
 
@@ -449,20 +491,24 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     ps.setInt(i, limit);
   }
 
+  private static final String SUMS = "sum(pending) AS pending, sum(scheduled) AS scheduled, sum(working) AS working,"
+      + " sum(done) AS done, sum(dead) AS dead, sum(cancelled) AS cancelled";
   private static final String QUEUE_INFO = "SELECT q.id, q.name, " + "q." + Queues.SETTINGS.replace(", ", ", q.")
-      + ", coalesce(sum(c.pending), 0), coalesce(sum(c.scheduled), 0), coalesce(sum(c.working), 0),"
-      + " coalesce(sum(c.done), 0), coalesce(sum(c.dead), 0), coalesce(sum(c.cancelled), 0)"
-      + " FROM ${schema}.queues q LEFT JOIN ${schema}.counts c ON c.queue_id = q.id";
+      + ", coalesce(n.pending, 0), coalesce(n.scheduled, 0), coalesce(n.working, 0), coalesce(n.done, 0),"
+      + " coalesce(n.dead, 0), coalesce(n.cancelled, 0) FROM ${schema}.queues q LEFT JOIN LATERAL (SELECT " + SUMS
+      + " FROM (SELECT * FROM ${schema}.counts c WHERE c.queue_id = q.id UNION ALL"
+      + " SELECT queue_id, pending, scheduled, working, done, dead, cancelled FROM ${schema}.count_deltas d"
+      + " WHERE d.queue_id = q.id) a) n ON true";
 
   @Override
   public QueueInfo queueGet(String queue) {
-    List<QueueInfo> found = queueInfos(" WHERE q.name = ? GROUP BY q.id", queue);
+    List<QueueInfo> found = queueInfos(" WHERE q.name = ?", queue);
     return found.isEmpty() ? new QueueInfo(queue, QueueCounts.ZERO, QueueSettings.DEFAULT) : found.get(0);
   }
 
   @Override
   public List<QueueInfo> queueList() {
-    return queueInfos(" GROUP BY q.id ORDER BY q.name COLLATE \"C\"", null);
+    return queueInfos(" ORDER BY q.name COLLATE \"C\"", null);
   }
 
   private List<QueueInfo> queueInfos(String tail, String name) {

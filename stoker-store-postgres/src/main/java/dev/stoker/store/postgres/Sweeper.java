@@ -61,6 +61,7 @@ final class Sweeper {
         boolean more = promote();
         more |= expireLeases();
         more |= prune();
+        foldCounts();
         due.sweepEnded(more ? Long.MIN_VALUE : nextDue());
       } catch (RuntimeException e) {
         due.sweepFailed();
@@ -118,6 +119,24 @@ final class Sweeper {
         }
       }
       return n >= BUDGET;
+    });
+  }
+
+  /** Folds the appended count changes into the counts, a bounded batch at a time. */
+  private void foldCounts() {
+    store.run(tx -> {
+      try (PreparedStatement ps = tx.c.prepareStatement(tx.sql("WITH d AS (DELETE FROM ${schema}.count_deltas"
+          + " WHERE id IN (SELECT id FROM ${schema}.count_deltas ORDER BY id LIMIT 50000 FOR UPDATE SKIP LOCKED)"
+          + " RETURNING *)"
+          + " INSERT INTO ${schema}.counts AS c (queue_id, pending, scheduled, working, done, dead, cancelled)"
+          + " SELECT queue_id, sum(pending), sum(scheduled), sum(working), sum(done), sum(dead), sum(cancelled)"
+          + " FROM d GROUP BY queue_id ORDER BY queue_id"
+          + " ON CONFLICT (queue_id) DO UPDATE SET pending = c.pending + EXCLUDED.pending,"
+          + " scheduled = c.scheduled + EXCLUDED.scheduled, working = c.working + EXCLUDED.working,"
+          + " done = c.done + EXCLUDED.done, dead = c.dead + EXCLUDED.dead, cancelled = c.cancelled + EXCLUDED.cancelled"))) {
+        ps.executeUpdate();
+      }
+      return null;
     });
   }
 

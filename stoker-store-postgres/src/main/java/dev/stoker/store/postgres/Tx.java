@@ -17,19 +17,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One transaction of the store: the connection, the time it runs at, and what it changes. Transitions
  * are computed in Java by {@link Transitions} (the same rules as every backend); the rows they change
- * are written in one batch, the counts of each queue they touch are adjusted once, and the queues in
+ * are written in one batch, the changes to the counts of each queue are appended once, and the queues in
  * which a task became claimable are notified (NOTIFY is delivered on commit). {@link #afterCommit}
  * then wakes this server's own waiting claims and tells the sweeper what falls due when.
  */
 final class Tx {
-  /** How many rows of {@code counts} each queue has; transactions pick one at random. */
-  static final int STRIPES = 8;
-
   final Connection c;
   final long now;
   private final Env env;
@@ -191,21 +187,15 @@ final class Tx {
         ps.executeBatch();
       }
     }
-    int stripe = ThreadLocalRandom.current().nextInt(STRIPES);
     List<Map.Entry<Integer, long[]>> changed = deltas.entrySet().stream()
         .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(v -> v != 0)).toList();
     if (!changed.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement(sql("INSERT INTO ${schema}.counts AS c"
-          + " (queue_id, stripe, pending, scheduled, working, done, dead, cancelled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT (queue_id, stripe) DO UPDATE SET pending = c.pending + EXCLUDED.pending,"
-          + " scheduled = c.scheduled + EXCLUDED.scheduled, working = c.working + EXCLUDED.working,"
-          + " done = c.done + EXCLUDED.done, dead = c.dead + EXCLUDED.dead,"
-          + " cancelled = c.cancelled + EXCLUDED.cancelled"))) {
+      try (PreparedStatement ps = c.prepareStatement(sql("INSERT INTO ${schema}.count_deltas"
+          + " (queue_id, pending, scheduled, working, done, dead, cancelled) VALUES (?, ?, ?, ?, ?, ?, ?)"))) {
         for (Map.Entry<Integer, long[]> e : changed) {
           ps.setInt(1, e.getKey());
-          ps.setShort(2, (short) stripe);
           for (int i = 0; i < Rows.SLOTS; i++) {
-            ps.setLong(3 + i, e.getValue()[i]);
+            ps.setLong(2 + i, e.getValue()[i]);
           }
           ps.addBatch();
         }

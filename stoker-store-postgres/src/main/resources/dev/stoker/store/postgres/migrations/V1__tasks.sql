@@ -56,19 +56,29 @@ CREATE INDEX tasks_by_state ON ${schema}.tasks (queue_id, state, id);
 CREATE UNIQUE INDEX tasks_unique_live ON ${schema}.tasks (queue_id, unique_key)
   WHERE unique_key IS NOT NULL AND state <= 1;
 
--- Counts per queue and state, maintained by every transition. Each queue has several stripes so that
--- concurrent transactions rarely update the same row; a reader sums the stripes.
+-- Counts per queue and state, maintained without a scan: every transaction appends its changes to
+-- count_deltas (an insert, so concurrent transactions never wait for each other), and the sweeper folds
+-- the deltas into counts about once a second. A reader adds the two.
 CREATE TABLE ${schema}.counts (
-  queue_id  integer NOT NULL,
-  stripe    smallint NOT NULL,
+  queue_id  integer PRIMARY KEY,
   pending   bigint NOT NULL DEFAULT 0,
   scheduled bigint NOT NULL DEFAULT 0,
   working   bigint NOT NULL DEFAULT 0,
   done      bigint NOT NULL DEFAULT 0,
   dead      bigint NOT NULL DEFAULT 0,
-  cancelled bigint NOT NULL DEFAULT 0,
-  PRIMARY KEY (queue_id, stripe)
+  cancelled bigint NOT NULL DEFAULT 0
 );
+CREATE TABLE ${schema}.count_deltas (
+  id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  queue_id  integer NOT NULL,
+  pending   bigint NOT NULL DEFAULT 0,
+  scheduled bigint NOT NULL DEFAULT 0,
+  working   bigint NOT NULL DEFAULT 0,
+  done      bigint NOT NULL DEFAULT 0,
+  dead      bigint NOT NULL DEFAULT 0,
+  cancelled bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX count_deltas_queue ON ${schema}.count_deltas (queue_id);
 
 -- Store-wide values: the lease-token key every server signs with.
 CREATE TABLE ${schema}.meta (

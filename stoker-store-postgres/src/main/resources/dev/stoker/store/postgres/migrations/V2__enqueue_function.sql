@@ -70,10 +70,8 @@ BEGIN
       ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     IF n = 1 THEN
-      INSERT INTO ${schema}.counts AS c (queue_id, stripe, pending, scheduled)
-        VALUES (q.id, (random() * 7)::integer, CASE WHEN sched THEN 0 ELSE 1 END, CASE WHEN sched THEN 1 ELSE 0 END)
-        ON CONFLICT (queue_id, stripe) DO UPDATE
-          SET pending = c.pending + EXCLUDED.pending, scheduled = c.scheduled + EXCLUDED.scheduled;
+      INSERT INTO ${schema}.count_deltas (queue_id, pending, scheduled)
+        VALUES (q.id, CASE WHEN sched THEN 0 ELSE 1 END, CASE WHEN sched THEN 1 ELSE 0 END);
       IF NOT sched THEN
         PERFORM pg_notify('stoker_${schema}', enqueue.queue);
       END IF;
