@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Runs the Stoker server: the HTTP API on the embedded durable store, or on PostgreSQL",
-        "(any number of servers over one database).",
+        "Runs the Stoker server: the HTTP API on the embedded durable store,",
+        "or on PostgreSQL (any number of Stoker servers over one database).",
         "Every option can also be set by the environment variable named after it."},
     footerHeading = "%nSignals:%n",
     footer = {"  SIGTERM/SIGINT drain: waiting claims return, in-flight requests finish, the store syncs and closes."})

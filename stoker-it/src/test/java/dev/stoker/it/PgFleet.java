@@ -48,13 +48,13 @@ final class PgFleet implements AutoCloseable {
     for (int start = 0; start < n; start += 1000) {
       int from = start;
       int to = Math.min(n, start + 1000);
-      Http http = https.get((from / 1000) % https.size());
+      int server = (from / 1000) % https.size();
       batches.add(pool.submit(() -> {
         StringBuilder body = new StringBuilder("{\"tasks\":[");
         for (int i = from; i < to; i++) {
           body.append(i == from ? "" : ",").append("{\"name\":\"n\",\"params\":{\"i\":").append(i).append("}}");
         }
-        JsonNode reply = retrying(http, "/v1/queues/" + queue + "/tasks", body.append("]}").toString(), 201);
+        JsonNode reply = postThrough(server, "/v1/queues/" + queue + "/tasks", body.append("]}").toString(), 201).body();
         List<String> ids = new ArrayList<>(to - from);
         reply.get("tasks").forEach(t -> ids.add(t.get("id").asText()));
         return ids;
@@ -84,20 +84,9 @@ final class PgFleet implements AutoCloseable {
     String claim = "{\"worker\":\"" + worker + "\",\"max\":8,\"lease_ms\":" + leaseMs + ",\"wait_ms\":500}";
     while (done.size() < total) {
       server = alive(server);
-      Http.Reply r;
-      try {
-        r = https.get(server).post("/v1/queues/" + queue + "/claim", claim);
-      } catch (IOException e) {
-        pause();
-        continue;
-      }
-      if (r.status() == 503) {
-        unavailableReplies.incrementAndGet();
-        pause();
-        continue;
-      }
-      if (r.status() != 200) {
-        throw new IllegalStateException("claim answered " + r.status() + ": " + r.body());
+      Http.Reply r = postThrough(server, "/v1/queues/" + queue + "/claim", claim, 200);
+      if (r == null) {
+        continue; // the server was killed: go to the next
       }
       List<String> held = new ArrayList<>();
       StringBuilder body = new StringBuilder("{\"tasks\":[");
@@ -108,23 +97,42 @@ final class PgFleet implements AutoCloseable {
         body.append(held.size() == 1 ? "" : ",").append("{\"id\":\"").append(id).append("\",\"token\":\"")
             .append(t.at("/lease/token").asText()).append("\"}");
       }
-      if (held.isEmpty()) {
-        continue;
+      if (!held.isEmpty()) {
+        complete(server, held, body.append("]}").toString());
       }
-      complete(server, held, body.append("]}").toString());
     }
   }
 
-  /** Completes what the worker holds, retrying on 503; drops it if the server dies meanwhile. */
+  /** Completes what the worker holds, riding out 503s; drops it if the server dies meanwhile. */
   private void complete(int server, List<String> held, String body) throws Exception {
-    while (true) {
-      if (killed.contains(server)) {
-        abandoned.addAll(held);
-        return;
+    Http.Reply r = postThrough(server, "/v1/tasks/complete", body, 200);
+    if (r == null) {
+      abandoned.addAll(held);
+      return;
+    }
+    for (JsonNode res : r.at("/results")) {
+      int status = res.get("status").asInt();
+      boolean doneElsewhere = status == 409 && "done".equals(res.path("state").asText());
+      if (status != 200 && !doneElsewhere) {
+        throw new IllegalStateException("completion refused: " + res);
+      }
+      done.add(res.get("id").asText());
+    }
+  }
+
+  /**
+   * Posts until the server answers {@code expected}, riding out 503s (database down) and refused
+   * connections; null once the server is marked killed.
+   */
+  private Http.Reply postThrough(int server, String path, String body, int expected) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!killed.contains(server)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(path + " never answered " + expected);
       }
       Http.Reply r;
       try {
-        r = https.get(server).post("/v1/tasks/complete", body);
+        r = https.get(server).post(path, body);
       } catch (IOException e) {
         pause();
         continue;
@@ -132,21 +140,13 @@ final class PgFleet implements AutoCloseable {
       if (r.status() == 503) {
         unavailableReplies.incrementAndGet();
         pause();
-        continue;
+      } else if (r.status() == expected) {
+        return r;
+      } else {
+        throw new IllegalStateException(path + " answered " + r.status() + ": " + r.body());
       }
-      if (r.status() != 200) {
-        throw new IllegalStateException("complete answered " + r.status() + ": " + r.body());
-      }
-      for (JsonNode res : r.at("/results")) {
-        int status = res.get("status").asInt();
-        boolean doneElsewhere = status == 409 && "done".equals(res.path("state").asText());
-        if (status != 200 && !doneElsewhere) {
-          throw new IllegalStateException("completion refused: " + res);
-        }
-        done.add(res.get("id").asText());
-      }
-      return;
     }
+    return null;
   }
 
   private int alive(int server) {
@@ -161,27 +161,6 @@ final class PgFleet implements AutoCloseable {
   void kill(int i) throws InterruptedException {
     killed.add(i);
     servers.get(i).kill();
-  }
-
-  /** Posts until the server answers {@code expected}, riding out 503s and refused connections. */
-  JsonNode retrying(Http http, String path, String body, int expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (System.nanoTime() < deadline) {
-      try {
-        Http.Reply r = http.post(path, body);
-        if (r.status() == expected) {
-          return r.body();
-        }
-        if (r.status() != 503) {
-          throw new IllegalStateException(path + " answered " + r.status() + ": " + r.body());
-        }
-        unavailableReplies.incrementAndGet();
-      } catch (IOException e) {
-        // the server or its database is restarting
-      }
-      pause();
-    }
-    throw new IllegalStateException(path + " never answered " + expected);
   }
 
   /** The queue's counts, read from the first live server. */

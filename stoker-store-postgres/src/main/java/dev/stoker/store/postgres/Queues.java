@@ -29,13 +29,20 @@ final class Queues {
   /** The queue's number, or null when it was never used. */
   Integer find(Connection c, String name) throws SQLException {
     Integer id = ids.get(name);
-    if (id != null) {
-      return id;
-    }
-    try (PreparedStatement ps = c.prepareStatement(db.sql("SELECT id FROM ${schema}.queues WHERE name = ?"))) {
-      ps.setString(1, name);
+    return id != null ? id : lookup(c, "SELECT id, name FROM ${schema}.queues WHERE name = ?", ps -> ps.setString(1, name));
+  }
+
+  @FunctionalInterface
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  /** Reads one queue's (id, name) and remembers it; returns the id, or null when there is none. */
+  private Integer lookup(Connection c, String sql, Binder binder) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(db.sql(sql))) {
+      binder.bind(ps);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? remember(rs.getInt(1), name) : null;
+        return rs.next() ? remember(rs.getInt(1), rs.getString(2)) : null;
       }
     }
   }
@@ -58,19 +65,10 @@ final class Queues {
 
   String name(Connection c, int id) throws SQLException {
     String name = names.get(id);
-    if (name != null) {
-      return name;
+    if (name == null && lookup(c, "SELECT id, name FROM ${schema}.queues WHERE id = ?", ps -> ps.setInt(1, id)) == null) {
+      throw new IllegalStateException("a task names unknown queue number " + id);
     }
-    try (PreparedStatement ps = c.prepareStatement(db.sql("SELECT name FROM ${schema}.queues WHERE id = ?"))) {
-      ps.setInt(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new IllegalStateException("a task names unknown queue number " + id);
-        }
-        remember(id, rs.getString(1));
-        return rs.getString(1);
-      }
-    }
+    return names.get(id);
   }
 
   QueueSettings settings(Connection c, int id, boolean forUpdate) throws SQLException {

@@ -73,22 +73,36 @@ final class Sweeper {
   }
 
   private boolean promote() {
+    return each("WITH due AS (SELECT id FROM ${schema}.tasks"
+        + " WHERE state = 0 AND scheduled AND run_at <= ? ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+        + " UPDATE ${schema}.tasks t SET scheduled = false FROM due WHERE t.id = due.id"
+        + " RETURNING t.queue_id, (SELECT name FROM ${schema}.queues q WHERE q.id = t.queue_id)",
+        (tx, rs) -> tx.moved(rs.getInt(1), rs.getString(2), Rows.SCHEDULED, Rows.PENDING));
+  }
+
+  @FunctionalInterface
+  private interface RowAction {
+    void accept(Tx tx, ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Runs a statement with parameters (now, {@link #BUDGET}) that returns one row per task it handled;
+   * returns whether it used the whole budget (more may be due).
+   */
+  private boolean each(String sql, RowAction action) {
     return store.run(tx -> {
       int n = 0;
-      try (PreparedStatement ps = tx.c.prepareStatement(tx.sql("WITH due AS (SELECT id FROM ${schema}.tasks"
-          + " WHERE state = 0 AND scheduled AND run_at <= ? ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)"
-          + " UPDATE ${schema}.tasks t SET scheduled = false FROM due WHERE t.id = due.id"
-          + " RETURNING t.queue_id, (SELECT name FROM ${schema}.queues q WHERE q.id = t.queue_id)"))) {
+      try (PreparedStatement ps = tx.c.prepareStatement(tx.sql(sql))) {
         ps.setLong(1, tx.now);
         ps.setInt(2, BUDGET);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            tx.moved(rs.getInt(1), rs.getString(2), Rows.SCHEDULED, Rows.PENDING);
+            action.accept(tx, rs);
             n++;
           }
         }
       }
-      return n == BUDGET;
+      return n >= BUDGET;
     });
   }
 
@@ -103,23 +117,11 @@ final class Sweeper {
   }
 
   private boolean prune() {
-    return store.run(tx -> {
-      int n = 0;
-      try (PreparedStatement ps = tx.c.prepareStatement(tx.sql("WITH gone AS (SELECT t.id FROM ${schema}.queues q"
-          + " CROSS JOIN LATERAL (SELECT id FROM ${schema}.tasks t WHERE t.queue_id = q.id AND t.state >= 2"
-          + " AND t.updated_at <= ? - q.retention_ms ORDER BY t.updated_at LIMIT ? FOR UPDATE SKIP LOCKED) t)"
-          + " DELETE FROM ${schema}.tasks t USING gone WHERE t.id = gone.id RETURNING t.queue_id, t.state"))) {
-        ps.setLong(1, tx.now);
-        ps.setInt(2, BUDGET);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            tx.removed(rs.getInt(1), Rows.slot(TaskState.values()[rs.getShort(2)], false));
-            n++;
-          }
-        }
-      }
-      return n >= BUDGET;
-    });
+    return each("WITH gone AS (SELECT t.id FROM ${schema}.queues q"
+        + " CROSS JOIN LATERAL (SELECT id FROM ${schema}.tasks t WHERE t.queue_id = q.id AND t.state >= 2"
+        + " AND t.updated_at <= ? - q.retention_ms ORDER BY t.updated_at LIMIT ? FOR UPDATE SKIP LOCKED) t)"
+        + " DELETE FROM ${schema}.tasks t USING gone WHERE t.id = gone.id RETURNING t.queue_id, t.state",
+        (tx, rs) -> tx.removed(rs.getInt(1), Rows.slot(TaskState.values()[rs.getShort(2)], false)));
   }
 
   /** Folds the appended count changes into the counts, a bounded batch at a time. */
