@@ -288,7 +288,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
         return answers;
       }
       int wanted = requests.stream().mapToInt(ClaimParams::max).sum();
-      List<Stored> ready = tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
+      List<Stored> ready = tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
           + " WHERE queue_id = ? AND state = 0 AND NOT scheduled ORDER BY priority DESC, run_at, id"
           + " LIMIT ? FOR UPDATE SKIP LOCKED", ps -> {
             ps.setInt(1, queueId);
@@ -354,7 +354,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
       UUID[] keys = requests.stream().flatMap(List::stream).map(c -> Rows.uuid(c.id())).distinct()
           .toArray(UUID[]::new);
       Map<TaskId, Stored> rows = new HashMap<>();
-      for (Stored st : tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ANY(?)"
+      for (Stored st : tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ANY(?)"
           + " ORDER BY id FOR UPDATE", ps -> ps.setArray(1, tx.c.createArrayOf("uuid", keys)))) {
         rows.put(st.task().id(), st);
       }
@@ -406,7 +406,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
       if (queueId == null) {
         return 0;
       }
-      List<Stored> dead = tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
+      List<Stored> dead = tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
           + " WHERE queue_id = ? AND state = 3 ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", ps -> {
             ps.setInt(1, queueId);
             ps.setInt(2, limit);

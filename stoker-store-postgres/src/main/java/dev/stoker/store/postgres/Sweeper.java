@@ -107,8 +107,8 @@ final class Sweeper {
   }
 
   private boolean expireLeases() {
-    // Reading an expired lease expires it (Tx.select), in this transaction.
-    return store.run(tx -> tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
+    // Locking an expired lease expires it (Tx.lockAll), in this transaction.
+    return store.run(tx -> tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
         + " WHERE state = 1 AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED",
         ps -> {
           ps.setLong(1, tx.now);

@@ -51,11 +51,7 @@ final class Tx {
     return env.db().sql(sql);
   }
 
-  /**
-   * Reads rows of {@code tasks} ({@link Rows#COLUMNS}) with the query's own locking. A working task whose
-   * lease ran out is expired on the way (in this transaction), so that no operation acts on a claim
-   * that is over, whether or not the sweeper got to it yet.
-   */
+  /** Reads rows of {@code tasks} ({@link Rows#COLUMNS}) as they are, without locking them. */
   List<Stored> select(String sql, Binder binder) throws SQLException {
     List<Stored> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(sql(sql))) {
@@ -69,6 +65,19 @@ final class Tx {
         }
       }
     }
+    return out;
+  }
+
+  /**
+   * Reads and locks rows of {@code tasks} (the query says {@code FOR UPDATE}, with or without {@code
+   * SKIP LOCKED}). A working task whose lease ran out is expired on the way, in this transaction, so
+   * that no operation acts on a claim that is over, whether or not the sweeper got to it yet.
+   */
+  List<Stored> lockAll(String sql, Binder binder) throws SQLException {
+    if (!sql.contains(" FOR UPDATE")) {
+      throw new IllegalArgumentException("lockAll needs a query that locks its rows: " + sql);
+    }
+    List<Stored> out = select(sql, binder);
     for (int i = 0; i < out.size(); i++) {
       Stored st = out.get(i);
       if (st.task().isLeaseExpiredAt(now)) {
@@ -80,7 +89,7 @@ final class Tx {
 
   /** The task, locked for this transaction, or null. */
   Stored lock(TaskId id) throws SQLException {
-    List<Stored> got = select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ? FOR UPDATE",
+    List<Stored> got = lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ? FOR UPDATE",
         ps -> ps.setObject(1, Rows.uuid(id)));
     return got.isEmpty() ? null : got.get(0);
   }
