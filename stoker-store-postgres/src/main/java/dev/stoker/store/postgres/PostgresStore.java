@@ -117,7 +117,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
       throw new IllegalArgumentException("node id must be 0..65534 (65535 is SQL's), was " + node);
     }
     Db db = new Db(config);
-    try (Connection c = db.connection()) {
+    try (Connection c = firstConnection(db)) {
       Migrations.apply(c, config.schema());
       DbClock dbClock = null;
       if (clock == null) {
@@ -141,6 +141,23 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     } catch (RuntimeException e) {
       db.close();
       throw e;
+    }
+  }
+
+  /** How long a server waits at start-up for the database to accept a connection. */
+  static final long STARTUP_WAIT_MS = 30_000;
+
+  /** A connection, waiting up to {@link #STARTUP_WAIT_MS} for a database that is still starting. */
+  private static Connection firstConnection(Db db) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_WAIT_MS);
+    while (true) {
+      try {
+        return db.connection();
+      } catch (SQLException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
     }
   }
 

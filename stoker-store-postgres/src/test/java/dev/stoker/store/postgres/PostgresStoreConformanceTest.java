@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 class PostgresStoreConformanceTest extends StoreConformanceSuite {
   @Override
   protected TaskStore newStore(ManualClock clock) {
-    PostgresConfig config = PostgresConfig.of(PgTemp.shared().url()).withSchema(PgTemp.freshSchema()).withPoolSize(4);
+    PostgresConfig config = PostgresConfig.of(PgTemp.shared().url()).withSchema(PgTemp.freshSchema()).withPoolSize(4)
+        .withConnectionTimeout(java.time.Duration.ofSeconds(30)); // a loaded CI machine is slow to connect
     return PostgresStore.open(config, clock, 1, new SplittableRandom(7));
   }
 }
