@@ -6,6 +6,8 @@ import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
 import dev.stoker.server.StokerServer;
 import dev.stoker.store.embedded.EmbeddedStore;
+import dev.stoker.store.postgres.PostgresConfig;
+import dev.stoker.store.postgres.PostgresStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -18,13 +20,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code stoker serve}: the server on the embedded store. */
+/** {@code stoker serve}: the server on the embedded store, or on PostgreSQL. */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Runs the Stoker server: the HTTP API on the embedded durable store.",
+        "Runs the Stoker server: the HTTP API on the embedded durable store,",
+        "or on PostgreSQL (any number of Stoker servers over one database).",
         "Every option can also be set by the environment variable named after it."},
     footerHeading = "%nSignals:%n",
     footer = {"  SIGTERM/SIGINT drain: waiting claims return, in-flight requests finish, the store syncs and closes."})
@@ -35,13 +38,33 @@ final class ServeCommand implements Callable<Integer> {
       description = "Address to listen on (env STOKER_LISTEN). Default: ${DEFAULT-VALUE}")
   String listen;
 
+  @Option(names = "--store", paramLabel = "KIND", defaultValue = "${env:STOKER_STORE:-embedded}",
+      description = "Where tasks are kept: embedded or postgres (env STOKER_STORE). Default: ${DEFAULT-VALUE}")
+  String storeKind;
+
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:STOKER_DATA:-./stoker-data}",
       description = "Directory of the embedded store (env STOKER_DATA). Default: ${DEFAULT-VALUE}")
   Path data;
 
-  @Option(names = "--node-id", paramLabel = "N", defaultValue = "${env:STOKER_NODE_ID:-0}",
-      description = "This node's id, 0-65535, part of every task id (env STOKER_NODE_ID). Default: ${DEFAULT-VALUE}")
-  int nodeId;
+  @Option(names = "--pg-url", paramLabel = "JDBC-URL", defaultValue = "${env:STOKER_PG_URL}",
+      description = "With --store postgres: the database, as a JDBC URL, e.g. "
+          + "jdbc:postgresql://HOST:5432/DB?user=U&password=P (env STOKER_PG_URL)")
+  String pgUrl;
+
+  @Option(names = "--pg-schema", paramLabel = "NAME", defaultValue = "${env:STOKER_PG_SCHEMA:-stoker}",
+      description = "With --store postgres: the schema of Stoker's tables, created and migrated at start-up "
+          + "(env STOKER_PG_SCHEMA). Default: ${DEFAULT-VALUE}")
+  String pgSchema;
+
+  @Option(names = "--pg-pool-size", paramLabel = "N", defaultValue = "${env:STOKER_PG_POOL_SIZE:-16}",
+      description = "With --store postgres: the most database connections of this server "
+          + "(env STOKER_PG_POOL_SIZE). Default: ${DEFAULT-VALUE}")
+  int pgPoolSize;
+
+  @Option(names = "--node-id", paramLabel = "N", defaultValue = "${env:STOKER_NODE_ID}",
+      description = "This node's id, part of every task id (env STOKER_NODE_ID). Embedded: 0-65535, default 0. "
+          + "Postgres: 0-65534, default: the next one the database hands out, so servers differ.")
+  Integer nodeId;
 
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_BODY_BYTES:-8388608}",
       description = "Largest request body; larger gets 413 (env STOKER_MAX_BODY_BYTES). Default: ${DEFAULT-VALUE}")
@@ -80,12 +103,37 @@ final class ServeCommand implements Callable<Integer> {
     if (maxParamsBytes < 1 || maxBodyBytes <= maxParamsBytes) {
       throw usage("--max-body-bytes must be larger than --max-params-bytes (a task's params must fit in a body)");
     }
-    if (nodeId < 0 || nodeId > 0xFFFF) {
-      throw usage("--node-id must be 0-65535, was " + nodeId);
+    boolean postgres = switch (storeKind) {
+      case "embedded" -> false;
+      case "postgres" -> true;
+      default -> throw usage("--store must be embedded or postgres, was '" + storeKind + "'");
+    };
+    int maxNode = postgres ? 0xFFFE : 0xFFFF;
+    if (nodeId != null && (nodeId < 0 || nodeId > maxNode)) {
+      throw usage("--node-id must be 0-" + maxNode + ", was " + nodeId);
+    }
+    PostgresConfig pg = null;
+    if (postgres) {
+      if (pgUrl == null || pgUrl.isBlank()) {
+        throw usage("--store postgres needs --pg-url (or STOKER_PG_URL)");
+      }
+      try {
+        pg = PostgresConfig.of(pgUrl).withSchema(pgSchema).withPoolSize(pgPoolSize);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
     }
     TaskStore store;
+    String where;
     try {
-      store = EmbeddedStore.open(data, Clock.system(), nodeId, RandomGenerator.getDefault());
+      if (postgres) {
+        PostgresStore ps = PostgresStore.open(pg, null, nodeId != null ? nodeId : -1, RandomGenerator.getDefault());
+        store = ps;
+        where = "PostgreSQL, " + ps.describe();
+      } else {
+        store = EmbeddedStore.open(data, Clock.system(), nodeId != null ? nodeId : 0, RandomGenerator.getDefault());
+        where = "data in " + data.toAbsolutePath().normalize();
+      }
     } catch (StoreUnavailableException e) {
       System.err.println("stoker: " + e.getMessage());
       return 1;
@@ -105,7 +153,7 @@ final class ServeCommand implements Callable<Integer> {
       store.close();
       log.info("stopped; the store is closed");
     });
-    log.info("Stoker listening on http://{}:{} (data in {})", at.host(), server.port(), data.toAbsolutePath().normalize());
+    log.info("Stoker listening on http://{}:{} ({})", at.host(), server.port(), where);
     termination.await();
     return 0;
   }

@@ -35,11 +35,20 @@ final class StokerProcess implements AutoCloseable {
 
   /** A server on {@code port} (0: a free one), e.g. to restart one where its clients expect it. */
   static StokerProcess start(Path data, int port, String... extraArgs) throws IOException {
+    return start(List.of("--data", data.toString()), port, extraArgs);
+  }
+
+  /** A server on the PostgreSQL store: {@code pgUrl} (JDBC) and the schema of its tables. */
+  static StokerProcess startOnPostgres(String pgUrl, String schema, String... extraArgs) throws IOException {
+    return start(List.of("--store", "postgres", "--pg-url", pgUrl, "--pg-schema", schema), 0, extraArgs);
+  }
+
+  private static StokerProcess start(List<String> storeArgs, int port, String... extraArgs) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve", "--listen", "127.0.0.1:" + port,
-        "--data", data.toString()));
+        System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve", "--listen", "127.0.0.1:" + port));
+    cmd.addAll(storeArgs);
     cmd.addAll(List.of(extraArgs));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("STOKER_LOG_LEVEL", "INFO");

@@ -1,0 +1,96 @@
+package dev.stoker.store.postgres;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Group commit for one kind of request: requests that arrive while a batch is in the database wait, and
+ * then go together in the next batch, one transaction (and one commit, one fsync) for all of them.
+ * Under light load a request runs alone at once; under heavy load the batches grow, so the number of
+ * transactions follows the database's speed and not the number of clients. No thread of its own: the
+ * request that finds no batch running runs one, and hands the next to a new virtual thread.
+ *
+ * @param <I> a request
+ * @param <O> its answer
+ */
+final class Combiner<I, O> {
+  private final Function<List<I>, List<O>> batch;
+  private final int maxBatch;
+  private final ReentrantLock lock = new ReentrantLock();
+  private List<Waiting<I, O>> waiting = new ArrayList<>();
+  private boolean running;
+
+  private record Waiting<I, O>(I item, CompletableFuture<O> answer) {}
+
+  /**
+   * @param batch runs requests in one transaction and answers each, in order; a thrown exception is the
+   *     answer of every request of the batch
+   * @param maxBatch the most requests in one batch (by count of requests)
+   */
+  Combiner(Function<List<I>, List<O>> batch, int maxBatch) {
+    this.batch = batch;
+    this.maxBatch = maxBatch;
+  }
+
+  O submit(I item) {
+    Waiting<I, O> w = new Waiting<>(item, new CompletableFuture<>());
+    boolean lead;
+    lock.lock();
+    try {
+      waiting.add(w);
+      lead = !running;
+      running = true;
+    } finally {
+      lock.unlock();
+    }
+    if (lead) {
+      runOne();
+    }
+    try {
+      return w.answer().join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
+  private void runOne() {
+    List<Waiting<I, O>> mine;
+    lock.lock();
+    try {
+      if (waiting.size() <= maxBatch) {
+        mine = waiting;
+        waiting = new ArrayList<>();
+      } else {
+        mine = new ArrayList<>(waiting.subList(0, maxBatch));
+        waiting = new ArrayList<>(waiting.subList(maxBatch, waiting.size()));
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      List<O> out = batch.apply(mine.stream().map(Waiting::item).toList());
+      for (int i = 0; i < mine.size(); i++) {
+        mine.get(i).answer().complete(out.get(i));
+      }
+    } catch (RuntimeException | Error e) {
+      mine.forEach(w -> w.answer().completeExceptionally(e));
+    } finally {
+      lock.lock();
+      try {
+        running = !waiting.isEmpty();
+        if (running) {
+          Thread.ofVirtual().name("stoker-pg-batch").start(this::runOne);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+}

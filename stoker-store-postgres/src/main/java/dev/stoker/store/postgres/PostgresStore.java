@@ -1,0 +1,612 @@
+package dev.stoker.store.postgres;
+
+import dev.stoker.core.Clock;
+import dev.stoker.core.Hlc;
+import dev.stoker.core.InvalidInput;
+import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskIdGenerator;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.Transitions;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.Completion;
+import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.ListParams;
+import dev.stoker.core.store.Page;
+import dev.stoker.core.store.QueueCounts;
+import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskStore;
+import dev.stoker.store.postgres.Rows.Stored;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A store on PostgreSQL: any number of Stoker servers over one database. Every operation is one
+ * transaction, committed before the method returns; the rules of every transition are those of {@link
+ * Transitions}, applied to rows locked with {@code FOR UPDATE} (claims take rows with {@code SKIP
+ * LOCKED}, so concurrent claimers never wait for each other). See docs/backends/postgres.md for the
+ * schema, the indexes and how time and wake-ups work across servers.
+ *
+ * <pre>{@code
+ * try (TaskStore store = PostgresStore.open(PostgresConfig.of("jdbc:postgresql://db/app?user=stoker"))) { ... }
+ * }</pre>
+ */
+public final class PostgresStore implements TaskStore, Sweeper.Store {
+  private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+  /** The most rows one list request reads while filtering by name; the page then ends early. */
+  static final int LIST_SCAN_BUDGET = 10_000;
+  /** The most requests one combined transaction serves (see {@link Combiner}). */
+  static final int MAX_BATCHED_REQUESTS = 64;
+
+  private final PostgresConfig config;
+  private final Db db;
+  private final Clock clock;
+  private final DbClock dbClock;
+  private final Tx.Env env;
+  private final Queues queues;
+  private final TaskIdGenerator ids;
+  private final RandomGenerator random;
+  private final Wakeups wakeups;
+  private final Listener listener;
+  private final Sweeper sweeper;
+  private final byte[] leaseTokenKey;
+  private final Thread background;
+  private final Combiner<List<Completion>, List<Outcome>> completer;
+  private final ConcurrentHashMap<String, Combiner<List<TaskSpec>, List<EnqueueResult>>> enqueuers =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Combiner<ClaimParams, List<Task>>> claimers = new ConcurrentHashMap<>();
+  private volatile boolean draining;
+  private volatile boolean closed;
+
+  private PostgresStore(PostgresConfig config, Db db, Clock clock, DbClock dbClock, int node, RandomGenerator random,
+      byte[] leaseTokenKey) {
+    this.config = config;
+    this.db = db;
+    this.clock = clock;
+    this.dbClock = dbClock;
+    this.random = random;
+    this.queues = new Queues(db);
+    this.wakeups = new Wakeups();
+    Due due = new Due();
+    this.env = new Tx.Env(db, queues, new Hlc(clock), node, wakeups, due, config.channel());
+    this.ids = new TaskIdGenerator(clock, node, random);
+    this.sweeper = new Sweeper(this, clock, due);
+    this.listener = new Listener(config.url(), config.channel(), wakeups);
+    this.leaseTokenKey = leaseTokenKey;
+    this.background = new Thread(this::background, "stoker-pg-sweeper");
+    background.setDaemon(true);
+    this.completer = new Combiner<>(this::completeBatch, MAX_BATCHED_REQUESTS);
+  }
+
+  /** Opens the store on the database's clock, with a node id the database hands out. */
+  public static PostgresStore open(PostgresConfig config) {
+    return open(config, null, -1, RandomGenerator.getDefault());
+  }
+
+  /**
+   * Opens the store: migrates the schema if needed and starts the listener and the sweeper.
+   *
+   * @param clock the time source for run_at, leases and retention; null for the database's clock
+   * @param node this server's id (0..65534), part of every task id and version; negative to take the next
+   *     one from the database, which is what servers over one database should do unless each is given
+   *     its own
+   * @param random the source of task-id entropy and backoff jitter
+   * @throws StoreUnavailableException when the database cannot be reached or migrated
+   */
+  public static PostgresStore open(PostgresConfig config, Clock clock, int node, RandomGenerator random) {
+    if (node > 65534) {
+      throw new IllegalArgumentException("node id must be 0..65534 (65535 is SQL's), was " + node);
+    }
+    Db db = new Db(config);
+    try (Connection c = firstConnection(db)) {
+      Migrations.apply(c, config.schema());
+      DbClock dbClock = null;
+      if (clock == null) {
+        dbClock = new DbClock();
+        dbClock.measure(c);
+        clock = dbClock;
+      }
+      if (node < 0) {
+        node = nextNodeId(c, db);
+      }
+      byte[] key = leaseTokenKey(c, db);
+      c.commit();
+      PostgresStore store = new PostgresStore(config, db, clock, dbClock, node, random, key);
+      store.listener.start();
+      store.background.start();
+      log.info("PostgreSQL store in schema {} as node {}", config.schema(), node);
+      return store;
+    } catch (SQLException e) {
+      db.close();
+      throw new StoreUnavailableException("cannot open the PostgreSQL store: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** How long a server waits at start-up for the database to accept a connection. */
+  static final long STARTUP_WAIT_MS = 30_000;
+
+  /** A connection, waiting up to {@link #STARTUP_WAIT_MS} for a database that is still starting. */
+  private static Connection firstConnection(Db db) throws SQLException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STARTUP_WAIT_MS);
+    while (true) {
+      try {
+        return db.connection();
+      } catch (SQLException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static int nextNodeId(Connection c, Db db) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(db.sql("SELECT nextval('${schema}.node_ids')"));
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return (int) (rs.getLong(1) % 65535);
+    }
+  }
+
+  private static byte[] leaseTokenKey(Connection c, Db db) throws SQLException {
+    byte[] fresh = new byte[32];
+    new SecureRandom().nextBytes(fresh);
+    try (PreparedStatement ins = c.prepareStatement(db.sql(
+        "INSERT INTO ${schema}.meta (key, value) VALUES ('lease_token_key', ?) ON CONFLICT (key) DO NOTHING"))) {
+      ins.setBytes(1, fresh);
+      ins.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(db.sql(
+        "SELECT value FROM ${schema}.meta WHERE key = 'lease_token_key'"));
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getBytes(1);
+    }
+  }
+
+  /** The schema's name, the node id, and the time source: for logs. */
+  public String describe() {
+    return "schema " + config.schema() + ", node " + env.node() + (dbClock != null
+        ? ", database clock (offset " + dbClock.offsetMs() + " ms)" : ", given clock");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public <R> R run(Sweeper.TxWork<R> work) {
+    if (closed) {
+      throw new StoreUnavailableException("the store is closed");
+    }
+    Tx[] last = new Tx[1];
+    R r = db.tx(c -> {
+      Tx tx = new Tx(c, clock.millis(), env);
+      last[0] = tx;
+      R result = work.apply(tx);
+      tx.flush();
+      return result;
+    });
+    last[0].afterCommit();
+    return r;
+  }
+
+  /** A write: first whatever fell due, then the operation. */
+  private <R> R write(Sweeper.TxWork<R> work) {
+    sweeper.sweepIfDue();
+    return run(work);
+  }
+
+  @Override
+  public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
+    sweeper.sweepIfDue();
+    int queueId = queues.ensure(queue);
+    return enqueuers.computeIfAbsent(queue, q -> new Combiner<List<TaskSpec>, List<EnqueueResult>>(
+        batch -> enqueueBatch(q, queueId, batch), MAX_BATCHED_REQUESTS)).submit(specs);
+  }
+
+  /** Several enqueue requests into one queue, in one transaction; each keeps its own answer. */
+  private List<List<EnqueueResult>> enqueueBatch(String queue, int queueId, List<List<TaskSpec>> requests) {
+    return run(tx -> {
+      QueueSettings s = queues.settings(tx.c, queueId, false);
+      List<List<EnqueueResult>> answers = new ArrayList<>(requests.size());
+      List<Task> plain = new ArrayList<>();
+      for (List<TaskSpec> specs : requests) {
+        List<EnqueueResult> out = new ArrayList<>(specs.size());
+        for (TaskSpec spec : specs) {
+          Task t = Transitions.enqueue(ids.next(), queue, spec, s, tx.stamp());
+          if (t.uniqueKey() == null) {
+            plain.add(t);
+            out.add(new EnqueueResult(t, false));
+          } else {
+            out.add(enqueueKeyed(tx, queueId, t));
+          }
+        }
+        answers.add(out);
+      }
+      tx.insertAll(plain, queueId);
+      return answers;
+    });
+  }
+
+  private EnqueueResult enqueueKeyed(Tx tx, int queueId, Task t) throws SQLException {
+    while (true) {
+      if (tx.insert(t, queueId)) {
+        return new EnqueueResult(t, false);
+      }
+      List<Stored> live = tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
+          + " WHERE queue_id = ? AND unique_key = ? AND state <= 1", ps -> {
+            ps.setInt(1, queueId);
+            ps.setString(2, t.uniqueKey());
+          });
+      if (!live.isEmpty() && !live.get(0).task().state().isTerminal()) {
+        return new EnqueueResult(live.get(0).task(), true);
+      }
+      // The holder finished in between: the key is free again.
+    }
+  }
+
+  @Override
+  public List<Task> taskClaimMany(ClaimParams p) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.waitMs());
+    long poll = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.pollInterval().toMillis()));
+    while (true) {
+      long seq = wakeups.seq(p.queue());
+      List<Task> got = claimNow(p);
+      long left = deadline - System.nanoTime();
+      if (!got.isEmpty() || left <= 0 || draining || closed) {
+        return got;
+      }
+      try {
+        wakeups.await(p.queue(), seq, Math.min(left, poll));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return List.of();
+      }
+    }
+  }
+
+  private List<Task> claimNow(ClaimParams p) {
+    sweeper.sweepIfDue();
+    return claimers.computeIfAbsent(p.queue(), q -> new Combiner<ClaimParams, List<Task>>(
+        batch -> claimBatch(q, batch), MAX_BATCHED_REQUESTS)).submit(p);
+  }
+
+  /**
+   * Several claim requests on one queue in one statement and one transaction: the first tasks in claim
+   * order, handed out to the requests in the order they came, each under its own worker and lease.
+   */
+  private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests) {
+    return run(tx -> {
+      List<List<Task>> answers = new ArrayList<>(requests.size());
+      Integer queueId = queues.find(tx.c, queue);
+      QueueSettings s = queueId == null ? null : queues.settings(tx.c, queueId, false);
+      if (s == null || s.paused()) {
+        requests.forEach(r -> answers.add(List.of()));
+        return answers;
+      }
+      int wanted = requests.stream().mapToInt(ClaimParams::max).sum();
+      List<Stored> ready = tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
+          + " WHERE queue_id = ? AND state = 0 AND NOT scheduled ORDER BY priority DESC, run_at, id"
+          + " LIMIT ? FOR UPDATE SKIP LOCKED", ps -> {
+            ps.setInt(1, queueId);
+            ps.setInt(2, wanted);
+          });
+      int next = 0;
+      for (ClaimParams p : requests) {
+        long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+        List<Task> claimed = new ArrayList<>(Math.min(p.max(), ready.size() - next));
+        for (; next < ready.size() && claimed.size() < p.max(); next++) {
+          Task t = Transitions.claim(ready.get(next).task(), p.worker(), leaseMs, tx.stamp());
+          tx.update(ready.get(next), t);
+          claimed.add(t);
+        }
+        answers.add(claimed);
+      }
+      return answers;
+    });
+  }
+
+  private interface Step {
+    Outcome apply(Tx tx, Task t) throws SQLException;
+  }
+
+  /** Locks one task, applies {@code step} and writes what it returns. */
+  private Outcome apply(TaskId id, Step step) {
+    return write(tx -> {
+      Stored st = tx.lock(id);
+      if (st == null) {
+        return new Outcome.NotFound(id);
+      }
+      Outcome o = step.apply(tx, st.task());
+      if (o instanceof Outcome.Ok ok) {
+        tx.update(st, ok.task());
+      }
+      return o;
+    });
+  }
+
+  @Override
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
+    return apply(id, (tx, t) -> Transitions.heartbeat(t, token,
+        leaseMs != null ? leaseMs : settingsOf(tx, t).leaseMs(), tx.stamp()));
+  }
+
+  @Override
+  public Outcome taskComplete(TaskId id, String token, String resultJson) {
+    return taskCompleteMany(List.of(new Completion(id, token, resultJson))).get(0);
+  }
+
+  @Override
+  public List<Outcome> taskCompleteMany(List<Completion> completions) {
+    if (completions.isEmpty()) {
+      return List.of();
+    }
+    sweeper.sweepIfDue();
+    return completer.submit(completions);
+  }
+
+  /** Several completion requests in one transaction, the rows locked in id order; one answer each. */
+  private List<List<Outcome>> completeBatch(List<List<Completion>> requests) {
+    return run(tx -> {
+      UUID[] keys = requests.stream().flatMap(List::stream).map(c -> Rows.uuid(c.id())).distinct()
+          .toArray(UUID[]::new);
+      Map<TaskId, Stored> rows = new HashMap<>();
+      for (Stored st : tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ANY(?)"
+          + " ORDER BY id FOR UPDATE", ps -> ps.setArray(1, tx.c.createArrayOf("uuid", keys)))) {
+        rows.put(st.task().id(), st);
+      }
+      List<List<Outcome>> answers = new ArrayList<>(requests.size());
+      for (List<Completion> completions : requests) {
+        List<Outcome> out = new ArrayList<>(completions.size());
+        for (Completion c : completions) {
+          Stored st = rows.get(c.id());
+          if (st == null) {
+            out.add(new Outcome.NotFound(c.id()));
+            continue;
+          }
+          Outcome o = Transitions.complete(st.task(), c.token(), c.resultJson(), tx.stamp());
+          if (o instanceof Outcome.Ok ok) {
+            rows.put(c.id(), tx.update(st, ok.task()));
+          }
+          out.add(o);
+        }
+        answers.add(out);
+      }
+      return answers;
+    });
+  }
+
+  @Override
+  public Outcome taskFail(FailParams p) {
+    return apply(p.id(), (tx, t) -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
+        settingsOf(tx, t).backoff(), random.nextDouble(), tx.stamp()));
+  }
+
+  @Override
+  public Outcome taskRelease(TaskId id, String token, long delayMs) {
+    return apply(id, (tx, t) -> Transitions.release(t, token, delayMs, tx.stamp()));
+  }
+
+  @Override
+  public Outcome taskCancel(TaskId id) {
+    return apply(id, (tx, t) -> Transitions.cancel(t, tx.stamp()));
+  }
+
+  private QueueSettings settingsOf(Tx tx, Task t) throws SQLException {
+    return queues.settings(tx.c, queues.find(tx.c, t.queue()), false);
+  }
+
+  @Override
+  public int queueRedrive(String queue, int limit) {
+    return write(tx -> {
+      Integer queueId = queues.find(tx.c, queue);
+      if (queueId == null) {
+        return 0;
+      }
+      List<Stored> dead = tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
+          + " WHERE queue_id = ? AND state = 3 ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", ps -> {
+            ps.setInt(1, queueId);
+            ps.setInt(2, limit);
+          });
+      for (Stored st : dead) {
+        tx.update(st, Transitions.redrive(st.task(), tx.stamp()));
+      }
+      return dead.size();
+    });
+  }
+
+  @Override
+  public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
+    patch.applyTo(QueueSettings.DEFAULT); // refuses a bad value before the queue is created
+    sweeper.sweepIfDue();
+    int queueId = queues.ensure(queue);
+    return run(tx -> {
+      QueueSettings next = patch.applyTo(queues.settings(tx.c, queueId, true));
+      queues.update(tx.c, queueId, next);
+      if (!next.paused()) {
+        tx.wake(queue);
+      }
+      return next;
+    });
+  }
+
+  @Override
+  public Optional<Task> taskGet(TaskId id) {
+    List<Stored> got = run(tx -> tx.select("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ?",
+        ps -> ps.setObject(1, Rows.uuid(id))));
+    return got.isEmpty() ? Optional.empty() : Optional.of(got.get(0).task());
+  }
+
+  @Override
+  public Page taskList(ListParams p) {
+    TaskId after = null;
+    if (p.cursor() != null) {
+      after = TaskId.tryParse(p.cursor());
+      if (after == null) {
+        throw new InvalidInput("cursor", "cursor is not one this server issued");
+      }
+    }
+    UUID from = after == null ? new UUID(0, 0) : Rows.uuid(after);
+    return run(tx -> {
+      Integer queueId = queues.find(tx.c, p.queue());
+      if (queueId == null) {
+        return new Page(List.of(), null);
+      }
+      String scan = "SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE queue_id = ?"
+          + (p.state() != null ? " AND state = ?" : "") + " AND id > ? ORDER BY id";
+      List<Stored> rows;
+      if (p.name() == null) {
+        rows = tx.select(scan + " LIMIT ?", ps -> bindList(ps, queueId, p, from, p.limit() + 1));
+        boolean more = rows.size() > p.limit();
+        List<Task> tasks = rows.stream().limit(p.limit()).map(Stored::task).toList();
+        return new Page(tasks, more ? tasks.get(tasks.size() - 1).id().toString() : null);
+      }
+      // Filtering by name reads at most LIST_SCAN_BUDGET rows; the cursor then says where to go on.
+      rows = tx.select(scan + " LIMIT ?", ps -> bindList(ps, queueId, p, from, LIST_SCAN_BUDGET));
+      List<Task> tasks = new ArrayList<>();
+      for (Stored st : rows) {
+        if (st.task().name().equals(p.name())) {
+          if (tasks.size() == p.limit()) {
+            return new Page(tasks, tasks.get(tasks.size() - 1).id().toString());
+          }
+          tasks.add(st.task());
+        }
+      }
+      boolean more = rows.size() == LIST_SCAN_BUDGET;
+      return new Page(tasks, more ? rows.get(rows.size() - 1).task().id().toString() : null);
+    });
+  }
+
+  private static void bindList(PreparedStatement ps, int queueId, ListParams p, UUID from, int limit)
+      throws SQLException {
+    int i = 1;
+    ps.setInt(i++, queueId);
+    if (p.state() != null) {
+      ps.setShort(i++, (short) Rows.code(p.state()));
+    }
+    ps.setObject(i++, from);
+    ps.setInt(i, limit);
+  }
+
+  private static final String SUMS = "sum(pending) AS pending, sum(scheduled) AS scheduled, sum(working) AS working,"
+      + " sum(done) AS done, sum(dead) AS dead, sum(cancelled) AS cancelled";
+  private static final String QUEUE_INFO = "SELECT q.id, q.name, " + "q." + Queues.SETTINGS.replace(", ", ", q.")
+      + ", coalesce(n.pending, 0), coalesce(n.scheduled, 0), coalesce(n.working, 0), coalesce(n.done, 0),"
+      + " coalesce(n.dead, 0), coalesce(n.cancelled, 0) FROM ${schema}.queues q LEFT JOIN LATERAL (SELECT " + SUMS
+      + " FROM (SELECT * FROM ${schema}.counts c WHERE c.queue_id = q.id UNION ALL"
+      + " SELECT queue_id, pending, scheduled, working, done, dead, cancelled FROM ${schema}.count_deltas d"
+      + " WHERE d.queue_id = q.id) a) n ON true";
+
+  @Override
+  public QueueInfo queueGet(String queue) {
+    List<QueueInfo> found = queueInfos(" WHERE q.name = ?", queue);
+    return found.isEmpty() ? new QueueInfo(queue, QueueCounts.ZERO, QueueSettings.DEFAULT) : found.get(0);
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    return queueInfos(" ORDER BY q.name COLLATE \"C\"", null);
+  }
+
+  private List<QueueInfo> queueInfos(String tail, String name) {
+    return run(tx -> {
+      List<QueueInfo> out = new ArrayList<>();
+      try (PreparedStatement ps = tx.c.prepareStatement(tx.sql(QUEUE_INFO + tail))) {
+        if (name != null) {
+          ps.setString(1, name);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            QueueSettings s = queues.settings(rs.getInt(1), rs, 3);
+            int c = 3 + 7;
+            out.add(new QueueInfo(rs.getString(2), new QueueCounts(rs.getLong(c), rs.getLong(c + 1),
+                rs.getLong(c + 2), rs.getLong(c + 3), rs.getLong(c + 4), rs.getLong(c + 5)), s));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public byte[] leaseTokenKey() {
+    return leaseTokenKey.clone();
+  }
+
+  @Override
+  public void drain() {
+    draining = true;
+    wakeups.signalAll();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    wakeups.signalAll();
+    background.interrupt();
+    listener.stop();
+    try {
+      background.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    db.close();
+  }
+
+  /** Sweeps every interval (sooner when this server knows something falls due), and re-reads the DB clock. */
+  private void background() {
+    long interval = Math.max(10, config.sweepInterval().toMillis());
+    long lastClock = System.nanoTime();
+    boolean failing = false;
+    while (!closed) {
+      try {
+        long next = env.due().next();
+        long untilDue = next == Long.MIN_VALUE ? 0 : next - clock.millis();
+        Thread.sleep(Math.max(5, Math.min(interval, untilDue)));
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        sweeper.sweep(true);
+        if (dbClock != null && System.nanoTime() - lastClock > TimeUnit.SECONDS.toNanos(30)) {
+          lastClock = System.nanoTime();
+          try (Connection c = db.connection()) {
+            dbClock.measure(c);
+          }
+        }
+        if (failing) {
+          log.info("the database is reachable again");
+        }
+        failing = false;
+      } catch (StoreUnavailableException | SQLException e) {
+        if (!failing && !closed) {
+          log.warn("sweep failed: {}", e.getMessage());
+        }
+        failing = true;
+      }
+    }
+  }
+}
