@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
             + " backend that is not available."},
     footerHeading = "%nExamples:%n",
     footer = {"  stoker verify --duration 60s --faults kill,pause --seed 1",
-        "  stoker verify --duration 30m --faults kill,pause --seed 7 --fault-interval 1s --out verify-7"})
+        "  stoker verify --duration 30m --faults kill,pause --seed 7 --fault-interval 1s --out verify-7",
+        "  stoker verify --check verify-7/history.jsonl"})
 final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--backend", paramLabel = "NAME", defaultValue = "embedded",
       description = "embedded (postgres, etcd and cluster: not available yet). Default: ${DEFAULT-VALUE}")
@@ -65,8 +66,15 @@ final class VerifyCommand implements Callable<Integer> {
       defaultValue = "300s", description = "How long the final drain may take. Default: ${DEFAULT-VALUE}")
   Duration drainTimeout;
 
+  @Option(names = "--check", paramLabel = "FILE", description = "Start nothing: check the history file of an earlier"
+      + " run again and print its table.")
+  Path check;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
+    if (check != null) {
+      return Verify.check(check, System.out).valid() ? 0 : 1;
+    }
     VerifyConfig config;
     long s = seed != null ? seed : System.currentTimeMillis();
     try {

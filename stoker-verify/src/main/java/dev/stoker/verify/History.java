@@ -1,7 +1,8 @@
 package dev.stoker.verify;
 
-import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -62,12 +63,21 @@ public final class History implements AutoCloseable {
     }
   }
 
-  /** Reads a history file back, e.g. to check it again. */
+  /**
+   * Reads a history file back, e.g. to check it again. A torn last line (the file of a run that is
+   * still going, or that died mid-write) is left out; a bad line anywhere else is an error.
+   */
   public static List<Op> read(Path file) throws IOException {
-    List<Op> ops = new ArrayList<>();
-    try (MappingIterator<Op> it = JSON.readerFor(Op.class).readValues(file.toFile())) {
-      while (it.hasNext()) {
-        ops.add(it.next());
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<Op> ops = new ArrayList<>(lines.size());
+    ObjectReader reader = JSON.readerFor(Op.class);
+    for (int i = 0; i < lines.size(); i++) {
+      try {
+        ops.add(reader.readValue(lines.get(i)));
+      } catch (JsonProcessingException e) {
+        if (i < lines.size() - 1) {
+          throw new IOException(file + " line " + (i + 1) + ": " + e.getOriginalMessage(), e);
+        }
       }
     }
     return ops;

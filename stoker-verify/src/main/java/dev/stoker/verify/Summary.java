@@ -10,7 +10,9 @@ final class Summary {
 
   private Summary() {}
 
-  static void print(Checker.Result r, List<Op> ops, long leaseMs, PrintStream out) {
+  /** Prints the table for {@code ops}, whose findings are {@code r}. */
+  static void print(Checker.Result r, List<Op> ops, PrintStream out) {
+    long leaseMs = ops.stream().filter(o -> o.f() == Op.Fn.CLAIM).mapToLong(Op::leaseMs).max().orElse(0);
     long kills = ops.stream().filter(o -> o.f() == Op.Fn.KILL).count();
     List<Op> pauses = ops.stream().filter(o -> o.f() == Op.Fn.PAUSE).toList();
     long longPauses = pauses.stream().filter(o -> o.completeNs() - o.invokeNs() > leaseMs * 1_000_000L).count();

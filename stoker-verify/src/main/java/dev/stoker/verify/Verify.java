@@ -64,17 +64,28 @@ public final class Verify {
     Checker.Result result = Checker.check(ops);
     Path summary = out.resolve("summary.txt");
     try (PrintStream s = new PrintStream(Files.newOutputStream(summary), true, StandardCharsets.UTF_8)) {
-      Summary.print(result, ops, config.lease().toMillis(), s);
+      Summary.print(result, ops, s);
       s.printf("%nbackend %s, seed %d, duration %s, faults %s, producers %d, workers %d, lease %s, fault interval"
               + " %s%n", config.backend().label(), config.seed(), config.duration(),
           config.faults().stream().map(Fault::label).sorted().toList(), config.producers(), config.workers(),
           config.lease(), config.faultInterval());
     }
-    Summary.print(result, ops, config.lease().toMillis(), log);
+    Summary.print(result, ops, log);
     Path png = out.resolve("timeline.png");
     Timeline.write(ops, png);
     log.printf("%nverify: history %s, summary %s, timeline %s%n", historyFile, summary, png);
     return new Outcome(result, historyFile, summary, png);
+  }
+
+  /**
+   * Checks a history file written by an earlier run again, printing the same table; e.g. after a
+   * change to the checker, or to look at a run from another machine.
+   */
+  public static Checker.Result check(Path historyFile, PrintStream log) throws IOException {
+    List<Op> ops = History.read(historyFile);
+    Checker.Result result = Checker.check(ops);
+    Summary.print(result, ops, log);
+    return result;
   }
 
   /** Short backoff, so failed tasks come back within the run. */

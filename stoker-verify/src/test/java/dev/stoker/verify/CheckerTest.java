@@ -226,5 +226,10 @@ class CheckerTest {
     assertThat(back.get(0).items()).containsExactly(new Item("p0-1", "ID", null, null));
     assertThat(back.get(1)).isEqualTo(new Op(1, "w0", Fn.CLAIM, Type.INFO, 10, 20, 2000, List.of(), 0, "timed out"));
     assertThat(java.nio.file.Files.readAllLines(file).get(0)).contains("\"f\":\"enqueue\"", "\"type\":\"ok\"");
+
+    // The file of a run still going (or that died mid-write) ends in a torn line: left out.
+    java.nio.file.Files.writeString(file, "{\"index\":2,\"process\":\"w0\",\"f\":\"cla",
+        java.nio.file.StandardOpenOption.APPEND);
+    assertThat(History.read(file)).hasSize(2);
   }
 }
