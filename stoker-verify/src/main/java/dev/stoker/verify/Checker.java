@@ -71,10 +71,24 @@ public final class Checker {
       return duplicates.stream().filter(d -> !d.explained()).toList();
     }
 
+    /** Each kind of failure, by the name the summary gives it, with what was found (empty: none). */
+    public Map<String, List<Finding>> failures() {
+      Map<String, List<Finding>> f = new LinkedHashMap<>();
+      f.put("lost", lost);
+      f.put("unexpected", unexpected);
+      f.put("aborted (refused yet present)", aborted);
+      f.put("partial batches", partialBatches);
+      f.put("stuck (not terminal)", stuck);
+      f.put("stale tokens accepted", staleTokens);
+      f.put("double completions", doubleCompletions);
+      f.put("unexplained duplicates", unexplained().stream().map(d -> new Finding(d.value(), d.id(), d.cause()))
+          .toList());
+      return f;
+    }
+
     /** No loss, nothing unexpected or aborted, no broken fence, every duplicate explained. */
     public boolean valid() {
-      return finalRead && lost.isEmpty() && unexpected.isEmpty() && aborted.isEmpty() && partialBatches.isEmpty()
-          && stuck.isEmpty() && staleTokens.isEmpty() && doubleCompletions.isEmpty() && unexplained().isEmpty();
+      return finalRead && failures().values().stream().allMatch(List::isEmpty);
     }
 
     /** Explained duplicates by cause. */

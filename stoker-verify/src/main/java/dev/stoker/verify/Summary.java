@@ -2,6 +2,7 @@ package dev.stoker.verify;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The table a run prints at the end, and the findings behind a failed run. */
@@ -43,33 +44,17 @@ final class Summary {
       }
     });
     row(out, "final read", r.finalRead() ? "yes" : "NO");
-    row(out, "LOST", r.lost().size());
-    row(out, "UNEXPECTED", r.unexpected().size());
-    row(out, "ABORTED (refused yet present)", r.aborted().size());
-    row(out, "PARTIAL BATCHES", r.partialBatches().size());
-    row(out, "STUCK (not terminal)", r.stuck().size());
-    row(out, "STALE TOKENS ACCEPTED", r.staleTokens().size());
-    row(out, "DOUBLE COMPLETIONS", r.doubleCompletions().size());
-    row(out, "UNEXPLAINED DUPLICATES", r.unexplained().size());
-    findings(out, "lost", r.lost());
-    findings(out, "unexpected", r.unexpected());
-    findings(out, "aborted", r.aborted());
-    findings(out, "partial batch", r.partialBatches());
-    findings(out, "stuck", r.stuck());
-    findings(out, "stale token", r.staleTokens());
-    findings(out, "double completion", r.doubleCompletions());
-    r.unexplained().stream().limit(SHOWN).forEach(d -> out.printf("unexplained duplicate: %s (%s): %s%n", d.value(),
-        d.id(), d.cause()));
+    Map<String, List<Checker.Finding>> failures = r.failures();
+    failures.forEach((kind, list) -> row(out, kind.toUpperCase(Locale.ROOT), list.size()));
+    failures.forEach((kind, list) -> {
+      list.stream().limit(SHOWN).forEach(f -> out.printf("%s: %s (%s): %s%n", kind, f.value(), f.id(), f.detail()));
+      if (list.size() > SHOWN) {
+        out.printf("%s: ... and %d more%n", kind, list.size() - SHOWN);
+      }
+    });
   }
 
   private static void row(PrintStream out, String label, Object value) {
     out.printf("%-34s %s%n", label, value);
-  }
-
-  private static void findings(PrintStream out, String kind, List<Checker.Finding> list) {
-    list.stream().limit(SHOWN).forEach(f -> out.printf("%s: %s (%s): %s%n", kind, f.value(), f.id(), f.detail()));
-    if (list.size() > SHOWN) {
-      out.printf("%s: ... and %d more%n", kind, list.size() - SHOWN);
-    }
   }
 }

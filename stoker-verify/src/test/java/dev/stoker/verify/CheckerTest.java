@@ -59,6 +59,12 @@ class CheckerTest {
     }
   }
 
+  /** The history is invalid, and for exactly {@code values}, found as {@code kind}. */
+  private static void invalidFor(Checker.Result r, String kind, String... values) {
+    assertThat(r.valid()).isFalse();
+    assertThat(r.failures().get(kind)).extracting(Checker.Finding::value).containsExactlyInAnyOrder(values);
+  }
+
   @Test
   void a_clean_history_is_valid() {
     Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1", "p0-2").claim("w1", 10, "p0-1", "t1")
@@ -76,8 +82,7 @@ class CheckerTest {
     Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1", "p0-2", "p0-3").claim("w1", 10, "p0-1", "t1")
         .complete(Type.OK, 20, "p0-1", "t1").finalRead("p0-2=pending", "p0-3=done").check();
 
-    assertThat(r.valid()).isFalse();
-    assertThat(r.lost()).extracting(Checker.Finding::value).containsExactlyInAnyOrder("p0-1", "p0-2");
+    invalidFor(r, "lost", "p0-1", "p0-2");
     assertThat(r.lost()).filteredOn(f -> f.value().equals("p0-1")).singleElement()
         .satisfies(f -> assertThat(f.detail()).contains("missing", "completion was acknowledged"));
   }
@@ -95,16 +100,14 @@ class CheckerTest {
     Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p9-9", "t1")
         .finalRead("p0-1=done", "p9-9=done", "p8-8=pending").check();
 
-    assertThat(r.valid()).isFalse();
-    assertThat(r.unexpected()).extracting(Checker.Finding::value).containsExactlyInAnyOrder("p9-9", "p8-8");
+    invalidFor(r, "unexpected", "p9-9", "p8-8");
   }
 
   @Test
   void a_task_whose_enqueue_was_refused_must_not_exist() {
     Checker.Result r = new H().enqueue(Type.FAIL, 0, "p0-1").finalRead("p0-1=done").check();
 
-    assertThat(r.valid()).isFalse();
-    assertThat(r.aborted()).extracting(Checker.Finding::value).containsExactly("p0-1");
+    invalidFor(r, "aborted (refused yet present)", "p0-1");
   }
 
   @Test
@@ -121,8 +124,7 @@ class CheckerTest {
   void an_enqueue_of_unknown_outcome_that_turns_up_unfinished_is_stuck() {
     Checker.Result r = new H().enqueue(Type.INFO, 0, "p0-1").finalRead("p0-1=working").check();
 
-    assertThat(r.valid()).isFalse();
-    assertThat(r.stuck()).extracting(Checker.Finding::value).containsExactly("p0-1");
+    invalidFor(r, "stuck (not terminal)", "p0-1");
   }
 
   @Test
@@ -130,8 +132,7 @@ class CheckerTest {
     Checker.Result r = new H().enqueue(Type.INFO, 0, "p0-1", "p0-2", "p0-3").finalRead("p0-1=done", "p0-3=done")
         .check();
 
-    assertThat(r.valid()).isFalse();
-    assertThat(r.partialBatches()).hasSize(1);
+    invalidFor(r, "partial batches", "p0-1");
   }
 
   @Test
@@ -209,8 +210,7 @@ class CheckerTest {
         .claim("w2", 3_000, "p0-1", "t2").complete(Type.OK, 3_100, "p0-1", "t2")
         .complete(Type.OK, 4_100, "p0-1", "t1").finalRead("p0-1=done").check();
 
-    assertThat(r.valid()).isFalse();
-    assertThat(r.doubleCompletions()).hasSize(1);
+    invalidFor(r, "double completions", "p0-1");
   }
 
   @Test
