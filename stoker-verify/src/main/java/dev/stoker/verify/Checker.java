@@ -32,7 +32,8 @@ import java.util.Set;
  *       while the earlier lease was surely held (sent a heartbeat that was acknowledged, within the
  *       lease), or claimed after its completion was acknowledged;
  *   <li><b>stale token accepted</b>: a heartbeat, fail or release acknowledged with a token whose
- *       claim had been superseded by a later claim before the request was sent;
+ *       claim had been superseded by a later claim before the request was sent; <b>lease revoked
+ *       early</b>: one refused as stale while the lease was surely still held;
  *   <li><b>recovered</b>: an enqueue of unknown outcome whose task turned up (reported, not a failure).
  * </ul>
  */
@@ -63,6 +64,7 @@ public final class Checker {
       List<Finding> partialBatches,
       List<Finding> stuck,
       List<Finding> staleTokens,
+      List<Finding> revokedEarly,
       List<Finding> doubleCompletions,
       List<Duplicate> duplicates,
       List<Finding> recovered) {
@@ -80,6 +82,7 @@ public final class Checker {
       f.put("partial batches", partialBatches);
       f.put("stuck (not terminal)", stuck);
       f.put("stale tokens accepted", staleTokens);
+      f.put("leases revoked early", revokedEarly);
       f.put("double completions", doubleCompletions);
       f.put("unexplained duplicates", unexplained().stream().map(d -> new Finding(d.value(), d.id(), d.cause()))
           .toList());
@@ -225,7 +228,8 @@ public final class Checker {
       });
       int completed = (int) finalStateCount("done");
       return new Result(finalState != null, enqueues.size(), acknowledged, refused, unknown, completed, retries,
-          counts, lost, unexpected, aborted, partial, stuck, staleTokens(), doubles, duplicates, recovered);
+          counts, lost, unexpected, aborted, partial, stuck, staleTokens(), revokedEarly(), doubles, duplicates,
+          recovered);
     }
 
     private long finalStateCount(String state) {
@@ -322,6 +326,41 @@ public final class Checker {
         }
       }
       return stale;
+    }
+
+    /**
+     * A heartbeat, fail or release refused as {@code stale-token} although the lease was surely
+     * still held: a claim or heartbeat acknowledged before it was sent had extended the lease past
+     * the moment the refusal arrived.
+     */
+    private List<Finding> revokedEarly() {
+      Map<String, Claim> claimOf = new HashMap<>();
+      claims.values().forEach(list -> list.forEach(c -> claimOf.put(c.item.token(), c)));
+      List<Finding> early = new ArrayList<>();
+      byToken.forEach((token, ops) -> {
+        Claim claim = claimOf.get(token);
+        if (claim == null) {
+          return;
+        }
+        for (Op o : ops) {
+          if (o.type() != Type.FAIL || o.status() != 409 || o.error() == null || !o.error().endsWith("stale-token")) {
+            continue;
+          }
+          long sureUntil = claim.op.completeNs() < o.invokeNs() ? claim.op.invokeNs() + claim.op.leaseMs() * 1_000_000L
+              : 0;
+          for (Op h : ops) {
+            if (h.f() == Fn.HEARTBEAT && h.ok() && h.completeNs() < o.invokeNs()) {
+              sureUntil = Math.max(sureUntil, h.invokeNs() + h.leaseMs() * 1_000_000L);
+            }
+          }
+          if (o.completeNs() < sureUntil) {
+            early.add(new Finding(claim.item.value(), claim.item.id(), o.f().name().toLowerCase() + " (op " + o.index()
+                + ") refused as stale " + (sureUntil - o.completeNs()) / 1_000_000 + " ms before the lease could"
+                + " have expired"));
+          }
+        }
+      });
+      return early;
     }
 
     private String idOf(Op op, String value) {

@@ -204,6 +204,16 @@ class CheckerTest {
   }
 
   @Test
+  void a_heartbeat_refused_as_stale_while_the_lease_was_surely_held_is_a_lease_revoked_early() {
+    H h = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1").heartbeat(Type.OK, 800, "p0-1", "t1");
+    h.ops.add(new Op(h.ops.size(), "w1", Fn.HEARTBEAT, Type.FAIL, 1_600 * MS, 1_601 * MS, LEASE,
+        List.of(new Item("p0-1", "id-p0-1", "t1", null)), 409, "https://stoker.dev/problems/stale-token"));
+    Checker.Result r = h.complete(Type.OK, 1_700, "p0-1", "t1").finalRead("p0-1=done").check();
+
+    invalidFor(r, "leases revoked early", "p0-1");
+  }
+
+  @Test
   void two_acknowledged_completions_of_one_task_are_a_failure() {
     Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
         .op("w1", Fn.STALL, Type.OK, 11, 4_000, 0, new Item("p0-1", "id-p0-1", "t1", null))
