@@ -50,6 +50,15 @@ public final class Verify {
     config.backend().check(config.faults());
     Cluster cluster = config.backend().cluster(out);
     List<Op> ops;
+    // Interrupted (Ctrl-C), verify must not leave servers behind, least of all stopped ones.
+    Thread cleanup = new Thread(() -> {
+      try {
+        cluster.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "verify-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     try (cluster; History history = new History(historyFile)) {
       cluster.start();
       List<Endpoint> nodes = cluster.urls().stream().map(Endpoint::new).toList();
@@ -60,6 +69,8 @@ public final class Verify {
               + " workers", config.duration(), config.faults().stream().map(Fault::label).sorted().toList(),
           config.seed(), historyFile);
       ops = load(cluster, w);
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
     }
     Checker.Result result = Checker.check(ops);
     Path summary = out.resolve("summary.txt");
