@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Stoker: a durable task queue with leases and at-least-once delivery.",
     subcommands = {ServeCommand.class, PutCommand.class, WorkCommand.class, GetCommand.class, QueuesCommand.class,
-        BenchCommand.class,
+        BenchCommand.class, VerifyCommand.class,
         TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class,
         picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         "  stoker put emails send --params '{\"to\": \"ada@example.com\"}'",
         "  stoker work --queue emails -- ./send.sh",
         "  stoker queues",
+        "  stoker verify --duration 60s --faults kill,pause --seed 1   fault injection with a checker",
         "  source <(stoker generate-completion)   tab completion in bash or zsh",
         "",
         "Exit codes: 0 success, 1 failure, 2 usage error."})

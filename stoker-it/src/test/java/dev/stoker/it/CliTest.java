@@ -162,4 +162,14 @@ class CliTest {
     assertThat(badDuration.exit()).isEqualTo(2);
     assertThat(badDuration.err()).contains("not a duration");
   }
+
+  @Test
+  void verify_refuses_a_backend_that_has_not_landed_and_a_fault_the_backend_cannot_take() throws Exception {
+    Run postgres = run(List.of("verify", "--backend", "postgres", "--duration", "5s"), null);
+    assertThat(postgres.exit()).isEqualTo(2);
+    assertThat(postgres.err()).contains("backend 'postgres' is not available");
+    Run skew = run(List.of("verify", "--faults", "kill,skew", "--duration", "5s"), null);
+    assertThat(skew.exit()).isEqualTo(2);
+    assertThat(skew.err()).contains("cannot take 'skew'");
+  }
 }

@@ -1,0 +1,65 @@
+package dev.stoker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stoker.verify.Backend;
+import dev.stoker.verify.Checker;
+import dev.stoker.verify.Fault;
+import dev.stoker.verify.History;
+import dev.stoker.verify.Op;
+import dev.stoker.verify.Verify;
+import dev.stoker.verify.VerifyConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The short form of {@code stoker verify} that CI runs: a real server process killed and paused on
+ * a fixed seed for 45 s while producers and workers (that crash and stall) run, then drained and
+ * checked. Nothing acknowledged may be lost, nothing unexpected may appear, every duplicate must be
+ * explained by an expired lease.
+ */
+class VerifyTest {
+  @TempDir
+  Path out;
+
+  @Test
+  void a_short_verify_under_kill_and_pause_finds_nothing_lost_and_nothing_unexpected() throws Exception {
+    VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(45), Set.of(Fault.KILL, Fault.PAUSE),
+        20261123L, out, 2, 6, Duration.ofMillis(2500), Duration.ofSeconds(3), Duration.ofSeconds(180));
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    Verify.Outcome outcome = Verify.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
+    String printed = log.toString(StandardCharsets.UTF_8);
+    Checker.Result r = outcome.result();
+
+    assertThat(r.finalRead()).as(printed).isTrue();
+    assertThat(r.lost()).as(printed).isEmpty();
+    assertThat(r.unexpected()).as(printed).isEmpty();
+    assertThat(r.unexplained()).as(printed).isEmpty();
+    assertThat(r.valid()).as(printed).isTrue();
+    assertThat(r.acknowledged()).as("the run did work").isPositive();
+    assertThat(r.completed()).isGreaterThanOrEqualTo(r.acknowledged());
+
+    List<Op> history = History.read(outcome.history());
+    assertThat(history).extracting(Op::f).as("a kill and a pause were injected").contains(Op.Fn.KILL, Op.Fn.PAUSE);
+    assertThat(Checker.check(history).valid()).as("the history file checks as the run did").isTrue();
+    assertThat(printed).contains("VALID", "LOST                               0");
+    assertThat(Files.size(outcome.timeline())).isPositive();
+  }
+
+  @Test
+  void a_backend_that_has_not_landed_is_refused_before_anything_starts() {
+    assertThatThrownBy(() -> Backend.POSTGRES.check(Set.of(Fault.KILL))).isInstanceOf(Backend.Unavailable.class)
+        .hasMessageContaining("not available");
+    assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.SKEW)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skew");
+  }
+}

@@ -1,0 +1,62 @@
+package dev.stoker.verify;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The backends {@code stoker verify} knows; only those that have landed can be started. */
+public enum Backend {
+  EMBEDDED,
+  POSTGRES,
+  ETCD,
+  CLUSTER;
+
+  /** Thrown for a backend that is not built yet. */
+  public static final class Unavailable extends RuntimeException {
+    Unavailable(String message) {
+      super(message);
+    }
+  }
+
+  public static Backend parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown backend '" + s + "'; known: embedded, postgres, etcd, cluster");
+    }
+  }
+
+  /**
+   * Checks, before anything starts, that this backend is built and can take {@code faults}.
+   *
+   * @throws Unavailable when the backend is not built yet
+   * @throws IllegalArgumentException for a fault it cannot take
+   */
+  public void check(Set<Fault> faults) {
+    if (this != EMBEDDED) {
+      throw new Unavailable("backend '" + label() + "' is not available in this build yet; only 'embedded' can be"
+          + " verified for now");
+    }
+    Set<Fault> supported = EnumSet.of(Fault.KILL, Fault.PAUSE);
+    for (Fault f : faults) {
+      if (!supported.contains(f)) {
+        throw new IllegalArgumentException("the " + label() + " backend cannot take '" + f.label() + "' faults"
+            + (f == Fault.SKEW ? ": a single node has no peer whose clock could disagree with its own, and its"
+            + " hybrid logical clock already rides out steps of its own clock (see docs/reliability.md)"
+            : ": it has a single node and no links to cut"));
+      }
+    }
+  }
+
+  /** The processes to test, under {@code dir}; not started yet. */
+  Cluster cluster(Path dir) throws IOException {
+    check(Set.of());
+    return new EmbeddedCluster(dir);
+  }
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

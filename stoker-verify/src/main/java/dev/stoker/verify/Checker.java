@@ -1,0 +1,379 @@
+package dev.stoker.verify;
+
+import dev.stoker.verify.Op.Fn;
+import dev.stoker.verify.Op.Item;
+import dev.stoker.verify.Op.Type;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The total-queue checker (Jepsen's {@code total-queue}, sharpened for leases): pure logic over a
+ * {@link History}'s operations, no I/O. Tasks are known by their value (the producer's unique
+ * {@code p3-17} in the params), so a task whose enqueue had an unknown outcome can still be
+ * recognised when it turns up.
+ *
+ * <ul>
+ *   <li><b>lost</b>: an acknowledged enqueue whose task is missing from the final read, or not
+ *       terminal there (after faults stopped and the workers drained the queue);
+ *   <li><b>unexpected</b>: a claimed or stored task whose value was never enqueued;
+ *   <li><b>aborted</b>: a task whose enqueue was definitely refused, yet it exists; <b>partial
+ *       batch</b>: a batch of unknown outcome of which some tasks exist and some do not;
+ *   <li><b>duplicated</b>: a task claimed again although nobody gave it back (fail, release). Each
+ *       is explained by the lease that must have expired — the holder crashed or stalled, or a
+ *       kill or pause of the server overlapped the lease — or it is <b>unexplained</b>: claimed
+ *       while the earlier lease was surely held (sent a heartbeat that was acknowledged, within the
+ *       lease), or claimed after its completion was acknowledged;
+ *   <li><b>stale token accepted</b>: a heartbeat, fail or release acknowledged with a token whose
+ *       claim had been superseded by a later claim before the request was sent; <b>lease revoked
+ *       early</b>: one refused as stale while the lease was surely still held;
+ *   <li><b>recovered</b>: an enqueue of unknown outcome whose task turned up (reported, not a failure).
+ * </ul>
+ */
+public final class Checker {
+  private static final Set<String> TERMINAL = Set.of("done", "dead", "cancelled");
+
+  private Checker() {}
+
+  /** A task the checker has something to say about. */
+  public record Finding(String value, String id, String detail) {}
+
+  /** A task claimed again while nobody gave it back, with why (or that nothing explains it). */
+  public record Duplicate(String value, String id, String cause, boolean explained, long claimOp) {}
+
+  /** Everything the checker found. {@link #valid()} says whether the run passed. */
+  public record Result(
+      boolean finalRead,
+      int attempted,
+      int acknowledged,
+      int refused,
+      int unknown,
+      int completed,
+      int retries,
+      Map<Fn, Map<Type, Integer>> ops,
+      List<Finding> lost,
+      List<Finding> unexpected,
+      List<Finding> aborted,
+      List<Finding> partialBatches,
+      List<Finding> stuck,
+      List<Finding> staleTokens,
+      List<Finding> revokedEarly,
+      List<Finding> doubleCompletions,
+      List<Duplicate> duplicates,
+      List<Finding> recovered) {
+
+    public List<Duplicate> unexplained() {
+      return duplicates.stream().filter(d -> !d.explained()).toList();
+    }
+
+    /** Each kind of failure, by the name the summary gives it, with what was found (empty: none). */
+    public Map<String, List<Finding>> failures() {
+      Map<String, List<Finding>> f = new LinkedHashMap<>();
+      f.put("lost", lost);
+      f.put("unexpected", unexpected);
+      f.put("aborted (refused yet present)", aborted);
+      f.put("partial batches", partialBatches);
+      f.put("stuck (not terminal)", stuck);
+      f.put("stale tokens accepted", staleTokens);
+      f.put("leases revoked early", revokedEarly);
+      f.put("double completions", doubleCompletions);
+      f.put("unexplained duplicates", unexplained().stream().map(d -> new Finding(d.value(), d.id(), d.cause()))
+          .toList());
+      return f;
+    }
+
+    /** No loss, nothing unexpected or aborted, no broken fence, every duplicate explained. */
+    public boolean valid() {
+      return finalRead && failures().values().stream().allMatch(List::isEmpty);
+    }
+
+    /** Explained duplicates by cause. */
+    public Map<String, Integer> duplicateCauses() {
+      Map<String, Integer> causes = new LinkedHashMap<>();
+      for (Duplicate d : duplicates) {
+        causes.merge(d.explained() ? d.cause() : "UNEXPLAINED", 1, Integer::sum);
+      }
+      return causes;
+    }
+  }
+
+  /** One acknowledged claim of a task. */
+  private record Claim(Op op, Item item) {}
+
+  /** Checks a history. */
+  public static Result check(List<Op> history) {
+    return new Run(history).result();
+  }
+
+  /** The indexes one check builds over the history. */
+  private static final class Run {
+    private final Map<String, Op> enqueues = new HashMap<>();
+    private final Map<String, List<Claim>> claims = new LinkedHashMap<>();
+    private final Map<String, List<Op>> byToken = new HashMap<>();
+    private final Map<String, List<Op>> completes = new LinkedHashMap<>();
+    private final List<Op> faults = new ArrayList<>();
+    private final Map<Fn, Map<Type, Integer>> counts = new EnumMap<>(Fn.class);
+    private Map<String, Item> finalState;
+
+    Run(List<Op> history) {
+      for (Op op : history) {
+        counts.computeIfAbsent(op.f(), f -> new EnumMap<>(Type.class)).merge(op.type(), 1, Integer::sum);
+        switch (op.f()) {
+          case ENQUEUE -> op.items().forEach(i -> enqueues.putIfAbsent(i.value(), op));
+          case CLAIM -> {
+            if (op.ok()) {
+              for (Item i : op.items()) {
+                claims.computeIfAbsent(i.value(), v -> new ArrayList<>()).add(new Claim(op, i));
+              }
+            }
+          }
+          case KILL, PAUSE -> faults.add(op);
+          case FINAL_READ -> {
+            if (op.ok()) {
+              finalState = new HashMap<>();
+              op.items().forEach(i -> finalState.put(i.value(), i));
+            }
+          }
+          default -> {
+            for (Item i : op.items()) {
+              if (i.token() != null) {
+                byToken.computeIfAbsent(i.token(), t -> new ArrayList<>()).add(op);
+              }
+              if (op.f() == Fn.COMPLETE && op.ok()) {
+                completes.computeIfAbsent(i.value(), v -> new ArrayList<>()).add(op);
+              }
+            }
+          }
+        }
+      }
+      claims.values().forEach(list -> list.sort(Comparator.comparingLong(c -> c.op.completeNs())));
+    }
+
+    Result result() {
+      List<Finding> lost = new ArrayList<>();
+      List<Finding> unexpected = new ArrayList<>();
+      List<Finding> aborted = new ArrayList<>();
+      List<Finding> partial = new ArrayList<>();
+      List<Finding> stuck = new ArrayList<>();
+      List<Finding> recovered = new ArrayList<>();
+      int acknowledged = 0;
+      int refused = 0;
+      int unknown = 0;
+
+      Set<String> seen = new LinkedHashSet<>(claims.keySet());
+      if (finalState != null) {
+        seen.addAll(finalState.keySet());
+      }
+      for (Map.Entry<String, Op> e : enqueues.entrySet()) {
+        String value = e.getKey();
+        Op op = e.getValue();
+        switch (op.type()) {
+          case OK -> {
+            acknowledged++;
+            if (finalState != null) {
+              Item last = finalState.get(value);
+              if (last == null) {
+                lost.add(new Finding(value, idOf(op, value), "acknowledged (op " + op.index() + ") but missing at the end"
+                    + (completes.containsKey(value) ? ", although its completion was acknowledged" : "")));
+              } else if (!TERMINAL.contains(last.state())) {
+                lost.add(new Finding(value, last.id(), "acknowledged (op " + op.index() + ") but " + last.state()
+                    + " at the end"));
+              }
+            }
+          }
+          case FAIL -> {
+            refused++;
+            if (seen.contains(value)) {
+              aborted.add(new Finding(value, null, "its enqueue was refused (op " + op.index() + ", HTTP "
+                  + op.status() + ") yet it exists"));
+            }
+          }
+          case INFO -> {
+            unknown++;
+            if (seen.contains(value)) {
+              recovered.add(new Finding(value, null, "enqueue of unknown outcome (op " + op.index() + ") turned up"));
+            }
+          }
+        }
+      }
+      for (String value : seen) {
+        if (!enqueues.containsKey(value)) {
+          unexpected.add(new Finding(value, idOf(value), "claimed or stored but never enqueued"));
+        }
+      }
+      if (finalState != null) {
+        partialBatches(partial);
+        for (Item i : finalState.values()) {
+          Op enq = enqueues.get(i.value());
+          if (enq != null && enq.type() != Type.OK && !TERMINAL.contains(i.state())) {
+            stuck.add(new Finding(i.value(), i.id(), i.state() + " at the end"));
+          }
+        }
+      }
+      List<Duplicate> duplicates = new ArrayList<>();
+      int retries = duplicates(duplicates);
+      List<Finding> doubles = new ArrayList<>();
+      completes.forEach((value, ops) -> {
+        if (ops.size() > 1) {
+          doubles.add(new Finding(value, idOf(value), "completion acknowledged " + ops.size() + " times (ops "
+              + ops.stream().map(o -> Long.toString(o.index())).toList() + ")"));
+        }
+      });
+      int completed = (int) finalStateCount("done");
+      return new Result(finalState != null, enqueues.size(), acknowledged, refused, unknown, completed, retries,
+          counts, lost, unexpected, aborted, partial, stuck, staleTokens(), revokedEarly(), doubles, duplicates,
+          recovered);
+    }
+
+    private long finalStateCount(String state) {
+      return finalState == null ? 0 : finalState.values().stream().filter(i -> state.equals(i.state())).count();
+    }
+
+    /** Batches of unknown outcome must exist whole or not at all. */
+    private void partialBatches(List<Finding> partial) {
+      Set<Op> batches = new HashSet<>();
+      for (Op op : enqueues.values()) {
+        if (op.type() == Type.INFO && op.items().size() > 1 && batches.add(op)) {
+          long present = op.items().stream().filter(i -> finalState.containsKey(i.value())).count();
+          if (present > 0 && present < op.items().size()) {
+            partial.add(new Finding(op.items().get(0).value(), null, "batch of " + op.items().size() + " (op "
+                + op.index() + ") is there in part: " + present + " tasks"));
+          }
+        }
+      }
+    }
+
+    /** Classifies every claim after a task's first; returns how many were retries (given back). */
+    private int duplicates(List<Duplicate> out) {
+      int retries = 0;
+      for (List<Claim> list : claims.values()) {
+        for (int k = 1; k < list.size(); k++) {
+          Claim prev = list.get(k - 1);
+          Claim next = list.get(k);
+          List<Op> held = byToken.getOrDefault(prev.item.token(), List.of());
+          if (held.stream().anyMatch(o -> (o.f() == Fn.FAIL || o.f() == Fn.RELEASE) && o.type() != Type.FAIL
+              && o.invokeNs() < next.op.completeNs())) {
+            retries++;
+            continue;
+          }
+          String value = next.item.value();
+          Op done = held.stream().filter(o -> o.f() == Fn.COMPLETE && o.ok() && o.completeNs() < next.op.invokeNs())
+              .findFirst().orElse(null);
+          if (done != null) {
+            out.add(new Duplicate(value, next.item.id(), "claimed again (op " + next.op.index()
+                + ") after its completion was acknowledged (op " + done.index() + ")", false, next.op.index()));
+            continue;
+          }
+          long lastRenew = prev.op.invokeNs();
+          long sureUntil = prev.op.invokeNs() + prev.op.leaseMs() * 1_000_000L;
+          for (Op o : held) {
+            if (o.f() == Fn.HEARTBEAT && o.ok() && o.invokeNs() < next.op.completeNs()) {
+              lastRenew = Math.max(lastRenew, o.invokeNs());
+              sureUntil = Math.max(sureUntil, o.invokeNs() + o.leaseMs() * 1_000_000L);
+            }
+          }
+          if (next.op.completeNs() < sureUntil) {
+            out.add(new Duplicate(value, next.item.id(), "claimed again (op " + next.op.index() + ") "
+                + (sureUntil - next.op.completeNs()) / 1_000_000 + " ms before the previous lease could have expired",
+                false, next.op.index()));
+            continue;
+          }
+          out.add(new Duplicate(value, next.item.id(), cause(held, lastRenew, next.op.completeNs()), true,
+              next.op.index()));
+        }
+      }
+      return retries;
+    }
+
+    /** Why a lease expired: the holder crashed or stalled, a fault hit the server, or a heartbeat was late. */
+    private String cause(List<Op> held, long from, long to) {
+      for (Op o : held) {
+        if (o.f() == Fn.CRASH) {
+          return "worker crash";
+        }
+        if (o.f() == Fn.STALL) {
+          return "worker stall";
+        }
+      }
+      for (Op fault : faults) {
+        if (fault.invokeNs() < to && fault.completeNs() > from) {
+          return fault.f() == Fn.KILL ? "server kill" : "server pause";
+        }
+      }
+      return "lease expired (heartbeat late)";
+    }
+
+    /** Heartbeat, fail or release acknowledged with a token already superseded when it was sent. */
+    private List<Finding> staleTokens() {
+      List<Finding> stale = new ArrayList<>();
+      for (List<Claim> list : claims.values()) {
+        for (int k = 0; k + 1 < list.size(); k++) {
+          Claim next = list.get(k + 1);
+          for (Op o : byToken.getOrDefault(list.get(k).item.token(), List.of())) {
+            if ((o.f() == Fn.HEARTBEAT || o.f() == Fn.FAIL || o.f() == Fn.RELEASE) && o.ok()
+                && o.invokeNs() > next.op.completeNs()) {
+              stale.add(new Finding(next.item.value(), next.item.id(), o.f().name().toLowerCase() + " (op " + o.index()
+                  + ") acknowledged with the token of a claim superseded by op " + next.op.index()));
+            }
+          }
+        }
+      }
+      return stale;
+    }
+
+    /**
+     * A heartbeat, fail or release refused as {@code stale-token} although the lease was surely
+     * still held: a claim or heartbeat acknowledged before it was sent had extended the lease past
+     * the moment the refusal arrived.
+     */
+    private List<Finding> revokedEarly() {
+      Map<String, Claim> claimOf = new HashMap<>();
+      claims.values().forEach(list -> list.forEach(c -> claimOf.put(c.item.token(), c)));
+      List<Finding> early = new ArrayList<>();
+      byToken.forEach((token, ops) -> {
+        Claim claim = claimOf.get(token);
+        if (claim == null) {
+          return;
+        }
+        for (Op o : ops) {
+          if (o.type() != Type.FAIL || o.status() != 409 || o.error() == null || !o.error().endsWith("stale-token")) {
+            continue;
+          }
+          long sureUntil = claim.op.completeNs() < o.invokeNs() ? claim.op.invokeNs() + claim.op.leaseMs() * 1_000_000L
+              : 0;
+          for (Op h : ops) {
+            if (h.f() == Fn.HEARTBEAT && h.ok() && h.completeNs() < o.invokeNs()) {
+              sureUntil = Math.max(sureUntil, h.invokeNs() + h.leaseMs() * 1_000_000L);
+            }
+          }
+          if (o.completeNs() < sureUntil) {
+            early.add(new Finding(claim.item.value(), claim.item.id(), o.f().name().toLowerCase() + " (op " + o.index()
+                + ") refused as stale " + (sureUntil - o.completeNs()) / 1_000_000 + " ms before the lease could"
+                + " have expired"));
+          }
+        }
+      });
+      return early;
+    }
+
+    private String idOf(Op op, String value) {
+      return op.items().stream().filter(i -> value.equals(i.value())).map(Item::id).findFirst().orElse(null);
+    }
+
+    private String idOf(String value) {
+      List<Claim> c = claims.get(value);
+      if (c != null) {
+        return c.get(0).item.id();
+      }
+      Item i = finalState == null ? null : finalState.get(value);
+      return i == null ? null : i.id();
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.stoker.verify;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The system under test as the fault injector sees it: some server processes on loopback, each
+ * with a URL, that can be killed and restarted, paused and resumed. Each backend (embedded,
+ * PostgreSQL, etcd, the AP cluster) provides one; a backend that also runs its own database or
+ * consensus members keeps them behind this interface.
+ */
+interface Cluster extends AutoCloseable {
+  /** Starts every process and waits until each serves. */
+  void start() throws IOException, InterruptedException;
+
+  /** The base URL of each Stoker server, by node index. */
+  List<String> urls();
+
+  /** SIGKILL to node {@code i}. */
+  void kill(int i) throws IOException, InterruptedException;
+
+  /** Starts node {@code i} again on its port and data, and waits until it serves. */
+  void restart(int i) throws IOException, InterruptedException;
+
+  /** SIGSTOP to node {@code i}. */
+  void pause(int i) throws IOException, InterruptedException;
+
+  /** SIGCONT to node {@code i}. */
+  void resume(int i) throws IOException, InterruptedException;
+
+  /** Stops everything; a node that is down or paused is dealt with too. */
+  @Override
+  void close() throws InterruptedException;
+}

@@ -1,0 +1,28 @@
+package dev.stoker.verify;
+
+import java.util.Locale;
+
+/** The faults {@code stoker verify} can inject. */
+public enum Fault {
+  /** SIGKILL a server, then start it again on the same port and data. */
+  KILL,
+  /** SIGSTOP a server, SIGCONT it later; a third of the pauses outlast the lease. */
+  PAUSE,
+  /** Offset a server's clock. Not meaningful for a single embedded node (see docs/reliability.md). */
+  SKEW,
+  /** Cut links between nodes. Only for backends with more than one node talking to each other. */
+  PARTITION;
+
+  /** Parses {@code kill}, {@code pause}, ... case-insensitively. */
+  public static Fault parse(String s) {
+    try {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, skew, partition");
+    }
+  }
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

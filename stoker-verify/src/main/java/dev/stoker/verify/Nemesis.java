@@ -1,0 +1,106 @@
+package dev.stoker.verify;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * Injects faults on a seeded schedule until stopped: after a quiet time drawn around the mean
+ * interval, one fault on a random node — a SIGKILL and a restart 0.5–3 s later, or a SIGSTOP of
+ * 0.3 s up to three leases (a third of the pauses outlast the lease) then SIGCONT. Each fault is
+ * recorded as an operation spanning its window. The choices come from the seed; when they happen
+ * depends on the machine, so a run is repeatable in its schedule, not to the millisecond.
+ */
+final class Nemesis implements Runnable {
+  private final Cluster cluster;
+  private final List<Fault> faults;
+  private final Workload w;
+  private final RandomGenerator random;
+  private final long meanIntervalMs;
+  private volatile boolean running = true;
+  private volatile Exception failure;
+
+  Nemesis(Cluster cluster, List<Fault> faults, Workload w, RandomGenerator random, long meanIntervalMs) {
+    this.cluster = cluster;
+    this.faults = new ArrayList<>(faults);
+    this.w = w;
+    this.random = random;
+    this.meanIntervalMs = meanIntervalMs;
+  }
+
+  /** Stops after the fault in progress, which always ends with every node up and running. */
+  void stop() {
+    running = false;
+  }
+
+  /** Why the fault injector gave up (a server that would not come back), or null. */
+  Exception failure() {
+    return failure;
+  }
+
+  @Override
+  public void run() {
+    if (faults.isEmpty()) {
+      return;
+    }
+    try {
+      while (running) {
+        sleepWhileRunning(meanIntervalMs / 2 + random.nextLong(meanIntervalMs + 1));
+        if (!running) {
+          return;
+        }
+        Fault fault = faults.get(random.nextInt(faults.size()));
+        int node = random.nextInt(cluster.urls().size());
+        switch (fault) {
+          case KILL -> kill(node);
+          case PAUSE -> pause(node);
+          default -> throw new IllegalStateException("no injector for " + fault);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+    }
+  }
+
+  private void kill(int node) throws IOException, InterruptedException {
+    long downMs = 500 + random.nextLong(2_501);
+    long t0 = w.history.now();
+    cluster.kill(node);
+    Thread.sleep(downMs);
+    IOException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        cluster.restart(node);
+        w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of("node-" + node)), "down " + downMs + " ms, restarted");
+        return;
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of("node-" + node)), "did not restart: " + last.getMessage());
+    throw last;
+  }
+
+  private void pause(int node) throws IOException, InterruptedException {
+    long lease = w.leaseMs;
+    long ms = random.nextInt(3) == 0 ? lease + 300 + random.nextLong(2 * lease) : 300 + random.nextLong(lease);
+    long t0 = w.history.now();
+    cluster.pause(node);
+    try {
+      Thread.sleep(ms);
+    } finally {
+      cluster.resume(node);
+      w.event("nemesis", Op.Fn.PAUSE, t0, List.of(Op.Item.of("node-" + node)), "stopped " + ms + " ms");
+    }
+  }
+
+  private void sleepWhileRunning(long ms) throws InterruptedException {
+    long until = System.nanoTime() + ms * 1_000_000L;
+    while (running && System.nanoTime() < until) {
+      Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000L)));
+    }
+  }
+}

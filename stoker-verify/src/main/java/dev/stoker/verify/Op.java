@@ -1,0 +1,92 @@
+package dev.stoker.verify;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * One operation of a verify run and its outcome: a line of the history file.
+ *
+ * <p>Unlike Jepsen's history, which writes an {@code invoke} and a completion line per operation,
+ * each operation is one line carrying both times; the information is the same.
+ *
+ * @param index order of completion in the run
+ * @param process who did it: {@code p3} a producer, {@code w5} a worker, {@code nemesis}, {@code final}
+ * @param f what was done
+ * @param type the outcome
+ * @param invokeNs when it was sent, nanoseconds since the run began
+ * @param completeNs when its outcome was known
+ * @param leaseMs the lease a claim or heartbeat asked for (0 otherwise)
+ * @param items what it was about: the values enqueued, the tasks claimed, the task completed, ...
+ * @param status the HTTP status (0 when there was none)
+ * @param error why it failed or is unknown, in words
+ */
+@JsonInclude(JsonInclude.Include.NON_DEFAULT)
+public record Op(
+    long index,
+    String process,
+    Fn f,
+    Type type,
+    @JsonProperty("invoke_ns") long invokeNs,
+    @JsonProperty("complete_ns") long completeNs,
+    @JsonProperty("lease_ms") long leaseMs,
+    List<Item> items,
+    int status,
+    String error) {
+
+  public Op {
+    items = items == null ? List.of() : List.copyOf(items);
+  }
+
+  /** The kinds of operation. Faults ({@code kill}, {@code pause}) span the window they were active. */
+  public enum Fn {
+    @JsonProperty("enqueue") ENQUEUE,
+    @JsonProperty("claim") CLAIM,
+    @JsonProperty("heartbeat") HEARTBEAT,
+    @JsonProperty("complete") COMPLETE,
+    @JsonProperty("fail") FAIL,
+    @JsonProperty("release") RELEASE,
+    /** A worker abandons its claim as if its process died: no heartbeat, no completion, ever. */
+    @JsonProperty("crash") CRASH,
+    /** A worker stops heartbeating for longer than its lease, then carries on with a stale token. */
+    @JsonProperty("stall") STALL,
+    @JsonProperty("kill") KILL,
+    @JsonProperty("pause") PAUSE,
+    /** The final read: every task of the queue with its state, after the drain. */
+    @JsonProperty("final-read") FINAL_READ
+  }
+
+  /**
+   * How it ended: {@code ok} it happened; {@code fail} it certainly did not (a refusal, a refused
+   * connection); {@code info} unknown (a broken connection or a timeout after the request was sent).
+   */
+  public enum Type {
+    @JsonProperty("ok") OK,
+    @JsonProperty("fail") FAIL,
+    @JsonProperty("info") INFO
+  }
+
+  /**
+   * A task an operation is about.
+   *
+   * @param value the producer's unique value in the task's params ({@code p3-17}), the checker's key
+   * @param id the server's task id, once known
+   * @param token the lease token of a claim, or the one a heartbeat/complete/fail/release used
+   * @param state the task's state when read
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Item(String value, String id, String token, String state) {
+    public static Item of(String value) {
+      return new Item(value, null, null, null);
+    }
+  }
+
+  /** The same operation, numbered. */
+  Op withIndex(long i) {
+    return new Op(i, process, f, type, invokeNs, completeNs, leaseMs, items, status, error);
+  }
+
+  boolean ok() {
+    return type == Type.OK;
+  }
+}

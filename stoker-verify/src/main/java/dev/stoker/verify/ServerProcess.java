@@ -1,0 +1,168 @@
+package dev.stoker.verify;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code stoker serve} process on loopback, started with this JVM's java and classpath (so it
+ * runs the very build under test), and the signals a fault injector sends it: SIGKILL, SIGSTOP,
+ * SIGCONT, SIGTERM. The JVM is sized for a small shared machine and a fast restart
+ * ({@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m}).
+ */
+public final class ServerProcess implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("listening on http://([^ ]+):(\\d+)");
+  private static final int KEPT_LINES = 200;
+
+  private final Process process;
+  private final int port;
+  private final Deque<String> output;
+
+  private ServerProcess(Process process, int port, Deque<String> output) {
+    this.process = process;
+    this.port = port;
+    this.output = output;
+  }
+
+  /**
+   * Starts {@code stoker serve --listen 127.0.0.1:PORT --data DIR EXTRA...} and waits until it listens.
+   *
+   * @param port the port, or 0 for a free one (restart on the returned {@link #port()} to come back
+   *     where the clients expect the server)
+   */
+  public static ServerProcess start(Path data, int port, String... extraArgs) throws IOException {
+    return start(List.of("--data", data.toString()), port, extraArgs);
+  }
+
+  /**
+   * Starts {@code stoker serve --listen 127.0.0.1:PORT STORE... EXTRA...}, where {@code storeArgs}
+   * choose the store (e.g. {@code --store postgres --pg-url URL}), and waits until it listens.
+   */
+  public static ServerProcess start(List<String> storeArgs, int port, String... extraArgs) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve",
+        "--listen", "127.0.0.1:" + port));
+    cmd.addAll(storeArgs);
+    cmd.addAll(List.of(extraArgs));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("STOKER_LOG_LEVEL", "INFO");
+    Process p = pb.start();
+    Deque<String> output = new ArrayDeque<>();
+    CompletableFuture<Integer> bound = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          synchronized (output) {
+            output.addLast(line);
+            if (output.size() > KEPT_LINES) {
+              output.removeFirst();
+            }
+          }
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            bound.complete(Integer.parseInt(m.group(2)));
+          }
+        }
+      } catch (IOException e) {
+        // the process is gone
+      }
+      bound.completeExceptionally(new IllegalStateException("stoker exited before listening"));
+    }, "stoker-serve-output-" + p.pid());
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      return new ServerProcess(p, bound.get(60, TimeUnit.SECONDS), output);
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new IOException("stoker serve did not start: " + e.getMessage() + "\n" + tail(output), e);
+    }
+  }
+
+  private static String tail(Deque<String> output) {
+    synchronized (output) {
+      return String.join("\n", output);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The server's last lines of output, for a report on why it failed. */
+  public String output() {
+    return tail(output);
+  }
+
+  /** SIGKILL, and waits until the process is gone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGSTOP: the process freezes, its sockets stay open, requests queue up unanswered. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a paused process carries on. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    // The JDK sends only TERM and KILL; kill(1) sends the rest.
+    Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+    String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (k.waitFor() != 0 && process.isAlive()) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed: " + out.trim());
+    }
+  }
+
+  /** SIGTERM; returns the exit code once the process is gone. */
+  public int stop(Duration within) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("stoker did not stop within " + within + " of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  /** Kills the process if it still runs (after a SIGCONT, so a paused one dies too). */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      try {
+        resume();
+      } catch (IOException e) {
+        // SIGKILL works on a stopped process anyway
+      }
+      kill();
+    }
+  }
+}

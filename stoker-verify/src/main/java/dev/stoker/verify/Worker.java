@@ -1,0 +1,192 @@
+package dev.stoker.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * A worker that claims a few tasks at a time under a short lease and heartbeats every task it holds
+ * at a third of the lease. Per task it completes (88 %; 3 % of them after working 0.8 of a lease,
+ * through two heartbeats), fails it for a retry (5 %), releases it (3 %), crashes (2 %: abandons
+ * everything it holds, as a killed process would, and comes back as a new worker) or stalls (2 %:
+ * stops heartbeating that task for 1.3–2.2 leases, then heartbeats and completes it late with its
+ * stale token). While draining it only completes.
+ */
+final class Worker implements Runnable {
+  private static final int WAIT_MS = 500;
+
+  /** A claim this worker holds. */
+  private static final class Held {
+    final String value;
+    final String id;
+    final String token;
+    /** When the next heartbeat is due, on the history's clock. */
+    long dueNs;
+    boolean lost;
+
+    Held(String value, String id, String token, long dueNs) {
+      this.value = value;
+      this.id = id;
+      this.token = token;
+      this.dueNs = dueNs;
+    }
+
+    Op.Item item() {
+      return new Op.Item(value, id, token, null);
+    }
+  }
+
+  private final int index;
+  private final Workload w;
+  private final RandomGenerator random;
+  private final Endpoint api;
+  private final Map<String, Held> held = new LinkedHashMap<>();
+  private int incarnation;
+
+  Worker(int index, Workload w, RandomGenerator random) {
+    this.index = index;
+    this.w = w;
+    this.random = random;
+    this.api = w.node(index);
+  }
+
+  private String process() {
+    return "w" + index;
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (w.working()) {
+        List<Held> batch = claim();
+        for (Held h : batch) {
+          if (!held.containsKey(h.value)) {
+            continue; // abandoned by a crash earlier in this batch
+          }
+          act(h);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private List<Held> claim() throws InterruptedException {
+    Map<String, Object> body = Map.of("worker", process() + "." + incarnation, "max", 1 + random.nextInt(5),
+        "lease_ms", w.leaseMs, "wait_ms", WAIT_MS);
+    long t0 = w.history.now();
+    Endpoint.Reply reply = api.post("/v1/queues/" + Workload.QUEUE + "/claim", body,
+        Workload.TIMEOUT.plusMillis(WAIT_MS));
+    List<Held> batch = new ArrayList<>();
+    List<Op.Item> items = new ArrayList<>();
+    if (reply.ok()) {
+      for (JsonNode t : reply.body().get("tasks")) {
+        Held h = new Held(t.at("/params/v").asText(), t.get("id").asText(), t.at("/lease/token").asText(),
+            t0 + w.leaseMs * 1_000_000L / 3);
+        batch.add(h);
+        held.put(h.value, h);
+        items.add(new Op.Item(h.value, h.id, h.token, t.get("state").asText()));
+      }
+    }
+    w.record(process(), Op.Fn.CLAIM, t0, w.leaseMs, items, reply);
+    if (!reply.ok() && reply.status() == 0) {
+      Thread.sleep(100); // the server is down or frozen: do not spin
+    }
+    return batch;
+  }
+
+  private void act(Held h) throws InterruptedException {
+    double r = w.draining() ? 0 : random.nextDouble();
+    if (r < 0.88) {
+      // Mostly quick work; now and then work long enough to need two heartbeats.
+      sleepHeartbeating(random.nextDouble() < 0.03 ? w.leaseMs * 4 / 5 : random.nextInt(10));
+      held.remove(h.value);
+      finish(h, Op.Fn.COMPLETE, Map.of("token", h.token, "result", Map.of("by", process())));
+    } else if (r < 0.93) {
+      held.remove(h.value);
+      finish(h, Op.Fn.FAIL, Map.of("token", h.token, "error", "injected by verify", "retry_in_ms",
+          random.nextInt(200)));
+    } else if (r < 0.96) {
+      held.remove(h.value);
+      finish(h, Op.Fn.RELEASE, Map.of("token", h.token));
+    } else if (r < 0.98) {
+      crash();
+    } else {
+      stall(h);
+    }
+  }
+
+  /** Completes, fails or releases a task this worker no longer holds, whatever the outcome. */
+  private void finish(Held h, Op.Fn f, Map<String, Object> body) throws InterruptedException {
+    long t0 = w.history.now();
+    Endpoint.Reply reply = api.post("/v1/tasks/" + h.id + "/" + f.name().toLowerCase(), body, Workload.TIMEOUT);
+    w.record(process(), f, t0, 0, List.of(h.item()), reply);
+    if (f == Op.Fn.COMPLETE && reply.ok()) {
+      w.completed.incrementAndGet();
+    }
+  }
+
+  /** Abandons every claim this worker holds, as if its process had died, and starts over as a new worker. */
+  private void crash() {
+    long t0 = w.history.now();
+    w.event(process(), Op.Fn.CRASH, t0, held.values().stream().map(Held::item).toList(), "abandons its claims");
+    held.clear();
+    incarnation++;
+  }
+
+  /**
+   * Stops heartbeating {@code h} for 1.3–2.2 leases, then heartbeats and completes it late with its
+   * stale token. The stalled part runs on a thread of its own (a stalled worker process) so that this
+   * worker carries on.
+   */
+  private void stall(Held h) {
+    held.remove(h.value);
+    long t0 = w.history.now();
+    long ms = w.leaseMs * (13 + random.nextInt(10)) / 10;
+    w.stalled(Thread.ofVirtual().name(process() + "-stalled").start(() -> {
+      try {
+        Thread.sleep(ms);
+        w.event(process(), Op.Fn.STALL, t0, List.of(h.item()), "no heartbeat for " + ms + " ms");
+        heartbeat(h);
+        finish(h, Op.Fn.COMPLETE, Map.of("token", h.token, "result", Map.of("by", process(), "late", true)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+  }
+
+  /** Sleeps {@code ms}, heartbeating every held task whose last renewal is a third of a lease old. */
+  private void sleepHeartbeating(long ms) throws InterruptedException {
+    long until = System.nanoTime() + ms * 1_000_000L;
+    while (true) {
+      for (Held h : List.copyOf(held.values())) {
+        if (!h.lost && w.history.now() >= h.dueNs) {
+          heartbeat(h);
+        }
+      }
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      Thread.sleep(Duration.ofNanos(Math.min(left, 50_000_000L)));
+    }
+  }
+
+  private void heartbeat(Held h) throws InterruptedException {
+    long t0 = w.history.now();
+    Endpoint.Reply reply = api.post("/v1/tasks/" + h.id + "/heartbeat", Map.of("token", h.token, "lease_ms",
+        w.leaseMs), Workload.TIMEOUT);
+    w.record(process(), Op.Fn.HEARTBEAT, t0, w.leaseMs, List.of(h.item()), reply);
+    if (reply.ok()) {
+      h.dueNs = t0 + w.leaseMs * 1_000_000L / 3;
+    } else if (reply.status() == 409) {
+      h.lost = true; // the lease is gone; the work may still be completed late
+    } else {
+      h.dueNs = w.history.now() + 200_000_000L; // try again soon, without flooding a server that is down
+    }
+  }
+}
