@@ -61,26 +61,75 @@ public final class Bench {
         .build()) {
       Bench bench = new Bench(config, client, log);
       Report report = new Report(config);
-      BeanstalkdPeer beanstalkd = config.beanstalkd() == null ? null : new BeanstalkdPeer(config, log, bench.params);
-      if (config.workloads().contains("w1")) {
-        if (beanstalkd != null) {
-          beanstalkd.w1(report);
+      List<Peer> peers = new ArrayList<>();
+      try {
+        for (String spec : config.peers()) {
+          Peer peer = Peers.open(spec, config, log, bench.params);
+          peers.add(peer);
+          report.system(new Report.SystemInfo(peer.name(), peer.durable(), peer.durability(), peer.noBatches()));
         }
-        bench.throughput(report, "w1", 1);
-      }
-      if (config.workloads().contains("w2")) {
-        bench.throughput(report, "w2", W2_CLAIM);
-      }
-      if (config.workloads().contains("latency")) {
-        if (beanstalkd != null) {
-          report.latency(beanstalkd.pickupLatency());
+        report.system(new Report.SystemInfo(TARGET, true, DURABILITY, null));
+        if (config.workloads().contains("w1")) {
+          for (Peer peer : peers) {
+            bench.guarded(report, peer, "w1", () -> peer.throughput(report, "w1", 1));
+          }
+          bench.throughput(report, "w1", 1);
         }
-        report.latency(bench.pickupLatency());
+        if (config.workloads().contains("w2")) {
+          for (Peer peer : peers) {
+            if (peer.noBatches() == null) {
+              bench.guarded(report, peer, "w2", () -> peer.throughput(report, "w2", W2_CLAIM));
+            }
+          }
+          bench.throughput(report, "w2", W2_CLAIM);
+        }
+        if (config.workloads().contains("latency")) {
+          for (Peer peer : peers) {
+            bench.guarded(report, peer, "latency", () -> report.latency(peer.pickupLatency()));
+          }
+          report.latency(bench.pickupLatency());
+        }
+      } finally {
+        for (Peer peer : peers) {
+          close(peer);
+        }
       }
       if (config.workloads().contains("references")) {
         report.baseline(bench.references());
       }
       return report;
+    }
+  }
+
+  /** What Stoker's rows promise: the server acknowledges only what its store has made durable. */
+  static final String DURABILITY = "as the server under test is configured (embedded store: WAL fsync, group"
+      + " commit, before every reply)";
+
+  /** A peer's workload. */
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs a peer's workload; a peer that fails is reported as failed and the run goes on, so that one
+   * peer's trouble does not cost the others' figures (the run then exits non-zero, see Report).
+   */
+  private void guarded(Report report, Peer peer, String workload, Step step) throws InterruptedException {
+    try {
+      step.run();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      report.failure(new Report.Failure(peer.name(), workload, String.valueOf(e)));
+      log.println(peer.name() + " " + workload + " failed: " + e);
+    }
+  }
+
+  private static void close(Peer peer) {
+    try {
+      peer.close();
+    } catch (Exception e) {
+      // The run's figures stand; a peer that does not close cleanly is stopped by its script anyway.
     }
   }
 
