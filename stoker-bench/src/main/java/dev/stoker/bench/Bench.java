@@ -137,16 +137,17 @@ public final class Bench {
     String queue = "bench-" + run + "-" + workload;
     long start = System.nanoTime();
     enqueue(queue, config.tasks());
-    phase(report, workload, "enqueue", queue, start, config.tasks(), 0);
+    phase(report, workload, "enqueue", queue, start, System.nanoTime(), config.tasks(), 0);
 
     start = System.nanoTime();
-    work(queue, claimMax, config.tasks(), null);
-    phase(report, workload, "drain", queue, start, config.tasks(), config.tasks());
+    long end = work(queue, claimMax, config.tasks(), null);
+    phase(report, workload, "drain", queue, start, end, config.tasks(), config.tasks());
 
     String e2e = queue + "-e2e";
+    long[] finished = new long[1];
     long began = endToEnd(config.workers(), () -> enqueue(e2e, config.tasks()),
-        ready -> work(e2e, claimMax, config.tasks(), ready));
-    phase(report, workload, "end-to-end", e2e, began, config.tasks(), config.tasks());
+        ready -> finished[0] = work(e2e, claimMax, config.tasks(), ready));
+    phase(report, workload, "end-to-end", e2e, began, finished[0], config.tasks(), config.tasks());
   }
 
   /** The workers of an end-to-end phase: they count {@code ready} down once each is waiting. */
@@ -175,9 +176,9 @@ public final class Bench {
     return began[0];
   }
 
-  private void phase(Report report, String workload, String phase, String queue, long startNanos, long tasks,
-      long expectDone) {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
+  private void phase(Report report, String workload, String phase, String queue, long startNanos, long endNanos,
+      long tasks, long expectDone) {
+    double seconds = (endNanos - startNanos) / 1e9;
     QueueCounts c = client.queue(queue).counts();
     long expectPending = tasks - expectDone;
     if (c.done() != expectDone || c.pending() + c.scheduled() != expectPending || c.working() != 0 || c.dead() != 0) {
@@ -216,11 +217,14 @@ public final class Bench {
   }
 
   /**
-   * Runs the workers until {@code n} tasks of the queue are completed. With {@code ready} they
-   * long-poll (an end-to-end phase: the queue fills while they wait) and count down once started.
+   * Runs the workers until {@code n} tasks of the queue are completed; returns when the last
+   * completion was acknowledged (not when the last idle worker's long poll ran out). With {@code
+   * ready} they long-poll (an end-to-end phase: the queue fills while they wait) and count down once
+   * started.
    */
-  private void work(String queue, int claimMax, int n, CountDownLatch ready) throws InterruptedException {
+  private long work(String queue, int claimMax, int n, CountDownLatch ready) throws InterruptedException {
     AtomicLong completed = new AtomicLong();
+    AtomicLong finishedAt = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < config.workers(); w++) {
@@ -243,7 +247,9 @@ public final class Bench {
             } else {
               expect(200, http.post("/v1/tasks/complete", completions(tasks)));
             }
-            completed.addAndGet(tasks.size());
+            if (completed.addAndGet(tasks.size()) >= n) {
+              finishedAt.compareAndSet(0, System.nanoTime());
+            }
           }
         } catch (RuntimeException e) {
           failed.set(true);
@@ -257,6 +263,7 @@ public final class Bench {
     if (failed.get()) {
       throw new IllegalStateException("a worker failed; see above");
     }
+    return finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get();
   }
 
   private static byte[] tokenBody(String token) {

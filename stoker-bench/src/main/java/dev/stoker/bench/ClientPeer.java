@@ -84,15 +84,15 @@ abstract class ClientPeer implements Peer {
     create(queue);
     long start = System.nanoTime();
     enqueue(queue, n);
-    phase(report, workload, "enqueue", start, queue, n, 0);
+    phase(report, workload, "enqueue", start, System.nanoTime(), queue, n, 0);
     start = System.nanoTime();
-    long done = work(queue, claimMax, n, null);
-    phase(report, workload, "drain", start, queue, 0, done);
+    Finished drained = work(queue, claimMax, n, null);
+    phase(report, workload, "drain", start, drained.atNanos(), queue, 0, drained.tasks());
     drop(queue);
 
     String e2e = queue + "_e2e";
     create(e2e);
-    AtomicLong completed = new AtomicLong();
+    AtomicReference<Finished> finished = new AtomicReference<>();
     AtomicReference<Exception> failed = new AtomicReference<>();
     long began = Bench.endToEnd(config.workers(), () -> {
       try {
@@ -102,7 +102,7 @@ abstract class ClientPeer implements Peer {
       }
     }, ready -> {
       try {
-        completed.set(work(e2e, claimMax, n, ready));
+        finished.set(work(e2e, claimMax, n, ready));
       } catch (InterruptedException e) {
         throw e;
       } catch (Exception e) {
@@ -112,7 +112,7 @@ abstract class ClientPeer implements Peer {
     if (failed.get() != null) {
       throw failed.get();
     }
-    phase(report, workload, "end-to-end", began, e2e, 0, completed.get());
+    phase(report, workload, "end-to-end", began, finished.get().atNanos(), e2e, 0, finished.get().tasks());
     drop(e2e);
   }
 
@@ -122,9 +122,9 @@ abstract class ClientPeer implements Peer {
     }
   }
 
-  private void phase(Report report, String workload, String phase, long startNanos, String queue, long expectWaiting,
-      long completed) throws Exception {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
+  private void phase(Report report, String workload, String phase, long startNanos, long endNanos, String queue,
+      long expectWaiting, long completed) throws Exception {
+    double seconds = (endNanos - startNanos) / 1e9;
     long expectCompleted = expectWaiting == 0 ? config.tasks() : 0;
     long left = waiting(queue);
     if (completed != expectCompleted || left != expectWaiting) {
@@ -137,13 +137,18 @@ abstract class ClientPeer implements Peer {
     log.printf("%s %s %s: %d tasks in %.2f s (%.0f/s)%n", name(), workload, phase, p.tasks(), seconds, p.perSecond());
   }
 
+  /** How many tasks the workers completed, and when the last completion was acknowledged. */
+  record Finished(long tasks, long atNanos) {}
+
   /**
-   * Runs the workers until {@code n} tasks are completed; returns how many were. With {@code ready}
-   * they wait for tasks ({@link #POLL} per take) and count down once connected. A task id taken twice
-   * fails the phase: nothing here is ever redelivered on purpose.
+   * Runs the workers until {@code n} tasks are completed. With {@code ready} they wait for tasks
+   * ({@link #POLL} per take) and count down once connected. A task id taken twice fails the phase:
+   * nothing here is ever redelivered on purpose. The phase ends at the last completion, not when
+   * the last idle worker's wait runs out.
    */
-  private long work(String queue, int claimMax, int n, CountDownLatch ready) throws Exception {
+  private Finished work(String queue, int claimMax, int n, CountDownLatch ready) throws Exception {
     AtomicLong done = new AtomicLong();
+    AtomicLong finishedAt = new AtomicLong();
     Set<String> seen = ConcurrentHashMap.newKeySet(n * 2);
     AtomicReference<Exception> failed = new AtomicReference<>();
     Duration wait = ready != null ? POLL : Duration.ZERO;
@@ -165,7 +170,9 @@ abstract class ClientPeer implements Peer {
               }
             }
             c.completeHeld();
-            done.addAndGet(ids.size());
+            if (done.addAndGet(ids.size()) >= n) {
+              finishedAt.compareAndSet(0, System.nanoTime());
+            }
           }
         } catch (Exception e) {
           failed.compareAndSet(null, e);
@@ -181,7 +188,7 @@ abstract class ClientPeer implements Peer {
     if (failed.get() != null) {
       throw failed.get();
     }
-    return done.get();
+    return new Finished(done.get(), finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get());
   }
 
   @Override
