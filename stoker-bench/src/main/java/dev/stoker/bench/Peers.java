@@ -6,7 +6,7 @@ import java.util.List;
 /** Opens a peer from its {@code KIND=ADDRESS} spec (see {@link BenchConfig#peers()}). */
 final class Peers {
   /** The kinds, in the order they run. */
-  static final List<String> KINDS = List.of("beanstalkd", "postgres", "rabbitmq", "nats", "etcd");
+  static final List<String> KINDS = List.of("beanstalkd", "postgres", "rabbitmq", "nats", "etcd", "bullmq", "pgboss");
 
   private Peers() {}
 
@@ -31,6 +31,8 @@ final class Peers {
       case "rabbitmq" -> new RabbitMqPeer(config, log, params, address);
       case "nats" -> new NatsPeer(config, log, params, address);
       case "etcd" -> new EtcdPeer(config, log, params, address);
+      case "bullmq" -> NodePeer.bullmq(config, log, params, address);
+      case "pgboss" -> NodePeer.pgboss(config, log, params, address);
       default -> throw new IllegalArgumentException("no peer of kind " + kind);
     };
   }
