@@ -7,7 +7,7 @@
 //   node peer.mjs latency    SYSTEM URL QUEUE TASKS INTERVAL_MS PARAMS   -> {"pickup_ns": [...]}
 //
 // SYSTEM is bullmq (URL redis://HOST:PORT) or pgboss (URL postgres://USER@HOST:PORT/DB). A phase
-// whose counts do not add up exits non-zero with the reason on stderr.
+// whose counts do not add up exits non-zero with the reason on stderr. Packages: ./install.
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import PgBoss from 'pg-boss';

@@ -19,7 +19,7 @@ import org.HdrHistogram.Histogram;
  * same phases with the same task count, worker count and params, checks its counts, and prints one
  * JSON object per line, which become this peer's rows. Pickup latencies come back raw and go
  * through the same histogram as every other system's. The script's packages are installed with
- * {@code npm ci} in bench/node (bench/compare.sh and run-tests do it).
+ * bench/node/install (bench/compare.sh and run-tests run it).
  */
 final class NodePeer implements Peer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,7 +67,7 @@ final class NodePeer implements Peer {
       Path script = dir.resolve("bench/node/peer.mjs");
       if (Files.isRegularFile(script)) {
         if (!Files.isDirectory(script.resolveSibling("node_modules"))) {
-          throw new IllegalStateException("run 'npm ci' in " + script.getParent() + " first");
+          throw new IllegalStateException("run " + script.resolveSibling("install") + " first");
         }
         return script;
       }
