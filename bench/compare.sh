@@ -21,6 +21,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so that the EXIT trap stops the peers on Ctrl-C or kill too
 
 . "$root/bin/need.sh"
 need curl python3

@@ -17,13 +17,8 @@ final class BeanstalkdPeer extends ClientPeer {
   private final String address;
 
   BeanstalkdPeer(BenchConfig config, PrintStream log, String params, String address) {
-    super(config, log, params);
+    super(config, log, params, NAME);
     this.address = address;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override

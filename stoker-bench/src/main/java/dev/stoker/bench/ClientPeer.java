@@ -27,11 +27,13 @@ abstract class ClientPeer implements Peer {
 
   final BenchConfig config;
   final PrintStream log;
+  private final String name;
   /** The task's params, ~{@code paramsBytes} of JSON, as every system's payload. */
   final byte[] body;
   private final String run = Long.toString(System.currentTimeMillis(), 36);
 
-  ClientPeer(BenchConfig config, PrintStream log, String params) {
+  ClientPeer(BenchConfig config, PrintStream log, String params, String name) {
+    this.name = name;
     this.config = config;
     this.log = log;
     this.body = params.getBytes(StandardCharsets.UTF_8);
@@ -62,6 +64,11 @@ abstract class ClientPeer implements Peer {
 
     @Override
     void close() throws Exception;
+  }
+
+  @Override
+  public final String name() {
+    return name;
   }
 
   /** Creates the queue (table, stream, tube…), empty. */

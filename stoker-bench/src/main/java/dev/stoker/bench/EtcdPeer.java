@@ -55,16 +55,11 @@ final class EtcdPeer extends ClientPeer {
   private final HttpClient watches = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   EtcdPeer(BenchConfig config, PrintStream log, String params, String url) throws Exception {
-    super(config, log, params);
+    super(config, log, params, NAME);
     uri = URI.create(url);
     try (RawHttp http = new RawHttp(uri)) {
       version = JSON.readTree(ok(http.get("/version"))).path("etcdserver").asText();
     }
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override

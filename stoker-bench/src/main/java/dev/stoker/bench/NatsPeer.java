@@ -36,15 +36,10 @@ final class NatsPeer extends ClientPeer {
   private final JetStreamManagement jsm;
 
   NatsPeer(BenchConfig config, PrintStream log, String params, String url) throws Exception {
-    super(config, log, params);
+    super(config, log, params, NAME);
     options = Options.builder().server(url).connectionTimeout(Duration.ofSeconds(10)).build();
     admin = Nats.connect(options);
     jsm = admin.jetStreamManagement();
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override

@@ -27,7 +27,7 @@ final class PostgresPeer extends ClientPeer {
   private final String durability;
 
   PostgresPeer(BenchConfig config, PrintStream log, String params, String jdbcUrl) throws SQLException {
-    super(config, log, params);
+    super(config, log, params, NAME);
     // Multi-row INSERTs for the JDBC batches: the driver's best batching.
     this.url = jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
     try (Connection c = connect(); Statement s = c.createStatement()) {
@@ -45,11 +45,6 @@ final class PostgresPeer extends ClientPeer {
 
   private Connection connect() throws SQLException {
     return DriverManager.getConnection(url);
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override

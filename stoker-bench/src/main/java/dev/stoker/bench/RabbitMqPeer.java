@@ -33,15 +33,10 @@ final class RabbitMqPeer extends ClientPeer {
   private final String version;
 
   RabbitMqPeer(BenchConfig config, PrintStream log, String params, String uri) throws Exception {
-    super(config, log, params);
+    super(config, log, params, NAME);
     factory.setUri(uri);
     admin = factory.newConnection("stoker-bench-admin");
     version = String.valueOf(admin.getServerProperties().get("version"));
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override
