@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * worker's lease; completing deletes the running key and the lock. A lost race (another worker moved
  * the key first) is retried. The producer writes each batch of 1,000 as 8 concurrent transactions of
  * at most 125 puts (etcd's default limit is 128 operations per transaction); idle workers watch the
- * pending prefix. To spread the workers, a claim reads the first {@code workers} pending keys and
+ * pending prefix, and each keeps its lease alive. To spread the workers, a claim reads the first {@code workers} pending keys and
  * takes the one at the worker's index. W2 does not apply: with three operations per task a
  * transaction moves at most 42 tasks.
  *
@@ -52,7 +52,7 @@ final class EtcdPeer extends ClientPeer {
 
   private final URI uri;
   private final String version;
-  private final HttpClient watches = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient streams = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   EtcdPeer(BenchConfig config, PrintStream log, String params, String url) throws Exception {
     super(config, log, params, NAME);
@@ -188,6 +188,7 @@ final class EtcdPeer extends ClientPeer {
     String lock = prefix(queue, "lock");
     RawHttp http = new RawHttp(uri);
     String lease = call(http, "/v3/lease/grant", JSON.createObjectNode().put("TTL", LEASE_SECONDS)).path("ID").asText();
+    Thread keepAlive = Thread.ofVirtual().start(() -> keepAlive(lease));
     int index = (int) (Thread.currentThread().threadId() % config.workers());
     String worker = Thread.currentThread().getName();
     return new Consumer() {
@@ -240,10 +241,29 @@ final class EtcdPeer extends ClientPeer {
 
       @Override
       public void close() {
+        keepAlive.interrupt();
         call(http, "/v3/lease/revoke", JSON.createObjectNode().put("ID", lease));
         http.close();
       }
     };
+  }
+
+  /**
+   * Keeps a worker's lease alive, as etcd clients do: a keep-alive every third of the TTL, until
+   * interrupted. The gateway answers on a stream; its first object is the renewal.
+   */
+  private void keepAlive(String lease) {
+    try {
+      while (true) {
+        Thread.sleep(Duration.ofSeconds(LEASE_SECONDS / 3));
+        firstLine("/v3/lease/keepalive", JSON.createObjectNode().put("ID", lease), "\"TTL\"",
+            TimeUnit.SECONDS.toNanos(10));
+      }
+    } catch (InterruptedException e) {
+      // the worker is done
+    } catch (Exception e) {
+      log.println(NAME + ": lease keep-alive failed: " + e);
+    }
   }
 
   /**
@@ -254,16 +274,25 @@ final class EtcdPeer extends ClientPeer {
     ObjectNode create = JSON.createObjectNode();
     create.putObject("create_request").put("key", b64(prefix)).put("range_end", b64(rangeEnd(prefix)))
         .put("start_revision", revision);
-    HttpRequest req = HttpRequest.newBuilder(uri.resolve("/v3/watch"))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(create))).build();
-    HttpResponse<InputStream> r = watches.send(req, HttpResponse.BodyHandlers.ofInputStream());
-    CountDownLatch event = new CountDownLatch(1);
+    return firstLine("/v3/watch", create, "\"events\"", nanos);
+  }
+
+  /**
+   * Opens one of the gateway's streams and waits up to {@code nanos} for a line that contains
+   * {@code marker} (a watch's events, a keep-alive's renewed TTL); true if one came. Closing the
+   * stream ends the call.
+   */
+  private boolean firstLine(String path, ObjectNode request, String marker, long nanos) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(uri.resolve(path))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request))).build();
+    HttpResponse<InputStream> r = streams.send(req, HttpResponse.BodyHandlers.ofInputStream());
+    CountDownLatch arrived = new CountDownLatch(1);
     try (InputStream stream = r.body()) {
       Thread.ofVirtual().start(() -> {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
           for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            if (line.contains("\"events\"")) {
-              event.countDown();
+            if (line.contains(marker)) {
+              arrived.countDown();
               return;
             }
           }
@@ -271,7 +300,7 @@ final class EtcdPeer extends ClientPeer {
           // the wait is over
         }
       });
-      return event.await(nanos, TimeUnit.NANOSECONDS);
+      return arrived.await(nanos, TimeUnit.NANOSECONDS);
     }
   }
 }
