@@ -1,38 +1,63 @@
 #!/usr/bin/env bash
-# Runs `stoker bench` against Stoker (embedded store) and, in the same run, against the peers built
-# so far: beanstalkd with an fsync on every write (-f 0). Installs beanstalkd from Debian's packages
-# when it is missing, starts everything on 127.0.0.1 with data in a temporary directory, and stops
-# it all afterwards. Extra arguments go to `stoker bench`, e.g. --tasks 10000 --json-out out.json
+# Runs `stoker bench` against Stoker (embedded store) and, in the same run, against every peer:
+# beanstalkd -f 0, PostgreSQL SKIP LOCKED, RabbitMQ quorum queue, NATS JetStream, the etcd recipe,
+# BullMQ on Redis (appendfsync always) and pg-boss (on the same PostgreSQL). Installs what is
+# missing from Debian's packages and npm (bench/node/install), starts each peer on 127.0.0.1 with
+# its data in a temporary directory (bench/peer-temp), prints one table with Stoker's rates over
+# the best durable peer's, and stops everything afterwards. Extra arguments go to `stoker bench`,
+# e.g. --tasks 10000 --json-out out.json. PEERS="beanstalkd postgres" runs only those peers
+# (bullmq needs redis, pgboss needs postgres: name the backing systems).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PEERS=${PEERS:-beanstalkd postgres rabbitmq nats etcd redis}
+# Under /tmp with mode 755: PostgreSQL and RabbitMQ's helpers run as their own users.
 work=$(mktemp -d /tmp/stoker-compare.XXXXXX)
-pids=()
+chmod 755 "$work"
+started=()
+stoker_pid=
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  [ -n "$stoker_pid" ] && kill "$stoker_pid" 2>/dev/null && wait "$stoker_pid" 2>/dev/null
+  for k in "${started[@]}"; do "$root/bench/peer-temp" stop "$k" "$work/peers" || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+trap 'exit 130' INT TERM # so that the EXIT trap stops the peers on Ctrl-C or kill too
 
 . "$root/bin/need.sh"
-# Debian starts a system beanstalkd on install; ours runs on its own port and binlog.
-need beanstalkd
+need curl python3
 
-bport=$(free_port)
-mkdir -p "$work/binlog"
-beanstalkd -l 127.0.0.1 -p "$bport" -b "$work/binlog" -f 0 &
-pids+=($!)
+specs=()
+for k in $PEERS; do
+  spec=$("$root/bench/peer-temp" start "$k" "$work/peers")
+  started+=("$k")
+  case "$k" in
+    redis) specs+=(--peer "bullmq=${spec#redis=}") ;;
+    postgres)
+      specs+=(--peer "$spec")
+      # pg-boss on the same server: postgres://USER@HOST:PORT/DB from jdbc:postgresql://HOST:PORT/DB?user=USER
+      jdbc=${spec#postgres=jdbc:postgresql://}
+      pgboss="postgres://${jdbc##*user=}@${jdbc%%\?*}"
+      ;;
+    *) specs+=(--peer "$spec") ;;
+  esac
+  echo "compare: $spec" >&2
+done
+[ -n "${pgboss:-}" ] && specs+=(--peer "pgboss=$pgboss")
+if [[ " ${specs[*]} " == *" bullmq="* || -n "${pgboss:-}" ]]; then
+  "$root/bench/node/install"
+fi
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sport=$(free_port)
 "$root/stoker" serve --listen "127.0.0.1:$sport" --data "$work/stoker-data" >"$work/stoker.log" 2>&1 &
-pids+=($!)
+stoker_pid=$!
 for _ in $(seq 600); do
   curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
 curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null || { cat "$work/stoker.log" >&2; exit 1; }
+echo "compare: stoker on :$sport" >&2
 
-echo "compare: beanstalkd $(beanstalkd -v 2>&1 | head -1) -f 0 on :$bport; stoker on :$sport" >&2
-"$root/stoker" bench --server "http://127.0.0.1:$sport" --beanstalkd "127.0.0.1:$bport" "$@"
+# From the repository root: the Node peers' script is found under bench/node.
+cd "$root"
+"$root/stoker" bench --server "http://127.0.0.1:$sport" "${specs[@]}" "$@"

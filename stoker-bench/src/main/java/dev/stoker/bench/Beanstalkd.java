@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A beanstalkd connection speaking the few commands the benchmark needs (put, reserve, delete, use,
- * watch), written by hand as the baselines' client was. beanstalkd is a peer to measure, not a
+ * watch, stats-tube), written by hand as the baselines' client was. beanstalkd is a peer to measure, not a
  * dependency: the bench talks to it only when asked to.
  */
 final class Beanstalkd implements AutoCloseable {
@@ -78,10 +78,10 @@ final class Beanstalkd implements AutoCloseable {
     }
   }
 
-  /** Reserves a job, waiting up to {@code seconds} (negative: forever); its id, or -1 on time-out. */
+  /** Reserves a job, waiting up to {@code seconds}; its id, or -1 on time-out. */
   long reserve(int seconds) {
-    String reply = command(seconds < 0 ? "reserve" : "reserve-with-timeout " + seconds);
-    if (reply.startsWith("TIMED_OUT")) {
+    String reply = command("reserve-with-timeout " + seconds);
+    if (reply.startsWith("TIMED_OUT") || reply.startsWith("DEADLINE_SOON")) {
       return -1;
     }
     String[] parts = expect(reply, "RESERVED").split(" ");
@@ -91,6 +91,26 @@ final class Beanstalkd implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return Long.parseLong(parts[1]);
+  }
+
+  /** Jobs ready in {@code tube} (0 when beanstalkd no longer knows the tube). */
+  long readyJobs(String tube) {
+    String reply = command("stats-tube " + tube);
+    if (reply.startsWith("NOT_FOUND")) {
+      return 0;
+    }
+    try {
+      String yaml = new String(in.readNBytes(Integer.parseInt(expect(reply, "OK").substring(3)) + 2),
+          StandardCharsets.US_ASCII);
+      for (String line : yaml.split("\n")) {
+        if (line.startsWith("current-jobs-ready: ")) {
+          return Long.parseLong(line.substring(20).trim());
+        }
+      }
+      throw new IllegalStateException("beanstalkd's stats-tube has no current-jobs-ready: " + yaml);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   void delete(long id) {

@@ -61,21 +61,38 @@ public final class Bench {
         .build()) {
       Bench bench = new Bench(config, client, log);
       Report report = new Report(config);
-      BeanstalkdPeer beanstalkd = config.beanstalkd() == null ? null : new BeanstalkdPeer(config, log, bench.params);
-      if (config.workloads().contains("w1")) {
-        if (beanstalkd != null) {
-          beanstalkd.w1(report);
+      List<Peer> peers = new ArrayList<>();
+      try {
+        for (String spec : config.peers()) {
+          Peer peer = Peers.open(spec, config, log, bench.params);
+          peers.add(peer);
+          report.system(new Report.SystemInfo(peer.name(), peer.durable(), peer.durability(), peer.noBatches()));
         }
-        bench.throughput(report, "w1", 1);
-      }
-      if (config.workloads().contains("w2")) {
-        bench.throughput(report, "w2", W2_CLAIM);
-      }
-      if (config.workloads().contains("latency")) {
-        if (beanstalkd != null) {
-          report.latency(beanstalkd.pickupLatency());
+        report.system(new Report.SystemInfo(TARGET, true, DURABILITY, null));
+        if (config.workloads().contains("w1")) {
+          for (Peer peer : peers) {
+            bench.guarded(report, peer, "w1", () -> peer.throughput(report, "w1", 1));
+          }
+          bench.throughput(report, "w1", 1);
         }
-        report.latency(bench.pickupLatency());
+        if (config.workloads().contains("w2")) {
+          for (Peer peer : peers) {
+            if (peer.noBatches() == null) {
+              bench.guarded(report, peer, "w2", () -> peer.throughput(report, "w2", W2_CLAIM));
+            }
+          }
+          bench.throughput(report, "w2", W2_CLAIM);
+        }
+        if (config.workloads().contains("latency")) {
+          for (Peer peer : peers) {
+            bench.guarded(report, peer, "latency", () -> report.latency(peer.pickupLatency()));
+          }
+          report.latency(bench.pickupLatency());
+        }
+      } finally {
+        for (Peer peer : peers) {
+          close(peer);
+        }
       }
       if (config.workloads().contains("references")) {
         report.baseline(bench.references());
@@ -84,20 +101,53 @@ public final class Bench {
     }
   }
 
+  /** What Stoker's rows promise: the server acknowledges only what its store has made durable. */
+  static final String DURABILITY = "as the server under test is configured (embedded store: WAL fsync, group"
+      + " commit, before every reply)";
+
+  /** A peer's workload. */
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs a peer's workload; a peer that fails is reported as failed and the run goes on, so that one
+   * peer's trouble does not cost the others' figures (the run then exits non-zero, see Report).
+   */
+  private void guarded(Report report, Peer peer, String workload, Step step) throws InterruptedException {
+    try {
+      step.run();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      report.failure(new Report.Failure(peer.name(), workload, String.valueOf(e)));
+      log.println(peer.name() + " " + workload + " failed: " + e);
+    }
+  }
+
+  private static void close(Peer peer) {
+    try {
+      peer.close();
+    } catch (Exception e) {
+      // The run's figures stand; a peer that does not close cleanly is stopped by its script anyway.
+    }
+  }
+
   private void throughput(Report report, String workload, int claimMax) throws InterruptedException {
     String queue = "bench-" + run + "-" + workload;
     long start = System.nanoTime();
     enqueue(queue, config.tasks());
-    phase(report, workload, "enqueue", queue, start, config.tasks(), 0);
+    phase(report, workload, "enqueue", queue, start, System.nanoTime(), config.tasks(), 0);
 
     start = System.nanoTime();
-    work(queue, claimMax, config.tasks(), null);
-    phase(report, workload, "drain", queue, start, config.tasks(), config.tasks());
+    long end = work(queue, claimMax, config.tasks(), null);
+    phase(report, workload, "drain", queue, start, end, config.tasks(), config.tasks());
 
     String e2e = queue + "-e2e";
+    long[] finished = new long[1];
     long began = endToEnd(config.workers(), () -> enqueue(e2e, config.tasks()),
-        ready -> work(e2e, claimMax, config.tasks(), ready));
-    phase(report, workload, "end-to-end", e2e, began, config.tasks(), config.tasks());
+        ready -> finished[0] = work(e2e, claimMax, config.tasks(), ready));
+    phase(report, workload, "end-to-end", e2e, began, finished[0], config.tasks(), config.tasks());
   }
 
   /** The workers of an end-to-end phase: they count {@code ready} down once each is waiting. */
@@ -126,9 +176,9 @@ public final class Bench {
     return began[0];
   }
 
-  private void phase(Report report, String workload, String phase, String queue, long startNanos, long tasks,
-      long expectDone) {
-    double seconds = (System.nanoTime() - startNanos) / 1e9;
+  private void phase(Report report, String workload, String phase, String queue, long startNanos, long endNanos,
+      long tasks, long expectDone) {
+    double seconds = (endNanos - startNanos) / 1e9;
     QueueCounts c = client.queue(queue).counts();
     long expectPending = tasks - expectDone;
     if (c.done() != expectDone || c.pending() + c.scheduled() != expectPending || c.working() != 0 || c.dead() != 0) {
@@ -167,11 +217,14 @@ public final class Bench {
   }
 
   /**
-   * Runs the workers until {@code n} tasks of the queue are completed. With {@code ready} they
-   * long-poll (an end-to-end phase: the queue fills while they wait) and count down once started.
+   * Runs the workers until {@code n} tasks of the queue are completed; returns when the last
+   * completion was acknowledged (not when the last idle worker's long poll ran out). With {@code
+   * ready} they long-poll (an end-to-end phase: the queue fills while they wait) and count down once
+   * started.
    */
-  private void work(String queue, int claimMax, int n, CountDownLatch ready) throws InterruptedException {
+  private long work(String queue, int claimMax, int n, CountDownLatch ready) throws InterruptedException {
     AtomicLong completed = new AtomicLong();
+    AtomicLong finishedAt = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < config.workers(); w++) {
@@ -194,7 +247,9 @@ public final class Bench {
             } else {
               expect(200, http.post("/v1/tasks/complete", completions(tasks)));
             }
-            completed.addAndGet(tasks.size());
+            if (completed.addAndGet(tasks.size()) >= n) {
+              finishedAt.compareAndSet(0, System.nanoTime());
+            }
           }
         } catch (RuntimeException e) {
           failed.set(true);
@@ -208,6 +263,7 @@ public final class Bench {
     if (failed.get()) {
       throw new IllegalStateException("a worker failed; see above");
     }
+    return finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get();
   }
 
   private static byte[] tokenBody(String token) {

@@ -1,6 +1,7 @@
 package dev.stoker.bench;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -13,17 +14,28 @@ import java.util.Set;
  * @param workloads which of {@code w1}, {@code w2}, {@code latency}, {@code references} to run
  * @param latencyTasks tasks in the pickup-latency run
  * @param latencyInterval time between two enqueues in the pickup-latency run (the offered rate)
- * @param beanstalkd {@code HOST:PORT} of a beanstalkd to run W1 and latency against in the same run,
- *     or null
+ * @param peers the peers to run the same workloads against in the same run, each {@code KIND=ADDRESS}
+ *     with a kind of {@link #PEERS} (see docs/benchmarks.md for each kind's address)
  */
 public record BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads,
-    int latencyTasks, Duration latencyInterval, String beanstalkd) {
+    int latencyTasks, Duration latencyInterval, List<String> peers) {
+
+  /** The kinds of peer, in the order they run. */
+  public static final List<String> PEERS = Peers.KINDS;
 
   public static final Set<String> ALL = Set.of("w1", "w2", "latency", "references");
 
   public BenchConfig {
     if (tasks < 1 || workers < 1 || paramsBytes < 16 || latencyTasks < 1) {
       throw new IllegalArgumentException("tasks, workers and latency tasks must be positive, params at least 16 bytes");
+    }
+    peers = List.copyOf(peers);
+    for (String p : peers) {
+      int eq = p.indexOf('=');
+      if (eq < 1 || eq == p.length() - 1 || !PEERS.contains(p.substring(0, eq))) {
+        throw new IllegalArgumentException("a peer is KIND=ADDRESS with a kind of " + String.join(", ", PEERS)
+            + "; got '" + p + "'");
+      }
     }
     for (String w : workloads) {
       if (!ALL.contains(w)) {

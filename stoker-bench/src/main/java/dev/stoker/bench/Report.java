@@ -19,6 +19,16 @@ public final class Report {
       double max) {}
 
   /**
+   * A system in the run: Stoker or a peer, what its acknowledgements guarantee, whether that is
+   * durable per acknowledgement (only such peers count as "best peer" in the ratios), and why W2
+   * does not apply to it (null when it does).
+   */
+  public record SystemInfo(String system, boolean durable, String durability, String noBatches) {}
+
+  /** A workload that failed for one system; the other systems' rows still stand. */
+  public record Failure(String system, String workload, String error) {}
+
+  /**
    * The same-run references: a bare hello server on Stoker's HTTP stack, fsync'd appends one at a
    * time and grouped, and Stoker's own claim requests/s (each claim taking one task) beside them.
    */
@@ -30,6 +40,8 @@ public final class Report {
 
   private final List<Phase> phases = new ArrayList<>();
   private final List<Latency> latencies = new ArrayList<>();
+  private final List<SystemInfo> systems = new ArrayList<>();
+  private final List<Failure> failures = new ArrayList<>();
   private Baseline baseline;
   private final String server;
   private final BenchConfig config;
@@ -41,6 +53,23 @@ public final class Report {
 
   void add(Phase p) {
     phases.add(p);
+  }
+
+  void system(SystemInfo s) {
+    systems.add(s);
+  }
+
+  void failure(Failure f) {
+    failures.add(f);
+  }
+
+  public List<SystemInfo> systems() {
+    return List.copyOf(systems);
+  }
+
+  /** Workloads that failed, per system; empty when everything ran. */
+  public List<Failure> failures() {
+    return List.copyOf(failures);
   }
 
   void latency(Latency l) {
@@ -72,16 +101,40 @@ public final class Report {
   public void print(PrintStream out) {
     out.printf("stoker bench against %s: %d tasks per phase, %d workers, ~%d-byte params%n", server, config.tasks(),
         config.workers(), config.paramsBytes());
-    out.printf("%-16s %-9s %-10s %10s %9s %12s %8s%n", "SYSTEM", "WORKLOAD", "PHASE", "TASKS", "SECONDS", "TASKS/S",
-        "× PEER");
-    for (Phase p : phases) {
-      out.printf(Locale.ROOT, "%-16s %-9s %-10s %10d %9.2f %12.0f %8s%n", p.target(), p.workload(), p.phase(),
-          p.tasks(), p.seconds(), p.perSecond(), ratio(p));
+    out.printf("%-22s %-9s %-10s %10s %9s %12s %10s%n", "SYSTEM", "WORKLOAD", "PHASE", "TASKS", "SECONDS", "TASKS/S",
+        "× BEST PEER");
+    for (String workload : List.of("w1", "w2")) {
+      for (Phase p : phases) {
+        if (p.workload().equals(workload)) {
+          out.printf(Locale.ROOT, "%-22s %-9s %-10s %10d %9.2f %12.0f %10s%n", p.target(), p.workload(), p.phase(),
+              p.tasks(), p.seconds(), p.perSecond(), format(ratio(p)));
+        }
+      }
+      if (phases.stream().anyMatch(p -> p.workload().equals(workload) && p.target().equals(Bench.TARGET))) {
+        for (SystemInfo s : systems) {
+          if (workload.equals("w2") && s.noBatches() != null) {
+            out.printf("%-22s %-9s n/a: %s%n", s.system(), workload, s.noBatches());
+          }
+        }
+      }
+    }
+    double w2ToW1 = w2ToBestW1();
+    if (!Double.isNaN(w2ToW1)) {
+      out.printf(Locale.ROOT, "Stoker's W2 end-to-end = %.2f × the best durable peer's W1 end-to-end%n", w2ToW1);
     }
     for (Latency l : latencies) {
       out.printf(Locale.ROOT, "%s pickup latency, %d tasks offered at %.0f/s to one idle worker: p50 %.2f ms, p99 %.2f ms,"
           + " p99.9 %.2f ms, max %.2f ms%n", l.target(), l.tasks(), l.offeredPerSecond(), l.p50(), l.p99(), l.p999(),
           l.max());
+    }
+    if (!systems.isEmpty()) {
+      out.println("durability (× BEST PEER compares with the best peer whose acknowledgements are durable):");
+      for (SystemInfo s : systems) {
+        out.printf("  %-22s %s%s%n", s.system(), s.durable() ? "" : "NOT per-ack durable: ", s.durability());
+      }
+    }
+    for (Failure f : failures) {
+      out.printf("FAILED: %s %s: %s%n", f.system(), f.workload(), f.error());
     }
     if (baseline != null) {
       References.Figures m = baseline.machine();
@@ -92,15 +145,57 @@ public final class Report {
     }
   }
 
-  /** Stoker's rate over the best peer's in the same phase of the same run, on Stoker's rows. */
-  private String ratio(Phase p) {
+  /**
+   * Stoker's rate over the best durable peer's in the same phase of the same run, on Stoker's rows;
+   * NaN on peers' rows and when no durable peer ran the phase.
+   */
+  double ratio(Phase p) {
     if (!p.target().equals(Bench.TARGET)) {
-      return "";
+      return Double.NaN;
     }
-    double best = phases.stream()
-        .filter(o -> !o.target().equals(Bench.TARGET) && o.workload().equals(p.workload()) && o.phase().equals(p.phase()))
-        .mapToDouble(Phase::perSecond).max().orElse(Double.NaN);
-    return Double.isNaN(best) ? "" : String.format(Locale.ROOT, "%.2f", p.perSecond() / best);
+    return p.perSecond() / best(p.workload(), p.phase());
+  }
+
+  /** Stoker's W2 end-to-end over the best durable peer's W1 end-to-end (issue 5's W2 target). */
+  double w2ToBestW1() {
+    return phases.stream().filter(p -> p.target().equals(Bench.TARGET) && p.workload().equals("w2")
+        && p.phase().equals("end-to-end")).mapToDouble(p -> p.perSecond() / best("w1", "end-to-end")).findFirst()
+        .orElse(Double.NaN);
+  }
+
+  private double best(String workload, String phase) {
+    return phases.stream().filter(o -> !o.target().equals(Bench.TARGET) && durable(o.target())
+        && o.workload().equals(workload) && o.phase().equals(phase)).mapToDouble(Phase::perSecond).max()
+        .orElse(Double.NaN);
+  }
+
+  private boolean durable(String system) {
+    return systems.stream().anyMatch(s -> s.system().equals(system) && s.durable());
+  }
+
+  private static String format(double ratio) {
+    return Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio);
+  }
+
+  private static String number(double ratio) {
+    return Double.isNaN(ratio) ? "null" : String.format(Locale.ROOT, "%.3f", ratio);
+  }
+
+  private static String quoted(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
   }
 
   /** The same as JSON, for scripts and charts. */
@@ -113,8 +208,8 @@ public final class Report {
       Phase p = phases.get(i);
       b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
           "{\"system\":\"%s\",\"workload\":\"%s\",\"phase\":\"%s\",\"tasks\":%d,\"seconds\":%.4f,"
-              + "\"per_second\":%.1f}",
-          p.target(), p.workload(), p.phase(), p.tasks(), p.seconds(), p.perSecond()));
+              + "\"per_second\":%.1f,\"vs_best_durable_peer\":%s}",
+          p.target(), p.workload(), p.phase(), p.tasks(), p.seconds(), p.perSecond(), number(ratio(p))));
     }
     b.append("]");
     b.append(",\"pickup_latency_ms\":[");
@@ -123,6 +218,20 @@ public final class Report {
       b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"system\":\"%s\",\"tasks\":%d,"
           + "\"offered_per_second\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}", l.target(),
           l.tasks(), l.offeredPerSecond(), l.p50(), l.p99(), l.p999(), l.max()));
+    }
+    b.append("],\"systems\":[");
+    for (int i = 0; i < systems.size(); i++) {
+      SystemInfo s = systems.get(i);
+      b.append(i == 0 ? "" : ",").append("{\"system\":").append(quoted(s.system())).append(",\"durable\":")
+          .append(s.durable()).append(",\"durability\":").append(quoted(s.durability())).append(",\"w2_not_applicable\":")
+          .append(quoted(s.noBatches())).append('}');
+    }
+    b.append("],\"w2_end_to_end_vs_best_durable_peer_w1\":").append(number(w2ToBestW1()));
+    b.append(",\"failures\":[");
+    for (int i = 0; i < failures.size(); i++) {
+      Failure f = failures.get(i);
+      b.append(i == 0 ? "" : ",").append("{\"system\":").append(quoted(f.system())).append(",\"workload\":")
+          .append(quoted(f.workload())).append(",\"error\":").append(quoted(f.error())).append('}');
     }
     b.append("]");
     if (baseline != null) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,9 +49,11 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "10ms", description = "Time between enqueues in the latency run. Default: ${DEFAULT-VALUE}")
   Duration latencyInterval;
 
-  @Option(names = "--beanstalkd", paramLabel = "HOST:PORT",
-      description = "Also run W1 and latency against this beanstalkd, in the same run (see bench/compare.sh).")
-  String beanstalkd;
+  @Option(names = "--peer", paramLabel = "KIND=ADDRESS",
+      description = {"Also run the same workloads against this peer, in the same run (repeatable; bench/compare.sh "
+          + "starts them all). Kinds: beanstalkd=HOST:PORT, postgres=JDBC_URL, rabbitmq=amqp://HOST:PORT, "
+          + "nats=nats://HOST:PORT, etcd=http://HOST:PORT, bullmq=redis://HOST:PORT, pgboss=postgres://USER@HOST:PORT/DB"})
+  List<String> peers = List.of();
 
   @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
   Path jsonOut;
@@ -60,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(options.server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval,
-          beanstalkd);
+          peers);
     } catch (IllegalArgumentException e) {
       throw new PutCommand.Usage(e.getMessage());
     }
@@ -73,6 +76,6 @@ final class BenchCommand implements Callable<Integer> {
     if (jsonOut != null) {
       Files.writeString(jsonOut, report.json() + "\n");
     }
-    return 0;
+    return report.failures().isEmpty() ? 0 : 1;
   }
 }

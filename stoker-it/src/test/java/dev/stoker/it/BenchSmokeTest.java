@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +50,7 @@ class BenchSmokeTest {
     try (StokerProcess server = StokerProcess.start(data)) {
       ByteArrayOutputStream log = new ByteArrayOutputStream();
       BenchConfig config = new BenchConfig(server.url(), 1_500, 4, 200, Set.of("w1", "w2", "latency", "references"), 30,
-          Duration.ofMillis(5), "127.0.0.1:" + port);
+          Duration.ofMillis(5), List.of("beanstalkd=127.0.0.1:" + port));
       Report report = Bench.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
       report.print(System.out);
 

@@ -1,0 +1,251 @@
+package dev.stoker.bench;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A peer driven from Java: the phases, the timing and the checks live here once, and each system
+ * supplies only a producer and a consumer speaking its protocol. After every phase the counts are
+ * checked as Stoker's are: every task taken exactly once (no id twice), as many completed as the
+ * phase says, and the peer's own count of what is left in the queue as expected.
+ */
+abstract class ClientPeer implements Peer {
+  /** How long a waiting worker waits per take in the end-to-end phase (as Stoker's long poll). */
+  static final Duration POLL = Duration.ofSeconds(1);
+
+  final BenchConfig config;
+  final PrintStream log;
+  private final String name;
+  /** The task's params, ~{@code paramsBytes} of JSON, as every system's payload. */
+  final byte[] body;
+  private final String run = Long.toString(System.currentTimeMillis(), 36);
+
+  ClientPeer(BenchConfig config, PrintStream log, String params, String name) {
+    this.name = name;
+    this.config = config;
+    this.log = log;
+    this.body = params.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** One producer connection to a queue. */
+  interface Producer extends AutoCloseable {
+    /** Enqueues {@code n} tasks with the system's best batching; returns once all are acknowledged. */
+    void enqueue(int n) throws Exception;
+
+    /** Enqueues one task; returns its id once the system has acknowledged it. */
+    String put() throws Exception;
+
+    @Override
+    void close() throws Exception;
+  }
+
+  /** One worker's connection to a queue. */
+  interface Consumer extends AutoCloseable {
+    /**
+     * Takes up to {@code max} tasks, waiting up to {@code wait} for the first (zero: not at all);
+     * returns their ids, which the consumer holds until {@link #completeHeld()}.
+     */
+    List<String> take(int max, Duration wait) throws Exception;
+
+    /** Completes (acknowledges, deletes) every task this consumer holds. */
+    void completeHeld() throws Exception;
+
+    @Override
+    void close() throws Exception;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  /** Creates the queue (table, stream, tube…), empty. */
+  void create(String queue) throws Exception {}
+
+  abstract Producer producer(String queue) throws Exception;
+
+  abstract Consumer consumer(String queue, int max) throws Exception;
+
+  /** The tasks the peer says are waiting in the queue (not taken), to check the counts. */
+  abstract long waiting(String queue) throws Exception;
+
+  /** Deletes the queue after its phase, so that the next phase starts as shallow. */
+  void drop(String queue) throws Exception {}
+
+  @Override
+  public final void throughput(Report report, String workload, int claimMax) throws Exception {
+    String queue = "bench_" + run + "_" + workload;
+    int n = config.tasks();
+    create(queue);
+    long start = System.nanoTime();
+    enqueue(queue, n);
+    phase(report, workload, "enqueue", start, System.nanoTime(), queue, n, 0);
+    start = System.nanoTime();
+    Finished drained = work(queue, claimMax, n, null);
+    phase(report, workload, "drain", start, drained.atNanos(), queue, 0, drained.tasks());
+    drop(queue);
+
+    String e2e = queue + "_e2e";
+    create(e2e);
+    AtomicReference<Finished> finished = new AtomicReference<>();
+    AtomicReference<Exception> failed = new AtomicReference<>();
+    long began = Bench.endToEnd(config.workers(), () -> {
+      try {
+        enqueue(e2e, n);
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    }, ready -> {
+      try {
+        finished.set(work(e2e, claimMax, n, ready));
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    });
+    if (failed.get() != null) {
+      throw failed.get();
+    }
+    phase(report, workload, "end-to-end", began, finished.get().atNanos(), e2e, 0, finished.get().tasks());
+    drop(e2e);
+  }
+
+  private void enqueue(String queue, int n) throws Exception {
+    try (Producer p = producer(queue)) {
+      p.enqueue(n);
+    }
+  }
+
+  private void phase(Report report, String workload, String phase, long startNanos, long endNanos, String queue,
+      long expectWaiting, long completed) throws Exception {
+    double seconds = (endNanos - startNanos) / 1e9;
+    long expectCompleted = expectWaiting == 0 ? config.tasks() : 0;
+    long left = waiting(queue);
+    if (completed != expectCompleted || left != expectWaiting) {
+      throw new IllegalStateException(name() + " " + workload + " " + phase + ": counts do not add up: expected "
+          + expectCompleted + " completed and " + expectWaiting + " waiting, got " + completed + " completed and "
+          + left + " waiting");
+    }
+    Report.Phase p = new Report.Phase(name(), workload, phase, config.tasks(), seconds);
+    report.add(p);
+    log.printf("%s %s %s: %d tasks in %.2f s (%.0f/s)%n", name(), workload, phase, p.tasks(), seconds, p.perSecond());
+  }
+
+  /** How many tasks the workers completed, and when the last completion was acknowledged. */
+  record Finished(long tasks, long atNanos) {}
+
+  /**
+   * Runs the workers until {@code n} tasks are completed. With {@code ready} they wait for tasks
+   * ({@link #POLL} per take) and count down once connected. A task id taken twice fails the phase:
+   * nothing here is ever redelivered on purpose. The phase ends at the last completion, not when
+   * the last idle worker's wait runs out.
+   */
+  private Finished work(String queue, int claimMax, int n, CountDownLatch ready) throws Exception {
+    AtomicLong done = new AtomicLong();
+    AtomicLong finishedAt = new AtomicLong();
+    Set<String> seen = ConcurrentHashMap.newKeySet(n * 2);
+    AtomicReference<Exception> failed = new AtomicReference<>();
+    Duration wait = ready != null ? POLL : Duration.ZERO;
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < config.workers(); w++) {
+      workers.add(Thread.ofPlatform().name(name() + "-worker-" + w).start(() -> {
+        try (Consumer c = consumer(queue, claimMax)) {
+          if (ready != null) {
+            ready.countDown();
+          }
+          while (done.get() < n && failed.get() == null) {
+            List<String> ids = c.take(claimMax, wait);
+            if (ids.isEmpty()) {
+              continue;
+            }
+            for (String id : ids) {
+              if (!seen.add(id)) {
+                throw new IllegalStateException(name() + " handed out task " + id + " twice");
+              }
+            }
+            c.completeHeld();
+            if (done.addAndGet(ids.size()) >= n) {
+              finishedAt.compareAndSet(0, System.nanoTime());
+            }
+          }
+        } catch (Exception e) {
+          failed.compareAndSet(null, e);
+          if (ready != null) {
+            ready.countDown(); // let the producer go, so that the phase ends
+          }
+        }
+      }));
+    }
+    for (Thread t : workers) {
+      t.join();
+    }
+    if (failed.get() != null) {
+      throw failed.get();
+    }
+    return new Finished(done.get(), finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get());
+  }
+
+  @Override
+  public final Report.Latency pickupLatency() throws Exception {
+    String queue = "bench_" + run + "_latency";
+    create(queue);
+    int n = config.latencyTasks();
+    Map<String, Long> acked = new ConcurrentHashMap<>();
+    Map<String, Long> picked = new ConcurrentHashMap<>();
+    CountDownLatch waiting = new CountDownLatch(1);
+    AtomicReference<Exception> failed = new AtomicReference<>();
+    Thread worker = Thread.ofPlatform().name(name() + "-latency-worker").start(() -> {
+      try (Consumer c = consumer(queue, 1)) {
+        waiting.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60) + n * config.latencyInterval().toNanos();
+        while (picked.size() < n && System.nanoTime() < deadline) {
+          List<String> ids = c.take(1, POLL);
+          long now = System.nanoTime();
+          for (String id : ids) {
+            picked.put(id, now);
+          }
+          c.completeHeld();
+        }
+      } catch (Exception e) {
+        failed.set(e);
+        waiting.countDown();
+      }
+    });
+    waiting.await();
+    long interval = config.latencyInterval().toNanos();
+    long next = System.nanoTime() + interval;
+    try (Producer p = producer(queue)) {
+      for (int i = 0; i < n && failed.get() == null; i++) {
+        LockSupport.parkNanos(next - System.nanoTime());
+        next += interval;
+        String id = p.put();
+        acked.put(id, System.nanoTime());
+      }
+    }
+    worker.join();
+    drop(queue);
+    if (failed.get() != null) {
+      throw failed.get();
+    }
+    if (picked.size() != n || !picked.keySet().equals(acked.keySet())) {
+      throw new IllegalStateException(name() + " latency: the worker picked up " + picked.size() + " of " + n
+          + " tasks, or others than were enqueued");
+    }
+    Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    acked.forEach((id, ack) -> h.recordValue(Math.max(0, picked.get(id) - ack)));
+    return Bench.latency(name(), n, interval, h);
+  }
+}
