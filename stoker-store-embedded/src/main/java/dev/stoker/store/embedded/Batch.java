@@ -37,12 +37,6 @@ final class Batch implements AutoCloseable {
   private final Set<String> commandSignals = new HashSet<>();
   private final Map<QueueState, byte[]> floors = new HashMap<>();
   private final List<QueueState> commandCreated = new ArrayList<>();
-  /**
-   * The task records this round wrote (null: deleted), so that a later command of the round reads
-   * them without asking the batch, and so that {@link RecentTasks} learns them once they are written.
-   */
-  private final Map<TaskId, Stored> written = new HashMap<>();
-  private final Map<TaskId, Stored> commandWritten = new HashMap<>();
   private long due = Long.MAX_VALUE;
   private long maxHlc;
   private boolean dirty;
@@ -68,8 +62,6 @@ final class Batch implements AutoCloseable {
     signals.addAll(commandSignals);
     commandSignals.clear();
     commandCreated.clear();
-    written.putAll(commandWritten);
-    commandWritten.clear();
   }
 
   /** Rolls back the current command: its writes, its counts, and the queues it created. */
@@ -79,25 +71,10 @@ final class Batch implements AutoCloseable {
     commandSignals.clear();
     commandCreated.forEach(storage.catalog::remove);
     commandCreated.clear();
-    commandWritten.clear();
   }
 
-  /**
-   * The task as this batch sees it. Every task record a batch writes goes through {@link #write} and
-   * {@link #prune}, which note it, so a record not noted here is the database's.
-   */
   Stored load(TaskId id) throws RocksDBException {
-    if (commandWritten.containsKey(id)) {
-      return commandWritten.get(id);
-    }
-    if (written.containsKey(id)) {
-      return written.get(id);
-    }
-    Stored recent = storage.recentTasks.get(id);
-    if (recent != null) {
-      return recent;
-    }
-    byte[] bytes = storage.db.get(storage.tasks, storage.readOptions, Keys.task(id));
+    byte[] bytes = wb.getFromBatchAndDB(storage.db, storage.tasks, storage.readOptions, Keys.task(id));
     if (bytes == null) {
       return null;
     }
@@ -163,7 +140,6 @@ final class Batch implements AutoCloseable {
     index(q, after, scheduled, previous);
     delta[QueueState.slot(after.state(), scheduled)]++;
     put(storage.tasks, Keys.task(id), Codec.encodeTask(after, q.id, scheduled));
-    commandWritten.put(id, new Stored(after, q.id, scheduled));
     maxHlc = Math.max(maxHlc, after.version().hlc());
   }
 
@@ -244,7 +220,6 @@ final class Batch implements AutoCloseable {
     Task t = stored.task();
     QueueState q = storage.catalog.byName(t.queue());
     delete(storage.tasks, Keys.task(t.id()));
-    commandWritten.put(t.id(), null);
     delete(storage.byQueue, Keys.byQueue(q.id, t.id()));
     delete(storage.byState, Keys.byState(q.id, t.state(), t.id()));
     commandCounts.computeIfAbsent(q, k -> new long[QueueState.SLOTS])[QueueState.slot(t.state(), false)]--;
@@ -298,9 +273,8 @@ final class Batch implements AutoCloseable {
     }
   }
 
-  /** Publishes the batch to memory once it is written. */
+  /** Publishes the batch to memory once it is on disk. */
   void applyToMemory() {
-    written.forEach(storage.recentTasks::written);
     counts.forEach(QueueState::add);
     floors.forEach((q, f) -> q.readyFloor = f);
   }

@@ -53,8 +53,6 @@ final class Storage implements AutoCloseable {
   /** Rounds are written unsynced and made durable by {@link Syncer}, which syncs the WAL for many. */
   final WriteOptions unsyncedWrite = new WriteOptions().setSync(false);
   final Catalog catalog = new Catalog();
-  /** The task records written last; the writer's (Sequencer's) thread only. */
-  final RecentTasks recentTasks = new RecentTasks();
 
   /**
    * Per time-ordered index, a time below which it has no live entries: the sweeper starts there
