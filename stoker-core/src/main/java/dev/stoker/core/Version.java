@@ -1,7 +1,5 @@
 package dev.stoker.core;
 
-import java.util.Comparator;
-
 /**
  * The version of a task's state: a tuple compared left to right, so that any two replicas merge by
  * keeping the larger one (design.md §2). The order of the fields is the whole conflict policy:
@@ -28,23 +26,31 @@ public record Version(int done, long generation, int terminalRank, long epoch, i
   public static final int PHASE_PENDING = 0;
   public static final int PHASE_WORKING = 1;
 
-  private static final Comparator<Version> ORDER =
-      Comparator.comparingInt(Version::done)
-          .thenComparingLong(Version::generation)
-          .thenComparingInt(Version::terminalRank)
-          .thenComparingLong(Version::epoch)
-          .thenComparingInt(Version::phase)
-          .thenComparingLong(Version::hlc)
-          .thenComparingInt(Version::node);
-
   /** The version of a freshly enqueued task. */
   public static Version initial(long hlc, int node) {
     return new Version(0, 0, RANK_LIVE, 0, PHASE_PENDING, hlc, node);
   }
 
+  /** Field by field, left to right (written out: a comparator chain costs a call per field). */
   @Override
   public int compareTo(Version other) {
-    return ORDER.compare(this, other);
+    int c = Integer.compare(done, other.done);
+    if (c == 0) {
+      c = Long.compare(generation, other.generation);
+    }
+    if (c == 0) {
+      c = Integer.compare(terminalRank, other.terminalRank);
+    }
+    if (c == 0) {
+      c = Long.compare(epoch, other.epoch);
+    }
+    if (c == 0) {
+      c = Integer.compare(phase, other.phase);
+    }
+    if (c == 0) {
+      c = Long.compare(hlc, other.hlc);
+    }
+    return c != 0 ? c : Integer.compare(node, other.node);
   }
 
   /** The merge of two versions: the larger. Commutative, associative and idempotent. */

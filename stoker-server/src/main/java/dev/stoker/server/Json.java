@@ -11,9 +11,6 @@ import dev.stoker.core.Task;
 import dev.stoker.core.Version;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
 /**
  * JSON on the wire, with Jackson's streaming API: no object mapping, no reflection, parameters and
@@ -25,9 +22,6 @@ final class Json {
 
   static final int MAX_DEPTH = 64;
   static final int MAX_NUMBER_LENGTH = 64;
-
-  private static final DateTimeFormatter RFC3339 =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   static JsonFactory factory(int maxBodyBytes) {
     return JsonFactory.builder()
@@ -41,8 +35,11 @@ final class Json {
         .build();
   }
 
-  static String time(long epochMillis) {
-    return RFC3339.format(Instant.ofEpochMilli(epochMillis));
+  /** Writes a time field as RFC 3339 (see {@link Rfc3339}). */
+  static void timeField(JsonGenerator g, String name, long epochMillis) throws IOException {
+    g.writeFieldName(name);
+    char[] text = Rfc3339.format(epochMillis);
+    g.writeString(text, 0, text.length);
   }
 
   /** Writes a JSON document with {@code body} and returns its bytes. */
@@ -75,7 +72,7 @@ final class Json {
     g.writeFieldName("params");
     g.writeRawValue(t.paramsJson());
     g.writeNumberField("priority", t.priority());
-    g.writeStringField("run_at", time(t.runAt()));
+    timeField(g, "run_at", t.runAt());
     if (t.uniqueKey() != null) {
       g.writeStringField("unique_key", t.uniqueKey());
     }
@@ -89,7 +86,7 @@ final class Json {
       if (tokenSigner != null) {
         g.writeStringField("token", tokenSigner.sign(lease.token()));
       }
-      g.writeStringField("expires_at", time(lease.expiresAt()));
+      timeField(g, "expires_at", lease.expiresAt());
       g.writeEndObject();
     }
     if (t.resultJson() != null) {
@@ -99,8 +96,8 @@ final class Json {
     if (t.lastError() != null) {
       g.writeStringField("last_error", t.lastError());
     }
-    g.writeStringField("created_at", time(t.createdAt()));
-    g.writeStringField("updated_at", time(t.updatedAt()));
+    timeField(g, "created_at", t.createdAt());
+    timeField(g, "updated_at", t.updatedAt());
     Version v = t.version();
     g.writeStringField("version", v.done() + "." + v.generation() + "." + v.terminalRank() + "." + v.epoch()
         + "." + v.phase() + "." + v.hlc() + "." + v.node());
