@@ -28,7 +28,10 @@ final class PgFleet implements AutoCloseable {
   final ConcurrentHashMap<String, AtomicInteger> claims = new ConcurrentHashMap<>();
   /** Tasks whose completion this run saw acknowledged (200), or found done by someone else (409 done). */
   final Set<String> done = ConcurrentHashMap.newKeySet();
-  /** Tasks a worker dropped because its server died while it held them. */
+  /**
+   * Tasks a worker dropped because its server died while it held them, their completion sent or
+   * not (then counted {@link #done} once read back done).
+   */
   final Set<String> abandoned = ConcurrentHashMap.newKeySet();
   final Set<Integer> killed = ConcurrentHashMap.newKeySet();
   final AtomicInteger unavailableReplies = new AtomicInteger();
@@ -99,6 +102,23 @@ final class PgFleet implements AutoCloseable {
       }
       if (!held.isEmpty()) {
         complete(server, held, body.append("]}").toString());
+      } else if (!abandoned.isEmpty()) {
+        settleAbandoned();
+      }
+    }
+  }
+
+  /**
+   * A completion sent to a server that died before replying may have been stored: nobody will
+   * claim those tasks again, so read each back from a live server and count it done if it is.
+   */
+  private void settleAbandoned() throws Exception {
+    for (String id : List.copyOf(abandoned)) {
+      if (!done.contains(id)) {
+        Http.Reply r = https.get(alive(0)).get("/v1/tasks/" + id);
+        if (r.status() == 200 && "done".equals(r.at("/state").asText())) {
+          done.add(id);
+        }
       }
     }
   }
