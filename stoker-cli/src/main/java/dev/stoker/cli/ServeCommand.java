@@ -13,6 +13,7 @@ import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -68,6 +69,9 @@ final class ServeCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   long shutdownGraceMs;
 
+  @Mixin
+  SecurityOptions security;
+
   @Spec
   CommandSpec spec;
 
@@ -83,6 +87,12 @@ final class ServeCommand implements Callable<Integer> {
     if (nodeId < 0 || nodeId > 0xFFFF) {
       throw usage("--node-id must be 0-65535, was " + nodeId);
     }
+    StokerServer.Security sec;
+    try {
+      sec = security.security();
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     TaskStore store;
     try {
       store = EmbeddedStore.open(data, Clock.system(), nodeId, RandomGenerator.getDefault());
@@ -93,7 +103,11 @@ final class ServeCommand implements Callable<Integer> {
     StokerServer server;
     try {
       server = StokerServer.start(store, new StokerServer.Config(at.host(), at.port(), maxBodyBytes, maxHeaderBytes,
-          new Limits(maxParamsBytes), Duration.ofMillis(readTimeoutMs), Duration.ofMillis(shutdownGraceMs)));
+          new Limits(maxParamsBytes), Duration.ofMillis(readTimeoutMs), Duration.ofMillis(shutdownGraceMs), sec));
+    } catch (IllegalArgumentException e) {
+      store.close();
+      System.err.println("stoker: " + e.getMessage());
+      return 1;
     } catch (RuntimeException e) {
       store.close();
       System.err.println("stoker: cannot listen on " + listen + ": " + e.getMessage());
@@ -105,7 +119,9 @@ final class ServeCommand implements Callable<Integer> {
       store.close();
       log.info("stopped; the store is closed");
     });
-    log.info("Stoker listening on http://{}:{} (data in {})", at.host(), server.port(), data.toAbsolutePath().normalize());
+    log.info("Stoker listening on {}://{}:{} (data in {}; {})", server.tls() ? "https" : "http", at.host(),
+        server.port(), data.toAbsolutePath().normalize(),
+        sec.tokensFile() == null ? "open: no tokens required" : "tokens from " + sec.tokensFile());
     termination.await();
     return 0;
   }
