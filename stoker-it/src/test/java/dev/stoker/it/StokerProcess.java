@@ -18,15 +18,17 @@ import java.util.regex.Pattern;
  * Killed for real: {@link #kill()} is SIGKILL, {@link #stop()} is SIGTERM.
  */
 final class StokerProcess implements AutoCloseable {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://([^ ]+):(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on (https?)://([^ ]+):(\\d+)");
 
   private final Process process;
   private final int port;
+  private final String scheme;
   private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
-  private StokerProcess(Process process, int port) {
+  private StokerProcess(Process process, int port, String scheme) {
     this.process = process;
     this.port = port;
+    this.scheme = scheme;
   }
 
   static StokerProcess start(Path data, String... extraArgs) throws IOException {
@@ -44,7 +46,7 @@ final class StokerProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("STOKER_LOG_LEVEL", "INFO");
     Process p = pb.start();
-    CompletableFuture<Integer> bound = new CompletableFuture<>();
+    CompletableFuture<Matcher> bound = new CompletableFuture<>();
     List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -52,7 +54,7 @@ final class StokerProcess implements AutoCloseable {
           lines.add(line);
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
-            bound.complete(Integer.parseInt(m.group(2)));
+            bound.complete(m);
           }
         }
       } catch (IOException e) {
@@ -64,7 +66,8 @@ final class StokerProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     try {
-      StokerProcess sp = new StokerProcess(p, bound.get(60, TimeUnit.SECONDS));
+      Matcher m = bound.get(60, TimeUnit.SECONDS);
+      StokerProcess sp = new StokerProcess(p, Integer.parseInt(m.group(3)), m.group(1));
       sp.log.addAll(lines);
       return sp;
     } catch (Exception e) {
@@ -78,7 +81,7 @@ final class StokerProcess implements AutoCloseable {
   }
 
   String url() {
-    return "http://127.0.0.1:" + port;
+    return scheme + "://127.0.0.1:" + port;
   }
 
   long pid() {
