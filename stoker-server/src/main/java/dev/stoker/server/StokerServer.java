@@ -200,10 +200,13 @@ public final class StokerServer implements AutoCloseable {
         String kind = switch (code) {
           case 413 -> "too-large";
           case 431 -> "headers-too-large";
+          case 503 -> "overloaded";
           default -> "bad-request";
         };
         String detail = switch (code) {
           case 413 -> "the request body is larger than the limit of " + config.maxBodyBytes() + " bytes";
+          case 503 -> "the server is already handling its limit of " + config.security().maxConcurrentRequests()
+              + " requests at once (--max-concurrent-requests); retry later";
           // Helidon says no more than "Bad Request" when the head is too large or cannot be parsed
           case 400 -> message == null || message.isBlank() || message.equals(status.reasonPhrase())
               ? "the request is not valid HTTP/1.1, or its request line and headers are larger than the limit of "
