@@ -114,13 +114,13 @@ public final class StokerServer implements AutoCloseable {
   public static StokerServer start(TaskStore store, Config config) {
     Api api = new Api(store, config.limits(), config.maxBodyBytes());
     Security sec = config.security();
-    AccessControl access = sec.tokensFile() == null ? null
-        : new AccessControl(sec.tokensFile(), sec.maxClaimsPerToken(), Duration.ofSeconds(1));
-    ReadDeadlines deadlines = new ReadDeadlines(config.readTimeout());
     WebServerConfig.Builder builder = WebServer.builder();
     if (sec.tlsCert() != null) {
       builder.tls(Pem.tls(sec.tlsCert(), sec.tlsKey()));
     }
+    AccessControl access = sec.tokensFile() == null ? null
+        : new AccessControl(sec.tokensFile(), sec.maxClaimsPerToken(), Duration.ofSeconds(1));
+    ReadDeadlines deadlines = new ReadDeadlines(config.readTimeout());
     WebServer web = builder
         .host(config.host())
         .port(config.port())
