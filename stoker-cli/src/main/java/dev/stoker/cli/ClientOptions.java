@@ -13,6 +13,11 @@ final class ClientOptions {
       description = "Bearer token, when the server requires one (env STOKER_TOKEN).")
   String token;
 
+  @Option(names = "--ca-cert", paramLabel = "PEM", defaultValue = "${env:STOKER_CA_CERT}",
+      description = "Trust the certificates in this PEM file for an https server, e.g. a self-signed one "
+          + "(env STOKER_CA_CERT). Default: the JDK's trust store")
+  java.nio.file.Path caCert;
+
   @Option(names = "--json", description = "Print JSON (one document, or one per line for streams) instead of tables.")
   boolean json;
 
@@ -20,6 +25,9 @@ final class ClientOptions {
     StokerClient.Builder b = StokerClient.builder().baseUrl(server);
     if (token != null && !token.isBlank()) {
       b.token(token);
+    }
+    if (caCert != null) {
+      b.trustCertificates(caCert);
     }
     return b.build();
   }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Stoker: a durable task queue with leases and at-least-once delivery.",
     subcommands = {ServeCommand.class, PutCommand.class, WorkCommand.class, GetCommand.class, QueuesCommand.class,
-        BenchCommand.class, VerifyCommand.class,
+        BenchCommand.class, VerifyCommand.class, TokenCommand.class,
         TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class,
         picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",

@@ -15,6 +15,7 @@ import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -91,6 +92,9 @@ final class ServeCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   long shutdownGraceMs;
 
+  @Mixin
+  SecurityOptions security;
+
   @Spec
   CommandSpec spec;
 
@@ -123,6 +127,12 @@ final class ServeCommand implements Callable<Integer> {
         throw usage(e.getMessage());
       }
     }
+    StokerServer.Security sec;
+    try {
+      sec = security.security();
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     TaskStore store;
     String where;
     try {
@@ -141,7 +151,11 @@ final class ServeCommand implements Callable<Integer> {
     StokerServer server;
     try {
       server = StokerServer.start(store, new StokerServer.Config(at.host(), at.port(), maxBodyBytes, maxHeaderBytes,
-          new Limits(maxParamsBytes), Duration.ofMillis(readTimeoutMs), Duration.ofMillis(shutdownGraceMs)));
+          new Limits(maxParamsBytes), Duration.ofMillis(readTimeoutMs), Duration.ofMillis(shutdownGraceMs), sec));
+    } catch (IllegalArgumentException e) {
+      store.close();
+      System.err.println("stoker: " + e.getMessage());
+      return 1;
     } catch (RuntimeException e) {
       store.close();
       System.err.println("stoker: cannot listen on " + listen + ": " + e.getMessage());
@@ -153,7 +167,8 @@ final class ServeCommand implements Callable<Integer> {
       store.close();
       log.info("stopped; the store is closed");
     });
-    log.info("Stoker listening on http://{}:{} ({})", at.host(), server.port(), where);
+    log.info("Stoker listening on {}://{}:{} ({}; {})", server.tls() ? "https" : "http", at.host(), server.port(),
+        where, sec.tokensFile() == null ? "open: no tokens required" : "tokens from " + sec.tokensFile());
     termination.await();
     return 0;
   }

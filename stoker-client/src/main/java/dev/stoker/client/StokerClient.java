@@ -59,10 +59,13 @@ public final class StokerClient implements AutoCloseable {
     HttpClient http = b.httpClient;
     boolean owns = http == null;
     if (owns) {
-      http = HttpClient.newBuilder()
+      HttpClient.Builder hb = HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(b.connectTimeout)
-          .build();
+          .connectTimeout(b.connectTimeout);
+      if (b.sslContext != null) {
+        hb.sslContext(b.sslContext);
+      }
+      http = hb.build();
     }
     this.transport = new Transport(baseUrl, b.token, b.requestTimeout, http, owns, mapper);
   }
@@ -85,8 +88,23 @@ public final class StokerClient implements AutoCloseable {
     private Duration connectTimeout = Duration.ofSeconds(5);
     private ObjectMapper mapper;
     private HttpClient httpClient;
+    private javax.net.ssl.SSLContext sslContext;
 
     private Builder() {}
+
+    /**
+     * Trusts the certificates in a PEM file (such as a self-signed server certificate, or a private
+     * CA) for {@code https} URLs, instead of the JDK's default trust store. Ignored with {@link
+     * #httpClient(HttpClient)}, which brings its own.
+     *
+     * @param pemFile a file of one or more PEM certificates
+     * @return this builder
+     * @throws IllegalArgumentException when the file cannot be read or holds no certificate
+     */
+    public Builder trustCertificates(java.nio.file.Path pemFile) {
+      this.sslContext = Trust.fromPem(Objects.requireNonNull(pemFile, "pemFile"));
+      return this;
+    }
 
     /**
      * The server's base URL, such as {@code http://127.0.0.1:7654} (the default), or {@code

@@ -30,29 +30,12 @@ class CliTest {
     http = server.http();
   }
 
-  record Run(int exit, String out, String err) {}
-
   static ProcessBuilder cli(List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main"));
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("STOKER_URL", server.url());
-    return pb;
+    return Cli.builder(Map.of("STOKER_URL", server.url()), args);
   }
 
-  static Run run(List<String> args, String stdin) throws IOException, InterruptedException {
-    Path out = Files.createTempFile(dir, "out", ".txt");
-    Path err = Files.createTempFile(dir, "err", ".txt");
-    ProcessBuilder pb = cli(args).redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process p = pb.start();
-    try (var in = p.getOutputStream()) {
-      if (stdin != null) {
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stoker %s finished", args).isTrue();
-    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  static Cli.Run run(List<String> args, String stdin) throws IOException, InterruptedException {
+    return Cli.run(dir, Map.of("STOKER_URL", server.url()), args, stdin);
   }
 
   @Test
@@ -64,7 +47,7 @@ class CliTest {
     }
     sb.append('\n').append("{\"name\":\"later\",\"params\":{\"n\":100},\"delay_ms\":200}\n");
     Files.writeString(lines, sb.toString());
-    Run put = run(List.of("put", "cli-work", "--file", lines.toString()), null);
+    Cli.Run put = run(List.of("put", "cli-work", "--file", lines.toString()), null);
     assertThat(put.exit()).as(put.err()).isZero();
     assertThat(put.err()).contains("enqueued 26 tasks into cli-work");
 
@@ -88,7 +71,7 @@ class CliTest {
     }
     assertThat(worker.exitValue()).as(Files.readString(dir.resolve("worker.log"))).isZero();
 
-    Run done = run(List.of("tasks", "cli-work", "--state", "done", "--all", "--json"), null);
+    Cli.Run done = run(List.of("tasks", "cli-work", "--state", "done", "--all", "--json"), null);
     List<JsonNode> tasks = new ArrayList<>();
     for (String line : done.out().split("\n")) {
       tasks.add(Http.JSON.readTree(line));
@@ -99,7 +82,7 @@ class CliTest {
       assertThat(t.at("/result/square").asInt()).isEqualTo(n * n);
       assertThat(t.at("/result/task").asText()).isEqualTo(t.get("id").asText());
     }
-    Run dead = run(List.of("tasks", "cli-work", "--state", "dead", "--json"), null);
+    Cli.Run dead = run(List.of("tasks", "cli-work", "--state", "dead", "--json"), null);
     JsonNode deadTask = Http.JSON.readTree(dead.out()).at("/tasks/0");
     assertThat(deadTask.get("last_error").asText()).isEqualTo("exit 3: cannot do 7");
   }
@@ -112,7 +95,7 @@ class CliTest {
     }
     sb.append("{\"name\":\"bad\",\"priority\":\"high\"}\n");
     sb.append("{\"name\":\"ok\"}\n");
-    Run put = run(List.of("put", "cli-bad", "--batch-size", "3"), sb.toString());
+    Cli.Run put = run(List.of("put", "cli-bad", "--batch-size", "3"), sb.toString());
     assertThat(put.exit()).isNotZero();
     assertThat(put.err()).contains("line 6").contains("priority");
     // Lines 1-3 went in the first batch; the batch of lines 4-6 held the bad line and was not sent.
@@ -122,7 +105,7 @@ class CliTest {
   @Test
   void a_line_the_server_refuses_is_named_and_its_batch_is_not_enqueued() throws Exception {
     String lines = "{\"name\":\"ok\"}\n{\"name\":\"" + "n".repeat(300) + "\"}\n";
-    Run put = run(List.of("put", "cli-refused"), lines);
+    Cli.Run put = run(List.of("put", "cli-refused"), lines);
     assertThat(put.exit()).isEqualTo(1);
     assertThat(put.err()).contains("line 2").contains("256");
     assertThat(http.get("/v1/queues/cli-refused").at("/counts/pending").asInt()).isZero();
@@ -130,7 +113,7 @@ class CliTest {
 
   @Test
   void json_output_parses_and_matches_the_server() throws Exception {
-    Run put = run(List.of("put", "cli-json", "hello", "--params", "{\"a\":[1,2]}", "--priority", "4", "--json"), null);
+    Cli.Run put = run(List.of("put", "cli-json", "hello", "--params", "{\"a\":[1,2]}", "--priority", "4", "--json"), null);
     assertThat(put.exit()).as(put.err()).isZero();
     JsonNode task = Http.JSON.readTree(put.out());
     assertThat(task.get("state").asText()).isEqualTo("pending");
@@ -150,25 +133,25 @@ class CliTest {
 
   @Test
   void errors_are_one_line_with_a_non_zero_exit() throws Exception {
-    Run unknown = run(List.of("get", "01M84BBF4N0001K5GB42Z4DY2Z"), null);
+    Cli.Run unknown = run(List.of("get", "01M84BBF4N0001K5GB42Z4DY2Z"), null);
     assertThat(unknown.exit()).isEqualTo(1);
     assertThat(unknown.err()).contains("no task");
-    Run down = run(List.of("queues", "--server", "http://127.0.0.1:9"), null);
+    Cli.Run down = run(List.of("queues", "--server", "http://127.0.0.1:9"), null);
     assertThat(down.exit()).isEqualTo(1);
     assertThat(down.err()).contains("cannot reach the server").doesNotContain("Exception");
-    Run usage = run(List.of("put"), null);
+    Cli.Run usage = run(List.of("put"), null);
     assertThat(usage.exit()).isEqualTo(2);
-    Run badDuration = run(List.of("put", "q", "n", "--delay", "soon"), null);
+    Cli.Run badDuration = run(List.of("put", "q", "n", "--delay", "soon"), null);
     assertThat(badDuration.exit()).isEqualTo(2);
     assertThat(badDuration.err()).contains("not a duration");
   }
 
   @Test
   void verify_refuses_a_backend_that_has_not_landed_and_a_fault_the_backend_cannot_take() throws Exception {
-    Run postgres = run(List.of("verify", "--backend", "postgres", "--duration", "5s"), null);
+    Cli.Run postgres = run(List.of("verify", "--backend", "postgres", "--duration", "5s"), null);
     assertThat(postgres.exit()).isEqualTo(2);
     assertThat(postgres.err()).contains("backend 'postgres' is not available");
-    Run skew = run(List.of("verify", "--faults", "kill,skew", "--duration", "5s"), null);
+    Cli.Run skew = run(List.of("verify", "--faults", "kill,skew", "--duration", "5s"), null);
     assertThat(skew.exit()).isEqualTo(2);
     assertThat(skew.err()).contains("cannot take 'skew'");
   }

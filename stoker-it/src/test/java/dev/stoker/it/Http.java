@@ -12,16 +12,29 @@ import java.time.Duration;
 /** A small JSON-over-HTTP client for tests: real requests on real sockets. */
 final class Http {
   static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient client =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client;
   private final String base;
+  private final String token;
 
   Http(String base) {
-    this.base = base;
+    this(base, null, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build());
   }
 
-  /** A reply: status, content type and the body parsed as JSON (null when empty). */
-  record Reply(int status, String contentType, JsonNode body) {
+  /** Requests that carry {@code Authorization: Bearer token} (none when null), sent by {@code client}. */
+  Http(String base, String token, HttpClient client) {
+    this.base = base;
+    this.token = token;
+    this.client = client;
+  }
+
+  /** The same server, as another token. */
+  Http as(String otherToken) {
+    return new Http(base, otherToken, client);
+  }
+
+  /** A reply: status, content type, the body parsed as JSON (null when empty), and the headers. */
+  record Reply(int status, String contentType, JsonNode body, java.net.http.HttpHeaders headers) {
     JsonNode at(String pointer) {
       return body.at(pointer);
     }
@@ -42,10 +55,13 @@ final class Http {
   }
 
   Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     HttpResponse<byte[]> r = client.send(request.timeout(Duration.ofSeconds(90)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     JsonNode body = r.body().length == 0 ? null : JSON.readTree(r.body());
-    return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), body);
+    return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), body, r.headers());
   }
 
   /** A queue's counts and every task in it (up to 1,000): what must not change after bad input. */

@@ -62,8 +62,13 @@ final class Api {
   }
 
   Response handle(String method, String path, String query, String contentType, byte[] body) {
+    return handle(method, path, query, contentType, body, Visibility.ALL);
+  }
+
+  /** Answers a request that may see only the queues {@code visible} covers (docs/security.md). */
+  Response handle(String method, String path, String query, String contentType, byte[] body, Visibility visible) {
     try {
-      return route(method, path, query, contentType, body);
+      return route(method, path, query, contentType, body, visible);
     } catch (MethodNotAllowed m) {
       return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
@@ -85,7 +90,8 @@ final class Api {
     return new Response(p.status(), Response.PROBLEM, Json.problem(json, p), Map.of());
   }
 
-  private Response route(String method, String path, String query, String contentType, byte[] body) {
+  private Response route(String method, String path, String query, String contentType, byte[] body,
+      Visibility visible) {
     String[] s = segments(path);
     if (s.length == 1 && (s[0].equals("healthz") || s[0].equals("readyz"))) {
       allow(method, "GET");
@@ -102,7 +108,7 @@ final class Api {
     if (s[1].equals("queues")) {
       if (s.length == 2) {
         allow(method, "GET");
-        return queues();
+        return queues(visible);
       }
       String queue = queueName(s[2]);
       if (s.length == 3) {
@@ -153,12 +159,13 @@ final class Api {
         for (Completion c : signed) {
           verified.add(new Completion(c.id(), storeToken(c.token()), c.resultJson()));
         }
-        return completeMany(verified);
+        return completeMany(verified, visible);
       }
       if (s.length == 3) {
         allow(method, "GET");
         TaskId id = Requests.parseId("id", s[2]);
-        return store.taskGet(id).map(t -> Response.json(200, Json.write(json, g -> hidden(g, t))))
+        return store.taskGet(id).filter(t -> visible.sees(t.queue()))
+            .map(t -> Response.json(200, Json.write(json, g -> hidden(g, t))))
             .orElseThrow(() -> Problem.notFound("no task " + id));
       }
       if (s.length == 4) {
@@ -168,22 +175,26 @@ final class Api {
           case "heartbeat" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "lease_ms");
+            reveal(id, visible);
             yield outcome(store.taskHeartbeat(id, storeToken(b.token()), b.leaseMs()), tokens);
           }
           case "complete" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "result");
+            reveal(id, visible);
             yield outcome(store.taskComplete(id, storeToken(b.token()), b.resultJson()), null);
           }
           case "fail" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "error", "permanent", "retry_in_ms");
+            reveal(id, visible);
             yield outcome(store.taskFail(new FailParams(id, storeToken(b.token()), b.error(), b.permanent(),
                 b.retryInMs())), null);
           }
           case "release" -> {
             checkJson(contentType, body);
             Requests.TokenBody b = requests.tokenBody(body, "token", "delay_ms");
+            reveal(id, visible);
             yield outcome(store.taskRelease(id, storeToken(b.token()), b.delayMs()), null);
           }
           case "cancel" -> {
@@ -195,6 +206,7 @@ final class Api {
               }
               r.end();
             }
+            reveal(id, visible);
             yield outcome(store.taskCancel(id), null);
           }
           default -> throw notFound(path);
@@ -244,8 +256,19 @@ final class Api {
     }));
   }
 
-  private Response completeMany(List<Completion> completions) {
-    List<Outcome> outcomes = store.taskCompleteMany(completions);
+  /**
+   * Refuses an operation on a task of a queue the request may not see, exactly as the store refuses
+   * one on a task that does not exist: after the body was checked, with the same 404.
+   */
+  private void reveal(TaskId id, Visibility visible) {
+    if (!visible.all() && store.taskGet(id).filter(t -> visible.sees(t.queue())).isEmpty()) {
+      throw refusal(new Outcome.NotFound(id)).refusal();
+    }
+  }
+
+  private Response completeMany(List<Completion> completions, Visibility visible) {
+    List<Outcome> outcomes = visible.all() ? store.taskCompleteMany(completions)
+        : VisibleCompletions.complete(store, completions, visible);
     return Response.json(200, Json.write(json, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("results");
@@ -294,12 +317,15 @@ final class Api {
     };
   }
 
-  private Response queues() {
+  private Response queues(Visibility visible) {
     List<QueueInfo> all = store.queueList();
     return Response.json(200, Json.write(json, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("queues");
       for (QueueInfo q : all) {
+        if (!visible.sees(q.name())) {
+          continue;
+        }
         g.writeStartObject();
         g.writeStringField("name", q.name());
         counts(g, q);
@@ -388,7 +414,7 @@ final class Api {
     }));
   }
 
-  private static String[] segments(String path) {
+  static String[] segments(String path) {
     String p = path.startsWith("/") ? path.substring(1) : path;
     if (p.endsWith("/")) {
       p = p.substring(0, p.length() - 1);

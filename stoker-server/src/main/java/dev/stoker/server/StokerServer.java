@@ -7,10 +7,12 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -39,14 +41,53 @@ public final class StokerServer implements AutoCloseable {
    * @param readTimeout how long a connection may stay silent between requests, and how long a client
    *     may take to send a request's headers, or its body, once the request line is in
    * @param shutdownGrace how long in-flight requests may take to finish on shutdown
+   * @param security tokens, TLS and connection limits (docs/security.md)
    */
   public record Config(String host, int port, int maxBodyBytes, int maxHeaderBytes, Limits limits,
-      Duration readTimeout, Duration shutdownGrace) {
+      Duration readTimeout, Duration shutdownGrace, Security security) {
     public static final int DEFAULT_PORT = 7654;
+
+    /** A configuration with {@link Security#defaults()}: open, plain HTTP. */
+    public Config(String host, int port, int maxBodyBytes, int maxHeaderBytes, Limits limits,
+        Duration readTimeout, Duration shutdownGrace) {
+      this(host, port, maxBodyBytes, maxHeaderBytes, limits, readTimeout, shutdownGrace, Security.defaults());
+    }
 
     public static Config defaults() {
       return new Config("127.0.0.1", DEFAULT_PORT, 8 << 20, 16 << 10, Limits.DEFAULT, Duration.ofSeconds(75),
           Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * Who may connect and what they may do (docs/security.md).
+   *
+   * @param tokensFile the token file; null serves everyone without a token (bind to loopback then)
+   * @param tlsCert a PEM file with the server's certificate chain; null serves plain HTTP
+   * @param tlsKey a PEM file with the certificate's private key (PKCS#8, unencrypted)
+   * @param maxConnections the most TCP connections open at once; more wait to be accepted
+   * @param maxConcurrentRequests the most requests handled at once, long polls included; more get 503
+   * @param maxClaimsPerToken the most claims (long polls) one token may have in flight; more get 429
+   */
+  public record Security(Path tokensFile, Path tlsCert, Path tlsKey, int maxConnections, int maxConcurrentRequests,
+      int maxClaimsPerToken) {
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
+    public static final int DEFAULT_MAX_CLAIMS_PER_TOKEN = 1_000;
+
+    public Security {
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new IllegalArgumentException("TLS needs both a certificate and a key");
+      }
+      if (maxConnections < 1 || maxConcurrentRequests < 1 || maxClaimsPerToken < 1) {
+        throw new IllegalArgumentException("connection, request and claim limits must be at least 1");
+      }
+    }
+
+    /** Open, plain HTTP, with the default limits. */
+    public static Security defaults() {
+      return new Security(null, null, null, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONCURRENT_REQUESTS,
+          DEFAULT_MAX_CLAIMS_PER_TOKEN);
     }
   }
 
@@ -55,21 +96,36 @@ public final class StokerServer implements AutoCloseable {
   private final TaskStore store;
 
   private final ReadDeadlines deadlines;
+  private final AccessControl access;
 
-  private StokerServer(WebServer web, Api api, TaskStore store, ReadDeadlines deadlines) {
+  private StokerServer(WebServer web, Api api, TaskStore store, ReadDeadlines deadlines, AccessControl access) {
     this.web = web;
     this.api = api;
     this.store = store;
     this.deadlines = deadlines;
+    this.access = access;
   }
 
-  /** Starts serving {@code store}; returns once the port is bound. */
+  /**
+   * Starts serving {@code store}; returns once the port is bound.
+   *
+   * @throws IllegalArgumentException when the token file or TLS key material cannot be read
+   */
   public static StokerServer start(TaskStore store, Config config) {
     Api api = new Api(store, config.limits(), config.maxBodyBytes());
+    Security sec = config.security();
+    WebServerConfig.Builder builder = WebServer.builder();
+    if (sec.tlsCert() != null) {
+      builder.tls(Pem.tls(sec.tlsCert(), sec.tlsKey()));
+    }
+    AccessControl access = sec.tokensFile() == null ? null
+        : new AccessControl(sec.tokensFile(), sec.maxClaimsPerToken(), Duration.ofSeconds(1));
     ReadDeadlines deadlines = new ReadDeadlines(config.readTimeout());
-    WebServer web = WebServer.builder()
+    WebServer web = builder
         .host(config.host())
         .port(config.port())
+        .maxTcpConnections(sec.maxConnections())
+        .maxConcurrentRequests(sec.maxConcurrentRequests())
         .shutdownHook(false)
         .maxPayloadSize(config.maxBodyBytes())
         .shutdownGracePeriod(config.shutdownGrace())
@@ -87,16 +143,19 @@ public final class StokerServer implements AutoCloseable {
             .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api, config))
             .addHandler(DirectHandler.EventType.OTHER, transportProblem(api, config))
             .build())
-        .routing(r -> r.any((req, res) -> serve(api, deadlines, req, res)))
+        .routing(r -> r.any((req, res) -> serve(api, access, deadlines, req, res)))
         .build()
         .start();
     if (!web.isRunning() || web.port() < 0) {
       web.stop();
       deadlines.close();
+      if (access != null) {
+        access.close();
+      }
       throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
           + " (is the address in use?)");
     }
-    return new StokerServer(web, api, store, deadlines);
+    return new StokerServer(web, api, store, deadlines, access);
   }
 
   private static Duration idleCheckPeriod(Duration readTimeout) {
@@ -104,7 +163,8 @@ public final class StokerServer implements AutoCloseable {
     return Duration.ofMillis(ms);
   }
 
-  private static void serve(Api api, ReadDeadlines deadlines, ServerRequest req, ServerResponse res) {
+  private static void serve(Api api, AccessControl access, ReadDeadlines deadlines, ServerRequest req,
+      ServerResponse res) {
     String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
     byte[] body = EMPTY;
     if (req.content().hasEntity()) {
@@ -115,8 +175,11 @@ public final class StokerServer implements AutoCloseable {
         deadlines.end();
       }
     }
-    Response r = api.handle(req.prologue().method().text(), req.path().rawPath(), req.query().rawValue(),
-        contentType, body);
+    String method = req.prologue().method().text();
+    Response r = access == null
+        ? api.handle(method, req.path().rawPath(), req.query().rawValue(), contentType, body)
+        : access.handle(api, method, req.path().rawPath(), req.query().rawValue(), contentType,
+            req.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body);
     res.status(Status.create(r.status()));
     if (r.contentType() != null) {
       res.header(HeaderNames.CONTENT_TYPE, r.contentType());
@@ -137,10 +200,13 @@ public final class StokerServer implements AutoCloseable {
         String kind = switch (code) {
           case 413 -> "too-large";
           case 431 -> "headers-too-large";
+          case 503 -> "overloaded";
           default -> "bad-request";
         };
         String detail = switch (code) {
           case 413 -> "the request body is larger than the limit of " + config.maxBodyBytes() + " bytes";
+          case 503 -> "the server is already handling its limit of " + config.security().maxConcurrentRequests()
+              + " requests at once (--max-concurrent-requests); retry later";
           // Helidon says no more than "Bad Request" when the head is too large or cannot be parsed
           case 400 -> message == null || message.isBlank() || message.equals(status.reasonPhrase())
               ? "the request is not valid HTTP/1.1, or its request line and headers are larger than the limit of "
@@ -160,6 +226,11 @@ public final class StokerServer implements AutoCloseable {
     };
   }
 
+  /** Whether the server speaks HTTPS. */
+  public boolean tls() {
+    return web.hasTls();
+  }
+
   /** The port the server listens on. */
   public int port() {
     return web.port();
@@ -175,5 +246,8 @@ public final class StokerServer implements AutoCloseable {
     store.drain();
     web.stop();
     deadlines.close();
+    if (access != null) {
+      access.close();
+    }
   }
 }

@@ -22,14 +22,16 @@ import java.util.regex.Pattern;
  * ({@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m}).
  */
 public final class ServerProcess implements AutoCloseable {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://([^ ]+):(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on (https?)://([^ ]+):(\\d+)");
   private static final int KEPT_LINES = 200;
 
   private final Process process;
+  private final String scheme;
   private final int port;
   private final Deque<String> output;
 
-  private ServerProcess(Process process, int port, Deque<String> output) {
+  private ServerProcess(Process process, String scheme, int port, Deque<String> output) {
+    this.scheme = scheme;
     this.process = process;
     this.port = port;
     this.output = output;
@@ -61,7 +63,7 @@ public final class ServerProcess implements AutoCloseable {
     pb.environment().put("STOKER_LOG_LEVEL", "INFO");
     Process p = pb.start();
     Deque<String> output = new ArrayDeque<>();
-    CompletableFuture<Integer> bound = new CompletableFuture<>();
+    CompletableFuture<Matcher> bound = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -73,7 +75,7 @@ public final class ServerProcess implements AutoCloseable {
           }
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
-            bound.complete(Integer.parseInt(m.group(2)));
+            bound.complete(m);
           }
         }
       } catch (IOException e) {
@@ -84,7 +86,8 @@ public final class ServerProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     try {
-      return new ServerProcess(p, bound.get(60, TimeUnit.SECONDS), output);
+      Matcher listening = bound.get(60, TimeUnit.SECONDS);
+      return new ServerProcess(p, listening.group(1), Integer.parseInt(listening.group(3)), output);
     } catch (Exception e) {
       p.destroyForcibly();
       throw new IOException("stoker serve did not start: " + e.getMessage() + "\n" + tail(output), e);
@@ -101,8 +104,9 @@ public final class ServerProcess implements AutoCloseable {
     return port;
   }
 
+  /** {@code http://127.0.0.1:PORT}, or https when the server was started with TLS. */
   public String url() {
-    return "http://127.0.0.1:" + port;
+    return scheme + "://127.0.0.1:" + port;
   }
 
   public long pid() {

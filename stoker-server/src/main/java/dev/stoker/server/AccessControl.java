@@ -1,0 +1,212 @@
+package dev.stoker.server;
+
+import dev.stoker.core.Limits;
+import dev.stoker.server.auth.Role;
+import dev.stoker.server.auth.Role.Action;
+import dev.stoker.server.auth.TokenFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bearer-token access control in front of the {@link Api} (docs/security.md): authenticates the
+ * request (401), checks the token's role against what the request does and its queue patterns
+ * against the queue in the path (403), limits the token's claims in flight (429), and hands the
+ * {@link Api} the token's {@link Visibility} so tasks of other queues read as missing (404).
+ *
+ * <p>The checks depend only on the token, the method and the path, never on what the store holds,
+ * so a refusal tells nothing about which queues or tasks exist. The token file is re-read when it
+ * changes.
+ */
+final class AccessControl implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AccessControl.class);
+  private static final String BEARER = "Bearer ";
+
+  private final Path file;
+  private final int maxClaimsPerToken;
+  private final Thread watcher;
+  private volatile Tokens tokens;
+  private Object fileStamp;
+
+  /**
+   * Reads {@code file} and watches it for changes every {@code poll}.
+   *
+   * @throws IllegalArgumentException when the file cannot be read or has a bad line
+   */
+  AccessControl(Path file, int maxClaimsPerToken, Duration poll) {
+    this.file = file;
+    this.maxClaimsPerToken = maxClaimsPerToken;
+    try {
+      this.fileStamp = stamp(file);
+      this.tokens = new Tokens(TokenFile.read(file), null);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
+    }
+    if (tokens.size() == 0) {
+      log.warn("the token file {} has no tokens: every request but /healthz and /readyz gets 401", file);
+    }
+    this.watcher = Thread.ofPlatform().daemon().name("stoker-token-file").start(() -> watch(poll));
+  }
+
+  int tokenCount() {
+    return tokens.size();
+  }
+
+  private void watch(Duration poll) {
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        Thread.sleep(poll);
+      } catch (InterruptedException e) {
+        return;
+      }
+      reloadIfChanged();
+    }
+  }
+
+  /** Re-reads the file when its size, time or inode changed; a bad file keeps the tokens as they were. */
+  void reloadIfChanged() {
+    Object now;
+    try {
+      now = stamp(file);
+    } catch (IOException e) {
+      now = null;
+    }
+    if (Objects.equals(now, fileStamp)) {
+      return;
+    }
+    fileStamp = now;
+    try {
+      Tokens next = new Tokens(TokenFile.read(file), tokens);
+      tokens = next;
+      log.info("token file {} re-read: {} tokens", file, next.size());
+    } catch (IOException | IllegalArgumentException e) {
+      log.error("token file {} not re-read, the previous tokens stay in force: {}", file, e.getMessage());
+    }
+  }
+
+  private static Object stamp(Path file) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    return List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()));
+  }
+
+  @Override
+  public void close() {
+    watcher.interrupt();
+  }
+
+  /** Answers a request, or refuses it. */
+  Response handle(Api api, String method, String path, String query, String contentType, String authorization,
+      byte[] body) {
+    String[] s = Api.segments(path);
+    if (s.length == 1 && (s[0].equals("healthz") || s[0].equals("readyz"))) {
+      return api.handle(method, path, query, contentType, body, Visibility.ALL);
+    }
+    Tokens.Grant grant = authenticate(authorization);
+    if (grant == null) {
+      boolean presented = authorization != null && !authorization.isBlank();
+      Problem p = Problem.of(401, "unauthorized", "Unauthorized", presented
+          ? "the bearer token is not valid (malformed, unknown or revoked)"
+          : "this server requires a bearer token: send Authorization: Bearer TOKEN (see docs/security.md)");
+      return api.problem(p).withHeader("WWW-Authenticate",
+          presented ? "Bearer realm=\"stoker\", error=\"invalid_token\"" : "Bearer realm=\"stoker\"");
+    }
+    Action action = action(method, s);
+    if (action != null) {
+      Role role = grant.entry.role();
+      if (!role.permits(action)) {
+        return forbidden(api, "the token '" + grant.entry.name() + "' has the role " + role.wireName()
+            + ", which may not " + describe(action));
+      }
+      String queue = s.length >= 3 && s[1].equals("queues") ? s[2] : null;
+      // an invalid name is the Api's to refuse (400), as it would be for any token
+      if (queue != null && Limits.isQueueName(queue) && !grant.sees(queue)) {
+        return forbidden(api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
+      }
+      if (s.length == 4 && s[3].equals("claim")) {
+        return claim(api, grant, method, path, query, contentType, body);
+      }
+    }
+    return api.handle(method, path, query, contentType, body, grant);
+  }
+
+  private Response claim(Api api, Tokens.Grant grant, String method, String path, String query,
+      String contentType, byte[] body) {
+    if (grant.claims.incrementAndGet() > maxClaimsPerToken) {
+      grant.claims.decrementAndGet();
+      return api.problem(Problem.of(429, "too-many-claims", "Too many claims in flight", "the token '"
+          + grant.entry.name() + "' already has " + maxClaimsPerToken
+          + " claims waiting, the limit (--max-claims-per-token); retry later")).withHeader("Retry-After", "1");
+    }
+    try {
+      return api.handle(method, path, query, contentType, body, grant);
+    } finally {
+      grant.claims.decrementAndGet();
+    }
+  }
+
+  private Tokens.Grant authenticate(String authorization) {
+    if (authorization == null || authorization.length() <= BEARER.length()
+        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      return null;
+    }
+    String token = authorization.substring(BEARER.length()).strip();
+    return token.isEmpty() ? null : tokens.find(token);
+  }
+
+  private static Response forbidden(Api api, String detail) {
+    return api.problem(Problem.of(403, "forbidden", "Forbidden", detail));
+  }
+
+  /**
+   * What a request does, by method and path; null for what no endpoint answers (the Api's 404 or
+   * 405, given to any authenticated token).
+   */
+  static Action action(String method, String[] s) {
+    if (s.length < 2 || !s[0].equals("v1")) {
+      return null;
+    }
+    boolean get = method.equals("GET");
+    boolean post = method.equals("POST");
+    if (s[1].equals("queues")) {
+      return switch (s.length) {
+        case 2 -> get ? Action.READ : null;
+        case 3 -> get ? Action.READ : method.equals("PUT") ? Action.MANAGE : null;
+        case 4 -> switch (s[3]) {
+          case "tasks" -> get ? Action.READ : post ? Action.ENQUEUE : null;
+          case "claim" -> post ? Action.WORK : null;
+          case "redrive" -> post ? Action.MANAGE : null;
+          default -> null;
+        };
+        default -> null;
+      };
+    }
+    if (s[1].equals("tasks")) {
+      if (s.length == 3) {
+        return s[2].equals("complete") ? (post ? Action.WORK : null) : (get ? Action.READ : null);
+      }
+      if (s.length == 4 && post) {
+        return switch (s[3]) {
+          case "heartbeat", "complete", "fail", "release" -> Action.WORK;
+          case "cancel" -> Action.MANAGE;
+          default -> null;
+        };
+      }
+    }
+    return null;
+  }
+
+  private static String describe(Action a) {
+    return switch (a) {
+      case READ -> "read";
+      case ENQUEUE -> "enqueue tasks";
+      case WORK -> "claim or settle tasks";
+      case MANAGE -> "change settings, cancel or redrive";
+    };
+  }
+}
