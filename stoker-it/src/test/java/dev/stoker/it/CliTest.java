@@ -148,11 +148,17 @@ class CliTest {
 
   @Test
   void verify_refuses_a_backend_that_has_not_landed_and_a_fault_the_backend_cannot_take() throws Exception {
-    Cli.Run postgres = run(List.of("verify", "--backend", "postgres", "--duration", "5s"), null);
-    assertThat(postgres.exit()).isEqualTo(2);
-    assertThat(postgres.err()).contains("backend 'postgres' is not available");
+    Cli.Run etcd = run(List.of("verify", "--backend", "etcd", "--duration", "5s"), null);
+    assertThat(etcd.exit()).isEqualTo(2);
+    assertThat(etcd.err()).contains("backend 'etcd' is not available");
     Cli.Run skew = run(List.of("verify", "--faults", "kill,skew", "--duration", "5s"), null);
     assertThat(skew.exit()).isEqualTo(2);
     assertThat(skew.err()).contains("cannot take 'skew'");
+    Cli.Run dbKill = run(List.of("verify", "--faults", "db-kill", "--duration", "5s"), null);
+    assertThat(dbKill.exit()).isEqualTo(2);
+    assertThat(dbKill.err()).contains("embedded backend cannot take 'db-kill'");
+    Cli.Run partition = run(List.of("verify", "--backend", "postgres", "--faults", "partition", "--duration", "5s"), null);
+    assertThat(partition.exit()).isEqualTo(2);
+    assertThat(partition.err()).contains("postgres backend cannot take 'partition'");
   }
 }

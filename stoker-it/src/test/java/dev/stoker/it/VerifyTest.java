@@ -35,6 +35,26 @@ class VerifyTest {
   void a_short_verify_under_kill_and_pause_finds_nothing_lost_and_nothing_unexpected() throws Exception {
     VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(45), Set.of(Fault.KILL, Fault.PAUSE),
         20261123L, out, 2, 6, Duration.ofMillis(2500), Duration.ofSeconds(3), Duration.ofSeconds(180));
+    List<Op> history = runAndCheck(config);
+    assertThat(history).extracting(Op::f).as("a kill and a pause were injected").contains(Op.Fn.KILL, Op.Fn.PAUSE);
+  }
+
+  /**
+   * Two servers over one PostgreSQL, producers and workers spread over both, while a server is killed
+   * or paused and the database itself is killed and restarted (503s meanwhile, then recovery).
+   */
+  @Test
+  void a_short_verify_of_two_servers_over_postgres_under_server_and_database_kills_finds_nothing_lost()
+      throws Exception {
+    VerifyConfig config = new VerifyConfig(Backend.POSTGRES, Duration.ofSeconds(40),
+        Set.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL), 20261124L, out, 2, 6, Duration.ofMillis(2500),
+        Duration.ofSeconds(3), Duration.ofSeconds(180));
+    List<Op> history = runAndCheck(config);
+    assertThat(history).filteredOn(o -> o.f() == Op.Fn.KILL).flatExtracting(Op::items).extracting(Op.Item::value)
+        .as("the database and a server were killed").contains("database").anyMatch(v -> v.startsWith("node-"));
+  }
+
+  private List<Op> runAndCheck(VerifyConfig config) throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Verify.Outcome outcome = Verify.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
     String printed = log.toString(StandardCharsets.UTF_8);
@@ -49,17 +69,20 @@ class VerifyTest {
     assertThat(r.completed()).isGreaterThanOrEqualTo(r.acknowledged());
 
     List<Op> history = History.read(outcome.history());
-    assertThat(history).extracting(Op::f).as("a kill and a pause were injected").contains(Op.Fn.KILL, Op.Fn.PAUSE);
     assertThat(Checker.check(history).valid()).as("the history file checks as the run did").isTrue();
     assertThat(printed).contains("VALID", "LOST                               0");
     assertThat(Files.size(outcome.timeline())).isPositive();
+    return history;
   }
 
   @Test
-  void a_backend_that_has_not_landed_is_refused_before_anything_starts() {
-    assertThatThrownBy(() -> Backend.POSTGRES.check(Set.of(Fault.KILL))).isInstanceOf(Backend.Unavailable.class)
+  void a_backend_that_has_not_landed_or_a_fault_it_cannot_take_is_refused_before_anything_starts() {
+    assertThatThrownBy(() -> Backend.ETCD.check(Set.of(Fault.KILL))).isInstanceOf(Backend.Unavailable.class)
         .hasMessageContaining("not available");
     assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.SKEW)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skew");
+    assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.DB_KILL)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("db-kill");
+    Backend.POSTGRES.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("db-kill")));
   }
 }

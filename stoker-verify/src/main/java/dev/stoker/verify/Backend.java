@@ -6,7 +6,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** The backends {@code stoker verify} knows; only those that have landed can be started. */
+/** The backends {@code stoker verify} knows; only those that have landed (embedded, postgres) can be started. */
 public enum Backend {
   EMBEDDED,
   POSTGRES,
@@ -35,25 +35,34 @@ public enum Backend {
    * @throws IllegalArgumentException for a fault it cannot take
    */
   public void check(Set<Fault> faults) {
-    if (this != EMBEDDED) {
-      throw new Unavailable("backend '" + label() + "' is not available in this build yet; only 'embedded' can be"
-          + " verified for now");
-    }
-    Set<Fault> supported = EnumSet.of(Fault.KILL, Fault.PAUSE);
+    Set<Fault> supported = switch (this) {
+      case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE);
+      case POSTGRES -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL);
+      case ETCD, CLUSTER -> throw new Unavailable("backend '" + label() + "' is not available in this build yet;"
+          + " only 'embedded' and 'postgres' can be verified for now");
+    };
     for (Fault f : faults) {
       if (!supported.contains(f)) {
         throw new IllegalArgumentException("the " + label() + " backend cannot take '" + f.label() + "' faults"
-            + (f == Fault.SKEW ? ": a single node has no peer whose clock could disagree with its own, and its"
-            + " hybrid logical clock already rides out steps of its own clock (see docs/reliability.md)"
-            : ": it has a single node and no links to cut"));
+            + ": " + (this == EMBEDDED ? whyNotEmbedded(f) : "its servers talk to the database, not to each other,"
+            + " so there are no links between them to cut nor clocks that must agree (see docs/reliability.md)"));
       }
     }
+  }
+
+  private static String whyNotEmbedded(Fault f) {
+    return switch (f) {
+      case SKEW -> "a single node has no peer whose clock could disagree with its own, and its hybrid logical"
+          + " clock already rides out steps of its own clock (see docs/reliability.md)";
+      case DB_KILL -> "it has no database server of its own; 'kill' crashes the process that holds the data";
+      default -> "it has a single node and no links to cut";
+    };
   }
 
   /** The processes to test, under {@code dir}; not started yet. */
   Cluster cluster(Path dir) throws IOException {
     check(Set.of());
-    return new EmbeddedCluster(dir);
+    return this == POSTGRES ? new PostgresCluster() : new EmbeddedCluster(dir);
   }
 
   public String label() {

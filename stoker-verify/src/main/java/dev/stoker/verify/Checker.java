@@ -304,7 +304,10 @@ public final class Checker {
       }
       for (Op fault : faults) {
         if (fault.invokeNs() < to && fault.completeNs() > from) {
-          return fault.f() == Fn.KILL ? "server kill" : "server pause";
+          if (fault.f() == Fn.PAUSE) {
+            return "server pause";
+          }
+          return Nemesis.isDatabaseKill(fault) ? "database kill" : "server kill";
         }
       }
       return "lease expired (heartbeat late)";

@@ -28,6 +28,16 @@ interface Cluster extends AutoCloseable {
   /** SIGCONT to node {@code i}. */
   void resume(int i) throws IOException, InterruptedException;
 
+  /** SIGKILL to the backend's database, for a backend that has one ({@link Fault#DB_KILL}). */
+  default void killDatabase() {
+    throw new UnsupportedOperationException("this backend has no database of its own");
+  }
+
+  /** Starts the database again on its port and data, and waits until it accepts connections. */
+  default void restartDatabase() {
+    throw new UnsupportedOperationException("this backend has no database of its own");
+  }
+
   /** Stops everything; a node that is down or paused is dealt with too. */
   @Override
   void close() throws InterruptedException;

@@ -8,6 +8,11 @@ public enum Fault {
   KILL,
   /** SIGSTOP a server, SIGCONT it later; a third of the pauses outlast the lease. */
   PAUSE,
+  /**
+   * SIGKILL the database's postmaster (backends with a database of their own, e.g. postgres), then
+   * start it again on the same port and data; the servers answer 503 meanwhile and must recover.
+   */
+  DB_KILL,
   /** Offset a server's clock. Not meaningful for a single embedded node (see docs/reliability.md). */
   SKEW,
   /** Cut links between nodes. Only for backends with more than one node talking to each other. */
@@ -16,13 +21,13 @@ public enum Fault {
   /** Parses {@code kill}, {@code pause}, ... case-insensitively. */
   public static Fault parse(String s) {
     try {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, skew, partition");
+      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, db-kill, skew, partition");
     }
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

@@ -8,11 +8,20 @@ import java.util.random.RandomGenerator;
 /**
  * Injects faults on a seeded schedule until stopped: after a quiet time drawn around the mean
  * interval, one fault on a random node — a SIGKILL and a restart 0.5–3 s later, or a SIGSTOP of
- * 0.3 s up to three leases (a third of the pauses outlast the lease) then SIGCONT. Each fault is
+ * 0.3 s up to three leases (a third of the pauses outlast the lease) then SIGCONT, or (backends with
+ * a database) a SIGKILL of the database and a restart 0.5–3 s later. Each fault is
  * recorded as an operation spanning its window. The choices come from the seed; when they happen
  * depends on the machine, so a run is repeatable in its schedule, not to the millisecond.
  */
 final class Nemesis implements Runnable {
+  /** The item of a database kill in the history (a server's kill names {@code node-I}). */
+  static final String DATABASE = "database";
+
+  /** Whether {@code op} is a fault on the database rather than on a server. */
+  static boolean isDatabaseKill(Op op) {
+    return op.f() == Op.Fn.KILL && op.items().stream().anyMatch(i -> DATABASE.equals(i.value()));
+  }
+
   private final Cluster cluster;
   private final List<Fault> faults;
   private final Workload w;
@@ -55,6 +64,7 @@ final class Nemesis implements Runnable {
         switch (fault) {
           case KILL -> kill(node);
           case PAUSE -> pause(node);
+          case DB_KILL -> killDatabase();
           default -> throw new IllegalStateException("no injector for " + fault);
         }
       }
@@ -66,22 +76,39 @@ final class Nemesis implements Runnable {
   }
 
   private void kill(int node) throws IOException, InterruptedException {
+    crash("node-" + node, () -> cluster.kill(node), () -> cluster.restart(node));
+  }
+
+  /** Recorded as a kill of {@link #DATABASE}, so the checker and the summary tell it from a server's. */
+  private void killDatabase() throws IOException, InterruptedException {
+    crash(DATABASE, cluster::killDatabase, cluster::restartDatabase);
+  }
+
+  /** A step of a fault; restarting may fail (a port not free yet) and is tried three times. */
+  private interface Step {
+    void run() throws IOException, InterruptedException;
+  }
+
+  private void crash(String what, Step kill, Step restart) throws IOException, InterruptedException {
     long downMs = 500 + random.nextLong(2_501);
     long t0 = w.history.now();
-    cluster.kill(node);
+    kill.run();
     Thread.sleep(downMs);
-    IOException last = null;
+    Exception last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
-        cluster.restart(node);
-        w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of("node-" + node)), "down " + downMs + " ms, restarted");
+        restart.run();
+        w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of(what)), "down " + downMs + " ms, restarted");
         return;
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         last = e;
       }
     }
-    w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of("node-" + node)), "did not restart: " + last.getMessage());
-    throw last;
+    w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of(what)), "did not restart: " + last.getMessage());
+    if (last instanceof IOException io) {
+      throw io;
+    }
+    throw (RuntimeException) last;
   }
 
   private void pause(int node) throws IOException, InterruptedException {
