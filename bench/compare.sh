@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs `stoker bench` against Stoker (embedded store) and, in the same run, against every peer:
 # beanstalkd -f 0, PostgreSQL SKIP LOCKED, RabbitMQ quorum queue, NATS JetStream, the etcd recipe,
-# BullMQ on Redis (appendfsync always) and pg-boss (on the same PostgreSQL). Installs what is
+# BullMQ on Redis (appendfsync always) and pg-boss (on the same PostgreSQL), and Stoker on that
+# PostgreSQL too (--store postgres: one server, then three over one schema). Installs what is
 # missing from Debian's packages and npm (bench/node/install), starts each peer on 127.0.0.1 with
 # its data in a temporary directory (bench/peer-temp), prints one table with Stoker's rates over
 # the best durable peer's, and stops everything afterwards. Extra arguments go to `stoker bench`,
@@ -14,9 +15,9 @@ PEERS=${PEERS:-beanstalkd postgres rabbitmq nats etcd redis}
 work=$(mktemp -d /tmp/stoker-compare.XXXXXX)
 chmod 755 "$work"
 started=()
-stoker_pid=
+stoker_pids=()
 cleanup() {
-  [ -n "$stoker_pid" ] && kill "$stoker_pid" 2>/dev/null && wait "$stoker_pid" 2>/dev/null
+  for pid in "${stoker_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   for k in "${started[@]}"; do "$root/bench/peer-temp" stop "$k" "$work/peers" || true; done
   rm -rf "$work"
 }
@@ -48,16 +49,35 @@ if [[ " ${specs[*]} " == *" bullmq="* || -n "${pgboss:-}" ]]; then
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-sport=$(free_port)
-"$root/stoker" serve --listen "127.0.0.1:$sport" --data "$work/stoker-data" >"$work/stoker.log" 2>&1 &
-stoker_pid=$!
-for _ in $(seq 600); do
-  curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null || { cat "$work/stoker.log" >&2; exit 1; }
-echo "compare: stoker on :$sport" >&2
+# start_stoker NAME ARGS...: `stoker serve ARGS` on a free loopback port; sets $url once healthy.
+start_stoker() {
+  local name=$1 port
+  shift
+  port=$(free_port)
+  "$root/stoker" serve --listen "127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
+  stoker_pids+=($!)
+  for _ in $(seq 600); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/$name.log" >&2; exit 1; }
+  echo "compare: $name on :$port" >&2
+  url="http://127.0.0.1:$port"
+}
+"$root/stoker" --version >/dev/null # builds once, before the servers start side by side
+start_stoker stoker --data "$work/stoker-data"
+server=$url
+if [ -n "${pgboss:-}" ]; then
+  # Stoker on the peer's PostgreSQL, three servers over one schema: the first alone, then all three.
+  pg=$(printf '%s\n' "${specs[@]}" | sed -n 's/^postgres=//p')
+  urls=()
+  for i in 1 2 3; do
+    start_stoker "stoker-pg$i" --store postgres --pg-url "$pg" --pg-schema stoker_bench
+    urls+=("$url")
+  done
+  specs+=(--peer "stoker-postgres=${urls[0]}" --peer "stoker-postgres=$(IFS=,; echo "${urls[*]}")")
+fi
 
 # From the repository root: the Node peers' script is found under bench/node.
 cd "$root"
-"$root/stoker" bench --server "http://127.0.0.1:$sport" "${specs[@]}" "$@"
+"$root/stoker" bench --server "$server" "${specs[@]}" "$@"

@@ -6,7 +6,8 @@ import java.util.List;
 /** Opens a peer from its {@code KIND=ADDRESS} spec (see {@link BenchConfig#peers()}). */
 final class Peers {
   /** The kinds, in the order they run. */
-  static final List<String> KINDS = List.of("beanstalkd", "postgres", "rabbitmq", "nats", "etcd", "bullmq", "pgboss");
+  static final List<String> KINDS = List.of("beanstalkd", "postgres", "rabbitmq", "nats", "etcd", "bullmq", "pgboss",
+      "stoker-postgres");
 
   private Peers() {}
 
@@ -33,6 +34,7 @@ final class Peers {
       case "etcd" -> new EtcdPeer(config, log, params, address);
       case "bullmq" -> NodePeer.bullmq(config, log, params, address);
       case "pgboss" -> NodePeer.pgboss(config, log, params, address);
+      case "stoker-postgres" -> StokerPeer.postgres(address, config, log, params);
       default -> throw new IllegalArgumentException("no peer of kind " + kind);
     };
   }

@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 
 /** The results of one {@code stoker bench} run: throughput per phase, and pickup latency. */
 public final class Report {
@@ -21,9 +23,30 @@ public final class Report {
   /**
    * A system in the run: Stoker or a peer, what its acknowledgements guarantee, whether that is
    * durable per acknowledgement (only such peers count as "best peer" in the ratios), and why W2
-   * does not apply to it (null when it does).
+   * does not apply to it (null when it does). For Stoker's rows, {@code backend} names the store
+   * behind it ({@code "under test"} for the server given with {@code --server}) and {@code servers}
+   * how many servers share it; a peer has no backend and one server.
    */
-  public record SystemInfo(String system, boolean durable, String durability, String noBatches) {}
+  public record SystemInfo(String system, String backend, int servers, boolean durable, String durability,
+      String noBatches) {
+    static SystemInfo of(Peer peer) {
+      return peer instanceof StokerPeer s
+          ? new SystemInfo(s.name(), s.backend(), s.servers(), true, s.durability(), null)
+          : new SystemInfo(peer.name(), null, 1, peer.durable(), peer.durability(), peer.noBatches());
+    }
+
+    /** Whether this is Stoker (on any backend) rather than a peer. */
+    public boolean stoker() {
+      return backend != null;
+    }
+  }
+
+  /**
+   * The peer that runs on the same system as a Stoker backend: Stoker on PostgreSQL is compared with
+   * the plain SKIP LOCKED loop on the same database as well as with the best peer.
+   */
+  private static final Map<String, String> SAME_SYSTEM_PEER = Map.of("postgres",
+      PostgresPeer.NAME);
 
   /** A workload that failed for one system; the other systems' rows still stand. */
   public record Failure(String system, String workload, String error) {}
@@ -118,6 +141,7 @@ public final class Report {
         }
       }
     }
+    comparisons().forEach(out::println);
     double w2ToW1 = w2ToBestW1();
     if (!Double.isNaN(w2ToW1)) {
       out.printf(Locale.ROOT, "Stoker's W2 end-to-end = %.2f × the best durable peer's W1 end-to-end%n", w2ToW1);
@@ -146,14 +170,53 @@ public final class Report {
   }
 
   /**
-   * Stoker's rate over the best durable peer's in the same phase of the same run, on Stoker's rows;
-   * NaN on peers' rows and when no durable peer ran the phase.
+   * Stoker's rate over the best durable peer's in the same phase of the same run, on Stoker's rows
+   * (any backend); NaN on peers' rows and when no durable peer ran the phase.
    */
   double ratio(Phase p) {
-    if (!p.target().equals(Bench.TARGET)) {
+    if (info(p.target()).filter(SystemInfo::stoker).isEmpty()) {
       return Double.NaN;
     }
     return p.perSecond() / best(p.workload(), p.phase());
+  }
+
+  /**
+   * For Stoker on a backend that a peer also runs on (PostgreSQL): each end-to-end rate over that
+   * peer's, and several servers over one server of the same backend. One line each, for people.
+   */
+  List<String> comparisons() {
+    List<String> lines = new ArrayList<>();
+    for (SystemInfo s : systems) {
+      String peer = s.stoker() ? SAME_SYSTEM_PEER.get(s.backend()) : null;
+      if (peer == null) {
+        continue;
+      }
+      SystemInfo single = systems.stream().filter(o -> s.backend().equals(o.backend()) && o.servers() == 1)
+          .findFirst().orElse(null);
+      for (String workload : List.of("w1", "w2")) {
+        double mine = rate(s.system(), workload, "end-to-end");
+        if (Double.isNaN(mine)) {
+          continue;
+        }
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %s end-to-end = %s × %s's %s",
+            s.system(), workload, format(mine / rate(peer, workload, "end-to-end")), peer, workload));
+        if (single != null && s.servers() > 1) {
+          line.append(String.format(Locale.ROOT, ", %s × %s's", format(mine / rate(single.system(), workload,
+              "end-to-end")), single.system()));
+        }
+        lines.add(line.toString());
+      }
+    }
+    return lines;
+  }
+
+  private double rate(String system, String workload, String phase) {
+    return phases.stream().filter(p -> p.target().equals(system) && p.workload().equals(workload)
+        && p.phase().equals(phase)).mapToDouble(Phase::perSecond).findFirst().orElse(Double.NaN);
+  }
+
+  private Optional<SystemInfo> info(String system) {
+    return systems.stream().filter(s -> s.system().equals(system)).findFirst();
   }
 
   /** Stoker's W2 end-to-end over the best durable peer's W1 end-to-end (issue 5's W2 target). */
@@ -164,13 +227,12 @@ public final class Report {
   }
 
   private double best(String workload, String phase) {
-    return phases.stream().filter(o -> !o.target().equals(Bench.TARGET) && durable(o.target())
-        && o.workload().equals(workload) && o.phase().equals(phase)).mapToDouble(Phase::perSecond).max()
-        .orElse(Double.NaN);
+    return phases.stream().filter(o -> durablePeer(o.target()) && o.workload().equals(workload)
+        && o.phase().equals(phase)).mapToDouble(Phase::perSecond).max().orElse(Double.NaN);
   }
 
-  private boolean durable(String system) {
-    return systems.stream().anyMatch(s -> s.system().equals(system) && s.durable());
+  private boolean durablePeer(String system) {
+    return info(system).filter(s -> !s.stoker() && s.durable()).isPresent();
   }
 
   private static String format(double ratio) {
@@ -222,9 +284,15 @@ public final class Report {
     b.append("],\"systems\":[");
     for (int i = 0; i < systems.size(); i++) {
       SystemInfo s = systems.get(i);
-      b.append(i == 0 ? "" : ",").append("{\"system\":").append(quoted(s.system())).append(",\"durable\":")
+      b.append(i == 0 ? "" : ",").append("{\"system\":").append(quoted(s.system())).append(",\"backend\":")
+          .append(quoted(s.backend())).append(",\"servers\":").append(s.servers()).append(",\"durable\":")
           .append(s.durable()).append(",\"durability\":").append(quoted(s.durability())).append(",\"w2_not_applicable\":")
           .append(quoted(s.noBatches())).append('}');
+    }
+    b.append("],\"comparisons\":[");
+    List<String> lines = comparisons();
+    for (int i = 0; i < lines.size(); i++) {
+      b.append(i == 0 ? "" : ",").append(quoted(lines.get(i)));
     }
     b.append("],\"w2_end_to_end_vs_best_durable_peer_w1\":").append(number(w2ToBestW1()));
     b.append(",\"failures\":[");

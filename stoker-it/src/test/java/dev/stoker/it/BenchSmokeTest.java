@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stoker.bench.Bench;
 import dev.stoker.bench.BenchConfig;
 import dev.stoker.bench.Report;
+import dev.stoker.testkit.PgTemp;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -83,6 +84,43 @@ class BenchSmokeTest {
     } finally {
       peer.destroy();
       peer.waitFor();
+    }
+  }
+
+  /**
+   * Stoker on PostgreSQL as rows of the run: one server, then two over one schema, beside the plain
+   * SKIP LOCKED loop on the same database. Each of them runs every phase with the counts checked, and
+   * the report compares them with the loop and two servers with one.
+   */
+  @Test
+  void stoker_on_postgres_runs_beside_the_skip_locked_loop_on_one_and_two_servers() throws Exception {
+    String pg = PgTemp.shared().url();
+    try (StokerProcess server = StokerProcess.start(data);
+        PgFleet fleet = new PgFleet(pg, PgTemp.freshSchema(), 2)) {
+      String one = fleet.servers.get(0).url();
+      String two = one + "," + fleet.servers.get(1).url();
+      BenchConfig config = new BenchConfig(server.url(), 1_000, 4, 200, Set.of("w1", "w2", "latency"), 20,
+          Duration.ofMillis(5), List.of("postgres=" + pg, "stoker-postgres=" + one, "stoker-postgres=" + two));
+      Report report = Bench.run(config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      report.print(System.out);
+
+      assertThat(report.failures()).isEmpty();
+      List<String> systems = List.of("postgres skip-locked", "stoker/postgres ×1", "stoker/postgres ×2", "stoker");
+      assertThat(report.systems()).extracting(Report.SystemInfo::system).containsExactlyElementsOf(systems);
+      assertThat(report.systems()).extracting(s -> s.backend() + "/" + s.servers())
+          .containsExactly("null/1", "postgres/1", "postgres/2", "under test/1");
+      for (String system : systems) {
+        assertThat(report.phases()).filteredOn(p -> p.target().equals(system))
+            .extracting(p -> p.workload() + " " + p.phase()).as(system).containsExactly("w1 enqueue", "w1 drain",
+                "w1 end-to-end", "w2 enqueue", "w2 drain", "w2 end-to-end");
+        assertThat(report.latencies()).filteredOn(l -> l.target().equals(system)).singleElement()
+            .satisfies(l -> assertThat(l.tasks()).isEqualTo(20));
+      }
+      JsonNode json = Http.JSON.readTree(report.json());
+      assertThat(json.get("comparisons")).extracting(JsonNode::asText).hasSize(4)
+          .allSatisfy(line -> assertThat(line).contains("× postgres skip-locked's"))
+          .filteredOn(line -> line.startsWith("stoker/postgres ×2"))
+          .allSatisfy(line -> assertThat(line).contains("× stoker/postgres ×1's"));
     }
   }
 }
