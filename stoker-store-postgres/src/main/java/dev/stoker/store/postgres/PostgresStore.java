@@ -268,7 +268,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   @Override
   public List<Task> taskClaimMany(ClaimParams p) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.waitMs());
-    long poll = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.pollInterval().toMillis()));
+    long poll = TimeUnit.MILLISECONDS.toNanos(config.pollInterval().toMillis());
     while (true) {
       long seq = wakeups.seq(p.queue());
       List<Task> got = claimNow(p);
@@ -578,7 +578,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   /** Sweeps every interval (sooner when this server knows something falls due), and re-reads the DB clock. */
   private void background() {
-    long interval = Math.max(10, config.sweepInterval().toMillis());
+    long interval = config.sweepInterval().toMillis();
     long lastClock = System.nanoTime();
     boolean failing = false;
     while (!closed) {
