@@ -32,6 +32,8 @@ class CombinerTest {
     final CountDownLatch firstEntered = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile Integer poison;
+    /** The poisoned batch throws a checked exception (sneakily), as no Function should but a bug might. */
+    volatile boolean poisonChecked;
     volatile boolean closed;
 
     @Override
@@ -43,6 +45,9 @@ class CombinerTest {
       }
       if (closed) {
         throw new StoreUnavailableException("the store is closed");
+      }
+      if (poison != null && batch.contains(poison) && poisonChecked) {
+        return sneakyThrow(new IOException("batch with " + poison + " failed"));
       }
       if (poison != null && batch.contains(poison)) {
         throw new IllegalStateException("batch with " + poison + " failed");
@@ -119,8 +124,18 @@ class CombinerTest {
 
   @Test
   void a_failing_batch_fails_exactly_its_own_requests_and_the_next_batches_still_run() {
+    assertOnlyThePoisonedBatchFails(false, IllegalStateException.class);
+  }
+
+  @Test
+  void a_batch_throwing_a_checked_exception_in_the_background_fails_its_requests_instead_of_stranding_them() {
+    assertOnlyThePoisonedBatchFails(true, IOException.class);
+  }
+
+  private static void assertOnlyThePoisonedBatchFails(boolean checked, Class<? extends Throwable> expected) {
     Batches b = new Batches();
     b.poison = 6;
+    b.poisonChecked = checked;
     Combiner<Integer, Integer> c = new Combiner<>(b, 4);
     List<CompletableFuture<Integer>> answers = lineUp(c, b, 10);
 
@@ -131,8 +146,7 @@ class CombinerTest {
       CompletableFuture<Integer> f = answers.get(i);
       Awaitility.await().atMost(PATIENCE).until(f::isDone);
       if (f.isCompletedExceptionally()) {
-        assertThatThrownBy(f::join).hasCauseInstanceOf(IllegalStateException.class)
-            .hasRootCauseMessage("batch with 6 failed");
+        assertThatThrownBy(f::join).hasRootCauseInstanceOf(expected).hasRootCauseMessage("batch with 6 failed");
         failed.add(i);
       } else {
         assertThat(f.join()).isEqualTo(i * 10);
