@@ -62,6 +62,18 @@ final class ServeCommand implements Callable<Integer> {
           + "(env STOKER_PG_POOL_SIZE). Default: ${DEFAULT-VALUE}")
   int pgPoolSize;
 
+  @Option(names = "--pg-connection-timeout-ms", paramLabel = "MS",
+      defaultValue = "${env:STOKER_PG_CONNECTION_TIMEOUT_MS:-2000}",
+      description = "With --store postgres: how long a request waits for a database connection before its 503 "
+          + "while the database is down; 250-300000 (env STOKER_PG_CONNECTION_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
+  long pgConnectionTimeoutMs;
+
+  @Option(names = "--pg-sweep-interval-ms", paramLabel = "MS", defaultValue = "${env:STOKER_PG_SWEEP_INTERVAL_MS:-1000}",
+      description = "With --store postgres: how often this server looks for delayed tasks falling due, leases "
+          + "running out and tasks past retention; 10-60000 (env STOKER_PG_SWEEP_INTERVAL_MS). "
+          + "Default: ${DEFAULT-VALUE}")
+  long pgSweepIntervalMs;
+
   @Option(names = "--node-id", paramLabel = "N", defaultValue = "${env:STOKER_NODE_ID}",
       description = "This node's id, part of every task id (env STOKER_NODE_ID). Embedded: 0-65535, default 0. "
           + "Postgres: 0-65534, default: the next one the database hands out, so servers differ.")
@@ -122,9 +134,11 @@ final class ServeCommand implements Callable<Integer> {
         throw usage("--store postgres needs --pg-url (or STOKER_PG_URL)");
       }
       try {
-        pg = PostgresConfig.of(pgUrl).withSchema(pgSchema).withPoolSize(pgPoolSize);
+        pg = PostgresConfig.of(pgUrl).withSchema(pgSchema).withPoolSize(pgPoolSize)
+            .withConnectionTimeout(Duration.ofMillis(pgConnectionTimeoutMs))
+            .withSweepInterval(Duration.ofMillis(pgSweepIntervalMs));
       } catch (IllegalArgumentException e) {
-        throw usage(e.getMessage());
+        throw usage(flagged(e.getMessage()));
       }
     }
     StokerServer.Security sec;
@@ -171,6 +185,17 @@ final class ServeCommand implements Callable<Integer> {
         where, sec.tokensFile() == null ? "open: no tokens required" : "tokens from " + sec.tokensFile());
     termination.await();
     return 0;
+  }
+
+  /** The config's message with the flag it is about, so the user knows what to change. */
+  private static String flagged(String message) {
+    if (message.startsWith("the connection timeout")) {
+      return "--pg-connection-timeout-ms: " + message;
+    }
+    if (message.startsWith("the sweep interval")) {
+      return "--pg-sweep-interval-ms: " + message;
+    }
+    return message;
   }
 
   private ParameterException usage(String message) {

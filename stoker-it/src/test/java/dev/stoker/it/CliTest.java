@@ -147,6 +147,31 @@ class CliTest {
   }
 
   @Test
+  void serve_refuses_postgres_timings_out_of_range_naming_the_flag() throws Exception {
+    // Checked before any connection is tried: the URL points at nothing.
+    List<String> pg = List.of("serve", "--store", "postgres", "--pg-url", "jdbc:postgresql://127.0.0.1:9/none");
+    Cli.Run shortTimeout = run(with(pg, "--pg-connection-timeout-ms", "249"), null);
+    assertThat(shortTimeout.exit()).isEqualTo(2);
+    assertThat(shortTimeout.err()).contains("--pg-connection-timeout-ms: the connection timeout must be 250-300000 ms,"
+        + " was 249 ms");
+    Cli.Run notNumber = run(with(pg, "--pg-connection-timeout-ms", "2s"), null);
+    assertThat(notNumber.exit()).isEqualTo(2);
+    assertThat(notNumber.err()).contains("--pg-connection-timeout-ms");
+    Cli.Run slowSweep = run(with(pg, "--pg-sweep-interval-ms", "60001"), null);
+    assertThat(slowSweep.exit()).isEqualTo(2);
+    assertThat(slowSweep.err()).contains("--pg-sweep-interval-ms: the sweep interval must be 10-60000 ms, was 60001 ms");
+    Cli.Run fastSweep = run(with(pg, "--pg-sweep-interval-ms", "0"), null);
+    assertThat(fastSweep.exit()).isEqualTo(2);
+    assertThat(fastSweep.err()).contains("--pg-sweep-interval-ms");
+  }
+
+  private static List<String> with(List<String> args, String... more) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of(more));
+    return all;
+  }
+
+  @Test
   void verify_refuses_a_backend_that_has_not_landed_and_a_fault_the_backend_cannot_take() throws Exception {
     Cli.Run etcd = run(List.of("verify", "--backend", "etcd", "--duration", "5s"), null);
     assertThat(etcd.exit()).isEqualTo(2);

@@ -27,8 +27,8 @@ final class Combiner<I, O> {
   private record Waiting<I, O>(I item, CompletableFuture<O> answer) {}
 
   /**
-   * @param batch runs requests in one transaction and answers each, in order; a thrown exception is the
-   *     answer of every request of the batch
+   * @param batch runs requests in one transaction and answers each, in order (one answer per request); a
+   *     thrown exception is the answer of every request of the batch, and of no other
    * @param maxBatch the most requests in one batch (by count of requests)
    */
   Combiner(Function<List<I>, List<O>> batch, int maxBatch) {
@@ -56,7 +56,20 @@ final class Combiner<I, O> {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
       throw e;
+    }
+  }
+
+  /** How many requests wait for the next batch (the running batch not counted). */
+  int queued() {
+    lock.lock();
+    try {
+      return waiting.size();
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -76,10 +89,15 @@ final class Combiner<I, O> {
     }
     try {
       List<O> out = batch.apply(mine.stream().map(Waiting::item).toList());
+      if (out.size() != mine.size()) {
+        throw new IllegalStateException("a batch of " + mine.size() + " requests gave " + out.size() + " answers");
+      }
       for (int i = 0; i < mine.size(); i++) {
         mine.get(i).answer().complete(out.get(i));
       }
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
+      // Whatever the batch threw (even a checked exception thrown sneakily) is every request's answer:
+      // a request left unanswered would wait forever.
       mine.forEach(w -> w.answer().completeExceptionally(e));
     } finally {
       lock.lock();

@@ -30,7 +30,10 @@ final class Db implements AutoCloseable {
     h.setMaximumPoolSize(config.poolSize());
     h.setMinimumIdle(Math.min(2, config.poolSize()));
     h.setAutoCommit(false);
-    h.setConnectionTimeout(Math.max(250, config.connectionTimeout().toMillis()));
+    // While the database is down every call waits this long for a connection before its 503.
+    h.setConnectionTimeout(config.connectionTimeout().toMillis());
+    // Checking an idle connection (done inside getConnection) must not outlast that budget either.
+    h.setValidationTimeout(Math.min(5_000, config.connectionTimeout().toMillis()));
     // Start even when the database is down; calls answer 503 until it is back.
     h.setInitializationFailTimeout(-1);
     h.addDataSourceProperty("reWriteBatchedInserts", "true");

@@ -161,6 +161,23 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     }
   }
 
+  /**
+   * The next node id from the sequence, modulo 65535 (65535 is SQL's; V1__tasks.sql's comment says 65536,
+   * but a shipped script is never edited, not even a comment: its checksum would change). After 65,535 starts, or with a
+   * {@code --node-id} that equals a handed-out one, two live servers can share an id. That is harmless,
+   * because nothing here needs node ids to be unique (docs/backends/postgres.md#node-ids):
+   *
+   * <ul>
+   *   <li>task ids: the low word is random per millisecond (as for ids made in SQL, which all share node
+   *       65535), so two servers with one id in one millisecond collide with odds of about 2^-63 per pair
+   *       of ids, and a collision is a primary-key violation that fails the enqueue (503, nothing
+   *       acknowledged), never a second task under one id;
+   *   <li>versions and lease tokens: a task's row is only changed under its row lock, after reading it
+   *       (which advances this server's HLC past the row's), and every claim after the first has a larger
+   *       epoch or generation, so no two claims of a task share a token whatever the node;
+   *   <li>nothing compares the versions of different servers to merge them: the database orders writes.
+   * </ul>
+   */
   private static int nextNodeId(Connection c, Db db) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(db.sql("SELECT nextval('${schema}.node_ids')"));
         ResultSet rs = ps.executeQuery()) {
@@ -268,7 +285,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   @Override
   public List<Task> taskClaimMany(ClaimParams p) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.waitMs());
-    long poll = TimeUnit.MILLISECONDS.toNanos(Math.max(1, config.pollInterval().toMillis()));
+    long poll = TimeUnit.MILLISECONDS.toNanos(config.pollInterval().toMillis());
     while (true) {
       long seq = wakeups.seq(p.queue());
       List<Task> got = claimNow(p);
@@ -578,7 +595,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   /** Sweeps every interval (sooner when this server knows something falls due), and re-reads the DB clock. */
   private void background() {
-    long interval = Math.max(10, config.sweepInterval().toMillis());
+    long interval = config.sweepInterval().toMillis();
     long lastClock = System.nanoTime();
     boolean failing = false;
     while (!closed) {
