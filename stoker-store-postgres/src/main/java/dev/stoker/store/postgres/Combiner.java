@@ -8,11 +8,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * Group commit for one kind of request: requests that arrive while a batch is in the database wait, and
- * then go together in the next batch, one transaction (and one commit, one fsync) for all of them.
- * Under light load a request runs alone at once; under heavy load the batches grow, so the number of
- * transactions follows the database's speed and not the number of clients. No thread of its own: the
- * request that finds no batch running runs one, and hands the next to a new virtual thread.
+ * Group commit for one kind of request: requests that arrive while the database is busy with this
+ * kind's batches wait, and then go together in the next batch, one transaction (and one commit, one
+ * fsync) for all of them. Under light load a request runs alone at once; under heavy load the batches
+ * grow, so the number of transactions follows the database's speed and not the number of clients. Up
+ * to {@code maxInFlight} batches run at once: a batch spends most of its time in round trips and in
+ * its commit's WAL flush, during which the database can run the next one (and PostgreSQL flushes
+ * concurrent commits together). No thread of its own: a request that finds fewer batches running
+ * runs one, and a finishing batch hands what waits to a new virtual thread.
  *
  * @param <I> a request
  * @param <O> its answer
@@ -20,9 +23,10 @@ import java.util.function.Function;
 final class Combiner<I, O> {
   private final Function<List<I>, List<O>> batch;
   private final int maxBatch;
+  private final int maxInFlight;
   private final ReentrantLock lock = new ReentrantLock();
   private List<Waiting<I, O>> waiting = new ArrayList<>();
-  private boolean running;
+  private int running;
 
   private record Waiting<I, O>(I item, CompletableFuture<O> answer) {}
 
@@ -30,10 +34,20 @@ final class Combiner<I, O> {
    * @param batch runs requests in one transaction and answers each, in order (one answer per request); a
    *     thrown exception is the answer of every request of the batch, and of no other
    * @param maxBatch the most requests in one batch (by count of requests)
+   * @param maxInFlight the most batches running at once; 1 runs them one after the other
    */
-  Combiner(Function<List<I>, List<O>> batch, int maxBatch) {
+  Combiner(Function<List<I>, List<O>> batch, int maxBatch, int maxInFlight) {
+    if (maxBatch < 1 || maxInFlight < 1) {
+      throw new IllegalArgumentException("maxBatch and maxInFlight must be positive");
+    }
     this.batch = batch;
     this.maxBatch = maxBatch;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /** One batch at a time. */
+  Combiner(Function<List<I>, List<O>> batch, int maxBatch) {
+    this(batch, maxBatch, 1);
   }
 
   O submit(I item) {
@@ -42,8 +56,10 @@ final class Combiner<I, O> {
     lock.lock();
     try {
       waiting.add(w);
-      lead = !running;
-      running = true;
+      lead = running < maxInFlight;
+      if (lead) {
+        running++;
+      }
     } finally {
       lock.unlock();
     }
@@ -88,6 +104,9 @@ final class Combiner<I, O> {
       lock.unlock();
     }
     try {
+      if (mine.isEmpty()) {
+        return; // a batch running beside this one took them
+      }
       List<O> out = batch.apply(mine.stream().map(Waiting::item).toList());
       if (out.size() != mine.size()) {
         throw new IllegalStateException("a batch of " + mine.size() + " requests gave " + out.size() + " answers");
@@ -102,8 +121,9 @@ final class Combiner<I, O> {
     } finally {
       lock.lock();
       try {
-        running = !waiting.isEmpty();
-        if (running) {
+        if (waiting.isEmpty()) {
+          running--;
+        } else {
           Thread.ofVirtual().name("stoker-pg-batch").start(this::runOne);
         }
       } finally {

@@ -56,6 +56,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   static final int LIST_SCAN_BUDGET = 10_000;
   /** The most requests one combined transaction serves (see {@link Combiner}). */
   static final int MAX_BATCHED_REQUESTS = 64;
+  static final int BATCHES_IN_FLIGHT = Integer.getInteger("stoker.pg.inflight", 1);
 
   private final PostgresConfig config;
   private final Db db;
@@ -94,7 +95,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     this.leaseTokenKey = leaseTokenKey;
     this.background = new Thread(this::background, "stoker-pg-sweeper");
     background.setDaemon(true);
-    this.completer = new Combiner<>(this::completeBatch, MAX_BATCHED_REQUESTS);
+    this.completer = new Combiner<>(this::completeBatch, MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT);
   }
 
   /** Opens the store on the database's clock, with a node id the database hands out. */
@@ -238,7 +239,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     sweeper.sweepIfDue();
     int queueId = queues.ensure(queue);
     return enqueuers.computeIfAbsent(queue, q -> new Combiner<List<TaskSpec>, List<EnqueueResult>>(
-        batch -> enqueueBatch(q, queueId, batch), MAX_BATCHED_REQUESTS)).submit(specs);
+        batch -> enqueueBatch(q, queueId, batch), MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT)).submit(specs);
   }
 
   /** Several enqueue requests into one queue, in one transaction; each keeps its own answer. */
@@ -305,7 +306,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   private List<Task> claimNow(ClaimParams p) {
     sweeper.sweepIfDue();
     return claimers.computeIfAbsent(p.queue(), q -> new Combiner<ClaimParams, List<Task>>(
-        batch -> claimBatch(q, batch), MAX_BATCHED_REQUESTS)).submit(p);
+        batch -> claimBatch(q, batch), MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT)).submit(p);
   }
 
   /**

@@ -224,6 +224,30 @@ class CombinerTest {
     assertThat(b.seen).allSatisfy(batch -> assertThat(batch).hasSizeBetween(1, 64));
   }
 
+  @Test
+  void with_two_in_flight_a_second_batch_runs_while_the_first_is_held_and_a_third_waits_for_either() {
+    Batches b = new Batches();
+    Combiner<Integer, Integer> c = new Combiner<>(b, 64, 2);
+    CompletableFuture<Integer> first = submit(c, 0);
+    await(b.firstEntered);
+    CompletableFuture<Integer> second = submit(c, 1);
+    assertThat(second).succeedsWithin(PATIENCE).isEqualTo(10); // not behind the held batch
+
+    CompletableFuture<Integer> third = submit(c, 2); // one slot free: runs at once too
+    assertThat(third).succeedsWithin(PATIENCE).isEqualTo(20);
+    b.release.countDown();
+    assertThat(first).succeedsWithin(PATIENCE).isEqualTo(0);
+    assertThat(b.seen).containsExactlyInAnyOrder(List.of(0), List.of(1), List.of(2));
+  }
+
+  @Test
+  void a_combiner_needs_positive_limits() {
+    assertThatThrownBy(() -> new Combiner<Integer, Integer>(List::copyOf, 64, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Combiner<Integer, Integer>(List::copyOf, 0, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       if (!latch.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
