@@ -97,6 +97,9 @@ public final class Bench {
       if (config.workloads().contains("references")) {
         report.baseline(bench.references());
       }
+      if (config.workloads().contains("depth")) {
+        report.depth(Depth.run(config, log, bench.params));
+      }
       return report;
     }
   }
