@@ -84,7 +84,7 @@ public final class Charts {
       }
       c.bars(system, array(xs), array(ys), PALETTE[s % PALETTE.length], width);
     }
-    return c.xTicks(new double[] {0, 1, 2}, PHASES.toArray(String[]::new));
+    return c.xTicks(new double[] {0, 1, 2}, PHASES.toArray(String[]::new)).xRange(-0.6, 2.6);
   }
 
   /** A group of bars per system: p50, p99, p99.9. */
@@ -113,7 +113,7 @@ public final class Charts {
       }
       c.bars(names[k], xs, values[k], colours[k], 0.26);
     }
-    return c.xTicks(at, systems.toArray(String[]::new));
+    return c.xTicks(at, systems.toArray(String[]::new)).xRange(-0.6, systems.size() - 0.4);
   }
 
   /** Enqueue and claim rates against the depth, on a log depth axis. */
