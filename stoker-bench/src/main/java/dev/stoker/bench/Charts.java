@@ -69,6 +69,7 @@ public final class Charts {
       return null;
     }
     List<String> systems = systems(phases.stream().map(Report.Phase::target).distinct().toList());
+    List<String> everyone = systems(report.systems().stream().map(Report.SystemInfo::system).toList());
     Chart c = new Chart(workload.toUpperCase(Locale.ROOT) + " throughput per system (" + report.phases().get(0).tasks()
         + " tasks per phase; higher is better)", "phase", "tasks/s (log scale)").logY().valueLabels();
     double width = 0.8 / systems.size();
@@ -82,7 +83,8 @@ public final class Charts {
           ys.add(p.perSecond());
         }
       }
-      c.bars(system, array(xs), array(ys), PALETTE[s % PALETTE.length], width);
+      // A system keeps its colour from chart to chart, also where others have no bars (W2).
+      c.bars(system, array(xs), array(ys), PALETTE[Math.max(0, everyone.indexOf(system)) % PALETTE.length], width);
     }
     return c.xTicks(new double[] {0, 1, 2}, PHASES.toArray(String[]::new)).xRange(-0.6, 2.6);
   }

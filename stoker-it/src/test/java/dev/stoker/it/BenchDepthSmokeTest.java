@@ -59,4 +59,12 @@ class BenchDepthSmokeTest {
     assertThat(png.getWidth()).isGreaterThanOrEqualTo(800);
     assertThat(png.getHeight()).isGreaterThanOrEqualTo(400);
   }
+
+  @Test
+  void the_cli_refuses_depths_that_are_not_ascending(@TempDir Path dir) throws Exception {
+    Cli.Run run = Cli.run(dir, java.util.Map.of(), List.of("bench", "--workloads", "depth", "--depths", "5000,1000"),
+        null);
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("depths must be positive and ascending");
+  }
 }
