@@ -84,7 +84,8 @@ public final class Charts {
         }
       }
       // A system keeps its colour from chart to chart, also where others have no bars (W2).
-      c.bars(system, array(xs), array(ys), PALETTE[Math.max(0, everyone.indexOf(system)) % PALETTE.length], width);
+      int colour = everyone.contains(system) ? everyone.indexOf(system) : s;
+      c.bars(system, array(xs), array(ys), PALETTE[colour % PALETTE.length], width);
     }
     return c.xTicks(new double[] {0, 1, 2}, PHASES.toArray(String[]::new)).xRange(-0.6, 2.6);
   }
