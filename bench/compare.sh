@@ -6,11 +6,14 @@
 # missing from Debian's packages and npm (bench/node/install), starts each peer on 127.0.0.1 with
 # its data in a temporary directory (bench/peer-temp), prints one table with Stoker's rates over
 # the best durable peer's, and stops everything afterwards. Extra arguments go to `stoker bench`,
-# e.g. --tasks 10000 --json-out out.json. PEERS="beanstalkd postgres" runs only those peers
-# (bullmq needs redis, pgboss needs postgres: name the backing systems).
+# e.g. --tasks 10000 --json-out out.json, or --workloads w1,w2,latency,references,depth to add the
+# depth run (on a server of its own). PEERS="beanstalkd postgres" runs only those peers
+# (bullmq needs redis, pgboss needs postgres: name the backing systems). The PNG charts go to
+# $CHARTS (default bench/results/).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PEERS=${PEERS:-beanstalkd postgres rabbitmq nats etcd redis}
+CHARTS=${CHARTS:-$root/bench/results}
 # Under /tmp with mode 755: PostgreSQL and RabbitMQ's helpers run as their own users.
 work=$(mktemp -d /tmp/stoker-compare.XXXXXX)
 chmod 755 "$work"
@@ -80,4 +83,4 @@ fi
 
 # From the repository root: the Node peers' script is found under bench/node.
 cd "$root"
-"$root/stoker" bench --server "$server" "${specs[@]}" "$@"
+"$root/stoker" bench --server "$server" --charts "$CHARTS" "${specs[@]}" "$@"

@@ -39,8 +39,9 @@ public final class Bench {
     String params = params(config.paramsBytes());
     Report report = new Report(config);
     List<Peer> peers = new ArrayList<>();
-    try (StokerPeer target = new StokerPeer(TARGET, StokerPeer.UNDER_TEST, List.of(URI.create(config.server())),
-        config, log, params)) {
+    StokerPeer target = new StokerPeer(TARGET, StokerPeer.UNDER_TEST, List.of(URI.create(config.server())), config,
+        log, params);
+    try {
       for (String spec : config.peers()) {
         peers.add(Peers.open(spec, config, log, params));
       }
@@ -66,7 +67,12 @@ public final class Bench {
       if (config.workloads().contains("references")) {
         report.baseline(references(target, config, log));
       }
+      if (config.workloads().contains("depth")) {
+        report.depth(Depth.run(config, log, params));
+      }
     } finally {
+      peers.remove(target);
+      peers.add(target); // closed once, whether or not the peers all opened
       for (Peer peer : peers) {
         close(peer);
       }

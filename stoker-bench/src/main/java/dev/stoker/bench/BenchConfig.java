@@ -16,20 +16,38 @@ import java.util.Set;
  * @param latencyInterval time between two enqueues in the pickup-latency run (the offered rate)
  * @param peers the peers to run the same workloads against in the same run, each {@code KIND=ADDRESS}
  *     with a kind of {@link #PEERS} (see docs/benchmarks.md for each kind's address)
+ * @param depths the depths the {@code depth} workload measures at, ascending (see {@link Depth})
+ * @param depthWindow how long each of the depth workload's rates is measured, at each depth
  */
 public record BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads,
-    int latencyTasks, Duration latencyInterval, List<String> peers) {
+    int latencyTasks, Duration latencyInterval, List<String> peers, List<Long> depths, Duration depthWindow) {
 
   /** The kinds of peer, in the order they run. */
   public static final List<String> PEERS = Peers.KINDS;
 
-  public static final Set<String> ALL = Set.of("w1", "w2", "latency", "references");
+  public static final Set<String> ALL = Set.of("w1", "w2", "latency", "references", "depth");
+
+  /** Issue 5's depths: 10 k, 1 M and 10 M pending tasks. */
+  public static final List<Long> DEPTHS = List.of(10_000L, 1_000_000L, 10_000_000L);
+
+  /** Without the depth workload's settings: its defaults. */
+  public BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads, int latencyTasks,
+      Duration latencyInterval, List<String> peers) {
+    this(server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval, peers, DEPTHS,
+        Duration.ofSeconds(3));
+  }
 
   public BenchConfig {
     if (tasks < 1 || workers < 1 || paramsBytes < 16 || latencyTasks < 1) {
       throw new IllegalArgumentException("tasks, workers and latency tasks must be positive, params at least 16 bytes");
     }
     peers = List.copyOf(peers);
+    depths = List.copyOf(depths);
+    for (int i = 0; i < depths.size(); i++) {
+      if (depths.get(i) < 1 || i > 0 && depths.get(i) <= depths.get(i - 1)) {
+        throw new IllegalArgumentException("depths must be positive and ascending; got " + depths);
+      }
+    }
     for (String p : peers) {
       int eq = p.indexOf('=');
       if (eq < 1 || eq == p.length() - 1 || !PEERS.contains(p.substring(0, eq))) {

@@ -66,6 +66,7 @@ public final class Report {
   private final List<SystemInfo> systems = new ArrayList<>();
   private final List<Failure> failures = new ArrayList<>();
   private Baseline baseline;
+  private List<Depth.Level> depth = List.of();
   private final String server;
   private final BenchConfig config;
 
@@ -120,6 +121,15 @@ public final class Report {
     return baseline;
   }
 
+  void depth(List<Depth.Level> levels) {
+    this.depth = List.copyOf(levels);
+  }
+
+  /** The depth workload's figures, one per depth; empty when it did not run. */
+  public List<Depth.Level> depth() {
+    return depth;
+  }
+
   /** A table for people. */
   public void print(PrintStream out) {
     out.printf("stoker bench against %s: %d tasks per phase, %d workers, ~%d-byte params%n", server, config.tasks(),
@@ -167,6 +177,7 @@ public final class Report {
           config.workers(), m.helloPerSecond(), baseline.claimsPerSecond(), 100 * baseline.claimToHello(),
           m.fsyncSinglePerSecond(), m.fsyncGroupedPerSecond(), config.workers());
     }
+    Depth.print(depth, out);
   }
 
   /**
@@ -308,6 +319,9 @@ public final class Report {
           + "\"claims_to_hello\":%.3f,\"fsync_single_per_second\":%.1f,\"fsync_grouped_per_second\":%.1f}",
           m.helloPerSecond(), baseline.claimsPerSecond(), baseline.claimToHello(), m.fsyncSinglePerSecond(),
           m.fsyncGroupedPerSecond()));
+    }
+    if (!depth.isEmpty()) {
+      b.append(",\"depth\":").append(Depth.json(depth));
     }
     return b.append("}").toString();
   }

@@ -56,4 +56,36 @@ class ChartTest {
     assertThat(Chart.niceStep(42)).isEqualTo(50);
     assertThat(Chart.niceStep(51)).isEqualTo(100);
   }
+
+  @Test
+  void grouped_bars_of_an_explicit_width_on_a_log_axis_with_named_ticks() throws Exception {
+    // Two groups (x 0 and 1), two bars each, 0.4 wide: values 10 and 1000 on a log axis from 10 to 1000.
+    BufferedImage image = new Chart("g", "phase", "n").logY().valueLabels()
+        .bars("a", new double[] {-0.4, 0.6}, new double[] {10, 1000}, Chart.BLUE, 0.4)
+        .bars("b", new double[] {0, 1}, new double[] {1000, 10}, Chart.ORANGE, 0.4)
+        .xTicks(new double[] {0, 1}, new String[] {"enqueue", "drain"}).render(800, 400);
+    // The plot spans x 70..780 for data -0.4..1.4, y 40..325 (bottom margin 75).
+    double perUnit = 710 / 1.8;
+    int aSecond = 70 + (int) ((0.8 + 0.4) * perUnit); // inside a's second bar (1000: full height)
+    int bSecond = 70 + (int) ((1.2 + 0.4) * perUnit); // inside b's second bar (10: the axis's bottom)
+    assertThat(image.getRGB(aSecond, 60) & 0xffffff).isEqualTo(Chart.BLUE.getRGB() & 0xffffff);
+    assertThat(image.getRGB(bSecond, 60) & 0xffffff).isNotEqualTo(Chart.ORANGE.getRGB() & 0xffffff);
+  }
+
+  @Test
+  void a_legend_too_long_for_one_row_wraps() {
+    Chart c = new Chart("many", "x", "y");
+    for (int i = 0; i < 12; i++) {
+      c.bars("a rather long system name " + i, new double[] {i}, new double[] {1}, Chart.GREY, 0.5);
+    }
+    assertThat(c.render(600, 400).getHeight()).isEqualTo(400);
+  }
+
+  @Test
+  void values_are_written_compactly() {
+    assertThat(Chart.compact(12_345)).isEqualTo("12.3k");
+    assertThat(Chart.compact(2_500_000)).isEqualTo("2.50M");
+    assertThat(Chart.compact(4_321)).isEqualTo("4321");
+    assertThat(Chart.compact(0.0834)).isEqualTo("0.083");
+  }
 }

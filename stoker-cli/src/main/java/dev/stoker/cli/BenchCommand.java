@@ -2,6 +2,7 @@ package dev.stoker.cli;
 
 import dev.stoker.bench.Bench;
 import dev.stoker.bench.BenchConfig;
+import dev.stoker.bench.Charts;
 import dev.stoker.bench.Report;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
         "Each phase runs on a fresh queue and is checked: the server's counts must add up. See docs/benchmarks.md."},
     footerHeading = "%nExamples:%n",
     footer = {"  stoker bench                                   the full run: 50,000 tasks, 16 workers",
-        "  stoker bench --tasks 2000 --workloads w1 --json-out w1.json"})
+        "  stoker bench --tasks 2000 --workloads w1 --json-out w1.json",
+        "  stoker bench --workloads depth --charts bench/results   10 k, 1 M and 10 M pending, with charts"})
 final class BenchCommand implements Callable<Integer> {
   @Mixin
   ClientOptions options;
@@ -38,7 +40,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--workloads", paramLabel = "LIST", split = ",", defaultValue = "w1,w2,latency,references",
       description = "Any of w1, w2, latency, references (a bare hello server on the same HTTP stack, fsync'd "
-          + "appends, and Stoker's claim requests/s beside them). Default: ${DEFAULT-VALUE}")
+          + "appends, and Stoker's claim requests/s beside them), depth (on a server of its own: rates, memory, "
+          + "disk and restart at each of --depths). Default: ${DEFAULT-VALUE}")
   Set<String> workloads;
 
   @Option(names = "--latency-tasks", paramLabel = "N", defaultValue = "200",
@@ -55,6 +58,18 @@ final class BenchCommand implements Callable<Integer> {
           + "nats=nats://HOST:PORT, etcd=http://HOST:PORT, bullmq=redis://HOST:PORT, pgboss=postgres://USER@HOST:PORT/DB"})
   List<String> peers = List.of();
 
+  @Option(names = "--depths", paramLabel = "LIST", split = ",", defaultValue = "10000,1000000,10000000",
+      description = "Pending tasks at which the depth workload measures, ascending. Default: ${DEFAULT-VALUE}")
+  List<Long> depths;
+
+  @Option(names = "--depth-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "3s",
+      description = "How long each rate is timed at each depth. Default: ${DEFAULT-VALUE}")
+  Duration depthWindow;
+
+  @Option(names = "--charts", paramLabel = "DIR",
+      description = "Also draw the results as PNG charts into DIR: throughput per system, pickup latency, rate vs depth.")
+  Path charts;
+
   @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
   Path jsonOut;
 
@@ -63,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(options.server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval,
-          peers);
+          peers, depths, depthWindow);
     } catch (IllegalArgumentException e) {
       throw new PutCommand.Usage(e.getMessage());
     }
@@ -75,6 +90,11 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (jsonOut != null) {
       Files.writeString(jsonOut, report.json() + "\n");
+    }
+    if (charts != null) {
+      for (Path png : Charts.write(report, charts)) {
+        System.err.println("chart: " + png);
+      }
     }
     return report.failures().isEmpty() ? 0 : 1;
   }

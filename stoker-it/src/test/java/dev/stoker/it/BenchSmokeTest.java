@@ -81,6 +81,13 @@ class BenchSmokeTest {
       }
       assertThat(done).as("every task the phases completed, and the latency run's").isEqualTo(4 * 1_500 + 30);
       assertThat(json.get("references").get("claims_to_hello").asDouble()).isPositive();
+
+      List<Path> charts = dev.stoker.bench.Charts.write(report, binlog.resolve("charts"));
+      assertThat(charts).extracting(p -> p.getFileName().toString()).containsExactly("throughput-w1.png",
+          "throughput-w2.png", "latency.png");
+      for (Path png : charts) {
+        assertThat(javax.imageio.ImageIO.read(png.toFile())).as("%s is a readable PNG", png).isNotNull();
+      }
     } finally {
       peer.destroy();
       peer.waitFor();

@@ -19,11 +19,18 @@ import java.util.regex.Pattern;
  * A real {@code stoker serve} process on loopback, started with this JVM's java and classpath (so it
  * runs the very build under test), and the signals a fault injector sends it: SIGKILL, SIGSTOP,
  * SIGCONT, SIGTERM. The JVM is sized for a small shared machine and a fast restart
- * ({@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m}).
+ * ({@link #FAST_RESTART}) unless the caller gives its own options (a benchmark wants the JVM that
+ * {@code ./stoker serve} runs in).
  */
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("listening on (https?)://([^ ]+):(\\d+)");
   private static final int KEPT_LINES = 200;
+
+  /** The default JVM options: small, and quick to start rather than fast once warm. */
+  public static final List<String> FAST_RESTART = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  /** The JVM options of {@code ./stoker serve} (its STOKER_JAVA_OPTS default). */
+  public static final List<String> AS_LAUNCHED = List.of("-Xmx512m");
 
   private final Process process;
   private final String scheme;
@@ -52,10 +59,17 @@ public final class ServerProcess implements AutoCloseable {
    * choose the store (e.g. {@code --store postgres --pg-url URL}), and waits until it listens.
    */
   public static ServerProcess start(List<String> storeArgs, int port, String... extraArgs) throws IOException {
+    return start(FAST_RESTART, storeArgs, port, extraArgs);
+  }
+
+  /** As {@link #start(List, int, String...)}, in a JVM started with {@code jvmOptions}. */
+  public static ServerProcess start(List<String> jvmOptions, List<String> storeArgs, int port, String... extraArgs)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve",
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve",
         "--listen", "127.0.0.1:" + port));
     cmd.addAll(storeArgs);
     cmd.addAll(List.of(extraArgs));
