@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -14,8 +16,8 @@ import java.util.function.Function;
  * grow, so the number of transactions follows the database's speed and not the number of clients. Up
  * to {@code maxInFlight} batches run at once: a batch spends most of its time in round trips and in
  * its commit's WAL flush, during which the database can run the next one (and PostgreSQL flushes
- * concurrent commits together). No thread of its own: a request that finds fewer batches running
- * runs one, and a finishing batch hands what waits to a new virtual thread.
+ * concurrent commits together). A request that finds fewer batches running starts a runner, which
+ * runs batches until nothing waits; the requests wait for their answers.
  *
  * @param <I> a request
  * @param <O> its answer
@@ -24,6 +26,7 @@ final class Combiner<I, O> {
   private final Function<List<I>, List<O>> batch;
   private final int maxBatch;
   private final int maxInFlight;
+  private final Executor runner;
   private final ReentrantLock lock = new ReentrantLock();
   private List<Waiting<I, O>> waiting = new ArrayList<>();
   private int running;
@@ -35,19 +38,22 @@ final class Combiner<I, O> {
    *     thrown exception is the answer of every request of the batch, and of no other
    * @param maxBatch the most requests in one batch (by count of requests)
    * @param maxInFlight the most batches running at once; 1 runs them one after the other
+   * @param runner the threads batches run on: platform threads for a database driver, whose every
+   *     round trip would otherwise park and resume a virtual thread through the poller
    */
-  Combiner(Function<List<I>, List<O>> batch, int maxBatch, int maxInFlight) {
+  Combiner(Function<List<I>, List<O>> batch, int maxBatch, int maxInFlight, Executor runner) {
     if (maxBatch < 1 || maxInFlight < 1) {
       throw new IllegalArgumentException("maxBatch and maxInFlight must be positive");
     }
     this.batch = batch;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
+    this.runner = runner;
   }
 
-  /** One batch at a time. */
+  /** One batch at a time, each on a virtual thread of its own. */
   Combiner(Function<List<I>, List<O>> batch, int maxBatch) {
-    this(batch, maxBatch, 1);
+    this(batch, maxBatch, 1, r -> Thread.ofVirtual().name("stoker-pg-batch").start(r));
   }
 
   O submit(I item) {
@@ -64,7 +70,11 @@ final class Combiner<I, O> {
       lock.unlock();
     }
     if (lead) {
-      runOne();
+      try {
+        runner.execute(this::runBatches);
+      } catch (RejectedExecutionException e) {
+        runBatches(); // the store is closing: run here, and the batch answers with the store's error
+      }
     }
     try {
       return w.answer().join();
@@ -89,24 +99,32 @@ final class Combiner<I, O> {
     }
   }
 
-  private void runOne() {
-    List<Waiting<I, O>> mine;
-    lock.lock();
-    try {
-      if (waiting.size() <= maxBatch) {
-        mine = waiting;
-        waiting = new ArrayList<>();
-      } else {
-        mine = new ArrayList<>(waiting.subList(0, maxBatch));
-        waiting = new ArrayList<>(waiting.subList(maxBatch, waiting.size()));
+  /** Runs batches on this thread until nothing waits; then gives its slot back. */
+  private void runBatches() {
+    while (true) {
+      List<Waiting<I, O>> mine;
+      lock.lock();
+      try {
+        if (waiting.isEmpty()) {
+          running--;
+          return;
+        }
+        if (waiting.size() <= maxBatch) {
+          mine = waiting;
+          waiting = new ArrayList<>();
+        } else {
+          mine = new ArrayList<>(waiting.subList(0, maxBatch));
+          waiting = new ArrayList<>(waiting.subList(maxBatch, waiting.size()));
+        }
+      } finally {
+        lock.unlock();
       }
-    } finally {
-      lock.unlock();
+      runBatch(mine);
     }
+  }
+
+  private void runBatch(List<Waiting<I, O>> mine) {
     try {
-      if (mine.isEmpty()) {
-        return; // a batch running beside this one took them
-      }
       List<O> out = batch.apply(mine.stream().map(Waiting::item).toList());
       if (out.size() != mine.size()) {
         throw new IllegalStateException("a batch of " + mine.size() + " requests gave " + out.size() + " answers");
@@ -118,17 +136,6 @@ final class Combiner<I, O> {
       // Whatever the batch threw (even a checked exception thrown sneakily) is every request's answer:
       // a request left unanswered would wait forever.
       mine.forEach(w -> w.answer().completeExceptionally(e));
-    } finally {
-      lock.lock();
-      try {
-        if (waiting.isEmpty()) {
-          running--;
-        } else {
-          Thread.ofVirtual().name("stoker-pg-batch").start(this::runOne);
-        }
-      } finally {
-        lock.unlock();
-      }
     }
   }
 }

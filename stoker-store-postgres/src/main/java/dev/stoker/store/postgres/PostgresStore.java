@@ -34,6 +34,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -72,6 +74,13 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   private final byte[] leaseTokenKey;
   private final Thread background;
   private final Combiner<List<Completion>, List<Outcome>> completer;
+  /**
+   * Where batches run: platform threads, because a batch is a handful of JDBC round trips, each of
+   * which on a virtual thread parks and resumes it through the poller (a quarter of the server's CPU
+   * under W1 before this). Few are needed (a batch per queue and kind at a time); idle ones end.
+   */
+  private final ExecutorService batchThreads = Executors.newCachedThreadPool(
+      Thread.ofPlatform().name("stoker-pg-batch-", 0).daemon(true).factory());
   private final ConcurrentHashMap<String, Combiner<List<TaskSpec>, List<EnqueueResult>>> enqueuers =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Combiner<ClaimParams, List<Task>>> claimers = new ConcurrentHashMap<>();
@@ -95,7 +104,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     this.leaseTokenKey = leaseTokenKey;
     this.background = new Thread(this::background, "stoker-pg-sweeper");
     background.setDaemon(true);
-    this.completer = new Combiner<>(this::completeBatch, MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT);
+    this.completer = new Combiner<>(this::completeBatch, MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT, batchThreads);
   }
 
   /** Opens the store on the database's clock, with a node id the database hands out. */
@@ -239,7 +248,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     sweeper.sweepIfDue();
     int queueId = queues.ensure(queue);
     return enqueuers.computeIfAbsent(queue, q -> new Combiner<List<TaskSpec>, List<EnqueueResult>>(
-        batch -> enqueueBatch(q, queueId, batch), MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT)).submit(specs);
+        batch -> enqueueBatch(q, queueId, batch), MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT, batchThreads)).submit(specs);
   }
 
   /** Several enqueue requests into one queue, in one transaction; each keeps its own answer. */
@@ -306,7 +315,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
   private List<Task> claimNow(ClaimParams p) {
     sweeper.sweepIfDue();
     return claimers.computeIfAbsent(p.queue(), q -> new Combiner<ClaimParams, List<Task>>(
-        batch -> claimBatch(q, batch), MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT)).submit(p);
+        batch -> claimBatch(q, batch), MAX_BATCHED_REQUESTS, BATCHES_IN_FLIGHT, batchThreads)).submit(p);
   }
 
   /**
@@ -586,6 +595,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     wakeups.signalAll();
     background.interrupt();
     listener.stop();
+    batchThreads.shutdown();
     try {
       background.join(5_000);
     } catch (InterruptedException e) {

@@ -227,7 +227,7 @@ class CombinerTest {
   @Test
   void with_two_in_flight_a_second_batch_runs_while_the_first_is_held_and_a_third_waits_for_either() {
     Batches b = new Batches();
-    Combiner<Integer, Integer> c = new Combiner<>(b, 64, 2);
+    Combiner<Integer, Integer> c = new Combiner<>(b, 64, 2, r -> Thread.ofVirtual().start(r));
     CompletableFuture<Integer> first = submit(c, 0);
     await(b.firstEntered);
     CompletableFuture<Integer> second = submit(c, 1);
@@ -242,9 +242,9 @@ class CombinerTest {
 
   @Test
   void a_combiner_needs_positive_limits() {
-    assertThatThrownBy(() -> new Combiner<Integer, Integer>(List::copyOf, 64, 0))
+    assertThatThrownBy(() -> new Combiner<Integer, Integer>(List::copyOf, 64, 0, Runnable::run))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Combiner<Integer, Integer>(List::copyOf, 0, 1))
+    assertThatThrownBy(() -> new Combiner<Integer, Integer>(List::copyOf, 0, 1, Runnable::run))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
