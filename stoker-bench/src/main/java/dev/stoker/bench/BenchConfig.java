@@ -61,4 +61,10 @@ public record BenchConfig(String server, int tasks, int workers, int paramsBytes
       }
     }
   }
+
+  /** The same run with at most {@code max} tasks per throughput phase. */
+  BenchConfig atMost(int max) {
+    return tasks <= max ? this : new BenchConfig(server, max, workers, paramsBytes, workloads, latencyTasks,
+        latencyInterval, peers, depths, depthWindow);
+  }
 }
