@@ -51,22 +51,7 @@ if [[ " ${specs[*]} " == *" bullmq="* || -n "${pgboss:-}" ]]; then
   "$root/bench/node/install"
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# start_stoker NAME ARGS...: `stoker serve ARGS` on a free loopback port; sets $url once healthy.
-start_stoker() {
-  local name=$1 port
-  shift
-  port=$(free_port)
-  "$root/stoker" serve --listen "127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
-  stoker_pids+=($!)
-  for _ in $(seq 600); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/$name.log" >&2; exit 1; }
-  echo "compare: $name on :$port" >&2
-  url="http://127.0.0.1:$port"
-}
+. "$root/bench/stoker-serve.sh"
 "$root/stoker" --version >/dev/null # builds once, before the servers start side by side
 start_stoker stoker --data "$work/stoker-data"
 server=$url

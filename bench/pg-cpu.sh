@@ -18,28 +18,16 @@ tasks=${1:-10000}
 workload=${2:-w1}
 work=$(mktemp -d /tmp/stoker-pg-cpu.XXXXXX)
 chmod 755 "$work" # PostgreSQL runs as its own user
-pids=()
+stoker_pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in "${stoker_pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   "$root/bench/peer-temp" stop postgres "$work/peers" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-serve() { # serve PORT ARGS...: starts `stoker serve` and waits until it is healthy
-  local port=$1
-  shift
-  "$root/stoker" serve --listen "127.0.0.1:$port" "$@" >"$work/serve-$port.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 300); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return
-    sleep 0.2
-  done
-  cat "$work/serve-$port.log" >&2
-  exit 1
-}
+. "$root/bench/stoker-serve.sh"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_ticks() { # the postmaster with the children it reaped, plus its live children
   local pm t
@@ -52,15 +40,16 @@ pg_ticks() { # the postmaster with the children it reaped, plus its live childre
 "$root/stoker" --version >/dev/null # builds once, before anything is timed
 spec=$("$root/bench/peer-temp" start postgres "$work/peers")
 pg=${spec#postgres=}
-port=$(free_port)
-serve "$port" --store postgres --pg-url "$pg"
-server_java=$(pgrep -f -- "--listen 127.0.0.1:$port" | while read -r p; do
+start_stoker stoker-postgres --store postgres --pg-url "$pg"
+pg_server=$url
+pg_port=$port
+server_java=$(pgrep -f -- "--listen 127.0.0.1:$pg_port" | while read -r p; do
   tr '\0' ' ' <"/proc/$p/cmdline" | grep -q 'dev.stoker.cli.Main' && echo "$p"; done | head -1)
-target=$(free_port) # `stoker bench` always runs its --server too: an embedded server, not counted
-serve "$target" --data "$work/embedded"
+start_stoker embedded --data "$work/embedded" # `stoker bench` always runs its --server too; not counted
+target=$url
 
-bench() { "$root/stoker" bench --server "http://127.0.0.1:$target" --peer "$1" --tasks "$2" --workloads "$workload"; }
-bench "stoker-postgres=http://127.0.0.1:$port" "$tasks" >/dev/null 2>&1 # warm-up: JIT, pool, caches
+bench() { "$root/stoker" bench --server "$target" --peer "$1" --tasks "$2" --workloads "$workload"; }
+bench "stoker-postgres=$pg_server" "$tasks" >/dev/null 2>&1 # warm-up: JIT, pool, caches
 
 measure() { # measure LABEL PEER-SPEC COUNT-THE-SERVER
   local s0 p0 s1 p1
@@ -82,5 +71,5 @@ measure() { # measure LABEL PEER-SPEC COUNT-THE-SERVER
 print(f'$1: CPU per task (enqueue + claim + complete), ms: Stoker server {10*s/n:.3f}, PostgreSQL {10*p/n:.3f}, sum {10*(s+p)/n:.3f}')" \
     "$(($3 * (s1 - s0)))" "$((p1 - p0))" "$((2 * tasks))"
 }
-measure stoker-postgres "stoker-postgres=http://127.0.0.1:$port" 1
+measure stoker-postgres "stoker-postgres=$pg_server" 1
 measure skip-locked "$spec" 0
