@@ -206,11 +206,12 @@ public final class Report {
           .findFirst().orElse(null);
       for (String workload : List.of("w1", "w2")) {
         double mine = rate(s.system(), workload, "end-to-end");
-        if (Double.isNaN(mine)) {
-          continue;
+        double peers = rate(peer, workload, "end-to-end");
+        if (Double.isNaN(mine) || Double.isNaN(peers)) {
+          continue; // one of the two did not run this workload
         }
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %s end-to-end = %s × %s's %s",
-            s.system(), workload, format(mine / rate(peer, workload, "end-to-end")), peer, workload));
+            s.system(), workload, format(mine / peers), peer, workload));
         if (single != null && s.servers() > 1) {
           line.append(String.format(Locale.ROOT, ", %s × %s's", format(mine / rate(single.system(), workload,
               "end-to-end")), single.system()));
