@@ -12,6 +12,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.IndexType;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
@@ -70,7 +71,10 @@ final class Storage implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new RocksDBException("cannot create data directory " + dir + ": " + e.getMessage());
     }
-    Cache cache = keep(new LRUCache(CACHE_BYTES));
+    // Half the cache is a high-priority pool for index and filter blocks: with none (the default),
+    // a deep queue's data blocks streaming through evicted them, and every point lookup re-read a
+    // filter of hundreds of kilobytes (docs/storage.md#memory).
+    Cache cache = keep(new LRUCache(CACHE_BYTES, -1, false, 0.5));
     WriteBufferManager memtables = keep(new WriteBufferManager(MEMTABLE_BYTES, cache));
     DBOptions options = keep(new DBOptions()
         .setCreateIfMissing(true)
@@ -108,15 +112,23 @@ final class Storage implements AutoCloseable {
   }
 
   private static ColumnFamilyOptions columnFamily(Cache cache, CompressionType compression, boolean pointLookups) {
+    // Partitioned index and filters: a lookup loads the small partitions it needs, not a whole
+    // file's index and filter, so a deep store's metadata need not fit in the cache at once.
     BlockBasedTableConfig table = new BlockBasedTableConfig()
         .setBlockCache(cache)
         .setCacheIndexAndFilterBlocks(true)
+        .setCacheIndexAndFilterBlocksWithHighPriority(true)
         .setPinL0FilterAndIndexBlocksInCache(true)
+        .setIndexType(IndexType.kTwoLevelIndexSearch)
+        .setPinTopLevelIndexAndFilter(true)
         .setBlockSize(16 * 1024);
     if (pointLookups) {
-      table.setFilterPolicy(new BloomFilter(10));
+      table.setFilterPolicy(new BloomFilter(10)).setPartitionFilters(true);
     }
     return new ColumnFamilyOptions()
+        // Lookups are of tasks that exist, which the last level answers anyway: no filter there
+        // saves most of the filter memory (and its cache misses) at no cost.
+        .setOptimizeFiltersForHits(pointLookups)
         .setTableFormatConfig(table)
         .setCompressionType(compression)
         .setWriteBufferSize(16L << 20)
