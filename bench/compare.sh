@@ -5,9 +5,10 @@
 # PostgreSQL too (--store postgres: one server, then three over one schema). Installs what is
 # missing from Debian's packages and npm (bench/node/install), starts each peer on 127.0.0.1 with
 # its data in a temporary directory (bench/peer-temp), prints one table with Stoker's rates over
-# the best durable peer's, and stops everything afterwards. Extra arguments go to `stoker bench`,
-# e.g. --tasks 10000 --json-out out.json, or --workloads w1,w2,latency,references,depth to add the
-# depth run (on a server of its own). PEERS="beanstalkd postgres" runs only those peers
+# the best durable peer's, and stops everything afterwards; then the depth run (10 k, 1 M and 10 M
+# pending, on a server of its own). Extra arguments go to `stoker bench`, e.g. --tasks 10000
+# --json-out out.json, or --workloads w1,w2,latency,references to leave the depth run out (it takes
+# 5–15 minutes). PEERS="beanstalkd postgres" runs only those peers
 # (bullmq needs redis, pgboss needs postgres: name the backing systems). The PNG charts go to
 # $CHARTS (default bench/results/).
 set -euo pipefail
@@ -68,4 +69,6 @@ fi
 
 # From the repository root: the Node peers' script is found under bench/node.
 cd "$root"
-"$root/stoker" bench --server "$server" --charts "$CHARTS" "${specs[@]}" "$@"
+workloads=(--workloads w1,w2,latency,references,depth)
+[[ " $* " == *" --workloads"* ]] && workloads=()
+"$root/stoker" bench --server "$server" --charts "$CHARTS" "${specs[@]}" "${workloads[@]}" "$@"

@@ -62,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "Pending tasks at which the depth workload measures, ascending. Default: ${DEFAULT-VALUE}")
   List<Long> depths;
 
-  @Option(names = "--depth-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "3s",
+  @Option(names = "--depth-window", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
       description = "How long each rate is timed at each depth. Default: ${DEFAULT-VALUE}")
   Duration depthWindow;
 
