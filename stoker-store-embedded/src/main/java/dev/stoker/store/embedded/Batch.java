@@ -5,20 +5,28 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
 import dev.stoker.store.embedded.Codec.Stored;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
+import org.rocksdb.WriteBatch;
 
 /**
  * One group commit: the writes of every command the sequencer took in one round, staged in a
- * {@link WriteBatchWithIndex} so that later commands of the round read what earlier ones wrote, and
- * written to disk with one sync.
+ * {@link WriteBatch} and written to disk with one sync.
+ *
+ * <p>Later commands of the round read what earlier ones wrote: every write also goes to an in-memory
+ * overlay, one sorted map per column family, which {@link #get}, {@link #load} and {@link #scan}
+ * consult before the database. (A {@code WriteBatchWithIndex} does the same, but keeping its native
+ * skiplist index cost the writer thread more than the writes themselves: docs/performance.md.)
  *
  * <p>{@link #write} is the single place where a task's indexes and counts follow its state: every
  * operation computes the new task with {@code Transitions} and hands old and new here.
@@ -27,9 +35,28 @@ import org.rocksdb.WriteBatchWithIndex;
  * writes back), so a command that fails half-way leaves nothing behind.
  */
 final class Batch implements AutoCloseable {
+  /** Marks a key this round deleted; compared by identity, never written. */
+  private static final byte[] TOMBSTONE = new byte[0];
+
   final Storage storage;
-  final WriteBatchWithIndex wb = new WriteBatchWithIndex(true);
+  final WriteBatch wb = new WriteBatch();
   final long now;
+
+  /**
+   * What this round wrote, per column family: the latest value of each key, or {@link #TOMBSTONE}.
+   * Keyed by identity: {@code ColumnFamilyHandle.hashCode} and {@code equals} are JNI calls.
+   */
+  private final Map<ColumnFamilyHandle, TreeMap<byte[], byte[]>> overlay = new IdentityHashMap<>();
+  /**
+   * The overlay's previous state of every key written since the oldest open savepoint, newest last,
+   * so that {@link #abort} can put the overlay back where the write batch goes back to.
+   */
+  private final List<Undo> undo = new ArrayList<>();
+  /** Per open savepoint, innermost last: the size of {@link #undo} when it was set. */
+  private final List<Integer> savepoints = new ArrayList<>();
+
+  /** A key's overlay value before a write; {@code previous} null means it had none. */
+  private record Undo(TreeMap<byte[], byte[]> map, byte[] key, byte[] previous) { }
 
   private final Map<QueueState, long[]> counts = new HashMap<>();
   private final Map<QueueState, long[]> commandCounts = new HashMap<>();
@@ -48,10 +75,15 @@ final class Batch implements AutoCloseable {
 
   void begin() {
     wb.setSavePoint();
+    savepoints.add(undo.size());
   }
 
   void commit() throws RocksDBException {
     wb.popSavePoint();
+    savepoints.removeLast();
+    if (savepoints.isEmpty()) {
+      undo.clear(); // nothing left to roll back to
+    }
     commandCounts.forEach((q, d) -> {
       long[] into = counts.computeIfAbsent(q, k -> new long[QueueState.SLOTS]);
       for (int i = 0; i < d.length; i++) {
@@ -67,6 +99,16 @@ final class Batch implements AutoCloseable {
   /** Rolls back the current command: its writes, its counts, and the queues it created. */
   void abort() throws RocksDBException {
     wb.rollbackToSavePoint();
+    // rollbackToSavePoint also removes the savepoint, like popSavePoint
+    int mark = savepoints.removeLast();
+    for (int i = undo.size() - 1; i >= mark; i--) {
+      Undo u = undo.remove(i);
+      if (u.previous == null) {
+        u.map.remove(u.key);
+      } else {
+        u.map.put(u.key, u.previous);
+      }
+    }
     commandCounts.clear();
     commandSignals.clear();
     commandCreated.forEach(storage.catalog::remove);
@@ -74,7 +116,7 @@ final class Batch implements AutoCloseable {
   }
 
   Stored load(TaskId id) throws RocksDBException {
-    byte[] bytes = wb.getFromBatchAndDB(storage.db, storage.tasks, storage.readOptions, Keys.task(id));
+    byte[] bytes = get(storage.tasks, Keys.task(id));
     if (bytes == null) {
       return null;
     }
@@ -82,31 +124,72 @@ final class Batch implements AutoCloseable {
     return Codec.decodeTask(bytes, q.name);
   }
 
+  /** The value of {@code key} as this batch sees it: the round's own write, else the database's. */
   byte[] get(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
-    return wb.getFromBatchAndDB(storage.db, cf, storage.readOptions, key);
+    TreeMap<byte[], byte[]> written = overlay.get(cf);
+    byte[] v = written == null ? null : written.get(key);
+    if (v != null) {
+      return v == TOMBSTONE ? null : v;
+    }
+    return storage.db.get(cf, storage.readOptions, key);
   }
 
   void put(ColumnFamilyHandle cf, byte[] key, byte[] value) throws RocksDBException {
     wb.put(cf, key, value);
+    remember(cf, key, value);
     dirty = true;
   }
 
   void delete(ColumnFamilyHandle cf, byte[] key) throws RocksDBException {
     wb.delete(cf, key);
+    remember(cf, key, TOMBSTONE);
     dirty = true;
+  }
+
+  private void remember(ColumnFamilyHandle cf, byte[] key, byte[] value) {
+    TreeMap<byte[], byte[]> written = overlay.computeIfAbsent(cf, k -> new TreeMap<>(Arrays::compareUnsigned));
+    byte[] previous = written.put(key, value);
+    if (!savepoints.isEmpty()) {
+      undo.add(new Undo(written, key, previous));
+    }
   }
 
   /**
    * Up to {@code limit} keys of {@code cf} from {@code from} on that start with {@code prefix}, as this
-   * batch sees them. The iterator is closed before the caller writes: a batch must not change under
-   * an open iterator.
+   * batch sees them: the database's keys merged with the round's overlay, where the overlay wins on
+   * equal keys and its tombstones hide keys. The iterator is closed before the caller writes, and
+   * the overlay is not changed while this runs.
    */
   List<byte[]> scan(ColumnFamilyHandle cf, byte[] from, byte[] prefix, int limit) {
     List<byte[]> keys = new ArrayList<>(Math.min(limit, 256));
-    try (RocksIterator base = storage.db.newIterator(cf, storage.readOptions);
-        RocksIterator it = wb.newIteratorWithBase(cf, base)) {
-      for (it.seek(from); it.isValid() && keys.size() < limit; it.next()) {
-        byte[] key = it.key();
+    TreeMap<byte[], byte[]> written = overlay.get(cf);
+    Iterator<Map.Entry<byte[], byte[]>> ours = written == null
+        ? null : written.tailMap(from, true).entrySet().iterator();
+    Map.Entry<byte[], byte[]> next = ours != null && ours.hasNext() ? ours.next() : null;
+    try (RocksIterator it = storage.db.newIterator(cf, storage.readOptions)) {
+      it.seek(from);
+      byte[] stored = it.isValid() ? it.key() : null;
+      while (keys.size() < limit && (stored != null || next != null)) {
+        int order = stored == null ? 1 : next == null ? -1 : Arrays.compareUnsigned(stored, next.getKey());
+        byte[] key;
+        boolean hidden;
+        if (order < 0) {
+          key = stored;
+          hidden = false;
+        } else {
+          key = next.getKey();
+          hidden = next.getValue() == TOMBSTONE;
+          next = ours.hasNext() ? ours.next() : null;
+        }
+        if (order <= 0) { // the database's key is used, or shadowed by the overlay's equal one
+          it.next();
+          stored = it.isValid() ? it.key() : null;
+        }
+        if (hidden) {
+          continue;
+        }
+        // After skipping deletions, as WriteBatchWithIndex's iterator did: the first key seen that
+        // is out of the prefix ends the scan.
         if (!Keys.startsWith(key, prefix)) {
           break;
         }

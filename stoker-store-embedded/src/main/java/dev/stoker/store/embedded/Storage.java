@@ -59,8 +59,9 @@ final class Storage implements AutoCloseable {
    * Per time-ordered index, a time below which it has no live entries: the sweeper starts there
    * rather than wading through the tombstones of every entry it already handled. Lowered by every
    * insert below it (a clock that stepped back), raised by the sweeper. Sequencer thread only.
+   * Keyed by identity: {@code ColumnFamilyHandle.hashCode} and {@code equals} are JNI calls.
    */
-  private final java.util.Map<ColumnFamilyHandle, Long> timedFloors = new java.util.HashMap<>();
+  private final java.util.Map<ColumnFamilyHandle, Long> timedFloors = new java.util.IdentityHashMap<>();
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
