@@ -52,7 +52,9 @@ class TaskReplicaTest {
     Event claimB = on(b, hlcB, onB, (t, at) -> Transitions.claim(t, "wb", 1000, at));
     // B's worker heartbeats on B, later than A's claim: it must not overtake the larger claim.
     Event beatB = on(b, hlcB, onB, (t, at) -> ok(Transitions.heartbeat(t, t.lease().token(), 5000, at)));
+    assertThat(Duplicates.revealsConcurrentClaims(onA.get(id), claimB)).as("A learns of B's claim").isTrue();
     onA.apply(claimB);
+    assertThat(Duplicates.revealsConcurrentClaims(onA.get(id), beatB)).as("a heartbeat of the same claim").isFalse();
     onA.apply(beatB);
     onB.apply(claimA);
     Task seenA = onA.get(id).toTask();
