@@ -19,6 +19,9 @@ import java.util.Set;
  *       vector it had when it stopped. The home does not hand out its own tasks while any peer says it
  *       steals them, nor until it has applied everything up to a handed-back vector: so it learns every
  *       claim the stealer made before it dispatches again, and the heal itself adds no duplicate.
+ *   <li><b>Start.</b> A node that starts (or restarts) hands out nothing until it has had a frame from
+ *       every peer — where it learns of steals in force against it and of what it lacks — or until a
+ *       steal_delay has passed, after which nobody can be stealing from it unnoticed.
  * </ul>
  *
  * <p><b>Lease expiry</b> is judged by the node that granted the lease (the node of the claim's
@@ -45,13 +48,17 @@ public final class Dispatch {
   /** Peers that steal this node's tasks (null) or handed them back at a vector this node must reach. */
   private final Map<Integer, VersionVector> blockedBy = new HashMap<>();
   private final Map<Integer, Long> lastFrame = new HashMap<>();
+  private final long startedAt;
+  private boolean ready;
   private long framesSent;
 
-  public Dispatch(int self, Membership members, ClusterConfig config, FailureDetector detector) {
+  /** @param startedAt when this node started, on the monotonic clock the other calls use */
+  public Dispatch(int self, Membership members, ClusterConfig config, FailureDetector detector, long startedAt) {
     this.self = self;
     this.members = members;
     this.config = config;
     this.detector = detector;
+    this.startedAt = startedAt;
   }
 
   public static boolean leaseExpired(long expiresAt, long wallNow, long maxOffsetMs) {
@@ -109,11 +116,22 @@ public final class Dispatch {
 
   /** Whether this node may hand out a pending task of {@code home} now, and why; null if it may not. */
   public Right mayDispatch(int home, long now, VersionVector mine) {
+    if (!isReady(now)) {
+      return null;
+    }
     if (home == self) {
       blockedBy.values().removeIf(v -> v != null && mine.covers(v));
       return blockedBy.isEmpty() ? Right.HOME : null;
     }
     return stealing.contains(home) && detector.unreachable(home, now) ? Right.STEAL : null;
+  }
+
+  /** Whether this node has heard from every peer since it started, or waited a steal_delay. */
+  public boolean isReady(long now) {
+    if (!ready) {
+      ready = lastFrame.size() == members.nodes().size() - 1 || now - startedAt >= config.stealDelayMs();
+    }
+    return ready;
   }
 
   /** Whether this node judges the leases granted by {@code grantingNode}. */

@@ -17,7 +17,7 @@ class DispatchTest {
 
     Node(int id) {
       detector = new FailureDetector(id, members, CONFIG, 0);
-      dispatch = new Dispatch(id, members, CONFIG, detector);
+      dispatch = new Dispatch(id, members, CONFIG, detector, 0);
     }
 
     Frame frame(long now) {
@@ -86,6 +86,20 @@ class DispatchTest {
     c.dispatch.onFrame(a.frame(t), t);
     a.dispatch.onFrame(c.frame(t), t);
     assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isEqualTo(Dispatch.Right.HOME);
+  }
+
+  @Test
+  void a_starting_node_hands_out_nothing_until_it_heard_every_peer_or_waited_a_steal_delay() {
+    Node fresh = new Node(1);
+    assertThat(fresh.dispatch.mayDispatch(1, 0, fresh.vector)).isNull();
+    fresh.dispatch.onFrame(b.frame(100), 100);
+    assertThat(fresh.dispatch.mayDispatch(1, 100, fresh.vector)).as("C not heard yet").isNull();
+    fresh.dispatch.onFrame(c.frame(150), 150);
+    assertThat(fresh.dispatch.mayDispatch(1, 150, fresh.vector)).isEqualTo(Dispatch.Right.HOME);
+
+    Node alone = new Node(1);
+    assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs() - 1, alone.vector)).isNull();
+    assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs(), alone.vector)).isEqualTo(Dispatch.Right.HOME);
   }
 
   @Test

@@ -25,10 +25,8 @@ import dev.stoker.core.Transitions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -68,8 +66,6 @@ final class SimNode {
   private final List<Runnable> requests = new ArrayList<>();
   private final List<Object[]> inbox = new ArrayList<>();
   private final Map<Integer, Long> lastPull = new HashMap<>();
-  private final Set<Integer> heardSinceStart = new HashSet<>();
-  private long startedAt;
   private long lastFrameAt = Long.MIN_VALUE / 2;
 
   SimNode(int id, Simulation sim, SplittableRandom random) {
@@ -99,10 +95,8 @@ final class SimNode {
     hlc.observe(maxHlc);
     origin = new Origin(id, durable.highWater(id));
     detector = new FailureDetector(id, sim.members, sim.config, now);
-    dispatch = new Dispatch(id, sim.members, sim.config, detector);
+    dispatch = new Dispatch(id, sim.members, sim.config, detector, now);
     ids = new TaskIdGenerator(this::wall, id, random.split());
-    startedAt = now;
-    heardSinceStart.clear();
     lastPull.clear();
     inbox.clear();
   }
@@ -192,7 +186,6 @@ final class SimNode {
     switch (message) {
       case Frame f -> {
         if (dispatch.onFrame(f, now)) {
-          heardSinceStart.add(from);
           if (!log.vector().covers(f.vector()) && now - lastPull.getOrDefault(from, Long.MIN_VALUE / 2) >= 100) {
             lastPull.put(from, now);
             sim.network.send(now, id, from, new Pull(log.vector()));
@@ -248,15 +241,6 @@ final class SimNode {
     }
   }
 
-  /**
-   * After a restart a node hands out nothing until it has heard from its peers (the handshake, where
-   * it learns of steals in force and what it lacks) or a steal_delay has passed.
-   */
-  private boolean ready(long now) {
-    return heardSinceStart.size() == sim.members.nodes().size() - 1
-        || now - startedAt >= sim.config.stealDelayMs() || startedAt == 0;
-  }
-
   // ---- the operations clients and workers call, answered after the sync ----
 
   void enqueue(TaskSpec spec, Consumer<TaskId> ack) {
@@ -282,7 +266,7 @@ final class SimNode {
       long now = sim.now();
       Task best = null;
       Dispatch.Right right = null;
-      if (ready(now)) {
+      if (dispatch.isReady(now)) {
         VersionVector mine = log.vector();
         for (TaskReplica r : replica.all()) {
           if (r.register() == null || r.register().state() != TaskState.PENDING || r.register().runAt() > wall()) {
