@@ -121,6 +121,9 @@ public final class Dispatch {
     }
     if (home == self) {
       blockedBy.values().removeIf(v -> v != null && mine.covers(v));
+      // A peer that stole and then fell silent (cut off again, crashed) cannot hold this node's tasks
+      // hostage: after a steal_delay without it, this side dispatches again, as in any partition.
+      blockedBy.keySet().removeIf(peer -> detector.unreachable(peer, now));
       return blockedBy.isEmpty() ? Right.HOME : null;
     }
     return stealing.contains(home) && detector.unreachable(home, now) ? Right.STEAL : null;

@@ -103,6 +103,25 @@ class DispatchTest {
   }
 
   @Test
+  void a_stealer_that_falls_silent_does_not_stop_the_home_for_good() {
+    long t = 0;
+    exchange(t, new Node[] {a, b}, new Node[] {a, c});
+    b.dispatch.onFrame(c.frame(t), t);
+    for (t = 200; t <= 2_200; t += 200) {
+      exchange(t, new Node[] {b, c});
+      a.dispatch.onFrame(c.frame(t), t);
+    }
+    assertThat(b.dispatch.steals()).containsExactly(1);
+    a.dispatch.onFrame(b.frame(t), t); // one frame gets through: B steals A's tasks
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isNull();
+    // B falls silent again (no frame from B, directly or relayed).
+    for (long u = t + 200; u < t + CONFIG.stealDelayMs(); u += 200) {
+      assertThat(a.dispatch.mayDispatch(1, u, a.vector)).isNull();
+    }
+    assertThat(a.dispatch.mayDispatch(1, t + CONFIG.stealDelayMs(), a.vector)).isEqualTo(Dispatch.Right.HOME);
+  }
+
+  @Test
   void the_stealer_is_the_first_reachable_node_after_the_home() {
     assertThat(members.stealerOf(1, n -> false)).isEqualTo(2);
     assertThat(members.stealerOf(1, n -> n == 2)).isEqualTo(3);

@@ -63,6 +63,45 @@ class TaskReplicaTest {
     assertThat(seenA.lease().owner()).isEqualTo("wb"); // B's claim has the later HLC
   }
 
+  /** C10: conflicting updates across a partition, scripted. The work was done: done wins. */
+  @Test
+  void a_completion_beats_a_concurrent_cancel_retry_and_expiry() {
+    enqueueOnA();
+    Event claim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
+    onB.apply(claim);
+    Event done = on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, t.lease().token(), "{}", at)));
+    Event retry = on(b, hlcB, onB, (t, at) -> ok(Transitions.fail(t, t.lease().token(), "x", false, 0L,
+        QueueSettings.DEFAULT.backoff(), 0, at)));
+    Event reclaim = on(b, hlcB, onB, (t, at) -> Transitions.claim(t, "w2", 1000, at));
+    Event cancel = on(b, hlcB, onB, (t, at) -> ok(Transitions.cancel(t, at)));
+    for (Event e : new Event[] {retry, reclaim, cancel}) {
+      onA.apply(e);
+    }
+    onB.apply(done);
+    assertThat(onA.get(id)).isEqualTo(onB.get(id));
+    assertThat(onA.get(id).toTask().state()).isEqualTo(TaskState.DONE);
+    assertThat(onA.get(id).toTask().attempt()).as("both claims were attempts").isEqualTo(2);
+  }
+
+  @Test
+  void a_redrive_beats_the_dead_state_it_revives_and_a_later_completion_beats_the_redrive() {
+    enqueueOnA();
+    Event claim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
+    onB.apply(claim);
+    Event dead = on(a, hlcA, onA, (t, at) -> ok(Transitions.fail(t, t.lease().token(), "x", true, null,
+        QueueSettings.DEFAULT.backoff(), 0, at)));
+    onB.apply(dead);
+    Event redrive = on(b, hlcB, onB, (t, at) -> Transitions.redrive(t, at));
+    onA.apply(redrive);
+    assertThat(onA.get(id).toTask().state()).as("a lone redrive wins").isEqualTo(TaskState.PENDING);
+    // Meanwhile on A the old claim's worker completes with its (older) token: the work was done.
+    String oldToken = dev.stoker.core.LeaseToken.of(id, claim.version()).encode();
+    Event late = on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, oldToken, "{}", at)));
+    onB.apply(late);
+    assertThat(onB.get(id).toTask().state()).isEqualTo(TaskState.DONE);
+    assertThat(onA.get(id)).isEqualTo(onB.get(id));
+  }
+
   @Test
   void a_pruned_task_never_comes_back_from_a_replica_that_still_holds_it() {
     Event enqueue = enqueueOnA();

@@ -165,6 +165,7 @@ final class SimNode {
     List<byte[]> push = new ArrayList<>();
     for (Event e : unsynced) {
       durable.add(e);
+      sim.synced(this, e);
       if (e.origin() == id) {
         push.add(EventCodec.encode(e));
       }
@@ -220,6 +221,7 @@ final class SimNode {
 
   private void record(TaskReplica current, Task after, Stamp at) {
     Event e = origin.stateEvent(current, after, at);
+    sim.checkOwnHlcRises(this, e);
     log.add(e);
     unsynced.add(e);
     apply(e);

@@ -80,6 +80,7 @@ final class Simulation {
   private final List<long[]> cutsInForce = new ArrayList<>();
   private long nextFaultAt = 1_000;
   private long stoppedBy409;
+  private final Map<Integer, Long> maxSyncedHlc = new HashMap<>();
 
   Simulation(long seed, Scenario scenario) {
     this.seed = seed;
@@ -309,6 +310,20 @@ final class Simulation {
 
   void stoppedBy409() {
     stoppedBy409++;
+  }
+
+  /** An origin's events only ever move its HLC forward, across crashes too (C5: HLC ≥ pre-crash). */
+  void checkOwnHlcRises(SimNode n, Event e) {
+    long synced = maxSyncedHlc.getOrDefault(n.id, Long.MIN_VALUE);
+    if (e.hlc() <= synced) {
+      problems.add("node " + n.id + " stamped " + e.hlc() + " after having synced " + synced);
+    }
+  }
+
+  void synced(SimNode n, Event e) {
+    if (e.origin() == n.id) {
+      maxSyncedHlc.merge(n.id, e.hlc(), Math::max);
+    }
   }
 
   void checkNeverLower(SimNode n, TaskReplica before, TaskReplica after) {

@@ -34,6 +34,10 @@ class SimulationTest {
       assertThat(r.problems()).as("scenario %s, seed %d (replay with -Dstoker.sim.seed=%d): %s", scenario.name(),
           seed, seed, r).isEmpty();
       assertThat(r.tasks()).as("seed %d made tasks", seed).isPositive();
+      if (scenario.allowed().isEmpty()) {
+        assertThat(r.expiries()).as("seed %d: no lease ends early without a fault that ends leases", seed).isZero();
+        assertThat(r.duplicates()).as("seed %d", seed).isEmpty();
+      }
       duplicates += r.duplicates().values().stream().mapToLong(Long::longValue).sum();
       if (seed == BASE) {
         System.out.println(scenario.name() + ", seed " + seed + ": " + r);
