@@ -129,6 +129,33 @@ public final class Dispatch {
     return stealing.contains(home) && detector.unreachable(home, now) ? Right.STEAL : null;
   }
 
+  /**
+   * Where to forward a claim this node cannot serve from its own tasks (ap-cluster.md §4: one hop, one
+   * decision point): the reachable peer that may hand out the most ready tasks — a home for its own, a
+   * stealer for an unreachable home's — or -1 when none has any. The peer then decides by its own
+   * rights, so forwarding never dispatches a task twice.
+   *
+   * @param readyByHome per home node, how many of its tasks are ready in this node's replica
+   */
+  public int forwardTarget(Map<Integer, Long> readyByHome, long now) {
+    Map<Integer, Long> byDispatcher = new HashMap<>();
+    readyByHome.forEach((home, ready) -> {
+      int dispatcher = detector.unreachable(home, now)
+          ? members.stealerOf(home, n -> detector.unreachable(n, now)) : home;
+      if (dispatcher != self && dispatcher >= 0 && !detector.suspected(dispatcher, now) && ready > 0) {
+        byDispatcher.merge(dispatcher, ready, Long::sum);
+      }
+    });
+    int best = -1;
+    for (Map.Entry<Integer, Long> e : byDispatcher.entrySet()) {
+      long most = best < 0 ? -1 : byDispatcher.get(best);
+      if (e.getValue() > most || (e.getValue() == most && e.getKey() < best)) {
+        best = e.getKey();
+      }
+    }
+    return best;
+  }
+
   /** Whether this node has heard from every peer since it started, or waited a steal_delay. */
   public boolean isReady(long now) {
     if (!ready) {

@@ -122,6 +122,21 @@ class DispatchTest {
   }
 
   @Test
+  void a_claim_without_local_work_goes_to_the_peer_that_may_hand_out_the_most() {
+    exchange(0, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L, 2, 3L, 3, 4L), 0)).isEqualTo(3);
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 4L, 3, 4L), 0)).as("a tie goes to the lower id").isEqualTo(2);
+    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L), 0)).as("only its own tasks").isEqualTo(-1);
+    assertThat(a.dispatch.forwardTarget(Map.of(), 0)).isEqualTo(-1);
+    // C is gone for a steal_delay: its tasks are B's to hand out now (B is C's stealer, seen from A).
+    long t = 0;
+    for (t = 200; t <= 2_000; t += 200) {
+      exchange(t, new Node[] {a, b});
+    }
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 1L, 3, 4L), t)).isEqualTo(2);
+  }
+
+  @Test
   void the_stealer_is_the_first_reachable_node_after_the_home() {
     assertThat(members.stealerOf(1, n -> false)).isEqualTo(2);
     assertThat(members.stealerOf(1, n -> n == 2)).isEqualTo(3);

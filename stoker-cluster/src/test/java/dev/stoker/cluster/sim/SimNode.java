@@ -263,7 +263,10 @@ final class SimNode {
     });
   }
 
-  void claim(String owner, Consumer<Task> reply) {
+  /** A claim's answer: the task, or none and the peer to forward the claim to (-1 for none). */
+  record ClaimReply(Task task, int forwardTo) {}
+
+  void claim(String owner, Consumer<ClaimReply> reply) {
     request(() -> {
       long now = sim.now();
       Task best = null;
@@ -286,7 +289,8 @@ final class SimNode {
         }
       }
       if (best == null) {
-        replies.add(() -> reply.accept(null));
+        int forwardTo = dispatch.forwardTarget(readyByHome(), now);
+        replies.add(() -> reply.accept(new ClaimReply(null, forwardTo)));
         return;
       }
       Stamp at = Stamp.next(hlc, id);
@@ -295,9 +299,20 @@ final class SimNode {
       Dispatch.Right why = right;
       replies.add(() -> {
         sim.handedOut(this, claimed, why);
-        reply.accept(claimed);
+        reply.accept(new ClaimReply(claimed, -1));
       });
     });
+  }
+
+  private Map<Integer, Long> readyByHome() {
+    Map<Integer, Long> ready = new HashMap<>();
+    for (TaskReplica r : replica.all()) {
+      if (r.register() != null && r.register().state() == TaskState.PENDING && r.register().runAt() <= wall()
+          && r.body() != null) {
+        ready.merge(r.home(), 1L, Long::sum);
+      }
+    }
+    return ready;
   }
 
   void heartbeat(TaskId task, String token, Consumer<Outcome> reply) {

@@ -5,8 +5,9 @@ import dev.stoker.core.Task;
 import java.util.SplittableRandom;
 
 /**
- * A worker attached to one node: claims, works for a while heartbeating to the node that granted the
- * lease, completes. A node that does not answer within a second is given up on and the next node is
+ * A worker attached to one node: claims (forwarded once to the peer its node points at when its node
+ * has nothing it may hand out), works for a while heartbeating to the node that granted the lease,
+ * completes. A node that does not answer within a second is given up on and the next node is
  * tried (any node accepts any operation). A 409 on a heartbeat stops the work, as the guidance says.
  * Some workers stall: they stop heartbeating and complete only after their lease ran out (cause (a)).
  */
@@ -26,6 +27,7 @@ final class SimWorker {
   private long nextBeat;
   private boolean stalled;
   private long request;
+  private int forwardTo = -1;
 
   SimWorker(Simulation sim, SplittableRandom random, String name, int attachedTo) {
     this.sim = sim;
@@ -39,11 +41,8 @@ final class SimWorker {
     switch (state) {
       case IDLE -> {
         if (now >= notBefore && sim.workersOn) {
-          state = State.CLAIMING;
-          node = attachedTo;
-          deadline = now + 1_000;
-          long r = ++request;
-          sim.node(node).claim(name, t -> onClaim(r, t));
+          claimAt(forwardTo >= 0 ? forwardTo : attachedTo, now);
+          forwardTo = -1;
         }
       }
       case CLAIMING, COMPLETING -> {
@@ -70,13 +69,24 @@ final class SimWorker {
     }
   }
 
-  private void onClaim(long r, Task t) {
+  private void claimAt(int target, long now) {
+    state = State.CLAIMING;
+    node = target;
+    deadline = now + 1_000;
+    long r = ++request;
+    sim.node(node).claim(name, reply -> onClaim(r, reply));
+  }
+
+  private void onClaim(long r, SimNode.ClaimReply reply) {
     if (r != request || state != State.CLAIMING) {
       return;
     }
     long now = sim.now();
+    Task t = reply.task();
     if (t == null) {
-      idle(now, 20 + random.nextInt(60));
+      // No work here: one hop to the peer the node points at, else wait a little.
+      forwardTo = node == attachedTo ? reply.forwardTo() : -1;
+      idle(now, forwardTo >= 0 ? 0 : 20 + random.nextInt(60));
       return;
     }
     task = t;
