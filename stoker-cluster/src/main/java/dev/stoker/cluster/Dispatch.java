@@ -47,17 +47,23 @@ public final class Dispatch {
   private final Map<Integer, Long> handedBackAt = new HashMap<>();
   /** Peers that steal this node's tasks (null) or handed them back at a vector this node must reach. */
   private final Map<Integer, VersionVector> blockedBy = new HashMap<>();
-  private final Map<Integer, Long> lastFrame = new HashMap<>();
+  private final Map<Integer, Frame> lastFrame = new HashMap<>();
+  private final long incarnation;
   private final long startedAt;
   private boolean ready;
   private long framesSent;
 
-  /** @param startedAt when this node started, on the monotonic clock the other calls use */
-  public Dispatch(int self, Membership members, ClusterConfig config, FailureDetector detector, long startedAt) {
+  /**
+   * @param incarnation larger than at any earlier start of this node (see {@link Frame#incarnation})
+   * @param startedAt when this node started, on the monotonic clock the other calls use
+   */
+  public Dispatch(int self, Membership members, ClusterConfig config, FailureDetector detector, long incarnation,
+      long startedAt) {
     this.self = self;
     this.members = members;
     this.config = config;
     this.detector = detector;
+    this.incarnation = incarnation;
     this.startedAt = startedAt;
   }
 
@@ -93,15 +99,16 @@ public final class Dispatch {
 
   /** The frame to send to peers now. */
   public Frame frame(long now, VersionVector mine) {
-    return new Frame(self, ++framesSent, detector.ages(now), Set.copyOf(stealing), Map.copyOf(handedBack), mine);
+    return new Frame(self, incarnation, ++framesSent, detector.ages(now), Set.copyOf(stealing), Map.copyOf(handedBack), mine);
   }
 
   /** A frame from a peer arrived at {@code now}; returns false if it was overtaken and ignored. */
   public boolean onFrame(Frame f, long now) {
-    if (f.number() <= lastFrame.getOrDefault(f.from(), 0L)) {
+    Frame last = lastFrame.get(f.from());
+    if (last != null && !f.isAfter(last)) {
       return false;
     }
-    lastFrame.put(f.from(), f.number());
+    lastFrame.put(f.from(), f);
     detector.heard(f.from(), now);
     f.contactAges().forEach((peer, age) -> detector.heardOf(peer, age, now));
     if (f.stealing().contains(self)) {

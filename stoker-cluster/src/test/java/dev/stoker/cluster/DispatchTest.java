@@ -16,8 +16,12 @@ class DispatchTest {
     VersionVector vector = VersionVector.EMPTY;
 
     Node(int id) {
+      this(id, 1);
+    }
+
+    Node(int id, long incarnation) {
       detector = new FailureDetector(id, members, CONFIG, 0);
-      dispatch = new Dispatch(id, members, CONFIG, detector, 0);
+      dispatch = new Dispatch(id, members, CONFIG, detector, incarnation, 0);
     }
 
     Frame frame(long now) {
@@ -134,6 +138,19 @@ class DispatchTest {
       exchange(t, new Node[] {a, b});
     }
     assertThat(a.dispatch.forwardTarget(Map.of(2, 1L, 3, 4L), t)).isEqualTo(2);
+  }
+
+  @Test
+  void a_restarted_node_is_heard_at_once_although_its_frame_numbers_start_again() {
+    for (long t = 0; t <= 1_000; t += 200) {
+      exchange(t, new Node[] {a, b});
+    }
+    Node restartedA = new Node(1, 2);
+    for (long t = 1_200; t <= 4_000; t += 200) {
+      b.dispatch.onFrame(restartedA.frame(t), t);
+      assertThat(b.detector.unreachable(1, t)).as("at %d", t).isFalse();
+    }
+    assertThat(b.dispatch.onFrame(a.frame(4_000), 4_000)).as("a late frame of the old incarnation").isFalse();
   }
 
   @Test

@@ -54,6 +54,8 @@ final class SimNode {
   boolean paused;
 
   private MemoryEventLog durable = new MemoryEventLog();
+  /** On the disk too: the incarnation each start takes (the store would keep it in its meta). */
+  private long starts;
   private MemoryEventLog log;
   private Replica replica;
   private Origin origin;
@@ -95,7 +97,7 @@ final class SimNode {
     hlc.observe(maxHlc);
     origin = new Origin(id, durable.highWater(id));
     detector = new FailureDetector(id, sim.members, sim.config, now);
-    dispatch = new Dispatch(id, sim.members, sim.config, detector, now);
+    dispatch = new Dispatch(id, sim.members, sim.config, detector, ++starts, now);
     ids = new TaskIdGenerator(this::wall, id, random.split());
     lastPull.clear();
     inbox.clear();

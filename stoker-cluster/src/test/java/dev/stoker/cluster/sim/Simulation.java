@@ -382,7 +382,7 @@ final class Simulation {
         Cause cause = cause(earlier, later);
         if (cause == null || !scenario.allowed().contains(cause)) {
           problems.add("duplicate of " + later.task().id() + " " + (cause == null ? "without a cause" : "of cause "
-              + cause + ", not expected here") + ": " + earlier + " then " + later);
+              + cause + ", not expected here") + ": " + earlier + " then " + later + "; faults: " + faults);
         }
         if (cause != null) {
           dups.count(cause);
