@@ -41,6 +41,7 @@ final class SimNode {
   static final String QUEUE = "q";
   static final long FRAME_EVERY_MS = 200;
   static final int PAGE = 500;
+  static final long PULL_EVERY_MS = 100;
 
   record Pull(VersionVector have) {}
 
@@ -67,7 +68,8 @@ final class SimNode {
   private final List<Runnable> replies = new ArrayList<>();
   private final List<Runnable> requests = new ArrayList<>();
   private final List<Object[]> inbox = new ArrayList<>();
-  private final Map<Integer, Long> lastPull = new HashMap<>();
+  private final Map<Integer, VersionVector> frameAgo = new HashMap<>();
+  private long lastPullAt = Long.MIN_VALUE / 2;
   private long lastFrameAt = Long.MIN_VALUE / 2;
 
   SimNode(int id, Simulation sim, SplittableRandom random) {
@@ -99,7 +101,7 @@ final class SimNode {
     detector = new FailureDetector(id, sim.members, sim.config, now);
     dispatch = new Dispatch(id, sim.members, sim.config, detector, ++starts, now);
     ids = new TaskIdGenerator(this::wall, id, random.split());
-    lastPull.clear();
+    frameAgo.clear();
     inbox.clear();
   }
 
@@ -189,8 +191,11 @@ final class SimNode {
     switch (message) {
       case Frame f -> {
         if (dispatch.onFrame(f, now)) {
-          if (!log.vector().covers(f.vector()) && now - lastPull.getOrDefault(from, Long.MIN_VALUE / 2) >= 100) {
-            lastPull.put(from, now);
+          // Pull what the peer already held a frame ago: pushes get that long to arrive, so what is still
+          // missing was lost. One pull at a time, so two peers do not both send the same events.
+          VersionVector earlier = frameAgo.put(from, f.vector());
+          if (earlier != null && !log.vector().covers(earlier) && now - lastPullAt >= PULL_EVERY_MS) {
+            lastPullAt = now;
             sim.network.send(now, id, from, new Pull(log.vector()));
           }
         }
@@ -204,6 +209,7 @@ final class SimNode {
       case Events batch -> {
         for (byte[] bytes : batch.events()) {
           Event e = EventCodec.decode(bytes);
+          sim.received(bytes.length);
           if (log.add(e)) {
             hlc.observe(e.hlc());
             unsynced.add(e);

@@ -53,8 +53,12 @@ final class Simulation {
 
   private record Expiry(int node, TaskId task, long epoch, long at) {}
 
+  /**
+   * @param received events received by all nodes, pushed or pulled, new or already held
+   * @param receivedBytes their encoded size
+   */
   record Result(long seed, int tasks, int handOuts, Map<Cause, Long> duplicates, long expiries, long stoppedBy409,
-      long convergedMsAfterHeal, int events, List<String> problems) {}
+      long convergedMsAfterHeal, int events, long received, long receivedBytes, List<String> problems) {}
 
   final long seed;
   final Scenario scenario;
@@ -81,6 +85,8 @@ final class Simulation {
   private long nextFaultAt = 1_000;
   private long stoppedBy409;
   private final Map<Integer, Long> maxSyncedHlc = new HashMap<>();
+  private long received;
+  private long receivedBytes;
 
   Simulation(long seed, Scenario scenario) {
     this.seed = seed;
@@ -139,7 +145,8 @@ final class Simulation {
     }
     Map<Cause, Long> dups = classifyDuplicates();
     return new Result(seed, countTasks(), handOuts.size(), dups, expiries.size(), stoppedBy409,
-        convergedAt < 0 ? -1 : convergedAt - healedAt, nodes.get(1).durableLog().size(), List.copyOf(problems));
+        convergedAt < 0 ? -1 : convergedAt - healedAt, nodes.get(1).durableLog().size(), received, receivedBytes,
+        List.copyOf(problems));
   }
 
   void tick() {
@@ -306,6 +313,11 @@ final class Simulation {
 
   void expired(SimNode n, Task t) {
     expiries.add(new Expiry(n.id, t.id(), t.version().epoch(), now));
+  }
+
+  void received(int bytes) {
+    received++;
+    receivedBytes += bytes;
   }
 
   void stoppedBy409() {

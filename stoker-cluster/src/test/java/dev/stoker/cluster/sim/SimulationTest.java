@@ -40,7 +40,10 @@ class SimulationTest {
       }
       duplicates += r.duplicates().values().stream().mapToLong(Long::longValue).sum();
       if (seed == BASE) {
-        System.out.println(scenario.name() + ", seed " + seed + ": " + r);
+        long needed = (long) r.events() * (scenario.nodes() - 1);
+        System.out.printf("%s, seed %d: %s%n  received %d events (%.2f per event a node lacked), %.1f bytes each%n",
+            scenario.name(), seed, r, r.received(), (double) r.received() / needed,
+            (double) r.receivedBytes() / r.received());
       }
     }
     System.out.println(scenario.name() + ": " + seeds + " seeds, " + duplicates + " duplicates in all");
