@@ -52,8 +52,9 @@ import java.util.function.Supplier;
  *       sent together. A completion refused because the task is already done is fine.
  *   <li><b>Fails</b> a task with the message of what the handler threw: {@link PermanentFailure} fails
  *       it permanently, {@link RetryLater} retries it after its delay, anything else after the queue's
- *       backoff. A handler that runs past {@link Builder#taskTimeout(Duration) taskTimeout} is
- *       interrupted and its task failed with "timed out after …".
+ *       backoff; {@link ReleaseTask} gives it back instead, the attempt not counted. A handler that
+ *       runs past {@link Builder#taskTimeout(Duration) taskTimeout} is interrupted and its task
+ *       failed with "timed out after …".
  *   <li><b>Keeps going</b> when the server cannot be reached (connection refused or reset, timeouts,
  *       503, a restart): it retries with a capped exponential backoff (100 ms … 5 s, with jitter),
  *       logging one WARNING per outage ("server unreachable, retrying") and one INFO when it is back.
@@ -761,7 +762,11 @@ public final class Worker implements AutoCloseable {
           return;
         }
       }
-      fail(j, failure);
+      if (failure instanceof ReleaseTask r) {
+        release(j, r.getMessage());
+      } else {
+        fail(j, failure);
+      }
     } catch (RuntimeException | Error e) {
       LOG.log(Level.ERROR, () -> who + ": unexpected error around task " + j.id(), e);
     } finally {
@@ -832,7 +837,7 @@ public final class Worker implements AutoCloseable {
   private void release(Job j, String why) {
     Task t = call(j, "release", () -> client.release(j.id(), j.token, Duration.ZERO));
     if (t != null) {
-      LOG.log(Level.DEBUG, () -> who + ": released task " + j.id() + " (" + why + ")");
+      LOG.log(Level.DEBUG, () -> who + ": released task " + j.id() + " (" + why + "), the attempt not counted");
     }
   }
 
