@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The worker's builder, the lease it heartbeats by, and its retry delays. */
+/** The worker's builder, the lease it heartbeats by, its retry delays, and its ticker. */
 class WorkerUnitTest {
   @Test
   void the_lease_is_read_on_the_servers_clock() {
@@ -45,5 +46,25 @@ class WorkerUnitTest {
     Worker w = Worker.builder(client).queue("q").defaultHandler(ctx -> null).build();
     w.close(); // before start: nothing to do
     assertThatThrownBy(w::start).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void a_worker_whose_server_answers_503_waits_on_its_ticker_between_claims() throws Exception {
+    AtomicInteger claims = new AtomicInteger();
+    FakeTicker ticker = new FakeTicker();
+    try (StubServer stub = new StubServer(r -> {
+      claims.incrementAndGet();
+      return new StubServer.Answer(503, "application/problem+json", "{\"status\":503,\"title\":\"Store unavailable\"}");
+    });
+         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build()) {
+      Worker worker = Worker.builder(client).queue("q").defaultHandler(ctx -> null).ticker(ticker).build().start();
+      ticker.awaitSleeps(10, Duration.ofSeconds(30));
+      assertThat(worker.isRunning()).isTrue();
+      worker.close();
+    }
+    assertThat(claims.get()).as("one claim, then one wait, and so on").isBetween(ticker.sleeps.size(),
+        ticker.sleeps.size() + 1);
+    assertThat(ticker.sleeps.get(0).toMillis()).isBetween(50L, 100L);
+    assertThat(ticker.sleeps.get(9).toMillis()).as("grown to the cap").isBetween(2_500L, 5_000L);
   }
 }
