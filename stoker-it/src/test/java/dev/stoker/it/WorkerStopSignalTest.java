@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code stoker work} stopped the way a terminal stops it: Ctrl-C (SIGINT) or SIGTERM sent to its
  * whole process group, so the commands it runs get the signal too. The tasks those commands were
  * running are given back (pending, the attempt not counted), never failed, and the user sees no
- * failures or JDK spawn-helper errors.
+ * failures or JDK spawn-helper errors. A command that dies of a signal without a stop still fails.
  */
 class WorkerStopSignalTest {
   @RegisterExtension
@@ -88,6 +89,22 @@ class WorkerStopSignalTest {
       });
     }
     assertThat(worker.output()).doesNotContain("failed on attempt").doesNotContain("spawn helper");
+  }
+
+  @Test
+  void a_command_killed_by_a_signal_while_work_runs_on_fails_as_before() throws Exception {
+    String q = "stop-not-ours";
+    Task t = server.client().enqueue(q, TaskRequest.of("self-kill"));
+    // The command dies of SIGTERM, but no stop signal reaches `stoker work`: a failure like any other.
+    Group worker = Group.start(dir.resolve(q + ".log"), List.of("work", "--queue", q, "--", "sh", "-c", "kill -TERM $$"));
+    try {
+      Task dead = await().atMost(Duration.ofSeconds(60))
+          .until(() -> server.client().task(t.id()).orElseThrow(), x -> x.state() == TaskState.DEAD);
+      assertThat(dead.lastError()).isEqualTo("exit 143");
+      assertThat(dead.attempt()).isEqualTo(1);
+    } finally {
+      worker.kill(); // idle, its claim waits out a 30 s poll on close: no need to wait for that here
+    }
   }
 
   private static long list(Path started) throws IOException {
