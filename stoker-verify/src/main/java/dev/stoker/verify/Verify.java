@@ -117,7 +117,8 @@ public final class Verify {
       producers.add(Thread.ofPlatform().name("verify-producer-" + i).start(new Producer(i, w, seeds.split())));
     }
     for (int i = 0; i < config.workers(); i++) {
-      workers.add(Thread.ofPlatform().name("verify-worker-" + i).start(new Worker(i, w, seeds.split())));
+      workers.add(Thread.ofPlatform().name("verify-worker-" + i)
+          .start(new MisbehavingWorker(i, w, seeds.split())));
     }
     List<Fault> faults = config.faults().stream().sorted().toList();
     Nemesis nemesis = new Nemesis(cluster, faults, w, nemesisRandom, config.faultInterval().toMillis());
