@@ -10,8 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Stoker: a durable task queue with leases and at-least-once delivery.",
     subcommands = {ServeCommand.class, PutCommand.class, WorkCommand.class, GetCommand.class, QueuesCommand.class,
-        TokenCommand.class, TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class,
-        picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
+        TokenCommand.class, TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  stoker serve                        run the server on ./stoker-data, 127.0.0.1:7654",
@@ -44,6 +43,7 @@ public final class Main implements Runnable {
     if (onClassPath("dev.stoker.verify.Verify")) {
       cl.addSubcommand(new VerifyCommand());
     }
+    cl.addSubcommand(new picocli.AutoComplete.GenerateCompletion()).addSubcommand(new CommandLine.HelpCommand());
     cl.setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpAutoWidth(true).setExecutionExceptionHandler(Main::handle);
     cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
     return cl;
