@@ -3,6 +3,7 @@ package dev.stoker.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.stoker.client.PermanentFailure;
+import dev.stoker.client.ReleaseTask;
 import dev.stoker.client.StokerClient;
 import dev.stoker.client.TaskContext;
 import dev.stoker.client.Worker;
@@ -14,7 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,8 +36,9 @@ import picocli.CommandLine.Parameters;
         "STOKER_QUEUE in its environment. Exit 0 completes the task with stdout as",
         "the result (JSON when it parses, else a string); exit 75 (EX_TEMPFAIL) fails it to be retried after",
         "the queue's backoff; any other exit fails it for good (dead), with the last lines of stderr as the",
-        "error. The lease is heartbeated while CMD runs. SIGTERM stops claiming and lets running commands",
-        "finish within --grace."},
+        "error. The lease is heartbeated while CMD runs. SIGTERM or SIGINT stops claiming and lets running",
+        "commands finish within --grace; a command the same signal ended (Ctrl-C, or SIGTERM to the process",
+        "group) gives its task back, the attempt not counted."},
     footerHeading = "%nExamples:%n",
     footer = {"  stoker work --queue images --concurrency 4 -- ./resize.sh",
         "  stoker work --queue emails --timeout 30s -- python3 send.py"})
@@ -40,6 +46,17 @@ final class WorkCommand implements Callable<Integer> {
   static final int EXIT_RETRY = 75;
   private static final int STDERR_LINES = 20;
   private static final int MAX_OUTPUT = 1 << 20;
+  /** Exit codes of a command ended by SIGHUP, SIGINT or SIGTERM (128 + the signal's number). */
+  private static final Set<Integer> STOP_SIGNAL_EXITS = Set.of(129, 130, 143);
+  /**
+   * How long a command ended by such a signal waits for {@code stoker work} to get its own stop
+   * signal: one signal sent to the process group reaches both, in either order.
+   */
+  private static final Duration SAME_SIGNAL_WINDOW = Duration.ofSeconds(5);
+
+  /** Counted down when a stop signal (or the JVM's exit) starts the shutdown. */
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  private final AtomicInteger givenBack = new AtomicInteger();
 
   @Mixin
   ClientOptions options;
@@ -85,9 +102,14 @@ final class WorkCommand implements Callable<Integer> {
     }
     Worker worker = b.build();
     Termination termination = Termination.install(() -> {
+      stopping.countDown();
       System.err.println("stoker work: stopping; running commands may finish within " + Output.human(grace));
       worker.close();
       client.close();
+      int n = givenBack.get();
+      if (n > 0) {
+        System.err.println("stoker work: gave back " + n + " task(s) the stop interrupted (the attempt not counted)");
+      }
     });
     worker.start();
     System.err.println("stoker work: " + worker.name() + " working " + queue + " on " + options.server
@@ -98,12 +120,25 @@ final class WorkCommand implements Callable<Integer> {
 
   /** Runs the command for one task; its outcome becomes the task's. */
   private Object run(TaskContext task) throws Exception {
+    if (stopping.getCount() == 0) {
+      throw giveBack("not started: stoker work is stopping");
+    }
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("STOKER_TASK_ID", task.id());
     pb.environment().put("STOKER_TASK_NAME", task.name());
     pb.environment().put("STOKER_ATTEMPT", Integer.toString(task.attempt()));
     pb.environment().put("STOKER_QUEUE", queue);
-    Process p = pb.start();
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      // The JDK starts commands through a helper process, which a signal to the group also reaches.
+      boolean helperSignalled = String.valueOf(e.getMessage()).contains("spawn helper");
+      if (stoppedByTheStopSignal(helperSignalled)) {
+        throw giveBack("the stop signal came as the command started", e);
+      }
+      throw e;
+    }
     Thread stdin = Thread.ofVirtual().start(() -> feed(p.getOutputStream(), task.params()));
     Capture stdout = Capture.of(p.getInputStream(), MAX_OUTPUT);
     StderrTail stderr = StderrTail.of(p.getErrorStream());
@@ -123,11 +158,36 @@ final class WorkCommand implements Callable<Integer> {
     if (exit == 0) {
       return result(stdout.text());
     }
+    if (stoppedByTheStopSignal(STOP_SIGNAL_EXITS.contains(exit))) {
+      throw giveBack("the stop signal ended the command (exit " + exit + ")");
+    }
     String error = "exit " + exit + (stderr.text().isEmpty() ? "" : ": " + stderr.text());
     if (exit == EXIT_RETRY) {
       throw new RetryableExit(error);
     }
     throw new PermanentFailure(error);
+  }
+
+  /**
+   * Whether the command's run ended because {@code stoker work} is being stopped: a stop signal came
+   * already, or the command looks ended by a signal ({@code signalShaped}) and the stop signal comes
+   * within a short window (the process group's signal reaches the command and this JVM in either
+   * order).
+   */
+  private boolean stoppedByTheStopSignal(boolean signalShaped) throws InterruptedException {
+    if (stopping.getCount() == 0) {
+      return true;
+    }
+    return signalShaped && stopping.await(SAME_SIGNAL_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private ReleaseTask giveBack(String why) {
+    return giveBack(why, null);
+  }
+
+  private ReleaseTask giveBack(String why, Throwable cause) {
+    givenBack.incrementAndGet();
+    return new ReleaseTask(why, cause);
   }
 
   /** A command that exited 75: fail the task so it is retried after the backoff. */

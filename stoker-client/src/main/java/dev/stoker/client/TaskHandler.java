@@ -8,7 +8,8 @@ package dev.stoker.client;
  *       serialise, or null for none) as its result.
  *   <li>Throw: the task fails with the exception's message, and is retried after the queue's backoff
  *       until its attempts are used up. Throw {@link PermanentFailure} to make it dead at once, or
- *       {@link RetryLater} to retry after a delay of your choice.
+ *       {@link RetryLater} to retry after a delay of your choice. Throw {@link ReleaseTask} to give
+ *       it back unharmed (the attempt not counted) when the run was cut short by no fault of the task.
  * </ul>
  *
  * <p>The handler is interrupted when the task times out ({@link Worker.Builder#taskTimeout}), when

@@ -18,7 +18,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** JSON on the wire of API v1 (design.md §6): what the client sends and how it reads the replies. */
+/** JSON on the wire of API v1 (docs/api.md): what the client sends and how it reads the replies. */
 final class Wire {
   private Wire() {}
 
@@ -102,7 +102,7 @@ final class Wire {
     }
   }
 
-  /** The body of one task spec (design.md §6, {@code POST /v1/queues/{queue}/tasks}). */
+  /** The body of one task spec ({@code POST /v1/queues/{queue}/tasks}, docs/api.md "Enqueue"). */
   static ObjectNode spec(ObjectMapper mapper, TaskRequest r) {
     ObjectNode n = mapper.createObjectNode();
     n.put("name", r.name());

@@ -2,9 +2,7 @@ package dev.stoker.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.System.Logger.Level;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,14 +12,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 
 /**
  * Runs the tasks of one queue with {@link TaskHandler}s: claims them, runs each on a virtual thread
@@ -52,8 +46,9 @@ import java.util.function.Supplier;
  *       sent together. A completion refused because the task is already done is fine.
  *   <li><b>Fails</b> a task with the message of what the handler threw: {@link PermanentFailure} fails
  *       it permanently, {@link RetryLater} retries it after its delay, anything else after the queue's
- *       backoff. A handler that runs past {@link Builder#taskTimeout(Duration) taskTimeout} is
- *       interrupted and its task failed with "timed out after …".
+ *       backoff; {@link ReleaseTask} gives it back instead, the attempt not counted. A handler that
+ *       runs past {@link Builder#taskTimeout(Duration) taskTimeout} is interrupted and its task
+ *       failed with "timed out after …".
  *   <li><b>Keeps going</b> when the server cannot be reached (connection refused or reset, timeouts,
  *       503, a restart): it retries with a capped exponential backoff (100 ms … 5 s, with jitter),
  *       logging one WARNING per outage ("server unreachable, retrying") and one INFO when it is back.
@@ -61,29 +56,27 @@ import java.util.function.Supplier;
  *
  * <p>Logs go to {@link System.Logger} {@code dev.stoker.client.Worker}, which the JDK routes to
  * java.util.logging unless a logging library provides its own {@code System.LoggerFinder}.
+ *
+ * <p>Inside, this class keeps the worker's lifecycle and its slots (the tasks it holds, running or
+ * waiting to run) and runs the handlers; a {@code Claimer} claims, a {@code LeaseKeeper} heartbeats,
+ * a {@code CompletionBatcher} sends completions and a {@code Reporter} every other outcome.
  */
 public final class Worker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-  /** The longest {@code error} the server takes, in characters. */
-  static final int MAX_ERROR = 16_384;
   /** After the grace, how long close() still waits for the releases of interrupted tasks. */
   static final Duration FORCE_BOUND = Duration.ofSeconds(5);
 
   private enum State { NEW, RUNNING, STOPPING, CLOSED }
 
   private final StokerClient client;
-  private final String queue;
-  private final String name;
-  private final int concurrency;
-  private final int prefetch;
-  private final Duration lease;
-  private final Duration taskTimeout;
-  private final Duration pollWait;
-  private final Duration shutdownGrace;
-  private final Map<String, TaskHandler> handlers;
-  private final TaskHandler defaultHandler;
+  private final WorkerConfig config;
   private final String who;
+  private final Ticker ticker;
   private final Connectivity connectivity;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final Reporter reporter;
+  private final CompletionBatcher completions;
+  private final LeaseKeeper leases;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -94,7 +87,7 @@ public final class Worker implements AutoCloseable {
   /** Outcome reports in flight on threads of their own (timeouts, forced releases). Guarded by lock. */
   private int reports;
   /**
-   * Completions handed to the completer and not yet answered. Their slots are free already, so the
+   * Completions handed to the batcher and not yet answered. Their slots are free already, so the
    * next claim overlaps the completion; at most {@link StokerClient#MAX_BATCH} of them (backpressure).
    * Guarded by lock.
    */
@@ -105,29 +98,23 @@ public final class Worker implements AutoCloseable {
   /** Whether the claim loop still runs. Guarded by lock. */
   private boolean claimerAlive;
   private Thread claimer;
-  private Thread completer;
-  private ScheduledThreadPoolExecutor scheduler;
-  private final LinkedBlockingQueue<PendingCompletion> completions = new LinkedBlockingQueue<>();
-  /** Guarded by the monitor of {@link #completions}. */
-  private boolean completerStopped;
-  /** Once closing, reports that cannot reach the server give up at this System.nanoTime(). */
-  private volatile long giveUpAt;
-  private volatile boolean closing;
 
-  private Worker(Builder b) {
-    this.client = b.client;
-    this.queue = b.queue;
-    this.name = b.name != null ? b.name : defaultName();
-    this.concurrency = b.concurrency;
-    this.prefetch = b.prefetch;
-    this.lease = b.lease;
-    this.taskTimeout = b.taskTimeout;
-    this.pollWait = b.pollWait;
-    this.shutdownGrace = b.shutdownGrace;
-    this.handlers = Map.copyOf(b.handlers);
-    this.defaultHandler = b.defaultHandler;
-    this.who = "worker " + name + " (queue " + queue + ")";
+  private Worker(StokerClient client, WorkerConfig config) {
+    this.client = client;
+    this.config = config;
+    this.who = config.who();
+    this.ticker = config.ticker();
     this.connectivity = new Connectivity(who, client.base());
+    // Its one thread starts with the first heartbeat.
+    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "stoker-worker-" + config.name() + "-scheduler");
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.reporter = new Reporter(client, connectivity, who, ticker);
+    this.completions = new CompletionBatcher(client, connectivity, who, reporter);
+    this.leases = new LeaseKeeper(client, config.lease(), connectivity, who, scheduler, this::lost);
   }
 
   /**
@@ -153,6 +140,7 @@ public final class Worker implements AutoCloseable {
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private final Map<String, TaskHandler> handlers = new HashMap<>();
     private TaskHandler defaultHandler;
+    private Ticker ticker = Ticker.SYSTEM;
 
     private Builder(StokerClient client) {
       this.client = client;
@@ -309,7 +297,14 @@ public final class Worker implements AutoCloseable {
       if (handlers.isEmpty() && defaultHandler == null) {
         throw new IllegalStateException("a worker needs a handler: call handler(name, h) or defaultHandler(h)");
       }
-      return new Worker(this);
+      return new Worker(client, new WorkerConfig(queue, name, concurrency, prefetch, lease, taskTimeout, pollWait,
+          shutdownGrace, handlers, defaultHandler, ticker));
+    }
+
+    /** The worker's time, for unit tests that must not sleep. */
+    Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
     }
 
     private static Duration positive(Duration d, String what) {
@@ -327,7 +322,7 @@ public final class Worker implements AutoCloseable {
    * @return the name
    */
   public String name() {
-    return name;
+    return config.name();
   }
 
   /**
@@ -336,7 +331,7 @@ public final class Worker implements AutoCloseable {
    * @return the queue's name
    */
   public String queue() {
-    return queue;
+    return config.queue();
   }
 
   /**
@@ -352,20 +347,16 @@ public final class Worker implements AutoCloseable {
         throw new IllegalStateException(who + " was started before; a worker runs once");
       }
       state = State.RUNNING;
-      scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "stoker-worker-" + name + "-scheduler");
-        t.setDaemon(true);
-        return t;
-      });
-      scheduler.setRemoveOnCancelPolicy(true);
-      completer = Thread.ofVirtual().name("stoker-worker-" + name + "-completer").start(this::completeLoop);
+      completions.start("stoker-worker-" + config.name() + "-completer");
       claimerAlive = true;
-      claimer = Thread.ofVirtual().name("stoker-worker-" + name + "-claimer").start(this::claimLoop);
+      Claimer loop = new Claimer(max -> client.claim(config.queue(), config.name(), max, config.lease(),
+          config.pollWait()), config.pollWait(), new ClaimSlots(), connectivity, who, ticker);
+      claimer = Thread.ofVirtual().name("stoker-worker-" + config.name() + "-claimer").start(loop);
     } finally {
       lock.unlock();
     }
-    LOG.log(Level.INFO, () -> who + " started: concurrency " + concurrency
-        + (prefetch > 0 ? ", prefetch " + prefetch : "") + ", server " + client.base());
+    LOG.log(Level.INFO, () -> who + " started: concurrency " + config.concurrency()
+        + (config.prefetch() > 0 ? ", prefetch " + config.prefetch() : "") + ", server " + client.base());
     return this;
   }
 
@@ -403,32 +394,67 @@ public final class Worker implements AutoCloseable {
    */
   @Override
   public void close() {
-    Thread claimerThread;
-    long graceEnd = System.nanoTime() + shutdownGrace.toNanos();
+    long graceEnd = ticker.nanoTime() + config.shutdownGrace().toNanos();
+    long giveUpAt = graceEnd + FORCE_BOUND.toNanos();
+    Thread claimerThread = stopClaiming(giveUpAt);
+    if (claimerThread == null) {
+      return;
+    }
+    LOG.log(Level.INFO, () -> who + " stopping: " + runningCount() + " running, grace "
+        + config.shutdownGrace().toMillis() + " ms");
+    releaseUnstarted(giveUpAt);
+    // Running handlers may finish within the grace (their outcomes are reported), and a waiting claim
+    // may come back (the claim loop gives back what it brings).
+    awaitIdle(graceEnd, true);
+    abandonWaitingClaim(claimerThread);
+    interruptRunning();
+    awaitIdle(giveUpAt, false);
+    join(claimerThread, giveUpAt);
+    lock.lock();
+    try {
+      if (!running.isEmpty()) {
+        int n = running.size();
+        LOG.log(Level.WARNING, () -> who + ": " + n + " handler(s) ignored the interrupt and are still running; "
+            + "their tasks were given back");
+      }
+      state = State.CLOSED;
+    } finally {
+      lock.unlock();
+    }
+    completions.stop();
+    scheduler.shutdownNow();
+    LOG.log(Level.INFO, () -> who + " stopped");
+  }
+
+  /**
+   * Moves to STOPPING: no claim starts from now on. Returns the claim loop's thread, or null when
+   * there is nothing to stop (closed before, or never started).
+   */
+  private Thread stopClaiming(long giveUpAt) {
     lock.lock();
     try {
       if (state == State.NEW) {
         state = State.CLOSED;
-        return;
+        scheduler.shutdownNow();
+        return null;
       }
       if (state != State.RUNNING) {
-        return;
+        return null;
       }
       state = State.STOPPING;
-      giveUpAt = graceEnd + FORCE_BOUND.toNanos();
-      closing = true;
+      reporter.giveUpAt(giveUpAt);
       changed.signalAll();
-      claimerThread = claimer;
       if (!claiming) {
-        claimerThread.interrupt(); // it sleeps or waits for a slot: nothing to lose
+        claimer.interrupt(); // it sleeps or waits for a slot: nothing to lose
       }
+      return claimer;
     } finally {
       lock.unlock();
     }
-    LOG.log(Level.INFO, () -> who + " stopping: " + runningCount() + " running, grace " + shutdownGrace.toMillis()
-        + " ms");
+  }
 
-    // Tasks claimed but not started go back at once, for other workers to take.
+  /** Gives back the tasks claimed but not started, at once, for other workers to take. */
+  private void releaseUnstarted(long giveUpAt) {
     List<Job> unstarted;
     lock.lock();
     try {
@@ -441,18 +467,17 @@ public final class Worker implements AutoCloseable {
     for (Job j : unstarted) {
       if (j.settle()) {
         j.stopTimers();
-        releases.add(Thread.ofVirtual().name("stoker-release-" + j.id()).start(() -> release(j, "not started")));
+        releases.add(Thread.ofVirtual().name("stoker-release-" + j.id())
+            .start(() -> reporter.release(j, "not started")));
       }
     }
     for (Thread t : releases) {
       join(t, giveUpAt);
     }
+  }
 
-    // Running handlers may finish within the grace (their outcomes are reported), and a waiting claim
-    // may come back (the claim loop gives back what it brings).
-    awaitIdle(graceEnd, true);
-
-    // Then a claim still waiting is abandoned, and running handlers are interrupted and given back.
+  /** After the grace, stops waiting for a claim still on its way on the server. */
+  private void abandonWaitingClaim(Thread claimerThread) {
     boolean abandon;
     lock.lock();
     try {
@@ -465,6 +490,10 @@ public final class Worker implements AutoCloseable {
           + "the server might give it runs again when its lease expires");
       claimerThread.interrupt();
     }
+  }
+
+  /** After the grace, interrupts the handlers still running and gives their tasks back. */
+  private void interruptRunning() {
     List<Job> rest;
     lock.lock();
     try {
@@ -481,26 +510,9 @@ public final class Worker implements AutoCloseable {
         if (t != null) {
           t.interrupt();
         }
-        report(() -> release(j, "interrupted at shutdown"));
+        report(() -> reporter.release(j, "interrupted at shutdown"));
       }
     }
-    awaitIdle(giveUpAt, false);
-    join(claimerThread, giveUpAt);
-    lock.lock();
-    try {
-      if (!running.isEmpty()) {
-        int n = running.size();
-        LOG.log(Level.WARNING, () -> who + ": " + n + " handler(s) ignored the interrupt and are still running; "
-            + "their tasks were given back");
-      }
-      state = State.CLOSED;
-    } finally {
-      lock.unlock();
-    }
-    completer.interrupt();
-    join(completer, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-    scheduler.shutdownNow();
-    LOG.log(Level.INFO, () -> who + " stopped");
   }
 
   private int runningCount() {
@@ -521,7 +533,7 @@ public final class Worker implements AutoCloseable {
     try {
       long left;
       while ((!running.isEmpty() || reports > 0 || completing > 0 || (claimToo && claimerAlive))
-          && (left = deadline - System.nanoTime()) > 0) {
+          && (left = deadline - ticker.nanoTime()) > 0) {
         changed.awaitNanos(left);
       }
     } catch (InterruptedException e) {
@@ -531,9 +543,9 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private static void join(Thread t, long deadline) {
+  private void join(Thread t, long deadline) {
     try {
-      long left = deadline - System.nanoTime();
+      long left = deadline - ticker.nanoTime();
       if (left > 0) {
         t.join(Duration.ofNanos(left));
       }
@@ -544,10 +556,48 @@ public final class Worker implements AutoCloseable {
 
   // ---------------------------------------------------------------- claiming
 
-  private void claimLoop() {
-    try {
-      claimUntilStopped();
-    } finally {
+  /** The worker's side of its {@link Claimer}. */
+  private final class ClaimSlots implements Claimer.Slots {
+    @Override
+    public int awaitRoom() throws InterruptedException {
+      lock.lock();
+      try {
+        while (state == State.RUNNING && (running.size() + buffer.size() >= config.capacity()
+            || completing >= StokerClient.MAX_BATCH)) {
+          changed.await();
+        }
+        if (state != State.RUNNING) {
+          return 0;
+        }
+        claiming = true; // from here close() lets the claim come back rather than abandon it
+        return Math.min(StokerClient.MAX_BATCH, config.capacity() - running.size() - buffer.size());
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void claimReturned() {
+      lock.lock();
+      try {
+        claiming = false;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void accept(List<Task> tasks) {
+      Worker.this.accept(tasks);
+    }
+
+    @Override
+    public boolean isRunning() {
+      return Worker.this.isRunning();
+    }
+
+    @Override
+    public void ended() {
       lock.lock();
       try {
         claiming = false;
@@ -559,92 +609,6 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private void claimUntilStopped() {
-    RetryDelay delay = new RetryDelay();
-    boolean refusalLogged = false;
-    while (true) {
-      int want;
-      lock.lock();
-      try {
-        while (state == State.RUNNING && (running.size() + buffer.size() >= concurrency + prefetch
-            || completing >= StokerClient.MAX_BATCH)) {
-          changed.await();
-        }
-        if (state != State.RUNNING) {
-          return;
-        }
-        want = Math.min(StokerClient.MAX_BATCH, concurrency + prefetch - running.size() - buffer.size());
-        claiming = true; // from here close() lets the claim come back rather than abandon it
-      } catch (InterruptedException e) {
-        return;
-      } finally {
-        lock.unlock();
-      }
-      long started = System.nanoTime();
-      List<Task> tasks;
-      try {
-        try {
-          tasks = client.claim(queue, name, want, lease, pollWait);
-        } finally {
-          lock.lock();
-          try {
-            claiming = false;
-          } finally {
-            lock.unlock();
-          }
-        }
-        connectivity.up();
-        refusalLogged = false;
-      } catch (StokerUnavailableException e) {
-        connectivity.down(e);
-        if (!sleep(delay.next())) {
-          return;
-        }
-        continue;
-      } catch (StokerInterruptedException e) {
-        if (!isRunning()) {
-          return;
-        }
-        continue;
-      } catch (RuntimeException e) {
-        connectivity.up();
-        if (!refusalLogged) {
-          LOG.log(Level.ERROR, () -> who + ": claims are refused, retrying: " + e.getMessage(), e);
-          refusalLogged = true;
-        } else {
-          LOG.log(Level.DEBUG, () -> who + ": claim refused: " + e.getMessage());
-        }
-        if (!sleep(delay.next())) {
-          return;
-        }
-        continue;
-      }
-      accept(tasks);
-      if (!isRunning()) {
-        return;
-      }
-      long tookNanos = System.nanoTime() - started;
-      if (tasks.isEmpty() && tookNanos < pollWait.toNanos() / 2) {
-        // The server answered at once with nothing (it is draining, say): do not spin.
-        if (!sleep(delay.next())) {
-          return;
-        }
-      } else {
-        delay.reset();
-      }
-    }
-  }
-
-  /** Sleeps unless the worker stops; false when it should stop. */
-  private boolean sleep(Duration d) {
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      return false;
-    }
-    return isRunning();
-  }
-
   private void accept(List<Task> tasks) {
     List<Job> late = new ArrayList<>();
     lock.lock();
@@ -654,13 +618,12 @@ public final class Worker implements AutoCloseable {
           LOG.log(Level.WARNING, () -> who + ": claimed task " + t.id() + " has no lease token; skipping it");
           continue;
         }
-        Job j = new Job(this, t);
+        Job j = leases.job(t);
         if (state != State.RUNNING) {
           late.add(j);
         } else {
           buffer.add(j);
-          j.heartbeats = scheduler.scheduleWithFixedDelay(() -> tick(j), j.heartbeatEveryMs, j.heartbeatEveryMs,
-              TimeUnit.MILLISECONDS);
+          leases.keep(j);
         }
       }
       dispatch();
@@ -673,19 +636,19 @@ public final class Worker implements AutoCloseable {
       Thread.interrupted();
       for (Job j : late) {
         j.settle();
-        release(j, "claimed during shutdown");
+        reporter.release(j, "claimed during shutdown");
       }
     }
   }
 
   /** Starts buffered tasks while there are free slots. Call with the lock held. */
   private void dispatch() {
-    while (state == State.RUNNING && running.size() < concurrency) {
+    while (state == State.RUNNING && running.size() < config.concurrency()) {
       Job j = buffer.poll();
       if (j == null) {
         break;
       }
-      if (j.settled.get()) {
+      if (j.isSettled()) {
         continue; // lost its lease while it waited
       }
       running.add(j);
@@ -701,15 +664,16 @@ public final class Worker implements AutoCloseable {
   private void run(Job j) {
     boolean slotFreed = false;
     try {
-      if (j.settled.get()) {
+      if (j.isSettled()) {
         return;
       }
-      if (taskTimeout != null) {
-        j.timeout = scheduler.schedule(() -> timedOut(j), taskTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      Duration timeout = config.taskTimeout();
+      if (timeout != null) {
+        j.timeout = scheduler.schedule(() -> timedOut(j), timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
       Object result = null;
       Throwable failure = null;
-      TaskHandler h = handlers.getOrDefault(j.name(), defaultHandler);
+      TaskHandler h = config.handlerOf(j.name());
       try {
         if (h == null) {
           failure = new IllegalStateException("no handler for task '" + j.name() + "' on " + who);
@@ -719,49 +683,26 @@ public final class Worker implements AutoCloseable {
       } catch (Throwable e) {
         failure = e;
       }
-      ScheduledFuture<?> to = j.timeout;
-      if (to != null) {
-        to.cancel(false);
+      if (j.timeout != null) {
+        j.timeout.cancel(false);
       }
       if (!j.settle()) {
         return; // timed out, lease lost, or shut down: someone else reported (or nothing is to be)
       }
       Thread.interrupted(); // a stray interrupt must not break the report
       if (failure == null) {
-        JsonNode tree = null;
         try {
-          tree = Wire.tree(client.objectMapper(), result, "result");
-        } catch (IllegalArgumentException e) {
-          failure = e;
-        }
-        if (failure == null) {
-          PendingCompletion p = new PendingCompletion(j, tree, new CompletableFuture<>());
-          if (submit(p)) {
-            lock.lock();
-            try {
-              running.remove(j);
-              completing++;
-              slotFreed = true;
-              dispatch();
-            } finally {
-              lock.unlock();
-            }
-            try {
-              p.done.join(); // the lease is still heartbeated until the server has the completion
-            } finally {
-              lock.lock();
-              try {
-                completing--;
-                changed.signalAll();
-              } finally {
-                lock.unlock();
-              }
-            }
-          }
+          slotFreed = complete(j, Wire.tree(client.objectMapper(), result, "result"));
           return;
+        } catch (IllegalArgumentException e) {
+          failure = e; // a result the mapper cannot write
         }
       }
-      fail(j, failure);
+      if (failure instanceof ReleaseTask r) {
+        reporter.release(j, r.getMessage());
+      } else {
+        reporter.fail(j, failure);
+      }
     } catch (RuntimeException | Error e) {
       LOG.log(Level.ERROR, () -> who + ": unexpected error around task " + j.id(), e);
     } finally {
@@ -778,18 +719,36 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private void fail(Job j, Throwable failure) {
-    boolean permanent = failure instanceof PermanentFailure;
-    Duration retryIn = failure instanceof RetryLater r ? r.delay() : null;
-    String error = errorText(failure);
-    if (LOG.isLoggable(Level.DEBUG)) {
-      LOG.log(Level.DEBUG, () -> who + ": task " + j.id() + " (" + j.name() + ") failed on attempt " + j.attempt(),
-          failure);
-    } else {
-      LOG.log(Level.WARNING, () -> who + ": task " + j.id() + " (" + j.name() + ") failed on attempt " + j.attempt()
-          + (permanent ? " permanently" : "") + ": " + error);
+  /**
+   * Hands the completion of {@code j} to the batcher, frees its slot for the next task, and waits
+   * until the server has it (the lease is heartbeated meanwhile). False when nothing was sent (the
+   * worker is closed) and the slot is still taken.
+   */
+  private boolean complete(Job j, JsonNode result) {
+    CompletableFuture<Void> sent = completions.submit(j, result);
+    if (sent == null) {
+      return false;
     }
-    call(j, "failure", () -> client.fail(j.id(), j.token, error, permanent, retryIn));
+    lock.lock();
+    try {
+      running.remove(j);
+      completing++;
+      dispatch();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      sent.join();
+    } finally {
+      lock.lock();
+      try {
+        completing--;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+    return true;
   }
 
   private void timedOut(Job j) {
@@ -797,13 +756,13 @@ public final class Worker implements AutoCloseable {
       return;
     }
     j.stopTimers();
-    String error = "timed out after " + format(taskTimeout);
+    String error = Reporter.timedOut(config.taskTimeout());
     LOG.log(Level.WARNING, () -> who + ": task " + j.id() + " (" + j.name() + ") " + error + "; interrupting it");
     Thread t = j.thread;
     if (t != null) {
       t.interrupt();
     }
-    report(() -> call(j, "timeout", () -> client.fail(j.id(), j.token, error, false, null)));
+    report(() -> reporter.timeout(j, error));
   }
 
   /** Runs an outcome report on a thread of its own; close() waits for it. */
@@ -829,50 +788,13 @@ public final class Worker implements AutoCloseable {
     });
   }
 
-  private void release(Job j, String why) {
-    Task t = call(j, "release", () -> client.release(j.id(), j.token, Duration.ZERO));
-    if (t != null) {
-      LOG.log(Level.DEBUG, () -> who + ": released task " + j.id() + " (" + why + ")");
-    }
-  }
-
-  // ---------------------------------------------------------------- heartbeats
-
-  private void tick(Job j) {
-    if (!j.beating.compareAndSet(false, true)) {
-      return; // the last one is still waiting for the server
-    }
-    Thread.ofVirtual().name("stoker-heartbeat-" + j.id()).start(() -> {
-      try {
-        client.heartbeat(j.id(), j.token, lease);
-        connectivity.up();
-      } catch (ProblemException e) {
-        connectivity.up();
-        if (e.status() == 409 || e.isNotFound()) {
-          lost(j, e);
-        } else {
-          LOG.log(Level.WARNING, () -> who + ": heartbeat of task " + j.id() + " refused: " + e.getMessage());
-        }
-      } catch (StokerUnavailableException e) {
-        connectivity.down(e);
-      } catch (StokerException e) {
-        LOG.log(Level.WARNING, () -> who + ": heartbeat of task " + j.id() + " failed: " + e.getMessage());
-      } finally {
-        j.beating.set(false);
-      }
-    });
-  }
-
-  /** A heartbeat was refused: the task is someone else's now (or finished, or cancelled). */
-  void lost(Job j, ProblemException e) {
-    j.leaseLost = true;
-    j.stopTimers();
+  /** The lease of {@code j} is lost: the task is someone else's now (or finished, or cancelled). */
+  private void lost(Job j, TaskState now) {
     lock.lock();
     try {
       if (!j.settle()) {
         return;
       }
-      TaskState now = e.state();
       LOG.log(Level.INFO, () -> who + ": lease of task " + j.id() + " (" + j.name() + ") lost"
           + (now == null ? "" : ", the task is " + now.wireName()) + "; stopping its handler, reporting nothing");
       Thread t = j.thread;
@@ -887,338 +809,8 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- completing
-
-  private record PendingCompletion(Job job, JsonNode result, CompletableFuture<Void> done) {}
-
-  /** Hands a completion to the completer; false when it has stopped (the worker is closed). */
-  private boolean submit(PendingCompletion p) {
-    synchronized (completions) {
-      if (completerStopped) {
-        return false;
-      }
-      completions.add(p);
-      return true;
-    }
-  }
-
-  private void completeLoop() {
-    List<PendingCompletion> batch = new ArrayList<>();
-    try {
-      while (true) {
-        batch.add(completions.take());
-        completions.drainTo(batch, StokerClient.MAX_BATCH - 1);
-        try {
-          sendCompletions(batch);
-        } catch (RuntimeException e) {
-          LOG.log(Level.ERROR, () -> who + ": unexpected error completing tasks", e);
-        } finally {
-          batch.forEach(p -> p.done.complete(null));
-          batch.clear();
-        }
-      }
-    } catch (InterruptedException e) {
-      // closed
-    } finally {
-      batch.forEach(p -> p.done.complete(null));
-      List<PendingCompletion> left = new ArrayList<>();
-      synchronized (completions) {
-        completerStopped = true;
-        completions.drainTo(left);
-      }
-      if (!left.isEmpty()) {
-        LOG.log(Level.WARNING, () -> who + ": " + left.size() + " completion(s) not sent before the worker closed; "
-            + "those tasks run again when their leases expire");
-      }
-      left.forEach(p -> p.done.complete(null));
-    }
-  }
-
-  private void sendCompletions(List<PendingCompletion> batch) {
-    if (batch.size() == 1) {
-      completeOne(batch.get(0));
-      return;
-    }
-    List<Completion> cs = new ArrayList<>(batch.size());
-    for (PendingCompletion p : batch) {
-      cs.add(new Completion(p.job.id(), p.job.token, p.result));
-    }
-    RetryDelay delay = new RetryDelay();
-    List<CompletionResult> results;
-    while (true) {
-      try {
-        results = client.completeAll(cs);
-        connectivity.up();
-        break;
-      } catch (StokerUnavailableException e) {
-        connectivity.down(e);
-        if (!pause(delay.next())) {
-          LOG.log(Level.WARNING, () -> who + ": giving up completing " + cs.size() + " tasks: the worker is closed "
-              + "and the server unreachable; they run again when their leases expire");
-          return;
-        }
-      } catch (ProblemException e) {
-        connectivity.up();
-        // One bad completion (a result too large, say) refuses the batch: complete them one by one.
-        batch.forEach(this::completeOne);
-        return;
-      } catch (StokerException e) {
-        LOG.log(Level.WARNING, () -> who + ": completing " + cs.size() + " tasks failed: " + e.getMessage()
-            + "; they run again when their leases expire");
-        return;
-      }
-    }
-    for (int i = 0; i < results.size(); i++) {
-      CompletionResult r = results.get(i);
-      Job j = batch.get(i).job;
-      if (r.ok()) {
-        LOG.log(Level.DEBUG, () -> who + ": completed task " + j.id());
-      } else if (r.alreadyDone()) {
-        LOG.log(Level.DEBUG, () -> who + ": task " + j.id() + " was already done");
-      } else if (r.status() == 409) {
-        LOG.log(Level.INFO, () -> who + ": task " + j.id() + " is " + (r.state() == null ? "finished" : r.state()
-            .wireName()) + "; its result is dropped");
-      } else {
-        LOG.log(Level.WARNING, () -> who + ": completion of task " + j.id() + " refused: " + r.status() + " "
-            + r.error());
-      }
-    }
-  }
-
-  private void completeOne(PendingCompletion p) {
-    Job j = p.job;
-    Task t = call(j, "completion", () -> client.complete(j.id(), j.token, p.result));
-    if (t != null) {
-      LOG.log(Level.DEBUG, () -> who + ": completed task " + j.id());
-    }
-  }
-
-  // ---------------------------------------------------------------- reporting
-
-  /**
-   * Calls the server for an outcome of task {@code j}, retrying while it cannot be reached. Returns
-   * null when the server refused (logged) or the worker gave up (closed, and past the give-up time).
-   */
-  private <T> T call(Job j, String what, Supplier<T> op) {
-    RetryDelay delay = new RetryDelay();
-    while (true) {
-      try {
-        T r = op.get();
-        connectivity.up();
-        return r;
-      } catch (StokerUnavailableException e) {
-        connectivity.down(e);
-        if (!pause(delay.next())) {
-          LOG.log(Level.WARNING, () -> who + ": giving up the " + what + " of task " + j.id() + ": the worker is "
-              + "closed and the server unreachable; the task runs again when its lease expires");
-          return null;
-        }
-      } catch (ProblemException e) {
-        connectivity.up();
-        refused(j, what, e);
-        return null;
-      } catch (StokerException e) {
-        LOG.log(Level.WARNING, () -> who + ": the " + what + " of task " + j.id() + " failed: " + e.getMessage());
-        return null;
-      }
-    }
-  }
-
-  private void refused(Job j, String what, ProblemException e) {
-    if (what.equals("completion") && e.isAlreadyFinished() && e.state() == TaskState.DONE) {
-      LOG.log(Level.DEBUG, () -> who + ": task " + j.id() + " was already done");
-    } else if (e.status() == 409) {
-      LOG.log(Level.INFO, () -> who + ": the " + what + " of task " + j.id() + " does not apply any more: "
-          + e.getMessage());
-    } else if (what.equals("completion") && e.isInvalid()) {
-      LOG.log(Level.WARNING, () -> who + ": the server refused the result of task " + j.id() + ": " + e.getMessage());
-      call(j, "failure", () -> client.fail(j.id(), j.token, clip("the server refused the result: " + e.getMessage()),
-          false, null));
-    } else {
-      LOG.log(Level.WARNING, () -> who + ": the " + what + " of task " + j.id() + " was refused: " + e.getMessage());
-    }
-  }
-
-  /** Sleeps before a retry; false when the worker is closing and past the give-up time (or interrupted). */
-  private boolean pause(Duration d) {
-    long sleep = d.toNanos();
-    if (closing) {
-      long left = giveUpAt - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      sleep = Math.min(sleep, left);
-    }
-    try {
-      TimeUnit.NANOSECONDS.sleep(sleep);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  /** The {@code error} to fail with: the exception's message, within the server's limits. */
-  static String errorText(Throwable e) {
-    String m = e.getMessage();
-    if (m == null || m.isBlank()) {
-      m = e.getClass().getName();
-    }
-    return clip(m);
-  }
-
-  /** Text the server takes as an error: no NUL, no unpaired surrogate, 1–16384 characters. */
-  static String clip(String s) {
-    StringBuilder b = new StringBuilder(Math.min(s.length(), MAX_ERROR));
-    int count = 0;
-    int i = 0;
-    while (i < s.length()) {
-      if (count == MAX_ERROR) {
-        b.setLength(b.length() - Character.charCount(b.codePointBefore(b.length())));
-        b.append('…');
-        break;
-      }
-      int cp = s.codePointAt(i);
-      i += Character.charCount(cp);
-      b.appendCodePoint(cp == 0 || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) ? 0xFFFD : cp);
-      count++;
-    }
-    return b.isEmpty() ? "error" : b.toString();
-  }
-
-  /** A duration as people write it: 250 ms, 2 s, 1.5 s, 3 min. */
-  static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms < 1000) {
-      return ms + " ms";
-    }
-    if (ms % 60_000 == 0) {
-      return ms / 60_000 + " min";
-    }
-    if (ms % 1000 == 0) {
-      return ms / 1000 + " s";
-    }
-    return java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + " s";
-  }
-
-  private static String defaultName() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      host = System.getenv().getOrDefault("HOSTNAME", "worker");
-    }
-    return host + "-" + ProcessHandle.current().pid();
-  }
-
-  /** How long a claimed task's lease is, by the server's clock (skew-free): expires_at − updated_at. */
-  static long leaseMillis(Task t, Duration configured) {
-    if (configured != null) {
-      return configured.toMillis();
-    }
-    long ms = Duration.between(t.updatedAt(), t.lease().expiresAt()).toMillis();
-    if (ms <= 0) {
-      ms = Duration.between(Instant.now(), t.lease().expiresAt()).toMillis();
-    }
-    return Math.max(ms, 30);
-  }
-
   @Override
   public String toString() {
-    return "Worker[" + name + ", queue " + queue + "]";
-  }
-
-  // ---------------------------------------------------------------- one claimed task
-
-  /** A claimed task while this worker holds it: its lease, its handler thread, and who settles it. */
-  static final class Job implements TaskContext {
-    private final Worker worker;
-    private final Task task;
-    final String token;
-    final long heartbeatEveryMs;
-    /** Set by whoever decides the outcome first: the handler's return, a timeout, a lost lease, shutdown. */
-    final AtomicBoolean settled = new AtomicBoolean();
-    final AtomicBoolean beating = new AtomicBoolean();
-    volatile boolean leaseLost;
-    volatile Thread thread;
-    volatile ScheduledFuture<?> heartbeats;
-    volatile ScheduledFuture<?> timeout;
-
-    Job(Worker worker, Task task) {
-      this.worker = worker;
-      this.task = task;
-      this.token = task.lease().token();
-      this.heartbeatEveryMs = Math.max(10, leaseMillis(task, worker.lease) / 3);
-    }
-
-    boolean settle() {
-      return settled.compareAndSet(false, true);
-    }
-
-    void stopTimers() {
-      ScheduledFuture<?> h = heartbeats;
-      if (h != null) {
-        h.cancel(false);
-      }
-      ScheduledFuture<?> t = timeout;
-      if (t != null) {
-        t.cancel(false);
-      }
-    }
-
-    @Override
-    public String id() {
-      return task.id();
-    }
-
-    @Override
-    public String name() {
-      return task.name();
-    }
-
-    @Override
-    public int attempt() {
-      return task.attempt();
-    }
-
-    @Override
-    public Task task() {
-      return task;
-    }
-
-    @Override
-    public JsonNode params() {
-      return task.params();
-    }
-
-    @Override
-    public <T> T params(Class<T> type) {
-      return worker.client.decode(task.params(), type);
-    }
-
-    @Override
-    public boolean leaseLost() {
-      return leaseLost;
-    }
-
-    @Override
-    public void heartbeat() {
-      try {
-        worker.client.heartbeat(task.id(), token, worker.lease);
-        worker.connectivity.up();
-      } catch (ProblemException e) {
-        if (e.status() == 409 || e.isNotFound()) {
-          worker.lost(this, e);
-        }
-        throw e;
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "TaskContext[" + task.id() + " " + task.name() + " attempt " + task.attempt() + "]";
-    }
+    return "Worker[" + config.name() + ", queue " + config.queue() + "]";
   }
 }

@@ -8,39 +8,16 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The worker's helpers, and that it backs off rather than spins when the server cannot serve. */
+/** The worker's builder, the lease it heartbeats by, its retry delays, and its ticker. */
 class WorkerUnitTest {
-  @Test
-  void error_text_fits_the_servers_rules() {
-    assertThat(Worker.errorText(new IllegalStateException("boom"))).isEqualTo("boom");
-    assertThat(Worker.errorText(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
-    assertThat(Worker.errorText(new RuntimeException("  "))).isEqualTo("java.lang.RuntimeException");
-    assertThat(Worker.clip("a\u0000b\uD800c")).isEqualTo("a\uFFFDb\uFFFDc");
-    String longText = "x".repeat(20_000);
-    String clipped = Worker.clip(longText);
-    assertThat(clipped.codePointCount(0, clipped.length())).isEqualTo(Worker.MAX_ERROR);
-    assertThat(clipped).endsWith("…");
-    String emoji = "\uD83D\uDE00".repeat(Worker.MAX_ERROR + 5);
-    String clippedEmoji = Worker.clip(emoji);
-    assertThat(clippedEmoji.codePointCount(0, clippedEmoji.length())).isEqualTo(Worker.MAX_ERROR);
-    assertThat(Worker.clip("\uD83D\uDE00".repeat(3))).isEqualTo("\uD83D\uDE00".repeat(3));
-  }
-
-  @Test
-  void durations_read_as_people_write_them() {
-    assertThat(Worker.format(Duration.ofMillis(400))).isEqualTo("400 ms");
-    assertThat(Worker.format(Duration.ofSeconds(2))).isEqualTo("2 s");
-    assertThat(Worker.format(Duration.ofMillis(1500))).isEqualTo("1.5 s");
-    assertThat(Worker.format(Duration.ofMinutes(3))).isEqualTo("3 min");
-  }
-
   @Test
   void the_lease_is_read_on_the_servers_clock() {
     Instant updated = Instant.parse("2020-01-01T00:00:00Z");
     Task t = new Task("id", "q", "n", null, 0, updated, null, 1, 1, TaskState.WORKING,
         new Lease("w", "tok", updated.plusSeconds(45)), null, null, updated, updated, false);
-    assertThat(Worker.leaseMillis(t, null)).isEqualTo(45_000);
-    assertThat(Worker.leaseMillis(t, Duration.ofSeconds(9))).isEqualTo(9_000);
+    assertThat(Job.leaseMillis(t, null)).isEqualTo(45_000);
+    assertThat(Job.leaseMillis(t, Duration.ofSeconds(9))).isEqualTo(9_000);
+    assertThat(new Job(t, null, null, null).heartbeatEveryMs).as("a third of the lease").isEqualTo(15_000);
   }
 
   @Test
@@ -72,32 +49,22 @@ class WorkerUnitTest {
   }
 
   @Test
-  void a_server_that_answers_claims_at_once_with_nothing_is_not_hammered() throws Exception {
+  void a_worker_whose_server_answers_503_waits_on_its_ticker_between_claims() throws Exception {
     AtomicInteger claims = new AtomicInteger();
-    try (StubServer stub = new StubServer(r -> {
-      claims.incrementAndGet();
-      return new StubServer.Answer(200, "application/json", "{\"tasks\":[]}"); // like a draining server
-    });
-         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
-         Worker worker = Worker.builder(client).queue("q").defaultHandler(ctx -> null).build().start()) {
-      Thread.sleep(1_500);
-      assertThat(worker.isRunning()).isTrue();
-    }
-    assertThat(claims.get()).as("backing off, 100 ms growing to 5 s").isBetween(2, 12);
-  }
-
-  @Test
-  void a_server_that_answers_503_is_retried_with_backoff() throws Exception {
-    AtomicInteger claims = new AtomicInteger();
+    FakeTicker ticker = new FakeTicker();
     try (StubServer stub = new StubServer(r -> {
       claims.incrementAndGet();
       return new StubServer.Answer(503, "application/problem+json", "{\"status\":503,\"title\":\"Store unavailable\"}");
     });
-         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
-         Worker worker = Worker.builder(client).queue("q").defaultHandler(ctx -> null).build().start()) {
-      Thread.sleep(1_500);
+         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build()) {
+      Worker worker = Worker.builder(client).queue("q").defaultHandler(ctx -> null).ticker(ticker).build().start();
+      ticker.awaitSleeps(10, Duration.ofSeconds(30));
       assertThat(worker.isRunning()).isTrue();
+      worker.close();
     }
-    assertThat(claims.get()).isBetween(2, 12);
+    assertThat(claims.get()).as("one claim, then one wait, and so on").isBetween(ticker.sleeps.size(),
+        ticker.sleeps.size() + 1);
+    assertThat(ticker.sleeps.get(0).toMillis()).isBetween(50L, 100L);
+    assertThat(ticker.sleeps.get(9).toMillis()).as("grown to the cap").isBetween(2_500L, 5_000L);
   }
 }

@@ -24,23 +24,23 @@ import java.util.stream.Stream;
  * edge values (its ends, and 0, 1, -1 where they lie inside it) one time in {@value #EDGE_ODDS}, as
  * jqwik's edge cases did, so boundaries are hit without a dedicated test.
  */
-final class Props {
+public final class Props {
   /** The base seed of every property. */
-  static final long SEED = Long.getLong("stoker.props.seed", 20_240_601L);
+  public static final long SEED = Long.getLong("stoker.props.seed", 20_240_601L);
   /** The factor applied to every property's tries. */
-  static final double TRIES_FACTOR = Double.parseDouble(System.getProperty("stoker.props.tries.factor", "1"));
+  public static final double TRIES_FACTOR = Double.parseDouble(System.getProperty("stoker.props.tries.factor", "1"));
   /** One draw in this many returns an edge value. */
-  static final int EDGE_ODDS = 8;
+  public static final int EDGE_ODDS = 8;
 
   private Props() {}
 
   /** Checks {@code property} on {@code tries} (times the factor) inputs, from the base {@link #SEED}. */
-  static <T> void forAll(String name, int tries, Function<SplittableRandom, T> generator, Consumer<T> property) {
+  public static <T> void forAll(String name, int tries, Function<SplittableRandom, T> generator, Consumer<T> property) {
     forAll(name, tries, SEED, generator, property);
   }
 
   /** Checks {@code property} on inputs drawn with seeds {@code seed}, {@code seed + 1}, ... */
-  static <T> void forAll(String name, int tries, long seed, Function<SplittableRandom, T> generator,
+  public static <T> void forAll(String name, int tries, long seed, Function<SplittableRandom, T> generator,
       Consumer<T> property) {
     int n = (int) Math.max(1, Math.round(tries * TRIES_FACTOR));
     for (int i = 0; i < n; i++) {
@@ -57,12 +57,12 @@ final class Props {
   }
 
   /** Any long; one time in {@value #EDGE_ODDS} one of 0, 1, -1, {@code Long.MIN_VALUE}, {@code Long.MAX_VALUE}. */
-  static long longs(SplittableRandom r) {
+  public static long longs(SplittableRandom r) {
     return longs(r, Long.MIN_VALUE, Long.MAX_VALUE);
   }
 
   /** A long in [min, max], inclusive; one time in {@value #EDGE_ODDS} an edge of the range. */
-  static long longs(SplittableRandom r, long min, long max) {
+  public static long longs(SplittableRandom r, long min, long max) {
     if (r.nextInt(EDGE_ODDS) == 0) {
       long[] edges = LongStream.of(min, max, 0, 1, -1).filter(e -> e >= min && e <= max).distinct().toArray();
       return edges[r.nextInt(edges.length)];
@@ -74,12 +74,12 @@ final class Props {
   }
 
   /** An int in [min, max], inclusive; one time in {@value #EDGE_ODDS} an edge of the range. */
-  static int ints(SplittableRandom r, int min, int max) {
+  public static int ints(SplittableRandom r, int min, int max) {
     return (int) longs(r, min, max);
   }
 
   /** A double in [0, 1); one time in {@value #EDGE_ODDS} 0 or the largest double below 1. */
-  static double unit(SplittableRandom r) {
+  public static double unit(SplittableRandom r) {
     if (r.nextInt(EDGE_ODDS) == 0) {
       return r.nextBoolean() ? 0.0 : Math.nextDown(1.0);
     }
@@ -88,13 +88,13 @@ final class Props {
 
   /** One of the values, each as likely. */
   @SafeVarargs
-  static <T> T oneOf(SplittableRandom r, T... values) {
+  public static <T> T oneOf(SplittableRandom r, T... values) {
     return values[r.nextInt(values.length)];
   }
 
   /** One of the values, each as likely as its weight (the entry's key) makes it. */
   @SafeVarargs
-  static <T> T frequency(SplittableRandom r, Map.Entry<Integer, T>... weighted) {
+  public static <T> T frequency(SplittableRandom r, Map.Entry<Integer, T>... weighted) {
     int total = 0;
     for (Map.Entry<Integer, T> e : weighted) {
       total += e.getKey();
@@ -110,7 +110,7 @@ final class Props {
   }
 
   /** A list of a size uniformly drawn from [minSize, maxSize], of elements drawn by {@code element}. */
-  static <T> List<T> listOf(SplittableRandom r, int minSize, int maxSize, Function<SplittableRandom, T> element) {
+  public static <T> List<T> listOf(SplittableRandom r, int minSize, int maxSize, Function<SplittableRandom, T> element) {
     int size = r.nextInt(minSize, maxSize + 1);
     return Stream.generate(() -> element.apply(r)).limit(size).toList();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.stoker.client.PermanentFailure;
+import dev.stoker.client.ReleaseTask;
 import dev.stoker.client.RetryLater;
 import dev.stoker.client.SettingsUpdate;
 import dev.stoker.client.StokerClient;
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** What a handler does becomes the task's outcome: a result, a failure, a timeout. */
+/** What a handler does becomes the task's outcome: a result, a failure, a timeout, a release. */
 class WorkerOutcomesTest {
   @RegisterExtension
   static final ServerExtension server = new ServerExtension();
@@ -145,5 +146,25 @@ class WorkerOutcomesTest {
       });
     }
     assertThat(runs.get()).as("each ran once: the failures wait for their retries").isEqualTo(6);
+  }
+
+  @Test
+  void a_task_given_back_runs_again_at_once_without_its_attempt_counted() {
+    String q = "given-back";
+    Task t = server.client().enqueue(q, TaskRequest.of("interrupted-once").maxAttempts(1));
+    AtomicInteger runs = new AtomicInteger();
+    try (Worker worker = Worker.builder(server.client()).queue(q).pollWait(Duration.ofSeconds(1))
+        .handler("interrupted-once", ctx -> {
+          if (runs.incrementAndGet() == 1) {
+            throw new ReleaseTask("cut short by no fault of the task");
+          }
+          return "attempt " + ctx.attempt();
+        }).build().start()) {
+      assertThat(worker.isRunning()).isTrue();
+      Task done = awaitState(t.id(), TaskState.DONE);
+      assertThat(runs.get()).isEqualTo(2);
+      assertThat(done.result().asText()).as("its only attempt: the first was not counted").isEqualTo("attempt 1");
+      assertThat(done.lastError()).as("given back, not failed").isNull();
+    }
   }
 }

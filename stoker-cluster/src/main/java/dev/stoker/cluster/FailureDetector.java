@@ -1,0 +1,61 @@
+package dev.stoker.cluster;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * When this node last had evidence that each peer was alive: a frame from it (direct), or a frame from
+ * a third node that had heard from it recently (relayed, SWIM-style indirect evidence). So a cut link
+ * between two nodes that both still talk to a third is no reason to steal (ap-cluster.md C4).
+ *
+ * <p>Times are this node's monotonic milliseconds, never wall-clock or HLC time: a clock step must
+ * neither make a peer look dead nor keep a dead one alive.
+ */
+public final class FailureDetector {
+  private final int self;
+  private final ClusterConfig config;
+  private final Map<Integer, Long> lastContact = new HashMap<>();
+
+  /** Every peer counts as just heard at {@code startedAt}, so no node steals in its first steal_delay. */
+  public FailureDetector(int self, Membership members, ClusterConfig config, long startedAt) {
+    this.self = self;
+    this.config = config;
+    for (int n : members.nodes()) {
+      if (n != self) {
+        lastContact.put(n, startedAt);
+      }
+    }
+  }
+
+  /** A frame came from {@code peer}. */
+  public void heard(int peer, long now) {
+    lastContact.merge(peer, now, Math::max);
+  }
+
+  /** A frame from another node says it heard from {@code peer} {@code ageMs} ago. */
+  public void heardOf(int peer, long ageMs, long now) {
+    if (peer != self && lastContact.containsKey(peer)) {
+      lastContact.merge(peer, now - ageMs, Math::max);
+    }
+  }
+
+  /** How long ago this node heard from each peer, directly or not: what its frames carry. */
+  public Map<Integer, Long> ages(long now) {
+    Map<Integer, Long> ages = new HashMap<>();
+    lastContact.forEach((peer, at) -> ages.put(peer, now - at));
+    return ages;
+  }
+
+  /** Milliseconds since the last evidence that {@code peer} is alive. */
+  public long silence(int peer, long now) {
+    return now - lastContact.getOrDefault(peer, Long.MIN_VALUE / 2);
+  }
+
+  public boolean suspected(int peer, long now) {
+    return peer != self && silence(peer, now) >= config.suspectAfterMs();
+  }
+
+  public boolean unreachable(int peer, long now) {
+    return peer != self && silence(peer, now) >= config.stealDelayMs();
+  }
+}

@@ -1,0 +1,173 @@
+package dev.stoker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Home dispatch, the designated stealer, handback and the lease rule, on nodes 1, 2, 3. */
+class DispatchTest {
+  static final ClusterConfig CONFIG = new ClusterConfig(1_000, 2_000, 500);
+  final Membership members = Membership.of(1, 2, 3);
+
+  final class Node {
+    final FailureDetector detector;
+    final Dispatch dispatch;
+    VersionVector vector = VersionVector.EMPTY;
+
+    Node(int id) {
+      this(id, 1);
+    }
+
+    Node(int id, long incarnation) {
+      detector = new FailureDetector(id, members, CONFIG, 0);
+      dispatch = new Dispatch(id, members, CONFIG, detector, incarnation, 0);
+    }
+
+    Frame frame(long now) {
+      dispatch.refresh(now, vector);
+      return dispatch.frame(now, vector);
+    }
+  }
+
+  final Node a = new Node(1);
+  final Node b = new Node(2);
+  final Node c = new Node(3);
+
+  /** Every listed link carries a frame each way at {@code now}. */
+  void exchange(long now, Node[]... links) {
+    for (Node[] link : links) {
+      link[1].dispatch.onFrame(link[0].frame(now), now);
+      link[0].dispatch.onFrame(link[1].frame(now), now);
+    }
+  }
+
+  @Test
+  void while_healthy_only_the_home_dispatches() {
+    for (long t = 0; t <= 10_000; t += 200) {
+      exchange(t, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+      assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isEqualTo(Dispatch.Right.HOME);
+      assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isNull();
+      assertThat(c.dispatch.mayDispatch(1, t, c.vector)).isNull();
+    }
+  }
+
+  @Test
+  void a_cut_link_with_a_third_node_in_touch_is_no_reason_to_steal() {
+    for (long t = 0; t <= 10_000; t += 200) {
+      exchange(t, new Node[] {a, c}, new Node[] {b, c});
+      assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isNull();
+      assertThat(a.dispatch.mayDispatch(2, t, a.vector)).isNull();
+    }
+  }
+
+  @Test
+  void after_steal_delay_the_next_node_steals_and_hands_back_before_the_home_resumes() {
+    long t = 0;
+    for (; t < 2_000; t += 200) {
+      exchange(t, new Node[] {b, c});
+      b.frame(t);
+      assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isNull();
+    }
+    exchange(t, new Node[] {b, c});
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isEqualTo(Dispatch.Right.STEAL);
+    assertThat(b.dispatch.judgesLeasesOf(1, t)).isTrue();
+    assertThat(c.dispatch.mayDispatch(1, t, c.vector)).as("one stealer").isNull();
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).as("the cut-off home keeps going").isEqualTo(Dispatch.Right.HOME);
+
+    // Heal: B has made events A lacks; A hears B's frame first.
+    b.vector = VersionVector.of(Map.of(2, 40L));
+    t += 200;
+    a.dispatch.onFrame(b.frame(t), t);
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).as("B still steals").isNull();
+    b.dispatch.onFrame(a.frame(t), t);
+    Frame handback = b.frame(t);
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).as("B stopped").isNull();
+    assertThat(handback.handedBack()).containsEntry(1, b.vector);
+    a.dispatch.onFrame(handback, t);
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).as("A has not applied B's claims yet").isNull();
+    a.vector = VersionVector.of(Map.of(2, 40L));
+    c.dispatch.onFrame(a.frame(t), t);
+    a.dispatch.onFrame(c.frame(t), t);
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isEqualTo(Dispatch.Right.HOME);
+  }
+
+  @Test
+  void a_starting_node_hands_out_nothing_until_it_heard_every_peer_or_waited_a_steal_delay() {
+    Node fresh = new Node(1);
+    assertThat(fresh.dispatch.mayDispatch(1, 0, fresh.vector)).isNull();
+    fresh.dispatch.onFrame(b.frame(100), 100);
+    assertThat(fresh.dispatch.mayDispatch(1, 100, fresh.vector)).as("C not heard yet").isNull();
+    fresh.dispatch.onFrame(c.frame(150), 150);
+    assertThat(fresh.dispatch.mayDispatch(1, 150, fresh.vector)).isEqualTo(Dispatch.Right.HOME);
+
+    Node alone = new Node(1);
+    assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs() - 1, alone.vector)).isNull();
+    assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs(), alone.vector)).isEqualTo(Dispatch.Right.HOME);
+  }
+
+  @Test
+  void a_stealer_that_falls_silent_does_not_stop_the_home_for_good() {
+    long t = 0;
+    exchange(t, new Node[] {a, b}, new Node[] {a, c});
+    b.dispatch.onFrame(c.frame(t), t);
+    for (t = 200; t <= 2_200; t += 200) {
+      exchange(t, new Node[] {b, c});
+      a.dispatch.onFrame(c.frame(t), t);
+    }
+    assertThat(b.dispatch.steals()).containsExactly(1);
+    a.dispatch.onFrame(b.frame(t), t); // one frame gets through: B steals A's tasks
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isNull();
+    // B falls silent again (no frame from B, directly or relayed).
+    for (long u = t + 200; u < t + CONFIG.stealDelayMs(); u += 200) {
+      assertThat(a.dispatch.mayDispatch(1, u, a.vector)).isNull();
+    }
+    assertThat(a.dispatch.mayDispatch(1, t + CONFIG.stealDelayMs(), a.vector)).isEqualTo(Dispatch.Right.HOME);
+  }
+
+  @Test
+  void a_claim_without_local_work_goes_to_the_peer_that_may_hand_out_the_most() {
+    exchange(0, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L, 2, 3L, 3, 4L), 0)).isEqualTo(3);
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 4L, 3, 4L), 0)).as("a tie goes to the lower id").isEqualTo(2);
+    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L), 0)).as("only its own tasks").isEqualTo(-1);
+    assertThat(a.dispatch.forwardTarget(Map.of(), 0)).isEqualTo(-1);
+    // C is gone for a steal_delay: its tasks are B's to hand out now (B is C's stealer, seen from A).
+    long t = 0;
+    for (t = 200; t <= 2_000; t += 200) {
+      exchange(t, new Node[] {a, b});
+    }
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 1L, 3, 4L), t)).isEqualTo(2);
+  }
+
+  @Test
+  void a_restarted_node_is_heard_at_once_although_its_frame_numbers_start_again() {
+    for (long t = 0; t <= 1_000; t += 200) {
+      exchange(t, new Node[] {a, b});
+    }
+    Node restartedA = new Node(1, 2);
+    for (long t = 1_200; t <= 4_000; t += 200) {
+      b.dispatch.onFrame(restartedA.frame(t), t);
+      assertThat(b.detector.unreachable(1, t)).as("at %d", t).isFalse();
+    }
+    assertThat(b.dispatch.onFrame(a.frame(4_000), 4_000)).as("a late frame of the old incarnation").isFalse();
+  }
+
+  @Test
+  void the_stealer_is_the_first_reachable_node_after_the_home() {
+    assertThat(members.stealerOf(1, n -> false)).isEqualTo(2);
+    assertThat(members.stealerOf(1, n -> n == 2)).isEqualTo(3);
+    assertThat(members.stealerOf(3, n -> false)).isEqualTo(1);
+    assertThat(Membership.of(1).stealerOf(1, n -> false)).isEqualTo(-1);
+  }
+
+  @Test
+  void a_lease_expires_only_max_offset_after_expires_at_on_the_judges_clock() {
+    assertThat(Dispatch.leaseExpired(10_000, 10_500, 500)).isFalse();
+    assertThat(Dispatch.leaseExpired(10_000, 10_501, 500)).isTrue();
+    // A judge whose clock runs 300 ms ahead of the granting node's does not end the lease early.
+    long grantedExpiresAt = 10_000;
+    long judgeClockWhenGrantersSaysExpiresAt = grantedExpiresAt + 300;
+    assertThat(Dispatch.leaseExpired(grantedExpiresAt, judgeClockWhenGrantersSaysExpiresAt, 500)).isFalse();
+  }
+}
