@@ -151,7 +151,8 @@ abstract class ClientPeer implements Peer {
    * Runs the workers until {@code n} distinct tasks are completed. With {@code ready} they wait for
    * tasks ({@link #POLL} per take) and count down once connected. A task delivered again (the peers
    * are at least once: RabbitMQ, whose acks are not confirmed, redelivered one in a test run) is
-   * completed again but counted once, and logged. The phase ends at the last completion, not when
+   * completed again but counted once, and logged; so are those back in the queue after the last
+   * completion ({@link #completeRedeliveries}). The phase ends at the last completion, not when
    * the last idle worker's wait runs out.
    */
   private Finished work(String queue, int claimMax, int n, CountDownLatch ready) throws Exception {
@@ -199,11 +200,35 @@ abstract class ClientPeer implements Peer {
     if (failed.get() != null) {
       throw failed.get();
     }
+    again.addAndGet(completeRedeliveries(queue, claimMax, seen));
     if (again.get() > 0) {
       log.printf("%s: %d task(s) delivered again after being taken (at-least-once); completed again, counted"
           + " once%n", name(), again.get());
     }
     return new Finished(done.get(), finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get());
+  }
+
+  /**
+   * Completes again the tasks that are back in the queue once every task was completed, counting
+   * each once as during the phase: RabbitMQ does not confirm acks, and those still on their way when
+   * a worker disconnected are never applied (61 tasks ready again after a W2 drain of 50,000). Each
+   * sweep ends with a take that waited and got nothing, after the sweep's own acks went out. A task
+   * that was never completed is not taken: it stays in the queue for the count check to report.
+   */
+  private long completeRedeliveries(String queue, int claimMax, Set<String> seen) throws Exception {
+    long again = 0;
+    for (int sweep = 0; sweep < 3 && waiting(queue) > 0; sweep++) {
+      try (Consumer c = consumer(queue, claimMax)) {
+        for (List<String> ids = c.take(claimMax, POLL); !ids.isEmpty(); ids = c.take(claimMax, POLL)) {
+          if (!seen.containsAll(ids)) {
+            return again; // closing the consumer gives them back
+          }
+          c.completeHeld();
+          again += ids.size();
+        }
+      }
+    }
+    return again;
   }
 
   @Override

@@ -10,9 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Stoker: a durable task queue with leases and at-least-once delivery.",
     subcommands = {ServeCommand.class, PutCommand.class, WorkCommand.class, GetCommand.class, QueuesCommand.class,
-        BenchCommand.class, VerifyCommand.class, TokenCommand.class,
-        TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class,
-        picocli.AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
+        TokenCommand.class, TasksCommand.class, CancelCommand.class, RedriveCommand.class, SettingsCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  stoker serve                        run the server on ./stoker-data, 127.0.0.1:7654",
@@ -37,10 +35,22 @@ public final class Main implements Runnable {
   }
 
   static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-        .setUsageHelpAutoWidth(true).setExecutionExceptionHandler(Main::handle);
+    CommandLine cl = new CommandLine(new Main());
+    // The tools ship apart from the server (stoker-cli/target/tools): offered when on the class path.
+    if (onClassPath("dev.stoker.bench.Bench")) {
+      cl.addSubcommand(new BenchCommand());
+    }
+    if (onClassPath("dev.stoker.verify.Verify")) {
+      cl.addSubcommand(new VerifyCommand());
+    }
+    cl.addSubcommand(new picocli.AutoComplete.GenerateCompletion()).addSubcommand(new CommandLine.HelpCommand());
+    cl.setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpAutoWidth(true).setExecutionExceptionHandler(Main::handle);
     cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
     return cl;
+  }
+
+  private static boolean onClassPath(String className) {
+    return Main.class.getClassLoader().getResource(className.replace('.', '/') + ".class") != null;
   }
 
   /** Errors a user can act on get one line and exit 1 (2 for usage); a bug gets its stack trace. */

@@ -54,10 +54,36 @@ class VerifyTest {
         .as("the database and a server were killed").contains("database").anyMatch(v -> v.startsWith("node-"));
   }
 
-  private List<Op> runAndCheck(VerifyConfig config) throws Exception {
+  /**
+   * docs/reliability.md replays a failure by running its seed again, by default into the same
+   * {@code verify-out/SEED}: the second run must not find the first run's tasks (they would all be
+   * unexpected), so its server starts on empty data, and says so.
+   */
+  @Test
+  void a_run_repeated_with_its_seed_and_directory_starts_its_server_on_empty_data() throws Exception {
+    VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(4), Set.of(), 7L, out, 2, 4,
+        Duration.ofMillis(2500), Duration.ofSeconds(3), Duration.ofSeconds(60));
+    assertThat(run(config).printed()).contains("on empty data in " + out.resolve("data-0"))
+        .doesNotContain("deleted first");
+    Run again = run(config);
+    assertThat(again.printed()).contains("on empty data in " + out.resolve("data-0")
+        + " (an earlier run's data there was deleted first)");
+    assertThat(again.outcome().result().unexpected()).as(again.printed()).isEmpty();
+    assertThat(again.outcome().result().valid()).as(again.printed()).isTrue();
+  }
+
+  private record Run(Verify.Outcome outcome, String printed) {}
+
+  private static Run run(VerifyConfig config) throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Verify.Outcome outcome = Verify.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
-    String printed = log.toString(StandardCharsets.UTF_8);
+    return new Run(outcome, log.toString(StandardCharsets.UTF_8));
+  }
+
+  private List<Op> runAndCheck(VerifyConfig config) throws Exception {
+    Run run = run(config);
+    Verify.Outcome outcome = run.outcome();
+    String printed = run.printed();
     Checker.Result r = outcome.result();
 
     assertThat(r.finalRead()).as(printed).isTrue();

@@ -1,6 +1,5 @@
 package dev.stoker.verify;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -60,7 +59,7 @@ public enum Backend {
   }
 
   /** The processes to test, under {@code dir}; not started yet. */
-  Cluster cluster(Path dir) throws IOException {
+  Cluster cluster(Path dir) {
     check(Set.of());
     return this == POSTGRES ? new PostgresCluster() : new EmbeddedCluster(dir);
   }

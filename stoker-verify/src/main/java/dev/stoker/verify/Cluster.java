@@ -10,8 +10,14 @@ import java.util.List;
  * consensus members keeps them behind this interface.
  */
 interface Cluster extends AutoCloseable {
-  /** Starts every process and waits until each serves. */
+  /**
+   * Starts every process on empty data, whatever an earlier run left behind (a run repeated with its
+   * seed must not find the first run's tasks), and waits until each serves.
+   */
   void start() throws IOException, InterruptedException;
+
+  /** Where the servers keep their data, and that it started empty: for the run's output. */
+  String data();
 
   /** The base URL of each Stoker server, by node index. */
   List<String> urls();

@@ -30,6 +30,11 @@ final class PostgresCluster implements Cluster {
     }
   }
 
+  @Override
+  public String data() {
+    return "empty data: a new PostgreSQL at " + pg.url().replaceAll("\\?.*", "") + " (deleted at the end)";
+  }
+
   private List<String> storeArgs() {
     return List.of("--store", "postgres", "--pg-url", pg.url(), "--pg-schema", SCHEMA);
   }

@@ -20,7 +20,8 @@ import java.util.random.RandomGenerator;
  * workers drain the queue, reads every task back, and checks the history ({@link Checker}).
  *
  * <p>Writes into the output directory: {@code history.jsonl} (every operation, as it happens),
- * {@code summary.txt} (the table printed at the end), {@code timeline.png}, and the servers' data.
+ * {@code summary.txt} (the table printed at the end), {@code timeline.png}, and the servers' data
+ * (which every run starts empty).
  */
 public final class Verify {
   private final VerifyConfig config;
@@ -64,10 +65,10 @@ public final class Verify {
       List<Endpoint> nodes = cluster.urls().stream().map(Endpoint::new).toList();
       Workload w = new Workload(history, nodes, config.lease().toMillis());
       configureQueue(nodes.get(0));
-      log.printf("verify: %s backend at %s; %s for %s, faults %s, seed %d; history in %s%n",
-          config.backend().label(), cluster.urls(), config.producers() + " producers, " + config.workers()
-              + " workers", config.duration(), config.faults().stream().map(Fault::label).sorted().toList(),
-          config.seed(), historyFile);
+      log.printf("verify: %s backend at %s on %s%n", config.backend().label(), cluster.urls(), cluster.data());
+      log.printf("verify: %s for %s, faults %s, seed %d; history in %s%n", config.producers() + " producers, "
+              + config.workers() + " workers", config.duration(),
+          config.faults().stream().map(Fault::label).sorted().toList(), config.seed(), historyFile);
       ops = load(cluster, w);
     } finally {
       Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -117,7 +118,8 @@ public final class Verify {
       producers.add(Thread.ofPlatform().name("verify-producer-" + i).start(new Producer(i, w, seeds.split())));
     }
     for (int i = 0; i < config.workers(); i++) {
-      workers.add(Thread.ofPlatform().name("verify-worker-" + i).start(new Worker(i, w, seeds.split())));
+      workers.add(Thread.ofPlatform().name("verify-worker-" + i)
+          .start(new MisbehavingWorker(i, w, seeds.split())));
     }
     List<Fault> faults = config.faults().stream().sorted().toList();
     Nemesis nemesis = new Nemesis(cluster, faults, w, nemesisRandom, config.faultInterval().toMillis());

@@ -9,14 +9,15 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * A worker that claims a few tasks at a time under a short lease and heartbeats every task it holds
- * at a third of the lease. Per task it completes (88 %; 3 % of them after working 0.8 of a lease,
- * through two heartbeats), fails it for a retry (5 %), releases it (3 %), crashes (2 %: abandons
- * everything it holds, as a killed process would, and comes back as a new worker) or stalls (2 %:
- * stops heartbeating that task for 1.3–2.2 leases, then heartbeats and completes it late with its
- * stale token). While draining it only completes.
+ * A worker that misbehaves on purpose, as real ones do now and then. It claims a few tasks at a
+ * time under a short lease and heartbeats every task it holds at a third of the lease. Per task it
+ * completes (88 %; 3 % of them after working 0.8 of a lease, through two heartbeats), fails it for
+ * a retry (5 %), releases it (3 %), crashes (2 %: abandons everything it holds, as a killed process
+ * would, and comes back as a new worker) or stalls (2 %: stops heartbeating that task for 1.3–2.2
+ * leases, then heartbeats and completes it late with its stale token). While draining it only
+ * completes.
  */
-final class Worker implements Runnable {
+final class MisbehavingWorker implements Runnable {
   private static final int WAIT_MS = 500;
 
   /** A claim this worker holds. */
@@ -47,7 +48,7 @@ final class Worker implements Runnable {
   private final Map<String, Held> held = new LinkedHashMap<>();
   private int incarnation;
 
-  Worker(int index, Workload w, RandomGenerator random) {
+  MisbehavingWorker(int index, Workload w, RandomGenerator random) {
     this.index = index;
     this.w = w;
     this.random = random;
