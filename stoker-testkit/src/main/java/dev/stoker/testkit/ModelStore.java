@@ -22,7 +22,9 @@ import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -179,7 +181,7 @@ public final class ModelStore implements TaskStore {
           }
           if (!claimable.isEmpty()) {
             claimable.sort(CLAIM_ORDER);
-            long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+            long leaseMs = p.leaseMsIn(s);
             List<Task> claimed = new ArrayList<>();
             for (Task t : claimable.subList(0, Math.min(p.max(), claimable.size()))) {
               Task next = Transitions.claim(t, p.worker(), leaseMs, stamp(now));
@@ -208,13 +210,12 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return update(id, (t, now) -> Transitions.heartbeat(t, token,
-        leaseMs != null ? leaseMs : settingsOf(t.queue()).leaseMs(), stamp(now)));
+    return change(new TaskChange.Heartbeat(id, token, leaseMs));
   }
 
   @Override
   public Outcome taskComplete(TaskId id, String token, String resultJson) {
-    return update(id, (t, now) -> Transitions.complete(t, token, resultJson, stamp(now)));
+    return change(new Completion(id, token, resultJson));
   }
 
   @Override
@@ -224,7 +225,7 @@ public final class ModelStore implements TaskStore {
       long now = sweep();
       List<Outcome> out = new ArrayList<>(completions.size());
       for (Completion c : completions) {
-        out.add(applyLocked(c.id(), now, (t, n) -> Transitions.complete(t, c.token(), c.resultJson(), stamp(n))));
+        out.add(applyLocked(c, now));
       }
       return List.copyOf(out);
     } finally {
@@ -234,18 +235,17 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public Outcome taskFail(FailParams p) {
-    return update(p.id(), (t, now) -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
-        settingsOf(t.queue()).backoff(), jitter.nextDouble(), stamp(now)));
+    return change(p);
   }
 
   @Override
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
-    return update(id, (t, now) -> Transitions.release(t, token, delayMs, stamp(now)));
+    return change(new TaskChange.Release(id, token, delayMs));
   }
 
   @Override
   public Outcome taskCancel(TaskId id) {
-    return update(id, (t, now) -> Transitions.cancel(t, stamp(now)));
+    return change(new TaskChange.Cancel(id));
   }
 
   @Override
@@ -306,36 +306,18 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public Page taskList(ListParams p) {
-    if (p.limit() < 1) {
-      throw new InvalidInput("limit", "limit must be at least 1, was " + p.limit());
-    }
-    TaskId after = null;
-    if (p.cursor() != null) {
-      after = TaskId.tryParse(p.cursor());
-      if (after == null) {
-        throw new InvalidInput("cursor", "cursor is not one this server issued");
-      }
-    }
+    PageBuilder page = new PageBuilder(p);
     lock.lock();
     try {
       sweep();
-      Map<TaskId, Task> from = after == null ? tasks : tasks.tailMap(after, false);
-      List<Task> page = new ArrayList<>();
-      boolean more = false;
+      Map<TaskId, Task> from = page.after() == null ? tasks : tasks.tailMap(page.after(), false);
       for (Task t : from.values()) {
-        if (!t.queue().equals(p.queue())
-            || (p.state() != null && t.state() != p.state())
-            || (p.name() != null && !p.name().equals(t.name()))) {
-          continue;
-        }
-        if (page.size() == p.limit()) {
-          more = true;
+        if (t.queue().equals(p.queue()) && (p.state() == null || t.state() == p.state())
+            && !page.offer(t.id(), t)) {
           break;
         }
-        page.add(t);
       }
-      String next = more ? page.get(page.size() - 1).id().toString() : null;
-      return new Page(List.copyOf(page), next);
+      return page.page();
     } finally {
       lock.unlock();
     }
@@ -400,27 +382,23 @@ public final class ModelStore implements TaskStore {
   // ---------------------------------------------------------------------------------------------
   // Internals; everything below runs under the lock.
 
-  private interface Step {
-    Outcome apply(Task t, long now);
-  }
-
-  private Outcome update(TaskId id, Step step) {
+  private Outcome change(TaskChange change) {
     lock.lock();
     try {
-      return applyLocked(id, sweep(), step);
+      return applyLocked(change, sweep());
     } finally {
       lock.unlock();
     }
   }
 
-  private Outcome applyLocked(TaskId id, long now, Step step) {
-    Task t = tasks.get(id);
+  private Outcome applyLocked(TaskChange change, long now) {
+    Task t = tasks.get(change.id());
     if (t == null) {
-      return new Outcome.NotFound(id);
+      return new Outcome.NotFound(change.id());
     }
-    Outcome o = step.apply(t, now);
+    Outcome o = change.apply(t, settingsOf(t.queue()), stamp(now), jitter);
     if (o instanceof Outcome.Ok ok) {
-      tasks.put(id, ok.task());
+      tasks.put(t.id(), ok.task());
       if (ok.task().state() == TaskState.PENDING) {
         changed.signalAll();
       }

@@ -2,7 +2,6 @@ package dev.stoker.store.postgres;
 
 import dev.stoker.core.Clock;
 import dev.stoker.core.Hlc;
-import dev.stoker.core.InvalidInput;
 import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Task;
@@ -19,7 +18,9 @@ import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
 import dev.stoker.store.postgres.Rows.Stored;
 import java.security.SecureRandom;
@@ -54,8 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresStore implements TaskStore, Sweeper.Store {
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
-  /** The most rows one list request reads while filtering by name; the page then ends early. */
-  static final int LIST_SCAN_BUDGET = 10_000;
   /** The most requests one combined transaction serves (see {@link Combiner}). */
   static final int MAX_BATCHED_REQUESTS = 64;
   static final int BATCHES_IN_FLIGHT = Integer.getInteger("stoker.pg.inflight", 1);
@@ -340,7 +339,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
           });
       int next = 0;
       for (ClaimParams p : requests) {
-        long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+        long leaseMs = p.leaseMsIn(s);
         List<Task> claimed = new ArrayList<>(Math.min(p.max(), ready.size() - next));
         for (; next < ready.size() && claimed.size() < p.max(); next++) {
           Task t = Transitions.claim(ready.get(next).task(), p.worker(), leaseMs, tx.stamp());
@@ -353,18 +352,17 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     });
   }
 
-  private interface Step {
-    Outcome apply(Tx tx, Task t) throws SQLException;
-  }
-
-  /** Locks one task, applies {@code step} and writes what it returns. */
-  private Outcome apply(TaskId id, Step step) {
+  /** Locks one task, applies {@code change} and writes what it returns. */
+  private Outcome change(TaskChange change) {
     return write(tx -> {
-      Stored st = tx.lock(id);
+      Stored st = tx.lock(change.id());
       if (st == null) {
-        return new Outcome.NotFound(id);
+        return new Outcome.NotFound(change.id());
       }
-      Outcome o = step.apply(tx, st.task());
+      Task t = st.task();
+      QueueSettings queue = change.readsQueueSettings() ? queues.settings(tx.c, queues.find(tx.c, t.queue()), false)
+          : null;
+      Outcome o = change.apply(t, queue, tx.stamp(), random);
       if (o instanceof Outcome.Ok ok) {
         tx.update(st, ok.task());
       }
@@ -374,8 +372,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   @Override
   public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return apply(id, (tx, t) -> Transitions.heartbeat(t, token,
-        leaseMs != null ? leaseMs : settingsOf(tx, t).leaseMs(), tx.stamp()));
+    return change(new TaskChange.Heartbeat(id, token, leaseMs));
   }
 
   @Override
@@ -411,7 +408,7 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
             out.add(new Outcome.NotFound(c.id()));
             continue;
           }
-          Outcome o = Transitions.complete(st.task(), c.token(), c.resultJson(), tx.stamp());
+          Outcome o = c.apply(st.task(), null, tx.stamp(), random);
           if (o instanceof Outcome.Ok ok) {
             rows.put(c.id(), tx.update(st, ok.task()));
           }
@@ -425,22 +422,17 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   @Override
   public Outcome taskFail(FailParams p) {
-    return apply(p.id(), (tx, t) -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
-        settingsOf(tx, t).backoff(), random.nextDouble(), tx.stamp()));
+    return change(p);
   }
 
   @Override
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
-    return apply(id, (tx, t) -> Transitions.release(t, token, delayMs, tx.stamp()));
+    return change(new TaskChange.Release(id, token, delayMs));
   }
 
   @Override
   public Outcome taskCancel(TaskId id) {
-    return apply(id, (tx, t) -> Transitions.cancel(t, tx.stamp()));
-  }
-
-  private QueueSettings settingsOf(Tx tx, Task t) throws SQLException {
-    return queues.settings(tx.c, queues.find(tx.c, t.queue()), false);
+    return change(new TaskChange.Cancel(id));
   }
 
   @Override
@@ -486,41 +478,21 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
 
   @Override
   public Page taskList(ListParams p) {
-    TaskId after = null;
-    if (p.cursor() != null) {
-      after = TaskId.tryParse(p.cursor());
-      if (after == null) {
-        throw new InvalidInput("cursor", "cursor is not one this server issued");
-      }
-    }
-    UUID from = after == null ? new UUID(0, 0) : Rows.uuid(after);
     return run(tx -> {
+      PageBuilder page = new PageBuilder(p); // in the transaction, which may be retried
+      UUID from = page.after() == null ? new UUID(0, 0) : Rows.uuid(page.after());
       Integer queueId = queues.find(tx.c, p.queue());
       if (queueId == null) {
-        return new Page(List.of(), null);
+        return page.page();
       }
       String scan = "SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE queue_id = ?"
-          + (p.state() != null ? " AND state = ?" : "") + " AND id > ? ORDER BY id";
-      List<Stored> rows;
-      if (p.name() == null) {
-        rows = tx.select(scan + " LIMIT ?", ps -> bindList(ps, queueId, p, from, p.limit() + 1));
-        boolean more = rows.size() > p.limit();
-        List<Task> tasks = rows.stream().limit(p.limit()).map(Stored::task).toList();
-        return new Page(tasks, more ? tasks.get(tasks.size() - 1).id().toString() : null);
-      }
-      // Filtering by name reads at most LIST_SCAN_BUDGET rows; the cursor then says where to go on.
-      rows = tx.select(scan + " LIMIT ?", ps -> bindList(ps, queueId, p, from, LIST_SCAN_BUDGET));
-      List<Task> tasks = new ArrayList<>();
-      for (Stored st : rows) {
-        if (st.task().name().equals(p.name())) {
-          if (tasks.size() == p.limit()) {
-            return new Page(tasks, tasks.get(tasks.size() - 1).id().toString());
-          }
-          tasks.add(st.task());
+          + (p.state() != null ? " AND state = ?" : "") + " AND id > ? ORDER BY id LIMIT ?";
+      for (Stored st : tx.select(scan, ps -> bindList(ps, queueId, p, from, page.rowsToRead()))) {
+        if (!page.offer(st.task().id(), st.task())) {
+          break;
         }
       }
-      boolean more = rows.size() == LIST_SCAN_BUDGET;
-      return new Page(tasks, more ? rows.get(rows.size() - 1).task().id().toString() : null);
+      return page.page();
     });
   }
 
