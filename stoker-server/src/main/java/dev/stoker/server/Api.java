@@ -16,6 +16,7 @@ import dev.stoker.core.store.FailParams;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
 import java.io.IOException;
@@ -138,10 +139,11 @@ final class Api {
           case "redrive" -> {
             allow(method, "POST");
             checkJsonIfAny(contentType, body);
-            int moved = store.queueRedrive(queue, requests.redriveLimit(body));
+            RedriveResult redriven = store.queueRedrive(queue, requests.redriveLimit(body));
             return Response.json(200, Json.write(json, g -> {
               g.writeStartObject();
-              g.writeNumberField("moved", moved);
+              g.writeNumberField("moved", redriven.moved());
+              g.writeNumberField("skipped", redriven.skipped());
               g.writeEndObject();
             }));
           }

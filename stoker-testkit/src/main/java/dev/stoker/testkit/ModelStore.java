@@ -21,6 +21,7 @@ import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
@@ -29,10 +30,12 @@ import dev.stoker.core.store.TaskStore;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -249,26 +252,36 @@ public final class ModelStore implements TaskStore {
   }
 
   @Override
-  public int queueRedrive(String queue, int limit) {
+  public RedriveResult queueRedrive(String queue, int limit) {
     lock.lock();
     try {
       long now = sweep();
+      Set<String> liveKeys = new HashSet<>();
       List<Task> dead = new ArrayList<>();
       for (Task t : tasks.values()) {
-        if (dead.size() >= limit) {
-          break;
-        }
-        if (t.queue().equals(queue) && t.state() == TaskState.DEAD) {
+        if (t.queue().equals(queue) && t.uniqueKey() != null && !t.state().isTerminal()) {
+          liveKeys.add(t.uniqueKey());
+        } else if (t.queue().equals(queue) && t.state() == TaskState.DEAD) {
           dead.add(t);
         }
       }
+      int moved = 0;
+      int skipped = 0;
       for (Task t : dead) {
-        tasks.put(t.id(), Transitions.redrive(t, stamp(now)));
+        if (moved == limit) {
+          break;
+        }
+        if (t.uniqueKey() != null && !liveKeys.add(t.uniqueKey())) {
+          skipped++;
+        } else {
+          tasks.put(t.id(), Transitions.redrive(t, stamp(now)));
+          moved++;
+        }
       }
-      if (!dead.isEmpty()) {
+      if (moved > 0) {
         changed.signalAll();
       }
-      return dead.size();
+      return new RedriveResult(moved, skipped);
     } finally {
       lock.unlock();
     }

@@ -18,6 +18,7 @@ import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.TaskStore;
 import java.util.ArrayList;
@@ -1100,7 +1101,7 @@ public abstract class StoreConformanceSuite {
       assertThat(dead.state()).isEqualTo(TaskState.DEAD);
       clock.advanceMillis(1_000);
 
-      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(1);
+      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(1, 0));
 
       Task revived = get(t.id());
       assertThat(revived.state()).isEqualTo(TaskState.PENDING);
@@ -1123,11 +1124,11 @@ public abstract class StoreConformanceSuite {
       }
       assertThat(counts().dead()).isEqualTo(3);
 
-      assertThat(store.queueRedrive(QUEUE, 2)).isEqualTo(2);
+      assertThat(store.queueRedrive(QUEUE, 2)).isEqualTo(new RedriveResult(2, 0));
       assertThat(counts()).isEqualTo(new QueueCounts(2, 0, 0, 0, 1, 0));
-      assertThat(store.queueRedrive(QUEUE, 2)).isEqualTo(1);
+      assertThat(store.queueRedrive(QUEUE, 2)).isEqualTo(new RedriveResult(1, 0));
       assertThat(counts()).isEqualTo(new QueueCounts(3, 0, 0, 0, 0, 0));
-      assertThat(store.queueRedrive(QUEUE, 2)).isZero();
+      assertThat(store.queueRedrive(QUEUE, 2)).isEqualTo(RedriveResult.NONE);
     }
 
     @Test
@@ -1143,7 +1144,7 @@ public abstract class StoreConformanceSuite {
       ok(store.taskCancel(c.get(2).id()));
       assertThat(counts()).isEqualTo(new QueueCounts(1, 0, 1, 1, 1, 1));
 
-      assertThat(store.queueRedrive(QUEUE, 100)).isEqualTo(1);
+      assertThat(store.queueRedrive(QUEUE, 100)).isEqualTo(new RedriveResult(1, 0));
 
       assertThat(counts()).isEqualTo(new QueueCounts(2, 0, 1, 1, 0, 1));
       assertThat(store.queueGet(OTHER_QUEUE).counts()).isEqualTo(new QueueCounts(0, 0, 0, 0, 1, 0));
@@ -1151,7 +1152,58 @@ public abstract class StoreConformanceSuite {
 
     @Test
     void on_an_unknown_queue_moves_nothing() {
-      assertThat(store.queueRedrive("never-used", 10)).isZero();
+      assertThat(store.queueRedrive("never-used", 10)).isEqualTo(RedriveResult.NONE);
+    }
+
+    @Test
+    void passes_over_a_dead_task_whose_unique_key_a_live_task_holds() {
+      Task keyed = killed(keyed("keyed", "k"));
+      Task plain = killed(TaskSpec.of("plain", "{}"));
+      Task holder = put(keyed("holder", "k"));
+
+      assertThat(store.queueRedrive(QUEUE, 1)).isEqualTo(new RedriveResult(1, 1));
+
+      assertThat(get(keyed.id()).state()).isEqualTo(TaskState.DEAD);
+      assertThat(get(plain.id()).state()).isEqualTo(TaskState.PENDING);
+      assertThat(enqueueOne(keyed("again", "k"))).isEqualTo(new EnqueueResult(get(holder.id()), true));
+      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(0, 1));
+
+      Task claimed = claim("w-1", 2).stream().filter(t -> t.id().equals(holder.id())).findFirst().orElseThrow();
+      ok(store.taskComplete(claimed.id(), claimed.lease().token(), null));
+      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(1, 0));
+      assertThat(get(keyed.id()).state()).isEqualTo(TaskState.PENDING);
+    }
+
+    @Test
+    void of_two_dead_tasks_with_one_unique_key_moves_only_the_oldest() {
+      Task first = killed(keyed("first", "k"));
+      Task second = killed(keyed("second", "k"));
+
+      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(1, 1));
+
+      assertThat(get(first.id()).state()).isEqualTo(TaskState.PENDING);
+      assertThat(get(second.id()).state()).isEqualTo(TaskState.DEAD);
+      assertThat(enqueueOne(keyed("again", "k"))).isEqualTo(new EnqueueResult(get(first.id()), true));
+    }
+
+    @Test
+    void counts_only_the_tasks_passed_over_before_the_limit_was_reached() {
+      Task moved = killed(TaskSpec.of("moved", "{}"));
+      Task blocked = killed(keyed("blocked", "k"));
+      put(keyed("holder", "k"));
+
+      assertThat(store.queueRedrive(QUEUE, 1)).isEqualTo(new RedriveResult(1, 0));
+
+      assertThat(get(moved.id()).state()).isEqualTo(TaskState.PENDING);
+      assertThat(get(blocked.id()).state()).isEqualTo(TaskState.DEAD);
+    }
+
+    /** Enqueues {@code spec} while nothing else is pending and has it fail permanently: a dead task. */
+    private Task killed(TaskSpec spec) {
+      Task t = put(spec);
+      Task c = claimOne("w-killer");
+      assertThat(c.id()).isEqualTo(t.id());
+      return ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", true, null)));
     }
   }
 
@@ -1304,7 +1356,7 @@ public abstract class StoreConformanceSuite {
       advance(10_000);
       assertThat(counts()).isEqualTo(new QueueCounts(3, 0, 0, 1, 1, 1));
 
-      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(1);
+      assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(1, 0));
       assertThat(counts()).isEqualTo(new QueueCounts(4, 0, 0, 1, 0, 1));
 
       Task w = claimOne("w-1", 10_000L);

@@ -50,8 +50,15 @@ public interface TaskStore extends AutoCloseable {
   /** Cancels a pending or working task. */
   Outcome taskCancel(TaskId id);
 
-  /** Moves up to {@code limit} dead tasks of the queue back to pending; returns how many moved. */
-  int queueRedrive(String queue, int limit);
+  /**
+   * Moves up to {@code limit} dead tasks of the queue, oldest id first, back to pending. A dead task
+   * whose {@code unique_key} a live task of the queue holds (one this redrive just moved included)
+   * would make two live tasks with one key: it stays dead, is passed over without counting toward
+   * {@code limit}, and is counted in {@link RedriveResult#skipped()} (those older than the last task
+   * moved, or all of them when fewer than {@code limit} moved). So a held key never stops the
+   * redrive of the tasks behind it.
+   */
+  RedriveResult queueRedrive(String queue, int limit);
 
   Optional<Task> taskGet(TaskId id);
 

@@ -16,6 +16,7 @@ import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
@@ -131,7 +132,7 @@ public final class EmbeddedStore implements TaskStore {
   }
 
   @Override
-  public int queueRedrive(String queue, int limit) {
+  public RedriveResult queueRedrive(String queue, int limit) {
     return sequencer.submit((ops, b) -> ops.redrive(b, queue, limit));
   }
 

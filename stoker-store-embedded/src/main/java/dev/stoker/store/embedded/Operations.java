@@ -11,6 +11,7 @@ import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.TaskChange;
 import dev.stoker.store.embedded.Codec.Stored;
@@ -51,13 +52,10 @@ final class Operations {
     QueueState q = queueForWrite(b, queue);
     List<EnqueueResult> results = new ArrayList<>(specs.size());
     for (TaskSpec spec : specs) {
-      if (spec.uniqueKey() != null) {
-        byte[] holder = b.get(s.unique, Keys.unique(q.id, spec.uniqueKey()));
-        Stored existing = holder == null ? null : b.load(Keys.taskId(holder, 0));
-        if (existing != null && !existing.task().state().isTerminal()) {
-          results.add(new EnqueueResult(existing.task(), true));
-          continue;
-        }
+      Task holder = liveHolder(b, q, spec.uniqueKey());
+      if (holder != null) {
+        results.add(new EnqueueResult(holder, true));
+        continue;
       }
       Task t = Transitions.enqueue(ids.next(), queue, spec, q.settings(), stamp(b));
       b.write(null, t);
@@ -116,19 +114,42 @@ final class Operations {
     return o;
   }
 
-  int redrive(Batch b, String queue, int limit) throws RocksDBException {
+  RedriveResult redrive(Batch b, String queue, int limit) throws RocksDBException {
     QueueState q = s.catalog.byName(queue);
     if (q == null) {
-      return 0;
+      return RedriveResult.NONE;
     }
     byte[] prefix = Keys.byStatePrefix(q.id, TaskState.DEAD);
+    byte[] from = prefix;
     int moved = 0;
-    for (byte[] key : b.scan(s.byState, prefix, prefix, limit)) {
-      Stored st = b.load(Keys.trailingId(key));
-      b.write(st, Transitions.redrive(st.task(), stamp(b)));
-      moved++;
+    int skipped = 0;
+    while (moved < limit) {
+      List<byte[]> keys = b.scan(s.byState, from, prefix, limit - moved);
+      if (keys.isEmpty()) {
+        break;
+      }
+      for (byte[] key : keys) {
+        Stored st = b.load(Keys.trailingId(key));
+        if (liveHolder(b, q, st.task().uniqueKey()) != null) {
+          skipped++; // a second live task with the key would break enqueue's promise
+        } else {
+          b.write(st, Transitions.redrive(st.task(), stamp(b))); // takes the key, if it has one
+          moved++;
+        }
+      }
+      from = successor(keys.get(keys.size() - 1));
     }
-    return moved;
+    return new RedriveResult(moved, skipped);
+  }
+
+  /** The live task of the queue that holds {@code uniqueKey}, or null (also for a null key). */
+  private Task liveHolder(Batch b, QueueState q, String uniqueKey) throws RocksDBException {
+    if (uniqueKey == null) {
+      return null;
+    }
+    byte[] holder = b.get(s.unique, Keys.unique(q.id, uniqueKey));
+    Stored st = holder == null ? null : b.load(Keys.taskId(holder, 0));
+    return st != null && !st.task().state().isTerminal() ? st.task() : null;
   }
 
   QueueSettings updateSettings(Batch b, String queue, SettingsPatch patch) throws RocksDBException {

@@ -17,6 +17,7 @@ import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
@@ -30,9 +31,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -435,22 +438,64 @@ public final class PostgresStore implements TaskStore, Sweeper.Store {
     return change(new TaskChange.Cancel(id));
   }
 
+  /** Dead tasks of a queue, oldest first, whose unique key (if any) no live task holds. */
+  private static final String REDRIVABLE = "SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks d"
+      + " WHERE queue_id = ? AND state = 3 AND id > ? AND (unique_key IS NULL OR NOT EXISTS (SELECT 1"
+      + " FROM ${schema}.tasks l WHERE l.queue_id = d.queue_id AND l.unique_key = d.unique_key AND l.state <= 1))"
+      + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED";
+  /** How many dead tasks up to an id a live task's hold on their unique key keeps dead. */
+  private static final String HELD = "SELECT count(*) FROM ${schema}.tasks d"
+      + " WHERE queue_id = ? AND state = 3 AND id < ? AND unique_key IS NOT NULL AND EXISTS (SELECT 1"
+      + " FROM ${schema}.tasks l WHERE l.queue_id = d.queue_id AND l.unique_key = d.unique_key AND l.state <= 1)";
+
   @Override
-  public int queueRedrive(String queue, int limit) {
+  public RedriveResult queueRedrive(String queue, int limit) {
     return write(tx -> {
       Integer queueId = queues.find(tx.c, queue);
       if (queueId == null) {
-        return 0;
+        return RedriveResult.NONE;
       }
-      List<Stored> dead = tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
-          + " WHERE queue_id = ? AND state = 3 ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED", ps -> {
-            ps.setInt(1, queueId);
-            ps.setInt(2, limit);
-          });
-      for (Stored st : dead) {
-        tx.update(st, Transitions.redrive(st.task(), tx.stamp()));
+      // Two dead tasks with one key are both redrivable until the first moves (rows are written at
+      // commit), so the keys moved here are tracked here; the later task is passed over.
+      Set<String> keysMoved = new HashSet<>();
+      int moved = 0;
+      int skippedHere = 0;
+      UUID after = new UUID(0, 0);
+      UUID lastMoved = null;
+      while (moved < limit) {
+        UUID from = after;
+        int wanted = limit - moved;
+        List<Stored> dead = tx.lockAll(REDRIVABLE, ps -> {
+          ps.setInt(1, queueId);
+          ps.setObject(2, from);
+          ps.setInt(3, wanted);
+        });
+        for (Stored st : dead) {
+          String key = st.task().uniqueKey();
+          if (key != null && !keysMoved.add(key)) {
+            skippedHere++;
+          } else {
+            tx.update(st, Transitions.redrive(st.task(), tx.stamp()));
+            lastMoved = Rows.uuid(st.task().id());
+            moved++;
+          }
+        }
+        if (dead.size() < wanted) {
+          break;
+        }
+        after = Rows.uuid(dead.get(dead.size() - 1).task().id());
       }
-      return dead.size();
+      UUID upTo = moved == limit ? lastMoved : new UUID(-1, -1);
+      int held;
+      try (PreparedStatement ps = tx.c.prepareStatement(tx.sql(HELD))) {
+        ps.setInt(1, queueId);
+        ps.setObject(2, upTo);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          held = rs.getInt(1);
+        }
+      }
+      return new RedriveResult(moved, held + skippedHere);
     });
   }
 
