@@ -41,11 +41,11 @@ final class Api {
   private final TokenSigner tokens;
   private volatile boolean ready = true;
 
-  Api(TaskStore store, Limits limits, int maxBodyBytes) {
+  Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
     this.store = store;
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
-    this.tokens = new TokenSigner(store.leaseTokenKey());
+    this.tokens = new TokenSigner(leaseTokenKey);
   }
 
   /**

@@ -17,6 +17,7 @@ import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
@@ -65,7 +66,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Node id 0; task ids and backoff jitter come from random generators seeded by the constructor's seed,
  * so a run is reproducible given the same sequence of calls and clock readings.
  */
-public final class ModelStore implements TaskStore {
+public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   /** This store's node id, in every task id and version. */
   public static final int NODE = 0;
   /** How often a waiting claim looks at the clock again even if nothing woke it. */

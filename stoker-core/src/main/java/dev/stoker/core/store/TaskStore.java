@@ -75,13 +75,6 @@ public interface TaskStore extends AutoCloseable {
   QueueSettings queueUpdate(String queue, SettingsPatch patch);
 
   /**
-   * A secret shared by every server over this store (at least 32 bytes, stable across restarts),
-   * with which servers sign the lease tokens they hand out, so that a token cannot be made from the
-   * task's public fields.
-   */
-  byte[] leaseTokenKey();
-
-  /**
    * Prepares for shutdown: every waiting claim returns now (empty) and later claims do not wait.
    * Everything else keeps working until {@link #close()}. A store whose claims never wait has
    * nothing to do here.

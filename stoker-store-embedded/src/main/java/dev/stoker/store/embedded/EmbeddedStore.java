@@ -12,6 +12,7 @@ import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
@@ -41,7 +42,7 @@ import org.rocksdb.RocksIterator;
  * try (TaskStore store = EmbeddedStore.open(Path.of("stoker-data"))) { ... }
  * }</pre>
  */
-public final class EmbeddedStore implements TaskStore {
+public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   private final Storage storage;
   private final Sequencer sequencer;
   private final byte[] leaseTokenKey;

@@ -13,6 +13,7 @@ import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
@@ -56,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * try (TaskStore store = PostgresStore.open(PostgresConfig.of("jdbc:postgresql://db/app?user=stoker"))) { ... }
  * }</pre>
  */
-public final class PostgresStore implements TaskStore, Sweeper.Store {
+public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Sweeper.Store {
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
   /** The most requests one combined transaction serves (see {@link Combiner}). */
   static final int MAX_BATCHED_REQUESTS = 64;
