@@ -2,8 +2,6 @@ package dev.stoker.testkit;
 
 import dev.stoker.core.Clock;
 import dev.stoker.core.Hlc;
-import dev.stoker.core.InvalidInput;
-import dev.stoker.core.Limits;
 import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Stamp;
@@ -49,6 +47,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * from {@link Transitions}, no indexes and no cleverness. It is what the conformance suite is checked
  * against and what fuzzers compare real backends with, so it favours being obviously right over being
  * fast: every operation first "sweeps" the whole store as of the clock's now, and every claim sorts.
+ *
+ * <p>Like every store it trusts the port: input is validated before it gets here (the server's {@link
+ * dev.stoker.core.Limits} checks), and the model checks none of it again, so that a fuzzer running the
+ * server over the model cannot have the model's checks hide a gap in the server's.
  *
  * <p>The sweep, run before each operation (reads included):
  *
@@ -113,17 +115,6 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
 
   @Override
   public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
-    Limits.checkQueueName("queue", queue);
-    if (specs.size() > Limits.MAX_BATCH) {
-      throw new InvalidInput("tasks", "a batch has at most " + Limits.MAX_BATCH + " tasks, was " + specs.size());
-    }
-    for (int i = 0; i < specs.size(); i++) {
-      try {
-        Limits.DEFAULT.check(specs.get(i));
-      } catch (InvalidInput e) {
-        throw specs.size() == 1 ? e : e.within("tasks[" + i + "]");
-      }
-    }
     lock.lock();
     try {
       long now = sweep();
@@ -166,11 +157,7 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
 
   @Override
   public List<Task> taskClaimMany(ClaimParams p) {
-    Objects.requireNonNull(p.worker(), "worker");
-    if (p.max() < 1) {
-      throw new InvalidInput("max", "max must be at least 1, was " + p.max());
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.waitMs()));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.waitMs());
     lock.lock();
     try {
       while (true) {
@@ -290,7 +277,6 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
 
   @Override
   public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
-    Limits.checkQueueName("queue", queue);
     lock.lock();
     try {
       sweep();
