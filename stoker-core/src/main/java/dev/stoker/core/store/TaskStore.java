@@ -13,6 +13,22 @@ import java.util.Optional;
  *
  * <p>Every write is durable before the method returns (synced to disk, or committed by the backend):
  * a caller may acknowledge it to its client at once. Methods block; call them from virtual threads.
+ *
+ * <p>What reads ({@link #taskGet}, {@link #taskList}, {@link #queueGet}, {@link #queueList}) show:
+ *
+ * <ul>
+ *   <li>every write that was acknowledged (whose method returned) before the read began;
+ *   <li>each write whole or not at all: a batch enqueue, and the counts that follow it, never halfway;
+ *   <li>possibly also a write that is not acknowledged yet. The embedded store's writes are readable
+ *       once they are in its write-ahead log, before the sync its acknowledgement waits for (its
+ *       syncer is a second stage, docs/storage.md); PostgreSQL's once committed, a moment before the
+ *       method returns. A write that then fails ({@link StoreUnavailableException}: the sync failed)
+ *       may have been seen and still be lost in a crash. So only an acknowledgement says a write is
+ *       durable, never a read.
+ * </ul>
+ *
+ * The conformance suite pins all three, so a backend may show writes early or not, but no later than
+ * their acknowledgement and never in part.
  * Refusals that a client must handle (unknown task, stale token, finished task) come back as {@link
  * Outcome} values; a backend that cannot serve (disk error, database down) throws {@link
  * StoreUnavailableException}. Every backend runs the same conformance suite (stoker-testkit).
