@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#drain}. */
-abstract class DrainContract extends StoreFixture {
-  DrainContract(StoreConformanceSuite backend) {
+public abstract class DrainContract extends StoreFixture {
+  protected DrainContract(StoreBackend backend) {
     super(backend);
   }
 

@@ -14,8 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#queueGet}. */
-abstract class QueueGetContract extends StoreFixture {
-  QueueGetContract(StoreConformanceSuite backend) {
+public abstract class QueueGetContract extends StoreFixture {
+  protected QueueGetContract(StoreBackend backend) {
     super(backend);
   }
 

@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#queueList}. */
-abstract class QueueListContract extends StoreFixture {
-  QueueListContract(StoreConformanceSuite backend) {
+public abstract class QueueListContract extends StoreFixture {
+  protected QueueListContract(StoreBackend backend) {
     super(backend);
   }
 

@@ -15,8 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#queueRedrive}. */
-abstract class QueueRedriveContract extends StoreFixture {
-  QueueRedriveContract(StoreConformanceSuite backend) {
+public abstract class QueueRedriveContract extends StoreFixture {
+  protected QueueRedriveContract(StoreBackend backend) {
     super(backend);
   }
 

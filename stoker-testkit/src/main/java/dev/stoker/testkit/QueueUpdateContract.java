@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#queueUpdate}. */
-abstract class QueueUpdateContract extends StoreFixture {
-  QueueUpdateContract(StoreConformanceSuite backend) {
+public abstract class QueueUpdateContract extends StoreFixture {
+  protected QueueUpdateContract(StoreBackend backend) {
     super(backend);
   }
 

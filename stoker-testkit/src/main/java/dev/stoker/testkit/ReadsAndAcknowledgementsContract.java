@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The port's contract on reads against writes in flight (the contract in {@link TaskStore}'s Javadoc). */
-abstract class ReadsAndAcknowledgementsContract extends StoreFixture {
-  ReadsAndAcknowledgementsContract(StoreConformanceSuite backend) {
+public abstract class ReadsAndAcknowledgementsContract extends StoreFixture {
+  protected ReadsAndAcknowledgementsContract(StoreBackend backend) {
     super(backend);
   }
 

@@ -9,8 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The port's contract on retention: finished tasks are pruned after their queue's {@code retention_ms}. */
-abstract class RetentionContract extends StoreFixture {
-  RetentionContract(StoreConformanceSuite backend) {
+public abstract class RetentionContract extends StoreFixture {
+  protected RetentionContract(StoreBackend backend) {
     super(backend);
   }
 

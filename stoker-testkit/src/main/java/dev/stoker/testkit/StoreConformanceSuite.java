@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Nested;
  * }
  * }</pre>
  *
- * <p>The tests live in one contract per port operation ({@code TaskEnqueueManyContract}, {@code
+ * <p>The tests live in one contract per port operation ({@link TaskEnqueueManyContract}, {@link
  * TaskClaimManyContract}, ...), each run here as a nested class over the same {@link StoreFixture}; see
  * it for the conventions every contract relies on (the manual clock, when time-driven changes are
- * looked at, the lease-expiry margin).
+ * looked at, the lease-expiry margin). A test may also run single contracts (see {@link StoreBackend}).
  */
 public abstract class StoreConformanceSuite {
 
@@ -38,122 +38,135 @@ public abstract class StoreConformanceSuite {
     return 1_000;
   }
 
+  /** This suite as the contracts see it. */
+  private final StoreBackend backend = new StoreBackend() {
+    @Override
+    public TaskStore newStore(ManualClock clock) {
+      return StoreConformanceSuite.this.newStore(clock);
+    }
+
+    @Override
+    public long leaseExpiryMarginMs() {
+      return StoreConformanceSuite.this.leaseExpiryMarginMs();
+    }
+  };
+
   @Nested
   class TaskEnqueueMany extends TaskEnqueueManyContract {
     TaskEnqueueMany() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskClaimMany extends TaskClaimManyContract {
     TaskClaimMany() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskHeartbeat extends TaskHeartbeatContract {
     TaskHeartbeat() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskComplete extends TaskCompleteContract {
     TaskComplete() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskCompleteMany extends TaskCompleteManyContract {
     TaskCompleteMany() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskFail extends TaskFailContract {
     TaskFail() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskRelease extends TaskReleaseContract {
     TaskRelease() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskCancel extends TaskCancelContract {
     TaskCancel() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class QueueRedrive extends QueueRedriveContract {
     QueueRedrive() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskGet extends TaskGetContract {
     TaskGet() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class TaskList extends TaskListContract {
     TaskList() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class QueueGet extends QueueGetContract {
     QueueGet() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class QueueList extends QueueListContract {
     QueueList() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class QueueUpdate extends QueueUpdateContract {
     QueueUpdate() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class Retention extends RetentionContract {
     Retention() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class Drain extends DrainContract {
     Drain() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 
   @Nested
   class ReadsAndAcknowledgements extends ReadsAndAcknowledgementsContract {
     ReadsAndAcknowledgements() {
-      super(StoreConformanceSuite.this);
+      super(StoreConformanceSuite.this.backend);
     }
   }
 }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What every contract of the conformance suite shares: a fresh, empty store (the backend's {@link
- * StoreConformanceSuite#newStore}) over a {@link ManualClock} for each test, closed after it, and the
+ * StoreBackend#newStore}) over a {@link ManualClock} for each test, closed after it, and the
  * helpers the tests are written with. Conventions the contracts rely on, so that every backend can pass
  * them without special cases:
  *
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
  *       #advance} moves the clock and then makes one harmless call ({@code taskCancel} of an unknown
  *       id). A store that applies time-driven changes in its write path passes as well as one that
  *       applies them on every read.
- *   <li>A lease is taken to have expired only {@link StoreConformanceSuite#leaseExpiryMarginMs()} after
+ *   <li>A lease is taken to have expired only {@link StoreBackend#leaseExpiryMarginMs()} after
  *       its {@code expires_at}, which covers a backend that allows for clock offset between nodes
  *       (docs/state-machine.md, lease expiry).
  * </ul>
@@ -63,13 +63,13 @@ public abstract class StoreFixture {
   protected TaskStore store;
   private ExecutorService clients;
 
-  private final StoreConformanceSuite backend;
+  private final StoreBackend backend;
 
-  protected StoreFixture(StoreConformanceSuite backend) {
+  protected StoreFixture(StoreBackend backend) {
     this.backend = backend;
   }
 
-  /** The backend's {@link StoreConformanceSuite#leaseExpiryMarginMs()}. */
+  /** The backend's {@link StoreBackend#leaseExpiryMarginMs()}. */
   protected long leaseExpiryMarginMs() {
     return backend.leaseExpiryMarginMs();
   }

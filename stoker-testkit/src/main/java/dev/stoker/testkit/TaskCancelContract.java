@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskCancel}. */
-abstract class TaskCancelContract extends StoreFixture {
-  TaskCancelContract(StoreConformanceSuite backend) {
+public abstract class TaskCancelContract extends StoreFixture {
+  protected TaskCancelContract(StoreBackend backend) {
     super(backend);
   }
 

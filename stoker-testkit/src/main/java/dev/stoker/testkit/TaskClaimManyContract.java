@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskClaimMany}. */
-abstract class TaskClaimManyContract extends StoreFixture {
-  TaskClaimManyContract(StoreConformanceSuite backend) {
+public abstract class TaskClaimManyContract extends StoreFixture {
+  protected TaskClaimManyContract(StoreBackend backend) {
     super(backend);
   }
 

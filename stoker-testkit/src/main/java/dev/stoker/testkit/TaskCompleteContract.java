@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskComplete}. */
-abstract class TaskCompleteContract extends StoreFixture {
-  TaskCompleteContract(StoreConformanceSuite backend) {
+public abstract class TaskCompleteContract extends StoreFixture {
+  protected TaskCompleteContract(StoreBackend backend) {
     super(backend);
   }
 

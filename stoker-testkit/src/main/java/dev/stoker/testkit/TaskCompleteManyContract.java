@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskCompleteMany}. */
-abstract class TaskCompleteManyContract extends StoreFixture {
-  TaskCompleteManyContract(StoreConformanceSuite backend) {
+public abstract class TaskCompleteManyContract extends StoreFixture {
+  protected TaskCompleteManyContract(StoreBackend backend) {
     super(backend);
   }
 

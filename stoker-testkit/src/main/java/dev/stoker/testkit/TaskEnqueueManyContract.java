@@ -14,8 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskEnqueueMany}. */
-abstract class TaskEnqueueManyContract extends StoreFixture {
-  TaskEnqueueManyContract(StoreConformanceSuite backend) {
+public abstract class TaskEnqueueManyContract extends StoreFixture {
+  protected TaskEnqueueManyContract(StoreBackend backend) {
     super(backend);
   }
 

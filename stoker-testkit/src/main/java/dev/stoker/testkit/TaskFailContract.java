@@ -11,8 +11,8 @@ import dev.stoker.core.store.TaskStore;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskFail}. */
-abstract class TaskFailContract extends StoreFixture {
-  TaskFailContract(StoreConformanceSuite backend) {
+public abstract class TaskFailContract extends StoreFixture {
+  protected TaskFailContract(StoreBackend backend) {
     super(backend);
   }
 

@@ -7,8 +7,8 @@ import dev.stoker.core.store.TaskStore;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskGet}. */
-abstract class TaskGetContract extends StoreFixture {
-  TaskGetContract(StoreConformanceSuite backend) {
+public abstract class TaskGetContract extends StoreFixture {
+  protected TaskGetContract(StoreBackend backend) {
     super(backend);
   }
 

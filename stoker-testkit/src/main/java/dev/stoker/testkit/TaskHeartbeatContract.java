@@ -8,8 +8,8 @@ import dev.stoker.core.store.TaskStore;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskHeartbeat}. */
-abstract class TaskHeartbeatContract extends StoreFixture {
-  TaskHeartbeatContract(StoreConformanceSuite backend) {
+public abstract class TaskHeartbeatContract extends StoreFixture {
+  protected TaskHeartbeatContract(StoreBackend backend) {
     super(backend);
   }
 

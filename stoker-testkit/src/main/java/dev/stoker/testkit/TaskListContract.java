@@ -15,8 +15,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskList}. */
-abstract class TaskListContract extends StoreFixture {
-  TaskListContract(StoreConformanceSuite backend) {
+public abstract class TaskListContract extends StoreFixture {
+  protected TaskListContract(StoreBackend backend) {
     super(backend);
   }
 

@@ -9,8 +9,8 @@ import dev.stoker.core.store.TaskStore;
 import org.junit.jupiter.api.Test;
 
 /** The contract of {@link TaskStore#taskRelease}. */
-abstract class TaskReleaseContract extends StoreFixture {
-  TaskReleaseContract(StoreConformanceSuite backend) {
+public abstract class TaskReleaseContract extends StoreFixture {
+  protected TaskReleaseContract(StoreBackend backend) {
     super(backend);
   }
 
