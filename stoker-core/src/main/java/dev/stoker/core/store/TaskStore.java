@@ -28,7 +28,9 @@ import java.util.Optional;
  * </ul>
  *
  * The conformance suite pins all three, so a backend may show writes early or not, but no later than
- * their acknowledgement and never in part.
+ * their acknowledgement and never in part. One thing may show earlier still: a queue that a write
+ * creates (its first enqueue or settings change) may be listed by {@link #queueList} and {@link
+ * #queueGet}, empty, before that write is acknowledged, and stay listed if the write then fails.
  * Refusals that a client must handle (unknown task, stale token, finished task) come back as {@link
  * Outcome} values; a backend that cannot serve (disk error, database down) throws {@link
  * StoreUnavailableException}. Every backend runs the same conformance suite (stoker-testkit).
