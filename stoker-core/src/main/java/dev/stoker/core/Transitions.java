@@ -1,9 +1,9 @@
 package dev.stoker.core;
 
 /**
- * Every transition of design.md §2 as a pure function: given a task and a {@link Stamp}, it returns
- * the task after the operation, or a refusal. No I/O and no clocks here; the stores call these and
- * persist what they return, so every backend applies the same rules.
+ * Every transition of docs/state-machine.md ("Transitions as implemented") as a pure function: given a task
+ * and a {@link Stamp}, it returns the task after the operation, or a refusal. No I/O and no clocks here; the
+ * stores call these and persist what they return, so every backend applies the same rules.
  *
  * <p>Every transition that changes the state makes a strictly larger {@link Version}; a heartbeat
  * keeps the version and only moves the lease's expiry later.

@@ -1,8 +1,9 @@
 package dev.stoker.core;
 
 /**
- * The version of a task's state: a tuple compared left to right, so that any two replicas merge by
- * keeping the larger one (design.md §2). The order of the fields is the whole conflict policy:
+ * The version of a task's state: a tuple compared left to right, so that any two replicas merge by keeping
+ * the larger one (docs/state-machine.md, "The version"). The order of the fields is the whole conflict
+ * policy:
  *
  * <ol>
  *   <li>{@code done}: 1 once completed, so a completion beats every concurrent update (the work was

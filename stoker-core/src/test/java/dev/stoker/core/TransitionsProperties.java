@@ -15,10 +15,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random walks through the transitions table of design.md §2. Each try enqueues one task and applies a
- * generated sequence of operations to it, with the clock moving forward between them. A small model
- * tracks what the table says should happen (state, attempt, epoch, generation, the current lease token),
- * and after every step both the model and the table's invariants are checked:
+ * Random walks through the transitions table of docs/state-machine.md ("Transitions as implemented"). Each
+ * try enqueues one task and applies a generated sequence of operations to it, with the clock moving forward
+ * between them. A small model tracks what the table says should happen (state, attempt, epoch, generation,
+ * the current lease token), and after every step both the model and the table's invariants are checked:
  *
  * <ul>
  *   <li>no transition lowers the version: every applied transition makes a strictly larger one, except

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** One or more concrete examples for each row of the transitions table (design.md §2). */
+/**
+ * One or more concrete examples for each row of the transitions table (docs/state-machine.md, "Transitions as
+ * implemented").
+ */
 class TransitionsTest {
   private static final Backoff BACKOFF = new Backoff(1_000, 2.0, 60_000);
   private static final double NO_JITTER = 0.5;

@@ -11,9 +11,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The laws of the version lattice (design.md §2): replicas merge by keeping the larger version, which
- * is only sound when merge is commutative, associative and idempotent and the order is a total order
- * consistent with equals.
+ * The laws of the version lattice (docs/state-machine.md, "The version"): replicas merge by keeping the
+ * larger version, which is only sound when merge is commutative, associative and idempotent and the order is
+ * a total order consistent with equals.
  *
  * <p>The fields are drawn from small ranges (with the odd extreme value) so that generated versions
  * often share prefixes and tie on fields: that is where a wrong comparator goes wrong. Each law is
@@ -168,8 +168,9 @@ class VersionProperties {
   }
 
   /**
-   * The order is exactly the left-to-right comparison of (done, generation, terminal_rank, epoch,
-   * phase, hlc, node) of design.md §2: the order of the fields is the whole conflict policy.
+   * The order is exactly the left-to-right comparison of (done, generation, terminal_rank, epoch, phase,
+   * hlc, node) of docs/state-machine.md ("The version"): the order of the fields is the whole conflict
+   * policy.
    */
   @Test
   void compare_is_lexicographic_over_the_design_tuple() {

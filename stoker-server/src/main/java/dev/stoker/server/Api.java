@@ -16,6 +16,7 @@ import dev.stoker.core.store.FailParams;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
 import java.io.IOException;
@@ -40,11 +41,11 @@ final class Api {
   private final TokenSigner tokens;
   private volatile boolean ready = true;
 
-  Api(TaskStore store, Limits limits, int maxBodyBytes) {
+  Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
     this.store = store;
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
-    this.tokens = new TokenSigner(store.leaseTokenKey());
+    this.tokens = new TokenSigner(leaseTokenKey);
   }
 
   /**
@@ -138,10 +139,11 @@ final class Api {
           case "redrive" -> {
             allow(method, "POST");
             checkJsonIfAny(contentType, body);
-            int moved = store.queueRedrive(queue, requests.redriveLimit(body));
+            RedriveResult redriven = store.queueRedrive(queue, requests.redriveLimit(body));
             return Response.json(200, Json.write(json, g -> {
               g.writeStartObject();
-              g.writeNumberField("moved", moved);
+              g.writeNumberField("moved", redriven.moved());
+              g.writeNumberField("skipped", redriven.skipped());
               g.writeEndObject();
             }));
           }

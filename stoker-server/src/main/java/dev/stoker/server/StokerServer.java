@@ -1,6 +1,7 @@
 package dev.stoker.server;
 
 import dev.stoker.core.Limits;
+import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.TaskStore;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -107,12 +108,27 @@ public final class StokerServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving {@code store}; returns once the port is bound.
+   * Starts serving {@code store}, signing lease tokens with the key the store keeps; returns once the
+   * port is bound.
+   *
+   * @throws IllegalArgumentException when the store keeps no lease-token key (use the other {@code
+   *     start}), or the token file or TLS key material cannot be read
+   */
+  public static StokerServer start(TaskStore store, Config config) {
+    if (!(store instanceof LeaseTokenKeySource keys)) {
+      throw new IllegalArgumentException("the store keeps no lease-token key: hand one to start(store, key, config)");
+    }
+    return start(store, keys.leaseTokenKey(), config);
+  }
+
+  /**
+   * Starts serving {@code store}, signing lease tokens with {@code leaseTokenKey} (at least 32 bytes,
+   * the same for every server over the store); returns once the port is bound.
    *
    * @throws IllegalArgumentException when the token file or TLS key material cannot be read
    */
-  public static StokerServer start(TaskStore store, Config config) {
-    Api api = new Api(store, config.limits(), config.maxBodyBytes());
+  public static StokerServer start(TaskStore store, byte[] leaseTokenKey, Config config) {
+    Api api = new Api(store, leaseTokenKey, config.limits(), config.maxBodyBytes());
     Security sec = config.security();
     WebServerConfig.Builder builder = WebServer.builder();
     if (sec.tlsCert() != null) {

@@ -41,7 +41,8 @@ class AccessControlTest {
       TokenFile.append(file, TokenFile.entry(t[0], t[1], t[2], token));
       tokens.put(t[0], token);
     }
-    api = new Api(new ModelStore(new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), 1), Limits.DEFAULT, 1 << 20);
+    api = new Api(new ModelStore(new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), 1), new byte[32],
+        Limits.DEFAULT, 1 << 20);
     access = new AccessControl(file, 2, Duration.ofDays(1));
   }
 

@@ -46,7 +46,7 @@ class ApiFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void requests(FuzzedDataProvider data) throws IOException {
     Api api = new Api(neverWaiting(new ModelStore(new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), 1)),
-        Limits.DEFAULT, 65_536);
+        new byte[32], Limits.DEFAULT, 65_536);
     Seeded seeded = Seeded.into(api);
 
     String method = data.pickValue(METHODS);

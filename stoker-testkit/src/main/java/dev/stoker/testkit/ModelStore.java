@@ -2,8 +2,6 @@ package dev.stoker.testkit;
 
 import dev.stoker.core.Clock;
 import dev.stoker.core.Hlc;
-import dev.stoker.core.InvalidInput;
-import dev.stoker.core.Limits;
 import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Stamp;
@@ -17,20 +15,26 @@ import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -43,6 +47,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * from {@link Transitions}, no indexes and no cleverness. It is what the conformance suite is checked
  * against and what fuzzers compare real backends with, so it favours being obviously right over being
  * fast: every operation first "sweeps" the whole store as of the clock's now, and every claim sorts.
+ *
+ * <p>Like every store it trusts the port: input is validated before it gets here (the server's {@link
+ * dev.stoker.core.Limits} checks), and the model checks none of it again, so that a fuzzer running the
+ * server over the model cannot have the model's checks hide a gap in the server's.
  *
  * <p>The sweep, run before each operation (reads included):
  *
@@ -60,7 +68,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Node id 0; task ids and backoff jitter come from random generators seeded by the constructor's seed,
  * so a run is reproducible given the same sequence of calls and clock readings.
  */
-public final class ModelStore implements TaskStore {
+public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   /** This store's node id, in every task id and version. */
   public static final int NODE = 0;
   /** How often a waiting claim looks at the clock again even if nothing woke it. */
@@ -107,17 +115,6 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
-    Limits.checkQueueName("queue", queue);
-    if (specs.size() > Limits.MAX_BATCH) {
-      throw new InvalidInput("tasks", "a batch has at most " + Limits.MAX_BATCH + " tasks, was " + specs.size());
-    }
-    for (int i = 0; i < specs.size(); i++) {
-      try {
-        Limits.DEFAULT.check(specs.get(i));
-      } catch (InvalidInput e) {
-        throw specs.size() == 1 ? e : e.within("tasks[" + i + "]");
-      }
-    }
     lock.lock();
     try {
       long now = sweep();
@@ -160,11 +157,7 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public List<Task> taskClaimMany(ClaimParams p) {
-    Objects.requireNonNull(p.worker(), "worker");
-    if (p.max() < 1) {
-      throw new InvalidInput("max", "max must be at least 1, was " + p.max());
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, p.waitMs()));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(p.waitMs());
     lock.lock();
     try {
       while (true) {
@@ -179,7 +172,7 @@ public final class ModelStore implements TaskStore {
           }
           if (!claimable.isEmpty()) {
             claimable.sort(CLAIM_ORDER);
-            long leaseMs = p.leaseMs() != null ? p.leaseMs() : s.leaseMs();
+            long leaseMs = p.leaseMsIn(s);
             List<Task> claimed = new ArrayList<>();
             for (Task t : claimable.subList(0, Math.min(p.max(), claimable.size()))) {
               Task next = Transitions.claim(t, p.worker(), leaseMs, stamp(now));
@@ -208,13 +201,12 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return update(id, (t, now) -> Transitions.heartbeat(t, token,
-        leaseMs != null ? leaseMs : settingsOf(t.queue()).leaseMs(), stamp(now)));
+    return change(new TaskChange.Heartbeat(id, token, leaseMs));
   }
 
   @Override
   public Outcome taskComplete(TaskId id, String token, String resultJson) {
-    return update(id, (t, now) -> Transitions.complete(t, token, resultJson, stamp(now)));
+    return change(new Completion(id, token, resultJson));
   }
 
   @Override
@@ -224,7 +216,7 @@ public final class ModelStore implements TaskStore {
       long now = sweep();
       List<Outcome> out = new ArrayList<>(completions.size());
       for (Completion c : completions) {
-        out.add(applyLocked(c.id(), now, (t, n) -> Transitions.complete(t, c.token(), c.resultJson(), stamp(n))));
+        out.add(applyLocked(c, now));
       }
       return List.copyOf(out);
     } finally {
@@ -234,41 +226,50 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public Outcome taskFail(FailParams p) {
-    return update(p.id(), (t, now) -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
-        settingsOf(t.queue()).backoff(), jitter.nextDouble(), stamp(now)));
+    return change(p);
   }
 
   @Override
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
-    return update(id, (t, now) -> Transitions.release(t, token, delayMs, stamp(now)));
+    return change(new TaskChange.Release(id, token, delayMs));
   }
 
   @Override
   public Outcome taskCancel(TaskId id) {
-    return update(id, (t, now) -> Transitions.cancel(t, stamp(now)));
+    return change(new TaskChange.Cancel(id));
   }
 
   @Override
-  public int queueRedrive(String queue, int limit) {
+  public RedriveResult queueRedrive(String queue, int limit) {
     lock.lock();
     try {
       long now = sweep();
+      Set<String> liveKeys = new HashSet<>();
       List<Task> dead = new ArrayList<>();
       for (Task t : tasks.values()) {
-        if (dead.size() >= limit) {
-          break;
-        }
-        if (t.queue().equals(queue) && t.state() == TaskState.DEAD) {
+        if (t.queue().equals(queue) && t.uniqueKey() != null && !t.state().isTerminal()) {
+          liveKeys.add(t.uniqueKey());
+        } else if (t.queue().equals(queue) && t.state() == TaskState.DEAD) {
           dead.add(t);
         }
       }
+      int moved = 0;
+      int skipped = 0;
       for (Task t : dead) {
-        tasks.put(t.id(), Transitions.redrive(t, stamp(now)));
+        if (moved == limit) {
+          break;
+        }
+        if (t.uniqueKey() != null && !liveKeys.add(t.uniqueKey())) {
+          skipped++;
+        } else {
+          tasks.put(t.id(), Transitions.redrive(t, stamp(now)));
+          moved++;
+        }
       }
-      if (!dead.isEmpty()) {
+      if (moved > 0) {
         changed.signalAll();
       }
-      return dead.size();
+      return new RedriveResult(moved, skipped);
     } finally {
       lock.unlock();
     }
@@ -276,7 +277,6 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
-    Limits.checkQueueName("queue", queue);
     lock.lock();
     try {
       sweep();
@@ -306,36 +306,18 @@ public final class ModelStore implements TaskStore {
 
   @Override
   public Page taskList(ListParams p) {
-    if (p.limit() < 1) {
-      throw new InvalidInput("limit", "limit must be at least 1, was " + p.limit());
-    }
-    TaskId after = null;
-    if (p.cursor() != null) {
-      after = TaskId.tryParse(p.cursor());
-      if (after == null) {
-        throw new InvalidInput("cursor", "cursor is not one this server issued");
-      }
-    }
+    PageBuilder page = new PageBuilder(p);
     lock.lock();
     try {
       sweep();
-      Map<TaskId, Task> from = after == null ? tasks : tasks.tailMap(after, false);
-      List<Task> page = new ArrayList<>();
-      boolean more = false;
+      Map<TaskId, Task> from = page.after() == null ? tasks : tasks.tailMap(page.after(), false);
       for (Task t : from.values()) {
-        if (!t.queue().equals(p.queue())
-            || (p.state() != null && t.state() != p.state())
-            || (p.name() != null && !p.name().equals(t.name()))) {
-          continue;
-        }
-        if (page.size() == p.limit()) {
-          more = true;
+        if (t.queue().equals(p.queue()) && (p.state() == null || t.state() == p.state())
+            && !page.offer(t.id(), t)) {
           break;
         }
-        page.add(t);
       }
-      String next = more ? page.get(page.size() - 1).id().toString() : null;
-      return new Page(List.copyOf(page), next);
+      return page.page();
     } finally {
       lock.unlock();
     }
@@ -400,27 +382,23 @@ public final class ModelStore implements TaskStore {
   // ---------------------------------------------------------------------------------------------
   // Internals; everything below runs under the lock.
 
-  private interface Step {
-    Outcome apply(Task t, long now);
-  }
-
-  private Outcome update(TaskId id, Step step) {
+  private Outcome change(TaskChange change) {
     lock.lock();
     try {
-      return applyLocked(id, sweep(), step);
+      return applyLocked(change, sweep());
     } finally {
       lock.unlock();
     }
   }
 
-  private Outcome applyLocked(TaskId id, long now, Step step) {
-    Task t = tasks.get(id);
+  private Outcome applyLocked(TaskChange change, long now) {
+    Task t = tasks.get(change.id());
     if (t == null) {
-      return new Outcome.NotFound(id);
+      return new Outcome.NotFound(change.id());
     }
-    Outcome o = step.apply(t, now);
+    Outcome o = change.apply(t, settingsOf(t.queue()), stamp(now), jitter);
     if (o instanceof Outcome.Ok ok) {
-      tasks.put(id, ok.task());
+      tasks.put(t.id(), ok.task());
       if (ok.task().state() == TaskState.PENDING) {
         changed.signalAll();
       }

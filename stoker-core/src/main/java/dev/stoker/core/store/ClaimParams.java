@@ -1,5 +1,7 @@
 package dev.stoker.core.store;
 
+import dev.stoker.core.QueueSettings;
+
 /**
  * A claim request.
  *
@@ -9,4 +11,9 @@ package dev.stoker.core.store;
  * @param leaseMs the lease, or null for the queue's setting
  * @param waitMs how long to wait for a task when none is claimable (0–60000)
  */
-public record ClaimParams(String queue, String worker, int max, Long leaseMs, long waitMs) {}
+public record ClaimParams(String queue, String worker, int max, Long leaseMs, long waitMs) {
+  /** The lease this claim's tasks get in a queue with settings {@code queue}. */
+  public long leaseMsIn(QueueSettings queue) {
+    return leaseMs != null ? leaseMs : queue.leaseMs();
+  }
+}

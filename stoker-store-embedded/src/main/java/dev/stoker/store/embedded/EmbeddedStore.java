@@ -12,15 +12,20 @@ import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +42,7 @@ import org.rocksdb.RocksIterator;
  * try (TaskStore store = EmbeddedStore.open(Path.of("stoker-data"))) { ... }
  * }</pre>
  */
-public final class EmbeddedStore implements TaskStore {
-  /** The most index entries one list request reads while filtering by name. */
-  static final int LIST_SCAN_BUDGET = 10_000;
-
+public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   private final Storage storage;
   private final Sequencer sequencer;
   private final byte[] leaseTokenKey;
@@ -96,7 +98,7 @@ public final class EmbeddedStore implements TaskStore {
 
   @Override
   public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return sequencer.submit((ops, b) -> ops.heartbeat(b, id, token, leaseMs));
+    return sequencer.submit((ops, b) -> ops.change(b, new TaskChange.Heartbeat(id, token, leaseMs)));
   }
 
   @Override
@@ -109,7 +111,7 @@ public final class EmbeddedStore implements TaskStore {
     return sequencer.submit((ops, b) -> {
       List<Outcome> out = new ArrayList<>(completions.size());
       for (Completion c : completions) {
-        out.add(ops.complete(b, c));
+        out.add(ops.change(b, c));
       }
       return out;
     });
@@ -117,21 +119,21 @@ public final class EmbeddedStore implements TaskStore {
 
   @Override
   public Outcome taskFail(FailParams params) {
-    return sequencer.submit((ops, b) -> ops.fail(b, params));
+    return sequencer.submit((ops, b) -> ops.change(b, params));
   }
 
   @Override
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
-    return sequencer.submit((ops, b) -> ops.release(b, id, token, delayMs));
+    return sequencer.submit((ops, b) -> ops.change(b, new TaskChange.Release(id, token, delayMs)));
   }
 
   @Override
   public Outcome taskCancel(TaskId id) {
-    return sequencer.submit((ops, b) -> ops.cancel(b, id));
+    return sequencer.submit((ops, b) -> ops.change(b, new TaskChange.Cancel(id)));
   }
 
   @Override
-  public int queueRedrive(String queue, int limit) {
+  public RedriveResult queueRedrive(String queue, int limit) {
     return sequencer.submit((ops, b) -> ops.redrive(b, queue, limit));
   }
 
@@ -155,40 +157,27 @@ public final class EmbeddedStore implements TaskStore {
 
   @Override
   public Page taskList(ListParams p) {
+    PageBuilder page = new PageBuilder(p);
     QueueState q = storage.catalog.byName(p.queue());
     if (q == null) {
-      return new Page(List.of(), null);
+      return page.page();
     }
     byte[] prefix = p.state() == null ? Keys.queuePrefix(q.id) : Keys.byStatePrefix(q.id, p.state());
     byte[] from = prefix;
-    if (p.cursor() != null) {
-      TaskId after = TaskId.tryParse(p.cursor());
-      if (after == null) {
-        throw new dev.stoker.core.InvalidInput("cursor", "cursor is not one this server issued");
-      }
-      byte[] at = p.state() == null ? Keys.byQueue(q.id, after) : Keys.byState(q.id, p.state(), after);
-      from = java.util.Arrays.copyOf(at, at.length + 1);
+    if (page.after() != null) {
+      byte[] at = p.state() == null ? Keys.byQueue(q.id, page.after()) : Keys.byState(q.id, p.state(), page.after());
+      from = Arrays.copyOf(at, at.length + 1);
     }
-    List<Task> tasks = new ArrayList<>(Math.min(p.limit(), 256));
-    TaskId last = null;
-    int scanned = 0;
-    boolean more = false;
     try (RocksIterator it = storage.db.newIterator(p.state() == null ? storage.byQueue : storage.byState)) {
       for (it.seek(from); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        if (tasks.size() == p.limit() || scanned == LIST_SCAN_BUDGET) {
-          more = true;
+        if (!page.wantsNextRow()) {
           break;
         }
-        scanned++;
         TaskId id = Keys.trailingId(it.key());
-        last = id;
-        Optional<Task> t = taskGet(id);
-        if (t.isPresent() && (p.name() == null || p.name().equals(t.get().name()))) {
-          tasks.add(t.get());
-        }
+        page.add(id, taskGet(id).orElse(null));
       }
     }
-    return new Page(tasks, more && last != null ? last.toString() : null);
+    return page.page();
   }
 
   @Override

@@ -5,16 +5,15 @@ import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Stamp;
 import dev.stoker.core.Task;
-import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskIdGenerator;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
 import dev.stoker.core.store.ClaimParams;
-import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
-import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.TaskChange;
 import dev.stoker.store.embedded.Codec.Stored;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,13 +52,10 @@ final class Operations {
     QueueState q = queueForWrite(b, queue);
     List<EnqueueResult> results = new ArrayList<>(specs.size());
     for (TaskSpec spec : specs) {
-      if (spec.uniqueKey() != null) {
-        byte[] holder = b.get(s.unique, Keys.unique(q.id, spec.uniqueKey()));
-        Stored existing = holder == null ? null : b.load(Keys.taskId(holder, 0));
-        if (existing != null && !existing.task().state().isTerminal()) {
-          results.add(new EnqueueResult(existing.task(), true));
-          continue;
-        }
+      Task holder = liveHolder(b, q, spec.uniqueKey());
+      if (holder != null) {
+        results.add(new EnqueueResult(holder, true));
+        continue;
       }
       Task t = Transitions.enqueue(ids.next(), queue, spec, q.settings(), stamp(b));
       b.write(null, t);
@@ -76,7 +72,7 @@ final class Operations {
     if (q == null || q.settings().paused()) {
       return List.of();
     }
-    long leaseMs = p.leaseMs() != null ? p.leaseMs() : q.settings().leaseMs();
+    long leaseMs = p.leaseMsIn(q.settings());
     byte[] prefix = Keys.queuePrefix(q.id);
     byte[] from = b.floor(q);
     List<Task> claimed = new ArrayList<>(p.max());
@@ -103,40 +99,57 @@ final class Operations {
     return claimed;
   }
 
-  Outcome heartbeat(Batch b, TaskId id, String token, Long leaseMs) throws RocksDBException {
-    return apply(b, id, t -> Transitions.heartbeat(t, token, leaseMsOf(t, leaseMs), stamp(b)));
+  /** Applies one of the single-task writes (see {@link TaskChange}). */
+  Outcome change(Batch b, TaskChange change) throws RocksDBException {
+    Stored st = b.load(change.id());
+    if (st == null) {
+      return new Outcome.NotFound(change.id());
+    }
+    Task t = st.task();
+    QueueSettings queue = change.readsQueueSettings() ? s.catalog.byName(t.queue()).settings() : null;
+    Outcome o = change.apply(t, queue, stamp(b), random);
+    if (o instanceof Outcome.Ok ok) {
+      b.write(st, ok.task());
+    }
+    return o;
   }
 
-  Outcome complete(Batch b, Completion c) throws RocksDBException {
-    return apply(b, c.id(), t -> Transitions.complete(t, c.token(), c.resultJson(), stamp(b)));
-  }
-
-  Outcome fail(Batch b, FailParams p) throws RocksDBException {
-    return apply(b, p.id(), t -> Transitions.fail(t, p.token(), p.error(), p.permanent(), p.retryInMs(),
-        s.catalog.byName(t.queue()).settings().backoff(), random.nextDouble(), stamp(b)));
-  }
-
-  Outcome release(Batch b, TaskId id, String token, long delayMs) throws RocksDBException {
-    return apply(b, id, t -> Transitions.release(t, token, delayMs, stamp(b)));
-  }
-
-  Outcome cancel(Batch b, TaskId id) throws RocksDBException {
-    return apply(b, id, t -> Transitions.cancel(t, stamp(b)));
-  }
-
-  int redrive(Batch b, String queue, int limit) throws RocksDBException {
+  RedriveResult redrive(Batch b, String queue, int limit) throws RocksDBException {
     QueueState q = s.catalog.byName(queue);
     if (q == null) {
-      return 0;
+      return RedriveResult.NONE;
     }
     byte[] prefix = Keys.byStatePrefix(q.id, TaskState.DEAD);
+    byte[] from = prefix;
     int moved = 0;
-    for (byte[] key : b.scan(s.byState, prefix, prefix, limit)) {
-      Stored st = b.load(Keys.trailingId(key));
-      b.write(st, Transitions.redrive(st.task(), stamp(b)));
-      moved++;
+    int skipped = 0;
+    while (moved < limit) {
+      List<byte[]> keys = b.scan(s.byState, from, prefix, limit - moved);
+      if (keys.isEmpty()) {
+        break;
+      }
+      for (byte[] key : keys) {
+        Stored st = b.load(Keys.trailingId(key));
+        if (liveHolder(b, q, st.task().uniqueKey()) != null) {
+          skipped++; // a second live task with the key would break enqueue's promise
+        } else {
+          b.write(st, Transitions.redrive(st.task(), stamp(b))); // takes the key, if it has one
+          moved++;
+        }
+      }
+      from = successor(keys.get(keys.size() - 1));
     }
-    return moved;
+    return new RedriveResult(moved, skipped);
+  }
+
+  /** The live task of the queue that holds {@code uniqueKey}, or null (also for a null key). */
+  private Task liveHolder(Batch b, QueueState q, String uniqueKey) throws RocksDBException {
+    if (uniqueKey == null) {
+      return null;
+    }
+    byte[] holder = b.get(s.unique, Keys.unique(q.id, uniqueKey));
+    Stored st = holder == null ? null : b.load(Keys.taskId(holder, 0));
+    return st != null && !st.task().state().isTerminal() ? st.task() : null;
   }
 
   QueueSettings updateSettings(Batch b, String queue, SettingsPatch patch) throws RocksDBException {
@@ -217,26 +230,6 @@ final class Operations {
       s.raiseTimedFloor(s.expiry, b.now);
     }
     return handled == SWEEP_BUDGET;
-  }
-
-  private interface Step {
-    Outcome apply(Task t);
-  }
-
-  private Outcome apply(Batch b, TaskId id, Step step) throws RocksDBException {
-    Stored st = b.load(id);
-    if (st == null) {
-      return new Outcome.NotFound(id);
-    }
-    Outcome o = step.apply(st.task());
-    if (o instanceof Outcome.Ok ok) {
-      b.write(st, ok.task());
-    }
-    return o;
-  }
-
-  private long leaseMsOf(Task t, Long leaseMs) {
-    return leaseMs != null ? leaseMs : s.catalog.byName(t.queue()).settings().leaseMs();
   }
 
   private QueueState queueForWrite(Batch b, String queue) throws RocksDBException {

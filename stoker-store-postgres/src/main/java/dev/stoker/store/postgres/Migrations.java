@@ -1,5 +1,6 @@
 package dev.stoker.store.postgres;
 
+import dev.stoker.core.Limits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 final class Migrations {
   private static final Logger log = LoggerFactory.getLogger(Migrations.class);
   /** Every script, in order; a script's version is its position + 1. Never edit one that shipped. */
-  static final List<String> SCRIPTS = List.of("V1__tasks.sql", "V2__enqueue_function.sql");
+  static final List<String> SCRIPTS =
+      List.of("V1__tasks.sql", "V2__enqueue_function.sql", "V3__enqueue_function_limits.sql");
 
   /** A migration: its file name and its SQL, with {@code ${schema}} still in it. */
   record Script(String name, String sql) {
@@ -72,7 +74,7 @@ final class Migrations {
       int current = checkApplied(c, schema, scripts);
       for (int v = current + 1; v <= scripts.size(); v++) {
         Script s = scripts.get(v - 1);
-        st.execute(s.sql().replace("${schema}", schema));
+        st.execute(filled(s.sql(), schema));
         try (PreparedStatement ins = c.prepareStatement(
             "INSERT INTO " + schema + ".schema_version (version, script, checksum) VALUES (?, ?, ?)")) {
           ins.setInt(1, v);
@@ -148,6 +150,20 @@ final class Migrations {
     }
     log.info("schema {}: recorded the checksum of migration {}, applied before checksums were kept", schema,
         s.name());
+  }
+
+  /**
+   * A script's SQL as it runs: {@code ${schema}} replaced by the schema's name and {@code ${limit.*}} by
+   * the limits of {@link Limits} (so the SQL enqueue function checks what the API checks). A limit that
+   * changes takes a new migration that re-creates what uses it: an applied script is never run again.
+   */
+  static String filled(String sql, String schema) {
+    return sql.replace("${schema}", schema)
+        .replace("${limit.max_queue_name}", Integer.toString(Limits.MAX_QUEUE_NAME))
+        .replace("${limit.max_task_name}", Integer.toString(Limits.MAX_TASK_NAME))
+        .replace("${limit.max_unique_key}", Integer.toString(Limits.MAX_UNIQUE_KEY))
+        .replace("${limit.max_attempts}", Integer.toString(Limits.MAX_ATTEMPTS))
+        .replace("${limit.max_duration_ms}", Long.toString(Limits.MAX_DURATION_MS));
   }
 
   private static void lock(Connection c, String schema) throws SQLException {

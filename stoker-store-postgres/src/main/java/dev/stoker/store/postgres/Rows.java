@@ -58,13 +58,9 @@ final class Rows {
     return new TaskId(u.getMostSignificantBits(), u.getLeastSignificantBits());
   }
 
-  static int code(TaskState s) {
-    return s.ordinal();
-  }
-
   static Stored read(ResultSet rs, String queueName) throws SQLException {
     TaskId id = taskId(rs.getObject(1, UUID.class));
-    TaskState state = TaskState.values()[rs.getShort(10)];
+    TaskState state = StateCodes.state(rs.getShort(10));
     Version v = new Version(rs.getShort(12), rs.getLong(13), rs.getShort(14), rs.getLong(15), rs.getShort(16),
         rs.getLong(17), rs.getInt(18));
     String owner = rs.getString(19);
@@ -86,7 +82,7 @@ final class Rows {
     ps.setString(7, t.uniqueKey());
     ps.setInt(8, t.maxAttempts());
     ps.setInt(9, t.attempt());
-    ps.setShort(10, (short) code(t.state()));
+    ps.setShort(10, (short) StateCodes.of(t.state()));
     ps.setBoolean(11, scheduled);
     bindVersion(ps, 12, t.version());
     bindLease(ps, 19, t.lease());
@@ -100,7 +96,7 @@ final class Rows {
   static void bindUpdate(PreparedStatement ps, Task t, boolean scheduled) throws SQLException {
     ps.setLong(1, t.runAt());
     ps.setInt(2, t.attempt());
-    ps.setShort(3, (short) code(t.state()));
+    ps.setShort(3, (short) StateCodes.of(t.state()));
     ps.setBoolean(4, scheduled);
     bindVersion(ps, 5, t.version());
     bindLease(ps, 12, t.lease());

@@ -1,7 +1,6 @@
 package dev.stoker.store.postgres;
 
 import dev.stoker.core.Clock;
-import dev.stoker.core.TaskState;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -74,7 +73,8 @@ final class Sweeper {
 
   private boolean promote() {
     return each("WITH due AS (SELECT id FROM ${schema}.tasks"
-        + " WHERE state = 0 AND scheduled AND run_at <= ? ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+        + " WHERE state = " + StateCodes.PENDING + " AND scheduled AND run_at <= ? ORDER BY run_at LIMIT ?"
+        + " FOR UPDATE SKIP LOCKED)"
         + " UPDATE ${schema}.tasks t SET scheduled = false FROM due WHERE t.id = due.id"
         + " RETURNING t.queue_id, (SELECT name FROM ${schema}.queues q WHERE q.id = t.queue_id)",
         (tx, rs) -> tx.moved(rs.getInt(1), rs.getString(2), Rows.SCHEDULED, Rows.PENDING));
@@ -109,7 +109,8 @@ final class Sweeper {
   private boolean expireLeases() {
     // Locking an expired lease expires it (Tx.lockAll), in this transaction.
     return store.run(tx -> tx.lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks"
-        + " WHERE state = 1 AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED",
+        + " WHERE state = " + StateCodes.WORKING + " AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?"
+        + " FOR UPDATE SKIP LOCKED",
         ps -> {
           ps.setLong(1, tx.now);
           ps.setInt(2, BUDGET);
@@ -118,10 +119,11 @@ final class Sweeper {
 
   private boolean prune() {
     return each("WITH gone AS (SELECT t.id FROM ${schema}.queues q"
-        + " CROSS JOIN LATERAL (SELECT id FROM ${schema}.tasks t WHERE t.queue_id = q.id AND t.state >= 2"
-        + " AND t.updated_at <= ? - q.retention_ms ORDER BY t.updated_at LIMIT ? FOR UPDATE SKIP LOCKED) t)"
+        + " CROSS JOIN LATERAL (SELECT id FROM ${schema}.tasks t WHERE t.queue_id = q.id AND t.state >= "
+        + StateCodes.FIRST_FINISHED + " AND t.updated_at <= ? - q.retention_ms ORDER BY t.updated_at LIMIT ?"
+        + " FOR UPDATE SKIP LOCKED) t)"
         + " DELETE FROM ${schema}.tasks t USING gone WHERE t.id = gone.id RETURNING t.queue_id, t.state",
-        (tx, rs) -> tx.removed(rs.getInt(1), Rows.slot(TaskState.values()[rs.getShort(2)], false)));
+        (tx, rs) -> tx.removed(rs.getInt(1), Rows.slot(StateCodes.state(rs.getShort(2)), false)));
   }
 
   /** Folds the appended count changes into the counts, a bounded batch at a time. */
@@ -146,10 +148,11 @@ final class Sweeper {
   private long nextDue() {
     return store.run(tx -> {
       try (PreparedStatement ps = tx.c.prepareStatement(tx.sql("SELECT"
-          + " (SELECT min(run_at) FROM ${schema}.tasks WHERE state = 0 AND scheduled),"
-          + " (SELECT min(lease_expires_at) + 1 FROM ${schema}.tasks WHERE state = 1),"
+          + " (SELECT min(run_at) FROM ${schema}.tasks WHERE state = " + StateCodes.PENDING + " AND scheduled),"
+          + " (SELECT min(lease_expires_at) + 1 FROM ${schema}.tasks WHERE state = " + StateCodes.WORKING + "),"
           + " (SELECT min(f.at + q.retention_ms) FROM ${schema}.queues q CROSS JOIN LATERAL"
-          + "   (SELECT min(updated_at) AS at FROM ${schema}.tasks t WHERE t.queue_id = q.id AND t.state >= 2) f)"));
+          + "   (SELECT min(updated_at) AS at FROM ${schema}.tasks t WHERE t.queue_id = q.id"
+          + " AND t.state >= " + StateCodes.FIRST_FINISHED + ") f)"));
           ResultSet rs = ps.executeQuery()) {
         rs.next();
         long next = Long.MAX_VALUE;

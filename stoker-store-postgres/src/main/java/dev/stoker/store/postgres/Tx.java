@@ -107,7 +107,8 @@ final class Tx {
   boolean insert(Task t, int queueId) throws SQLException {
     boolean scheduled = isScheduled(t);
     try (PreparedStatement ps = c.prepareStatement(sql(Rows.INSERT + (t.uniqueKey() == null ? ""
-        : " ON CONFLICT (queue_id, unique_key) WHERE unique_key IS NOT NULL AND state <= 1 DO NOTHING")))) {
+        : " ON CONFLICT (queue_id, unique_key) WHERE unique_key IS NOT NULL AND state <= " + StateCodes.LAST_LIVE
+            + " DO NOTHING")))) {
       Rows.bindInsert(ps, t, queueId, scheduled);
       if (ps.executeUpdate() == 0) {
         return false;

@@ -39,15 +39,16 @@ class MigrationsTest {
 
   @Test
   void a_fresh_schema_records_every_script_with_the_sha256_of_its_text() throws SQLException {
-    assertThat(Migrations.apply(c, schema)).isEqualTo(2);
+    assertThat(Migrations.apply(c, schema)).isEqualTo(3);
 
     Map<Integer, List<String>> rows = versions();
     List<Migrations.Script> shipped = Migrations.shipped();
     assertThat(rows).containsExactly(
         Map.entry(1, List.of("V1__tasks.sql", shipped.get(0).checksum())),
-        Map.entry(2, List.of("V2__enqueue_function.sql", shipped.get(1).checksum())));
+        Map.entry(2, List.of("V2__enqueue_function.sql", shipped.get(1).checksum())),
+        Map.entry(3, List.of("V3__enqueue_function_limits.sql", shipped.get(2).checksum())));
     assertThat(shipped.get(0).checksum()).hasSize(64).matches("[0-9a-f]+");
-    assertThat(Migrations.apply(c, schema)).as("a second start changes nothing").isEqualTo(2);
+    assertThat(Migrations.apply(c, schema)).as("a second start changes nothing").isEqualTo(3);
     assertThat(versions()).isEqualTo(rows);
   }
 
@@ -58,12 +59,13 @@ class MigrationsTest {
     c.commit();
     assertThat(versions()).containsEntry(1, List.of("V1__tasks.sql", "null"));
 
-    assertThat(Migrations.apply(c, schema)).isEqualTo(2);
+    assertThat(Migrations.apply(c, schema)).isEqualTo(3);
 
     List<Migrations.Script> shipped = Migrations.shipped();
     assertThat(versions()).containsExactly(
         Map.entry(1, List.of("V1__tasks.sql", shipped.get(0).checksum())),
-        Map.entry(2, List.of("V2__enqueue_function.sql", shipped.get(1).checksum())));
+        Map.entry(2, List.of("V2__enqueue_function.sql", shipped.get(1).checksum())),
+        Map.entry(3, List.of("V3__enqueue_function_limits.sql", shipped.get(2).checksum())));
     assertThat(query("SELECT name FROM " + schema + ".queues")).containsExactly("kept");
     // And a server starts on it and works.
     try (PostgresStore store = open()) {
@@ -77,14 +79,14 @@ class MigrationsTest {
     List<Migrations.Script> edited = new ArrayList<>(Migrations.shipped());
     Migrations.Script v2 = edited.get(1);
     edited.set(1, new Migrations.Script(v2.name(), v2.sql() + "\n-- a fix slipped into a shipped script\n"));
-    edited.add(new Migrations.Script("V3__more.sql", "CREATE TABLE ${schema}.more (id integer);"));
+    edited.add(new Migrations.Script("V4__more.sql", "CREATE TABLE ${schema}.more (id integer);"));
 
     assertThatThrownBy(() -> Migrations.apply(c, schema, edited)).isInstanceOf(SQLException.class)
         .hasMessageContaining("migration V2__enqueue_function.sql of schema " + schema + " was applied with checksum "
             + v2.checksum() + ", but this server's copy has " + edited.get(1).checksum())
         .hasMessageContaining("edited after it shipped")
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55000"));
-    assertThat(versions()).as("V3 not applied").containsOnlyKeys(1, 2);
+    assertThat(versions()).as("V4 not applied").containsOnlyKeys(1, 2, 3);
     assertThat(query("SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + schema
         + "' AND table_name = 'more'")).containsExactly("0");
   }
@@ -117,13 +119,13 @@ class MigrationsTest {
   void a_new_script_is_applied_once_and_recorded_with_its_checksum() throws Exception {
     Migrations.apply(c, schema);
     List<Migrations.Script> next = new ArrayList<>(Migrations.shipped());
-    Migrations.Script v3 = new Migrations.Script("V3__more.sql", "CREATE TABLE ${schema}.more (id integer);");
-    next.add(v3);
+    Migrations.Script v4 = new Migrations.Script("V4__more.sql", "CREATE TABLE ${schema}.more (id integer);");
+    next.add(v4);
 
-    assertThat(Migrations.apply(c, schema, next)).isEqualTo(3);
-    assertThat(Migrations.apply(c, schema, next)).isEqualTo(3);
+    assertThat(Migrations.apply(c, schema, next)).isEqualTo(4);
+    assertThat(Migrations.apply(c, schema, next)).isEqualTo(4);
 
-    assertThat(versions()).containsEntry(3, List.of("V3__more.sql", v3.checksum())).hasSize(3);
+    assertThat(versions()).containsEntry(4, List.of("V4__more.sql", v4.checksum())).hasSize(4);
   }
 
   @Test
@@ -145,7 +147,7 @@ class MigrationsTest {
         + " applied_at timestamptz NOT NULL DEFAULT now())");
     List<Migrations.Script> shipped = Migrations.shipped();
     for (int v = 1; v <= shipped.size(); v++) {
-      exec(shipped.get(v - 1).sql().replace("${schema}", schema));
+      exec(Migrations.filled(shipped.get(v - 1).sql(), schema));
       exec("INSERT INTO " + schema + ".schema_version (version, script) VALUES (" + v + ", '"
           + shipped.get(v - 1).name() + "')");
     }
