@@ -64,6 +64,7 @@ final class Api {
   private final JsonFactory json;
   private final Requests requests;
   private final TokenSigner tokens;
+  private final StoreHealth storeHealth;
   private volatile boolean ready = true;
 
   Api(TaskStore store, Limits limits, int maxBodyBytes) {
@@ -71,6 +72,7 @@ final class Api {
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
     this.tokens = new TokenSigner(store.leaseTokenKey());
+    this.storeHealth = new StoreHealth(store);
   }
 
   /**
@@ -106,6 +108,9 @@ final class Api {
       return problem(Problem.of(status, type, status == 413 ? "Request too large" : "Invalid field", e.getMessage())
           .withField(e.field()));
     } catch (StoreUnavailableException e) {
+      if (ready) {
+        storeHealth.failed(e);
+      }
       return problem(Problem.of(503, "unavailable", "Store unavailable", e.getMessage())).withHeader("Retry-After", "1");
     } catch (RuntimeException e) {
       log.error("{} {} failed", method, path, e);
@@ -156,8 +161,12 @@ final class Api {
     return status(200, "ok");
   }
 
+  /** Ready unless draining for shutdown, or the store failed a request and has not answered a probe since. */
   private Response readiness(Call c) {
-    return ready ? status(200, "ok") : status(503, "draining");
+    if (!ready) {
+      return status(503, "draining");
+    }
+    return storeHealth.up() ? status(200, "ok") : status(503, "unavailable");
   }
 
   private Response status(int code, String status) {
