@@ -102,10 +102,10 @@ final class AccessControl implements AutoCloseable {
 
   /** Answers a request, or refuses it. */
   Response handle(Api api, String method, String path, String query, String contentType, String authorization,
-      byte[] body) {
+      byte[] body, ClientConnection client) {
     String[] s = Api.segments(path);
     if (Api.ROUTES.isOpen(s)) {
-      return api.handle(method, path, query, contentType, body, Visibility.ALL);
+      return api.handle(method, path, query, contentType, body, Visibility.ALL, client);
     }
     Tokens.Grant grant = authenticate(authorization);
     if (grant == null) {
@@ -130,14 +130,14 @@ final class AccessControl implements AutoCloseable {
         return forbidden(api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
       }
       if (route.route() == Api.CLAIM) {
-        return claim(api, grant, method, path, query, contentType, body);
+        return claim(api, grant, method, path, query, contentType, body, client);
       }
     }
-    return api.handle(method, path, query, contentType, body, grant);
+    return api.handle(method, path, query, contentType, body, grant, client);
   }
 
   private Response claim(Api api, Tokens.Grant grant, String method, String path, String query,
-      String contentType, byte[] body) {
+      String contentType, byte[] body, ClientConnection client) {
     if (grant.claims.incrementAndGet() > maxClaimsPerToken) {
       grant.claims.decrementAndGet();
       return api.problem(Problem.of(429, "too-many-claims", "Too many claims in flight", "the token '"
@@ -145,7 +145,7 @@ final class AccessControl implements AutoCloseable {
           + " claims waiting, the limit (--max-claims-per-token); retry later")).withHeader("Retry-After", "1");
     }
     try {
-      return api.handle(method, path, query, contentType, body, grant);
+      return api.handle(method, path, query, contentType, body, grant, client);
     } finally {
       grant.claims.decrementAndGet();
     }

@@ -90,14 +90,18 @@ final class Api {
   }
 
   Response handle(String method, String path, String query, String contentType, byte[] body) {
-    return handle(method, path, query, contentType, body, Visibility.ALL);
+    return handle(method, path, query, contentType, body, Visibility.ALL, ClientConnection.UNKNOWN);
   }
 
-  /** Answers a request that may see only the queues {@code visible} covers (docs/security.md). */
-  Response handle(String method, String path, String query, String contentType, byte[] body, Visibility visible) {
+  /**
+   * Answers a request that may see only the queues {@code visible} covers (docs/security.md), from a
+   * client on {@code client}.
+   */
+  Response handle(String method, String path, String query, String contentType, byte[] body, Visibility visible,
+      ClientConnection client) {
     try {
       RouteTable.Match m = ROUTES.match(method, path);
-      return m.route().handler().handle(this, new Call(query, contentType, body, visible, m.params()));
+      return m.route().handler().handle(this, new Call(query, contentType, body, visible, client, m.params()));
     } catch (RouteTable.MethodNotAllowed m) {
       return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
@@ -126,7 +130,8 @@ final class Api {
    * One request to a route: what a handler reads of it. The path's parameters are checked when read,
    * so each handler decides in which order the parts of a request are checked.
    */
-  record Call(String query, String contentType, byte[] body, Visibility visible, Map<String, String> params) {
+  record Call(String query, String contentType, byte[] body, Visibility visible, ClientConnection client,
+      Map<String, String> params) {
     /** The path's queue name; a 400 when it is not a valid one. */
     String queue() {
       return queueName(params.get("{queue}"));
@@ -311,10 +316,23 @@ final class Api {
     Json.task(g, t, null, false);
   }
 
+  /**
+   * Claims, waiting if asked to. Tasks that would go to a client that hung up while the claim waited,
+   * or whose reply cannot be written, are released (pending again at once, the attempt not counted):
+   * nobody would work them, and they would sit out a lease first.
+   */
   private Response claim(Call c) {
     String queue = c.queue();
     ClaimParams params = requests.claim(queue, c.jsonBody());
-    List<Task> tasks = store.taskClaimMany(params);
+    if (params.waitMs() > 0) {
+      c.client().watch();
+    }
+    List<Task> claimed = store.taskClaimMany(params);
+    if (!claimed.isEmpty() && c.client().closed()) {
+      releaseUndelivered(claimed, "its client hung up while the claim waited");
+      claimed = List.of();
+    }
+    List<Task> tasks = claimed;
     return Response.json(200, Json.write(json, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
@@ -323,7 +341,20 @@ final class Api {
       }
       g.writeEndArray();
       g.writeEndObject();
-    }));
+    })).whenUndelivered(() -> releaseUndelivered(tasks, "the reply could not be written"));
+  }
+
+  private void releaseUndelivered(List<Task> tasks, String why) {
+    for (Task t : tasks) {
+      try {
+        store.taskRelease(t.id(), t.lease().token(), 0);
+      } catch (StoreUnavailableException e) {
+        log.warn("task {} not released ({}): it is handed out again when its lease runs out", t.id(), e.getMessage());
+      }
+    }
+    if (!tasks.isEmpty()) {
+      log.info("released {} task(s) claimed for worker '{}': {}", tasks.size(), tasks.get(0).lease().owner(), why);
+    }
   }
 
   /**
