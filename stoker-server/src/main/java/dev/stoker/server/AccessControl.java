@@ -102,10 +102,10 @@ final class AccessControl implements AutoCloseable {
 
   /** Answers a request, or refuses it. */
   Response handle(Api api, String method, String path, String query, String contentType, String authorization,
-      byte[] body) {
+      byte[] body, ClientConnection client) {
     String[] s = Api.segments(path);
-    if (s.length == 1 && (s[0].equals("healthz") || s[0].equals("readyz"))) {
-      return api.handle(method, path, query, contentType, body, Visibility.ALL);
+    if (Api.ROUTES.isOpen(s)) {
+      return api.handle(method, path, query, contentType, body, Visibility.ALL, client);
     }
     Tokens.Grant grant = authenticate(authorization);
     if (grant == null) {
@@ -116,27 +116,28 @@ final class AccessControl implements AutoCloseable {
       return api.problem(p).withHeader("WWW-Authenticate",
           presented ? "Bearer realm=\"stoker\", error=\"invalid_token\"" : "Bearer realm=\"stoker\"");
     }
-    Action action = action(method, s);
-    if (action != null) {
+    RouteTable.Match route = Api.ROUTES.find(method, s);
+    if (route != null) {
+      Action action = route.route().action();
       Role role = grant.entry.role();
       if (!role.permits(action)) {
         return forbidden(api, "the token '" + grant.entry.name() + "' has the role " + role.wireName()
             + ", which may not " + describe(action));
       }
-      String queue = s.length >= 3 && s[1].equals("queues") ? s[2] : null;
+      String queue = route.params().get("{queue}");
       // an invalid name is the Api's to refuse (400), as it would be for any token
       if (queue != null && Limits.isQueueName(queue) && !grant.sees(queue)) {
         return forbidden(api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
       }
-      if (s.length == 4 && s[3].equals("claim")) {
-        return claim(api, grant, method, path, query, contentType, body);
+      if (route.route() == Api.CLAIM) {
+        return claim(api, grant, method, path, query, contentType, body, client);
       }
     }
-    return api.handle(method, path, query, contentType, body, grant);
+    return api.handle(method, path, query, contentType, body, grant, client);
   }
 
   private Response claim(Api api, Tokens.Grant grant, String method, String path, String query,
-      String contentType, byte[] body) {
+      String contentType, byte[] body, ClientConnection client) {
     if (grant.claims.incrementAndGet() > maxClaimsPerToken) {
       grant.claims.decrementAndGet();
       return api.problem(Problem.of(429, "too-many-claims", "Too many claims in flight", "the token '"
@@ -144,7 +145,7 @@ final class AccessControl implements AutoCloseable {
           + " claims waiting, the limit (--max-claims-per-token); retry later")).withHeader("Retry-After", "1");
     }
     try {
-      return api.handle(method, path, query, contentType, body, grant);
+      return api.handle(method, path, query, contentType, body, grant, client);
     } finally {
       grant.claims.decrementAndGet();
     }
@@ -168,37 +169,8 @@ final class AccessControl implements AutoCloseable {
    * 405, given to any authenticated token).
    */
   static Action action(String method, String[] s) {
-    if (s.length < 2 || !s[0].equals("v1")) {
-      return null;
-    }
-    boolean get = method.equals("GET");
-    boolean post = method.equals("POST");
-    if (s[1].equals("queues")) {
-      return switch (s.length) {
-        case 2 -> get ? Action.READ : null;
-        case 3 -> get ? Action.READ : method.equals("PUT") ? Action.MANAGE : null;
-        case 4 -> switch (s[3]) {
-          case "tasks" -> get ? Action.READ : post ? Action.ENQUEUE : null;
-          case "claim" -> post ? Action.WORK : null;
-          case "redrive" -> post ? Action.MANAGE : null;
-          default -> null;
-        };
-        default -> null;
-      };
-    }
-    if (s[1].equals("tasks")) {
-      if (s.length == 3) {
-        return s[2].equals("complete") ? (post ? Action.WORK : null) : (get ? Action.READ : null);
-      }
-      if (s.length == 4 && post) {
-        return switch (s[3]) {
-          case "heartbeat", "complete", "fail", "release" -> Action.WORK;
-          case "cancel" -> Action.MANAGE;
-          default -> null;
-        };
-      }
-    }
-    return null;
+    RouteTable.Match route = Api.ROUTES.find(method, s);
+    return route == null ? null : route.route().action();
   }
 
   private static String describe(Action a) {

@@ -19,6 +19,8 @@ import dev.stoker.core.store.QueueInfo;
 import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
+import dev.stoker.server.RouteTable.Route;
+import dev.stoker.server.auth.Role.Action;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -27,18 +29,43 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP+JSON API v1 (docs/api.md) as a function from a request to a {@link Response}, independent
- * of the HTTP server that carries it. Bodies are decoded by {@link Requests}, the work is done by the
- * {@link TaskStore}, and every refusal is a problem+json that names the field and the limit.
+ * of the HTTP server that carries it. {@link #ROUTES} names every endpoint; bodies are decoded by
+ * {@link Requests}, the work is done by the {@link TaskStore}, and every refusal is a problem+json
+ * that names the field and the limit.
  */
 final class Api {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
   static final int DEFAULT_LIST_LIMIT = 100;
   static final int MAX_LIST_LIMIT = 1_000;
 
+  /** The claim, which {@link AccessControl} counts against its token's limit of claims in flight. */
+  static final Route CLAIM = new Route("POST", "/v1/queues/{queue}/claim", Action.WORK, Api::claim);
+
+  /** Every endpoint; a path is the first pattern it matches, so literal segments come before {@code {id}}. */
+  static final RouteTable ROUTES = new RouteTable(List.of(
+      new Route("GET", "/healthz", null, Api::health),
+      new Route("GET", "/readyz", null, Api::readiness),
+      new Route("GET", "/v1/queues", Action.READ, Api::queues),
+      new Route("GET", "/v1/queues/{queue}", Action.READ, Api::queue),
+      new Route("PUT", "/v1/queues/{queue}", Action.MANAGE, Api::updateQueue),
+      new Route("GET", "/v1/queues/{queue}/tasks", Action.READ, Api::list),
+      new Route("POST", "/v1/queues/{queue}/tasks", Action.ENQUEUE, Api::enqueue),
+      CLAIM,
+      new Route("POST", "/v1/queues/{queue}/redrive", Action.MANAGE, Api::redrive),
+      new Route("POST", "/v1/tasks/complete", Action.WORK, Api::completeMany),
+      new Route("GET", "/v1/tasks/{id}", Action.READ, Api::task),
+      new Route("POST", "/v1/tasks/{id}/heartbeat", Action.WORK, Api::heartbeat),
+      new Route("POST", "/v1/tasks/{id}/complete", Action.WORK, Api::complete),
+      new Route("POST", "/v1/tasks/{id}/fail", Action.WORK, Api::fail),
+      new Route("POST", "/v1/tasks/{id}/release", Action.WORK, Api::release),
+      new Route("POST", "/v1/tasks/{id}/cancel", Action.MANAGE, Api::cancel)),
+      Map.of("{queue}", Api::queueName, "{id}", Api::taskId));
+
   private final TaskStore store;
   private final JsonFactory json;
   private final Requests requests;
   private final TokenSigner tokens;
+  private final StoreHealth storeHealth;
   private volatile boolean ready = true;
 
   Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
@@ -46,6 +73,7 @@ final class Api {
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
     this.tokens = new TokenSigner(leaseTokenKey);
+    this.storeHealth = new StoreHealth(store);
   }
 
   /**
@@ -63,14 +91,19 @@ final class Api {
   }
 
   Response handle(String method, String path, String query, String contentType, byte[] body) {
-    return handle(method, path, query, contentType, body, Visibility.ALL);
+    return handle(method, path, query, contentType, body, Visibility.ALL, ClientConnection.UNKNOWN);
   }
 
-  /** Answers a request that may see only the queues {@code visible} covers (docs/security.md). */
-  Response handle(String method, String path, String query, String contentType, byte[] body, Visibility visible) {
+  /**
+   * Answers a request that may see only the queues {@code visible} covers (docs/security.md), from a
+   * client on {@code client}.
+   */
+  Response handle(String method, String path, String query, String contentType, byte[] body, Visibility visible,
+      ClientConnection client) {
     try {
-      return route(method, path, query, contentType, body, visible);
-    } catch (MethodNotAllowed m) {
+      RouteTable.Match m = ROUTES.match(method, path);
+      return m.route().handler().handle(this, new Call(query, contentType, body, visible, client, m.params()));
+    } catch (RouteTable.MethodNotAllowed m) {
       return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
       return problem(r.problem);
@@ -80,6 +113,9 @@ final class Api {
       return problem(Problem.of(status, type, status == 413 ? "Request too large" : "Invalid field", e.getMessage())
           .withField(e.field()));
     } catch (StoreUnavailableException e) {
+      if (ready) {
+        storeHealth.failed(e);
+      }
       return problem(Problem.of(503, "unavailable", "Store unavailable", e.getMessage())).withHeader("Retry-After", "1");
     } catch (RuntimeException e) {
       log.error("{} {} failed", method, path, e);
@@ -91,135 +127,171 @@ final class Api {
     return new Response(p.status(), Response.PROBLEM, Json.problem(json, p), Map.of());
   }
 
-  private Response route(String method, String path, String query, String contentType, byte[] body,
-      Visibility visible) {
-    String[] s = segments(path);
-    if (s.length == 1 && (s[0].equals("healthz") || s[0].equals("readyz"))) {
-      allow(method, "GET");
-      boolean ok = s[0].equals("healthz") || ready;
-      return Response.json(ok ? 200 : 503, Json.write(json, g -> {
-        g.writeStartObject();
-        g.writeStringField("status", ok ? "ok" : "draining");
-        g.writeEndObject();
-      }));
+  /**
+   * One request to a route: what a handler reads of it. The path's parameters are checked when read,
+   * so each handler decides in which order the parts of a request are checked.
+   */
+  record Call(String query, String contentType, byte[] body, Visibility visible, ClientConnection client,
+      Map<String, String> params) {
+    /** The path's queue name; a 400 when it is not a valid one. */
+    String queue() {
+      return queueName(params.get("{queue}"));
     }
-    if (s.length < 2 || !s[0].equals("v1")) {
-      throw notFound(path);
+
+    /** The path's task id; a 400 when it is not one. */
+    TaskId id() {
+      return taskId(params.get("{id}"));
     }
-    if (s[1].equals("queues")) {
-      if (s.length == 2) {
-        allow(method, "GET");
-        return queues(visible);
+
+    /** The body, which must be JSON (415 otherwise). */
+    byte[] jsonBody() {
+      if (contentType == null || !isJson(contentType)) {
+        throw Problem.of(415, "unsupported-media-type", "Unsupported media type",
+            "send the body as Content-Type: application/json").refusal();
       }
-      String queue = queueName(s[2]);
-      if (s.length == 3) {
-        allow(method, "GET", "PUT");
-        if (method.equals("GET")) {
-          return queue(store.queueGet(queue));
-        }
-        checkJson(contentType, body);
-        QueueSettings updated = store.queueUpdate(queue, requests.settings(body));
-        return Response.json(200, Json.write(json, g -> settings(g, updated)));
-      }
-      if (s.length == 4) {
-        switch (s[3]) {
-          case "tasks" -> {
-            allow(method, "GET", "POST");
-            if (method.equals("GET")) {
-              return list(queue, query);
-            }
-            checkJson(contentType, body);
-            return enqueue(queue, body);
-          }
-          case "claim" -> {
-            allow(method, "POST");
-            checkJson(contentType, body);
-            return claim(requests.claim(queue, body));
-          }
-          case "redrive" -> {
-            allow(method, "POST");
-            checkJsonIfAny(contentType, body);
-            RedriveResult redriven = store.queueRedrive(queue, requests.redriveLimit(body));
-            return Response.json(200, Json.write(json, g -> {
-              g.writeStartObject();
-              g.writeNumberField("moved", redriven.moved());
-              g.writeNumberField("skipped", redriven.skipped());
-              g.writeEndObject();
-            }));
-          }
-          default -> throw notFound(path);
-        }
-      }
-      throw notFound(path);
+      return body;
     }
-    if (s[1].equals("tasks")) {
-      if (s.length == 3 && s[2].equals("complete")) {
-        allow(method, "POST");
-        checkJson(contentType, body);
-        List<Completion> signed = requests.completeMany(body);
-        List<Completion> verified = new java.util.ArrayList<>(signed.size());
-        for (Completion c : signed) {
-          verified.add(new Completion(c.id(), storeToken(c.token()), c.resultJson()));
-        }
-        return completeMany(verified, visible);
-      }
-      if (s.length == 3) {
-        allow(method, "GET");
-        TaskId id = Requests.parseId("id", s[2]);
-        return store.taskGet(id).filter(t -> visible.sees(t.queue()))
-            .map(t -> Response.json(200, Json.write(json, g -> hidden(g, t))))
-            .orElseThrow(() -> Problem.notFound("no task " + id));
-      }
-      if (s.length == 4) {
-        TaskId id = Requests.parseId("id", s[2]);
-        allow(method, "POST");
-        return switch (s[3]) {
-          case "heartbeat" -> {
-            checkJson(contentType, body);
-            Requests.TokenBody b = requests.tokenBody(body, "token", "lease_ms");
-            reveal(id, visible);
-            yield outcome(store.taskHeartbeat(id, storeToken(b.token()), b.leaseMs()), tokens);
-          }
-          case "complete" -> {
-            checkJson(contentType, body);
-            Requests.TokenBody b = requests.tokenBody(body, "token", "result");
-            reveal(id, visible);
-            yield outcome(store.taskComplete(id, storeToken(b.token()), b.resultJson()), null);
-          }
-          case "fail" -> {
-            checkJson(contentType, body);
-            Requests.TokenBody b = requests.tokenBody(body, "token", "error", "permanent", "retry_in_ms");
-            reveal(id, visible);
-            yield outcome(store.taskFail(new FailParams(id, storeToken(b.token()), b.error(), b.permanent(),
-                b.retryInMs())), null);
-          }
-          case "release" -> {
-            checkJson(contentType, body);
-            Requests.TokenBody b = requests.tokenBody(body, "token", "delay_ms");
-            reveal(id, visible);
-            yield outcome(store.taskRelease(id, storeToken(b.token()), b.delayMs()), null);
-          }
-          case "cancel" -> {
-            checkJsonIfAny(contentType, body);
-            if (body.length > 0) {
-              ObjectReader r = ObjectReader.open(json, body);
-              if (r.nextField() != null) {
-                throw r.unknown();
-              }
-              r.end();
-            }
-            reveal(id, visible);
-            yield outcome(store.taskCancel(id), null);
-          }
-          default -> throw notFound(path);
-        };
-      }
+
+    /** The body, which must be JSON if there is one. */
+    byte[] jsonBodyIfAny() {
+      return body.length > 0 ? jsonBody() : body;
     }
-    throw notFound(path);
+
+    private static boolean isJson(String contentType) {
+      String base = contentType.split(";", 2)[0].trim();
+      return base.equalsIgnoreCase("application/json");
+    }
   }
 
-  private Response enqueue(String queue, byte[] body) {
-    Requests.Enqueue e = requests.enqueue(body);
+  private Response health(Call c) {
+    return status(200, "ok");
+  }
+
+  /** Ready unless draining for shutdown, or the store failed a request and has not answered a probe since. */
+  private Response readiness(Call c) {
+    if (!ready) {
+      return status(503, "draining");
+    }
+    return storeHealth.up() ? status(200, "ok") : status(503, "unavailable");
+  }
+
+  private Response status(int code, String status) {
+    return Response.json(code, Json.write(json, g -> {
+      g.writeStartObject();
+      g.writeStringField("status", status);
+      g.writeEndObject();
+    }));
+  }
+
+  private Response queues(Call c) {
+    List<QueueInfo> all = store.queueList();
+    return Response.json(200, Json.write(json, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("queues");
+      for (QueueInfo q : all) {
+        if (!c.visible().sees(q.name())) {
+          continue;
+        }
+        g.writeStartObject();
+        g.writeStringField("name", q.name());
+        counts(g, q);
+        g.writeBooleanField("paused", q.settings().paused());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }));
+  }
+
+  private Response queue(Call c) {
+    QueueInfo q = store.queueGet(c.queue());
+    return Response.json(200, Json.write(json, g -> {
+      g.writeStartObject();
+      g.writeStringField("name", q.name());
+      counts(g, q);
+      g.writeFieldName("settings");
+      settings(g, q.settings());
+      g.writeBooleanField("paused", q.settings().paused());
+      g.writeEndObject();
+    }));
+  }
+
+  private Response updateQueue(Call c) {
+    String queue = c.queue();
+    QueueSettings updated = store.queueUpdate(queue, requests.settings(c.jsonBody()));
+    return Response.json(200, Json.write(json, g -> settings(g, updated)));
+  }
+
+  private Response redrive(Call c) {
+    String queue = c.queue();
+    byte[] body = c.jsonBodyIfAny();
+    RedriveResult redriven = store.queueRedrive(queue, requests.redriveLimit(body));
+    return Response.json(200, Json.write(json, g -> {
+      g.writeStartObject();
+      g.writeNumberField("moved", redriven.moved());
+      g.writeNumberField("skipped", redriven.skipped());
+      g.writeEndObject();
+    }));
+  }
+
+  private Response task(Call c) {
+    TaskId id = c.id();
+    return store.taskGet(id).filter(t -> c.visible().sees(t.queue()))
+        .map(t -> Response.json(200, Json.write(json, g -> writeTaskWithoutToken(g, t))))
+        .orElseThrow(() -> Problem.notFound("no task " + id));
+  }
+
+  private Response heartbeat(Call c) {
+    return outcome(settle(c, (id, token, b) -> store.taskHeartbeat(id, token, b.leaseMs()), "token", "lease_ms"),
+        tokens);
+  }
+
+  private Response complete(Call c) {
+    return outcome(settle(c, (id, token, b) -> store.taskComplete(id, token, b.resultJson()), "token", "result"),
+        null);
+  }
+
+  private Response fail(Call c) {
+    return outcome(settle(c, (id, token, b) -> store.taskFail(new FailParams(id, token, b.error(), b.permanent(),
+        b.retryInMs())), "token", "error", "permanent", "retry_in_ms"), null);
+  }
+
+  private Response release(Call c) {
+    return outcome(settle(c, (id, token, b) -> store.taskRelease(id, token, b.delayMs()), "token", "delay_ms"),
+        null);
+  }
+
+  /** What a worker does with a claimed task: the path's id, the store's token from the body, and the body. */
+  @FunctionalInterface
+  private interface ClaimedTaskOperation {
+    Outcome apply(TaskId id, String storeToken, Requests.TokenBody body);
+  }
+
+  /** Checks the id, then a body of the {@code fields} given, then that the request may see the task; then does it. */
+  private Outcome settle(Call c, ClaimedTaskOperation operation, String... fields) {
+    TaskId id = c.id();
+    Requests.TokenBody b = requests.tokenBody(c.jsonBody(), fields);
+    requireVisible(id, c.visible());
+    return operation.apply(id, storeToken(b.token()), b);
+  }
+
+  private Response cancel(Call c) {
+    TaskId id = c.id();
+    byte[] body = c.jsonBodyIfAny();
+    if (body.length > 0) {
+      ObjectReader r = ObjectReader.open(json, body);
+      if (r.nextField() != null) {
+        throw r.unknown();
+      }
+      r.end();
+    }
+    requireVisible(id, c.visible());
+    return outcome(store.taskCancel(id), null);
+  }
+
+  private Response enqueue(Call c) {
+    String queue = c.queue();
+    Requests.Enqueue e = requests.enqueue(c.jsonBody());
     List<EnqueueResult> results = store.taskEnqueueMany(queue, e.specs());
     if (!e.batch()) {
       EnqueueResult r = results.get(0);
@@ -241,12 +313,28 @@ final class Api {
     Json.task(g, r.task(), null, r.duplicate());
   }
 
-  private static void hidden(JsonGenerator g, Task t) throws IOException {
+  /** A task as anyone who may read it sees it: its lease without the token, which only its claimer gets. */
+  private static void writeTaskWithoutToken(JsonGenerator g, Task t) throws IOException {
     Json.task(g, t, null, false);
   }
 
-  private Response claim(ClaimParams params) {
-    List<Task> tasks = store.taskClaimMany(params);
+  /**
+   * Claims, waiting if asked to. Tasks that would go to a client that hung up while the claim waited,
+   * or whose reply cannot be written, are released (pending again at once, the attempt not counted):
+   * nobody would work them, and they would sit out a lease first.
+   */
+  private Response claim(Call c) {
+    String queue = c.queue();
+    ClaimParams params = requests.claim(queue, c.jsonBody());
+    if (params.waitMs() > 0) {
+      c.client().watch();
+    }
+    List<Task> claimed = store.taskClaimMany(params);
+    if (!claimed.isEmpty() && c.client().closed()) {
+      releaseUndelivered(claimed, "its client hung up while the claim waited");
+      claimed = List.of();
+    }
+    List<Task> tasks = claimed;
     return Response.json(200, Json.write(json, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
@@ -255,20 +343,39 @@ final class Api {
       }
       g.writeEndArray();
       g.writeEndObject();
-    }));
+    })).whenUndelivered(() -> releaseUndelivered(tasks, "the reply could not be written"));
+  }
+
+  private void releaseUndelivered(List<Task> tasks, String why) {
+    for (Task t : tasks) {
+      try {
+        store.taskRelease(t.id(), t.lease().token(), 0);
+      } catch (StoreUnavailableException e) {
+        log.warn("task {} not released ({}): it is handed out again when its lease runs out", t.id(), e.getMessage());
+      }
+    }
+    if (!tasks.isEmpty()) {
+      log.info("released {} task(s) claimed for worker '{}': {}", tasks.size(), tasks.get(0).lease().owner(), why);
+    }
   }
 
   /**
    * Refuses an operation on a task of a queue the request may not see, exactly as the store refuses
    * one on a task that does not exist: after the body was checked, with the same 404.
    */
-  private void reveal(TaskId id, Visibility visible) {
+  private void requireVisible(TaskId id, Visibility visible) {
     if (!visible.all() && store.taskGet(id).filter(t -> visible.sees(t.queue())).isEmpty()) {
       throw refusal(new Outcome.NotFound(id)).refusal();
     }
   }
 
-  private Response completeMany(List<Completion> completions, Visibility visible) {
+  private Response completeMany(Call c) {
+    List<Completion> signed = requests.completeMany(c.jsonBody());
+    List<Completion> completions = new java.util.ArrayList<>(signed.size());
+    for (Completion s : signed) {
+      completions.add(new Completion(s.id(), storeToken(s.token()), s.resultJson()));
+    }
+    Visibility visible = c.visible();
     List<Outcome> outcomes = visible.all() ? store.taskCompleteMany(completions)
         : VisibleCompletions.complete(store, completions, visible);
     return Response.json(200, Json.write(json, g -> {
@@ -281,7 +388,7 @@ final class Api {
         if (o instanceof Outcome.Ok ok) {
           g.writeNumberField("status", 200);
           g.writeFieldName("task");
-          hidden(g, ok.task());
+          writeTaskWithoutToken(g, ok.task());
         } else {
           Problem p = refusal(o);
           g.writeNumberField("status", p.status());
@@ -319,38 +426,6 @@ final class Api {
     };
   }
 
-  private Response queues(Visibility visible) {
-    List<QueueInfo> all = store.queueList();
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("queues");
-      for (QueueInfo q : all) {
-        if (!visible.sees(q.name())) {
-          continue;
-        }
-        g.writeStartObject();
-        g.writeStringField("name", q.name());
-        counts(g, q);
-        g.writeBooleanField("paused", q.settings().paused());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    }));
-  }
-
-  private Response queue(QueueInfo q) {
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeStringField("name", q.name());
-      counts(g, q);
-      g.writeFieldName("settings");
-      settings(g, q.settings());
-      g.writeBooleanField("paused", q.settings().paused());
-      g.writeEndObject();
-    }));
-  }
-
   private static void counts(JsonGenerator g, QueueInfo q) throws IOException {
     g.writeObjectFieldStart("counts");
     g.writeNumberField("pending", q.counts().pending());
@@ -376,8 +451,9 @@ final class Api {
     g.writeEndObject();
   }
 
-  private Response list(String queue, String query) {
-    Query q = Query.parse(query);
+  private Response list(Call c) {
+    String queue = c.queue();
+    Query q = Query.parse(c.query());
     q.only("state", "name", "limit", "cursor");
     TaskState state = null;
     String stateText = q.get("state");
@@ -404,7 +480,7 @@ final class Api {
       g.writeStartObject();
       g.writeArrayFieldStart("tasks");
       for (Task t : page.tasks()) {
-        hidden(g, t);
+        writeTaskWithoutToken(g, t);
       }
       g.writeEndArray();
       if (page.nextCursor() == null) {
@@ -416,14 +492,6 @@ final class Api {
     }));
   }
 
-  static String[] segments(String path) {
-    String p = path.startsWith("/") ? path.substring(1) : path;
-    if (p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
-    }
-    return p.isEmpty() ? new String[0] : p.split("/", -1);
-  }
-
   private static String queueName(String segment) {
     if (!Limits.isQueueName(segment)) {
       throw Problem.of(400, "invalid-queue-name", "Invalid queue name", "'" + Requests.abbreviate(segment)
@@ -433,48 +501,15 @@ final class Api {
     return segment;
   }
 
-  private static void allow(String method, String... allowed) {
-    for (String a : allowed) {
-      if (a.equals(method)) {
-        return;
-      }
+  private static TaskId taskId(String segment) {
+    return Requests.parseId("id", segment);
+  }
+
+  static String[] segments(String path) {
+    String p = path.startsWith("/") ? path.substring(1) : path;
+    if (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
     }
-    throw new MethodNotAllowed(new Problem(405, Problem.BASE + "method-not-allowed", "Method not allowed",
-        method + " is not allowed here; use " + String.join(" or ", allowed), null, null), String.join(", ", allowed));
-  }
-
-  /** A 405, which must say in an Allow header what is allowed (RFC 9110). */
-  private static final class MethodNotAllowed extends RuntimeException {
-    final Problem problem;
-    final String allowed;
-
-    MethodNotAllowed(Problem problem, String allowed) {
-      super(problem.detail(), null, false, false);
-      this.problem = problem;
-      this.allowed = allowed;
-    }
-  }
-
-  private static void checkJson(String contentType, byte[] body) {
-    if (contentType == null || !isJson(contentType)) {
-      throw Problem.of(415, "unsupported-media-type", "Unsupported media type",
-          "send the body as Content-Type: application/json").refusal();
-    }
-  }
-
-  private static void checkJsonIfAny(String contentType, byte[] body) {
-    if (body.length > 0) {
-      checkJson(contentType, body);
-    }
-  }
-
-  private static boolean isJson(String contentType) {
-    String base = contentType.split(";", 2)[0].trim();
-    return base.equalsIgnoreCase("application/json");
-  }
-
-  private static Problem.Refusal notFound(String path) {
-    return Problem.of(404, "unknown-endpoint", "Unknown endpoint",
-        "no such endpoint: " + Requests.abbreviate(path) + " (see docs/api.md)").refusal();
+    return p.isEmpty() ? new String[0] : p.split("/", -1);
   }
 }

@@ -137,10 +137,14 @@ public final class StokerServer implements AutoCloseable {
     AccessControl access = sec.tokensFile() == null ? null
         : new AccessControl(sec.tokensFile(), sec.maxClaimsPerToken(), Duration.ofSeconds(1));
     ReadDeadlines deadlines = new ReadDeadlines(config.readTimeout());
+    ClientConnections connections = new ClientConnections(config.readTimeout());
     WebServer web = builder
         .host(config.host())
         .port(config.port())
         .maxTcpConnections(sec.maxConnections())
+        // blocking sockets, not NIO channels: only they let ClientConnections notice a client hang up
+        // while its claim waits (Helidon's NIO socket cannot watch for that)
+        .useNio(false)
         .maxConcurrentRequests(sec.maxConcurrentRequests())
         .shutdownHook(false)
         .maxPayloadSize(config.maxBodyBytes())
@@ -152,14 +156,14 @@ public final class StokerServer implements AutoCloseable {
         .addProtocol(Http1Config.builder()
             .maxHeadersSize(config.maxHeaderBytes())
             .maxPrologueLength(8192)
-            .addReceiveListener(deadlines)
+            .addReceiveListener(new ReceiveListeners(deadlines, connections))
             .build())
         .directHandlers(DirectHandlers.builder()
             .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api, config))
             .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api, config))
             .addHandler(DirectHandler.EventType.OTHER, transportProblem(api, config))
             .build())
-        .routing(r -> r.any((req, res) -> serve(api, access, deadlines, req, res)))
+        .routing(r -> r.any((req, res) -> serve(api, access, deadlines, connections.current(), req, res)))
         .build()
         .start();
     if (!web.isRunning() || web.port() < 0) {
@@ -179,8 +183,8 @@ public final class StokerServer implements AutoCloseable {
     return Duration.ofMillis(ms);
   }
 
-  private static void serve(Api api, AccessControl access, ReadDeadlines deadlines, ServerRequest req,
-      ServerResponse res) {
+  private static void serve(Api api, AccessControl access, ReadDeadlines deadlines, ClientConnection client,
+      ServerRequest req, ServerResponse res) {
     String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
     byte[] body = EMPTY;
     if (req.content().hasEntity()) {
@@ -193,9 +197,9 @@ public final class StokerServer implements AutoCloseable {
     }
     String method = req.prologue().method().text();
     Response r = access == null
-        ? api.handle(method, req.path().rawPath(), req.query().rawValue(), contentType, body)
+        ? api.handle(method, req.path().rawPath(), req.query().rawValue(), contentType, body, Visibility.ALL, client)
         : access.handle(api, method, req.path().rawPath(), req.query().rawValue(), contentType,
-            req.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body);
+            req.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body, client);
     res.status(Status.create(r.status()));
     if (r.contentType() != null) {
       res.header(HeaderNames.CONTENT_TYPE, r.contentType());
@@ -203,7 +207,12 @@ public final class StokerServer implements AutoCloseable {
     for (Map.Entry<String, String> h : r.headers().entrySet()) {
       res.header(HeaderNames.create(h.getKey()), h.getValue());
     }
-    res.send(r.body());
+    try {
+      res.send(r.body());
+    } catch (RuntimeException e) {
+      r.undelivered().run();
+      throw e;
+    }
   }
 
   /** Answers errors found before a request reaches the API (bad framing, too large) as problem+json. */

@@ -54,7 +54,7 @@ class AccessControlTest {
   private Response as(String who, String method, String path, String body) {
     String auth = who == null ? null : "Bearer " + tokens.getOrDefault(who, who);
     byte[] b = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-    return access.handle(api, method, path, null, body == null ? null : JSON_TYPE, auth, b);
+    return access.handle(api, method, path, null, body == null ? null : JSON_TYPE, auth, b, ClientConnection.UNKNOWN);
   }
 
   private static JsonNode json(Response r) throws Exception {
@@ -103,11 +103,11 @@ class AccessControlTest {
       assertThat(unknown.headers().get("WWW-Authenticate")).contains("invalid_token");
     }
     for (String header : new String[] {"Basic " + tokens.get("a"), tokens.get("a"), "Bearer ", "Bearer"}) {
-      assertThat(access.handle(api, "GET", "/v1/queues", null, null, header, new byte[0]).status())
+      assertThat(access.handle(api, "GET", "/v1/queues", null, null, header, new byte[0], ClientConnection.UNKNOWN).status())
           .as(header).isEqualTo(401);
     }
-    assertThat(access.handle(api, "GET", "/v1/queues", null, null, "bearer " + tokens.get("a"), new byte[0])
-        .status()).isEqualTo(200);
+    assertThat(access.handle(api, "GET", "/v1/queues", null, null, "bearer " + tokens.get("a"), new byte[0],
+        ClientConnection.UNKNOWN).status()).isEqualTo(200);
   }
 
   @Test
@@ -161,7 +161,7 @@ class AccessControlTest {
           .isEqualTo(new String(a.body(), StandardCharsets.UTF_8).replace(missing, "X"));
       // a bad body is refused the same way before the task is looked at
       Response hb = access.handle(api, "POST", "/v1/tasks/" + other + "/" + op, null, "text/plain",
-          "Bearer " + tokens.get("w"), "x".getBytes(StandardCharsets.UTF_8));
+          "Bearer " + tokens.get("w"), "x".getBytes(StandardCharsets.UTF_8), ClientConnection.UNKNOWN);
       assertThat(hb.status()).isEqualTo(415);
     }
     // the token with every queue sees the task (and gets 409 for a made-up token, not 404)
