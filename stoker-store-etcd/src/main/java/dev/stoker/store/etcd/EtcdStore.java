@@ -67,6 +67,11 @@ public final class EtcdStore implements TaskStore {
   private static final int CLAIM_ATTEMPTS = 8;
   /** Attempts of a transaction whose compares failed because another writer changed a task between. */
   private static final int WRITE_ATTEMPTS = 16;
+  /**
+   * The most bytes of keys and values this store puts in one transaction of several tasks, well under
+   * etcd's default request limit (1.5 MiB); a single task may take more, up to that limit.
+   */
+  static final int TXN_BYTES = 512 * 1024;
   /** How long a waiting claim sleeps at most before it looks again (a missed wake-up costs this much). */
   private static final long RECHECK_MS = 1_000;
 
@@ -259,22 +264,29 @@ public final class EtcdStore implements TaskStore {
     int changed = 0;
     int chunk = Math.max(1, config.maxTxnOps() / 8);
     for (int from = 0; from < taskIds.size(); from += chunk) {
-      List<TaskId> part = taskIds.subList(from, Math.min(taskIds.size(), from + chunk));
-      for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-        Writes w = new Writes(keys, now, 0);
-        int n = 0;
-        for (Stored st : read(part)) {
-          if (st != null && step.apply(w, st)) {
-            n++;
-          }
-        }
-        if (commit(w)) {
-          changed += n;
-          break;
-        }
-      }
+      changed += applyToIds(taskIds.subList(from, Math.min(taskIds.size(), from + chunk)), now, step);
     }
     return changed;
+  }
+
+  private int applyToIds(List<TaskId> part, long now, IndexedStep step) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      Writes w = new Writes(keys, now, 0);
+      int n = 0;
+      for (Stored st : read(part)) {
+        if (st != null && step.apply(w, st)) {
+          n++;
+        }
+      }
+      if (w.bytes() > TXN_BYTES && part.size() > 1) {
+        int half = part.size() / 2;
+        return applyToIds(part.subList(0, half), now, step) + applyToIds(part.subList(half, part.size()), now, step);
+      }
+      if (commit(w)) {
+        return n;
+      }
+    }
+    return 0;
   }
 
   /** One task's operation: a refusal, or the task after it. */
@@ -339,6 +351,13 @@ public final class EtcdStore implements TaskStore {
         if (intended.containsKey(id) && before.get(i) != null && w.changed().stream().noneMatch(c -> c.id().equals(id))) {
           w.update(before.get(i), intended.get(id));
         }
+      }
+      if (w.bytes() > TXN_BYTES && taskIds.size() > 1) {
+        // Records carry params and results: halves, until each transaction fits etcd's request limit.
+        int half = taskIds.size() / 2;
+        applyChunk(taskIds.subList(0, half), steps.subList(0, half), out, offset);
+        applyChunk(taskIds.subList(half, taskIds.size()), steps.subList(half, steps.size()), out, offset + half);
+        return;
       }
       if (commitFenced(w)) {
         for (int i = 0; i < outcomes.size(); i++) {
@@ -525,11 +544,15 @@ public final class EtcdStore implements TaskStore {
    * written, which is what makes a retried enqueue write nothing twice.
    */
   private boolean writeNew(List<Task> create, long now, Map<TaskId, Boolean> written) {
-    int chunk = Math.max(1, config.maxTxnOps() / 4);
-    for (int from = 0; from < create.size(); from += chunk) {
-      List<Task> part = create.subList(from, Math.min(create.size(), from + chunk));
+    int from = 0;
+    while (from < create.size()) {
       Writes w = new Writes(keys, now, 0);
-      part.forEach(w::create);
+      int to = from;
+      // As many tasks as fit one transaction: etcd's op limit, and its request size limit.
+      while (to < create.size() && (to == from || (w.size() + 4 <= config.maxTxnOps() && w.bytes() < TXN_BYTES))) {
+        w.create(create.get(to++));
+      }
+      List<Task> part = create.subList(from, to);
       boolean ok;
       try {
         ok = commit(w);
@@ -540,6 +563,7 @@ public final class EtcdStore implements TaskStore {
         return false;
       }
       part.forEach(t -> written.put(t.id(), true));
+      from = to;
     }
     return true;
   }
@@ -699,7 +723,7 @@ public final class EtcdStore implements TaskStore {
     long lease = session.id();
     Writes w = new Writes(keys, now, lease);
     List<Task> claimed = new ArrayList<>();
-    for (int i = 0; i < readyKeys.size(); i++) {
+    for (int i = 0; i < readyKeys.size() && (claimed.isEmpty() || w.bytes() < TXN_BYTES); i++) {
       Stored st = got.get(i);
       if (st == null || st.task().state() != TaskState.PENDING || !Keys.text(keys.ready(st.task())).equals(readyKeys.get(i))) {
         continue;

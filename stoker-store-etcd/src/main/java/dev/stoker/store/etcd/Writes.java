@@ -148,6 +148,18 @@ final class Writes {
     }
   }
 
+  /** About how many bytes the transaction's request carries (keys and values). */
+  int bytes() {
+    int n = 0;
+    for (Map.Entry<ByteSequence, ByteSequence> e : puts.entrySet()) {
+      n += e.getKey().size() + e.getValue().size() + 8;
+    }
+    for (ByteSequence k : deletes) {
+      n += k.size() + 8;
+    }
+    return n + 64 * (leased.size() + nested.size() + cmps.size());
+  }
+
   /** How many operations the transaction has: etcd refuses more than its {@code --max-txn-ops}. */
   int size() {
     return Math.max(cmps.size(), puts.size() + leased.size() + deletes.size() + nested.size());
