@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -92,7 +93,9 @@ public final class EtcdStore implements TaskStore {
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
   /** Per queue, the revision of this server's last write that made a task of it ready. */
-  private final Map<String, Long> readyWritten = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Long> readyWritten = new ConcurrentHashMap<>();
+  /** The settings last read per queue: only for when to prune next, never for a rule. */
+  private final Map<String, QueueSettings> settingsCache = new ConcurrentHashMap<>();
   private final int claimsPerTxn;
   private volatile boolean draining;
   private volatile boolean closed;
@@ -111,8 +114,9 @@ public final class EtcdStore implements TaskStore {
     this.sweeper = new Sweeper(this, etcd, keys, clock);
     this.watch = new PendingWatch(etcd, keys, floors, waiters);
     this.leadership = new Leadership(etcd, keys, session, node, sweeper, config.sweepInterval().toMillis());
-    // A claim writes four keys per task (ready, working, record, lock).
-    this.claimsPerTxn = Math.max(1, config.maxTxnOps() / 4);
+    // A claim writes five keys per task: deletes the ready key (and the delayed one, in case), puts the
+    // working key, the record and the lock.
+    this.claimsPerTxn = Math.max(1, config.maxTxnOps() / 5);
   }
 
   /** Opens the store on the system clock with a node id etcd hands out. */
@@ -387,8 +391,6 @@ public final class EtcdStore implements TaskStore {
 
   // ---------------------------------------------------------------------------------------------
   // Queues
-
-  private final Map<String, QueueSettings> settingsCache = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The queue's settings, or null when it was never used or configured. */
   private QueueSettings settings(String queue) {

@@ -27,7 +27,6 @@ final class Leadership implements AutoCloseable {
   private final long intervalMs;
   private final Thread thread;
   private volatile boolean closed;
-  private volatile boolean leading;
 
   Leadership(Etcd etcd, Keys keys, Session session, int node, Sweeper sweeper, long intervalMs) {
     this.etcd = etcd;
@@ -43,11 +42,6 @@ final class Leadership implements AutoCloseable {
     thread.start();
   }
 
-  /** Whether this server is the elected sweeper now. */
-  boolean leading() {
-    return leading;
-  }
-
   private void run() {
     Election election = etcd.client().getElectionClient();
     boolean failing = false;
@@ -59,7 +53,6 @@ final class Leadership implements AutoCloseable {
         if (key == null) {
           continue; // closed, or the lease went while campaigning
         }
-        leading = true;
         log.info("node {} is the sweeping server", node);
         while (!closed && session.id() == lease) {
           sweeper.sweep(true, true);
@@ -78,7 +71,6 @@ final class Leadership implements AutoCloseable {
         failing = true;
         pause();
       } finally {
-        leading = false;
         if (key != null && !closed) {
           resign(election, key);
         }

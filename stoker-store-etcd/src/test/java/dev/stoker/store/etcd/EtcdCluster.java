@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,7 +40,12 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** A new cluster of its own; close it to stop and delete it. */
   public static EtcdCluster start(int members) {
-    String out = run("start", Integer.toString(members));
+    return start(members, "");
+  }
+
+  /** A new cluster whose members get {@code extraArgs} too (etcd flags, e.g. a small quota). */
+  public static EtcdCluster start(int members, String extraArgs) {
+    String out = run(Map.of("ETCD_EXTRA_ARGS", extraArgs), "start", Integer.toString(members));
     String dir = null;
     String endpoints = null;
     for (String line : out.split("\n")) {
@@ -94,12 +100,18 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private static String run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  private static String run(Map<String, String> env, String... args) {
     Path script = findScript();
     String[] cmd = new String[args.length + 1];
     cmd[0] = script.toString();
     System.arraycopy(args, 0, cmd, 1, args.length);
     try {
-      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().putAll(env);
+      Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("bin/etcd-cluster " + String.join(" ", args) + " failed: " + out);
