@@ -140,7 +140,7 @@ public final class EtcdStore implements TaskStore {
     Etcd etcd = new Etcd(client, config.requestTimeout().toMillis());
     try {
       Keys keys = new Keys(config.prefix());
-      byte[] tokenKey = tokenKey(etcd, keys);
+      byte[] tokenKey = firstCall(() -> tokenKey(etcd, keys));
       if (node < 0) {
         node = nextNodeId(etcd, keys);
       } else if (node > 0xFFFF) {
@@ -154,6 +154,23 @@ public final class EtcdStore implements TaskStore {
     } catch (RuntimeException e) {
       client.close();
       throw e;
+    }
+  }
+
+  /** How long a server waits at start-up for etcd to answer (a cluster that is still starting). */
+  static final long STARTUP_WAIT_MS = 30_000;
+
+  /** The first call to etcd, repeated for up to {@link #STARTUP_WAIT_MS} while etcd does not answer. */
+  private static <T> T firstCall(java.util.function.Supplier<T> call) {
+    long deadline = System.nanoTime() + STARTUP_WAIT_MS * 1_000_000;
+    while (true) {
+      try {
+        return call.get();
+      } catch (StoreUnavailableException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -376,7 +393,13 @@ public final class EtcdStore implements TaskStore {
     }
   }
 
-  /** Commits writes that may put locks: a lease that vanished under us is replaced and the write retried. */
+  /**
+   * Commits writes that change tasks (claims, worker operations): a lease that vanished under us is
+   * replaced and the write retried (false); a write whose answer was lost (timeout, leader change)
+   * counts as committed when the records now read exactly as it wrote them, so that a claim that
+   * committed during an etcd failover is handed out rather than left held by nobody until its lease
+   * ends, and a completion is answered 200 rather than 503 followed by 409 on the retry.
+   */
   private boolean commitFenced(Writes w) {
     try {
       return commit(w);
@@ -385,7 +408,25 @@ public final class EtcdStore implements TaskStore {
         session.lost(w.lease(), "a write said it is not found");
         return false;
       }
+      if (!w.changed().isEmpty() && committedAnyway(w.changed())) {
+        return true;
+      }
       throw e;
+    }
+  }
+
+  /** Whether every one of these tasks is stored exactly so (a write of ours committed); false if unsure. */
+  private boolean committedAnyway(List<Task> written) {
+    try {
+      List<Stored> now = read(written.stream().map(Task::id).toList());
+      for (int i = 0; i < written.size(); i++) {
+        if (now.get(i) == null || !now.get(i).task().equals(written.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (StoreUnavailableException e) {
+      return false;
     }
   }
 

@@ -50,7 +50,15 @@ final class Sweeper {
   private final Keys keys;
   private final Clock clock;
   private final ReentrantLock lock = new ReentrantLock();
+  /** When something this server knows of falls due next (MIN_VALUE: now). */
   private final AtomicLong nextDue = new AtomicLong(Long.MIN_VALUE);
+  /**
+   * What was noted while a sweep ran: the sweep replaces {@link #nextDue} with what it found in etcd,
+   * which may not include a write that committed meanwhile, so those are kept here and added back.
+   * {@code nextDue} itself keeps its old value during a sweep, so a caller that finds it due waits
+   * for the sweep's lock and then sweeps again if it is still due.
+   */
+  private final AtomicLong notedWhileSweeping = new AtomicLong(Long.MAX_VALUE);
   private final Map<String, Long> lastOnDemand = new ConcurrentHashMap<>();
 
   Sweeper(EtcdStore store, Etcd etcd, Keys keys, Clock clock) {
@@ -63,6 +71,7 @@ final class Sweeper {
   /** Something this server wrote falls due at {@code at}. */
   void note(long at) {
     nextDue.accumulateAndGet(at, Math::min);
+    notedWhileSweeping.accumulateAndGet(at, Math::min);
   }
 
   void sweepIfDue() {
@@ -81,7 +90,7 @@ final class Sweeper {
       if (!always && clock.millis() < nextDue.get()) {
         return; // another thread just swept
       }
-      nextDue.set(Long.MAX_VALUE);
+      notedWhileSweeping.set(Long.MAX_VALUE);
       try {
         long next = Long.MAX_VALUE;
         Set<String> locked = abandoned ? lockedIds() : null;
@@ -91,7 +100,7 @@ final class Sweeper {
             recoverAbandoned(q.getKey(), locked);
           }
         }
-        note(next);
+        nextDue.set(Math.min(next, notedWhileSweeping.get()));
       } catch (RuntimeException e) {
         nextDue.set(Long.MIN_VALUE);
         throw e;
