@@ -92,6 +92,12 @@ public final class EtcdStore implements TaskStore {
   private final PendingWatch watch;
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
+  /**
+   * Per queue, the width in run_at of the window a claim reads at the head of the ready keys: adapted so
+   * that the window holds a few times the tasks a claim wants (etcd visits every key of the range).
+   */
+  private final Map<String, Long> windows = new ConcurrentHashMap<>();
+  private static final long MAX_WINDOW_MS = 3_600_000;
   /** Per queue, the revision of this server's last write that made a task of it ready. */
   private final Map<String, Long> readyWritten = new ConcurrentHashMap<>();
   /** The settings last read per queue: only for when to prune next, never for a rule. */
@@ -706,8 +712,8 @@ public final class EtcdStore implements TaskStore {
   /**
    * Up to {@code n} ready keys from the head of the queue, read serializable (the claim's compare
    * guards correctness). The range never runs to the end of the queue while there is a head to find:
-   * it starts at the queue's floor and ends a window of run_at later within the floor's priority, a
-   * window that grows (×16, 4 times) while it comes back empty. Only then, or when there is no floor
+   * it starts at the queue's floor and ends a window of run_at later within the floor's priority (see
+   * {@link #windows}), a window that grows (×16, 4 times) while it comes back empty. Only then, or when there is no floor
    * yet, does it read to the end of the queue's keys, and then it sets the floor at the first key.
    */
   private List<String> candidates(String queue, Floors.Snapshot floor, int n) {
@@ -716,13 +722,17 @@ public final class EtcdStore implements TaskStore {
     if (floor.key() != null && from.length() >= prefix.length() + Keys.PRIORITY + Keys.TIME) {
       String band = from.substring(0, prefix.length() + Keys.PRIORITY);
       long runAt = Keys.parseTime(from, band.length());
-      long window = 1_000;
+      long window = windows.getOrDefault(queue, 1_000L);
       for (int i = 0; i < 4; i++) {
         long until = runAt > Long.MAX_VALUE - window ? Long.MAX_VALUE : runAt + window;
-        String to = band + Keys.time(until);
-        List<String> got = keysOf(readyRange(queue, from, to, n));
-        if (!got.isEmpty()) {
-          return got;
+        GetResponse r = readyRange(queue, from, band + Keys.time(until), n);
+        if (r.getCount() > 16L * n && window > 1) {
+          windows.put(queue, Math.max(1, window / 4)); // etcd walked many keys to count them: narrower
+        } else if (r.getCount() < n && window < MAX_WINDOW_MS) {
+          windows.put(queue, window * 2);
+        }
+        if (!r.getKvs().isEmpty()) {
+          return keysOf(r);
         }
         window *= 16;
       }
