@@ -2,7 +2,7 @@ package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stoker.store.etcd.EtcdCluster;
+import dev.stoker.testkit.EtcdTemp;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -26,7 +26,7 @@ class EtcdMultiServerTest {
   @Test
   void two_servers_complete_every_task_through_the_other_and_claim_none_twice() throws Exception {
     int tasks = 3_000;
-    try (PgFleet fleet = fleet(EtcdCluster.shared().endpoints(), 2)) {
+    try (PgFleet fleet = fleet(EtcdTemp.shared().endpoints(), 2)) {
       fleet.completeThroughNext = true;
       List<String> ids = fleet.enqueue("multi", tasks);
       assertThat(ids).hasSize(tasks).doesNotHaveDuplicates();
@@ -45,7 +45,7 @@ class EtcdMultiServerTest {
   void a_server_killed_while_holding_claims_loses_nothing_and_the_other_recovers_its_tasks() throws Exception {
     int tasks = 2_000;
     // A short session: the killed server's locks vanish 2 s after it dies.
-    try (PgFleet fleet = fleet(EtcdCluster.shared().endpoints(), 2, "--etcd-session-ttl-s", "2")) {
+    try (PgFleet fleet = fleet(EtcdTemp.shared().endpoints(), 2, "--etcd-session-ttl-s", "2")) {
       List<String> ids = fleet.enqueue("kill", tasks);
       List<Future<?>> workers = fleet.startWorkers("kill", WORKERS, 6_000, tasks);
 
@@ -65,7 +65,7 @@ class EtcdMultiServerTest {
   @Test
   void the_etcd_leader_killed_under_load_and_restarted_pauses_claims_and_loses_nothing() throws Exception {
     int tasks = 3_000;
-    try (EtcdCluster etcd = EtcdCluster.start(3); PgFleet fleet = fleet(etcd.endpoints(), 2)) {
+    try (EtcdTemp etcd = EtcdTemp.start(3); PgFleet fleet = fleet(etcd.endpoints(), 2)) {
       List<String> ids = fleet.enqueue("failover", tasks);
       List<Future<?>> workers = fleet.startWorkers("failover", WORKERS, 120_000, tasks);
 
@@ -87,7 +87,7 @@ class EtcdMultiServerTest {
   }
 
   private static PgFleet fleet(String endpoints, int servers, String... extraArgs) throws Exception {
-    String prefix = EtcdCluster.freshPrefix();
+    String prefix = EtcdTemp.freshPrefix();
     return new PgFleet(PgFleet.startAll(servers, () -> StokerProcess.startOnEtcd(endpoints, prefix, extraArgs)));
   }
 

@@ -1,6 +1,7 @@
 package dev.stoker.store.etcd;
 
 import dev.stoker.core.store.TaskStore;
+import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.ManualClock;
 import dev.stoker.testkit.StoreConformanceSuite;
 import java.util.SplittableRandom;
@@ -9,7 +10,7 @@ import java.util.SplittableRandom;
 class EtcdStoreConformanceTest extends StoreConformanceSuite {
   @Override
   protected TaskStore newStore(ManualClock clock) {
-    EtcdConfig config = EtcdConfig.of(EtcdCluster.shared().endpoints()).withPrefix(EtcdCluster.freshPrefix());
+    EtcdConfig config = EtcdConfig.of(EtcdTemp.shared().endpoints()).withPrefix(EtcdTemp.freshPrefix());
     return EtcdStore.open(config, clock, 1, new SplittableRandom(7));
   }
 }

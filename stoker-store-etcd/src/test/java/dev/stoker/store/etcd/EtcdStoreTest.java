@@ -10,6 +10,7 @@ import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class EtcdStoreTest {
   private static final String Q = "q";
   private final ManualClock clock = new ManualClock();
-  private final String prefix = EtcdCluster.freshPrefix();
+  private final String prefix = EtcdTemp.freshPrefix();
   private final List<EtcdStore> stores = new ArrayList<>();
 
   private EtcdStore open(EtcdConfig config, int node) {
@@ -45,7 +46,7 @@ class EtcdStoreTest {
   }
 
   private EtcdStore server(int node) {
-    return open(EtcdConfig.of(EtcdCluster.shared().endpoints()).withPrefix(prefix).withSessionTtl(Duration.ofSeconds(2))
+    return open(EtcdConfig.of(EtcdTemp.shared().endpoints()).withPrefix(prefix).withSessionTtl(Duration.ofSeconds(2))
         .withSweepInterval(Duration.ofMillis(50)), node);
   }
 
@@ -146,7 +147,7 @@ class EtcdStoreTest {
 
   @Test
   void an_unreachable_cluster_is_a_store_unavailable_naming_the_cause() {
-    try (EtcdCluster single = EtcdCluster.start(1)) {
+    try (EtcdTemp single = EtcdTemp.start(1)) {
       EtcdStore s = open(EtcdConfig.of(single.endpoints()).withPrefix(prefix)
           .withRequestTimeout(Duration.ofMillis(3_000)), 1);
       s.taskEnqueueMany(Q, specs(1, "{}"));
@@ -165,7 +166,7 @@ class EtcdStoreTest {
 
   @Test
   void a_full_cluster_is_a_store_unavailable_naming_nospace() {
-    try (EtcdCluster tiny = EtcdCluster.start(1, "--quota-backend-bytes=16777216")) {
+    try (EtcdTemp tiny = EtcdTemp.start(1, "--quota-backend-bytes=16777216")) {
       EtcdStore s = open(EtcdConfig.of(tiny.endpoints()).withPrefix(prefix), 1);
       String big = "\"" + "x".repeat(400_000) + "\"";
       StoreUnavailableException full = null;

@@ -1,4 +1,4 @@
-package dev.stoker.store.etcd;
+package dev.stoker.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,22 +16,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the JVM exits; each test takes a fresh key prefix ({@link #freshPrefix()}). Tests that kill members
  * start their own ({@link #start(int)}).
  */
-public final class EtcdCluster implements AutoCloseable {
+public final class EtcdTemp implements AutoCloseable {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
-  private static EtcdCluster shared;
+  private static EtcdTemp shared;
 
   private final Path dir;
   private final String endpoints;
 
-  private EtcdCluster(Path dir, String endpoints) {
+  private EtcdTemp(Path dir, String endpoints) {
     this.dir = dir;
     this.endpoints = endpoints;
   }
 
   /** The JVM's shared 3-member cluster, started on first use. */
-  public static synchronized EtcdCluster shared() {
+  public static synchronized EtcdTemp shared() {
     if (shared == null) {
-      EtcdCluster c = start(3);
+      EtcdTemp c = start(3);
       Runtime.getRuntime().addShutdownHook(new Thread(c::close, "etcd-cluster-stop"));
       shared = c;
     }
@@ -39,12 +39,12 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /** A new cluster of its own; close it to stop and delete it. */
-  public static EtcdCluster start(int members) {
+  public static EtcdTemp start(int members) {
     return start(members, "");
   }
 
   /** A new cluster whose members get {@code extraArgs} too (etcd flags, e.g. a small quota). */
-  public static EtcdCluster start(int members, String extraArgs) {
+  public static EtcdTemp start(int members, String extraArgs) {
     String out = run(Map.of("ETCD_EXTRA_ARGS", extraArgs), "start", Integer.toString(members));
     String dir = null;
     String endpoints = null;
@@ -58,7 +58,7 @@ public final class EtcdCluster implements AutoCloseable {
     if (dir == null || endpoints == null) {
       throw new IllegalStateException("bin/etcd-cluster start printed no cluster: " + out);
     }
-    return new EtcdCluster(Path.of(dir), endpoints);
+    return new EtcdTemp(Path.of(dir), endpoints);
   }
 
   /** The members' client URLs, comma-separated (what {@code --etcd} takes). */
