@@ -44,7 +44,7 @@ class EtcdMultiServerTest {
   @Test
   void a_server_killed_while_holding_claims_loses_nothing_and_the_other_recovers_its_tasks() throws Exception {
     int tasks = 2_000;
-    // A short session: the killed server's locks vanish 2 s after it dies.
+    // A short session: if the killed server was the sweeping one, the other takes over 2 s later.
     try (PgFleet fleet = fleet(EtcdTemp.shared().endpoints(), 2, "--etcd-session-ttl-s", "2")) {
       List<String> ids = fleet.enqueue("kill", tasks);
       List<Future<?>> workers = fleet.startWorkers("kill", WORKERS, 6_000, tasks);

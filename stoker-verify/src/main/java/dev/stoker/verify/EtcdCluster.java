@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The etcd backend under test: a throwaway 3-member etcd cluster ({@code bin/etcd-cluster}, through
  * {@link EtcdTemp}) and {@link #NODES} {@code stoker serve --store etcd} processes over it, with a
- * short session TTL so that a killed server's locks vanish within the run. A server kill or pause hits
+ * short session TTL so that the sweeping role moves on soon after the elected server is killed. A server kill or pause hits
  * one Stoker process; a "database" kill SIGKILLs one etcd member — the leader every other time, so
  * that elections happen under load — and starts it again on its ports and data.
  */

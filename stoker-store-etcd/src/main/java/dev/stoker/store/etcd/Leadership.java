@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The campaign for the sweeping role: one server at a time, elected through etcd's election API under
- * its session lease, sweeps every queue every interval, including the claims whose locks vanished. When
+ * its session lease, sweeps every queue every interval (what other servers wrote, what dead ones left). When
  * the leader dies its lease expires, its election key with it, and the next campaigner wins.
  */
 final class Leadership implements AutoCloseable {
@@ -55,7 +55,7 @@ final class Leadership implements AutoCloseable {
         }
         log.info("node {} is the sweeping server", node);
         while (!closed && session.id() == lease) {
-          sweeper.sweep(true, true);
+          sweeper.sweep(true);
           if (failing) {
             log.info("etcd is reachable again");
             failing = false;

@@ -1,25 +1,19 @@
 package dev.stoker.store.etcd;
 
 import dev.stoker.core.Clock;
-import dev.stoker.core.Lease;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The time-driven changes and the recovery of abandoned claims. Per queue, each kind is one range over
+ * The time-driven changes, which also recover the claims of dead servers and workers. Per queue, each kind is one range over
  * a time-ordered prefix that ends at "now", so it reads only what fell due (at most {@link #BUDGET}
  * keys a round):
  *
@@ -27,10 +21,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>delayed tasks whose run_at passed move to the ready keys (the record does not change);
  *   <li>claims whose lease ran out end ({@link Transitions#expire}: pending again, or dead on the last
  *       attempt);
- *   <li>finished tasks past their queue's retention are deleted;
- *   <li>claims whose lock vanished (the server that last served them lost its etcd lease) and that have
- *       gone half their lease without a heartbeat end as if their lease ran out ({@link #recoverAbandoned}).
+ *   <li>finished tasks past their queue's retention are deleted.
  * </ul>
+ *
+ * <p>A claim whose lock vanished (the server that last served it died) is not ended early: its worker
+ * may be alive and heartbeat through another server, and a lease is honoured until it runs out on
+ * every backend. Its lease running out is what brings it back (ADR-0006).
  *
  * <p>Every server sweeps before an operation when something it wrote itself fell due (so one server
  * alone behaves exactly like the other backends), and when a claim finds its queue empty; the server
@@ -76,15 +72,12 @@ final class Sweeper {
 
   void sweepIfDue() {
     if (clock.millis() >= nextDue.get()) {
-      sweep(false, false);
+      sweep(false);
     }
   }
 
-  /**
-   * Sweeps every queue: what fell due, and with {@code abandoned} the claims whose lock vanished.
-   * Unless {@code always}, only if something is still due once the sweep lock is held.
-   */
-  void sweep(boolean always, boolean abandoned) {
+  /** Sweeps every queue; unless {@code always}, only if something is still due once the sweep lock is held. */
+  void sweep(boolean always) {
     lock.lock();
     try {
       if (!always && clock.millis() < nextDue.get()) {
@@ -93,12 +86,8 @@ final class Sweeper {
       notedWhileSweeping.set(Long.MAX_VALUE);
       try {
         long next = Long.MAX_VALUE;
-        Set<String> locked = abandoned ? lockedIds() : null;
         for (Map.Entry<String, QueueSettings> q : store.queueSettings().entrySet()) {
           next = Math.min(next, sweepQueue(q.getKey(), q.getValue().retentionMs()));
-          if (abandoned) {
-            recoverAbandoned(q.getKey(), locked);
-          }
         }
         nextDue.set(Math.min(next, notedWhileSweeping.get()));
       } catch (RuntimeException e) {
@@ -185,45 +174,6 @@ final class Sweeper {
         return true;
       }
       return false;
-    });
-  }
-
-  /** The ids of every claim that has a lock now. */
-  private Set<String> lockedIds() {
-    String prefix = keys.lockPrefix();
-    Set<String> ids = new HashSet<>();
-    for (KeyValue kv : etcd.range(prefix, Keys.end(prefix), 0, true, false).getKvs()) {
-      ids.add(Keys.text(kv.getKey()).substring(prefix.length()));
-    }
-    return ids;
-  }
-
-  /**
-   * Ends the claims of the queue whose lock vanished and that have gone at least half their lease since
-   * the claim or the last heartbeat. A lock vanishes with the etcd lease of the server that last served
-   * the claim; a worker that heartbeats through another server re-binds it, and a worker that
-   * heartbeats every third of its lease (as Stoker's clients do) is never cut short. The transaction
-   * compares the lock's absence too, so a heartbeat that re-bound it in between wins.
-   */
-  private void recoverAbandoned(String queue, Set<String> locked) {
-    String prefix = keys.working(queue);
-    List<KeyValue> working = etcd.range(prefix, Keys.end(prefix), 0, true, false).getKvs().stream()
-        .filter(kv -> !locked.contains(Keys.idAtEnd(Keys.text(kv.getKey())).toString())).toList();
-    long now = clock.millis();
-    store.applyToIndexed(working, now, (w, st) -> {
-      Task t = st.task();
-      if (t.state() != TaskState.WORKING || now < t.updatedAt() + (t.lease().expiresAt() - t.updatedAt()) / 2) {
-        return false;
-      }
-      ByteSequence lockKey = keys.lock(t.id());
-      w.require(new Cmp(lockKey, Cmp.Op.EQUAL, CmpTarget.version(0)));
-      // The lease is cut to now: from here on the claim is over exactly as if it had run out.
-      Task cut = new Task(t.id(), t.queue(), t.name(), t.paramsJson(), t.priority(), t.runAt(), t.uniqueKey(),
-          t.maxAttempts(), t.attempt(), t.state(), t.version(),
-          new Lease(t.lease().owner(), t.lease().token(), Math.min(t.lease().expiresAt(), now - 1)),
-          t.resultJson(), t.lastError(), t.createdAt(), t.updatedAt());
-      w.update(st, Transitions.expire(cut, store.stamp(now)));
-      return true;
     });
   }
 }

@@ -82,11 +82,6 @@ final class Writes {
     return lease;
   }
 
-  /** An extra condition of the transaction. */
-  void require(Cmp cmp) {
-    cmps.add(cmp);
-  }
-
   /** A finished task leaves the store (retention ended). */
   void prune(Stored old) {
     Task t = old.task();
