@@ -246,7 +246,9 @@ public final class EtcdStore implements TaskStore {
       return true;
     }
     TxnResponse r = etcd.txn(w.cmps(), w.ops(), new Op[0]);
-    if (!r.isSucceeded()) {
+    // A failed compare may be our own write: jetcd repeats a call whose answer was lost (a leader
+    // change), and the repeat fails on what the first attempt wrote.
+    if (!r.isSucceeded() && (w.changed().isEmpty() || !committedAnyway(w.changed()))) {
       return false;
     }
     long revision = r.getHeader().getRevision();
@@ -589,8 +591,8 @@ public final class EtcdStore implements TaskStore {
   /**
    * Writes new tasks, as many per transaction as etcd allows; returns false when a unique key was taken
    * in between (the caller reads the holders again). A transaction whose compare failed because its
-   * tasks already exist is one of our own earlier attempts that committed after all: that counts as
-   * written, which is what makes a retried enqueue write nothing twice.
+   * tasks already exist as written is one of our own earlier attempts that committed after all: that
+   * counts as written ({@link #commit}), which is what makes a retried enqueue write nothing twice.
    */
   private boolean writeNew(List<Task> create, long now, Map<TaskId, Boolean> written) {
     int from = 0;
@@ -608,7 +610,7 @@ public final class EtcdStore implements TaskStore {
       } catch (StoreUnavailableException e) {
         ok = retryOnce(w, e);
       }
-      if (!ok && !allExist(part)) {
+      if (!ok) {
         return false;
       }
       part.forEach(t -> written.put(t.id(), true));
@@ -624,16 +626,6 @@ public final class EtcdStore implements TaskStore {
     } catch (StoreUnavailableException again) {
       throw first;
     }
-  }
-
-  private boolean allExist(List<Task> tasks) {
-    List<Stored> got = read(tasks.stream().map(Task::id).toList());
-    for (int i = 0; i < tasks.size(); i++) {
-      if (got.get(i) == null) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
