@@ -828,17 +828,67 @@ public final class EtcdStore implements TaskStore {
 
   @Override
   public int queueRedrive(String queue, int limit) {
+    return redrive(queue, limit).moved();
+  }
+
+  /**
+   * What a redrive did: tasks moved back to pending, and dead tasks passed over because a live task
+   * of the queue holds their unique key (counted up to the last task moved, or all when fewer than
+   * the limit moved).
+   */
+  record Redriven(int moved, int skipped) {}
+
+  /**
+   * Moves up to {@code limit} dead tasks of the queue, oldest id first, back to pending, one
+   * transaction each. A dead task whose unique key a live task holds (one moved by this redrive
+   * included) stays dead and is passed over, so a held key never stops the tasks behind it.
+   */
+  Redriven redrive(String queue, int limit) {
     sweeper.sweepIfDue();
     String prefix = keys.finished(queue, TaskState.DEAD);
-    List<KeyValue> dead = etcd.range(prefix, Keys.end(prefix), limit, true, false).getKvs();
-    long now = clock.millis();
-    return applyToIndexed(dead, now, (w, st) -> {
-      if (st.task().state() != TaskState.DEAD) {
-        return false;
+    String from = prefix;
+    int moved = 0;
+    int skipped = 0;
+    while (moved < limit) {
+      List<String> dead = keysOf(etcd.range(from, Keys.end(prefix), Math.min(256, limit - moved + 16), true, false));
+      for (String key : dead) {
+        if (moved == limit) {
+          break;
+        }
+        switch (redriveOne(Keys.idAtEnd(key))) {
+          case MOVED -> moved++;
+          case HELD -> skipped++;
+          case GONE -> { }
+        }
       }
-      w.update(st, Transitions.redrive(st.task(), stamp(now)));
-      return true;
-    });
+      if (dead.size() < Math.min(256, limit - moved + 16) || moved == limit) {
+        break;
+      }
+      from = Keys.after(dead.get(dead.size() - 1));
+    }
+    return new Redriven(moved, skipped);
+  }
+
+  private enum RedriveOne { MOVED, HELD, GONE }
+
+  private RedriveOne redriveOne(TaskId id) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      long now = clock.millis();
+      Stored st = read(List.of(id)).get(0);
+      if (st == null || st.task().state() != TaskState.DEAD) {
+        return RedriveOne.GONE;
+      }
+      Task t = st.task();
+      if (t.uniqueKey() != null && etcd.get(keys.unique(t.queue(), t.uniqueKey())) != null) {
+        return RedriveOne.HELD;
+      }
+      Writes w = new Writes(keys, now, 0);
+      w.update(st, Transitions.redrive(t, stamp(now)));
+      if (commit(w)) {
+        return RedriveOne.MOVED;
+      }
+    }
+    throw new StoreUnavailableException("etcd: gave up redriving " + id + " after " + WRITE_ATTEMPTS + " conflicts");
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -71,8 +71,9 @@ final class Writes {
         nested.add(Op.txn(new Cmp[] {new Cmp(u, Cmp.Op.EQUAL, CmpTarget.value(mine))},
             new Op[] {Op.delete(u, DeleteOption.DEFAULT)}, new Op[0]));
       } else {
-        nested.add(Op.txn(new Cmp[] {new Cmp(u, Cmp.Op.EQUAL, CmpTarget.version(0))},
-            new Op[] {Op.put(u, mine, PutOption.DEFAULT)}, new Op[0]));
+        // A redrive: the key must be free, or the transaction fails (the caller passes the task over).
+        cmps.add(new Cmp(u, Cmp.Op.EQUAL, CmpTarget.version(0)));
+        puts.put(u, mine);
       }
     }
     changed.add(next);

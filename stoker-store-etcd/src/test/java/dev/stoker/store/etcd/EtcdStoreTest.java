@@ -147,6 +147,31 @@ class EtcdStoreTest {
   }
 
   @Test
+  void a_redrive_passes_over_a_dead_task_whose_unique_key_a_live_task_holds() {
+    EtcdStore a = server(1);
+    Task first = dead(a, new TaskSpec("first", "{}", 0, null, null, "k", null));
+    Task second = dead(a, new TaskSpec("second", "{}", 0, null, null, "k", null));
+    Task plain = dead(a, TaskSpec.of("plain", "{}"));
+
+    assertThat(a.redrive(Q, 10)).isEqualTo(new EtcdStore.Redriven(2, 1));
+    assertThat(a.taskGet(first.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
+    assertThat(a.taskGet(second.id()).orElseThrow().state()).isEqualTo(TaskState.DEAD);
+    assertThat(a.taskGet(plain.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
+    assertThat(a.taskEnqueueMany(Q, List.of(new TaskSpec("again", "{}", 0, null, null, "k", null))).get(0))
+        .isEqualTo(new EnqueueResult(a.taskGet(first.id()).orElseThrow(), true));
+    assertThat(a.redrive(Q, 10)).isEqualTo(new EtcdStore.Redriven(0, 1));
+  }
+
+  private static Task dead(EtcdStore s, TaskSpec spec) {
+    Task t = s.taskEnqueueMany(Q, List.of(spec)).get(0).task();
+    Task c = s.taskClaimMany(new ClaimParams(Q, "w-killer", 1, null, 0)).get(0);
+    assertThat(c.id()).isEqualTo(t.id());
+    assertThat(s.taskFail(new dev.stoker.core.store.FailParams(c.id(), c.lease().token(), "x", true, null)))
+        .isInstanceOf(Outcome.Ok.class);
+    return t;
+  }
+
+  @Test
   void an_unreachable_cluster_is_a_store_unavailable_naming_the_cause() {
     try (EtcdTemp single = EtcdTemp.start(1)) {
       EtcdStore s = open(EtcdConfig.of(single.endpoints()).withPrefix(prefix)
