@@ -6,6 +6,8 @@ import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
 import dev.stoker.server.StokerServer;
 import dev.stoker.store.embedded.EmbeddedStore;
+import dev.stoker.store.etcd.EtcdConfig;
+import dev.stoker.store.etcd.EtcdStore;
 import dev.stoker.store.postgres.PostgresConfig;
 import dev.stoker.store.postgres.PostgresStore;
 import java.nio.file.Path;
@@ -21,14 +23,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code stoker serve}: the server on the embedded store, or on PostgreSQL. */
+/** {@code stoker serve}: the server on the embedded store, on PostgreSQL, or on etcd. */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
         "Runs the Stoker server: the HTTP API on the embedded durable store,",
-        "or on PostgreSQL (any number of Stoker servers over one database).",
+        "on PostgreSQL (any number of Stoker servers over one database),",
+        "or on etcd (any number of Stoker servers over one etcd cluster).",
         "Every option can also be set by the environment variable named after it."},
     footerHeading = "%nSignals:%n",
     footer = {"  SIGTERM/SIGINT drain: waiting claims return, in-flight requests finish, the store syncs and closes."})
@@ -40,7 +43,7 @@ final class ServeCommand implements Callable<Integer> {
   String listen;
 
   @Option(names = "--store", paramLabel = "KIND", defaultValue = "${env:STOKER_STORE:-embedded}",
-      description = "Where tasks are kept: embedded or postgres (env STOKER_STORE). Default: ${DEFAULT-VALUE}")
+      description = "Where tasks are kept: embedded, postgres or etcd (env STOKER_STORE). Default: ${DEFAULT-VALUE}")
   String storeKind;
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:STOKER_DATA:-./stoker-data}",
@@ -74,9 +77,37 @@ final class ServeCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}")
   long pgSweepIntervalMs;
 
+  @Option(names = "--etcd", paramLabel = "URLS", defaultValue = "${env:STOKER_ETCD}",
+      description = "With --store etcd: the etcd members' client URLs, comma-separated, e.g. "
+          + "http://h1:2379,http://h2:2379,http://h3:2379 (env STOKER_ETCD)")
+  String etcdEndpoints;
+
+  @Option(names = "--etcd-prefix", paramLabel = "PREFIX", defaultValue = "${env:STOKER_ETCD_PREFIX:-/stoker}",
+      description = "With --store etcd: the prefix of every key Stoker writes, so installations can share a "
+          + "cluster (env STOKER_ETCD_PREFIX). Default: ${DEFAULT-VALUE}")
+  String etcdPrefix;
+
+  @Option(names = "--etcd-session-ttl-s", paramLabel = "S", defaultValue = "${env:STOKER_ETCD_SESSION_TTL_S:-10}",
+      description = "With --store etcd: the TTL of this server's etcd lease, how long the locks of the claims it "
+          + "served outlive it; 2-3600 (env STOKER_ETCD_SESSION_TTL_S). Default: ${DEFAULT-VALUE}")
+  long etcdSessionTtlS;
+
+  @Option(names = "--etcd-timeout-ms", paramLabel = "MS", defaultValue = "${env:STOKER_ETCD_TIMEOUT_MS:-5000}",
+      description = "With --store etcd: how long one call to etcd may take before the request gets a 503 "
+          + "(env STOKER_ETCD_TIMEOUT_MS). Default: ${DEFAULT-VALUE}")
+  long etcdTimeoutMs;
+
+  @Option(names = "--etcd-sweep-interval-ms", paramLabel = "MS",
+      defaultValue = "${env:STOKER_ETCD_SWEEP_INTERVAL_MS:-1000}",
+      description = "With --store etcd: how often the elected server looks for delayed tasks falling due, leases "
+          + "running out, abandoned claims and tasks past retention; 10-60000 (env STOKER_ETCD_SWEEP_INTERVAL_MS). "
+          + "Default: ${DEFAULT-VALUE}")
+  long etcdSweepIntervalMs;
+
   @Option(names = "--node-id", paramLabel = "N", defaultValue = "${env:STOKER_NODE_ID}",
       description = "This node's id, part of every task id (env STOKER_NODE_ID). Embedded: 0-65535, default 0. "
-          + "Postgres: 0-65534, default: the next one the database hands out, so servers differ.")
+          + "Postgres: 0-65534, default: the next one the database hands out, so servers differ. "
+          + "Etcd: 0-65535, default: the next one etcd hands out.")
   Integer nodeId;
 
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_BODY_BYTES:-8388608}",
@@ -119,11 +150,10 @@ final class ServeCommand implements Callable<Integer> {
     if (maxParamsBytes < 1 || maxBodyBytes <= maxParamsBytes) {
       throw usage("--max-body-bytes must be larger than --max-params-bytes (a task's params must fit in a body)");
     }
-    boolean postgres = switch (storeKind) {
-      case "embedded" -> false;
-      case "postgres" -> true;
-      default -> throw usage("--store must be embedded or postgres, was '" + storeKind + "'");
-    };
+    if (!storeKind.equals("embedded") && !storeKind.equals("postgres") && !storeKind.equals("etcd")) {
+      throw usage("--store must be embedded, postgres or etcd, was '" + storeKind + "'");
+    }
+    boolean postgres = storeKind.equals("postgres");
     int maxNode = postgres ? 0xFFFE : 0xFFFF;
     if (nodeId != null && (nodeId < 0 || nodeId > maxNode)) {
       throw usage("--node-id must be 0-" + maxNode + ", was " + nodeId);
@@ -141,6 +171,7 @@ final class ServeCommand implements Callable<Integer> {
         throw usage(flagged(e.getMessage()));
       }
     }
+    EtcdConfig etcd = storeKind.equals("etcd") ? etcdConfig() : null;
     StokerServer.Security sec;
     try {
       sec = security.security();
@@ -150,7 +181,11 @@ final class ServeCommand implements Callable<Integer> {
     TaskStore store;
     String where;
     try {
-      if (postgres) {
+      if (etcd != null) {
+        EtcdStore es = EtcdStore.open(etcd, Clock.system(), nodeId != null ? nodeId : -1, RandomGenerator.getDefault());
+        store = es;
+        where = "etcd, " + es.describe();
+      } else if (postgres) {
         PostgresStore ps = PostgresStore.open(pg, null, nodeId != null ? nodeId : -1, RandomGenerator.getDefault());
         store = ps;
         where = "PostgreSQL, " + ps.describe();
@@ -185,6 +220,34 @@ final class ServeCommand implements Callable<Integer> {
         where, sec.tokensFile() == null ? "open: no tokens required" : "tokens from " + sec.tokensFile());
     termination.await();
     return 0;
+  }
+
+  private EtcdConfig etcdConfig() {
+    if (etcdEndpoints == null || etcdEndpoints.isBlank()) {
+      throw usage("--store etcd needs --etcd (or STOKER_ETCD): the members' client URLs, comma-separated");
+    }
+    try {
+      return EtcdConfig.of(etcdEndpoints).withPrefix(etcdPrefix).withSessionTtl(Duration.ofSeconds(etcdSessionTtlS))
+          .withRequestTimeout(Duration.ofMillis(etcdTimeoutMs)).withSweepInterval(Duration.ofMillis(etcdSweepIntervalMs));
+    } catch (IllegalArgumentException e) {
+      throw usage(etcdFlagged(e.getMessage()));
+    }
+  }
+
+  private static String etcdFlagged(String message) {
+    if (message.startsWith("the etcd key prefix")) {
+      return "--etcd-prefix: " + message;
+    }
+    if (message.startsWith("the session TTL")) {
+      return "--etcd-session-ttl-s: " + message;
+    }
+    if (message.startsWith("the sweep interval")) {
+      return "--etcd-sweep-interval-ms: " + message;
+    }
+    if (message.startsWith("the request timeout")) {
+      return "--etcd-timeout-ms: " + message;
+    }
+    return "--etcd: " + message;
   }
 
   /** The config's message with the flag it is about, so the user knows what to change. */

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Starts its own Stoker servers on loopback, runs producers and workers (that also crash and stall)"
         + " against them while killing (SIGKILL) and pausing (SIGSTOP) the servers (and, for postgres, killing the"
-        + " database), then drains the queue and"
+        + " database; for etcd, killing etcd members), then drains the queue and"
         + " checks the history: nothing acknowledged lost, nothing unexpected, every duplicate explained by an"
         + " expired lease. See docs/reliability.md.",
         "Exit codes: 0 valid, 1 invalid (loss, unexpected task, unexplained duplicate, ...), 2 usage or a"
@@ -27,11 +27,13 @@ import picocli.CommandLine.Option;
     footer = {"  stoker verify --duration 60s --faults kill,pause --seed 1",
         "  stoker verify --duration 30m --faults kill,pause --seed 7 --fault-interval 1s --out verify-7",
         "  stoker verify --backend postgres --duration 5m --faults kill,pause,db-kill --seed 3",
+        "  stoker verify --backend etcd --duration 5m --faults kill,pause,etcd-kill --seed 3",
         "  stoker verify --check verify-7/history.jsonl"})
 final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--backend", paramLabel = "NAME", defaultValue = "embedded",
       description = "embedded (one server), postgres (its own throwaway PostgreSQL via bin/pg-temp and two servers"
-          + " over it; etcd and cluster: not available yet). Default: ${DEFAULT-VALUE}")
+          + " over it), etcd (its own 3-member etcd via bin/etcd-cluster and two servers over it); cluster: not"
+          + " available yet. Default: ${DEFAULT-VALUE}")
   String backend;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "60s",
@@ -40,7 +42,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Option(names = "--faults", paramLabel = "LIST", split = ",", defaultValue = "kill,pause",
       description = "Faults to inject: kill, pause, db-kill (postgres only: SIGKILL of the database, restarted"
-          + " 0.5-3 s later); skew and partition: not for these backends. "
+          + " 0.5-3 s later), etcd-kill (etcd only: SIGKILL of an etcd member, the leader every other time,"
+          + " restarted 0.5-3 s later); skew and partition: not for these backends. "
           + "Default: ${DEFAULT-VALUE}")
   List<String> faults;
 

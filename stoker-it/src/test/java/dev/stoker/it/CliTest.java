@@ -173,9 +173,12 @@ class CliTest {
 
   @Test
   void verify_refuses_a_backend_that_has_not_landed_and_a_fault_the_backend_cannot_take() throws Exception {
-    Cli.Run etcd = run(List.of("verify", "--backend", "etcd", "--duration", "5s"), null);
-    assertThat(etcd.exit()).isEqualTo(2);
-    assertThat(etcd.err()).contains("backend 'etcd' is not available");
+    Cli.Run cluster = run(List.of("verify", "--backend", "cluster", "--duration", "5s"), null);
+    assertThat(cluster.exit()).isEqualTo(2);
+    assertThat(cluster.err()).contains("backend 'cluster' is not available");
+    Cli.Run etcdDbKill = run(List.of("verify", "--backend", "etcd", "--faults", "db-kill", "--duration", "5s"), null);
+    assertThat(etcdDbKill.exit()).isEqualTo(2);
+    assertThat(etcdDbKill.err()).contains("etcd backend cannot take 'db-kill'", "use 'etcd-kill'");
     Cli.Run skew = run(List.of("verify", "--faults", "kill,skew", "--duration", "5s"), null);
     assertThat(skew.exit()).isEqualTo(2);
     assertThat(skew.err()).contains("cannot take 'skew'");

@@ -16,10 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Stoker servers over one PostgreSQL database, and workers spread across them that record every claim.
- * A worker claims a batch, completes it in one request, and goes on until every task is done. When its
- * server is gone (killed), it drops the tasks it holds, as a worker that died with it would, and moves
- * to the next server; when its server answers 503 (database down), it retries the same request.
+ * Stoker servers over one PostgreSQL database (or one etcd cluster), and workers spread across them
+ * that record every claim. A worker claims a batch, completes it in one request (through the next
+ * server with {@link #completeThroughNext}), and goes on until every task is done. When its server is
+ * gone (killed), it drops the tasks it holds, as a worker that died with it would, and moves to the
+ * next server; when its server answers 503 (database down), it retries the same request.
  */
 final class PgFleet implements AutoCloseable {
   final List<StokerProcess> servers = new ArrayList<>();
@@ -36,13 +37,31 @@ final class PgFleet implements AutoCloseable {
   final Set<Integer> killed = ConcurrentHashMap.newKeySet();
   final AtomicInteger unavailableReplies = new AtomicInteger();
   private final ExecutorService pool = Executors.newCachedThreadPool();
+  /** Whether workers complete through the server after the one they claimed from. */
+  volatile boolean completeThroughNext;
 
   PgFleet(String pgUrl, String schema, int n) throws IOException {
-    for (int i = 0; i < n; i++) {
-      StokerProcess s = StokerProcess.startOnPostgres(pgUrl, schema);
+    this(startAll(n, () -> StokerProcess.startOnPostgres(pgUrl, schema)));
+  }
+
+  /** A fleet of servers already started over one shared backend. */
+  PgFleet(List<StokerProcess> started) {
+    for (StokerProcess s : started) {
       servers.add(s);
       https.add(new Http(s.url()));
     }
+  }
+
+  interface Starter {
+    StokerProcess start() throws IOException;
+  }
+
+  static List<StokerProcess> startAll(int n, Starter starter) throws IOException {
+    List<StokerProcess> started = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      started.add(starter.start());
+    }
+    return started;
   }
 
   /** Enqueues {@code n} tasks in batches of 1000, spread over the servers; returns their ids. */
@@ -101,7 +120,7 @@ final class PgFleet implements AutoCloseable {
             .append(t.at("/lease/token").asText()).append("\"}");
       }
       if (!held.isEmpty()) {
-        complete(server, held, body.append("]}").toString());
+        complete(completeThroughNext ? alive((server + 1) % servers.size()) : server, held, body.append("]}").toString());
       } else if (!abandoned.isEmpty()) {
         settleAbandoned();
       }

@@ -55,6 +55,20 @@ class VerifyTest {
   }
 
   /**
+   * Two servers over one 3-member etcd cluster, producers and workers spread over both, while a server
+   * is killed or paused and etcd members (the leader among them) are killed and restarted.
+   */
+  @Test
+  void a_short_verify_of_two_servers_over_etcd_under_server_and_member_kills_finds_nothing_lost() throws Exception {
+    VerifyConfig config = new VerifyConfig(Backend.ETCD, Duration.ofSeconds(40),
+        Set.of(Fault.KILL, Fault.PAUSE, Fault.ETCD_KILL), 20261207L, out, 2, 6, Duration.ofMillis(2500),
+        Duration.ofSeconds(3), Duration.ofSeconds(180));
+    List<Op> history = runAndCheck(config);
+    assertThat(history).filteredOn(o -> o.f() == Op.Fn.KILL).flatExtracting(Op::items).extracting(Op.Item::value)
+        .as("an etcd member and a server were killed").contains("database").anyMatch(v -> v.startsWith("node-"));
+  }
+
+  /**
    * docs/reliability.md replays a failure by running its seed again, by default into the same
    * {@code verify-out/SEED}: the second run must not find the first run's tasks (they would all be
    * unexpected), so its server starts on empty data, and says so.
@@ -103,12 +117,15 @@ class VerifyTest {
 
   @Test
   void a_backend_that_has_not_landed_or_a_fault_it_cannot_take_is_refused_before_anything_starts() {
-    assertThatThrownBy(() -> Backend.ETCD.check(Set.of(Fault.KILL))).isInstanceOf(Backend.Unavailable.class)
+    assertThatThrownBy(() -> Backend.CLUSTER.check(Set.of(Fault.KILL))).isInstanceOf(Backend.Unavailable.class)
         .hasMessageContaining("not available");
+    assertThatThrownBy(() -> Backend.ETCD.check(Set.of(Fault.DB_KILL)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("etcd-kill");
     assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.SKEW)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skew");
     assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.DB_KILL)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("db-kill");
     Backend.POSTGRES.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("db-kill")));
+    Backend.ETCD.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("etcd-kill")));
   }
 }

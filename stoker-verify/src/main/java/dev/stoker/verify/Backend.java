@@ -5,7 +5,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** The backends {@code stoker verify} knows; only those that have landed (embedded, postgres) can be started. */
+/** The backends {@code stoker verify} knows; only those that have landed (embedded, postgres, etcd) can be started. */
 public enum Backend {
   EMBEDDED,
   POSTGRES,
@@ -37,14 +37,14 @@ public enum Backend {
     Set<Fault> supported = switch (this) {
       case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE);
       case POSTGRES -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL);
-      case ETCD, CLUSTER -> throw new Unavailable("backend '" + label() + "' is not available in this build yet;"
-          + " only 'embedded' and 'postgres' can be verified for now");
+      case ETCD -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.ETCD_KILL);
+      case CLUSTER -> throw new Unavailable("backend '" + label() + "' is not available in this build yet;"
+          + " only 'embedded', 'postgres' and 'etcd' can be verified for now");
     };
     for (Fault f : faults) {
       if (!supported.contains(f)) {
         throw new IllegalArgumentException("the " + label() + " backend cannot take '" + f.label() + "' faults"
-            + ": " + (this == EMBEDDED ? whyNotEmbedded(f) : "its servers talk to the database, not to each other,"
-            + " so there are no links between them to cut nor clocks that must agree (see docs/reliability.md)"));
+            + ": " + (this == EMBEDDED ? whyNotEmbedded(f) : whyNotShared(f)));
       }
     }
   }
@@ -54,14 +54,29 @@ public enum Backend {
       case SKEW -> "a single node has no peer whose clock could disagree with its own, and its hybrid logical"
           + " clock already rides out steps of its own clock (see docs/reliability.md)";
       case DB_KILL -> "it has no database server of its own; 'kill' crashes the process that holds the data";
+      case ETCD_KILL -> "it has no etcd cluster";
       default -> "it has a single node and no links to cut";
+    };
+  }
+
+  /** Why a backend of servers over one shared database (postgres, etcd) cannot take {@code f}. */
+  private String whyNotShared(Fault f) {
+    return switch (f) {
+      case DB_KILL -> "its database is an etcd cluster: use 'etcd-kill'";
+      case ETCD_KILL -> "it has no etcd cluster: use 'db-kill'";
+      default -> "its servers talk to the database, not to each other, so there are no links between them to cut"
+          + " nor clocks that must agree (see docs/reliability.md)";
     };
   }
 
   /** The processes to test, under {@code dir}; not started yet. */
   Cluster cluster(Path dir) {
     check(Set.of());
-    return this == POSTGRES ? new PostgresCluster() : new EmbeddedCluster(dir);
+    return switch (this) {
+      case POSTGRES -> new PostgresCluster();
+      case ETCD -> new EtcdCluster();
+      default -> new EmbeddedCluster(dir);
+    };
   }
 
   public String label() {

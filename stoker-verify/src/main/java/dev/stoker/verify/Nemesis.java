@@ -9,7 +9,7 @@ import java.util.random.RandomGenerator;
  * Injects faults on a seeded schedule until stopped: after a quiet time drawn around the mean
  * interval, one fault on a random node — a SIGKILL and a restart 0.5–3 s later, or a SIGSTOP of
  * 0.3 s up to three leases (a third of the pauses outlast the lease) then SIGCONT, or (backends with
- * a database) a SIGKILL of the database and a restart 0.5–3 s later. Each fault is
+ * a database) a SIGKILL of the database (for etcd: of one member) and a restart 0.5–3 s later. Each fault is
  * recorded as an operation spanning its window. The choices come from the seed; when they happen
  * depends on the machine, so a run is repeatable in its schedule, not to the millisecond.
  */
@@ -64,7 +64,7 @@ final class Nemesis implements Runnable {
         switch (fault) {
           case KILL -> kill(node);
           case PAUSE -> pause(node);
-          case DB_KILL -> killDatabase();
+          case DB_KILL, ETCD_KILL -> killDatabase();
           default -> throw new IllegalStateException("no injector for " + fault);
         }
       }

@@ -1,0 +1,137 @@
+package dev.stoker.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real etcd cluster for tests, started with the repository's {@code bin/etcd-cluster} (which installs
+ * Debian's etcd when missing): N members on free loopback ports, data in a directory under /tmp, fsync
+ * and auto-compaction on. One 3-member cluster per JVM ({@link #shared()}), stopped and deleted when
+ * the JVM exits; each test takes a fresh key prefix ({@link #freshPrefix()}). Tests that kill members
+ * start their own ({@link #start(int)}).
+ */
+public final class EtcdTemp implements AutoCloseable {
+  private static final AtomicInteger PREFIXES = new AtomicInteger();
+  private static EtcdTemp shared;
+
+  private final Path dir;
+  private final String endpoints;
+
+  private EtcdTemp(Path dir, String endpoints) {
+    this.dir = dir;
+    this.endpoints = endpoints;
+  }
+
+  /** The JVM's shared 3-member cluster, started on first use. */
+  public static synchronized EtcdTemp shared() {
+    if (shared == null) {
+      EtcdTemp c = start(3);
+      Runtime.getRuntime().addShutdownHook(new Thread(c::close, "etcd-cluster-stop"));
+      shared = c;
+    }
+    return shared;
+  }
+
+  /** A new cluster of its own; close it to stop and delete it. */
+  public static EtcdTemp start(int members) {
+    return start(members, "");
+  }
+
+  /** A new cluster whose members get {@code extraArgs} too (etcd flags, e.g. a small quota). */
+  public static EtcdTemp start(int members, String extraArgs) {
+    String out = run(Map.of("ETCD_EXTRA_ARGS", extraArgs), "start", Integer.toString(members));
+    String dir = null;
+    String endpoints = null;
+    for (String line : out.split("\n")) {
+      if (line.startsWith("ETCD_CLUSTER_DIR=")) {
+        dir = line.substring("ETCD_CLUSTER_DIR=".length()).strip();
+      } else if (line.startsWith("ETCD_ENDPOINTS=")) {
+        endpoints = line.substring("ETCD_ENDPOINTS=".length()).strip();
+      }
+    }
+    if (dir == null || endpoints == null) {
+      throw new IllegalStateException("bin/etcd-cluster start printed no cluster: " + out);
+    }
+    return new EtcdTemp(Path.of(dir), endpoints);
+  }
+
+  /** The members' client URLs, comma-separated (what {@code --etcd} takes). */
+  public String endpoints() {
+    return endpoints;
+  }
+
+  /** A key prefix no test of this JVM has used. */
+  public static String freshPrefix() {
+    return "/t" + ProcessHandle.current().pid() + "-" + PREFIXES.incrementAndGet();
+  }
+
+  /** The index (1…N) of the current leader. */
+  public int leader() {
+    return Integer.parseInt(run("leader", dir.toString()).strip());
+  }
+
+  /** SIGKILLs member {@code i}, as a crash would, and waits until it is gone. */
+  public void kill(int i) {
+    run("kill", Integer.toString(i), "KILL", dir.toString());
+  }
+
+  /** Starts member {@code i} again on its ports and data. */
+  public void restart(int i) {
+    run("restart", Integer.toString(i), dir.toString());
+  }
+
+  public void waitHealthy() {
+    run("wait-healthy", dir.toString());
+  }
+
+  @Override
+  public void close() {
+    try {
+      run("stop", dir.toString());
+    } catch (RuntimeException e) {
+      // already gone
+    }
+  }
+
+  private static String run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  private static String run(Map<String, String> env, String... args) {
+    Path script = findScript();
+    String[] cmd = new String[args.length + 1];
+    cmd[0] = script.toString();
+    System.arraycopy(args, 0, cmd, 1, args.length);
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("bin/etcd-cluster " + String.join(" ", args) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Path findScript() {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path script = d.resolve("bin/etcd-cluster");
+      if (Files.isExecutable(script)) {
+        return script;
+      }
+    }
+    throw new IllegalStateException("bin/etcd-cluster not found above " + Path.of("").toAbsolutePath());
+  }
+}

@@ -1,0 +1,933 @@
+package dev.stoker.store.etcd;
+
+import dev.stoker.core.Clock;
+import dev.stoker.core.Hlc;
+import dev.stoker.core.InvalidInput;
+import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Stamp;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskIdGenerator;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.Transitions;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.Completion;
+import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.FailParams;
+import dev.stoker.core.store.LeaseTokenKeySource;
+import dev.stoker.core.store.ListParams;
+import dev.stoker.core.store.PageBuilder;
+import dev.stoker.core.store.RedriveResult;
+import dev.stoker.core.store.TaskChange;
+import dev.stoker.core.store.Page;
+import dev.stoker.core.store.QueueCounts;
+import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskStore;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A store on etcd: any number of Stoker servers over one etcd cluster (docs/backends/etcd.md). Every
+ * write is one etcd transaction, committed (by a quorum, fsynced) before the method returns, that
+ * compares the mod revision of every task record it read: that compare is the fence that makes a
+ * stale claim, a concurrent claim by another server or a late sweep lose. The rules of every
+ * transition are those of {@link Transitions}; this class only decides which keys to read and write.
+ *
+ * <p>A claim reads a bounded range at the head of the queue's ready keys (see {@link #candidates}),
+ * the records of the candidates, and claims them in one transaction: delete the ready key, put the
+ * working key, put the record, put the lock bound to this server's etcd lease.
+ */
+public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
+  private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);
+  /** Claim attempts (each a read and a transaction) before a claim gives up on a contended queue. */
+  private static final int CLAIM_ATTEMPTS = 8;
+  /** Attempts of a transaction whose compares failed because another writer changed a task between. */
+  private static final int WRITE_ATTEMPTS = 16;
+  /**
+   * The most bytes of keys and values this store puts in one transaction of several tasks, well under
+   * etcd's default request limit (1.5 MiB); a single task may take more, up to that limit.
+   */
+  static final int TXN_BYTES = 512 * 1024;
+  /** How long a waiting claim sleeps at most before it looks again (a missed wake-up costs this much). */
+  private static final long RECHECK_MS = 1_000;
+
+  private final EtcdConfig config;
+  private final Etcd etcd;
+  private final Keys keys;
+  private final Clock clock;
+  private final Hlc hlc;
+  private final int node;
+  private final TaskIdGenerator ids;
+  private final RandomGenerator random;
+  private final byte[] leaseTokenKey;
+  private final Session session;
+  private final Waiters waiters = new Waiters();
+  private final Floors floors = new Floors();
+  private final Sweeper sweeper;
+  private final PendingWatch watch;
+  private final Leadership leadership;
+  private final AtomicLong conflicts = new AtomicLong();
+  /**
+   * Per queue, the width in run_at of the window a claim reads at the head of the ready keys: adapted so
+   * that the window holds a few times the tasks a claim wants (etcd visits every key of the range).
+   */
+  private final Map<String, Long> windows = new ConcurrentHashMap<>();
+  private static final long MAX_WINDOW_MS = 3_600_000;
+  /** Per queue, the revision of this server's last write that made a task of it ready. */
+  private final Map<String, Long> readyWritten = new ConcurrentHashMap<>();
+  /** The settings last read per queue: only for when to prune next, never for a rule. */
+  private final Map<String, QueueSettings> settingsCache = new ConcurrentHashMap<>();
+  private final int claimsPerTxn;
+  private volatile boolean draining;
+  private volatile boolean closed;
+
+  private EtcdStore(EtcdConfig config, Etcd etcd, Clock clock, int node, RandomGenerator random, byte[] tokenKey) {
+    this.config = config;
+    this.etcd = etcd;
+    this.keys = new Keys(config.prefix());
+    this.clock = clock;
+    this.hlc = new Hlc(clock);
+    this.node = node;
+    this.ids = new TaskIdGenerator(clock, node, random);
+    this.random = random;
+    this.leaseTokenKey = tokenKey;
+    this.session = new Session(etcd, config.sessionTtl().toSeconds());
+    this.sweeper = new Sweeper(this, etcd, keys, clock);
+    this.watch = new PendingWatch(etcd, keys, floors, waiters);
+    this.leadership = new Leadership(etcd, keys, session, node, sweeper, config.sweepInterval().toMillis());
+    // A claim writes five keys per task: deletes the ready key (and the delayed one, in case), puts the
+    // working key, the record and the lock.
+    this.claimsPerTxn = Math.max(1, config.maxTxnOps() / 5);
+  }
+
+  /** Opens the store on the system clock with a node id etcd hands out. */
+  public static EtcdStore open(EtcdConfig config) {
+    return open(config, Clock.system(), -1, RandomGenerator.getDefault());
+  }
+
+  /**
+   * Connects, makes the shared lease-token key on first use, starts the watch and the campaign for the
+   * sweeping role.
+   *
+   * @param clock the time source for run_at, leases and retention (servers over one cluster need
+   *     synchronised clocks, as with any lease)
+   * @param node this server's id (0..65535), or negative to take the next one from etcd
+   * @param random the source of task-id entropy, backoff jitter and the spread of contended claims
+   * @throws StoreUnavailableException when etcd cannot be reached
+   */
+  public static EtcdStore open(EtcdConfig config, Clock clock, int node, RandomGenerator random) {
+    Client client = Client.builder().endpoints(config.endpoints().toArray(URI[]::new))
+        .connectTimeout(config.requestTimeout()).build();
+    Etcd etcd = new Etcd(client, config.requestTimeout().toMillis());
+    try {
+      Keys keys = new Keys(config.prefix());
+      byte[] tokenKey = firstCall(() -> tokenKey(etcd, keys));
+      if (node < 0) {
+        node = nextNodeId(etcd, keys);
+      } else if (node > 0xFFFF) {
+        throw new IllegalArgumentException("node id must be 0..65535, was " + node);
+      }
+      EtcdStore store = new EtcdStore(config, etcd, clock, node, random, tokenKey);
+      store.watch.start();
+      store.leadership.start();
+      log.info("etcd store at {} under {} as node {}", config.endpoints(), keys.root(), node);
+      return store;
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
+  }
+
+  /** How long a server waits at start-up for etcd to answer (a cluster that is still starting). */
+  static final long STARTUP_WAIT_MS = 30_000;
+
+  /** The first call to etcd, repeated for up to {@link #STARTUP_WAIT_MS} while etcd does not answer. */
+  private static <T> T firstCall(java.util.function.Supplier<T> call) {
+    long deadline = System.nanoTime() + STARTUP_WAIT_MS * 1_000_000;
+    while (true) {
+      try {
+        return call.get();
+      } catch (StoreUnavailableException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static byte[] tokenKey(Etcd etcd, Keys keys) {
+    byte[] fresh = new byte[32];
+    new SecureRandom().nextBytes(fresh);
+    ByteSequence k = keys.tokenKey();
+    etcd.txn(new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))},
+        new Op[] {Op.put(k, ByteSequence.from(fresh), PutOption.DEFAULT)}, new Op[0]);
+    return etcd.get(k).getValue().getBytes();
+  }
+
+  /** The next node id: a counter in etcd, incremented by compare-and-swap, modulo 65536. */
+  private static int nextNodeId(Etcd etcd, Keys keys) {
+    ByteSequence k = keys.nodeSeq();
+    while (true) {
+      KeyValue kv = etcd.get(k);
+      long last = kv == null ? -1 : Long.parseLong(Keys.text(kv.getValue()));
+      Cmp cmp = kv == null ? new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))
+          : new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision()));
+      if (etcd.txn(new Cmp[] {cmp}, new Op[] {Op.put(k, Keys.bytes(Long.toString(last + 1)), PutOption.DEFAULT)},
+          new Op[0]).isSucceeded()) {
+        return (int) ((last + 1) % 65536);
+      }
+    }
+  }
+
+  /** Endpoints, prefix and node id: for logs. */
+  public String describe() {
+    return "endpoints " + config.endpoints() + ", prefix " + keys.root() + ", node " + node;
+  }
+
+  /** Claim transactions that lost to another writer (a measure of contention between servers). */
+  public long claimConflicts() {
+    return conflicts.get();
+  }
+
+  Stamp stamp(long now) {
+    return new Stamp(now, hlc.now(), node);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading and writing tasks
+
+  private Stored stored(KeyValue kv) {
+    Task t = Codec.task(kv.getValue());
+    hlc.observe(t.version().hlc());
+    return new Stored(t, kv.getModRevision());
+  }
+
+  /** The records of these tasks (null where there is none), in order. */
+  private List<Stored> read(List<TaskId> taskIds) {
+    List<KeyValue> kvs = etcd.getAll(taskIds.stream().map(keys::task).toList(), config.maxTxnOps());
+    List<Stored> out = new ArrayList<>(kvs.size());
+    for (KeyValue kv : kvs) {
+      out.add(kv == null ? null : stored(kv));
+    }
+    return out;
+  }
+
+  /**
+   * Commits the writes; false when a compare failed (another writer changed a task in between). On
+   * success it tells the waiters, the floors and the sweeper what changed.
+   */
+  private boolean commit(Writes w) {
+    if (w.isEmpty()) {
+      return true;
+    }
+    TxnResponse r = etcd.txn(w.cmps(), w.ops(), new Op[0]);
+    // A failed compare may be our own write: jetcd repeats a call whose answer was lost (a leader
+    // change), and the repeat fails on what the first attempt wrote.
+    if (!r.isSucceeded() && (w.changed().isEmpty() || !committedAnyway(w.changed()))) {
+      return false;
+    }
+    long revision = r.getHeader().getRevision();
+    for (Task t : w.madeReady()) {
+      readyWritten.merge(t.queue(), revision, Math::max);
+      floors.lower(t.queue(), Keys.text(keys.ready(t)));
+      waiters.wake(t.queue());
+    }
+    for (Task t : w.changed()) {
+      noteDue(t);
+    }
+    return true;
+  }
+
+  private void noteDue(Task t) {
+    switch (t.state()) {
+      case PENDING -> {
+        if (t.runAt() > clock.millis()) {
+          sweeper.note(t.runAt());
+        }
+      }
+      case WORKING -> sweeper.note(t.lease().expiresAt() + 1);
+      default -> {
+        QueueSettings s = settingsCache.get(t.queue());
+        sweeper.note(t.updatedAt() + (s != null ? s.retentionMs() : QueueSettings.DEFAULT.retentionMs()));
+      }
+    }
+  }
+
+  /** What a sweep does to one indexed task: add its change to the writes, or say it has none. */
+  @FunctionalInterface
+  interface IndexedStep {
+    boolean apply(Writes w, Stored st);
+  }
+
+  /**
+   * Applies {@code step} to the tasks named by these index keys (ids at their end), a transaction per
+   * chunk, each retried with fresh reads when another writer got in between. Returns how many changed.
+   */
+  int applyToIndexed(List<KeyValue> indexKeys, long now, IndexedStep step) {
+    List<TaskId> taskIds = indexKeys.stream().map(kv -> Keys.idAtEnd(Keys.text(kv.getKey()))).toList();
+    int changed = 0;
+    int chunk = Math.max(1, config.maxTxnOps() / 8);
+    for (int from = 0; from < taskIds.size(); from += chunk) {
+      changed += applyToIds(taskIds.subList(from, Math.min(taskIds.size(), from + chunk)), now, step);
+    }
+    return changed;
+  }
+
+  private int applyToIds(List<TaskId> part, long now, IndexedStep step) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      Writes w = new Writes(keys, now, 0);
+      int n = 0;
+      for (Stored st : read(part)) {
+        if (st != null && step.apply(w, st)) {
+          n++;
+        }
+      }
+      if (w.bytes() > TXN_BYTES && part.size() > 1) {
+        int half = part.size() / 2;
+        return applyToIds(part.subList(0, half), now, step) + applyToIds(part.subList(half, part.size()), now, step);
+      }
+      if (commit(w)) {
+        return n;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Reads the task, expires its claim first if the lease ran out (so no operation acts on a claim that
+   * is over, whether or not a sweep got to it), applies {@code change} and writes the result in one
+   * transaction that compares the record as read.
+   */
+  private Outcome change(TaskChange change) {
+    return changeAll(List.of(change)).get(0);
+  }
+
+  private List<Outcome> changeAll(List<? extends TaskChange> changes) {
+    sweeper.sweepIfDue();
+    List<Outcome> out = new ArrayList<>(Collections.nCopies(changes.size(), null));
+    // Per chunk: up to 6 writes per task (record, two index keys out, two in, lock or unique key).
+    int chunk = Math.max(1, config.maxTxnOps() / 6);
+    for (int from = 0; from < changes.size(); from += chunk) {
+      int to = Math.min(changes.size(), from + chunk);
+      changeChunk(changes.subList(from, to), out, from);
+    }
+    return out;
+  }
+
+  private void changeChunk(List<? extends TaskChange> changes, List<Outcome> out, int offset) {
+    List<TaskId> taskIds = changes.stream().map(TaskChange::id).toList();
+    for (int attempt = 0; ; attempt++) {
+      long now = clock.millis();
+      List<Stored> before = read(taskIds);
+      Map<TaskId, Stored> current = new HashMap<>();
+      Map<TaskId, Task> intended = new LinkedHashMap<>();
+      List<Outcome> outcomes = new ArrayList<>(taskIds.size());
+      boolean needsLease = false;
+      for (int i = 0; i < taskIds.size(); i++) {
+        TaskId id = taskIds.get(i);
+        Stored st = current.containsKey(id) ? current.get(id) : before.get(i);
+        if (st == null) {
+          outcomes.add(new Outcome.NotFound(id));
+          continue;
+        }
+        Task t = st.task();
+        if (t.isLeaseExpiredAt(now)) {
+          t = Transitions.expire(t, stamp(now));
+          intended.put(id, t);
+        }
+        TaskChange change = changes.get(i);
+        Outcome o = change.apply(t, change.readsQueueSettings() ? settingsOrDefault(t.queue()) : null, stamp(now),
+            random);
+        if (o instanceof Outcome.Ok ok) {
+          t = ok.task();
+          intended.put(id, t);
+          needsLease |= t.state() == TaskState.WORKING;
+        }
+        current.put(id, new Stored(t, st.modRevision()));
+        outcomes.add(o);
+      }
+      Writes w = new Writes(keys, now, needsLease ? session.id() : 0);
+      for (int i = 0; i < taskIds.size(); i++) {
+        TaskId id = taskIds.get(i);
+        if (intended.containsKey(id) && before.get(i) != null && w.changed().stream().noneMatch(c -> c.id().equals(id))) {
+          w.update(before.get(i), intended.get(id));
+        }
+      }
+      if (w.bytes() > TXN_BYTES && taskIds.size() > 1) {
+        // Records carry params and results: halves, until each transaction fits etcd's request limit.
+        int half = taskIds.size() / 2;
+        changeChunk(changes.subList(0, half), out, offset);
+        changeChunk(changes.subList(half, changes.size()), out, offset + half);
+        return;
+      }
+      if (commitFenced(w)) {
+        for (int i = 0; i < outcomes.size(); i++) {
+          out.set(offset + i, outcomes.get(i));
+        }
+        return;
+      }
+      if (attempt + 1 >= WRITE_ATTEMPTS) {
+        throw new StoreUnavailableException("etcd: gave up after " + WRITE_ATTEMPTS + " conflicting writes to "
+            + taskIds.size() + " task(s)");
+      }
+    }
+  }
+
+  /**
+   * Commits writes that change tasks (claims, worker operations): a lease that vanished under us is
+   * replaced and the write retried (false); a write whose answer was lost (timeout, leader change)
+   * counts as committed when the records now read exactly as it wrote them, so that a claim that
+   * committed during an etcd failover is handed out rather than left held by nobody until its lease
+   * ends, and a completion is answered 200 rather than 503 followed by 409 on the retry.
+   */
+  private boolean commitFenced(Writes w) {
+    try {
+      return commit(w);
+    } catch (StoreUnavailableException e) {
+      if (Etcd.isLeaseNotFound(e)) {
+        session.lost(w.lease(), "a write said it is not found");
+        return false;
+      }
+      if (!w.changed().isEmpty() && committedAnyway(w.changed())) {
+        return true;
+      }
+      throw e;
+    }
+  }
+
+  /** Whether every one of these tasks is stored exactly so (a write of ours committed); false if unsure. */
+  private boolean committedAnyway(List<Task> written) {
+    try {
+      List<Stored> now = read(written.stream().map(Task::id).toList());
+      for (int i = 0; i < written.size(); i++) {
+        if (now.get(i) == null || !now.get(i).task().equals(written.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (StoreUnavailableException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queues
+
+  /** The queue's settings, or null when it was never used or configured. */
+  private QueueSettings settings(String queue) {
+    KeyValue kv = etcd.get(keys.queue(queue));
+    return kv == null ? null : remember(queue, Codec.settings(kv.getValue()));
+  }
+
+  private QueueSettings remember(String queue, QueueSettings s) {
+    settingsCache.put(queue, s);
+    return s;
+  }
+
+  /** The queue's settings, creating the queue with the defaults when it is new. */
+  private QueueSettings ensure(String queue) {
+    QueueSettings s = settings(queue);
+    if (s != null) {
+      return s;
+    }
+    ByteSequence k = keys.queue(queue);
+    etcd.txn(new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))},
+        new Op[] {Op.put(k, Codec.settings(QueueSettings.DEFAULT), PutOption.DEFAULT)}, new Op[0]);
+    return settings(queue);
+  }
+
+  /** Every queue's settings, by name. */
+  Map<String, QueueSettings> queueSettings() {
+    String prefix = keys.queuePrefix();
+    Map<String, QueueSettings> out = new TreeMap<>();
+    for (KeyValue kv : etcd.range(prefix, Keys.end(prefix), 0, false, false).getKvs()) {
+      String name = Keys.text(kv.getKey()).substring(prefix.length());
+      out.put(name, remember(name, Codec.settings(kv.getValue())));
+    }
+    return out;
+  }
+
+  @Override
+  public QueueSettings queueUpdate(String queue, SettingsPatch patch) {
+    patch.applyTo(QueueSettings.DEFAULT); // refuses a bad value before the queue is created
+    sweeper.sweepIfDue();
+    ensure(queue);
+    ByteSequence k = keys.queue(queue);
+    while (true) {
+      KeyValue kv = etcd.get(k);
+      QueueSettings next = patch.applyTo(Codec.settings(kv.getValue()));
+      if (etcd.txn(new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision()))},
+          new Op[] {Op.put(k, Codec.settings(next), PutOption.DEFAULT)}, new Op[0]).isSucceeded()) {
+        remember(queue, next);
+        if (!next.paused()) {
+          waiters.wake(queue);
+        }
+        return next;
+      }
+    }
+  }
+
+  @Override
+  public QueueInfo queueGet(String queue) {
+    sweeper.sweepIfDue();
+    List<QueueInfo> one = infos(List.of(queue));
+    return one.get(0);
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    sweeper.sweepIfDue();
+    return infos(new ArrayList<>(queueSettings().keySet()));
+  }
+
+  /** Settings and counts, read in one transaction per queue: counts are the sizes of the index prefixes. */
+  private List<QueueInfo> infos(List<String> queues) {
+    List<QueueInfo> out = new ArrayList<>(queues.size());
+    for (String q : queues) {
+      Op[] reads = {Op.get(keys.queue(q), GetOption.DEFAULT), Etcd.count(keys.ready(q)), Etcd.count(keys.delayed(q)),
+          Etcd.count(keys.working(q)), Etcd.count(keys.finished(q, TaskState.DONE)),
+          Etcd.count(keys.finished(q, TaskState.DEAD)), Etcd.count(keys.finished(q, TaskState.CANCELLED))};
+      List<GetResponse> r = etcd.txn(new Cmp[0], reads, new Op[0]).getGetResponses();
+      QueueSettings s = r.get(0).getKvs().isEmpty() ? QueueSettings.DEFAULT
+          : remember(q, Codec.settings(r.get(0).getKvs().get(0).getValue()));
+      out.add(new QueueInfo(q, new QueueCounts(r.get(1).getCount(), r.get(2).getCount(), r.get(3).getCount(),
+          r.get(4).getCount(), r.get(5).getCount(), r.get(6).getCount()), s));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Enqueue
+
+  @Override
+  public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
+    sweeper.sweepIfDue();
+    QueueSettings s = ensure(queue);
+    Stamp at = stamp(clock.millis());
+    // The ids are fixed before the first attempt, so a repeated attempt writes the same keys.
+    List<Task> made = specs.stream().map(spec -> Transitions.enqueue(ids.next(), queue, spec, s, at)).toList();
+    Map<TaskId, Boolean> written = new HashMap<>();
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      Map<String, Task> holders = liveHolders(queue, made, written);
+      List<EnqueueResult> results = new ArrayList<>(made.size());
+      List<Task> create = new ArrayList<>();
+      Map<String, Task> inBatch = new HashMap<>();
+      for (Task t : made) {
+        String key = t.uniqueKey();
+        Task holder = key == null ? null : holders.getOrDefault(key, inBatch.get(key));
+        if (holder != null && !holder.id().equals(t.id())) {
+          results.add(new EnqueueResult(holder, true));
+          continue;
+        }
+        if (key != null) {
+          inBatch.put(key, t);
+        }
+        results.add(new EnqueueResult(t, false));
+        if (!written.containsKey(t.id())) {
+          create.add(t);
+        }
+      }
+      if (writeNew(create, at.now(), written)) {
+        return results;
+      }
+    }
+    throw new StoreUnavailableException("etcd: gave up enqueueing after " + WRITE_ATTEMPTS + " conflicts on unique keys");
+  }
+
+  /** The live tasks holding the unique keys of {@code made} (a task of ours already written holds its own). */
+  private Map<String, Task> liveHolders(String queue, List<Task> made, Map<TaskId, Boolean> written) {
+    List<String> uniqueKeys = made.stream().map(Task::uniqueKey).filter(k -> k != null).distinct().toList();
+    Map<String, Task> out = new HashMap<>();
+    if (uniqueKeys.isEmpty()) {
+      return out;
+    }
+    List<KeyValue> held = etcd.getAll(uniqueKeys.stream().map(k -> keys.unique(queue, k)).toList(), config.maxTxnOps());
+    List<TaskId> holderIds = new ArrayList<>();
+    List<String> holderKeys = new ArrayList<>();
+    for (int i = 0; i < uniqueKeys.size(); i++) {
+      if (held.get(i) != null) {
+        holderIds.add(TaskId.parse(Keys.text(held.get(i).getValue())));
+        holderKeys.add(uniqueKeys.get(i));
+      }
+    }
+    List<Stored> bodies = read(holderIds);
+    for (int i = 0; i < holderIds.size(); i++) {
+      Stored st = bodies.get(i);
+      if (st != null && !st.task().state().isTerminal()) {
+        out.put(holderKeys.get(i), st.task());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes new tasks, as many per transaction as etcd allows; returns false when a unique key was taken
+   * in between (the caller reads the holders again). A transaction whose compare failed because its
+   * tasks already exist as written is one of our own earlier attempts that committed after all: that
+   * counts as written ({@link #commit}), which is what makes a retried enqueue write nothing twice.
+   */
+  private boolean writeNew(List<Task> create, long now, Map<TaskId, Boolean> written) {
+    int from = 0;
+    while (from < create.size()) {
+      Writes w = new Writes(keys, now, 0);
+      int to = from;
+      // As many tasks as fit one transaction: etcd's op limit, and its request size limit.
+      while (to < create.size() && (to == from || (w.size() + 4 <= config.maxTxnOps() && w.bytes() < TXN_BYTES))) {
+        w.create(create.get(to++));
+      }
+      List<Task> part = create.subList(from, to);
+      boolean ok;
+      try {
+        ok = commit(w);
+      } catch (StoreUnavailableException e) {
+        ok = retryOnce(w, e);
+      }
+      if (!ok) {
+        return false;
+      }
+      part.forEach(t -> written.put(t.id(), true));
+      from = to;
+    }
+    return true;
+  }
+
+  /** A write that failed for want of an answer is sent once more: it may have committed, or not. */
+  private boolean retryOnce(Writes w, StoreUnavailableException first) {
+    try {
+      return commit(w);
+    } catch (StoreUnavailableException again) {
+      throw first;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Claims
+
+  @Override
+  public List<Task> taskClaimMany(ClaimParams p) {
+    long deadline = System.nanoTime() + p.waitMs() * 1_000_000;
+    while (true) {
+      long seen = waiters.generation(p.queue());
+      List<Task> got = claimNow(p);
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (!got.isEmpty() || left <= 0 || draining || closed) {
+        return got;
+      }
+      try {
+        waiters.await(p.queue(), seen, Math.min(left, RECHECK_MS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return List.of();
+      }
+    }
+  }
+
+  private List<Task> claimNow(ClaimParams p) {
+    sweeper.sweepIfDue();
+    QueueSettings s = settings(p.queue());
+    if (s == null || s.paused()) {
+      return List.of();
+    }
+    long leaseMs = p.leaseMsIn(s);
+    List<Task> claimed = new ArrayList<>();
+    boolean sweptOnDemand = false;
+    int attempt = 0;
+    while (claimed.size() < p.max() && attempt < CLAIM_ATTEMPTS) {
+      int want = Math.min(p.max() - claimed.size(), claimsPerTxn);
+      Floors.Snapshot floor = floors.get(p.queue());
+      List<String> found = candidates(p.queue(), floor, attempt == 0 ? want : 2 * want + 8);
+      if (found.isEmpty()) {
+        if (!sweptOnDemand && sweeper.onDemand(p.queue())) {
+          sweptOnDemand = true;
+          continue;
+        }
+        break;
+      }
+      List<String> picked = attempt == 0 ? found.subList(0, Math.min(want, found.size())) : spread(found, want);
+      List<Task> got = claim(picked, p.worker(), leaseMs);
+      if (got == null) {
+        conflicts.incrementAndGet();
+        attempt++;
+        continue;
+      }
+      if (attempt == 0 && picked.size() == got.size()) {
+        // Everything below the last key taken is gone now: the next claim starts after it.
+        floors.raise(p.queue(), Keys.after(picked.get(picked.size() - 1)), floor);
+      }
+      claimed.addAll(got);
+      if (got.isEmpty()) {
+        attempt++;
+      }
+    }
+    return claimed;
+  }
+
+  /** {@code want} of the candidates, at random (contended claims by several servers spread out), in key order. */
+  private List<String> spread(List<String> found, int want) {
+    List<String> shuffled = new ArrayList<>(found);
+    for (int i = shuffled.size() - 1; i > 0; i--) {
+      Collections.swap(shuffled, i, random.nextInt(i + 1));
+    }
+    List<String> picked = new ArrayList<>(shuffled.subList(0, Math.min(want, shuffled.size())));
+    Collections.sort(picked);
+    return picked;
+  }
+
+  /**
+   * Up to {@code n} ready keys from the head of the queue, read serializable (the claim's compare
+   * guards correctness). The range never runs to the end of the queue while there is a head to find:
+   * it starts at the queue's floor and ends a window of run_at later within the floor's priority (see
+   * {@link #windows}), a window that grows (×16, 4 times) while it comes back empty. Only then, or when there is no floor
+   * yet, does it read to the end of the queue's keys, and then it sets the floor at the first key.
+   */
+  private List<String> candidates(String queue, Floors.Snapshot floor, int n) {
+    String prefix = keys.ready(queue);
+    String from = floor.key() != null ? floor.key() : prefix;
+    if (floor.key() != null && from.length() >= prefix.length() + Keys.PRIORITY + Keys.TIME) {
+      String band = from.substring(0, prefix.length() + Keys.PRIORITY);
+      long runAt = Keys.parseTime(from, band.length());
+      long window = windows.getOrDefault(queue, 1_000L);
+      for (int i = 0; i < 4; i++) {
+        long until = runAt > Long.MAX_VALUE - window ? Long.MAX_VALUE : runAt + window;
+        GetResponse r = readyRange(queue, from, band + Keys.time(until), n);
+        if (r.getCount() > 16L * n && window > 1) {
+          windows.put(queue, Math.max(1, window / 4)); // etcd walked many keys to count them: narrower
+        } else if (r.getCount() < n && window < MAX_WINDOW_MS) {
+          windows.put(queue, window * 2);
+        }
+        if (!r.getKvs().isEmpty()) {
+          return keysOf(r);
+        }
+        window *= 16;
+      }
+    }
+    List<String> got = keysOf(readyRange(queue, from, Keys.end(prefix), n));
+    if (got.isEmpty() && floor.key() != null) {
+      floors.reset(queue); // a stale floor: look from the start next time
+      got = keysOf(readyRange(queue, prefix, Keys.end(prefix), n));
+    }
+    if (!got.isEmpty()) {
+      floors.raise(queue, got.get(0), floor);
+    }
+    return got;
+  }
+
+  /**
+   * Ready keys in [from, to), serializable: answered by whichever member jetcd picks, without a round
+   * trip to the leader. A member may lag behind the leader by a few milliseconds; when it has not yet
+   * applied this server's own last write that made a task of the queue ready, the range is read again
+   * linearizable, so that a task this server just enqueued (or released) is always seen by its claims.
+   */
+  private GetResponse readyRange(String queue, String from, String to, int n) {
+    GetResponse r = etcd.range(from, to, n, true, true);
+    if (r.getHeader().getRevision() < readyWritten.getOrDefault(queue, 0L)) {
+      r = etcd.range(from, to, n, true, false);
+    }
+    return r;
+  }
+
+  private static List<String> keysOf(GetResponse r) {
+    return r.getKvs().stream().map(kv -> Keys.text(kv.getKey())).toList();
+  }
+
+  /**
+   * Claims the tasks of these ready keys in one transaction; null when another writer got one of them
+   * first (the whole transaction then did nothing). Keys whose task is no longer ready are skipped.
+   */
+  private List<Task> claim(List<String> readyKeys, String worker, long leaseMs) {
+    long now = clock.millis();
+    List<Stored> got = read(readyKeys.stream().map(Keys::idAtEnd).toList());
+    long lease = session.id();
+    Writes w = new Writes(keys, now, lease);
+    List<Task> claimed = new ArrayList<>();
+    for (int i = 0; i < readyKeys.size() && (claimed.isEmpty() || w.bytes() < TXN_BYTES); i++) {
+      Stored st = got.get(i);
+      if (st == null || st.task().state() != TaskState.PENDING || !Keys.text(keys.ready(st.task())).equals(readyKeys.get(i))) {
+        continue;
+      }
+      Task t = Transitions.claim(st.task(), worker, leaseMs, stamp(now));
+      w.update(st, t);
+      claimed.add(t);
+    }
+    return commitFenced(w) ? claimed : null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Worker operations
+
+  @Override
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
+    return change(new TaskChange.Heartbeat(id, token, leaseMs));
+  }
+
+  private QueueSettings settingsOrDefault(String queue) {
+    QueueSettings s = settings(queue);
+    return s != null ? s : QueueSettings.DEFAULT;
+  }
+
+  @Override
+  public Outcome taskComplete(TaskId id, String token, String resultJson) {
+    return change(new Completion(id, token, resultJson));
+  }
+
+  @Override
+  public List<Outcome> taskCompleteMany(List<Completion> completions) {
+    return completions.isEmpty() ? List.of() : changeAll(completions);
+  }
+
+  @Override
+  public Outcome taskFail(FailParams p) {
+    return change(p);
+  }
+
+  @Override
+  public Outcome taskRelease(TaskId id, String token, long delayMs) {
+    return change(new TaskChange.Release(id, token, delayMs));
+  }
+
+  @Override
+  public Outcome taskCancel(TaskId id) {
+    return change(new TaskChange.Cancel(id));
+  }
+
+  /**
+   * Moves up to {@code limit} dead tasks of the queue, oldest id first, back to pending, one
+   * transaction each. A dead task whose unique key a live task holds (one moved by this redrive
+   * included) stays dead and is passed over, so a held key never stops the tasks behind it.
+   */
+  @Override
+  public RedriveResult queueRedrive(String queue, int limit) {
+    sweeper.sweepIfDue();
+    String prefix = keys.finished(queue, TaskState.DEAD);
+    String from = prefix;
+    int moved = 0;
+    int skipped = 0;
+    while (moved < limit) {
+      List<String> dead = keysOf(etcd.range(from, Keys.end(prefix), Math.min(256, limit - moved + 16), true, false));
+      for (String key : dead) {
+        if (moved == limit) {
+          break;
+        }
+        switch (redriveOne(Keys.idAtEnd(key))) {
+          case MOVED -> moved++;
+          case HELD -> skipped++;
+          case GONE -> { }
+        }
+      }
+      if (dead.size() < Math.min(256, limit - moved + 16) || moved == limit) {
+        break;
+      }
+      from = Keys.after(dead.get(dead.size() - 1));
+    }
+    return new RedriveResult(moved, skipped);
+  }
+
+  private enum RedriveOne { MOVED, HELD, GONE }
+
+  private RedriveOne redriveOne(TaskId id) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      long now = clock.millis();
+      Stored st = read(List.of(id)).get(0);
+      if (st == null || st.task().state() != TaskState.DEAD) {
+        return RedriveOne.GONE;
+      }
+      Task t = st.task();
+      if (t.uniqueKey() != null && etcd.get(keys.unique(t.queue(), t.uniqueKey())) != null) {
+        return RedriveOne.HELD;
+      }
+      Writes w = new Writes(keys, now, 0);
+      w.update(st, Transitions.redrive(t, stamp(now)));
+      if (commit(w)) {
+        return RedriveOne.MOVED;
+      }
+    }
+    throw new StoreUnavailableException("etcd: gave up redriving " + id + " after " + WRITE_ATTEMPTS + " conflicts");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public Optional<Task> taskGet(TaskId id) {
+    sweeper.sweepIfDue();
+    KeyValue kv = etcd.get(keys.task(id));
+    return kv == null ? Optional.empty() : Optional.of(stored(kv).task());
+  }
+
+  @Override
+  public Page taskList(ListParams p) {
+    PageBuilder page = new PageBuilder(p);
+    sweeper.sweepIfDue();
+    String prefix = keys.byId(p.queue());
+    String from = page.after() == null ? prefix : Keys.after(prefix + page.after());
+    // The queue's one id index holds every state: a row of another state is read, and passed over.
+    int batch = p.state() != null ? 1_000 : Math.min(1_000, page.rowsToRead());
+    while (true) {
+      List<String> idKeys = keysOf(etcd.range(from, Keys.end(prefix), batch, true, false));
+      List<TaskId> taskIds = idKeys.stream().map(Keys::idAtEnd).toList();
+      List<Stored> got = read(taskIds);
+      for (int i = 0; i < got.size(); i++) {
+        Stored st = got.get(i);
+        boolean shown = st != null && (p.state() == null || st.task().state() == p.state());
+        if (!page.offer(taskIds.get(i), shown ? st.task() : null)) {
+          return page.page();
+        }
+      }
+      if (idKeys.size() < batch) {
+        return page.page();
+      }
+      from = Keys.after(idKeys.get(idKeys.size() - 1));
+    }
+  }
+
+  @Override
+  public byte[] leaseTokenKey() {
+    return leaseTokenKey.clone();
+  }
+
+  @Override
+  public void drain() {
+    draining = true;
+    waiters.wakeAll();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    waiters.wakeAll();
+    leadership.close();
+    watch.close();
+    session.close();
+    etcd.client().close();
+  }
+}

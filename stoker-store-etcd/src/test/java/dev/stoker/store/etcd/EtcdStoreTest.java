@@ -1,0 +1,211 @@
+package dev.stoker.store.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stoker.core.Outcome;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.RedriveResult;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.testkit.EtcdTemp;
+import dev.stoker.testkit.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the conformance suite does not cover: several stores (servers) over one prefix of a real
+ * 3-member cluster, sharing one manual clock; batches larger than one etcd transaction; the claims of
+ * a server that died; and etcd's failures as the store reports them.
+ */
+class EtcdStoreTest {
+  private static final String Q = "q";
+  private final ManualClock clock = new ManualClock();
+  private final String prefix = EtcdTemp.freshPrefix();
+  private final List<EtcdStore> stores = new ArrayList<>();
+
+  private EtcdStore open(EtcdConfig config, int node) {
+    EtcdStore s = EtcdStore.open(config, clock, node, new SplittableRandom(node));
+    stores.add(s);
+    return s;
+  }
+
+  private EtcdStore server(int node) {
+    return open(EtcdConfig.of(EtcdTemp.shared().endpoints()).withPrefix(prefix).withSessionTtl(Duration.ofSeconds(2))
+        .withSweepInterval(Duration.ofMillis(50)), node);
+  }
+
+  @AfterEach
+  void close() {
+    stores.forEach(EtcdStore::close);
+  }
+
+  private static List<TaskSpec> specs(int n, String params) {
+    return IntStream.range(0, n).mapToObj(i -> TaskSpec.of("t" + i, params)).toList();
+  }
+
+  @Test
+  void a_batch_larger_than_one_transaction_is_stored_whole_and_claimed_in_order() {
+    EtcdStore a = server(1);
+    String big = "\"" + "x".repeat(100_000) + "\"";
+    List<EnqueueResult> small = a.taskEnqueueMany(Q, specs(100, "{}")); // 100 tasks: 4 transactions by ops
+    List<EnqueueResult> large = a.taskEnqueueMany(Q, specs(12, big)); // 1.2 MB: several by size
+
+    assertThat(a.queueGet(Q).counts().pending()).isEqualTo(112);
+    List<Task> claimed = a.taskClaimMany(new ClaimParams(Q, "w", 1000, null, 0));
+    List<Task> expected = new ArrayList<>();
+    small.forEach(r -> expected.add(r.task()));
+    large.forEach(r -> expected.add(r.task()));
+    assertThat(claimed).extracting(Task::id).containsExactlyElementsOf(expected.stream().map(Task::id).toList());
+    assertThat(claimed.get(111).paramsJson()).isEqualTo(big);
+    assertThat(a.queueGet(Q).counts().working()).isEqualTo(112);
+  }
+
+  @Test
+  void servers_share_the_queue_a_claim_made_on_one_is_completed_on_the_other_and_fenced_there() {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    a.taskEnqueueMany(Q, specs(2, "{}"));
+
+    Task onA = a.taskClaimMany(new ClaimParams(Q, "w-a", 1, 60_000L, 0)).get(0);
+    Task onB = b.taskClaimMany(new ClaimParams(Q, "w-b", 1, 60_000L, 0)).get(0);
+    assertThat(onB.id()).isNotEqualTo(onA.id());
+
+    assertThat(b.taskHeartbeat(onA.id(), onB.lease().token(), null)).isInstanceOf(Outcome.StaleToken.class);
+    assertThat(b.taskComplete(onA.id(), onA.lease().token(), "1")).isInstanceOf(Outcome.Ok.class);
+    assertThat(a.taskGet(onA.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
+    assertThat(a.taskRelease(onA.id(), onA.lease().token(), 0)).isInstanceOf(Outcome.AlreadyFinished.class);
+  }
+
+  @Test
+  void concurrent_claimers_on_two_servers_get_every_task_exactly_once() throws Exception {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    int n = 300;
+    a.taskEnqueueMany(Q, specs(n, "{}"));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    ConcurrentLinkedQueue<Task> got = new ConcurrentLinkedQueue<>();
+    List<Future<?>> claimers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      EtcdStore s = i % 2 == 0 ? a : b;
+      String worker = "w-" + i;
+      claimers.add(pool.submit(() -> {
+        while (true) {
+          List<Task> c = s.taskClaimMany(new ClaimParams(Q, worker, 3, 600_000L, 0));
+          if (c.isEmpty() && s.queueGet(Q).counts().pending() == 0) {
+            return null;
+          }
+          got.addAll(c);
+        }
+      }));
+    }
+    for (Future<?> f : claimers) {
+      f.get(3, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    Set<Object> ids = new HashSet<>();
+    got.forEach(t -> assertThat(ids.add(t.id())).as("claimed once: %s", t.id()).isTrue());
+    assertThat(ids).hasSize(n);
+  }
+
+  @Test
+  void a_claim_whose_server_died_is_honoured_until_its_lease_runs_out_and_then_taken_over_by_another() {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    a.taskEnqueueMany(Q, specs(2, "{}"));
+    Task abandoned = a.taskClaimMany(new ClaimParams(Q, "w-1", 1, 60_000L, 0)).get(0);
+    Task moved = a.taskClaimMany(new ClaimParams(Q, "w-2", 1, 60_000L, 0)).get(0);
+
+    a.close(); // its lease is revoked: both locks vanish, as when it dies and its TTL runs out
+    clock.advanceMillis(40_000);
+    // Another server serves the claim now: a worker of a dead server keeps its claim.
+    assertThat(b.taskHeartbeat(moved.id(), moved.lease().token(), null)).isInstanceOf(Outcome.Ok.class);
+    assertThat(b.taskClaimMany(new ClaimParams(Q, "w-3", 5, null, 0))).as("nothing ends before its lease").isEmpty();
+
+    clock.advanceMillis(20_001); // past the abandoned claim's lease
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> b.taskGet(abandoned.id()).orElseThrow().state() == TaskState.PENDING);
+    assertThat(b.taskGet(abandoned.id()).orElseThrow().lastError()).contains("w-1");
+    assertThat(b.taskGet(moved.id()).orElseThrow().state()).isEqualTo(TaskState.WORKING);
+    assertThat(b.taskClaimMany(new ClaimParams(Q, "w-3", 5, null, 0))).extracting(Task::id)
+        .containsExactly(abandoned.id());
+  }
+
+  @Test
+  void a_redrive_passes_over_a_dead_task_whose_unique_key_a_live_task_holds() {
+    EtcdStore a = server(1);
+    Task first = dead(a, new TaskSpec("first", "{}", 0, null, null, "k", null));
+    Task second = dead(a, new TaskSpec("second", "{}", 0, null, null, "k", null));
+    Task plain = dead(a, TaskSpec.of("plain", "{}"));
+
+    assertThat(a.queueRedrive(Q, 10)).isEqualTo(new RedriveResult(2, 1));
+    assertThat(a.taskGet(first.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
+    assertThat(a.taskGet(second.id()).orElseThrow().state()).isEqualTo(TaskState.DEAD);
+    assertThat(a.taskGet(plain.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
+    assertThat(a.taskEnqueueMany(Q, List.of(new TaskSpec("again", "{}", 0, null, null, "k", null))).get(0))
+        .isEqualTo(new EnqueueResult(a.taskGet(first.id()).orElseThrow(), true));
+    assertThat(a.queueRedrive(Q, 10)).isEqualTo(new RedriveResult(0, 1));
+  }
+
+  private static Task dead(EtcdStore s, TaskSpec spec) {
+    Task t = s.taskEnqueueMany(Q, List.of(spec)).get(0).task();
+    Task c = s.taskClaimMany(new ClaimParams(Q, "w-killer", 1, null, 0)).get(0);
+    assertThat(c.id()).isEqualTo(t.id());
+    assertThat(s.taskFail(new dev.stoker.core.store.FailParams(c.id(), c.lease().token(), "x", true, null)))
+        .isInstanceOf(Outcome.Ok.class);
+    return t;
+  }
+
+  @Test
+  void an_unreachable_cluster_is_a_store_unavailable_naming_the_cause() {
+    try (EtcdTemp single = EtcdTemp.start(1)) {
+      EtcdStore s = open(EtcdConfig.of(single.endpoints()).withPrefix(prefix)
+          .withRequestTimeout(Duration.ofMillis(3_000)), 1);
+      s.taskEnqueueMany(Q, specs(1, "{}"));
+      single.kill(1);
+
+      assertThatThrownBy(() -> s.queueGet(Q)).isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("etcd did not answer");
+      assertThatThrownBy(() -> s.taskEnqueueMany(Q, specs(1, "{}"))).isInstanceOf(StoreUnavailableException.class);
+
+      single.restart(1);
+      single.waitHealthy();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> s.queueGet(Q).counts().pending() == 1);
+    }
+  }
+
+  @Test
+  void a_full_cluster_is_a_store_unavailable_naming_nospace() {
+    try (EtcdTemp tiny = EtcdTemp.start(1, "--quota-backend-bytes=16777216")) {
+      EtcdStore s = open(EtcdConfig.of(tiny.endpoints()).withPrefix(prefix), 1);
+      String big = "\"" + "x".repeat(400_000) + "\"";
+      StoreUnavailableException full = null;
+      for (int i = 0; i < 200 && full == null; i++) {
+        try {
+          s.taskEnqueueMany(Q, specs(1, big));
+        } catch (StoreUnavailableException e) {
+          full = e;
+        }
+      }
+      assertThat(full).isNotNull();
+      assertThat(full.getMessage()).contains("NOSPACE");
+    }
+  }
+}
