@@ -36,7 +36,7 @@ public enum Backend {
    */
   public void check(Set<Fault> faults) {
     Set<Fault> supported = switch (this) {
-      case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE);
+      case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.POWER);
       case POSTGRES -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL);
       case ETCD, CLUSTER -> throw new Unavailable("backend '" + label() + "' is not available in this build yet;"
           + " only 'embedded' and 'postgres' can be verified for now");
@@ -55,14 +55,15 @@ public enum Backend {
       case SKEW -> "a single node has no peer whose clock could disagree with its own, and its hybrid logical"
           + " clock already rides out steps of its own clock (see docs/reliability.md)";
       case DB_KILL -> "it has no database server of its own; 'kill' crashes the process that holds the data";
+      case POWER -> "its servers keep no data: the database does, and 'db-kill' crashes it";
       default -> "it has a single node and no links to cut";
     };
   }
 
-  /** The processes to test, under {@code dir}; not started yet. */
-  Cluster cluster(Path dir) throws IOException {
+  /** The processes to test, under {@code dir}, ready for {@code faults}; not started yet. */
+  Cluster cluster(Path dir, Set<Fault> faults) throws IOException {
     check(Set.of());
-    return this == POSTGRES ? new PostgresCluster() : new EmbeddedCluster(dir);
+    return this == POSTGRES ? new PostgresCluster() : new EmbeddedCluster(dir, faults.contains(Fault.POWER));
   }
 
   public String label() {

@@ -13,6 +13,11 @@ public enum Fault {
    * start it again on the same port and data; the servers answer 503 meanwhile and must recover.
    */
   DB_KILL,
+  /**
+   * Power loss: SIGKILL a server whose data lives on a filesystem that then drops every write not
+   * yet fsync'd (bin/powerfs), and start it again on what was durable. Embedded backend only.
+   */
+  POWER,
   /** Offset a server's clock. Not meaningful for a single embedded node (see docs/reliability.md). */
   SKEW,
   /** Cut links between nodes. Only for backends with more than one node talking to each other. */
@@ -23,7 +28,7 @@ public enum Fault {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, db-kill, skew, partition");
+      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, power, db-kill, skew, partition");
     }
   }
 
