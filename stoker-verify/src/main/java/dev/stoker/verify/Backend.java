@@ -44,10 +44,21 @@ public enum Backend {
     for (Fault f : faults) {
       if (!supported.contains(f)) {
         throw new IllegalArgumentException("the " + label() + " backend cannot take '" + f.label() + "' faults"
-            + ": " + (this == EMBEDDED ? whyNotEmbedded(f) : "its servers talk to the database, not to each other,"
-            + " so there are no links between them to cut nor clocks that must agree (see docs/reliability.md)"));
+            + ": " + whyNot(f));
       }
     }
+  }
+
+  private String whyNot(Fault f) {
+    if (this == EMBEDDED) {
+      return whyNotEmbedded(f);
+    }
+    if (f == Fault.POWER) {
+      return "its servers keep no data; the database does, and 'db-kill' crashes it (PostgreSQL on a disk"
+          + " that loses power is not built yet)";
+    }
+    return "its servers talk to the database, not to each other, so there are no links between them to cut nor"
+        + " clocks that must agree (see docs/reliability.md)";
   }
 
   private static String whyNotEmbedded(Fault f) {
@@ -55,7 +66,6 @@ public enum Backend {
       case SKEW -> "a single node has no peer whose clock could disagree with its own, and its hybrid logical"
           + " clock already rides out steps of its own clock (see docs/reliability.md)";
       case DB_KILL -> "it has no database server of its own; 'kill' crashes the process that holds the data";
-      case POWER -> "its servers keep no data: the database does, and 'db-kill' crashes it";
       default -> "it has a single node and no links to cut";
     };
   }
