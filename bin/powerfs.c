@@ -464,6 +464,14 @@ static int pf_truncate(const char *path, off_t size, struct fuse_file_info *fi) 
   return r;
 }
 
+/* O_TRUNC on an existing file, as an undoable truncate; closes fd when it fails. */
+static int truncate_opened(int fd) {
+  int r = remember(fd, 0, 0, 1);
+  if (r == 0 && ftruncate(fd, 0) < 0) r = -errno;
+  if (r < 0) close(fd);
+  return r;
+}
+
 static int pf_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   if (strcmp(path, CONTROL) == 0) return -EEXIST;
   struct stat st;
@@ -473,11 +481,8 @@ static int pf_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   if (fd < 0) return -errno;
   if (!existed) log_entry(CREATED, path, NULL, NULL);
   if (existed && (fi->flags & O_TRUNC)) {
-    int r = remember(fd, 0, 0, 1);
-    if (r < 0 || ftruncate(fd, 0) < 0) {
-      close(fd);
-      return r < 0 ? r : -errno;
-    }
+    int r = truncate_opened(fd);
+    if (r < 0) return r;
   }
   fi->fh = (uint64_t) fd;
   return 0;
@@ -492,11 +497,8 @@ static int pf_open(const char *path, struct fuse_file_info *fi) {
   int fd = openat(root_fd, rel(path), (fi->flags & ~O_TRUNC) | O_CLOEXEC);
   if (fd < 0) return -errno;
   if (fi->flags & O_TRUNC) {
-    int r = remember(fd, 0, 0, 1);
-    if (r < 0 || ftruncate(fd, 0) < 0) {
-      close(fd);
-      return r < 0 ? r : -errno;
-    }
+    int r = truncate_opened(fd);
+    if (r < 0) return r;
   }
   fi->fh = (uint64_t) fd;
   return 0;
