@@ -70,7 +70,7 @@ class VerifyTest {
 
   private static VerifyConfig powerOnly(Path dir) {
     return new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(25), Set.of(Fault.POWER), 20261207L, dir, 2, 6,
-        Duration.ofMillis(2500), Duration.ofSeconds(3), Duration.ofSeconds(180));
+        Duration.ofMillis(2500), Duration.ofSeconds(2), Duration.ofSeconds(180));
   }
 
   /**

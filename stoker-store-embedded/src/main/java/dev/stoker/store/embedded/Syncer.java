@@ -30,7 +30,7 @@ final class Syncer implements Runnable {
    * writes lost (docs/reliability.md). A constant, so the check costs nothing when off.
    */
   private static final boolean ACK_BEFORE_SYNC = Boolean.getBoolean("stoker.test.ack-before-sync");
-  private static final long UNSAFE_SYNC_INTERVAL_NS = 200_000_000L;
+  private static final long UNSAFE_SYNC_INTERVAL_NS = 1_000_000_000L;
 
   private static final Round STOP = new Round(false, () -> { }, e -> { });
 
