@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
     footerHeading = "%nExamples:%n",
     footer = {"  stoker verify --duration 60s --faults kill,pause --seed 1",
         "  stoker verify --duration 30m --faults kill,pause --seed 7 --fault-interval 1s --out verify-7",
+        "  stoker verify --duration 5m --faults kill,pause,power --seed 5",
         "  stoker verify --backend postgres --duration 5m --faults kill,pause,db-kill --seed 3",
         "  stoker verify --backend etcd --duration 5m --faults kill,pause,etcd-kill --seed 3",
         "  stoker verify --check verify-7/history.jsonl"})
@@ -41,9 +42,10 @@ final class VerifyCommand implements Callable<Integer> {
   Duration duration;
 
   @Option(names = "--faults", paramLabel = "LIST", split = ",", defaultValue = "kill,pause",
-      description = "Faults to inject: kill, pause, db-kill (postgres only: SIGKILL of the database, restarted"
-          + " 0.5-3 s later), etcd-kill (etcd only: SIGKILL of an etcd member, the leader every other time,"
-          + " restarted 0.5-3 s later); skew and partition: not for these backends. "
+      description = "Faults to inject: kill, pause, power (embedded only: SIGKILL, then the loss of every write"
+          + " not fsync'd, on bin/powerfs), db-kill (postgres only: SIGKILL of the database, restarted 0.5-3 s"
+          + " later), etcd-kill (etcd only: SIGKILL of an etcd member, the leader every other time, restarted"
+          + " 0.5-3 s later); skew and partition: not for these backends. "
           + "Default: ${DEFAULT-VALUE}")
   List<String> faults;
 

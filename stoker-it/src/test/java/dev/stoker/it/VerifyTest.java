@@ -11,6 +11,7 @@ import dev.stoker.verify.Op;
 import dev.stoker.verify.Verify;
 import dev.stoker.verify.VerifyConfig;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,21 +23,54 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The short form of {@code stoker verify} that CI runs: a real server process killed and paused on
- * a fixed seed for 45 s while producers and workers (that crash and stall) run, then drained and
- * checked. Nothing acknowledged may be lost, nothing unexpected may appear, every duplicate must be
- * explained by an expired lease.
+ * The short form of {@code stoker verify} that CI runs: a real server process killed, paused and
+ * power-cut (its data on bin/powerfs, which drops what was not synced) on a fixed seed for 45 s
+ * while producers and workers (that crash and stall) run, then drained and checked. Nothing
+ * acknowledged may be lost, nothing unexpected may appear, every duplicate must be explained by an
+ * expired lease. And the negative control: the same power faults catch a server that acknowledges
+ * before it syncs.
  */
 class VerifyTest {
   @TempDir
   Path out;
 
   @Test
-  void a_short_verify_under_kill_and_pause_finds_nothing_lost_and_nothing_unexpected() throws Exception {
-    VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(45), Set.of(Fault.KILL, Fault.PAUSE),
-        20261123L, out, 2, 6, Duration.ofMillis(2500), Duration.ofSeconds(3), Duration.ofSeconds(180));
+  void a_short_verify_under_kill_pause_and_power_cut_finds_nothing_lost_and_nothing_unexpected() throws Exception {
+    VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(45),
+        Set.of(Fault.KILL, Fault.PAUSE, Fault.POWER), 20261123L, out, 2, 6, Duration.ofMillis(2500),
+        Duration.ofSeconds(3), Duration.ofSeconds(180));
     List<Op> history = runAndCheck(config);
-    assertThat(history).extracting(Op::f).as("a kill and a pause were injected").contains(Op.Fn.KILL, Op.Fn.PAUSE);
+    assertThat(history).extracting(Op::f).as("a kill, a pause and a power cut were injected")
+        .contains(Op.Fn.KILL, Op.Fn.PAUSE, Op.Fn.POWER);
+    assertThat(history).filteredOn(o -> o.f() == Op.Fn.POWER).extracting(Op::error)
+        .as("power cuts dropped unsynced writes").anyMatch(note -> !note.contains("dropped 0 unsynced writes"));
+  }
+
+  /**
+   * The negative control of the power fault: a server that acknowledges writes before syncing them
+   * ({@code -Dstoker.test.ack-before-sync}, passed on by {@code ServerProcess}) must be caught losing
+   * acknowledged tasks, and the same run of the real server must lose none. Without the first half,
+   * a power fault that dropped nothing would pass for a durable store.
+   */
+  @Test
+  void power_cuts_catch_a_server_that_acknowledges_before_syncing_and_not_one_that_syncs_first() throws Exception {
+    Checker.Result buggy;
+    System.setProperty("stoker.test.ack-before-sync", "true");
+    try {
+      buggy = Verify.run(powerOnly(out.resolve("ack-before-sync")), new PrintStream(OutputStream.nullOutputStream()))
+          .result();
+    } finally {
+      System.clearProperty("stoker.test.ack-before-sync");
+    }
+    assertThat(buggy.lost()).as("acknowledged before the sync, lost to a power cut").isNotEmpty();
+    assertThat(buggy.valid()).isFalse();
+
+    runAndCheck(powerOnly(out.resolve("sync-then-ack")));
+  }
+
+  private static VerifyConfig powerOnly(Path dir) {
+    return new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(25), Set.of(Fault.POWER), 20261207L, dir, 2, 6,
+        Duration.ofMillis(2500), Duration.ofSeconds(2), Duration.ofSeconds(180));
   }
 
   /**
@@ -125,6 +159,9 @@ class VerifyTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skew");
     assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.DB_KILL)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("db-kill");
+    assertThatThrownBy(() -> Backend.POSTGRES.check(Set.of(Fault.POWER)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("power");
+    Backend.EMBEDDED.check(Set.of(Fault.parse("power")));
     Backend.POSTGRES.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("db-kill")));
     Backend.ETCD.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("etcd-kill")));
   }

@@ -3,7 +3,6 @@ package dev.stoker.testkit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +103,7 @@ public final class EtcdTemp implements AutoCloseable {
   }
 
   private static String run(Map<String, String> env, String... args) {
-    Path script = findScript();
+    Path script = RepoScript.find("etcd-cluster");
     String[] cmd = new String[args.length + 1];
     cmd[0] = script.toString();
     System.arraycopy(args, 0, cmd, 1, args.length);
@@ -123,15 +122,5 @@ public final class EtcdTemp implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-  }
-
-  private static Path findScript() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path script = d.resolve("bin/etcd-cluster");
-      if (Files.isExecutable(script)) {
-        return script;
-      }
-    }
-    throw new IllegalStateException("bin/etcd-cluster not found above " + Path.of("").toAbsolutePath());
   }
 }

@@ -107,7 +107,7 @@ public final class PgTemp implements AutoCloseable {
   }
 
   private static String pgTemp(String... args) {
-    Path script = findScript();
+    Path script = RepoScript.find("pg-temp");
     String[] cmd = new String[args.length + 1];
     cmd[0] = script.toString();
     System.arraycopy(args, 0, cmd, 1, args.length);
@@ -124,15 +124,5 @@ public final class PgTemp implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-  }
-
-  private static Path findScript() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path script = d.resolve("bin/pg-temp");
-      if (Files.isExecutable(script)) {
-        return script;
-      }
-    }
-    throw new IllegalStateException("bin/pg-temp not found above " + Path.of("").toAbsolutePath());
   }
 }

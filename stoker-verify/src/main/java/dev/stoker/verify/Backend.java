@@ -1,5 +1,6 @@
 package dev.stoker.verify;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -35,7 +36,7 @@ public enum Backend {
    */
   public void check(Set<Fault> faults) {
     Set<Fault> supported = switch (this) {
-      case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE);
+      case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.POWER);
       case POSTGRES -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL);
       case ETCD -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.ETCD_KILL);
       case CLUSTER -> throw new Unavailable("backend '" + label() + "' is not available in this build yet;"
@@ -64,18 +65,20 @@ public enum Backend {
     return switch (f) {
       case DB_KILL -> "its database is an etcd cluster: use 'etcd-kill'";
       case ETCD_KILL -> "it has no etcd cluster: use 'db-kill'";
+      case POWER -> "its servers keep no data; the database does, and '" + (this == ETCD ? "etcd-kill" : "db-kill")
+          + "' crashes it (a database on a disk that loses power is not built yet)";
       default -> "its servers talk to the database, not to each other, so there are no links between them to cut"
           + " nor clocks that must agree (see docs/reliability.md)";
     };
   }
 
-  /** The processes to test, under {@code dir}; not started yet. */
-  Cluster cluster(Path dir) {
+  /** The processes to test, under {@code dir}, ready for {@code faults}; not started yet. */
+  Cluster cluster(Path dir, Set<Fault> faults) throws IOException {
     check(Set.of());
     return switch (this) {
       case POSTGRES -> new PostgresCluster();
       case ETCD -> new EtcdCluster();
-      default -> new EmbeddedCluster(dir);
+      default -> new EmbeddedCluster(dir, faults.contains(Fault.POWER));
     };
   }
 

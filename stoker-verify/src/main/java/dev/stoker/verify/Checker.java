@@ -134,7 +134,7 @@ public final class Checker {
               }
             }
           }
-          case KILL, PAUSE -> faults.add(op);
+          case KILL, PAUSE, POWER -> faults.add(op);
           case FINAL_READ -> {
             if (op.ok()) {
               finalState = new HashMap<>();
@@ -306,6 +306,9 @@ public final class Checker {
         if (fault.invokeNs() < to && fault.completeNs() > from) {
           if (fault.f() == Fn.PAUSE) {
             return "server pause";
+          }
+          if (fault.f() == Fn.POWER) {
+            return "power cut";
           }
           return Nemesis.isDatabaseKill(fault) ? "database kill" : "server kill";
         }

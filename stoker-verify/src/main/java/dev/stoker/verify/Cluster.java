@@ -28,6 +28,17 @@ interface Cluster extends AutoCloseable {
   /** Starts node {@code i} again on its port and data, and waits until it serves. */
   void restart(int i) throws IOException, InterruptedException;
 
+  /**
+   * SIGKILL to node {@code i}, then the loss of every write it had not made durable, as in a power
+   * cut ({@link Fault#POWER}); {@code tear} keeps a random prefix of unsynced appends (a torn tail).
+   * Restart it with {@link #restart(int)}.
+   *
+   * @return what was lost, in words, for the history
+   */
+  default String powerCut(int i, boolean tear) throws IOException, InterruptedException {
+    throw new UnsupportedOperationException("this backend's nodes keep no data of their own");
+  }
+
   /** SIGSTOP to node {@code i}. */
   void pause(int i) throws IOException, InterruptedException;
 

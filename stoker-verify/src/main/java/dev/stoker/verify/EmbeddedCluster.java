@@ -1,47 +1,66 @@
 package dev.stoker.verify;
 
+import dev.stoker.testkit.PowerFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * The embedded backend under test: one {@code stoker serve} on its own data directory. A kill is a
  * crash of the process (the data directory stays, as after a power cut of the process but not of
  * the disk); the restart comes back on the same port and data. The data directory is verify's own
- * ({@code data-0} under {@code --out}): a new run deletes what an earlier run left there.
+ * ({@code data-0} under {@code --out}, or for power faults the mount point of a {@link PowerFs} over
+ * {@code power-0}, which drops what the server had not synced when the power is cut): a new run
+ * deletes what an earlier run left there.
  */
 final class EmbeddedCluster implements Cluster {
-  private final Path data;
+  private final Path plainData;
+  private final Path powerDir;
+  private final boolean power;
+  private Path data;
   private boolean leftOver;
+  private PowerFs powerFs;
   private ServerProcess server;
   private int port;
 
-  EmbeddedCluster(Path dir) {
-    this.data = dir.resolve("data-0");
+  EmbeddedCluster(Path dir, boolean power) {
+    this.plainData = dir.resolve("data-0");
+    this.powerDir = dir.resolve("power-0");
+    this.power = power;
   }
 
   @Override
-  public void start() throws IOException {
-    if (Files.exists(data)) {
-      try (Stream<Path> entries = Files.list(data)) {
-        leftOver = entries.findAny().isPresent();
-      }
-      deleteTree(data);
+  public void start() throws IOException, InterruptedException {
+    leftOver = deleteIfPresent(plainData) | deleteIfPresent(powerDir);
+    if (power) {
+      powerFs = PowerFs.mount(powerDir);
+      data = powerFs.path();
+    } else {
+      data = Files.createDirectories(plainData);
     }
-    Files.createDirectories(data);
     server = ServerProcess.start(data, 0);
     port = server.port();
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** Deletes {@code dir} and what it holds; returns whether it held anything. */
+  private static boolean deleteIfPresent(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return false;
+    }
+    boolean held;
+    try (Stream<Path> entries = Files.list(dir)) {
+      held = entries.findAny().isPresent();
+    }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
     }
+    return held;
   }
 
   @Override
@@ -57,6 +76,23 @@ final class EmbeddedCluster implements Cluster {
   @Override
   public void kill(int i) throws InterruptedException {
     server.kill();
+  }
+
+  @Override
+  public String powerCut(int i, boolean tear) throws IOException, InterruptedException {
+    server.kill();
+    Map<String, Long> before = powerFs.counters();
+    if (tear) {
+      powerFs.tear();
+    } else {
+      powerFs.cut();
+    }
+    Map<String, Long> after = powerFs.counters();
+    return String.format("%s: dropped %d unsynced writes (%d bytes), %d directory entries%s", tear ? "torn" : "cut",
+        after.get("dropped_writes") - before.get("dropped_writes"),
+        after.get("dropped_bytes") - before.get("dropped_bytes"),
+        after.get("dropped_entries") - before.get("dropped_entries"),
+        after.get("torn_files") > before.get("torn_files") ? ", tails torn" : "");
   }
 
   @Override
@@ -83,6 +119,13 @@ final class EmbeddedCluster implements Cluster {
   public void close() throws InterruptedException {
     if (server != null) {
       server.close();
+    }
+    if (powerFs != null) {
+      try {
+        powerFs.close();
+      } catch (IOException e) {
+        System.err.println("verify: could not unmount " + powerFs.path() + ": " + e.getMessage());
+      }
     }
   }
 }

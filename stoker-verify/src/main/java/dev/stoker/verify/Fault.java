@@ -18,6 +18,11 @@ public enum Fault {
    * it again on its ports and data; the servers ride out the election.
    */
   ETCD_KILL,
+  /**
+   * Power loss: SIGKILL a server whose data lives on a filesystem that then drops every write not
+   * yet fsync'd (bin/powerfs), and start it again on what was durable. Embedded backend only.
+   */
+  POWER,
   /** Offset a server's clock. Not meaningful for a single embedded node (see docs/reliability.md). */
   SKEW,
   /** Cut links between nodes. Only for backends with more than one node talking to each other. */
@@ -28,7 +33,7 @@ public enum Fault {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, db-kill, etcd-kill, skew, partition");
+      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, power, db-kill, etcd-kill, skew, partition");
     }
   }
 

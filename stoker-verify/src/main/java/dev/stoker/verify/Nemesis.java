@@ -9,7 +9,9 @@ import java.util.random.RandomGenerator;
  * Injects faults on a seeded schedule until stopped: after a quiet time drawn around the mean
  * interval, one fault on a random node — a SIGKILL and a restart 0.5–3 s later, or a SIGSTOP of
  * 0.3 s up to three leases (a third of the pauses outlast the lease) then SIGCONT, or (backends with
- * a database) a SIGKILL of the database (for etcd: of one member) and a restart 0.5–3 s later. Each fault is
+ * a database) a SIGKILL of the database (for etcd: of one member) and a restart 0.5–3 s later, or a
+ * power cut (a SIGKILL that also loses the unsynced writes, half of the time leaving torn tails) and a
+ * restart 0.5–3 s later. Each fault is
  * recorded as an operation spanning its window. The choices come from the seed; when they happen
  * depends on the machine, so a run is repeatable in its schedule, not to the millisecond.
  */
@@ -65,6 +67,7 @@ final class Nemesis implements Runnable {
           case KILL -> kill(node);
           case PAUSE -> pause(node);
           case DB_KILL, ETCD_KILL -> killDatabase();
+          case POWER -> powerCut(node);
           default -> throw new IllegalStateException("no injector for " + fault);
         }
       }
@@ -76,12 +79,23 @@ final class Nemesis implements Runnable {
   }
 
   private void kill(int node) throws IOException, InterruptedException {
-    crash("node-" + node, () -> cluster.kill(node), () -> cluster.restart(node));
+    crash(Op.Fn.KILL, "node-" + node, () -> {
+      cluster.kill(node);
+      return "";
+    }, () -> cluster.restart(node));
+  }
+
+  private void powerCut(int node) throws IOException, InterruptedException {
+    boolean tear = random.nextBoolean();
+    crash(Op.Fn.POWER, "node-" + node, () -> cluster.powerCut(node, tear) + "; ", () -> cluster.restart(node));
   }
 
   /** Recorded as a kill of {@link #DATABASE}, so the checker and the summary tell it from a server's. */
   private void killDatabase() throws IOException, InterruptedException {
-    crash(DATABASE, cluster::killDatabase, cluster::restartDatabase);
+    crash(Op.Fn.KILL, DATABASE, () -> {
+      cluster.killDatabase();
+      return "";
+    }, cluster::restartDatabase);
   }
 
   /** A step of a fault; restarting may fail (a port not free yet) and is tried three times. */
@@ -89,22 +103,27 @@ final class Nemesis implements Runnable {
     void run() throws IOException, InterruptedException;
   }
 
-  private void crash(String what, Step kill, Step restart) throws IOException, InterruptedException {
+  /** The crash of a fault, which says what it did (a prefix of the history's note). */
+  private interface Crash {
+    String run() throws IOException, InterruptedException;
+  }
+
+  private void crash(Op.Fn f, String what, Crash kill, Step restart) throws IOException, InterruptedException {
     long downMs = 500 + random.nextLong(2_501);
     long t0 = w.history.now();
-    kill.run();
+    String note = kill.run();
     Thread.sleep(downMs);
     Exception last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
         restart.run();
-        w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of(what)), "down " + downMs + " ms, restarted");
+        w.event("nemesis", f, t0, List.of(Op.Item.of(what)), note + "down " + downMs + " ms, restarted");
         return;
       } catch (IOException | RuntimeException e) {
         last = e;
       }
     }
-    w.event("nemesis", Op.Fn.KILL, t0, List.of(Op.Item.of(what)), "did not restart: " + last.getMessage());
+    w.event("nemesis", f, t0, List.of(Op.Item.of(what)), note + "did not restart: " + last.getMessage());
     if (last instanceof IOException io) {
       throw io;
     }

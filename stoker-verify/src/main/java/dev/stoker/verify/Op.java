@@ -38,7 +38,7 @@ public record Op(
     items = items == null ? List.of() : List.copyOf(items);
   }
 
-  /** The kinds of operation. Faults ({@code kill}, {@code pause}) span the window they were active. */
+  /** The kinds of operation. Faults ({@code kill}, {@code pause}, {@code power}) span the window they were active. */
   public enum Fn {
     @JsonProperty("enqueue") ENQUEUE,
     @JsonProperty("claim") CLAIM,
@@ -52,6 +52,8 @@ public record Op(
     @JsonProperty("stall") STALL,
     @JsonProperty("kill") KILL,
     @JsonProperty("pause") PAUSE,
+    /** A power cut: a kill that also lost the server's unsynced writes ({@link Fault#POWER}). */
+    @JsonProperty("power") POWER,
     /** The final read: every task of the queue with its state, after the drain. */
     @JsonProperty("final-read") FINAL_READ
   }

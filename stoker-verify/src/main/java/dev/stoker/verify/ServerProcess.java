@@ -69,6 +69,7 @@ public final class ServerProcess implements AutoCloseable {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.addAll(jvmOptions);
+    cmd.addAll(testSwitches());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main", "serve",
         "--listen", "127.0.0.1:" + port));
     cmd.addAll(storeArgs);
@@ -106,6 +107,16 @@ public final class ServerProcess implements AutoCloseable {
       p.destroyForcibly();
       throw new IOException("stoker serve did not start: " + e.getMessage() + "\n" + tail(output), e);
     }
+  }
+
+  /**
+   * The test-only switches ({@code -Dstoker.test.*}) this JVM was given, passed on to the server: how
+   * a test, or {@code stoker verify} run by hand, turns on a server's deliberate bug (the negative
+   * control of the power fault, docs/reliability.md).
+   */
+  private static List<String> testSwitches() {
+    return System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("stoker.test."))
+        .sorted().map(k -> "-D" + k + "=" + System.getProperty(k)).toList();
   }
 
   private static String tail(Deque<String> output) {

@@ -18,13 +18,17 @@ final class Summary {
     long databaseKills = ops.stream().filter(Nemesis::isDatabaseKill).count();
     List<Op> pauses = ops.stream().filter(o -> o.f() == Op.Fn.PAUSE).toList();
     long longPauses = pauses.stream().filter(o -> o.completeNs() - o.invokeNs() > leaseMs * 1_000_000L).count();
+    long powerCuts = ops.stream().filter(o -> o.f() == Op.Fn.POWER).count();
     long seconds = ops.stream().mapToLong(Op::completeNs).max().orElse(0) / 1_000_000_000L;
     out.printf("%n%-34s %s%n", "stoker verify", r.valid() ? "VALID" : "INVALID");
     row(out, "run time (s)", seconds);
-    row(out, "fault events", kills + pauses.size());
+    row(out, "fault events", kills + powerCuts + pauses.size());
     row(out, "  kill -9 + restart", kills - databaseKills);
     if (databaseKills > 0) {
       row(out, "  database kill -9 + restart", databaseKills);
+    }
+    if (powerCuts > 0) {
+      row(out, "  power cut + restart", powerCuts);
     }
     row(out, "  SIGSTOP/SIGCONT", pauses.size());
     row(out, "    longer than the lease", longPauses);

@@ -25,6 +25,7 @@ final class Timeline {
         case COMPLETE -> completed[s] += op.ok() ? 1 : 0;
         case ENQUEUE -> enqueued[s] += op.ok() ? op.items().size() : 0;
         case KILL -> chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "kill", Chart.RED);
+        case POWER -> chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "power cut", Chart.PURPLE);
         case PAUSE -> chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "pause", Chart.ORANGE);
         default -> { }
       }

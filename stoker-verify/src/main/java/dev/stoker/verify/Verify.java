@@ -49,7 +49,7 @@ public final class Verify {
     Path out = Files.createDirectories(config.out());
     Path historyFile = out.resolve("history.jsonl");
     config.backend().check(config.faults());
-    Cluster cluster = config.backend().cluster(out);
+    Cluster cluster = config.backend().cluster(out, config.faults());
     List<Op> ops;
     // Interrupted (Ctrl-C), verify must not leave servers behind, least of all stopped ones.
     Thread cleanup = new Thread(() -> {
@@ -161,7 +161,7 @@ public final class Verify {
 
   private void progress(Workload w, String phase) {
     List<Op> ops = w.history.ops();
-    long faults = ops.stream().filter(o -> o.f() == Op.Fn.KILL || o.f() == Op.Fn.PAUSE).count();
+    long faults = ops.stream().filter(o -> o.f() == Op.Fn.KILL || o.f() == Op.Fn.PAUSE || o.f() == Op.Fn.POWER).count();
     log.printf("verify: %s %4ds: %d ops, %d acknowledged, %d completed, %d faults%n", phase,
         w.history.now() / 1_000_000_000L, ops.size(), w.acknowledged.get(), w.completed.get(), faults);
   }

@@ -160,6 +160,16 @@ class CheckerTest {
   }
 
   @Test
+  void a_second_claim_across_a_power_cut_is_explained_by_it_and_a_task_the_cut_took_back_is_lost() {
+    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1").enqueue(Type.OK, 90, "p0-2")
+        .op("nemesis", Fn.POWER, Type.OK, 100, 5_000, 0, Item.of("node-0")).heartbeat(Type.FAIL, 700, "p0-1", "t1")
+        .claim("w2", 5_100, "p0-1", "t2").complete(Type.OK, 5_200, "p0-1", "t2").finalRead("p0-1=done").check();
+
+    assertThat(r.duplicateCauses()).containsExactly(java.util.Map.entry("power cut", 1));
+    invalidFor(r, "lost", "p0-2");
+  }
+
+  @Test
   void a_second_claim_while_the_first_lease_was_surely_held_is_unexplained() {
     // The holder's heartbeat at 1000 ms was acknowledged: the lease holds until 3000 ms at least.
     Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")

@@ -22,6 +22,16 @@ final class Syncer implements Runnable {
   /** One round's answers; {@code wrote} says whether the round added anything to the WAL. */
   record Round(boolean wrote, Runnable answers, Consumer<StoreUnavailableException> refuse) {}
 
+  /**
+   * TEST ONLY, never for use: {@code -Dstoker.test.ack-before-sync=true} answers every round at once
+   * and syncs the WAL at most every {@link #UNSAFE_SYNC_INTERVAL_NS} (as a periodic fsync does,
+   * NATS JetStream's default): the bug of acknowledging writes that a power cut can take back. It
+   * exists as the negative control of {@code stoker verify --faults power}, which must report those
+   * writes lost (docs/reliability.md). A constant, so the check costs nothing when off.
+   */
+  private static final boolean ACK_BEFORE_SYNC = Boolean.getBoolean("stoker.test.ack-before-sync");
+  private static final long UNSAFE_SYNC_INTERVAL_NS = 1_000_000_000L;
+
   private static final Round STOP = new Round(false, () -> { }, e -> { });
 
   private final Storage storage;
@@ -29,6 +39,9 @@ final class Syncer implements Runnable {
   private final LinkedBlockingQueue<Round> rounds = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile Throwable failure;
+  /** Under {@link #ACK_BEFORE_SYNC} only: answered writes not synced yet, and when the WAL was last synced. */
+  private boolean unsynced;
+  private long lastSyncNs;
 
   Syncer(Storage storage, Consumer<Throwable> onFailure) {
     this.storage = storage;
@@ -73,8 +86,20 @@ final class Syncer implements Runnable {
       }
       rounds.drainTo(group);
       boolean stop = group.remove(STOP);
+      boolean wrote = group.stream().anyMatch(Round::wrote);
+      if (ACK_BEFORE_SYNC) {
+        answer(group);
+        group.clear();
+        unsynced |= wrote;
+        if (!stop && System.nanoTime() - lastSyncNs < UNSAFE_SYNC_INTERVAL_NS) {
+          continue;
+        }
+        wrote = unsynced;
+        unsynced = false;
+        lastSyncNs = System.nanoTime();
+      }
       try {
-        if (failure == null && group.stream().anyMatch(Round::wrote)) {
+        if (failure == null && wrote) {
           storage.db.syncWal();
         }
       } catch (RocksDBException | RuntimeException e) {
@@ -82,16 +107,20 @@ final class Syncer implements Runnable {
         failure = e;
         onFailure.accept(e);
       }
-      Throwable f = failure;
-      for (Round r : group) {
-        if (f == null) {
-          r.answers().run();
-        } else {
-          r.refuse().accept(new StoreUnavailableException("syncing the store failed: " + f.getMessage(), f));
-        }
-      }
+      answer(group);
       if (stop) {
         return;
+      }
+    }
+  }
+
+  private void answer(List<Round> group) {
+    Throwable f = failure;
+    for (Round r : group) {
+      if (f == null) {
+        r.answers().run();
+      } else {
+        r.refuse().accept(new StoreUnavailableException("syncing the store failed: " + f.getMessage(), f));
       }
     }
   }
