@@ -24,9 +24,9 @@ class ClassPathTest {
   @Test
   void the_servers_libraries_hold_neither_the_tools_nor_the_test_kit_nor_the_peers_clients() throws IOException {
     assertThat(jars("lib")).contains("stoker-server", "stoker-store-embedded", "stoker-store-postgres")
-        .doesNotContain("stoker-bench", "stoker-verify", "stoker-chart", "stoker-testkit", "stoker-pgtemp",
+        .doesNotContain("stoker-bench", "stoker-verify", "stoker-chart", "stoker-testkit", "stoker-testbeds",
             "amqp-client", "jnats", "HdrHistogram", "junit-jupiter-api", "assertj-core");
-    assertThat(jars("tools")).contains("stoker-bench", "stoker-verify", "stoker-pgtemp", "amqp-client", "jnats")
+    assertThat(jars("tools")).contains("stoker-bench", "stoker-verify", "stoker-testbeds", "amqp-client", "jnats")
         .doesNotContain("stoker-testkit", "junit-jupiter-api", "assertj-core");
   }
 
