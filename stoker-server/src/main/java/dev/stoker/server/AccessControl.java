@@ -129,6 +129,10 @@ final class AccessControl implements AutoCloseable {
       if (queue != null && Limits.isQueueName(queue) && !grant.sees(queue)) {
         return forbidden(api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
       }
+      if (route.route() == Api.METRICS && !grant.all()) {
+        return forbidden(api, "the token '" + grant.entry.name() + "' may not read the metrics, which show every "
+            + "queue: only a token whose patterns include * may");
+      }
       if (route.route() == Api.CLAIM) {
         return claim(api, grant, method, path, query, contentType, body, client);
       }
