@@ -49,6 +49,7 @@ final class Api {
       new Route("GET", "/healthz", null, Api::health),
       new Route("GET", "/readyz", null, Api::readiness),
       METRICS,
+      new Route("GET", "/openapi.json", null, Api::openApi),
       new Route("GET", "/v1/queues", Action.READ, Api::queues),
       new Route("GET", "/v1/queues/{queue}", Action.READ, Api::queue),
       new Route("PUT", "/v1/queues/{queue}", Action.MANAGE, Api::updateQueue),
@@ -195,6 +196,10 @@ final class Api {
   private Response metrics(Call c) {
     byte[] text = metrics.scrape(store).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     return new Response(200, Metrics.CONTENT_TYPE, text, Map.of());
+  }
+
+  private Response openApi(Call c) {
+    return Response.json(200, OpenApi.document());
   }
 
   private Response queues(Call c) {

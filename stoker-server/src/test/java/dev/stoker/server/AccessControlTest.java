@@ -82,6 +82,7 @@ class AccessControlTest {
         {"GET", "/v1/queues/q/claim", null},
         {"GET", "/v1/nothing", null},
         {"GET", "/metrics", Action.READ},
+        {"GET", "/openapi.json", null},
     };
     for (Object[] row : table) {
       assertThat(AccessControl.action((String) row[0], Api.segments((String) row[1])))
@@ -174,7 +175,7 @@ class AccessControlTest {
   }
 
   @Test
-  void metrics_need_a_token_that_sees_every_queue() throws Exception {
+  void metrics_need_a_token_that_sees_every_queue_and_the_openapi_document_none() throws Exception {
     as("a", "POST", "/v1/queues/other/tasks", "{\"name\":\"n\"}");
     for (String who : new String[] {"a", "w-all"}) {
       Response r = as(who, "GET", "/metrics", null);
@@ -185,6 +186,9 @@ class AccessControlTest {
     assertThat(partial.status()).isEqualTo(403);
     assertThat(json(partial).get("detail").asText()).contains("*");
     assertThat(as(null, "GET", "/metrics", null).status()).isEqualTo(401);
+    Response doc = as(null, "GET", "/openapi.json", null);
+    assertThat(doc.status()).isEqualTo(200);
+    assertThat(json(doc).get("openapi").asText()).startsWith("3.1");
   }
 
   @Test
