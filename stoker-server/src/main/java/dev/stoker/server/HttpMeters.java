@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Counts and times HTTP requests by route (its method and pattern from {@link Api#ROUTES}, never the
@@ -21,28 +22,28 @@ final class HttpMeters {
 
   private final MeterRegistry registry;
   /** Filled when made and only read afterwards, so it is safe to share. */
-  private final Map<Route, Timer[]> byRoute = new IdentityHashMap<>();
-  private final Timer[] unmatched = new Timer[STATUSES];
+  private final Map<Route, AtomicReferenceArray<Timer>> byRoute = new IdentityHashMap<>();
+  private final AtomicReferenceArray<Timer> unmatched = new AtomicReferenceArray<>(STATUSES);
 
   HttpMeters(MeterRegistry registry) {
     this.registry = registry;
     for (Route r : Api.ROUTES.routes()) {
-      byRoute.put(r, new Timer[STATUSES]);
+      byRoute.put(r, new AtomicReferenceArray<>(STATUSES));
     }
   }
 
   /** Records a request to {@code route} (null: a path no route takes) answered with {@code status}. */
   void record(Route route, int status, long nanos) {
-    Timer[] timers = route == null ? unmatched : byRoute.get(route);
+    AtomicReferenceArray<Timer> timers = route == null ? unmatched : byRoute.get(route);
     int i = status - FIRST_STATUS;
     if (timers == null || i < 0 || i >= STATUSES) {
       return;
     }
-    Timer t = timers[i];
+    Timer t = timers.get(i);
     if (t == null) {
       // two requests may make it at once: the registry hands both the same timer
       t = timer(route, status);
-      timers[i] = t;
+      timers.set(i, t);
     }
     t.record(nanos, TimeUnit.NANOSECONDS);
   }

@@ -111,6 +111,7 @@ final class Metrics implements AutoCloseable {
   /** The metrics in Prometheus' text format, the queue sizes read from {@code store} now. */
   String scrape(TaskStore store) {
     refreshQueueSizes(store);
+    forgetOldClaims();
     return registry.scrape();
   }
 
@@ -133,8 +134,12 @@ final class Metrics implements AutoCloseable {
       rows.add(row(q.name(), "cancelled", c.cancelled()));
     }
     queueTasks.register(rows, true);
-    long forgetBefore = System.currentTimeMillis() - CLAIM_TIMED_FOR_MS;
-    claimedAt.values().removeIf(at -> at < forgetBefore);
+  }
+
+  /** Drops the claims remembered for longer than {@link #CLAIM_TIMED_FOR_MS}: their leases ran out, most likely. */
+  private void forgetOldClaims() {
+    long before = System.currentTimeMillis() - CLAIM_TIMED_FOR_MS;
+    claimedAt.values().removeIf(at -> at < before);
   }
 
   private static MultiGauge.Row<?> row(String queue, String state, long count) {
