@@ -49,7 +49,7 @@ final class AccessControl implements AutoCloseable {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
     if (tokens.size() == 0) {
-      log.warn("the token file {} has no tokens: every request but /healthz and /readyz gets 401", file);
+      log.warn("the token file {} has no tokens: every request but /healthz, /readyz and /openapi.json gets 401", file);
     }
     this.watcher = Thread.ofPlatform().daemon().name("stoker-token-file").start(() -> watch(poll));
   }
