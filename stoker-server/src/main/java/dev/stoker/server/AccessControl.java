@@ -49,7 +49,7 @@ final class AccessControl implements AutoCloseable {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
     if (tokens.size() == 0) {
-      log.warn("the token file {} has no tokens: every request but /healthz and /readyz gets 401", file);
+      log.warn("the token file {} has no tokens: every request but /healthz, /readyz and /openapi.json gets 401", file);
     }
     this.watcher = Thread.ofPlatform().daemon().name("stoker-token-file").start(() -> watch(poll));
   }
@@ -128,6 +128,10 @@ final class AccessControl implements AutoCloseable {
       // an invalid name is the Api's to refuse (400), as it would be for any token
       if (queue != null && Limits.isQueueName(queue) && !grant.sees(queue)) {
         return forbidden(api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
+      }
+      if (route.route() == Api.METRICS && !grant.all()) {
+        return forbidden(api, "the token '" + grant.entry.name() + "' may not read the metrics, which show every "
+            + "queue: only a token whose patterns include * may");
       }
       if (route.route() == Api.CLAIM) {
         return claim(api, grant, method, path, query, contentType, body, client);

@@ -41,10 +41,15 @@ final class Api {
   /** The claim, which {@link AccessControl} counts against its token's limit of claims in flight. */
   static final Route CLAIM = new Route("POST", "/v1/queues/{queue}/claim", Action.WORK, Api::claim);
 
+  /** The metrics, which show every queue's name: {@link AccessControl} lets only tokens that see all queues read them. */
+  static final Route METRICS = new Route("GET", "/metrics", Action.READ, Api::metrics);
+
   /** Every endpoint; a path is the first pattern it matches, so literal segments come before {@code {id}}. */
   static final RouteTable ROUTES = new RouteTable(List.of(
       new Route("GET", "/healthz", null, Api::health),
       new Route("GET", "/readyz", null, Api::readiness),
+      METRICS,
+      new Route("GET", "/openapi.json", null, Api::openApi),
       new Route("GET", "/v1/queues", Action.READ, Api::queues),
       new Route("GET", "/v1/queues/{queue}", Action.READ, Api::queue),
       new Route("PUT", "/v1/queues/{queue}", Action.MANAGE, Api::updateQueue),
@@ -62,6 +67,7 @@ final class Api {
       Map.of("{queue}", Api::queueName, "{id}", Api::taskId));
 
   private final TaskStore store;
+  private final Metrics metrics = new Metrics();
   private final JsonFactory json;
   private final Requests requests;
   private final TokenSigner tokens;
@@ -69,7 +75,7 @@ final class Api {
   private volatile boolean ready = true;
 
   Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
-    this.store = store;
+    this.store = metrics.meter(store);
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
     this.tokens = new TokenSigner(leaseTokenKey);
@@ -83,6 +89,10 @@ final class Api {
   private String storeToken(String signed) {
     String token = tokens.verify(signed);
     return token != null ? token : "";
+  }
+
+  Metrics metrics() {
+    return metrics;
   }
 
   /** Marks the server as draining: {@code /readyz} answers 503 so load balancers stop sending. */
@@ -181,6 +191,15 @@ final class Api {
       g.writeStringField("status", status);
       g.writeEndObject();
     }));
+  }
+
+  private Response metrics(Call c) {
+    byte[] text = metrics.scrape(store).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return new Response(200, Metrics.CONTENT_TYPE, text, Map.of());
+  }
+
+  private Response openApi(Call c) {
+    return Response.json(200, OpenApi.document());
   }
 
   private Response queues(Call c) {

@@ -41,6 +41,11 @@ final class RouteTable {
     this.paramChecks = Map.copyOf(paramChecks);
   }
 
+  /** Every route, in table order. */
+  List<Route> routes() {
+    return routes;
+  }
+
   /**
    * The route {@code method} and {@code path} name.
    *

@@ -196,9 +196,11 @@ public final class StokerServer implements AutoCloseable {
       }
     }
     String method = req.prologue().method().text();
+    String path = req.path().rawPath();
+    long start = System.nanoTime();
     Response r = access == null
-        ? api.handle(method, req.path().rawPath(), req.query().rawValue(), contentType, body, Visibility.ALL, client)
-        : access.handle(api, method, req.path().rawPath(), req.query().rawValue(), contentType,
+        ? api.handle(method, path, req.query().rawValue(), contentType, body, Visibility.ALL, client)
+        : access.handle(api, method, path, req.query().rawValue(), contentType,
             req.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body, client);
     res.status(Status.create(r.status()));
     if (r.contentType() != null) {
@@ -212,6 +214,9 @@ public final class StokerServer implements AutoCloseable {
     } catch (RuntimeException e) {
       r.undelivered().run();
       throw e;
+    } finally {
+      RouteTable.Match route = Api.ROUTES.find(method, Api.segments(path));
+      api.metrics().http().record(route == null ? null : route.route(), r.status(), System.nanoTime() - start);
     }
   }
 
@@ -270,6 +275,7 @@ public final class StokerServer implements AutoCloseable {
     api.draining();
     store.drain();
     web.stop();
+    api.metrics().close();
     deadlines.close();
     if (access != null) {
       access.close();

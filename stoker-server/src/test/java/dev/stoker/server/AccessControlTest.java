@@ -81,7 +81,8 @@ class AccessControlTest {
         {"DELETE", "/v1/queues/q", null},
         {"GET", "/v1/queues/q/claim", null},
         {"GET", "/v1/nothing", null},
-        {"GET", "/metrics", null},
+        {"GET", "/metrics", Action.READ},
+        {"GET", "/openapi.json", null},
     };
     for (Object[] row : table) {
       assertThat(AccessControl.action((String) row[0], Api.segments((String) row[1])))
@@ -171,6 +172,23 @@ class AccessControlTest {
         "{\"tasks\":[{\"id\":\"" + other + "\",\"token\":\"t\"},{\"id\":\"" + mine + "\",\"token\":\"t\"}]}"));
     assertThat(batch.get("results").get(0).get("status").asInt()).isEqualTo(404);
     assertThat(batch.get("results").get(1).get("status").asInt()).isEqualTo(409);
+  }
+
+  @Test
+  void metrics_need_a_token_that_sees_every_queue_and_the_openapi_document_none() throws Exception {
+    as("a", "POST", "/v1/queues/other/tasks", "{\"name\":\"n\"}");
+    for (String who : new String[] {"a", "w-all"}) {
+      Response r = as(who, "GET", "/metrics", null);
+      assertThat(r.status()).as(who).isEqualTo(200);
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("stoker_queue_tasks{queue=\"other\"");
+    }
+    Response partial = as("v", "GET", "/metrics", null);
+    assertThat(partial.status()).isEqualTo(403);
+    assertThat(json(partial).get("detail").asText()).contains("*");
+    assertThat(as(null, "GET", "/metrics", null).status()).isEqualTo(401);
+    Response doc = as(null, "GET", "/openapi.json", null);
+    assertThat(doc.status()).isEqualTo(200);
+    assertThat(json(doc).get("openapi").asText()).startsWith("3.1");
   }
 
   @Test

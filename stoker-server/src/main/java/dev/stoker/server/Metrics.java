@@ -1,0 +1,163 @@
+package dev.stoker.server;
+
+import dev.stoker.core.Task;
+import dev.stoker.core.store.QueueCounts;
+import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskStore;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's Prometheus metrics (docs/observability.md): task counters per queue and timings from
+ * {@link MeteredStore}, queue sizes read from the store on each scrape, HTTP requests from {@link
+ * HttpMeters}, and the JVM's. Counting costs no lock and no string building: a queue's counters are
+ * made once and found by its name.
+ */
+final class Metrics implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  /** The most queues whose sizes a scrape reports, so a store with very many queues cannot flood Prometheus. */
+  static final int MAX_QUEUES_REPORTED = 1_000;
+  /** The most claims remembered at once to time their runs; past it, further claims go untimed. */
+  static final int MAX_CLAIMS_TIMED = 100_000;
+  /** A claim not settled within this long is forgotten (its lease ran out, or its worker is slow). */
+  static final long CLAIM_TIMED_FOR_MS = Duration.ofDays(1).toMillis();
+
+  private static final Duration[] TASK_BUCKETS = buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+      60, 300, 900, 3600);
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentHashMap<String, QueueMeters> queues = new ConcurrentHashMap<>();
+  /** The time of each claim this server handed out and not yet saw settled, by the store's lease token. */
+  private final ConcurrentHashMap<String, Long> claimedAt = new ConcurrentHashMap<>();
+  private final Timer pickup;
+  private final Timer run;
+  private final MultiGauge queueTasks;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final HttpMeters http;
+
+  Metrics() {
+    pickup = Timer.builder("stoker.claim.pickup")
+        .description("from when a task could be claimed (run_at, or enqueue) to its claim")
+        .serviceLevelObjectives(TASK_BUCKETS).register(registry);
+    run = Timer.builder("stoker.task.run")
+        .description("from a claim to its completion, for claims and completions through this server")
+        .serviceLevelObjectives(TASK_BUCKETS).register(registry);
+    queueTasks = MultiGauge.builder("stoker.queue.tasks")
+        .description("tasks in a queue by state, as the store counts them at scrape time").register(registry);
+    http = new HttpMeters(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+  }
+
+  /** {@code store}, counting what goes through it into these metrics. */
+  TaskStore meter(TaskStore store) {
+    return new MeteredStore(store, this);
+  }
+
+  HttpMeters http() {
+    return http;
+  }
+
+  QueueMeters queue(String name) {
+    QueueMeters m = queues.get(name);
+    return m != null ? m : queues.computeIfAbsent(name, q -> new QueueMeters(registry, q));
+  }
+
+  /** Records how long {@code task}, just claimed, waited to be; remembers the claim to time its run. */
+  void claimed(Task task) {
+    long at = task.updatedAt();
+    pickup.record(Math.max(0, at - Math.max(task.runAt(), task.createdAt())), TimeUnit.MILLISECONDS);
+    if (task.lease() != null && claimedAt.size() < MAX_CLAIMS_TIMED) {
+      claimedAt.put(task.lease().token(), at);
+    }
+  }
+
+  /** Records the run of the claim {@code token} names, now that it completed {@code done}, if it was timed. */
+  void settled(String token, Task done) {
+    Long at = claimedAt.remove(token);
+    if (at != null) {
+      run.record(Math.max(0, done.updatedAt() - at), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  void forget(String token) {
+    claimedAt.remove(token);
+  }
+
+  /** The metrics in Prometheus' text format, the queue sizes read from {@code store} now. */
+  String scrape(TaskStore store) {
+    refreshQueueSizes(store);
+    forgetOldClaims();
+    return registry.scrape();
+  }
+
+  private void refreshQueueSizes(TaskStore store) {
+    List<QueueInfo> all;
+    try {
+      all = store.queueList();
+    } catch (StoreUnavailableException e) {
+      log.debug("queue sizes not refreshed: {}", e.getMessage());
+      return;
+    }
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (QueueInfo q : all.subList(0, Math.min(all.size(), MAX_QUEUES_REPORTED))) {
+      QueueCounts c = q.counts();
+      rows.add(row(q.name(), "pending", c.pending()));
+      rows.add(row(q.name(), "scheduled", c.scheduled()));
+      rows.add(row(q.name(), "working", c.working()));
+      rows.add(row(q.name(), "done", c.done()));
+      rows.add(row(q.name(), "dead", c.dead()));
+      rows.add(row(q.name(), "cancelled", c.cancelled()));
+    }
+    queueTasks.register(rows, true);
+  }
+
+  /** Drops the claims remembered for longer than {@link #CLAIM_TIMED_FOR_MS}: their leases ran out, most likely. */
+  private void forgetOldClaims() {
+    long before = System.currentTimeMillis() - CLAIM_TIMED_FOR_MS;
+    claimedAt.values().removeIf(at -> at < before);
+  }
+
+  private static MultiGauge.Row<?> row(String queue, String state, long count) {
+    return MultiGauge.Row.of(Tags.of("queue", queue, "state", state), count);
+  }
+
+  /** Histogram buckets at these many seconds. */
+  static Duration[] buckets(double... values) {
+    Duration[] d = new Duration[values.length];
+    for (int i = 0; i < values.length; i++) {
+      d[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+    }
+    return d;
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}
