@@ -38,7 +38,7 @@ final class Api {
   static final int DEFAULT_LIST_LIMIT = 100;
   static final int MAX_LIST_LIMIT = 1_000;
 
-  /** The claim, which {@link AccessControl} counts against its token's limit of claims in flight. */
+  /** The claim endpoint. */
   static final Route CLAIM = new Route("POST", "/v1/queues/{queue}/claim", Action.WORK, Api::claim);
 
   /** Every endpoint; a path is the first pattern it matches, so literal segments come before {@code {id}}. */
@@ -106,7 +106,8 @@ final class Api {
     } catch (RouteTable.MethodNotAllowed m) {
       return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
-      return problem(r.problem);
+      Response refused = problem(r.problem);
+      return r.problem.status() == 429 ? refused.withHeader("Retry-After", "1") : refused;
     } catch (InvalidInput e) {
       int status = e.kind() == InvalidInput.Kind.TOO_LARGE ? 413 : 422;
       String type = status == 413 ? "too-large" : "invalid-field";
@@ -288,12 +289,27 @@ final class Api {
     Settle s = settle(c, withClaim);
     Requests.ClaimPart claim = s.body().claim();
     requireClaimable(claim, c.visible());
-    Outcome o = operation.apply(s.id(), s.storeToken(), s.body());
-    if (claim == null || !(o instanceof Outcome.Ok ok)) {
-      return outcome(o, null);
+    Runnable slot = claim == null ? NO_SLOT : claimSlot(c);
+    try {
+      Outcome o = operation.apply(s.id(), s.storeToken(), s.body());
+      if (claim == null || !(o instanceof Outcome.Ok ok)) {
+        return outcome(o, null);
+      }
+      Task finished = ok.task();
+      return claimReply(c, claim.in(finished.queue()), g -> Json.taskFields(g, finished, null, false));
+    } finally {
+      slot.run();
     }
-    Task finished = ok.task();
-    return claimReply(c, claim.in(finished.queue()), g -> Json.taskFields(g, finished, null, false));
+  }
+
+  private static final Runnable NO_SLOT = () -> {};
+
+  /**
+   * Counts a claim against the limit of claims in flight of the request's token (429 beyond it,
+   * before anything is applied) until the returned slot is run; no limit without tokens.
+   */
+  private static Runnable claimSlot(Call c) {
+    return c.visible() instanceof Tokens.Grant grant ? grant.takeClaim() : NO_SLOT;
   }
 
   /** Refuses (403) a claim part naming a queue the request may not use, as the claim endpoint would be. */
@@ -355,7 +371,12 @@ final class Api {
   private Response claim(Call c) {
     String queue = c.queue();
     ClaimParams params = requests.claim(queue, c.jsonBody());
-    return claimReply(c, params, null);
+    Runnable slot = claimSlot(c);
+    try {
+      return claimReply(c, params, null);
+    } finally {
+      slot.run();
+    }
   }
 
   /**
@@ -421,6 +442,15 @@ final class Api {
   private Response completeMany(Call c) {
     Requests.CompleteMany request = requests.completeMany(c.jsonBody());
     requireClaimable(request.claim(), c.visible());
+    Runnable slot = request.claim() == null ? NO_SLOT : claimSlot(c);
+    try {
+      return completeMany(c, request);
+    } finally {
+      slot.run();
+    }
+  }
+
+  private Response completeMany(Call c, Requests.CompleteMany request) {
     List<Completion> completions = new java.util.ArrayList<>(request.completions().size());
     for (Completion s : request.completions()) {
       completions.add(new Completion(s.id(), storeToken(s.token()), s.resultJson()));
