@@ -100,7 +100,7 @@ public final class Worker implements AutoCloseable {
    * lock.
    */
   private int reserved;
-  /** How many tasks the claim request on its way asks for; 0 when none is. Guarded by lock. */
+  /** How many tasks the claim loop's request on its way asks for, until it brings them; else 0. Guarded by lock. */
   private int claimingMax;
   /** Whether a claim request is on its way (a long poll, maybe). Guarded by lock. */
   private boolean claiming;
@@ -572,6 +572,7 @@ public final class Worker implements AutoCloseable {
     public int awaitRoom() throws InterruptedException {
       lock.lock();
       try {
+        claimingMax = 0; // the last claim came back (its tasks taken, or it failed)
         while (state == State.RUNNING && (room() <= 0 || completing >= StokerClient.MAX_BATCH)) {
           changed.await();
         }
@@ -590,8 +591,7 @@ public final class Worker implements AutoCloseable {
     public void claimReturned() {
       lock.lock();
       try {
-        claiming = false;
-        claimingMax = 0;
+        claiming = false; // claimingMax stays until its tasks are taken: the room is theirs
       } finally {
         lock.unlock();
       }
@@ -599,7 +599,7 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void accept(List<Task> tasks) {
-      Worker.this.accept(tasks, 0);
+      Worker.this.accept(tasks, 0, true);
     }
 
     @Override
@@ -629,12 +629,23 @@ public final class Worker implements AutoCloseable {
     return config.capacity() - running.size() - buffer.size() - reserved - claimingMax;
   }
 
-  /** Takes claimed tasks, which had {@code room} slots held for them (0 for the claim loop's). */
+  /** Takes the tasks a completion claimed, which had {@code room} slots held for them. */
   private void accept(List<Task> tasks, int room) {
+    accept(tasks, room, false);
+  }
+
+  /**
+   * Takes claimed tasks, which had {@code room} slots held for them by completions, or (from the
+   * claim loop) the slots its claim asked for.
+   */
+  private void accept(List<Task> tasks, int room, boolean fromClaimLoop) {
     List<Job> late = new ArrayList<>();
     lock.lock();
     try {
       reserved -= room;
+      if (fromClaimLoop) {
+        claimingMax = 0;
+      }
       for (Task t : tasks) {
         if (t.lease() == null || t.lease().token() == null) {
           LOG.log(Level.WARNING, () -> who + ": claimed task " + t.id() + " has no lease token; skipping it");
