@@ -2,7 +2,8 @@
 """A worker using only Python's standard library.
 
 Claims with a long poll, heartbeats during a long task, completes, and fails the task named
-"flaky" (which is retried, then dead). Exits once the queue has nothing left to do.
+"flaky" (which is retried, then dead). Each finish claims the next task in the same request, so a
+busy worker makes one request per task. Exits once the queue has nothing left to do.
 Usage: STOKER_URL=http://127.0.0.1:7654 python3 worker.py [QUEUE]
 """
 import json
@@ -48,25 +49,38 @@ def transcode(task):
     return {"transcoded": True}
 
 
+def run(task):
+    """Runs one task and finishes it; the finish claims the next task in the same request."""
+    token = task["lease"]["token"]
+    claim = {"worker": WORKER, "lease_ms": 2000}
+    try:
+        if task["name"] == "flaky":
+            raise RuntimeError(f"flaky failed on attempt {task['attempt']}")
+        result = transcode(task) if task["name"] == "transcode" else {"ok": True, "by": WORKER}
+        finished = call("POST", f"/v1/tasks/{task['id']}/complete", {"token": token, "result": result, "claim": claim})
+        print(f"done {task['id']} {task['name']} {json.dumps(task['params'])}")
+    except LeaseLost as e:
+        print(f"lost the lease of {task['id']}: {e}; dropping it", file=sys.stderr)
+        return None
+    except RuntimeError as e:
+        finished = call("POST", f"/v1/tasks/{task['id']}/fail", {"token": token, "error": str(e), "claim": claim})
+        print(f"failed {task['id']} {task['name']} attempt {task['attempt']} -> {finished['state']}")
+    # The next task, or None when nothing was ready: then the loop long-polls.
+    return next(iter(finished["next"]["tasks"]), None)
+
+
 def main():
     queue = sys.argv[1] if len(sys.argv) > 1 else "examples-python"
-    while remaining(queue) > 0:
-        # Long poll: the server answers as soon as a task is claimable, or with nothing after 5 s.
-        claimed = call("POST", f"/v1/queues/{queue}/claim",
-                       {"worker": WORKER, "lease_ms": 2000, "wait_ms": 5000})["tasks"]
-        for task in claimed:
-            token = task["lease"]["token"]
-            try:
-                if task["name"] == "flaky":
-                    raise RuntimeError(f"flaky failed on attempt {task['attempt']}")
-                result = transcode(task) if task["name"] == "transcode" else {"ok": True, "by": WORKER}
-                call("POST", f"/v1/tasks/{task['id']}/complete", {"token": token, "result": result})
-                print(f"done {task['id']} {task['name']} {json.dumps(task['params'])}")
-            except LeaseLost as e:
-                print(f"lost the lease of {task['id']}: {e}; dropping it", file=sys.stderr)
-            except RuntimeError as e:
-                after = call("POST", f"/v1/tasks/{task['id']}/fail", {"token": token, "error": str(e)})
-                print(f"failed {task['id']} {task['name']} attempt {task['attempt']} -> {after['state']}")
+    task = None
+    while task or remaining(queue) > 0:
+        if task is None:
+            # Long poll: the server answers as soon as a task is claimable, or with nothing after 5 s.
+            claimed = call("POST", f"/v1/queues/{queue}/claim",
+                           {"worker": WORKER, "lease_ms": 2000, "wait_ms": 5000})["tasks"]
+            if not claimed:
+                continue
+            task = claimed[0]
+        task = run(task)
     print(json.dumps({"queue": queue, "counts": call("GET", f"/v1/queues/{queue}")["counts"]}))
 
 

@@ -18,9 +18,13 @@ import java.util.Set;
  *     with a kind of {@link #PEERS} (see docs/benchmarks.md for each kind's address)
  * @param depths the depths the {@code depth} workload measures at, ascending (see {@link Depth})
  * @param depthWindow how long each of the depth workload's rates is measured, at each depth
+ * @param separateClaims whether Stoker's one-at-a-time workers (W1) claim with a request of their own
+ *     after each completion, as before the combined call, instead of claiming in the completion
+ *     (docs/api.md#finish-and-claim-in-one-request); for comparing the two
  */
 public record BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads,
-    int latencyTasks, Duration latencyInterval, List<String> peers, List<Long> depths, Duration depthWindow) {
+    int latencyTasks, Duration latencyInterval, List<String> peers, List<Long> depths, Duration depthWindow,
+    boolean separateClaims) {
 
   /** The kinds of peer, in the order they run. */
   public static final List<String> PEERS = Peers.KINDS;
@@ -35,6 +39,13 @@ public record BenchConfig(String server, int tasks, int workers, int paramsBytes
       Duration latencyInterval, List<String> peers) {
     this(server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval, peers, DEPTHS,
         Duration.ofSeconds(3));
+  }
+
+  /** With the workers claiming in their completions, as workers do. */
+  public BenchConfig(String server, int tasks, int workers, int paramsBytes, Set<String> workloads, int latencyTasks,
+      Duration latencyInterval, List<String> peers, List<Long> depths, Duration depthWindow) {
+    this(server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval, peers, depths, depthWindow,
+        false);
   }
 
   public BenchConfig {
@@ -65,6 +76,6 @@ public record BenchConfig(String server, int tasks, int workers, int paramsBytes
   /** The same run with at most {@code max} tasks per throughput phase. */
   BenchConfig atMost(int max) {
     return tasks <= max ? this : new BenchConfig(server, max, workers, paramsBytes, workloads, latencyTasks,
-        latencyInterval, peers, depths, depthWindow);
+        latencyInterval, peers, depths, depthWindow, separateClaims);
   }
 }

@@ -192,12 +192,20 @@ final class StokerPeer implements Peer {
           ready.countDown();
         }
         try (RawHttp http = new RawHttp(server)) {
+          List<Claimed> next = List.of();
           while (completed.get() < n && !failed.get()) {
-            List<Claimed> tasks = Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body());
+            List<Claimed> tasks = next.isEmpty()
+                ? Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body()) : next;
+            next = List.of();
             if (tasks.isEmpty()) {
               continue;
             }
-            if (claimMax == 1) {
+            if (claimMax == 1 && !config.separateClaims()) {
+              // as a worker does: the completion claims the next task, one request per task
+              Claimed t = tasks.get(0);
+              next = Claimed.parseNext(expect(200, http.post("/v1/tasks/" + t.id() + "/complete",
+                  completeAndClaimBody(t.token(), worker))).body());
+            } else if (claimMax == 1) {
               Claimed t = tasks.get(0);
               expect(200, http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
             } else {
@@ -220,6 +228,11 @@ final class StokerPeer implements Peer {
       throw new IllegalStateException("a worker failed; see above");
     }
     return finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get();
+  }
+
+  private static byte[] completeAndClaimBody(String token, String worker) {
+    return ("{\"token\":\"" + token + "\",\"claim\":{\"worker\":\"" + worker + "\",\"max\":1}}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] tokenBody(String token) {

@@ -70,6 +70,10 @@ final class BenchCommand implements Callable<Integer> {
       description = "Also draw the results as PNG charts into DIR: throughput per system, pickup latency, rate vs depth.")
   Path charts;
 
+  @Option(names = "--separate-claims", description = "Stoker's W1 workers claim with a request of their own after "
+      + "each completion instead of claiming in the completion: for comparing the two.")
+  boolean separateClaims;
+
   @Option(names = "--json-out", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
   Path jsonOut;
 
@@ -78,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(options.server, tasks, workers, paramsBytes, workloads, latencyTasks, latencyInterval,
-          peers, depths, depthWindow);
+          peers, depths, depthWindow, separateClaims);
     } catch (IllegalArgumentException e) {
       throw new PutCommand.Usage(e.getMessage());
     }

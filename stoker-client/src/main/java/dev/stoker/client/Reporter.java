@@ -3,6 +3,7 @@ package dev.stoker.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -60,6 +61,32 @@ final class Reporter {
     if (t != null) {
       LOG.log(Level.DEBUG, () -> who + ": completed task " + j.id());
     }
+  }
+
+  /**
+   * Completes {@code j} and claims as {@code next} says in the same request. Returns the tasks
+   * claimed: none when nothing was claimable, or the completion was refused (then nothing was
+   * claimed) or given up.
+   */
+  List<Task> completeAndClaim(Job j, JsonNode result, NextClaim next) {
+    List<Task> claimed = call(j, Report.COMPLETION, () -> {
+      try {
+        return client.completeAndClaim(j.id(), j.token, result, next).next();
+      } catch (ProblemException e) {
+        if (e.field() == null || !e.field().startsWith("claim")) {
+          throw e;
+        }
+        // the claim part is ours to get right; if the server still refuses it, complete without it
+        LOG.log(Level.WARNING, () -> who + ": the server refused the claim sent with a completion: " + e.getMessage());
+        client.complete(j.id(), j.token, result);
+        return List.<Task>of();
+      }
+    });
+    if (claimed == null) {
+      return List.of();
+    }
+    LOG.log(Level.DEBUG, () -> who + ": completed task " + j.id() + ", claimed " + claimed.size());
+    return claimed;
   }
 
   /** Fails {@code j} with what its handler threw: permanently, after a delay, or after the backoff. */

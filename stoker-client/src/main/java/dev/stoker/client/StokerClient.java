@@ -428,12 +428,67 @@ public final class StokerClient implements AutoCloseable {
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task complete(String id, String token, Object result) {
+    return Wire.task(transport.send("POST", taskPath(id, "/complete"), completeBody(token, result)));
+  }
+
+  /**
+   * Completes a task as {@link #complete} does and, once it is done, claims the next tasks as {@code
+   * next} says, in the same request: a worker's loop in one request per task.
+   *
+   * @param id the task's id
+   * @param token a lease token of the task
+   * @param result the result, or null for none
+   * @param next what to claim once the task is done
+   * @return the task, done, and the tasks claimed (empty when nothing was claimable)
+   * @throws ProblemException as {@link #complete}, and then nothing was claimed; 422 naming {@code
+   *     claim.max} (...) for a bad claim, and then the task was not completed either
+   * @throws StokerUnavailableException when the server cannot be reached; the task may or may not be
+   *     done and tasks may or may not have been claimed (they run again when their leases expire)
+   */
+  public Finished completeAndClaim(String id, String token, Object result, NextClaim next) {
+    return finished(taskPath(id, "/complete"), completeBody(token, result), next);
+  }
+
+  private ObjectNode completeBody(String token, Object result) {
     ObjectNode body = tokenBody(token);
     JsonNode r = Wire.tree(mapper, result, "result");
     if (r != null) {
       body.set("result", r);
     }
-    return Wire.task(transport.send("POST", taskPath(id, "/complete"), body));
+    return body;
+  }
+
+  private Finished finished(String path, ObjectNode body, NextClaim next) {
+    JsonNode reply = transport.send("POST", path, withClaim(body, next), next.waitOrZero());
+    return new Finished(Wire.task(reply), nextTasks(reply));
+  }
+
+  /** {@code body} with the claim part {@code next}. */
+  private static ObjectNode withClaim(ObjectNode body, NextClaim next) {
+    Objects.requireNonNull(next, "next");
+    ObjectNode claim = body.putObject("claim");
+    claim.put("worker", next.worker());
+    claim.put("max", next.max());
+    if (next.lease() != null) {
+      claim.put("lease_ms", Wire.millis(next.lease(), "lease"));
+    }
+    long waitMs = Wire.millis(next.waitOrZero(), "wait");
+    if (waitMs > 0) {
+      claim.put("wait_ms", waitMs);
+    }
+    if (next.queue() != null) {
+      claim.put("queue", next.queue());
+    }
+    return body;
+  }
+
+  private static List<Task> nextTasks(JsonNode reply) {
+    JsonNode next = reply.get("next");
+    if (next == null) {
+      throw new StokerProtocolException("the server's reply to a finish with a claim has no \"next\"; is the server "
+          + "older than the combined call?", null);
+    }
+    return Wire.tasks(next);
   }
 
   /**
@@ -452,33 +507,69 @@ public final class StokerClient implements AutoCloseable {
     List<CompletionResult> out = new ArrayList<>(completions.size());
     for (int from = 0; from < completions.size(); from += MAX_BATCH) {
       List<Completion> part = completions.subList(from, Math.min(completions.size(), from + MAX_BATCH));
-      ObjectNode body = mapper.createObjectNode();
-      ArrayNode tasks = body.putArray("tasks");
-      for (Completion c : part) {
-        ObjectNode n = tasks.addObject();
-        n.put("id", c.id());
-        n.put("token", c.token());
-        JsonNode r = Wire.tree(mapper, c.result(), "result of task " + c.id());
-        if (r != null) {
-          n.set("result", r);
-        }
-      }
-      JsonNode reply;
-      try {
-        reply = transport.send("POST", "/v1/tasks/complete", body);
-      } catch (ProblemException e) {
-        throw shiftField(e, from);
-      }
-      JsonNode results = reply.get("results");
-      if (results == null || !results.isArray() || results.size() != part.size()) {
-        throw new StokerProtocolException("the server's reply to a batch completion has no \"results\" array of "
-            + part.size(), null);
-      }
-      for (JsonNode r : results) {
-        out.add(Wire.completionResult(r));
-      }
+      out.addAll(results(sendBatch(batchBody(part), from, Duration.ZERO), part.size()));
     }
     return Collections.unmodifiableList(out);
+  }
+
+  /**
+   * Completes up to {@link #MAX_BATCH} tasks in one request as {@link #completeAll} does and then, in
+   * the same request, claims the next tasks as {@code next} says (from the queue of the first task
+   * listed unless it names one), whatever each completion's outcome.
+   *
+   * @param completions 1–1000 completions
+   * @param next what to claim after the completions
+   * @return one result per completion, in order, and the tasks claimed
+   * @throws IllegalArgumentException when there are no completions or more than {@link #MAX_BATCH}
+   * @throws ProblemException when the server refuses the whole request (a result too large, a bad
+   *     claim: then nothing was completed or claimed)
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  public CompletedBatch completeAllAndClaim(List<Completion> completions, NextClaim next) {
+    Objects.requireNonNull(completions, "completions");
+    if (completions.isEmpty() || completions.size() > MAX_BATCH) {
+      throw new IllegalArgumentException("a batch with a claim holds 1–" + MAX_BATCH + " completions, was "
+          + completions.size());
+    }
+    ObjectNode body = batchBody(completions);
+    JsonNode reply = sendBatch(withClaim(body, next), 0, next.waitOrZero());
+    return new CompletedBatch(results(reply, completions.size()), nextTasks(reply));
+  }
+
+  private ObjectNode batchBody(List<Completion> part) {
+    ObjectNode body = mapper.createObjectNode();
+    ArrayNode tasks = body.putArray("tasks");
+    for (Completion c : part) {
+      ObjectNode n = tasks.addObject();
+      n.put("id", c.id());
+      n.put("token", c.token());
+      JsonNode r = Wire.tree(mapper, c.result(), "result of task " + c.id());
+      if (r != null) {
+        n.set("result", r);
+      }
+    }
+    return body;
+  }
+
+  private JsonNode sendBatch(ObjectNode body, int from, Duration wait) {
+    try {
+      return transport.send("POST", "/v1/tasks/complete", body, wait);
+    } catch (ProblemException e) {
+      throw shiftField(e, from);
+    }
+  }
+
+  private static List<CompletionResult> results(JsonNode reply, int expected) {
+    JsonNode results = reply.get("results");
+    if (results == null || !results.isArray() || results.size() != expected) {
+      throw new StokerProtocolException("the server's reply to a batch completion has no \"results\" array of "
+          + expected, null);
+    }
+    List<CompletionResult> out = new ArrayList<>(expected);
+    for (JsonNode r : results) {
+      out.add(Wire.completionResult(r));
+    }
+    return out;
   }
 
   /**
@@ -495,6 +586,30 @@ public final class StokerClient implements AutoCloseable {
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task fail(String id, String token, String error, boolean permanent, Duration retryIn) {
+    return Wire.task(transport.send("POST", taskPath(id, "/fail"), failBody(token, error, permanent, retryIn)));
+  }
+
+  /**
+   * Fails the current claim as {@link #fail} does and then, in the same request, claims the next
+   * tasks as {@code next} says. A task failed for a retry without delay may be claimed again at once.
+   *
+   * @param id the task's id
+   * @param token the lease token of the claim
+   * @param error what went wrong
+   * @param permanent true to make the task dead now
+   * @param retryIn retry after this long instead of after the queue's backoff, or null
+   * @param next what to claim once the task is failed
+   * @return the task, pending again or dead, and the tasks claimed
+   * @throws ProblemException as {@link #fail}, and then nothing was claimed; 422 for a bad claim, and
+   *     then the task was not failed either
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  public Finished failAndClaim(String id, String token, String error, boolean permanent, Duration retryIn,
+      NextClaim next) {
+    return finished(taskPath(id, "/fail"), failBody(token, error, permanent, retryIn), next);
+  }
+
+  private ObjectNode failBody(String token, String error, boolean permanent, Duration retryIn) {
     ObjectNode body = tokenBody(token);
     body.put("error", Objects.requireNonNull(error, "error"));
     if (permanent) {
@@ -503,7 +618,7 @@ public final class StokerClient implements AutoCloseable {
     if (retryIn != null) {
       body.put("retry_in_ms", Wire.millis(retryIn, "retryIn"));
     }
-    return Wire.task(transport.send("POST", taskPath(id, "/fail"), body));
+    return body;
   }
 
   /**
@@ -518,11 +633,32 @@ public final class StokerClient implements AutoCloseable {
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task release(String id, String token, Duration delay) {
+    return Wire.task(transport.send("POST", taskPath(id, "/release"), releaseBody(token, delay)));
+  }
+
+  /**
+   * Gives a claimed task back as {@link #release} does and then, in the same request, claims the next
+   * tasks as {@code next} says; a task released without delay may be claimed again at once.
+   *
+   * @param id the task's id
+   * @param token the lease token of the claim
+   * @param delay claimable again after this long, or null for now
+   * @param next what to claim once the task is released
+   * @return the task, pending again, and the tasks claimed
+   * @throws ProblemException as {@link #release}, and then nothing was claimed; 422 for a bad claim,
+   *     and then the task was not released either
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  public Finished releaseAndClaim(String id, String token, Duration delay, NextClaim next) {
+    return finished(taskPath(id, "/release"), releaseBody(token, delay), next);
+  }
+
+  private ObjectNode releaseBody(String token, Duration delay) {
     ObjectNode body = tokenBody(token);
     if (delay != null && !delay.isZero()) {
       body.put("delay_ms", Wire.millis(delay, "delay"));
     }
-    return Wire.task(transport.send("POST", taskPath(id, "/release"), body));
+    return body;
   }
 
   private ObjectNode tokenBody(String token) {

@@ -43,7 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       task is finished elsewhere, or cancelled) it sets {@link TaskContext#leaseLost()}, interrupts
  *       the handler, and reports nothing for that run.
  *   <li><b>Completes</b> a task with the handler's return value; completions that finish together are
- *       sent together. A completion refused because the task is already done is fine.
+ *       sent together. A completion refused because the task is already done is fine. A completion
+ *       also claims, in the same request, as many tasks as the worker then has room for, so a busy
+ *       worker makes one request per task; when that finds nothing, the long poll takes over.
  *   <li><b>Fails</b> a task with the message of what the handler threw: {@link PermanentFailure} fails
  *       it permanently, {@link RetryLater} retries it after its delay, anything else after the queue's
  *       backoff; {@link ReleaseTask} gives it back instead, the attempt not counted. A handler that
@@ -93,6 +95,13 @@ public final class Worker implements AutoCloseable {
    */
   private int completing;
   private State state = State.NEW;
+  /**
+   * Slots held for the tasks that completions on their way claim in the same request. Guarded by
+   * lock.
+   */
+  private int reserved;
+  /** How many tasks the claim loop's request on its way asks for, until it brings them; else 0. Guarded by lock. */
+  private int claimingMax;
   /** Whether a claim request is on its way (a long poll, maybe). Guarded by lock. */
   private boolean claiming;
   /** Whether the claim loop still runs. Guarded by lock. */
@@ -113,7 +122,8 @@ public final class Worker implements AutoCloseable {
     });
     scheduler.setRemoveOnCancelPolicy(true);
     this.reporter = new Reporter(client, connectivity, who, ticker);
-    this.completions = new CompletionBatcher(client, connectivity, who, reporter);
+    this.completions = new CompletionBatcher(client, connectivity, who, reporter,
+        NextClaim.of(config.name()).queue(config.queue()).lease(config.lease()), this::accept);
     this.leases = new LeaseKeeper(client, config.lease(), connectivity, who, scheduler, this::lost);
   }
 
@@ -562,15 +572,16 @@ public final class Worker implements AutoCloseable {
     public int awaitRoom() throws InterruptedException {
       lock.lock();
       try {
-        while (state == State.RUNNING && (running.size() + buffer.size() >= config.capacity()
-            || completing >= StokerClient.MAX_BATCH)) {
+        claimingMax = 0; // the last claim came back (its tasks taken, or it failed)
+        while (state == State.RUNNING && (room() <= 0 || completing >= StokerClient.MAX_BATCH)) {
           changed.await();
         }
         if (state != State.RUNNING) {
           return 0;
         }
         claiming = true; // from here close() lets the claim come back rather than abandon it
-        return Math.min(StokerClient.MAX_BATCH, config.capacity() - running.size() - buffer.size());
+        claimingMax = Math.min(StokerClient.MAX_BATCH, room());
+        return claimingMax;
       } finally {
         lock.unlock();
       }
@@ -580,7 +591,7 @@ public final class Worker implements AutoCloseable {
     public void claimReturned() {
       lock.lock();
       try {
-        claiming = false;
+        claiming = false; // claimingMax stays until its tasks are taken: the room is theirs
       } finally {
         lock.unlock();
       }
@@ -588,7 +599,7 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void accept(List<Task> tasks) {
-      Worker.this.accept(tasks);
+      Worker.this.accept(tasks, 0, true);
     }
 
     @Override
@@ -601,6 +612,7 @@ public final class Worker implements AutoCloseable {
       lock.lock();
       try {
         claiming = false;
+        claimingMax = 0;
         claimerAlive = false;
         changed.signalAll();
       } finally {
@@ -609,10 +621,31 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private void accept(List<Task> tasks) {
+  /**
+   * Slots free for new tasks: not running, buffered, held for the claims riding on completions, or
+   * asked for by the claim on its way. Call with the lock held.
+   */
+  private int room() {
+    return config.capacity() - running.size() - buffer.size() - reserved - claimingMax;
+  }
+
+  /** Takes the tasks a completion claimed, which had {@code room} slots held for them. */
+  private void accept(List<Task> tasks, int room) {
+    accept(tasks, room, false);
+  }
+
+  /**
+   * Takes claimed tasks, which had {@code room} slots held for them by completions, or (from the
+   * claim loop) the slots its claim asked for.
+   */
+  private void accept(List<Task> tasks, int room, boolean fromClaimLoop) {
     List<Job> late = new ArrayList<>();
     lock.lock();
     try {
+      reserved -= room;
+      if (fromClaimLoop) {
+        claimingMax = 0;
+      }
       for (Task t : tasks) {
         if (t.lease() == null || t.lease().token() == null) {
           LOG.log(Level.WARNING, () -> who + ": claimed task " + t.id() + " has no lease token; skipping it");
@@ -721,16 +754,28 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Hands the completion of {@code j} to the batcher, frees its slot for the next task, and waits
-   * until the server has it (the lease is heartbeated meanwhile). False when nothing was sent (the
-   * worker is closed) and the slot is still taken.
+   * until the server has it (the lease is heartbeated meanwhile). The completion claims the tasks the
+   * worker then has room for in the same request (while the worker runs), so a busy worker needs no
+   * claim requests; when they find nothing, the claim loop's long poll takes over. False when nothing
+   * was sent (the worker is closed) and the slot is still taken.
    */
   private boolean complete(Job j, JsonNode result) {
-    CompletableFuture<Void> sent = completions.submit(j, result);
-    if (sent == null) {
-      return false;
-    }
+    int claim;
     lock.lock();
     try {
+      claim = state == State.RUNNING ? Math.max(0, Math.min(StokerClient.MAX_BATCH, room() + 1)) : 0;
+      reserved += claim;
+    } finally {
+      lock.unlock();
+    }
+    CompletableFuture<Void> sent = completions.submit(j, result, claim);
+    lock.lock();
+    try {
+      if (sent == null) {
+        reserved -= claim;
+        changed.signalAll();
+        return false;
+      }
       running.remove(j);
       completing++;
       dispatch();

@@ -204,6 +204,8 @@ class AuthTest {
   @Test
   void a_token_has_a_limit_on_waiting_claims_and_429_beyond_it() throws Exception {
     Http worker = http("worker");
+    assertThat(http("producer").post("/v1/queues/billing.held/tasks", "{\"name\":\"n\"}").status()).isEqualTo(201);
+    JsonNode held = worker.post("/v1/queues/billing.held/claim", "{\"worker\":\"w\"}").at("/tasks/0");
     String wait = "{\"worker\":\"w\",\"wait_ms\":60000}";
     // raw sockets: the requests are on the wire once written, whatever a client library does
     List<java.net.Socket> parked = new ArrayList<>();
@@ -222,6 +224,12 @@ class AuthTest {
     assertThat(refused.at("/type").asText()).isEqualTo("https://stoker.dev/problems/too-many-claims");
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
     assertThat(http("admin").post("/v1/queues/billing.limit/claim", "{\"worker\":\"a\"}").status()).isEqualTo(200);
+    // a finish's claim part is a claim too: refused whole, the task not completed; without one it completes
+    String complete = "/v1/tasks/" + held.get("id").asText() + "/complete";
+    String token = "\"token\":\"" + held.at("/lease/token").asText() + "\"";
+    assertThat(worker.post(complete, "{" + token + ",\"claim\":{\"worker\":\"w\"}}").status()).isEqualTo(429);
+    assertThat(worker.get("/v1/tasks/" + held.get("id").asText()).at("/state").asText()).isEqualTo("working");
+    assertThat(worker.post(complete, "{" + token + "}").at("/state").asText()).isEqualTo("done");
     // enqueue two tasks: the waiting claims take them and return, and the token may claim again
     for (int i = 0; i < MAX_CLAIMS; i++) {
       assertThat(http("producer").post("/v1/queues/billing.limit/tasks", "{\"name\":\"n\"}").status()).isEqualTo(201);

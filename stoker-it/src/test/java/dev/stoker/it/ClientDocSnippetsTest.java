@@ -3,6 +3,7 @@ package dev.stoker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stoker.client.NextClaim;
 import dev.stoker.client.ProblemException;
 import dev.stoker.client.QueueInfo;
 import dev.stoker.client.RetryLater;
@@ -224,6 +225,17 @@ class ClientDocSnippetsTest {
     }
     // end
     assertThat(client.queue("reports").counts().done()).isEqualTo(2);
+
+    client.enqueueAll("reports", List.of(TaskRequest.of("render"), TaskRequest.of("render"), TaskRequest.of("render")));
+    // snippet: complete and claim
+    NextClaim next = NextClaim.of("report-worker-1").lease(Duration.ofMinutes(1));
+    List<Task> tasks = client.claim("reports", "report-worker-1", 1, Duration.ofMinutes(1), Duration.ofSeconds(30));
+    while (!tasks.isEmpty()) {
+      Task t = tasks.get(0);
+      tasks = client.completeAndClaim(t.id(), t.lease().token(), process(t), next).next();
+    }
+    // end
+    assertThat(client.queue("reports").counts().done()).isEqualTo(5);
   }
 
   @Test

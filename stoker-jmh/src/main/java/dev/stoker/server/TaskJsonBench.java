@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Task JSON on the server's hot path: encoding a claimed task (the body of a W1 claim reply, with
  * its signed lease token and four timestamps), and decoding the bodies a worker and a producer send
- * (a complete, an enqueue). In the server's package because the codec is package-private.
+ * (a complete, a complete that claims the next task, an enqueue), and encoding the reply to a
+ * complete that claimed (the finished task and the next one). In the server's package because the
+ * codec is package-private.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +43,8 @@ public class TaskJsonBench {
   final Task claimed = claimedTask();
   final byte[] completeBody = ("{\"token\":\"" + signer.sign(claimed.lease().token()) + "\",\"result\":{\"ok\":true}}")
       .getBytes(StandardCharsets.UTF_8);
+  final byte[] completeAndClaimBody = ("{\"token\":\"" + signer.sign(claimed.lease().token())
+      + "\",\"result\":{\"ok\":true},\"claim\":{\"worker\":\"worker-7\",\"max\":1}}").getBytes(StandardCharsets.UTF_8);
   final byte[] enqueueBody = ("{\"name\":\"bench\",\"params\":" + PARAMS + "}").getBytes(StandardCharsets.UTF_8);
 
   static Task claimedTask() {
@@ -59,6 +63,27 @@ public class TaskJsonBench {
   @Benchmark
   public Requests.TokenBody decodeComplete() {
     return requests.tokenBody(completeBody, "token", "result");
+  }
+
+  /** The W1 worker's one request per task: the claim part must cost little more than {@link #decodeComplete}. */
+  @Benchmark
+  public Requests.TokenBody decodeCompleteAndClaim() {
+    return requests.tokenBody(completeAndClaimBody, "token", "result", "claim");
+  }
+
+  /** The reply to a complete that claimed: the finished task's fields, then {@code "next"} with one claimed task. */
+  @Benchmark
+  public byte[] encodeCompletedWithNext() {
+    return Json.write(json, g -> {
+      g.writeStartObject();
+      Json.taskFields(g, claimed, null, false);
+      g.writeObjectFieldStart("next");
+      g.writeArrayFieldStart("tasks");
+      Json.task(g, claimed, signer, false);
+      g.writeEndArray();
+      g.writeEndObject();
+      g.writeEndObject();
+    });
   }
 
   @Benchmark

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Bearer-token access control in front of the {@link Api} (docs/security.md): authenticates the
  * request (401), checks the token's role against what the request does and its queue patterns
- * against the queue in the path (403), limits the token's claims in flight (429), and hands the
- * {@link Api} the token's {@link Visibility} so tasks of other queues read as missing (404).
+ * against the queue in the path (403), and hands the {@link Api} the token's grant: its {@link
+ * Visibility}, so tasks of other queues read as missing (404), and its limit on claims in flight,
+ * which the Api counts each claim against (429), a finish's claim part too.
  *
  * <p>The checks depend only on the token, the method and the path, never on what the store holds,
  * so a refusal tells nothing about which queues or tasks exist. The token file is re-read when it
@@ -44,7 +45,7 @@ final class AccessControl implements AutoCloseable {
     this.maxClaimsPerToken = maxClaimsPerToken;
     try {
       this.fileStamp = stamp(file);
-      this.tokens = new Tokens(TokenFile.read(file), null);
+      this.tokens = new Tokens(TokenFile.read(file), null, maxClaimsPerToken);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
     }
@@ -82,7 +83,7 @@ final class AccessControl implements AutoCloseable {
     }
     fileStamp = now;
     try {
-      Tokens next = new Tokens(TokenFile.read(file), tokens);
+      Tokens next = new Tokens(TokenFile.read(file), tokens, maxClaimsPerToken);
       tokens = next;
       log.info("token file {} re-read: {} tokens", file, next.size());
     } catch (IOException | IllegalArgumentException e) {
@@ -133,26 +134,8 @@ final class AccessControl implements AutoCloseable {
         return forbidden(api, "the token '" + grant.entry.name() + "' may not read the metrics, which show every "
             + "queue: only a token whose patterns include * may");
       }
-      if (route.route() == Api.CLAIM) {
-        return claim(api, grant, method, path, query, contentType, body, client);
-      }
     }
     return api.handle(method, path, query, contentType, body, grant, client);
-  }
-
-  private Response claim(Api api, Tokens.Grant grant, String method, String path, String query,
-      String contentType, byte[] body, ClientConnection client) {
-    if (grant.claims.incrementAndGet() > maxClaimsPerToken) {
-      grant.claims.decrementAndGet();
-      return api.problem(Problem.of(429, "too-many-claims", "Too many claims in flight", "the token '"
-          + grant.entry.name() + "' already has " + maxClaimsPerToken
-          + " claims waiting, the limit (--max-claims-per-token); retry later")).withHeader("Retry-After", "1");
-    }
-    try {
-      return api.handle(method, path, query, contentType, body, grant, client);
-    } finally {
-      grant.claims.decrementAndGet();
-    }
   }
 
   private Tokens.Grant authenticate(String authorization) {

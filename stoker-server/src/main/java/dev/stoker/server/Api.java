@@ -38,7 +38,7 @@ final class Api {
   static final int DEFAULT_LIST_LIMIT = 100;
   static final int MAX_LIST_LIMIT = 1_000;
 
-  /** The claim, which {@link AccessControl} counts against its token's limit of claims in flight. */
+  /** The claim endpoint. */
   static final Route CLAIM = new Route("POST", "/v1/queues/{queue}/claim", Action.WORK, Api::claim);
 
   /** The metrics, which show every queue's name: {@link AccessControl} lets only tokens that see all queues read them. */
@@ -116,7 +116,8 @@ final class Api {
     } catch (RouteTable.MethodNotAllowed m) {
       return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
-      return problem(r.problem);
+      Response refused = problem(r.problem);
+      return r.problem.status() == 429 ? refused.withHeader("Retry-After", "1") : refused;
     } catch (InvalidInput e) {
       int status = e.kind() == InvalidInput.Kind.TOO_LARGE ? 413 : 422;
       String type = status == 413 ? "too-large" : "invalid-field";
@@ -261,37 +262,81 @@ final class Api {
   }
 
   private Response heartbeat(Call c) {
-    return outcome(settle(c, (id, token, b) -> store.taskHeartbeat(id, token, b.leaseMs()), "token", "lease_ms"),
-        tokens);
+    Settle s = settle(c, "token", "lease_ms");
+    return outcome(store.taskHeartbeat(s.id(), s.storeToken(), s.body().leaseMs()), tokens);
   }
 
   private Response complete(Call c) {
-    return outcome(settle(c, (id, token, b) -> store.taskComplete(id, token, b.resultJson()), "token", "result"),
-        null);
+    return finish(c, (id, token, b) -> store.taskComplete(id, token, b.resultJson()), "token", "result");
   }
 
   private Response fail(Call c) {
-    return outcome(settle(c, (id, token, b) -> store.taskFail(new FailParams(id, token, b.error(), b.permanent(),
-        b.retryInMs())), "token", "error", "permanent", "retry_in_ms"), null);
+    return finish(c, (id, token, b) -> store.taskFail(new FailParams(id, token, b.error(), b.permanent(),
+        b.retryInMs())), "token", "error", "permanent", "retry_in_ms");
   }
 
   private Response release(Call c) {
-    return outcome(settle(c, (id, token, b) -> store.taskRelease(id, token, b.delayMs()), "token", "delay_ms"),
-        null);
+    return finish(c, (id, token, b) -> store.taskRelease(id, token, b.delayMs()), "token", "delay_ms");
   }
 
-  /** What a worker does with a claimed task: the path's id, the store's token from the body, and the body. */
+  /** What a finish does to a claimed task: the path's id, the store's token from the body, and the body. */
   @FunctionalInterface
   private interface ClaimedTaskOperation {
     Outcome apply(TaskId id, String storeToken, Requests.TokenBody body);
   }
 
-  /** Checks the id, then a body of the {@code fields} given, then that the request may see the task; then does it. */
-  private Outcome settle(Call c, ClaimedTaskOperation operation, String... fields) {
+  /** A checked request on a claimed task: the path's id, the store's token inside the body's, the body. */
+  private record Settle(TaskId id, String storeToken, Requests.TokenBody body) {}
+
+  /** Checks the id, then a body of the {@code fields} given, then that the request may see the task. */
+  private Settle settle(Call c, String... fields) {
     TaskId id = c.id();
     Requests.TokenBody b = requests.tokenBody(c.jsonBody(), fields);
     requireVisible(id, c.visible());
-    return operation.apply(id, storeToken(b.token()), b);
+    return new Settle(id, storeToken(b.token()), b);
+  }
+
+  /**
+   * Finishes a claimed task (complete, fail, release) and, when the body has a {@code claim}, claims
+   * the next tasks in the same request. The claim part is checked with the rest of the request,
+   * before anything is applied; it is made only once the finish succeeded, so a refused finish
+   * claims nothing.
+   */
+  private Response finish(Call c, ClaimedTaskOperation operation, String... fields) {
+    String[] withClaim = java.util.Arrays.copyOf(fields, fields.length + 1);
+    withClaim[fields.length] = "claim";
+    Settle s = settle(c, withClaim);
+    Requests.ClaimPart claim = s.body().claim();
+    requireClaimable(claim, c.visible());
+    Runnable slot = claim == null ? NO_SLOT : claimSlot(c);
+    try {
+      Outcome o = operation.apply(s.id(), s.storeToken(), s.body());
+      if (claim == null || !(o instanceof Outcome.Ok ok)) {
+        return outcome(o, null);
+      }
+      Task finished = ok.task();
+      return claimReply(c, claim.in(finished.queue()), g -> Json.taskFields(g, finished, null, false));
+    } finally {
+      slot.run();
+    }
+  }
+
+  private static final Runnable NO_SLOT = () -> {};
+
+  /**
+   * Counts a claim against the limit of claims in flight of the request's token (429 beyond it,
+   * before anything is applied) until the returned slot is run; no limit without tokens.
+   */
+  private static Runnable claimSlot(Call c) {
+    return c.visible() instanceof Tokens.Grant grant ? grant.takeClaim() : NO_SLOT;
+  }
+
+  /** Refuses (403) a claim part naming a queue the request may not use, as the claim endpoint would be. */
+  private static void requireClaimable(Requests.ClaimPart claim, Visibility visible) {
+    if (claim != null && claim.queue() != null && !visible.sees(claim.queue())) {
+      throw Problem.of(403, "forbidden", "Forbidden", "the token may not use the queue " + claim.queue()
+          + " (claim.queue)").withField("claim.queue").refusal();
+    }
   }
 
   private Response cancel(Call c) {
@@ -345,6 +390,19 @@ final class Api {
   private Response claim(Call c) {
     String queue = c.queue();
     ClaimParams params = requests.claim(queue, c.jsonBody());
+    Runnable slot = claimSlot(c);
+    try {
+      return claimReply(c, params, null);
+    } finally {
+      slot.run();
+    }
+  }
+
+  /**
+   * Claims as {@code params} ask and answers {@code {"tasks":[…]}}; after a finish ({@code finished}
+   * writes the finish's own reply fields) the tasks go in its reply as {@code "next"}.
+   */
+  private Response claimReply(Call c, ClaimParams params, Json.Body finished) {
     if (params.waitMs() > 0) {
       c.client().watch();
     }
@@ -356,11 +414,18 @@ final class Api {
     List<Task> tasks = claimed;
     return Response.json(200, Json.write(json, g -> {
       g.writeStartObject();
+      if (finished != null) {
+        finished.write(g);
+        g.writeObjectFieldStart("next");
+      }
       g.writeArrayFieldStart("tasks");
       for (Task t : tasks) {
         Json.task(g, t, tokens, false);
       }
       g.writeEndArray();
+      if (finished != null) {
+        g.writeEndObject();
+      }
       g.writeEndObject();
     })).whenUndelivered(() -> releaseUndelivered(tasks, "the reply could not be written"));
   }
@@ -388,40 +453,88 @@ final class Api {
     }
   }
 
+  /**
+   * Completes a batch, then makes its claim part if it has one: in {@code claim.queue}, or else the
+   * queue of the first task listed that exists for this request, whatever each completion's outcome
+   * (each has its own result in the reply). Nothing is claimed when no listed task exists.
+   */
   private Response completeMany(Call c) {
-    List<Completion> signed = requests.completeMany(c.jsonBody());
-    List<Completion> completions = new java.util.ArrayList<>(signed.size());
-    for (Completion s : signed) {
+    Requests.CompleteMany request = requests.completeMany(c.jsonBody());
+    requireClaimable(request.claim(), c.visible());
+    Runnable slot = request.claim() == null ? NO_SLOT : claimSlot(c);
+    try {
+      return completeMany(c, request);
+    } finally {
+      slot.run();
+    }
+  }
+
+  private Response completeMany(Call c, Requests.CompleteMany request) {
+    List<Completion> completions = new java.util.ArrayList<>(request.completions().size());
+    for (Completion s : request.completions()) {
       completions.add(new Completion(s.id(), storeToken(s.token()), s.resultJson()));
     }
     Visibility visible = c.visible();
     List<Outcome> outcomes = visible.all() ? store.taskCompleteMany(completions)
         : VisibleCompletions.complete(store, completions, visible);
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("results");
-      for (int i = 0; i < outcomes.size(); i++) {
-        Outcome o = outcomes.get(i);
+    Json.Body results = g -> results(g, completions, outcomes);
+    Requests.ClaimPart claim = request.claim();
+    String queue = claim == null ? null : claim.queue() != null ? claim.queue() : firstQueue(outcomes);
+    if (queue == null) {
+      return Response.json(200, Json.write(json, g -> {
         g.writeStartObject();
-        g.writeStringField("id", completions.get(i).id().toString());
-        if (o instanceof Outcome.Ok ok) {
-          g.writeNumberField("status", 200);
-          g.writeFieldName("task");
-          writeTaskWithoutToken(g, ok.task());
-        } else {
-          Problem p = refusal(o);
-          g.writeNumberField("status", p.status());
-          g.writeStringField("type", p.type());
-          g.writeStringField("error", p.detail());
-          if (p.state() != null) {
-            g.writeStringField("state", p.state());
-          }
+        results.write(g);
+        if (claim != null) {
+          g.writeObjectFieldStart("next");
+          g.writeArrayFieldStart("tasks");
+          g.writeEndArray();
+          g.writeEndObject();
         }
         g.writeEndObject();
+      }));
+    }
+    return claimReply(c, claim.in(queue), results);
+  }
+
+  /** The queue of the first task of a batch that exists for the request, or null. */
+  private static String firstQueue(List<Outcome> outcomes) {
+    for (Outcome o : outcomes) {
+      Task t = switch (o) {
+        case Outcome.Ok ok -> ok.task();
+        case Outcome.StaleToken st -> st.current();
+        case Outcome.AlreadyFinished af -> af.current();
+        case Outcome.NotFound nf -> null;
+      };
+      if (t != null) {
+        return t.queue();
       }
-      g.writeEndArray();
+    }
+    return null;
+  }
+
+  private static void results(JsonGenerator g, List<Completion> completions, List<Outcome> outcomes)
+      throws IOException {
+    g.writeArrayFieldStart("results");
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome o = outcomes.get(i);
+      g.writeStartObject();
+      g.writeStringField("id", completions.get(i).id().toString());
+      if (o instanceof Outcome.Ok ok) {
+        g.writeNumberField("status", 200);
+        g.writeFieldName("task");
+        writeTaskWithoutToken(g, ok.task());
+      } else {
+        Problem p = refusal(o);
+        g.writeNumberField("status", p.status());
+        g.writeStringField("type", p.type());
+        g.writeStringField("error", p.detail());
+        if (p.state() != null) {
+          g.writeStringField("state", p.state());
+        }
+      }
       g.writeEndObject();
-    }));
+    }
+    g.writeEndArray();
   }
 
   /** The reply to an operation on one task; {@code tokenSigner} non-null shows the lease token. */

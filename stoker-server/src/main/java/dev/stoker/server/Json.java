@@ -66,6 +66,12 @@ final class Json {
    */
   static void task(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate) throws IOException {
     g.writeStartObject();
+    taskFields(g, t, tokenSigner, duplicate);
+    g.writeEndObject();
+  }
+
+  /** The fields of {@link #task}, into an object the caller opened (a finish's reply adds {@code next}). */
+  static void taskFields(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate) throws IOException {
     g.writeStringField("id", t.id().toString());
     g.writeStringField("queue", t.queue());
     g.writeStringField("name", t.name());
@@ -104,7 +110,6 @@ final class Json {
     if (duplicate) {
       g.writeBooleanField("duplicate", true);
     }
-    g.writeEndObject();
   }
 
   static byte[] problem(JsonFactory f, Problem p) {

@@ -113,30 +113,69 @@ final class Requests {
 
   ClaimParams claim(String queue, byte[] body) {
     ObjectReader r = ObjectReader.open(json, body);
+    ClaimPart c = readClaim(r, false);
+    r.end();
+    return c.in(queue);
+  }
+
+  /**
+   * The claim fields of a claim body, or of the {@code claim} object a finish carries to claim in the
+   * same request; {@code queue} is null when the object names none (the finished task's queue).
+   */
+  record ClaimPart(String queue, String worker, int max, Long leaseMs, long waitMs) {
+    ClaimParams in(String defaultQueue) {
+      return new ClaimParams(queue != null ? queue : defaultQueue, worker, max, leaseMs, waitMs);
+    }
+  }
+
+  /** Reads claim fields; a nested claim object may also name its {@code queue}. */
+  private static ClaimPart readClaim(ObjectReader r, boolean nested) {
+    String queue = null;
     String worker = null;
     int max = 1;
     Long leaseMs = null;
     long waitMs = 0;
     for (String f = r.nextField(); f != null; f = r.nextField()) {
       switch (f) {
-        case "worker" -> worker = Limits.checkText("worker", r.string(), Limits.MAX_WORKER);
+        case "worker" -> worker = Limits.checkText(r.name(), r.string(), Limits.MAX_WORKER);
         case "max" -> max = (int) r.integer(1, Limits.MAX_BATCH);
         case "lease_ms" -> leaseMs = r.isNull() ? null : r.integer(1, Limits.MAX_DURATION_MS);
         case "wait_ms" -> waitMs = r.integer(0, Limits.MAX_WAIT_MS);
+        case "queue" -> {
+          if (!nested) {
+            throw r.unknown();
+          }
+          queue = r.string();
+          if (!Limits.isQueueName(queue)) {
+            throw Problem.invalid(r.name(), "'" + abbreviate(queue) + "' is not a queue name: 1–"
+                + Limits.MAX_QUEUE_NAME + " characters of [A-Za-z0-9._-]");
+          }
+        }
         default -> throw r.unknown();
       }
     }
-    r.end();
+    String prefix = nested ? "claim." : "";
     if (worker == null) {
-      throw Problem.invalid("worker", "worker is required: a string naming who claims (1–" + Limits.MAX_WORKER
-          + " characters)");
+      throw Problem.invalid(prefix + "worker", prefix + "worker is required: a string naming who claims (1–"
+          + Limits.MAX_WORKER + " characters)");
     }
-    return new ClaimParams(queue, worker, max, leaseMs, waitMs);
+    return new ClaimPart(queue, worker, max, leaseMs, waitMs);
   }
 
-  /** The fields of heartbeat, complete, fail and release bodies. */
+  private static ClaimPart nestedClaim(ObjectReader r) {
+    try {
+      return readClaim(r.nested(r.name()), true);
+    } catch (IOException e) {
+      throw ObjectReader.malformed(e);
+    }
+  }
+
+  /**
+   * The fields of heartbeat, complete, fail and release bodies; {@code claim} is the claim a finish
+   * asks for in the same request, or null.
+   */
   record TokenBody(String token, Long leaseMs, String resultJson, String error, boolean permanent, Long retryInMs,
-      long delayMs) {}
+      long delayMs, ClaimPart claim) {}
 
   /** Reads a body that carries a lease token; {@code allowed} lists the fields this operation takes. */
   TokenBody tokenBody(byte[] body, String... allowed) {
@@ -154,6 +193,7 @@ final class Requests {
     boolean permanent = false;
     Long retryInMs = null;
     long delayMs = 0;
+    ClaimPart claim = null;
     for (String f = r.nextField(); f != null; f = r.nextField()) {
       String local = f;
       if (!allowed.contains(local)) {
@@ -170,6 +210,7 @@ final class Requests {
         case "permanent" -> permanent = r.bool();
         case "retry_in_ms" -> retryInMs = r.isNull() ? null : r.integer(0, Limits.MAX_DURATION_MS);
         case "delay_ms" -> delayMs = r.integer(0, Limits.MAX_DURATION_MS);
+        case "claim" -> claim = nestedClaim(r);
         default -> throw r.unknown();
       }
     }
@@ -179,7 +220,7 @@ final class Requests {
     if (allowed.contains("error") && error == null) {
       throw Problem.invalid(prefixOf(r) + "error", prefixOf(r) + "error is required: what went wrong");
     }
-    return new TokenBody(token, leaseMs, result, error, permanent, retryInMs, delayMs);
+    return new TokenBody(token, leaseMs, result, error, permanent, retryInMs, delayMs, claim);
   }
 
   private static String prefixOf(ObjectReader r) {
@@ -188,11 +229,18 @@ final class Requests {
     return dot < 0 ? "" : n.substring(0, dot + 1);
   }
 
-  /** The body of {@code POST /v1/tasks/complete}. */
-  List<Completion> completeMany(byte[] body) {
+  /** The body of {@code POST /v1/tasks/complete}: the completions, and the claim to make after them or null. */
+  record CompleteMany(List<Completion> completions, ClaimPart claim) {}
+
+  CompleteMany completeMany(byte[] body) {
     ObjectReader r = ObjectReader.open(json, body);
     List<Completion> out = null;
+    ClaimPart claim = null;
     for (String f = r.nextField(); f != null; f = r.nextField()) {
+      if (f.equals("claim")) {
+        claim = nestedClaim(r);
+        continue;
+      }
       if (!f.equals("tasks")) {
         throw r.unknown();
       }
@@ -232,7 +280,7 @@ final class Requests {
     if (out == null || out.isEmpty()) {
       throw Problem.invalid("tasks", "tasks must hold 1–" + Limits.MAX_BATCH + " completions");
     }
-    return out;
+    return new CompleteMany(out, claim);
   }
 
   /** The body of {@code POST /v1/queues/{q}/redrive}: an optional limit. */

@@ -32,10 +32,26 @@ final class Tokens {
     final TokenFile.Entry entry;
     /** Claims of this token in flight, for the per-token limit on long polls. */
     final AtomicInteger claims;
+    private final int maxClaims;
 
-    Grant(TokenFile.Entry entry, AtomicInteger claims) {
+    Grant(TokenFile.Entry entry, AtomicInteger claims, int maxClaims) {
       this.entry = entry;
       this.claims = claims;
+      this.maxClaims = maxClaims;
+    }
+
+    /**
+     * Counts one more claim of this token in flight (a claim request, or a finish's claim part) until
+     * the returned slot is run; a 429 refusal when the token has its limit's worth already.
+     */
+    Runnable takeClaim() {
+      if (claims.incrementAndGet() > maxClaims) {
+        claims.decrementAndGet();
+        throw Problem.of(429, "too-many-claims", "Too many claims in flight", "the token '" + entry.name()
+            + "' already has " + maxClaims + " claims waiting, the limit (--max-claims-per-token); retry later")
+            .refusal();
+      }
+      return claims::decrementAndGet;
     }
 
     @Override
@@ -52,10 +68,11 @@ final class Tokens {
   private final Map<Long, Grant[]> byDigest;
 
   /**
-   * The tokens of {@code entries}; a token named as one in {@code previous} keeps its in-flight
-   * count, so reloading the file does not reset the limit on its long polls.
+   * The tokens of {@code entries}, each with at most {@code maxClaims} claims in flight; a token named
+   * as one in {@code previous} keeps its in-flight count, so reloading the file does not reset the
+   * limit on its long polls.
    */
-  Tokens(List<TokenFile.Entry> entries, Tokens previous) {
+  Tokens(List<TokenFile.Entry> entries, Tokens previous, int maxClaims) {
     Map<String, AtomicInteger> counters = new HashMap<>();
     if (previous != null) {
       for (Grant[] gs : previous.byDigest.values()) {
@@ -66,7 +83,7 @@ final class Tokens {
     }
     Map<Long, Grant[]> map = new HashMap<>();
     for (TokenFile.Entry e : entries) {
-      Grant g = new Grant(e, counters.getOrDefault(e.name(), new AtomicInteger()));
+      Grant g = new Grant(e, counters.getOrDefault(e.name(), new AtomicInteger()), maxClaims);
       map.merge(key(e.sha256()), new Grant[] {g}, (a, b) -> {
         Grant[] both = java.util.Arrays.copyOf(a, a.length + 1);
         both[a.length] = b[0];

@@ -192,6 +192,29 @@ class AccessControlTest {
   }
 
   @Test
+  void a_finish_that_claims_needs_the_claim_queue_too_and_is_refused_whole() throws Exception {
+    as("a", "POST", "/v1/queues/other/tasks", "{\"name\":\"n\"}");
+    as("p", "POST", "/v1/queues/billing.eu/tasks", "{\"name\":\"n\"}");
+    JsonNode t = json(as("w", "POST", "/v1/queues/billing.eu/claim", "{\"worker\":\"x\"}")).get("tasks").get(0);
+    String id = t.get("id").asText();
+    String token = t.get("lease").get("token").asText();
+    Response refused = as("w", "POST", "/v1/tasks/" + id + "/complete",
+        "{\"token\":\"" + token + "\",\"claim\":{\"worker\":\"x\",\"queue\":\"other\"}}");
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(json(refused).get("field").asText()).isEqualTo("claim.queue");
+    assertThat(json(as("w", "GET", "/v1/tasks/" + id, null)).get("state").asText()).isEqualTo("working");
+    Response batch = as("w", "POST", "/v1/tasks/complete", "{\"tasks\":[{\"id\":\"" + id + "\",\"token\":\""
+        + token + "\"}],\"claim\":{\"worker\":\"x\",\"queue\":\"other\"}}");
+    assertThat(batch.status()).isEqualTo(403);
+    assertThat(json(as("w", "GET", "/v1/tasks/" + id, null)).get("state").asText()).isEqualTo("working");
+    // its own queue, named or not, is the token's to claim from
+    Response ok = as("w", "POST", "/v1/tasks/" + id + "/complete",
+        "{\"token\":\"" + token + "\",\"claim\":{\"worker\":\"x\",\"queue\":\"billing.eu\"}}");
+    assertThat(ok.status()).isEqualTo(200);
+    assertThat(json(ok).get("next").get("tasks")).isEmpty();
+  }
+
+  @Test
   void the_queue_list_shows_only_covered_queues() throws Exception {
     as("a", "POST", "/v1/queues/other/tasks", "{\"name\":\"n\"}");
     as("a", "POST", "/v1/queues/billing.eu/tasks", "{\"name\":\"n\"}");

@@ -1,0 +1,128 @@
+package dev.stoker.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A busy worker gets its next task in the reply to its completion: one request per task, not a
+ * completion and a claim. A scripted server hands out the tasks of a queue to claims and to the
+ * claim parts of completions, and counts which brought them.
+ */
+class WorkerCompleteAndClaimTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The queue the scripted server hands out, and what took its tasks. */
+  private static final class Queue {
+    final Deque<String> pending = new ArrayDeque<>();
+    final AtomicInteger byClaim = new AtomicInteger();
+    final AtomicInteger byCompletion = new AtomicInteger();
+    final Set<String> done = ConcurrentHashMap.newKeySet();
+
+    Queue(int n) {
+      for (int i = 0; i < n; i++) {
+        pending.add("t" + i);
+      }
+    }
+
+    synchronized String take(int max, AtomicInteger counter) {
+      StringBuilder b = new StringBuilder("{\"tasks\":[");
+      for (int i = 0; i < max && !pending.isEmpty(); i++) {
+        b.append(i > 0 ? "," : "").append(task(pending.poll(), "working"));
+        counter.incrementAndGet();
+      }
+      return b.append("]}").toString();
+    }
+
+    StubServer.Answer answer(StubServer.Seen r) throws Exception {
+      if (r.path().endsWith("/claim")) {
+        return ok(take(JSON.readTree(r.body()).path("max").asInt(1), byClaim));
+      }
+      if (r.path().equals("/v1/tasks/complete")) {
+        JsonNode body = JSON.readTree(r.body());
+        StringBuilder results = new StringBuilder("{\"results\":[");
+        for (JsonNode c : body.get("tasks")) {
+          done.add(c.get("id").asText());
+          results.append(results.length() > 13 ? "," : "").append("{\"id\":\"").append(c.get("id").asText())
+              .append("\",\"status\":200,\"task\":").append(task(c.get("id").asText(), "done")).append("}");
+        }
+        results.append("]");
+        JsonNode claim = body.get("claim");
+        if (claim != null) {
+          results.append(",\"next\":").append(take(claim.path("max").asInt(1), byCompletion));
+        }
+        return ok(results.append("}").toString());
+      }
+      if (r.path().endsWith("/complete")) {
+        String id = r.path().split("/")[3];
+        done.add(id);
+        JsonNode claim = JSON.readTree(r.body()).get("claim");
+        String finished = task(id, "done");
+        if (claim == null) {
+          return ok(finished);
+        }
+        return ok(finished.substring(0, finished.length() - 1) + ",\"next\":"
+            + take(claim.path("max").asInt(1), byCompletion) + "}");
+      }
+      return new StubServer.Answer(404, "application/problem+json", "{\"status\":404}");
+    }
+
+    private static StubServer.Answer ok(String body) {
+      return new StubServer.Answer(200, "application/json", body);
+    }
+
+    private static String task(String id, String state) {
+      String t = "2026-01-01T00:00:00Z";
+      return "{\"id\":\"" + id + "\",\"queue\":\"q\",\"name\":\"n\",\"params\":null,\"priority\":0,\"run_at\":\"" + t
+          + "\",\"max_attempts\":3,\"attempt\":1,\"state\":\"" + state + "\""
+          + (state.equals("working") ? ",\"lease\":{\"owner\":\"w\",\"token\":\"tok-" + id
+          + "\",\"expires_at\":\"2099-01-01T00:00:00Z\"}" : "")
+          + ",\"created_at\":\"" + t + "\",\"updated_at\":\"" + t + "\"}";
+    }
+  }
+
+  @Test
+  void a_busy_worker_claims_once_and_then_only_completes() throws Exception {
+    Queue queue = new Queue(30);
+    try (StubServer stub = new StubServer(queue::answer);
+         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
+         Worker worker = Worker.builder(client).queue("q").worker("w").pollWait(Duration.ofSeconds(1))
+             .defaultHandler(ctx -> "ok").build().start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> queue.done.size() == 30);
+      assertThat(queue.byClaim.get()).as("tasks brought by claim requests").isEqualTo(1);
+      assertThat(queue.byCompletion.get()).as("tasks brought by completions").isEqualTo(29);
+      assertThat(stub.seen.stream().filter(s -> s.path().endsWith("/complete")))
+          .allSatisfy(s -> assertThat(JSON.readTree(s.body()).get("claim").toString())
+              .isEqualTo("{\"worker\":\"w\",\"max\":1,\"queue\":\"q\"}"));
+    }
+  }
+
+  @Test
+  void with_concurrency_the_completions_claim_the_room_they_free_and_no_more() throws Exception {
+    Queue queue = new Queue(200);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    try (StubServer stub = new StubServer(queue::answer);
+         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
+         Worker worker = Worker.builder(client).queue("q").worker("w").concurrency(4).pollWait(Duration.ofSeconds(1))
+             .defaultHandler(ctx -> {
+               most.accumulateAndGet(running.incrementAndGet(), Math::max);
+               Thread.sleep(2);
+               running.decrementAndGet();
+               return null;
+             }).build().start()) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> queue.done.size() == 200);
+      assertThat(most.get()).isLessThanOrEqualTo(4);
+      assertThat(queue.byCompletion.get()).as("most tasks came with completions").isGreaterThan(150);
+    }
+  }
+}
