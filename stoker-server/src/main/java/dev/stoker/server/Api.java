@@ -40,6 +40,8 @@ final class Api {
   private final Requests requests;
   private final TokenSigner tokens;
   private volatile boolean ready = true;
+  /** Set on a node of an AP cluster: the routes under /v1/cluster. */
+  private volatile ClusterEndpoint cluster;
 
   Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
     this.store = store;
@@ -55,6 +57,10 @@ final class Api {
   private String storeToken(String signed) {
     String token = tokens.verify(signed);
     return token != null ? token : "";
+  }
+
+  void cluster(ClusterEndpoint endpoint) {
+    this.cluster = endpoint;
   }
 
   /** Marks the server as draining: {@code /readyz} answers 503 so load balancers stop sending. */
@@ -105,6 +111,10 @@ final class Api {
     }
     if (s.length < 2 || !s[0].equals("v1")) {
       throw notFound(path);
+    }
+    ClusterEndpoint node = cluster;
+    if (s[1].equals("cluster") && node != null) {
+      return ClusterRoutes.handle(node, method, s, contentType, body);
     }
     if (s[1].equals("queues")) {
       if (s.length == 2) {
@@ -433,7 +443,7 @@ final class Api {
     return segment;
   }
 
-  private static void allow(String method, String... allowed) {
+  static void allow(String method, String... allowed) {
     for (String a : allowed) {
       if (a.equals(method)) {
         return;
