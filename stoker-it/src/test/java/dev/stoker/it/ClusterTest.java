@@ -200,4 +200,53 @@ class ClusterTest {
           .isGreaterThanOrEqualTo(50 + 20);
     }
   }
+
+  @Test
+  void c2_c3_a_partition_under_load_both_sides_go_on_and_after_the_heal_nothing_is_lost() throws Exception {
+    try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll(); Workers workers = new Workers(cluster)) {
+      List<String> beforeCut = new ArrayList<>();
+      for (int node = 1; node <= 3; node++) {
+        beforeCut.addAll(enqueue(cluster, node, 30, "c2-before-" + node));
+      }
+      cluster.isolate(1);
+      List<String> lonely = enqueue(cluster, 1, 30, "c2-cut-1");
+      List<String> majority = new ArrayList<>(enqueue(cluster, 2, 30, "c2-cut-2"));
+      majority.addAll(enqueue(cluster, 3, 30, "c2-cut-3"));
+      // Past steal_delay each side dispatches the other side's tasks: 2 steals 1's, 1 steals 2's and 3's.
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        assertThat(cluster.http(2).get("/v1/cluster").body().get("steals").toString()).isEqualTo("[1]");
+        assertThat(cluster.http(1).get("/v1/cluster").body().get("steals").toString()).isEqualTo("[2,3]");
+      });
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+        assertThat(doneOn(cluster, 1)).as("the lone side completes its own tasks").containsAll(lonely);
+        assertThat(doneOn(cluster, 2)).as("the majority completes its tasks").containsAll(majority);
+      });
+      assertThat(doneOn(cluster, 2)).as("nothing crosses the cut").doesNotContainAnyElementsOf(lonely);
+
+      cluster.healAll();
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        for (int node = 1; node <= 3; node++) {
+          assertThat(cluster.http(node).get("/v1/cluster").body().get("steals")).as("steals of node %d", node)
+              .isEmpty();
+        }
+      });
+      List<String> afterHeal = new ArrayList<>();
+      for (int node = 1; node <= 3; node++) {
+        afterHeal.addAll(enqueue(cluster, node, 30, "c3-after-" + node));
+      }
+      List<String> all = new ArrayList<>(beforeCut);
+      all.addAll(lonely);
+      all.addAll(majority);
+      all.addAll(afterHeal);
+      awaitDoneEverywhere(cluster, all, Duration.ofSeconds(60));
+      awaitEqualVectors(cluster);
+      assertThat(workers.claims.keySet()).containsAll(all);
+      assertThat(workers.duplicates()).as("only tasks pending or working when the link was cut run twice (b)")
+          .isSubsetOf(new HashSet<>(beforeCut));
+      for (int node = 1; node <= 3; node++) {
+        assertThat(cluster.http(node).get(QUEUE).at("/counts/done").asInt()).as("done on node %d", node)
+            .isEqualTo(all.size());
+      }
+    }
+  }
 }
