@@ -53,6 +53,8 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   private final Thread refresher;
   private volatile boolean running = true;
   private volatile Rights rights;
+  /** While rejoining, own events a peer holds are taken back rather than a reason to refuse. */
+  private volatile boolean rejoining;
 
   /**
    * @param onBehind called (once) when a peer holds events of this node's own log that its data directory
@@ -104,7 +106,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   }
 
   private void checkBehind() {
-    if (store.behindPeers() > 0 && running) {
+    if (store.behindPeers() > 0 && running && !rejoining) {
       running = false;
       log.error("a peer holds events {}..{} of this node's own log, which this data directory lacks "
           + "(started empty, or from an old copy): refusing to serve", store.vector().get(self) + 1,
@@ -185,6 +187,12 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     public boolean judgesLeasesOf(int grantingNode) {
       return judged.contains(grantingNode);
     }
+  }
+
+  /** Rejoin on a lost data directory: take this node's own events back from the peers (see Replication). */
+  void rejoin(boolean on) {
+    rejoining = on;
+    store.rejoin(on);
   }
 
   /** Whether every peer answered at least once since the start. */

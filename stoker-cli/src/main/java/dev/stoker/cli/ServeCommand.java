@@ -100,6 +100,11 @@ final class ServeCommand implements Callable<Integer> {
           + "only when now - max_offset > expires_at; 0-60000 (env STOKER_MAX_OFFSET_MS). Default: ${DEFAULT-VALUE}")
   long maxOffsetMs;
 
+  @Option(names = "--rejoin", defaultValue = "${env:STOKER_REJOIN:-false}",
+      description = "With --cluster: this node's data directory was lost or replaced; take its own events back "
+          + "from the peers before serving, instead of refusing to serve (env STOKER_REJOIN=true).")
+  boolean rejoin;
+
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_BODY_BYTES:-8388608}",
       description = "Largest request body; larger gets 413 (env STOKER_MAX_BODY_BYTES). Default: ${DEFAULT-VALUE}")
   int maxBodyBytes;
@@ -292,7 +297,22 @@ final class ServeCommand implements Callable<Integer> {
       behind.countDown();
       Thread.ofPlatform().start(() -> System.exit(3));
     });
+    node.rejoin(rejoin);
     node.start();
+    if (rejoin) {
+      log.info("rejoining: taking this node's own events back from its peers before serving");
+      while (!node.heardFromAnyPeer() || store.replication().behindPeers() > 0) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          node.close();
+          return null;
+        }
+      }
+      node.rejoin(false);
+      log.info("rejoined: this node's log holds {} events of its own", store.replication().vector().get(nodeId));
+    }
     boolean fresh = store.replication().incarnation() == 1 && store.replication().vector().marks().isEmpty();
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(stealDelayMs);
     while (fresh && !node.heardFromAnyPeer() && System.nanoTime() < until && behind.getCount() > 0) {

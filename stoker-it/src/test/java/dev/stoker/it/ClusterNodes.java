@@ -81,6 +81,15 @@ final class ClusterNodes implements AutoCloseable {
     return root.resolve("node-" + id);
   }
 
+  /** Deletes node {@code id}'s data directory (the node must be down), as a lost disk would. */
+  void wipe(int id) throws IOException {
+    try (var paths = Files.walk(data(id))) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   int size() {
     return n;
   }

@@ -249,4 +249,35 @@ class ClusterTest {
       }
     }
   }
+
+  @Test
+  void c7_a_node_restarted_on_an_empty_data_directory_refuses_to_serve_and_rejoin_brings_its_log_back()
+      throws Exception {
+    try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll()) {
+      List<String> ids = enqueue(cluster, 1, 40, "c7");
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+          cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == 40);
+      cluster.node(1).kill();
+      cluster.wipe(1);
+
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> cluster.start(1)))
+          .as("a node whose data directory the cluster knows to be lost does not serve")
+          .hasMessageContaining("refusing to serve");
+
+      cluster.start(1, "--rejoin");
+      Http one = cluster.http(1);
+      assertThat(one.get(QUEUE).at("/counts/pending").asInt()).as("its tasks are back before it serves")
+          .isEqualTo(40);
+      String next = enqueue(cluster, 1, 1, "c7-next").get(0);
+      awaitEqualVectors(cluster);
+      assertThat(vectors(cluster).get(2).get("1").asLong()).as("numbering went on after the held events")
+          .isEqualTo(41);
+      try (Workers workers = new Workers(cluster)) {
+        List<String> all = new ArrayList<>(ids);
+        all.add(next);
+        awaitDoneEverywhere(cluster, all, Duration.ofSeconds(30));
+        assertThat(workers.duplicates()).isEmpty();
+      }
+    }
+  }
 }

@@ -46,6 +46,11 @@ final class ClusterLog {
   private volatile long behindPeer;
   final long maxOffsetMs;
   volatile DispatchRights rights = DispatchRights.NONE;
+  /**
+   * Set while a node rejoins on a lost data directory ({@code --rejoin}): it takes its own events back
+   * from its peers, and makes none of its own until it holds all of them.
+   */
+  volatile boolean rejoining;
   /** Told (on the syncer thread) when new own events may leave the node; must not block. */
   volatile Runnable onSynced;
 
@@ -99,6 +104,11 @@ final class ClusterLog {
   /** The largest own seq a peer said it holds beyond this node's own log (0 if none): a lost data dir. */
   long behindPeer() {
     return behindPeer;
+  }
+
+  /** Whether a peer holds own events this node lacks: they must be taken back before it numbers more. */
+  boolean behind() {
+    return behindPeer > syncedOwn;
   }
 
   void noteBehind(long peerHolds) {
@@ -183,15 +193,19 @@ final class ClusterLog {
   int receive(Batch b, Operations ops, List<Event> events) throws RocksDBException {
     int applied = 0;
     for (Event e : events) {
-      if (e.origin() == self) {
+      if (e.origin() == self && !(rejoining && e.seq() == origin.lastSeq() + 1)) {
         noteBehind(e.seq());
         continue;
       }
-      long mark = marks.getOrDefault(e.origin(), 0L);
+      long mark = e.origin() == self ? origin.lastSeq() : marks.getOrDefault(e.origin(), 0L);
       if (e.seq() != mark + 1) {
         continue;
       }
-      marks.put(e.origin(), e.seq());
+      if (e.origin() == self) {
+        origin = new Origin(self, e.seq()); // numbering goes on after the last event the cluster holds
+      } else {
+        marks.put(e.origin(), e.seq());
+      }
       hlc.observe(e.hlc());
       b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
       b.observedHlc(e.hlc());

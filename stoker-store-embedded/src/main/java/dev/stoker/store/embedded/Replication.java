@@ -83,7 +83,16 @@ public final class Replication implements EventLog {
    * the data directory lost events the cluster has (started empty, or from an old copy).
    */
   public long behindPeers() {
-    return log.behindPeer();
+    return log.behind() ? log.behindPeer() : 0;
+  }
+
+  /**
+   * Takes this node's own events back from its peers (a rejoin on a lost data directory): they are
+   * applied like any other origin's, and the node numbers its next events after them. The caller serves
+   * nothing until {@link #behindPeers} is 0.
+   */
+  public void rejoin(boolean on) {
+    log.rejoining = on;
   }
 
   /** Records that a peer holds this node's events up to {@code seq}. */
