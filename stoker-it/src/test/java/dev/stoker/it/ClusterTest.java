@@ -241,6 +241,8 @@ class ClusterTest {
       awaitDoneEverywhere(cluster, all, Duration.ofSeconds(60));
       awaitEqualVectors(cluster);
       assertThat(workers.claims.keySet()).containsAll(all);
+      System.out.printf("C2/C3: %d tasks, %d handed out twice, %d completions answered already-finished%n",
+          all.size(), workers.duplicates().size(), workers.alreadyFinished.get());
       assertThat(workers.duplicates()).as("only tasks pending or working when the link was cut run twice (b)")
           .isSubsetOf(new HashSet<>(beforeCut));
       for (int node = 1; node <= 3; node++) {
