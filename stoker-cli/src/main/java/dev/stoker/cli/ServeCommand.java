@@ -136,6 +136,9 @@ final class ServeCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  /** Set once a cluster node listens: from then on a refusal to serve ends the process. */
+  private volatile boolean serving;
+
   @Override
   public Integer call() {
     Listen at = Listen.parse(listen);
@@ -221,6 +224,13 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (node != null) {
       server.cluster(node);
+      serving = true;
+      if (!node.running()) { // refused while the server started
+        node.close();
+        server.close();
+        store.close();
+        return 3;
+      }
     }
     ClusterNode running = node;
     Termination termination = Termination.install(() -> {
@@ -295,7 +305,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("stoker: the cluster holds events of node " + nodeId + " that " + data
           + " lacks (a new or old data directory): refusing to serve");
       behind.countDown();
-      Thread.ofPlatform().start(() -> System.exit(3));
+      if (serving) {
+        Thread.ofPlatform().start(() -> System.exit(3)); // already listening: stop serving at once
+      }
     });
     node.rejoin(rejoin);
     node.start();
