@@ -110,6 +110,32 @@ final class ServeCommand implements Callable<Integer> {
           + "Etcd: 0-65535, default: the next one etcd hands out.")
   Integer nodeId;
 
+  @Option(names = "--cluster", defaultValue = "${env:STOKER_CLUSTER:-false}",
+      description = "Run as one node of an AP cluster (docs/backends/cluster.md): needs --node-id and --peers, "
+          + "the embedded store, and no --tokens (env STOKER_CLUSTER=true).")
+  boolean cluster;
+
+  @Option(names = "--peers", paramLabel = "ID=URL,...", defaultValue = "${env:STOKER_PEERS}",
+      description = "With --cluster: every other node, as its node id and the URL this node reaches it at, "
+          + "e.g. 2=http://10.0.0.2:7654,3=http://10.0.0.3:7654 (env STOKER_PEERS). Every node must be "
+          + "started with the same set of ids.")
+  String peers;
+
+  @Option(names = "--steal-delay-ms", paramLabel = "MS", defaultValue = "${env:STOKER_STEAL_DELAY_MS:-10000}",
+      description = "With --cluster: after this long without contact a node is unreachable and its designated "
+          + "stealer hands out its pending tasks; 100-3600000 (env STOKER_STEAL_DELAY_MS). Default: ${DEFAULT-VALUE}")
+  long stealDelayMs;
+
+  @Option(names = "--max-offset-ms", paramLabel = "MS", defaultValue = "${env:STOKER_MAX_OFFSET_MS:-500}",
+      description = "With --cluster: the largest difference assumed between two nodes' wall clocks; a lease ends "
+          + "only when now - max_offset > expires_at; 0-60000 (env STOKER_MAX_OFFSET_MS). Default: ${DEFAULT-VALUE}")
+  long maxOffsetMs;
+
+  @Option(names = "--rejoin", defaultValue = "${env:STOKER_REJOIN:-false}",
+      description = "With --cluster: this node's data directory was lost or replaced; take its own events back "
+          + "from the peers before serving, instead of refusing to serve (env STOKER_REJOIN=true).")
+  boolean rejoin;
+
   @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "${env:STOKER_MAX_BODY_BYTES:-8388608}",
       description = "Largest request body; larger gets 413 (env STOKER_MAX_BODY_BYTES). Default: ${DEFAULT-VALUE}")
   int maxBodyBytes;
@@ -140,6 +166,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
+
+  /** Set once a cluster node listens: from then on a refusal to serve ends the process. */
+  private volatile boolean serving;
 
   @Override
   public Integer call() {
@@ -178,6 +207,10 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }
+    java.util.Map<Integer, java.net.URI> peerUrls = null;
+    if (cluster) {
+      peerUrls = clusterPeers(sec);
+    }
     TaskStore store;
     String where;
     try {
@@ -189,6 +222,10 @@ final class ServeCommand implements Callable<Integer> {
         PostgresStore ps = PostgresStore.open(pg, null, nodeId != null ? nodeId : -1, RandomGenerator.getDefault());
         store = ps;
         where = "PostgreSQL, " + ps.describe();
+      } else if (cluster) {
+        store = EmbeddedStore.openCluster(data, Clock.system(), nodeId, RandomGenerator.getDefault(), maxOffsetMs);
+        where = "data in " + data.toAbsolutePath().normalize() + "; cluster node " + nodeId + " of "
+            + (peerUrls.size() + 1);
       } else {
         store = EmbeddedStore.open(data, Clock.system(), nodeId != null ? nodeId : 0, RandomGenerator.getDefault());
         where = "data in " + data.toAbsolutePath().normalize();
@@ -197,21 +234,43 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("stoker: " + e.getMessage());
       return 1;
     }
+    ClusterNode node = null;
+    if (cluster) {
+      node = startNode((EmbeddedStore) store, peerUrls);
+      if (node == null) {
+        store.close();
+        return 3;
+      }
+    }
     StokerServer server;
     try {
       server = StokerServer.start(store, new StokerServer.Config(at.host(), at.port(), maxBodyBytes, maxHeaderBytes,
           new Limits(maxParamsBytes), Duration.ofMillis(readTimeoutMs), Duration.ofMillis(shutdownGraceMs), sec));
     } catch (IllegalArgumentException e) {
+      closeNode(node);
       store.close();
       System.err.println("stoker: " + e.getMessage());
       return 1;
     } catch (RuntimeException e) {
+      closeNode(node);
       store.close();
       System.err.println("stoker: cannot listen on " + listen + ": " + e.getMessage());
       return 1;
     }
+    if (node != null) {
+      server.cluster(node);
+      serving = true;
+      if (!node.running()) { // refused while the server started
+        node.close();
+        server.close();
+        store.close();
+        return 3;
+      }
+    }
+    ClusterNode running = node;
     Termination termination = Termination.install(() -> {
       log.info("shutting down: draining requests");
+      closeNode(running);
       server.close();
       store.close();
       log.info("stopped; the store is closed");
@@ -248,6 +307,109 @@ final class ServeCommand implements Callable<Integer> {
       return "--etcd-timeout-ms: " + message;
     }
     return "--etcd: " + message;
+  }
+
+  /** Checks the cluster flags; returns the peers by node id. */
+  private java.util.Map<Integer, java.net.URI> clusterPeers(StokerServer.Security sec) {
+    if (!storeKind.equals("embedded")) {
+      throw usage("--cluster runs on the embedded store; --store " + storeKind
+          + " is already many servers over one " + (storeKind.equals("etcd") ? "etcd cluster" : "database"));
+    }
+    if (nodeId == null) {
+      throw usage("--cluster needs --node-id (or STOKER_NODE_ID)");
+    }
+    if (sec.tokensFile() != null) {
+      throw usage("--cluster with --tokens is not supported yet: the exchange between nodes is not authenticated");
+    }
+    if (stealDelayMs < 100 || stealDelayMs > 3_600_000) {
+      throw usage("--steal-delay-ms must be 100-3600000, was " + stealDelayMs);
+    }
+    if (maxOffsetMs < 0 || maxOffsetMs > 60_000) {
+      throw usage("--max-offset-ms must be 0-60000, was " + maxOffsetMs);
+    }
+    if (peers == null || peers.isBlank()) {
+      throw usage("--cluster needs --peers ID=URL,... (or STOKER_PEERS)");
+    }
+    java.util.Map<Integer, java.net.URI> urls = new java.util.TreeMap<>();
+    for (String entry : peers.split(",")) {
+      int eq = entry.indexOf('=');
+      Integer id = null;
+      java.net.URI url = null;
+      try {
+        id = Integer.valueOf(entry.substring(0, Math.max(eq, 0)).trim());
+        url = new java.net.URI(entry.substring(eq + 1).trim());
+      } catch (NumberFormatException | java.net.URISyntaxException e) {
+        // refused below
+      }
+      if (id == null || id < 0 || id > 0xFFFF || url == null || url.getHost() == null
+          || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+        throw usage("--peers: each entry must be NODE-ID=http://HOST:PORT with a node id of 0-65535, was '"
+            + entry + "'");
+      }
+      if (id.equals(nodeId)) {
+        throw usage("--peers must not list this node (" + nodeId + ")");
+      }
+      if (urls.put(id, url) != null) {
+        throw usage("--peers lists node " + id + " twice");
+      }
+    }
+    return urls;
+  }
+
+  /**
+   * Starts the links to the peers. A node whose data directory is new waits (at most a steal_delay) to hear
+   * from a peer before it serves, so that it learns whether the cluster already holds events of its own
+   * log: then the directory was lost or replaced, and it refuses to serve (null).
+   */
+  private ClusterNode startNode(EmbeddedStore store, java.util.Map<Integer, java.net.URI> peerUrls) {
+    dev.stoker.cluster.ClusterConfig config = new dev.stoker.cluster.ClusterConfig(
+        Math.min(1_000, stealDelayMs), stealDelayMs, maxOffsetMs);
+    java.util.concurrent.CountDownLatch behind = new java.util.concurrent.CountDownLatch(1);
+    ClusterNode node = new ClusterNode(store.replication(), peerUrls, config, () -> {
+      System.err.println("stoker: the cluster holds events of node " + nodeId + " that " + data
+          + " lacks (a new or old data directory): refusing to serve");
+      behind.countDown();
+      if (serving) {
+        Thread.ofPlatform().start(() -> System.exit(3)); // already listening: stop serving at once
+      }
+    });
+    node.rejoin(rejoin);
+    node.start();
+    if (rejoin) {
+      log.info("rejoining: taking this node's own events back from its peers before serving");
+      while (!node.heardFromAnyPeer() || store.replication().behindPeers() > 0) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          node.close();
+          return null;
+        }
+      }
+      node.rejoin(false);
+      log.info("rejoined: this node's log holds {} events of its own", store.replication().vector().get(nodeId));
+    }
+    boolean fresh = store.replication().incarnation() == 1 && store.replication().vector().marks().isEmpty();
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(stealDelayMs);
+    while (fresh && !node.heardFromAnyPeer() && System.nanoTime() < until && behind.getCount() > 0) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (behind.getCount() == 0) {
+      node.close();
+      return null;
+    }
+    return node;
+  }
+
+  private static void closeNode(ClusterNode node) {
+    if (node != null) {
+      node.close();
+    }
   }
 
   /** The config's message with the flag it is about, so the user knows what to change. */

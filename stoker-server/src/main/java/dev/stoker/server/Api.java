@@ -63,7 +63,9 @@ final class Api {
       new Route("POST", "/v1/tasks/{id}/complete", Action.WORK, Api::complete),
       new Route("POST", "/v1/tasks/{id}/fail", Action.WORK, Api::fail),
       new Route("POST", "/v1/tasks/{id}/release", Action.WORK, Api::release),
-      new Route("POST", "/v1/tasks/{id}/cancel", Action.MANAGE, Api::cancel)),
+      new Route("POST", "/v1/tasks/{id}/cancel", Action.MANAGE, Api::cancel),
+      new Route("GET", "/v1/cluster", Action.READ, Api::clusterStatus),
+      new Route("POST", "/v1/cluster/exchange", null, Api::clusterExchange)),
       Map.of("{queue}", Api::queueName, "{id}", Api::taskId));
 
   private final TaskStore store;
@@ -73,6 +75,8 @@ final class Api {
   private final TokenSigner tokens;
   private final StoreHealth storeHealth;
   private volatile boolean ready = true;
+  /** Set on a node of an AP cluster: the routes under /v1/cluster, which answer 404 elsewhere. */
+  private volatile ClusterEndpoint cluster;
 
   Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
     this.store = metrics.meter(store);
@@ -93,6 +97,26 @@ final class Api {
 
   Metrics metrics() {
     return metrics;
+  }
+
+  void cluster(ClusterEndpoint endpoint) {
+    this.cluster = endpoint;
+  }
+
+  private ClusterEndpoint clusterNode() {
+    ClusterEndpoint node = cluster;
+    if (node == null) {
+      throw Problem.notFound("this server is not a node of a cluster (stoker serve --cluster)");
+    }
+    return node;
+  }
+
+  private Response clusterStatus(Call c) {
+    return ClusterRoutes.status(clusterNode());
+  }
+
+  private Response clusterExchange(Call c) {
+    return ClusterRoutes.exchange(clusterNode(), c.contentType(), c.body());
   }
 
   /** Marks the server as draining: {@code /readyz} answers 503 so load balancers stop sending. */

@@ -178,6 +178,11 @@ public final class StokerServer implements AutoCloseable {
     return new StokerServer(web, api, store, deadlines, access);
   }
 
+  /** Serves the routes of a node of an AP cluster (docs/backends/cluster.md) from now on. */
+  public void cluster(ClusterEndpoint endpoint) {
+    api.cluster(endpoint);
+  }
+
   private static Duration idleCheckPeriod(Duration readTimeout) {
     long ms = Math.clamp(readTimeout.toMillis() / 4, 100, 15_000);
     return Duration.ofMillis(ms);

@@ -41,6 +41,8 @@ final class Batch implements AutoCloseable {
   final Storage storage;
   final WriteBatch wb = new WriteBatch();
   final long now;
+  /** The cluster's event log in cluster mode, else null: a single node does no cluster work. */
+  private final ClusterLog cluster;
 
   /**
    * What this round wrote, per column family: the latest value of each key, or {@link #TOMBSTONE}.
@@ -69,18 +71,29 @@ final class Batch implements AutoCloseable {
   private boolean dirty;
 
   Batch(Storage storage, long now) {
+    this(storage, now, null);
+  }
+
+  Batch(Storage storage, long now, ClusterLog cluster) {
     this.storage = storage;
     this.now = now;
+    this.cluster = cluster;
   }
 
   void begin() {
     wb.setSavePoint();
     savepoints.add(undo.size());
+    if (cluster != null) {
+      cluster.begin();
+    }
   }
 
   void commit() throws RocksDBException {
     wb.popSavePoint();
     savepoints.removeLast();
+    if (cluster != null) {
+      cluster.commit();
+    }
     if (savepoints.isEmpty()) {
       undo.clear(); // nothing left to roll back to
     }
@@ -101,6 +114,9 @@ final class Batch implements AutoCloseable {
     wb.rollbackToSavePoint();
     // rollbackToSavePoint also removes the savepoint, like popSavePoint
     int mark = savepoints.removeLast();
+    if (cluster != null) {
+      cluster.abort();
+    }
     for (int i = undo.size() - 1; i >= mark; i--) {
       Undo u = undo.remove(i);
       if (u.previous == null) {
@@ -199,8 +215,19 @@ final class Batch implements AutoCloseable {
     return keys;
   }
 
-  /** Stores {@code after} (a new task when {@code before} is null) and moves its index entries. */
+  /**
+   * Stores {@code after} (a new task when {@code before} is null) and moves its index entries; in
+   * cluster mode a change of the task also becomes this node's next event, in this batch.
+   */
   void write(Stored before, Task after) throws RocksDBException {
+    store(before, after);
+    if (cluster != null && (before == null || !before.task().equals(after))) {
+      cluster.local(this, after);
+    }
+  }
+
+  /** {@link #write} without the event: for a change a received event made. */
+  void store(Stored before, Task after) throws RocksDBException {
     QueueState q = storage.catalog.byName(after.queue());
     TaskId id = after.id();
     boolean scheduled = after.state() == TaskState.PENDING && after.runAt() > now;
@@ -298,8 +325,16 @@ final class Batch implements AutoCloseable {
     }
   }
 
-  /** Removes a finished task and everything that points at it. */
+  /** Removes a finished task and everything that points at it (in cluster mode: leaving a tombstone). */
   void prune(Stored stored) throws RocksDBException {
+    remove(stored);
+    if (cluster != null) {
+      cluster.pruned(this, stored.task().id());
+    }
+  }
+
+  /** {@link #prune} without the event: for a removal a received event made. */
+  void remove(Stored stored) throws RocksDBException {
     Task t = stored.task();
     QueueState q = storage.catalog.byName(t.queue());
     delete(storage.tasks, Keys.task(t.id()));
@@ -323,6 +358,11 @@ final class Batch implements AutoCloseable {
     if (f != null && java.util.Arrays.compareUnsigned(key, f) < 0) {
       floors.put(q, key);
     }
+  }
+
+  /** An HLC timestamp this round stamped on or received with an event, so a restart resumes past it. */
+  void observedHlc(long hlc) {
+    maxHlc = Math.max(maxHlc, hlc);
   }
 
   void due(long millis) {

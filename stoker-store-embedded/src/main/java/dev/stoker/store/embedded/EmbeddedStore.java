@@ -46,11 +46,13 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   private final Storage storage;
   private final Sequencer sequencer;
   private final byte[] leaseTokenKey;
+  private final Replication replication;
 
-  private EmbeddedStore(Storage storage, Sequencer sequencer, byte[] leaseTokenKey) {
+  private EmbeddedStore(Storage storage, Sequencer sequencer, byte[] leaseTokenKey, Replication replication) {
     this.storage = storage;
     this.sequencer = sequencer;
     this.leaseTokenKey = leaseTokenKey;
+    this.replication = replication;
   }
 
   /** Opens (or creates) the store in {@code dir} with the system clock. */
@@ -66,6 +68,26 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
    * @param random the source of task-id entropy and backoff jitter
    */
   public static EmbeddedStore open(Path dir, Clock clock, int node, RandomGenerator random) {
+    return open(dir, clock, node, random, -1);
+  }
+
+  /**
+   * Opens (or creates) the store in {@code dir} as node {@code node} of an AP cluster
+   * (docs/backends/cluster.md): every change is also an event of this node's log, synced with it, and
+   * {@link #replication()} receives and serves events. It hands out nothing until given its {@link
+   * DispatchRights}.
+   *
+   * @param maxOffsetMs the largest clock difference assumed between nodes: a lease ends only when
+   *     {@code now − max_offset > expires_at}
+   */
+  public static EmbeddedStore openCluster(Path dir, Clock clock, int node, RandomGenerator random, long maxOffsetMs) {
+    if (maxOffsetMs < 0) {
+      throw new IllegalArgumentException("max_offset must be ≥ 0");
+    }
+    return open(dir, clock, node, random, maxOffsetMs);
+  }
+
+  private static EmbeddedStore open(Path dir, Clock clock, int node, RandomGenerator random, long maxOffsetMs) {
     Storage storage;
     try {
       storage = new Storage(dir);
@@ -76,9 +98,11 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
       Hlc hlc = new Hlc(clock);
       hlc.observe(storage.storedHlc());
       byte[] key = storage.leaseTokenKey();
-      Sequencer sequencer = new Sequencer(storage, new Operations(storage, hlc, node, random), clock);
+      ClusterLog cluster = maxOffsetMs < 0 ? null : new ClusterLog(storage, hlc, node, maxOffsetMs);
+      Sequencer sequencer = new Sequencer(storage, new Operations(storage, hlc, node, random, cluster), clock,
+          cluster);
       sequencer.start();
-      return new EmbeddedStore(storage, sequencer, key);
+      return new EmbeddedStore(storage, sequencer, key, cluster == null ? null : new Replication(cluster, sequencer));
     } catch (RocksDBException | RuntimeException e) {
       storage.close();
       throw new StoreUnavailableException("cannot open the store in " + dir + ": " + e.getMessage(), e);
@@ -190,6 +214,11 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   @Override
   public List<QueueInfo> queueList() {
     return storage.catalog.all().stream().map(q -> new QueueInfo(q.name, q.counts(), q.settings())).toList();
+  }
+
+  /** The cluster side of a store opened with {@link #openCluster}; null otherwise. */
+  public Replication replication() {
+    return replication;
   }
 
   @Override

@@ -99,8 +99,22 @@ final class Keys {
     return true;
   }
 
+  /** events (cluster mode): origin, seq → the event. Key order is each origin's log in order. */
+  static byte[] event(int origin, long seq) {
+    return ByteBuffer.allocate(2 + 8).putShort((short) origin).putLong(seq).array();
+  }
+
+  static int eventOrigin(byte[] key) {
+    return ByteBuffer.wrap(key, 0, 2).getShort() & 0xFFFF;
+  }
+
+  static long eventSeq(byte[] key) {
+    return ByteBuffer.wrap(key, 2, 8).getLong();
+  }
+
   /** meta: fixed names. */
   static final byte[] META_HLC = "hlc".getBytes(StandardCharsets.US_ASCII);
   static final byte[] META_FORMAT = "format".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] META_INCARNATION = "incarnation".getBytes(StandardCharsets.US_ASCII);
   static final byte[] META_TOKEN_KEY = "lease_token_key".getBytes(StandardCharsets.US_ASCII);
 }

@@ -35,9 +35,16 @@ final class Operations {
   private final int node;
   private final TaskIdGenerator ids;
   private final RandomGenerator random;
+  /** In cluster mode, the rights the dispatch rules give this node; null on a single node. */
+  private final ClusterLog cluster;
 
   Operations(Storage storage, Hlc hlc, int node, RandomGenerator random) {
+    this(storage, hlc, node, random, null);
+  }
+
+  Operations(Storage storage, Hlc hlc, int node, RandomGenerator random, ClusterLog cluster) {
     this.s = storage;
+    this.cluster = cluster;
     this.hlc = hlc;
     this.node = node;
     this.random = random;
@@ -86,6 +93,9 @@ final class Operations {
         // The ready index holds the tasks that were due when indexed; the wall clock may have stepped
         // back since, and they stay due. Anything else under the key is a stale entry.
         if (st != null && st.task().state() == TaskState.PENDING && !st.scheduled()) {
+          if (cluster != null && !cluster.mayHandOut(st.task().id())) {
+            continue; // another node hands it out; it stays in the index for when this one may
+          }
           Task t = Transitions.claim(st.task(), p.worker(), leaseMs, stamp(b));
           b.write(st, t);
           claimed.add(t);
@@ -95,7 +105,10 @@ final class Operations {
       }
       from = successor(keys.get(keys.size() - 1));
     }
-    b.raiseFloor(q, from);
+    if (cluster == null) {
+      // In cluster mode the index keeps tasks other nodes hand out below any such floor.
+      b.raiseFloor(q, from);
+    }
     return claimed;
   }
 
@@ -171,8 +184,16 @@ final class Operations {
   boolean sweep(Batch b) throws RocksDBException {
     boolean more = sweep(b, s.scheduled, b.now, st -> st.task().state() == TaskState.PENDING && st.scheduled()
         ? st.task() : null);
-    more |= sweep(b, s.leases, b.now - 1, st -> st.task().isLeaseExpiredAt(b.now)
-        ? Transitions.expire(st.task(), stamp(b)) : null);
+    if (cluster == null) {
+      more |= sweep(b, s.leases, b.now - 1, st -> st.task().isLeaseExpiredAt(b.now)
+          ? Transitions.expire(st.task(), stamp(b)) : null);
+    } else {
+      // The granting node (or its stealer) judges a lease, on its own wall clock less max_offset.
+      long upTo = b.now - cluster.maxOffsetMs - 1;
+      more |= sweep(b, s.leases, upTo, st -> st.task().state() != TaskState.WORKING ? null
+          : !cluster.judgesLease(st.task()) ? st.task()
+          : st.task().isLeaseExpiredAt(upTo + 1) ? Transitions.expire(st.task(), stamp(b)) : null);
+    }
     more |= prune(b);
     return more;
   }
@@ -189,6 +210,9 @@ final class Operations {
       handled++;
       Stored st = b.load(Keys.trailingId(key));
       Task next = st == null ? null : step.apply(st);
+      if (st != null && next == st.task() && index == s.leases) {
+        continue; // a lease another node judges: kept, looked at again when the rights change
+      }
       if (next == null) {
         b.delete(index, key);
       } else {
@@ -232,7 +256,24 @@ final class Operations {
     return handled == SWEEP_BUDGET;
   }
 
-  private QueueState queueForWrite(Batch b, String queue) throws RocksDBException {
+  /**
+   * Applies events received from a peer (cluster mode): see {@link ClusterLog#receive}.
+   */
+  int receive(Batch b, List<dev.stoker.cluster.Event> events) throws RocksDBException {
+    return cluster.receive(b, this, events);
+  }
+
+  /**
+   * After the dispatch rights changed: look again at the leases kept for another judge, and wake the
+   * parked claims of every queue, which may now get tasks they could not.
+   */
+  void rightsChanged(Batch b) {
+    s.lowerTimedFloor(s.leases, Long.MIN_VALUE);
+    b.due(b.now);
+    s.catalog.all().forEach(q -> b.signal(q.name));
+  }
+
+  QueueState queueForWrite(Batch b, String queue) throws RocksDBException {
     QueueState q = s.catalog.byName(queue);
     if (q == null) {
       q = s.catalog.create(queue);

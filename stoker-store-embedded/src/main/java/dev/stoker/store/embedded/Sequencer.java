@@ -81,8 +81,15 @@ final class Sequencer implements Runnable {
   private volatile Throwable failure;
   private final Thread thread;
   private final Syncer syncer;
+  /** The cluster's event log in cluster mode, else null. */
+  private final ClusterLog cluster;
 
   Sequencer(Storage storage, Operations ops, Clock clock) {
+    this(storage, ops, clock, null);
+  }
+
+  Sequencer(Storage storage, Operations ops, Clock clock, ClusterLog cluster) {
+    this.cluster = cluster;
     this.storage = storage;
     this.ops = ops;
     this.clock = clock;
@@ -214,7 +221,7 @@ final class Sequencer implements Runnable {
       }
     }
     List<Claim> claims = new ArrayList<>();
-    try (Batch batch = new Batch(storage, now)) {
+    try (Batch batch = new Batch(storage, now, cluster)) {
       boolean moreDue = false;
       if (now >= nextDue) {
         batch.begin();
@@ -246,10 +253,14 @@ final class Sequencer implements Runnable {
         storage.db.write(storage.unsyncedWrite, batch.wb);
       }
       batch.applyToMemory();
+      long ownSeq = cluster == null ? 0 : cluster.roundWritten();
       signalled.addAll(batch.signals());
       nextDue = moreDue ? now : Math.min(now >= nextDue ? recomputeDue() : nextDue, batch.due());
       List<Claim> answered = parkOrAnswer(claims);
       syncer.after(new Syncer.Round(batch.dirty(), () -> {
+        if (cluster != null) {
+          cluster.synced(ownSeq); // only synced events of this node leave it
+        }
         answer(run);
         answered.forEach(Sequencer::complete);
       }, refusal -> {

@@ -49,6 +49,10 @@ final class Storage implements AutoCloseable {
   final ColumnFamilyHandle unique;
   final ColumnFamilyHandle queues;
   final ColumnFamilyHandle counts;
+  /** Cluster mode only (docs/backends/cluster.md): every origin's events, (origin, seq) → event. */
+  final ColumnFamilyHandle events;
+  /** Cluster mode only: id → the task's replica (register, version, attempts per node, tombstone). */
+  final ColumnFamilyHandle replicas;
   final ReadOptions readOptions = new ReadOptions();
   final WriteOptions syncWrite = new WriteOptions().setSync(true);
   /** Rounds are written unsynced and made durable by {@link Syncer}, which syncs the WAL for many. */
@@ -89,11 +93,12 @@ final class Storage implements AutoCloseable {
     ColumnFamilyOptions records = keep(columnFamily(cache, CompressionType.LZ4_COMPRESSION, true));
     ColumnFamilyOptions indexes = keep(columnFamily(cache, CompressionType.NO_COMPRESSION, false));
     String[] names = {"default", "tasks", "ready", "scheduled", "leases", "expiry", "by_queue", "by_state",
-        "unique", "queues", "counts"};
+        "unique", "queues", "counts", "events", "replicas"};
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (String name : names) {
       boolean isRecord = name.equals("tasks") || name.equals("default") || name.equals("queues")
-          || name.equals("counts") || name.equals("unique");
+          || name.equals("counts") || name.equals("unique") || name.equals("events")
+          || name.equals("replicas");
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(), isRecord ? records : indexes));
     }
     db = RocksDB.open(options, dir.toString(), descriptors, handles);
@@ -108,6 +113,8 @@ final class Storage implements AutoCloseable {
     unique = handles.get(8);
     queues = handles.get(9);
     counts = handles.get(10);
+    events = handles.get(11);
+    replicas = handles.get(12);
     checkFormat();
     loadCatalog();
   }

@@ -1,0 +1,282 @@
+package dev.stoker.cli;
+
+import dev.stoker.cluster.CatchUp;
+import dev.stoker.cluster.ClusterConfig;
+import dev.stoker.cluster.Dispatch;
+import dev.stoker.cluster.Event;
+import dev.stoker.cluster.Exchange;
+import dev.stoker.cluster.FailureDetector;
+import dev.stoker.cluster.Frame;
+import dev.stoker.cluster.Membership;
+import dev.stoker.cluster.VersionVector;
+import dev.stoker.server.ClusterEndpoint;
+import dev.stoker.store.embedded.DispatchRights;
+import dev.stoker.store.embedded.Replication;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of an AP cluster at run time (docs/backends/cluster.md): the links to its peers, the dispatch
+ * rules fed with their frames, and the answers to their exchanges. The store ({@link Replication}) holds
+ * the logs and applies events; this class decides what crosses the network and what the store may hand
+ * out.
+ *
+ * <p>Each peer has one {@link PeerLink}: a thread with one persistent HTTP/1.1 connection that pushes this
+ * node's own synced events as they are synced, and every second (and on connect) asks for what this node
+ * lacks — anti-entropy over version vectors, which brings third nodes' events around a cut link. A
+ * refresher thread re-decides the dispatch rights every 100 ms and hands them to the store when they
+ * change.
+ *
+ * <p>{@link Dispatch} is not thread-safe: every call to it holds this object's lock.
+ */
+final class ClusterNode implements ClusterEndpoint, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+  static final int PAGE = 1_000;
+
+  final int self;
+  final Membership members;
+  final ClusterConfig config;
+  final Replication store;
+  final long membershipHash;
+  private final FailureDetector detector;
+  private final Dispatch dispatch;
+  private final Map<Integer, PeerLink> links = new TreeMap<>();
+  private final Runnable onBehind;
+  private final Thread refresher;
+  private volatile boolean running = true;
+  private volatile Rights rights;
+  /** While rejoining, own events a peer holds are taken back rather than a reason to refuse. */
+  private volatile boolean rejoining;
+
+  /**
+   * @param onBehind called (once) when a peer holds events of this node's own log that its data directory
+   *     does not: a node restarted on an empty or old data directory must not number new events again
+   */
+  ClusterNode(Replication store, Map<Integer, URI> peers, ClusterConfig config, Runnable onBehind) {
+    this.self = store.node();
+    this.store = store;
+    this.config = config;
+    List<Integer> ids = new ArrayList<>(peers.keySet());
+    ids.add(self);
+    this.members = new Membership(ids);
+    this.membershipHash = Exchange.membershipHash(members);
+    long now = monotonicMillis();
+    this.detector = new FailureDetector(self, members, config, now);
+    this.dispatch = new Dispatch(self, members, config, detector, store.incarnation(), now);
+    this.onBehind = onBehind;
+    peers.forEach((id, url) -> links.put(id, new PeerLink(this, id, url)));
+    store.onSynced(() -> links.values().forEach(PeerLink::wake));
+    this.refresher = Thread.ofPlatform().daemon().name("stoker-cluster-dispatch").unstarted(this::refreshLoop);
+  }
+
+  void start() {
+    refresh();
+    refresher.start();
+    links.values().forEach(PeerLink::start);
+  }
+
+  static long monotonicMillis() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /** The frame to send now. */
+  synchronized Frame frame() {
+    return dispatch.frame(monotonicMillis(), store.vector());
+  }
+
+  /** A peer's frame arrived (in its request or in its answer). */
+  void heard(Frame f) {
+    synchronized (this) {
+      dispatch.onFrame(f, monotonicMillis());
+    }
+    PeerLink link = links.get(f.from());
+    if (link != null) {
+      link.heard(f);
+    }
+    store.peerHolds(f.vector().get(self));
+    checkBehind();
+  }
+
+  private void checkBehind() {
+    if (store.behindPeers() > 0 && running && !rejoining) {
+      running = false;
+      log.error("a peer holds events {}..{} of this node's own log, which this data directory lacks "
+          + "(started empty, or from an old copy): refusing to serve", store.vector().get(self) + 1,
+          store.behindPeers());
+      onBehind.run();
+    }
+  }
+
+  /** Whether a peer's message belongs to this cluster: same membership, a known other node. */
+  void check(Exchange x) {
+    if (x.membershipHash() != membershipHash) {
+      throw new Refused("node " + x.frame().from() + " was started with other members than node " + self
+          + " (" + members.nodes() + ")");
+    }
+    if (x.frame().from() == self || !links.containsKey(x.frame().from())) {
+      throw new Refused("node " + x.frame().from() + " is not a peer of node " + self + " " + members.nodes());
+    }
+  }
+
+  @Override
+  public byte[] exchange(byte[] message) {
+    Exchange x = Exchange.decode(message);
+    check(x);
+    heard(x.frame());
+    store.receive(x.events());
+    CatchUp.Page page = x.pull() ? CatchUp.answer(store, x.frame().vector(), PAGE)
+        : new CatchUp.Page(List.of(), true, store.vector());
+    return new Exchange(frame(), membershipHash, false, page.complete(), page.events()).encode();
+  }
+
+  private void refreshLoop() {
+    while (running) {
+      try {
+        Thread.sleep(100);
+        refresh();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("cluster dispatch refresh failed", e);
+      }
+    }
+  }
+
+  private void refresh() {
+    long now = monotonicMillis();
+    VersionVector mine = store.vector();
+    Set<Integer> handOut = new HashSet<>();
+    Set<Integer> judged = new HashSet<>();
+    synchronized (this) {
+      dispatch.refresh(now, mine);
+      for (int n : members.nodes()) {
+        if (dispatch.mayDispatch(n, now, mine) != null) {
+          handOut.add(n);
+        }
+        if (dispatch.judgesLeasesOf(n, now) && dispatch.isReady(now)) {
+          judged.add(n);
+        }
+      }
+    }
+    Rights next = new Rights(Set.copyOf(handOut), Set.copyOf(judged));
+    if (!next.equals(rights)) {
+      if (rights != null) {
+        log.info("dispatch: hands out the tasks of nodes {}, judges the leases of nodes {}", handOut, judged);
+      }
+      rights = next;
+      store.rights(next);
+    }
+  }
+
+  /** What this node may hand out and judge: an immutable snapshot the store reads on every claim. */
+  record Rights(Set<Integer> handOut, Set<Integer> judged) implements DispatchRights {
+    @Override
+    public boolean mayHandOut(int home) {
+      return handOut.contains(home);
+    }
+
+    @Override
+    public boolean judgesLeasesOf(int grantingNode) {
+      return judged.contains(grantingNode);
+    }
+  }
+
+  /** Rejoin on a lost data directory: take this node's own events back from the peers (see Replication). */
+  void rejoin(boolean on) {
+    rejoining = on;
+    store.rejoin(on);
+  }
+
+  /** Whether every peer answered at least once since the start. */
+  boolean heardFromEveryPeer() {
+    return links.values().stream().allMatch(PeerLink::everAnswered);
+  }
+
+  boolean heardFromAnyPeer() {
+    return links.values().stream().anyMatch(PeerLink::everAnswered);
+  }
+
+  @Override
+  public byte[] status() {
+    long now = monotonicMillis();
+    VersionVector mine = store.vector();
+    StringBuilder j = new StringBuilder(256);
+    Set<Integer> steals;
+    boolean ready;
+    boolean awaiting;
+    synchronized (this) {
+      steals = new java.util.TreeSet<>(dispatch.steals());
+      ready = dispatch.isReady(now);
+      awaiting = dispatch.awaitingHandback();
+    }
+    j.append("{\"node\":").append(self)
+        .append(",\"incarnation\":").append(store.incarnation())
+        .append(",\"members\":").append(members.nodes())
+        .append(",\"ready\":").append(ready)
+        .append(",\"vector\":").append(vector(mine))
+        .append(",\"steals\":").append(steals)
+        .append(",\"awaiting_handback\":").append(awaiting)
+        .append(",\"peers\":[");
+    String sep = "";
+    for (PeerLink p : links.values()) {
+      boolean unreachable;
+      boolean suspected;
+      long silence;
+      synchronized (this) {
+        unreachable = detector.unreachable(p.id, now);
+        suspected = detector.suspected(p.id, now);
+        silence = detector.silence(p.id, now);
+      }
+      PeerLink.Seen seen = p.seen();
+      VersionVector theirs = seen == null ? VersionVector.EMPTY : seen.frame().vector();
+      j.append(sep).append("{\"node\":").append(p.id)
+          .append(",\"url\":\"").append(p.url).append('"')
+          .append(",\"connected\":").append(p.connected())
+          .append(",\"reachable\":").append(!unreachable)
+          .append(",\"suspected\":").append(suspected)
+          .append(",\"last_contact_ms\":").append(seen == null ? -1 : now - seen.at())
+          .append(",\"silence_ms\":").append(silence)
+          .append(",\"lag_events\":").append(seen == null ? -1 : theirs.behind(mine))
+          .append(",\"lag_ms\":").append(p.lagMs(mine, now))
+          .append(",\"steals\":").append(seen == null ? "[]" : new java.util.TreeSet<>(seen.frame().stealing()))
+          .append(",\"vector\":").append(vector(theirs))
+          .append('}');
+      sep = ",";
+    }
+    j.append("]}");
+    return j.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String vector(VersionVector v) {
+    StringBuilder b = new StringBuilder("{");
+    String sep = "";
+    for (Map.Entry<Integer, Long> e : v.marks().entrySet()) {
+      b.append(sep).append('"').append(e.getKey()).append("\":").append(e.getValue());
+      sep = ",";
+    }
+    return b.append('}').toString();
+  }
+
+  boolean running() {
+    return running;
+  }
+
+  void received(List<Event> events) {
+    store.receive(events);
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    refresher.interrupt();
+    links.values().forEach(PeerLink::close);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.stoker.it;
+
+import dev.stoker.verify.ServerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * N real {@code stoker serve --cluster} processes on loopback, nodes 1..N, every link between two nodes
+ * through its own {@link LinkProxy} per direction, with test timings (steal_delay 2 s, max_offset 500 ms).
+ */
+final class ClusterNodes implements AutoCloseable {
+  static final String STEAL_DELAY_MS = "2000";
+
+  private final Path root;
+  private final int n;
+  /** proxies[from][to]: how node from+1 reaches node to+1. */
+  private final LinkProxy[][] proxies;
+  private final ServerProcess[] nodes;
+  private final int[] ports;
+
+  ClusterNodes(Path root, int n) throws IOException {
+    this.root = root;
+    this.n = n;
+    this.proxies = new LinkProxy[n][n];
+    this.nodes = new ServerProcess[n];
+    this.ports = new int[n];
+    for (int a = 0; a < n; a++) {
+      for (int b = 0; b < n; b++) {
+        if (a != b) {
+          proxies[a][b] = new LinkProxy();
+        }
+      }
+    }
+  }
+
+  /** Starts every node, in order. */
+  ClusterNodes startAll() throws IOException {
+    for (int i = 1; i <= n; i++) {
+      start(i);
+    }
+    return this;
+  }
+
+  /** Starts node {@code id} (1..n) on its data directory, on its former port if it ran before. */
+  ServerProcess start(int id, String... extraArgs) throws IOException {
+    int i = id - 1;
+    List<String> peers = new ArrayList<>();
+    for (int b = 0; b < n; b++) {
+      if (b != i) {
+        peers.add((b + 1) + "=" + proxies[i][b].url());
+      }
+    }
+    Path data = root.resolve("node-" + id);
+    Files.createDirectories(data);
+    List<String> args = new ArrayList<>(List.of("--cluster", "--node-id", String.valueOf(id),
+        "--peers", String.join(",", peers), "--steal-delay-ms", STEAL_DELAY_MS, "--max-offset-ms", "500"));
+    args.addAll(List.of(extraArgs));
+    ServerProcess p = ServerProcess.start(data, ports[i], args.toArray(String[]::new));
+    nodes[i] = p;
+    ports[i] = p.port();
+    for (int a = 0; a < n; a++) {
+      if (a != i) {
+        proxies[a][i].target(p.port());
+      }
+    }
+    return p;
+  }
+
+  ServerProcess node(int id) {
+    return nodes[id - 1];
+  }
+
+  Http http(int id) {
+    return new Http(nodes[id - 1].url());
+  }
+
+  Path data(int id) {
+    return root.resolve("node-" + id);
+  }
+
+  /** Deletes node {@code id}'s data directory (the node must be down), as a lost disk would. */
+  void wipe(int id) throws IOException {
+    try (var paths = Files.walk(data(id))) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  int size() {
+    return n;
+  }
+
+  /** Cuts both directions of every link between {@code side} and the other nodes. */
+  void isolate(int id) {
+    for (int b = 1; b <= n; b++) {
+      if (b != id) {
+        proxies[id - 1][b - 1].cut();
+        proxies[b - 1][id - 1].cut();
+      }
+    }
+  }
+
+  void healAll() {
+    for (LinkProxy[] row : proxies) {
+      for (LinkProxy p : row) {
+        if (p != null) {
+          p.heal();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (ServerProcess p : nodes) {
+      if (p != null) {
+        p.close();
+      }
+    }
+    for (LinkProxy[] row : proxies) {
+      for (LinkProxy p : row) {
+        if (p != null) {
+          p.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,258 @@
+package dev.stoker.store.embedded;
+
+import dev.stoker.cluster.Event;
+import dev.stoker.cluster.EventCodec;
+import dev.stoker.cluster.Origin;
+import dev.stoker.cluster.TaskReplica;
+import dev.stoker.cluster.TaskReplicaCodec;
+import dev.stoker.cluster.VersionVector;
+import dev.stoker.core.Hlc;
+import dev.stoker.core.Stamp;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
+import dev.stoker.store.embedded.Codec.Stored;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/**
+ * The embedded store's side of the AP cluster (docs/backends/cluster.md, "the hook the embedded store
+ * needs"): present only in cluster mode, so a single node pays nothing for it.
+ *
+ * <p>Every local change a round writes ({@link Batch#write}, {@link Batch#prune}) becomes this node's next
+ * {@link Event}, put into the {@code events} column family of the same WriteBatch as the task record, and
+ * the task's {@link TaskReplica} is kept beside the task in {@code replicas}: the event is synced with the
+ * change, before the reply. Received events go through the sequencer like commands and change the task
+ * only through the merge: the task record and its indexes follow the replica's (before, after).
+ *
+ * <p>Sequencer thread, except {@link #vector} and {@link #lastSyncedOwn}, which the replication side reads.
+ */
+final class ClusterLog {
+  private final Storage s;
+  private final Hlc hlc;
+  private final int self;
+  private final long incarnation;
+  private Origin origin;
+  /** Per other origin, the highest seq held: received events are stored only without gaps. */
+  private final Map<Integer, Long> marks = new HashMap<>();
+  /** The origin's last seq and the marks at each open savepoint, innermost last. */
+  private final List<Long> savedSeqs = new ArrayList<>();
+  private final List<Map<Integer, Long>> savedMarks = new ArrayList<>();
+  private volatile Map<Integer, Long> written = Map.of();
+  private volatile long syncedOwn;
+  private volatile long behindPeer;
+  final long maxOffsetMs;
+  volatile DispatchRights rights = DispatchRights.NONE;
+  /**
+   * Set while a node rejoins on a lost data directory ({@code --rejoin}): it takes its own events back
+   * from its peers, and makes none of its own until it holds all of them.
+   */
+  volatile boolean rejoining;
+  /** Told (on the syncer thread) when new own events may leave the node; must not block. */
+  volatile Runnable onSynced;
+
+  ClusterLog(Storage s, Hlc hlc, int self, long maxOffsetMs) throws RocksDBException {
+    this.s = s;
+    this.hlc = hlc;
+    this.self = self;
+    this.maxOffsetMs = maxOffsetMs;
+    try (RocksIterator it = s.db.newIterator(s.events)) {
+      for (it.seekToFirst(); it.isValid(); ) {
+        int o = Keys.eventOrigin(it.key());
+        it.seekForPrev(Keys.event(o, Long.MAX_VALUE));
+        marks.put(o, Keys.eventSeq(it.key()));
+        if (o == 0xFFFF) {
+          break;
+        }
+        it.seek(Keys.event(o + 1, 0));
+      }
+    }
+    long own = marks.getOrDefault(self, 0L);
+    marks.remove(self);
+    origin = new Origin(self, own);
+    syncedOwn = own;
+    written = Map.copyOf(marks);
+    byte[] inc = s.db.get(s.meta, Keys.META_INCARNATION);
+    incarnation = (inc == null ? 0 : Codec.decodeLong(inc)) + 1;
+    s.db.put(s.meta, s.syncWrite, Keys.META_INCARNATION, Codec.encodeLong(incarnation));
+  }
+
+  int self() {
+    return self;
+  }
+
+  long incarnation() {
+    return incarnation;
+  }
+
+  /** The events held, as peers may be served them: others' once written, own once synced. */
+  VersionVector vector() {
+    Map<Integer, Long> v = new HashMap<>(written);
+    if (syncedOwn > 0) {
+      v.put(self, syncedOwn);
+    }
+    return VersionVector.of(v);
+  }
+
+  long lastSyncedOwn() {
+    return syncedOwn;
+  }
+
+  /** The largest own seq a peer said it holds beyond this node's own log (0 if none): a lost data dir. */
+  long behindPeer() {
+    return behindPeer;
+  }
+
+  /** Whether a peer holds own events this node lacks: they must be taken back before it numbers more. */
+  boolean behind() {
+    return behindPeer > syncedOwn;
+  }
+
+  void noteBehind(long peerHolds) {
+    if (peerHolds > syncedOwn && peerHolds > behindPeer) {
+      behindPeer = peerHolds;
+    }
+  }
+
+  long lastOwnSeq() {
+    return origin.lastSeq();
+  }
+
+  /** After the round's write: received events may be served. Returns the round's last own seq. */
+  long roundWritten() {
+    written = Map.copyOf(marks);
+    return origin.lastSeq();
+  }
+
+  /** After the sync of a round whose last own event was {@code seq}: own events may leave the node. */
+  void synced(long seq) {
+    if (seq > syncedOwn) {
+      syncedOwn = seq;
+      Runnable l = onSynced;
+      if (l != null) {
+        l.run();
+      }
+    }
+  }
+
+  void begin() {
+    savedSeqs.add(origin.lastSeq());
+    savedMarks.add(Map.copyOf(marks));
+  }
+
+  void commit() {
+    savedSeqs.removeLast();
+    savedMarks.removeLast();
+  }
+
+  void abort() {
+    origin.rollbackTo(savedSeqs.removeLast());
+    marks.clear();
+    marks.putAll(savedMarks.removeLast());
+  }
+
+  /** Whether this node may hand out the pending task {@code id} now. */
+  boolean mayHandOut(TaskId id) {
+    return rights.mayHandOut(TaskReplica.homeOf(id));
+  }
+
+  /** Whether this node judges the lease of {@code t} (its claim version's node). */
+  boolean judgesLease(Task t) {
+    return rights.judgesLeasesOf(t.version().node());
+  }
+
+  /** A local change: this node's next event, in the same batch as the change. */
+  void local(Batch b, Task after) throws RocksDBException {
+    TaskReplica current = replica(b, after.id());
+    Event e = origin.stateEvent(current, after, new Stamp(b.now, hlc.now(), self));
+    store(b, e, current == null ? TaskReplica.empty(after.id()) : current);
+  }
+
+  /** A local prune after retention: this node's event that leaves the task's tombstone. */
+  void pruned(Batch b, TaskId id) throws RocksDBException {
+    TaskReplica current = replica(b, id);
+    if (current != null && current.register() != null) {
+      store(b, origin.pruneEvent(current, new Stamp(b.now, hlc.now(), self)), current);
+    }
+  }
+
+  private void store(Batch b, Event e, TaskReplica current) throws RocksDBException {
+    b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
+    b.put(s.replicas, Keys.task(e.taskId()), TaskReplicaCodec.encode(current.apply(e)));
+    b.observedHlc(e.hlc());
+  }
+
+  /**
+   * Applies events received from a peer, by the merge rule only. An event already held is skipped, and so
+   * is one past a gap in its origin's log (it is pulled again in order); this node's own events are never
+   * taken back from a peer. Returns how many were new.
+   */
+  int receive(Batch b, Operations ops, List<Event> events) throws RocksDBException {
+    int applied = 0;
+    for (Event e : events) {
+      if (e.origin() == self && !(rejoining && e.seq() == origin.lastSeq() + 1)) {
+        noteBehind(e.seq());
+        continue;
+      }
+      long mark = e.origin() == self ? origin.lastSeq() : marks.getOrDefault(e.origin(), 0L);
+      if (e.seq() != mark + 1) {
+        continue;
+      }
+      if (e.origin() == self) {
+        origin = new Origin(self, e.seq()); // numbering goes on after the last event the cluster holds
+      } else {
+        marks.put(e.origin(), e.seq());
+      }
+      hlc.observe(e.hlc());
+      b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
+      b.observedHlc(e.hlc());
+      TaskReplica before = replica(b, e.taskId());
+      if (before == null) {
+        before = TaskReplica.empty(e.taskId());
+      }
+      TaskReplica after = before.apply(e);
+      applied++;
+      if (after.equals(before)) {
+        continue;
+      }
+      b.put(s.replicas, Keys.task(e.taskId()), TaskReplicaCodec.encode(after));
+      Stored st = b.load(e.taskId());
+      Task t = after.toTask();
+      if (t == null) {
+        if (st != null) {
+          b.remove(st);
+        }
+      } else if (st == null || !st.task().equals(t)) {
+        QueueState q = ops.queueForWrite(b, t.queue());
+        b.store(st, t);
+        if (st == null && !t.state().isTerminal()) {
+          b.claimUniqueKey(q, t);
+        }
+      }
+    }
+    return applied;
+  }
+
+  /** The held events of {@code origin} numbered in (after, upTo], at most {@code max}. Any thread. */
+  List<Event> read(int origin, long after, long upTo, int max) {
+    List<Event> out = new ArrayList<>();
+    try (RocksIterator it = s.db.newIterator(s.events)) {
+      for (it.seek(Keys.event(origin, after + 1)); it.isValid() && out.size() < max; it.next()) {
+        byte[] k = it.key();
+        if (Keys.eventOrigin(k) != origin || Keys.eventSeq(k) > upTo) {
+          break;
+        }
+        out.add(EventCodec.decode(it.value()));
+      }
+    }
+    return out;
+  }
+
+  private TaskReplica replica(Batch b, TaskId id) throws RocksDBException {
+    byte[] bytes = b.get(s.replicas, Keys.task(id));
+    return bytes == null ? null : TaskReplicaCodec.decode(bytes);
+  }
+}
