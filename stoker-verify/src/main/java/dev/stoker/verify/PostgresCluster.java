@@ -1,8 +1,6 @@
 package dev.stoker.verify;
 
 import dev.stoker.testkit.PgTemp;
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,22 +10,14 @@ import java.util.List;
  * Stoker process; a database kill SIGKILLs the postmaster and starts it again on the same port and
  * data directory, and the servers, which answer 503 meanwhile, must find it again by themselves.
  */
-final class PostgresCluster implements Cluster {
-  static final int NODES = 2;
+final class PostgresCluster extends SharedStoreCluster {
   private static final String SCHEMA = "verify";
 
-  private final ServerProcess[] servers = new ServerProcess[NODES];
-  private final int[] ports = new int[NODES];
   private PgTemp pg;
 
   @Override
-  public void start() throws IOException {
+  void startDatabase() {
     pg = PgTemp.start();
-    // One after the other: the first applies the schema's migrations, the second finds them applied.
-    for (int i = 0; i < NODES; i++) {
-      servers[i] = ServerProcess.start(storeArgs(), 0);
-      ports[i] = servers[i].port();
-    }
   }
 
   @Override
@@ -35,37 +25,9 @@ final class PostgresCluster implements Cluster {
     return "empty data: a new PostgreSQL at " + pg.url().replaceAll("\\?.*", "") + " (deleted at the end)";
   }
 
-  private List<String> storeArgs() {
+  @Override
+  List<String> storeArgs() {
     return List.of("--store", "postgres", "--pg-url", pg.url(), "--pg-schema", SCHEMA);
-  }
-
-  @Override
-  public List<String> urls() {
-    List<String> urls = new ArrayList<>();
-    for (int port : ports) {
-      urls.add("http://127.0.0.1:" + port);
-    }
-    return urls;
-  }
-
-  @Override
-  public void kill(int i) throws InterruptedException {
-    servers[i].kill();
-  }
-
-  @Override
-  public void restart(int i) throws IOException {
-    servers[i] = ServerProcess.start(storeArgs(), ports[i]);
-  }
-
-  @Override
-  public void pause(int i) throws IOException, InterruptedException {
-    servers[i].pause();
-  }
-
-  @Override
-  public void resume(int i) throws IOException, InterruptedException {
-    servers[i].resume();
   }
 
   @Override
@@ -79,12 +41,7 @@ final class PostgresCluster implements Cluster {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    for (ServerProcess s : servers) {
-      if (s != null) {
-        s.close();
-      }
-    }
+  void closeDatabase() {
     if (pg != null) {
       pg.close();
     }
