@@ -11,7 +11,7 @@ start_stoker() {
   local name=$1
   shift
   port=$(free_port)
-  "$root/stoker" serve --listen "127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
+  "${STOKER:-$root/stoker}" serve --listen "127.0.0.1:$port" "$@" >"$work/$name.log" 2>&1 &
   stoker_pids+=($!)
   for _ in $(seq 600); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A beanstalkd connection speaking the few commands the benchmark needs (put, reserve, delete, use,
- * watch, stats-tube), written by hand as the baselines' client was. beanstalkd is a peer to measure, not a
- * dependency: the bench talks to it only when asked to.
+ * watch, stats-tube), written by hand as the baselines' client was. beanstalkd is a peer to
+ * measure, not a dependency: the bench talks to it only when asked to.
  */
 final class Beanstalkd implements AutoCloseable {
   private final Socket socket;
@@ -25,7 +25,9 @@ final class Beanstalkd implements AutoCloseable {
     try {
       socket = new Socket();
       socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))),
+      socket.connect(
+          new InetSocketAddress(
+              hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))),
           5_000);
       out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
       in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -100,8 +102,10 @@ final class Beanstalkd implements AutoCloseable {
       return 0;
     }
     try {
-      String yaml = new String(in.readNBytes(Integer.parseInt(expect(reply, "OK").substring(3)) + 2),
-          StandardCharsets.US_ASCII);
+      String yaml =
+          new String(
+              in.readNBytes(Integer.parseInt(expect(reply, "OK").substring(3)) + 2),
+              StandardCharsets.US_ASCII);
       for (String line : yaml.split("\n")) {
         if (line.startsWith("current-jobs-ready: ")) {
           return Long.parseLong(line.substring(20).trim());
@@ -130,7 +134,6 @@ final class Beanstalkd implements AutoCloseable {
   private String line() throws IOException {
     return Lines.read(in);
   }
-
 
   private static String expect(String reply, String prefix) {
     if (!reply.startsWith(prefix)) {

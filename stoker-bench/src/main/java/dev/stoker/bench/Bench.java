@@ -29,6 +29,7 @@ import org.HdrHistogram.Histogram;
 public final class Bench {
   /** How the server under test's rows are labelled beside the peers'. */
   static final String TARGET = "stoker";
+
   static final int ENQUEUE_BATCH = 1_000;
   static final int W2_CLAIM = 100;
 
@@ -39,8 +40,14 @@ public final class Bench {
     String params = params(config.paramsBytes());
     Report report = new Report(config);
     List<Peer> peers = new ArrayList<>();
-    StokerPeer target = new StokerPeer(TARGET, StokerPeer.UNDER_TEST, List.of(URI.create(config.server())), config,
-        log, params);
+    StokerPeer target =
+        new StokerPeer(
+            TARGET,
+            StokerPeer.UNDER_TEST,
+            List.of(URI.create(config.server())),
+            config,
+            log,
+            params);
     try {
       for (String spec : config.peers()) {
         peers.add(Peers.open(spec, config, log, params));
@@ -54,14 +61,26 @@ public final class Bench {
           int claimMax = workload.equals("w1") ? 1 : W2_CLAIM;
           for (Peer peer : peers) {
             if (workload.equals("w1") || peer.noBatches() == null) {
-              guarded(report, log, peer, workload, peer == target, () -> peer.throughput(report, workload, claimMax));
+              guarded(
+                  report,
+                  log,
+                  peer,
+                  workload,
+                  peer == target,
+                  () -> peer.throughput(report, workload, claimMax));
             }
           }
         }
       }
       if (config.workloads().contains("latency")) {
         for (Peer peer : peers) {
-          guarded(report, log, peer, "latency", peer == target, () -> report.latency(peer.pickupLatency()));
+          guarded(
+              report,
+              log,
+              peer,
+              "latency",
+              peer == target,
+              () -> report.latency(peer.pickupLatency()));
         }
       }
       if (config.workloads().contains("references")) {
@@ -86,11 +105,12 @@ public final class Bench {
   }
 
   /**
-   * Runs a peer's workload; a peer that fails is reported as failed and the run goes on, so that one
-   * peer's trouble does not cost the others' figures (the run then exits non-zero, see Report). The
-   * server under test ({@code mustRun}) failing fails the run.
+   * Runs a peer's workload; a peer that fails is reported as failed and the run goes on, so that
+   * one peer's trouble does not cost the others' figures (the run then exits non-zero, see Report).
+   * The server under test ({@code mustRun}) failing fails the run.
    */
-  private static void guarded(Report report, PrintStream log, Peer peer, String workload, boolean mustRun, Step step)
+  private static void guarded(
+      Report report, PrintStream log, Peer peer, String workload, boolean mustRun, Step step)
       throws InterruptedException {
     try {
       step.run();
@@ -109,7 +129,8 @@ public final class Bench {
     try {
       peer.close();
     } catch (Exception e) {
-      // The run's figures stand; a peer that does not close cleanly is stopped by its script anyway.
+      // The run's figures stand; a peer that does not close cleanly is stopped by its script
+      // anyway.
     }
   }
 
@@ -125,15 +146,19 @@ public final class Bench {
   static long endToEnd(int workers, Runnable produce, Workers work) throws InterruptedException {
     CountDownLatch ready = new CountDownLatch(workers);
     long[] began = new long[1];
-    Thread producer = Thread.ofPlatform().name("bench-producer").start(() -> {
-      try {
-        ready.await();
-        began[0] = System.nanoTime();
-        produce.run();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    Thread producer =
+        Thread.ofPlatform()
+            .name("bench-producer")
+            .start(
+                () -> {
+                  try {
+                    ready.await();
+                    began[0] = System.nanoTime();
+                    produce.run();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
     work.run(ready);
     producer.join();
     return began[0];
@@ -143,8 +168,9 @@ public final class Bench {
   static final Duration REFERENCE_TIME = Duration.ofSeconds(3);
 
   /**
-   * The machine's references, and Stoker's claim requests/s beside the hello server's: W connections,
-   * each claiming one task per request, from a queue deep enough that no claim comes back empty.
+   * The machine's references, and Stoker's claim requests/s beside the hello server's: W
+   * connections, each claiming one task per request, from a queue deep enough that no claim comes
+   * back empty.
    */
   private static Report.Baseline references(StokerPeer target, BenchConfig config, PrintStream log)
       throws InterruptedException {
@@ -158,8 +184,11 @@ public final class Bench {
     }
     try {
       References.Figures machine = References.measure(config.workers(), REFERENCE_TIME, scratch);
-      log.printf("hello: %.0f req/s; fsync'd appends: %.0f/s single, %.0f/s grouped%n", machine.helloPerSecond(),
-          machine.fsyncSinglePerSecond(), machine.fsyncGroupedPerSecond());
+      log.printf(
+          "hello: %.0f req/s; fsync'd appends: %.0f/s single, %.0f/s grouped%n",
+          machine.helloPerSecond(),
+          machine.fsyncSinglePerSecond(),
+          machine.fsyncGroupedPerSecond());
       return new Report.Baseline(machine, claims);
     } finally {
       scratch.toFile().delete();
@@ -169,13 +198,20 @@ public final class Bench {
   /** Percentiles of a histogram of nanoseconds, in milliseconds. */
   static Report.Latency latency(String target, int n, long intervalNanos, Histogram h) {
     double ms = 1e6;
-    return new Report.Latency(target, n, 1e9 / intervalNanos, h.getValueAtPercentile(50) / ms,
-        h.getValueAtPercentile(99) / ms, h.getValueAtPercentile(99.9) / ms, h.getMaxValue() / ms);
+    return new Report.Latency(
+        target,
+        n,
+        1e9 / intervalNanos,
+        h.getValueAtPercentile(50) / ms,
+        h.getValueAtPercentile(99) / ms,
+        h.getValueAtPercentile(99.9) / ms,
+        h.getMaxValue() / ms);
   }
 
   /** A JSON object of about {@code bytes} bytes, shaped like a real task's params. */
   static String params(int bytes) {
-    String head = "{\"user\":123456,\"email\":\"someone@example.com\",\"template\":\"welcome-v2\",\"pad\":\"";
+    String head =
+        "{\"user\":123456,\"email\":\"someone@example.com\",\"template\":\"welcome-v2\",\"pad\":\"";
     int pad = Math.max(0, bytes - head.length() - 2);
     return head + "x".repeat(pad) + "\"}";
   }

@@ -22,13 +22,30 @@ public final class Charts {
   static final int WIDTH = 1200;
   static final int HEIGHT = 560;
   private static final List<String> PHASES = List.of("enqueue", "drain", "end-to-end");
-  /** The colours of the systems, in the order of the run (Stoker is last and keeps the first colour). */
-  private static final Color[] PALETTE = {Chart.BLUE, Chart.ORANGE, Chart.GREEN, Chart.RED, Chart.PURPLE, Chart.GREY,
-      new Color(0x8c564b), new Color(0xe377c2), new Color(0xbcbd22), new Color(0x17becf)};
+
+  /**
+   * The colours of the systems, in the order of the run (Stoker is last and keeps the first
+   * colour).
+   */
+  private static final Color[] PALETTE = {
+    Chart.BLUE,
+    Chart.ORANGE,
+    Chart.GREEN,
+    Chart.RED,
+    Chart.PURPLE,
+    Chart.GREY,
+    new Color(0x8c564b),
+    new Color(0xe377c2),
+    new Color(0xbcbd22),
+    new Color(0x17becf)
+  };
 
   private Charts() {}
 
-  /** Writes the charts the report has data for into {@code dir} (created if missing); returns the files. */
+  /**
+   * Writes the charts the report has data for into {@code dir} (created if missing); returns the
+   * files.
+   */
   public static List<Path> write(Report report, Path dir) throws IOException {
     Files.createDirectories(dir);
     List<Path> written = new ArrayList<>();
@@ -64,14 +81,24 @@ public final class Charts {
 
   /** A group of bars per phase, one bar per system; null when the workload did not run. */
   static Chart throughput(Report report, String workload) {
-    List<Report.Phase> phases = report.phases().stream().filter(p -> p.workload().equals(workload)).toList();
+    List<Report.Phase> phases =
+        report.phases().stream().filter(p -> p.workload().equals(workload)).toList();
     if (phases.isEmpty()) {
       return null;
     }
     List<String> systems = systems(phases.stream().map(Report.Phase::target).distinct().toList());
-    List<String> everyone = systems(report.systems().stream().map(Report.SystemInfo::system).toList());
-    Chart c = new Chart(workload.toUpperCase(Locale.ROOT) + " throughput per system (" + report.phases().get(0).tasks()
-        + " tasks per phase; higher is better)", "phase", "tasks/s (log scale)").logY().valueLabels();
+    List<String> everyone =
+        systems(report.systems().stream().map(Report.SystemInfo::system).toList());
+    Chart c =
+        new Chart(
+                workload.toUpperCase(Locale.ROOT)
+                    + " throughput per system ("
+                    + report.phases().get(0).tasks()
+                    + " tasks per phase; higher is better)",
+                "phase",
+                "tasks/s (log scale)")
+            .logY()
+            .valueLabels();
     double width = 0.8 / systems.size();
     for (int s = 0; s < systems.size(); s++) {
       String system = systems.get(s);
@@ -98,15 +125,25 @@ public final class Charts {
     double[] at = new double[systems.size()];
     for (int i = 0; i < systems.size(); i++) {
       String system = systems.get(i);
-      Report.Latency l = all.stream().filter(x -> x.target().equals(system)).findFirst().orElseThrow();
+      Report.Latency l =
+          all.stream().filter(x -> x.target().equals(system)).findFirst().orElseThrow();
       values[0][i] = l.p50();
       values[1][i] = l.p99();
       values[2][i] = l.p999();
       at[i] = i;
     }
-    Chart c = new Chart(String.format(Locale.ROOT, "Pickup latency per system (%d tasks at %.0f/s to one idle worker;"
-        + " lower is better)", all.get(0).tasks(), all.get(0).offeredPerSecond()), "system", "milliseconds (log scale)")
-        .logY().valueLabels();
+    Chart c =
+        new Chart(
+                String.format(
+                    Locale.ROOT,
+                    "Pickup latency per system (%d tasks at %.0f/s to one idle worker;"
+                        + " lower is better)",
+                    all.get(0).tasks(),
+                    all.get(0).offeredPerSecond()),
+                "system",
+                "milliseconds (log scale)")
+            .logY()
+            .valueLabels();
     String[] names = {"p50", "p99", "p99.9"};
     Color[] colours = {Chart.BLUE, Chart.ORANGE, Chart.RED};
     for (int k = 0; k < 3; k++) {
@@ -132,10 +169,16 @@ public final class Charts {
       claim[i] = l.claimPerSecond();
       labels[i] = depthLabel(l.depth());
     }
-    return new Chart("Rate vs depth (Stoker, embedded store; one producer in batches of 1,000; workers claiming one"
-        + " and completing it)", "pending tasks in the queue (log scale)", "tasks/s (log scale)").logY()
-        .lineWithPoints("enqueue/s", x, enqueue, Chart.BLUE).lineWithPoints("claim + complete/s", x, claim,
-            Chart.ORANGE).xTicks(x, labels).xRange(x[0] - 0.25, x[x.length - 1] + 0.25);
+    return new Chart(
+            "Rate vs depth (Stoker, embedded store; one producer in batches of 1,000; workers claiming one"
+                + " and completing it)",
+            "pending tasks in the queue (log scale)",
+            "tasks/s (log scale)")
+        .logY()
+        .lineWithPoints("enqueue/s", x, enqueue, Chart.BLUE)
+        .lineWithPoints("claim + complete/s", x, claim, Chart.ORANGE)
+        .xTicks(x, labels)
+        .xRange(x[0] - 0.25, x[x.length - 1] + 0.25);
   }
 
   /** 10000 → "10 k", 10000000 → "10 M". */

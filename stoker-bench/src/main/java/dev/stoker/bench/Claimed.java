@@ -33,7 +33,8 @@ record Claimed(String id, String token) {
           case START_OBJECT, START_ARRAY -> depth++;
           case END_OBJECT, END_ARRAY -> depth--;
           case FIELD_NAME -> {
-            // {"tasks":[{"id":…, …, "lease":{"owner":…,"token":…}}]}: a task's fields are at depth 3,
+            // {"tasks":[{"id":…, …, "lease":{"owner":…,"token":…}}]}: a task's fields are at depth
+            // 3,
             // its lease's at depth 4.
             String name = p.currentName();
             if (depth == taskDepth && name.equals("id")) {
@@ -47,7 +48,7 @@ record Claimed(String id, String token) {
               p.skipChildren();
             }
           }
-          default -> { }
+          default -> {}
         }
       }
     } catch (IOException e) {

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -27,14 +27,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The etcd work-queue recipe of the seed design: a queue is two key sets, {@code pending/} and
- * {@code running/}; a worker claims in one transaction that compares the pending key's
- * {@code mod_revision}, deletes it, puts it under {@code running/} and puts a lock bound to the
- * worker's lease; completing deletes the running key and the lock. A lost race (another worker moved
- * the key first) is retried. The producer writes each batch of 1,000 as 8 concurrent transactions of
- * at most 125 puts (etcd's default limit is 128 operations per transaction); idle workers watch the
- * pending prefix, and each keeps its lease alive. To spread the workers, a claim reads the first {@code workers} pending keys and
- * takes the one at the worker's index. W2 does not apply: with three operations per task a
- * transaction moves at most 42 tasks.
+ * {@code running/}; a worker claims in one transaction that compares the pending key's {@code
+ * mod_revision}, deletes it, puts it under {@code running/} and puts a lock bound to the worker's
+ * lease; completing deletes the running key and the lock. A lost race (another worker moved the key
+ * first) is retried. The producer writes each batch of 1,000 as 8 concurrent transactions of at
+ * most 125 puts (etcd's default limit is 128 operations per transaction); idle workers watch the
+ * pending prefix, and each keeps its lease alive. To spread the workers, a claim reads the first
+ * {@code workers} pending keys and takes the one at the worker's index. W2 does not apply: with
+ * three operations per task a transaction moves at most 42 tasks.
  *
  * <p>Spoken through etcd's JSON gateway ({@code /v3/…} on the client port) rather than jetcd: the
  * same transactions, leases and watches, without bringing jetcd's 46 jars (Netty, gRPC, Vert.x,
@@ -52,20 +52,30 @@ final class EtcdPeer extends ClientPeer {
 
   private final URI uri;
   private final String version;
-  private final HttpClient streams = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final int members;
+  private final HttpClient streams =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   EtcdPeer(BenchConfig config, PrintStream log, String params, String url) throws Exception {
     super(config, log, params, NAME);
     uri = URI.create(url);
     try (RawHttp http = new RawHttp(uri)) {
       version = JSON.readTree(ok(http.get("/version"))).path("etcdserver").asText();
+      members =
+          JSON.readTree(
+                  ok(http.post("/v3/cluster/member/list", "{}".getBytes(StandardCharsets.UTF_8))))
+              .path("members")
+              .size();
     }
   }
 
   @Override
   public String durability() {
-    return "etcd " + version + " single member: the WAL is fdatasync'd before a raft entry commits (concurrent"
-        + " transactions share a sync)";
+    return "etcd "
+        + version
+        + ", "
+        + (members == 1 ? "single member" : members + " members")
+        + ": the WAL is fdatasync'd before a raft entry commits (concurrent transactions share a sync)";
   }
 
   @Override
@@ -83,7 +93,8 @@ final class EtcdPeer extends ClientPeer {
 
   /** The end of a prefix range: the prefix with its last byte incremented. */
   private static String rangeEnd(String prefix) {
-    return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+    return prefix.substring(0, prefix.length() - 1)
+        + (char) (prefix.charAt(prefix.length() - 1) + 1);
   }
 
   private static byte[] ok(RawHttp.Response r) {
@@ -108,7 +119,8 @@ final class EtcdPeer extends ClientPeer {
   @Override
   long waiting(String queue) {
     try (RawHttp http = new RawHttp(uri)) {
-      return call(http, "/v3/kv/range", rangeOf(prefix(queue, "pending")).put("count_only", true)).path("count")
+      return call(http, "/v3/kv/range", rangeOf(prefix(queue, "pending")).put("count_only", true))
+          .path("count")
           .asLong();
     }
   }
@@ -134,7 +146,11 @@ final class EtcdPeer extends ClientPeer {
         ObjectNode txn = JSON.createObjectNode();
         ArrayNode success = txn.putArray("success");
         for (long id = from; id < from + count; id++) {
-          success.addObject().putObject("request_put").put("key", b64(pending + key(id))).put("value", value);
+          success
+              .addObject()
+              .putObject("request_put")
+              .put("key", b64(pending + key(id)))
+              .put("value", value);
         }
         return txn;
       }
@@ -146,11 +162,13 @@ final class EtcdPeer extends ClientPeer {
           List<Future<?>> txns = new ArrayList<>();
           for (int off = 0; off < batch; off += TXN_PUTS) {
             ObjectNode txn = txn(next + off, Math.min(TXN_PUTS, batch - off));
-            txns.add(pool.submit(() -> {
-              RawHttp h = http.get();
-              opened.add(h);
-              return call(h, "/v3/kv/txn", txn);
-            }));
+            txns.add(
+                pool.submit(
+                    () -> {
+                      RawHttp h = http.get();
+                      opened.add(h);
+                      return call(h, "/v3/kv/txn", txn);
+                    }));
           }
           for (Future<?> f : txns) {
             f.get();
@@ -163,7 +181,10 @@ final class EtcdPeer extends ClientPeer {
       public String put() {
         String id = key(next++);
         try (RawHttp h = new RawHttp(uri)) {
-          call(h, "/v3/kv/put", JSON.createObjectNode().put("key", b64(pending + id)).put("value", value));
+          call(
+              h,
+              "/v3/kv/put",
+              JSON.createObjectNode().put("key", b64(pending + id)).put("value", value));
         }
         return id;
       }
@@ -187,7 +208,10 @@ final class EtcdPeer extends ClientPeer {
     String running = prefix(queue, "running");
     String lock = prefix(queue, "lock");
     RawHttp http = new RawHttp(uri);
-    String lease = call(http, "/v3/lease/grant", JSON.createObjectNode().put("TTL", LEASE_SECONDS)).path("ID").asText();
+    String lease =
+        call(http, "/v3/lease/grant", JSON.createObjectNode().put("TTL", LEASE_SECONDS))
+            .path("ID")
+            .asText();
     Thread keepAlive = Thread.ofVirtual().start(() -> keepAlive(lease));
     int index = (int) (Thread.currentThread().threadId() % config.workers());
     String worker = Thread.currentThread().getName();
@@ -202,7 +226,8 @@ final class EtcdPeer extends ClientPeer {
           JsonNode kvs = r.path("kvs");
           if (kvs.isEmpty()) {
             long left = deadline - System.nanoTime();
-            if (left <= 0 || !watch(pending, r.path("header").path("revision").asLong() + 1, left)) {
+            if (left <= 0
+                || !watch(pending, r.path("header").path("revision").asLong() + 1, left)) {
               return List.of();
             }
             continue;
@@ -211,12 +236,22 @@ final class EtcdPeer extends ClientPeer {
           String key = new String(UNB64.decode(kv.path("key").asText()), StandardCharsets.UTF_8);
           String id = key.substring(pending.length());
           ObjectNode txn = JSON.createObjectNode();
-          txn.putArray("compare").addObject().put("key", kv.path("key").asText()).put("target", "MOD")
-              .put("result", "EQUAL").put("mod_revision", kv.path("mod_revision").asText());
+          txn.putArray("compare")
+              .addObject()
+              .put("key", kv.path("key").asText())
+              .put("target", "MOD")
+              .put("result", "EQUAL")
+              .put("mod_revision", kv.path("mod_revision").asText());
           ArrayNode then = txn.putArray("success");
           then.addObject().putObject("request_delete_range").put("key", kv.path("key").asText());
-          then.addObject().putObject("request_put").put("key", b64(running + id)).put("value", kv.path("value").asText());
-          then.addObject().putObject("request_put").put("key", b64(lock + id)).put("value", b64(worker))
+          then.addObject()
+              .putObject("request_put")
+              .put("key", b64(running + id))
+              .put("value", kv.path("value").asText());
+          then.addObject()
+              .putObject("request_put")
+              .put("key", b64(lock + id))
+              .put("value", b64(worker))
               .put("lease", lease);
           if (call(http, "/v3/kv/txn", txn).path("succeeded").asBoolean()) {
             held = id;
@@ -256,7 +291,10 @@ final class EtcdPeer extends ClientPeer {
     try {
       while (true) {
         Thread.sleep(Duration.ofSeconds(LEASE_SECONDS / 3));
-        firstLine("/v3/lease/keepalive", JSON.createObjectNode().put("ID", lease), "\"TTL\"",
+        firstLine(
+            "/v3/lease/keepalive",
+            JSON.createObjectNode().put("ID", lease),
+            "\"TTL\"",
             TimeUnit.SECONDS.toNanos(10));
       }
     } catch (InterruptedException e) {
@@ -272,7 +310,10 @@ final class EtcdPeer extends ClientPeer {
    */
   private boolean watch(String prefix, long revision, long nanos) throws Exception {
     ObjectNode create = JSON.createObjectNode();
-    create.putObject("create_request").put("key", b64(prefix)).put("range_end", b64(rangeEnd(prefix)))
+    create
+        .putObject("create_request")
+        .put("key", b64(prefix))
+        .put("range_end", b64(rangeEnd(prefix)))
         .put("start_revision", revision);
     return firstLine("/v3/watch", create, "\"events\"", nanos);
   }
@@ -282,24 +323,30 @@ final class EtcdPeer extends ClientPeer {
    * {@code marker} (a watch's events, a keep-alive's renewed TTL); true if one came. Closing the
    * stream ends the call.
    */
-  private boolean firstLine(String path, ObjectNode request, String marker, long nanos) throws Exception {
-    HttpRequest req = HttpRequest.newBuilder(uri.resolve(path))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request))).build();
+  private boolean firstLine(String path, ObjectNode request, String marker, long nanos)
+      throws Exception {
+    HttpRequest req =
+        HttpRequest.newBuilder(uri.resolve(path))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request)))
+            .build();
     HttpResponse<InputStream> r = streams.send(req, HttpResponse.BodyHandlers.ofInputStream());
     CountDownLatch arrived = new CountDownLatch(1);
     try (InputStream stream = r.body()) {
-      Thread.ofVirtual().start(() -> {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            if (line.contains(marker)) {
-              arrived.countDown();
-              return;
-            }
-          }
-        } catch (IOException closed) {
-          // the wait is over
-        }
-      });
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                  for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.contains(marker)) {
+                      arrived.countDown();
+                      return;
+                    }
+                  }
+                } catch (IOException closed) {
+                  // the wait is over
+                }
+              });
       return arrived.await(nanos, TimeUnit.NANOSECONDS);
     }
   }

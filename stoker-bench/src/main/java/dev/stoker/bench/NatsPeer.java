@@ -29,8 +29,10 @@ import java.util.concurrent.CompletableFuture;
 final class NatsPeer extends ClientPeer {
   static final String NAME = "nats jetstream";
   private static final String CONSUMER = "workers";
+
   /** jnats's fetch needs a positive wait; this is what "do not wait" becomes. */
   private static final Duration NO_WAIT = Duration.ofMillis(20);
+
   private final Options options;
   private final Connection admin;
   private final JetStreamManagement jsm;
@@ -49,7 +51,9 @@ final class NatsPeer extends ClientPeer {
 
   @Override
   public String durability() {
-    return "nats-server " + admin.getServerInfo().getVersion() + " JetStream file storage, WorkQueue retention:"
+    return "nats-server "
+        + admin.getServerInfo().getVersion()
+        + " JetStream file storage, WorkQueue retention:"
         + " PubAcks and acks are sent before any fsync (2.9 syncs on a timer; per-write sync arrived in 2.10)";
   }
 
@@ -60,10 +64,22 @@ final class NatsPeer extends ClientPeer {
 
   @Override
   void create(String queue) throws Exception {
-    jsm.addStream(StreamConfiguration.builder().name(queue).subjects(queue).retentionPolicy(RetentionPolicy.WorkQueue)
-        .storageType(StorageType.File).build());
-    jsm.addOrUpdateConsumer(queue, ConsumerConfiguration.builder().durable(CONSUMER).filterSubject(queue).ackPolicy(AckPolicy.Explicit)
-        .ackWait(Duration.ofSeconds(60)).maxAckPending(-1).build());
+    jsm.addStream(
+        StreamConfiguration.builder()
+            .name(queue)
+            .subjects(queue)
+            .retentionPolicy(RetentionPolicy.WorkQueue)
+            .storageType(StorageType.File)
+            .build());
+    jsm.addOrUpdateConsumer(
+        queue,
+        ConsumerConfiguration.builder()
+            .durable(CONSUMER)
+            .filterSubject(queue)
+            .ackPolicy(AckPolicy.Explicit)
+            .ackWait(Duration.ofSeconds(60))
+            .maxAckPending(-1)
+            .build());
   }
 
   @Override
@@ -109,7 +125,8 @@ final class NatsPeer extends ClientPeer {
   @Override
   Consumer consumer(String queue, int max) throws Exception {
     Connection c = Nats.connect(options);
-    JetStreamSubscription sub = c.jetStream().subscribe(queue, PullSubscribeOptions.bind(queue, CONSUMER));
+    JetStreamSubscription sub =
+        c.jetStream().subscribe(queue, PullSubscribeOptions.bind(queue, CONSUMER));
     return new Consumer() {
       private final List<Message> held = new ArrayList<>();
 

@@ -35,8 +35,15 @@ final class NodePeer implements Peer {
   private final boolean durable;
   private final String run = Long.toString(System.currentTimeMillis(), 36);
 
-  private NodePeer(BenchConfig config, PrintStream log, String params, String system, String name, String url,
-      String noBatches) throws Exception {
+  private NodePeer(
+      BenchConfig config,
+      PrintStream log,
+      String params,
+      String system,
+      String name,
+      String url,
+      String noBatches)
+      throws Exception {
     this.config = config;
     this.log = log;
     this.params = params;
@@ -51,13 +58,23 @@ final class NodePeer implements Peer {
   }
 
   /** BullMQ on Redis: one Worker with concurrency W; no batch claim outside BullMQ Pro. */
-  static NodePeer bullmq(BenchConfig config, PrintStream log, String params, String redisUrl) throws Exception {
-    return new NodePeer(config, log, params, "bullmq", "bullmq redis", redisUrl,
+  static NodePeer bullmq(BenchConfig config, PrintStream log, String params, String redisUrl)
+      throws Exception {
+    return new NodePeer(
+        config,
+        log,
+        params,
+        "bullmq",
+        "bullmq redis",
+        redisUrl,
         "no batch claim (batches are BullMQ Pro)");
   }
 
-  /** pg-boss on PostgreSQL: W loops of fetch + complete; W2 fetches 100 and completes them at once. */
-  static NodePeer pgboss(BenchConfig config, PrintStream log, String params, String postgresUrl) throws Exception {
+  /**
+   * pg-boss on PostgreSQL: W loops of fetch + complete; W2 fetches 100 and completes them at once.
+   */
+  static NodePeer pgboss(BenchConfig config, PrintStream log, String params, String postgresUrl)
+      throws Exception {
     return new NodePeer(config, log, params, "pgboss", "pg-boss", postgresUrl, null);
   }
 
@@ -97,40 +114,64 @@ final class NodePeer implements Peer {
 
   @Override
   public void throughput(Report report, String workload, int claimMax) throws Exception {
-    for (JsonNode phase : node("throughput", "bench_" + run + "_" + workload, Integer.toString(config.tasks()),
-        Integer.toString(config.workers()), Integer.toString(claimMax), params)) {
-      Report.Phase p = new Report.Phase(name, workload, phase.path("phase").asText(), phase.path("tasks").asLong(),
-          phase.path("seconds").asDouble());
+    for (JsonNode phase :
+        node(
+            "throughput",
+            "bench_" + run + "_" + workload,
+            Integer.toString(config.tasks()),
+            Integer.toString(config.workers()),
+            Integer.toString(claimMax),
+            params)) {
+      Report.Phase p =
+          new Report.Phase(
+              name,
+              workload,
+              phase.path("phase").asText(),
+              phase.path("tasks").asLong(),
+              phase.path("seconds").asDouble());
       report.add(p);
-      log.printf("%s %s %s: %d tasks in %.2f s (%.0f/s)%n", name, workload, p.phase(), p.tasks(), p.seconds(),
-          p.perSecond());
+      log.printf(
+          "%s %s %s: %d tasks in %.2f s (%.0f/s)%n",
+          name, workload, p.phase(), p.tasks(), p.seconds(), p.perSecond());
     }
   }
 
   @Override
   public Report.Latency pickupLatency() throws Exception {
     long interval = config.latencyInterval().toNanos();
-    JsonNode pickup = node("latency", "bench_" + run + "_latency", Integer.toString(config.latencyTasks()),
-        Long.toString(config.latencyInterval().toMillis()), params).getFirst().path("pickup_ns");
+    JsonNode pickup =
+        node(
+                "latency",
+                "bench_" + run + "_latency",
+                Integer.toString(config.latencyTasks()),
+                Long.toString(config.latencyInterval().toMillis()),
+                params)
+            .getFirst()
+            .path("pickup_ns");
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     pickup.forEach(ns -> h.recordValue(Math.min(ns.asLong(), h.getHighestTrackableValue())));
     return Bench.latency(name, pickup.size(), interval, h);
   }
 
   /** Runs the script and returns its JSON lines; its stderr goes to the log. */
-  private List<JsonNode> node(String command, String... args) throws IOException, InterruptedException {
+  private List<JsonNode> node(String command, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("node", script.toString(), command, system, url));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
-    Thread errors = Thread.ofPlatform().start(() -> {
-      try (BufferedReader r = p.errorReader(StandardCharsets.UTF_8)) {
-        r.lines().forEach(l -> log.println(name + ": " + l));
-      } catch (IOException ignored) {
-        // the process is gone
-      }
-    });
+    Thread errors =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try (BufferedReader r = p.errorReader(StandardCharsets.UTF_8)) {
+                    r.lines().forEach(l -> log.println(name + ": " + l));
+                  } catch (IOException ignored) {
+                    // the process is gone
+                  }
+                });
     List<JsonNode> out = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         out.add(JSON.readTree(line));
       }
@@ -138,7 +179,8 @@ final class NodePeer implements Peer {
     int exit = p.waitFor();
     errors.join();
     if (exit != 0 || out.isEmpty()) {
-      throw new IllegalStateException(name + ": node " + command + " exited " + exit + " (its output is above)");
+      throw new IllegalStateException(
+          name + ": node " + command + " exited " + exit + " (its output is above)");
     }
     return out;
   }

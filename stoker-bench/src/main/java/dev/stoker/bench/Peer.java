@@ -3,8 +3,8 @@ package dev.stoker.bench;
 /**
  * A system measured beside Stoker in the same run, with the same workload definitions (task count,
  * worker count, params, phases). Each row it adds to the report carries its {@link #durability()}.
- * Most peers are driven from Java ({@link ClientPeer}); those whose client exists only for Node run a
- * script that does the same phases ({@link NodePeer}).
+ * Most peers are driven from Java ({@link ClientPeer}); those whose client exists only for Node run
+ * a script that does the same phases ({@link NodePeer}).
  */
 interface Peer extends AutoCloseable {
   /** The row label, e.g. {@code "postgres skip-locked"}. */

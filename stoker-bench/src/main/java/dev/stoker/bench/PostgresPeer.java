@@ -26,13 +26,21 @@ final class PostgresPeer extends ClientPeer {
   private final String url;
   private final String durability;
 
-  PostgresPeer(BenchConfig config, PrintStream log, String params, String jdbcUrl) throws SQLException {
+  PostgresPeer(BenchConfig config, PrintStream log, String params, String jdbcUrl)
+      throws SQLException {
     super(config, log, params, NAME);
     // Multi-row INSERTs for the JDBC batches: the driver's best batching.
     this.url = jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      this.durability = "synchronous_commit=" + show(s, "synchronous_commit") + ", fsync=" + show(s, "fsync")
-          + ", wal_sync_method=" + show(s, "wal_sync_method") + ": WAL flushed before each commit returns";
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      this.durability =
+          "synchronous_commit="
+              + show(s, "synchronous_commit")
+              + ", fsync="
+              + show(s, "fsync")
+              + ", wal_sync_method="
+              + show(s, "wal_sync_method")
+              + ": WAL flushed before each commit returns";
     }
   }
 
@@ -59,23 +67,29 @@ final class PostgresPeer extends ClientPeer {
 
   @Override
   void create(String queue) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE " + queue + " (id bigserial PRIMARY KEY, params jsonb NOT NULL, worker text,"
-          + " claimed_at timestamptz)");
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE "
+              + queue
+              + " (id bigserial PRIMARY KEY, params jsonb NOT NULL, worker text,"
+              + " claimed_at timestamptz)");
       s.execute("CREATE INDEX ON " + queue + " (id) WHERE worker IS NULL");
     }
   }
 
   @Override
   void drop(String queue) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       s.execute("DROP TABLE " + queue);
     }
   }
 
   @Override
   long waiting(String queue) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement();
+    try (Connection c = connect();
+        Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT count(*) FROM " + queue + " WHERE worker IS NULL")) {
       r.next();
       return r.getLong(1);
@@ -85,8 +99,10 @@ final class PostgresPeer extends ClientPeer {
   @Override
   Producer producer(String queue) throws SQLException {
     Connection c = connect();
-    PreparedStatement insert = c.prepareStatement("INSERT INTO " + queue + " (params) VALUES (?::jsonb)");
-    PreparedStatement insertOne = c.prepareStatement("INSERT INTO " + queue + " (params) VALUES (?::jsonb) RETURNING id");
+    PreparedStatement insert =
+        c.prepareStatement("INSERT INTO " + queue + " (params) VALUES (?::jsonb)");
+    PreparedStatement insertOne =
+        c.prepareStatement("INSERT INTO " + queue + " (params) VALUES (?::jsonb) RETURNING id");
     PreparedStatement notify = c.prepareStatement("SELECT pg_notify('" + queue + "', '')");
     String params = new String(body, java.nio.charset.StandardCharsets.UTF_8);
     return new Producer() {
@@ -130,9 +146,15 @@ final class PostgresPeer extends ClientPeer {
     try (Statement s = c.createStatement()) {
       s.execute("LISTEN " + queue);
     }
-    PreparedStatement claim = c.prepareStatement("UPDATE " + queue + " SET worker = ?, claimed_at = now()"
-        + " WHERE id IN (SELECT id FROM " + queue + " WHERE worker IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
-        + " RETURNING id");
+    PreparedStatement claim =
+        c.prepareStatement(
+            "UPDATE "
+                + queue
+                + " SET worker = ?, claimed_at = now()"
+                + " WHERE id IN (SELECT id FROM "
+                + queue
+                + " WHERE worker IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                + " RETURNING id");
     claim.setString(1, Thread.currentThread().getName());
     PreparedStatement delete = c.prepareStatement("DELETE FROM " + queue + " WHERE id = ANY (?)");
     PGConnection pg = c.unwrap(PGConnection.class);
@@ -171,7 +193,8 @@ final class PostgresPeer extends ClientPeer {
         delete.setArray(1, ids);
         int deleted = delete.executeUpdate();
         if (deleted != held.size()) {
-          throw new IllegalStateException("deleted " + deleted + " of the " + held.size() + " rows held");
+          throw new IllegalStateException(
+              "deleted " + deleted + " of the " + held.size() + " rows held");
         }
         held.clear();
       }

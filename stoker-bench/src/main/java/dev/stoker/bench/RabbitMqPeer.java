@@ -20,14 +20,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * A RabbitMQ quorum queue, as in shared/peer-baselines.md: persistent messages published on a
  * confirm channel, 1,000 unconfirmed at a time (the best batching), each worker on its own
- * connection consuming with manual acks and prefetch 1. W2: prefetch 100, and one ack with
- * {@code multiple} for the whole batch. "Completed" is the ack written to the socket: AMQP 0-9-1
- * does not confirm acks to the client.
+ * connection consuming with manual acks and prefetch 1. W2: prefetch 100, and one ack with {@code
+ * multiple} for the whole batch. "Completed" is the ack written to the socket: AMQP 0-9-1 does not
+ * confirm acks to the client.
  */
 final class RabbitMqPeer extends ClientPeer {
   static final String NAME = "rabbitmq quorum";
+
   /** How long a take that should not wait still waits for a delivery on its way. */
   private static final Duration IN_FLIGHT = Duration.ofMillis(20);
+
   private final ConnectionFactory factory = new ConnectionFactory();
   private final Connection admin;
   private final String version;
@@ -41,7 +43,9 @@ final class RabbitMqPeer extends ClientPeer {
 
   @Override
   public String durability() {
-    return "RabbitMQ " + version + " quorum queue, persistent messages: the Raft log is fdatasync'd before each"
+    return "RabbitMQ "
+        + version
+        + " quorum queue, persistent messages: the Raft log is fdatasync'd before each"
         + " publisher confirm; acks go through the same log but are not confirmed to the client";
   }
 
@@ -98,7 +102,8 @@ final class RabbitMqPeer extends ClientPeer {
 
       private String publish() throws IOException {
         String id = Long.toString(sent++);
-        AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder().messageId(id).build();
+        AMQP.BasicProperties props =
+            MessageProperties.PERSISTENT_BASIC.builder().messageId(id).build();
         ch.basicPublish("", queue, props, body);
         return id;
       }
@@ -119,19 +124,25 @@ final class RabbitMqPeer extends ClientPeer {
     Channel ch = c.createChannel();
     ch.basicQos(max);
     BlockingQueue<Delivery> inbox = new LinkedBlockingQueue<>();
-    ch.basicConsume(queue, false, new DefaultConsumer(ch) {
-      @Override
-      public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-        inbox.add(new Delivery(envelope.getDeliveryTag(), props.getMessageId()));
-      }
-    });
+    ch.basicConsume(
+        queue,
+        false,
+        new DefaultConsumer(ch) {
+          @Override
+          public void handleDelivery(
+              String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+            inbox.add(new Delivery(envelope.getDeliveryTag(), props.getMessageId()));
+          }
+        });
     return new Consumer() {
       private long lastTag = -1;
 
       @Override
       public List<String> take(int max, Duration wait) throws Exception {
-        // Deliveries are pushed: "do not wait" still lets one in flight arrive, instead of spinning.
-        Delivery first = inbox.poll(Math.max(wait.toNanos(), IN_FLIGHT.toNanos()), TimeUnit.NANOSECONDS);
+        // Deliveries are pushed: "do not wait" still lets one in flight arrive, instead of
+        // spinning.
+        Delivery first =
+            inbox.poll(Math.max(wait.toNanos(), IN_FLIGHT.toNanos()), TimeUnit.NANOSECONDS);
         if (first == null) {
           return List.of();
         }

@@ -43,8 +43,16 @@ final class RawHttp implements AutoCloseable {
   }
 
   Response post(String path, byte[] json) {
-    String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + json.length + "\r\n\r\n";
+    String head =
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + host
+            + ":"
+            + port
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + json.length
+            + "\r\n\r\n";
     return exchange(head.getBytes(StandardCharsets.US_ASCII), json);
   }
 
@@ -125,7 +133,6 @@ final class RawHttp implements AutoCloseable {
   private String line() throws IOException {
     return Lines.read(in);
   }
-
 
   @Override
   public void close() {

@@ -23,19 +23,29 @@ import java.util.function.Consumer;
  */
 public final class References {
   /** The figures: requests/s and records/s. */
-  public record Figures(double helloPerSecond, double fsyncSinglePerSecond, double fsyncGroupedPerSecond) {}
+  public record Figures(
+      double helloPerSecond, double fsyncSinglePerSecond, double fsyncGroupedPerSecond) {}
 
   private References() {}
 
   static Figures measure(int connections, Duration each, Path scratch) throws InterruptedException {
-    return new Figures(hello(connections, each), appendsSingle(each, scratch), appendsGrouped(connections, each, scratch));
+    return new Figures(
+        hello(connections, each),
+        appendsSingle(each, scratch),
+        appendsGrouped(connections, each, scratch));
   }
 
   /** Requests/s of {@code GET /hello} over {@code connections} keep-alive connections. */
   static double hello(int connections, Duration each) throws InterruptedException {
     byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
-    WebServer server = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false)
-        .routing(r -> r.get("/hello", (req, res) -> res.send(hello))).build().start();
+    WebServer server =
+        WebServer.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .shutdownHook(false)
+            .routing(r -> r.get("/hello", (req, res) -> res.send(hello)))
+            .build()
+            .start();
     try {
       URI uri = URI.create("http://127.0.0.1:" + server.port());
       return drive(connections, each, http -> http.get("/hello"), uri);
@@ -44,7 +54,9 @@ public final class References {
     }
   }
 
-  /** Runs {@code request} on each of {@code connections} connections for {@code each}; requests/s. */
+  /**
+   * Runs {@code request} on each of {@code connections} connections for {@code each}; requests/s.
+   */
   static double drive(int connections, Duration each, Consumer<RawHttp> request, URI server)
       throws InterruptedException {
     AtomicLong done = new AtomicLong();
@@ -52,16 +64,19 @@ public final class References {
     long stop = warmEnd + each.toNanos();
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < connections; i++) {
-      threads.add(Thread.ofPlatform().start(() -> {
-        try (RawHttp http = new RawHttp(server)) {
-          for (long now = System.nanoTime(); now < stop; now = System.nanoTime()) {
-            request.accept(http);
-            if (now >= warmEnd) {
-              done.incrementAndGet();
-            }
-          }
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try (RawHttp http = new RawHttp(server)) {
+                      for (long now = System.nanoTime(); now < stop; now = System.nanoTime()) {
+                        request.accept(http);
+                        if (now >= warmEnd) {
+                          done.incrementAndGet();
+                        }
+                      }
+                    }
+                  }));
     }
     for (Thread t : threads) {
       t.join();
@@ -91,58 +106,65 @@ public final class References {
    * {@code writers} threads each append 128 bytes and wait until it is durable; one syncer
    * fdatasyncs whatever has been appended since its last sync (group commit).
    */
-  static double appendsGrouped(int writers, Duration each, Path scratch) throws InterruptedException {
+  static double appendsGrouped(int writers, Duration each, Path scratch)
+      throws InterruptedException {
     try (FileChannel ch = open(scratch.resolve("fsync-grouped"))) {
       Object lock = new Object();
       long[] appended = {0};
       long[] durable = {0};
       long end = System.nanoTime() + each.toNanos();
-      Thread syncer = Thread.ofPlatform().start(() -> {
-        try {
-          while (System.nanoTime() < end) {
-            long upTo;
-            synchronized (lock) {
-              while (appended[0] == durable[0] && System.nanoTime() < end) {
-                lock.wait(1);
-              }
-              upTo = appended[0];
-            }
-            ch.force(false);
-            synchronized (lock) {
-              durable[0] = upTo;
-              lock.notifyAll();
-            }
-          }
-        } catch (IOException | InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread syncer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      while (System.nanoTime() < end) {
+                        long upTo;
+                        synchronized (lock) {
+                          while (appended[0] == durable[0] && System.nanoTime() < end) {
+                            lock.wait(1);
+                          }
+                          upTo = appended[0];
+                        }
+                        ch.force(false);
+                        synchronized (lock) {
+                          durable[0] = upTo;
+                          lock.notifyAll();
+                        }
+                      }
+                    } catch (IOException | InterruptedException e) {
+                      throw new IllegalStateException(e);
+                    }
+                  });
       AtomicLong acknowledged = new AtomicLong();
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < writers; i++) {
-        threads.add(Thread.ofPlatform().start(() -> {
-          ByteBuffer record = ByteBuffer.allocate(128);
-          try {
-            while (System.nanoTime() < end) {
-              long mine;
-              synchronized (lock) {
-                record.clear();
-                ch.write(record);
-                mine = ++appended[0];
-              }
-              synchronized (lock) {
-                while (durable[0] < mine && System.nanoTime() < end) {
-                  lock.wait(1);
-                }
-                if (durable[0] >= mine) {
-                  acknowledged.incrementAndGet();
-                }
-              }
-            }
-          } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        }));
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      ByteBuffer record = ByteBuffer.allocate(128);
+                      try {
+                        while (System.nanoTime() < end) {
+                          long mine;
+                          synchronized (lock) {
+                            record.clear();
+                            ch.write(record);
+                            mine = ++appended[0];
+                          }
+                          synchronized (lock) {
+                            while (durable[0] < mine && System.nanoTime() < end) {
+                              lock.wait(1);
+                            }
+                            if (durable[0] >= mine) {
+                              acknowledged.incrementAndGet();
+                            }
+                          }
+                        }
+                      } catch (IOException | InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }));
       }
       for (Thread t : threads) {
         t.join();
@@ -156,7 +178,10 @@ public final class References {
 
   private static FileChannel open(Path file) throws IOException {
     Files.deleteIfExists(file);
-    return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+    return FileChannel.open(
+        file,
+        StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE,
         StandardOpenOption.DELETE_ON_CLOSE);
   }
 }

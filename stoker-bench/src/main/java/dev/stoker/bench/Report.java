@@ -16,8 +16,16 @@ public final class Report {
     }
   }
 
-  /** Pickup latency (enqueue acknowledged → worker holds the task) of one system, in milliseconds. */
-  public record Latency(String target, long tasks, double offeredPerSecond, double p50, double p99, double p999,
+  /**
+   * Pickup latency (enqueue acknowledged → worker holds the task) of one system, in milliseconds.
+   */
+  public record Latency(
+      String target,
+      long tasks,
+      double offeredPerSecond,
+      double p50,
+      double p99,
+      double p999,
       double max) {}
 
   /**
@@ -27,12 +35,18 @@ public final class Report {
    * behind it ({@code "under test"} for the server given with {@code --server}) and {@code servers}
    * how many servers share it; a peer has no backend and one server.
    */
-  public record SystemInfo(String system, String backend, int servers, boolean durable, String durability,
+  public record SystemInfo(
+      String system,
+      String backend,
+      int servers,
+      boolean durable,
+      String durability,
       String noBatches) {
     static SystemInfo of(Peer peer) {
       return peer instanceof StokerPeer s
           ? new SystemInfo(s.name(), s.backend(), s.servers(), true, s.durability(), null)
-          : new SystemInfo(peer.name(), null, 1, peer.durable(), peer.durability(), peer.noBatches());
+          : new SystemInfo(
+              peer.name(), null, 1, peer.durable(), peer.durability(), peer.noBatches());
     }
 
     /** Whether this is Stoker (on any backend) rather than a peer. */
@@ -42,11 +56,10 @@ public final class Report {
   }
 
   /**
-   * The peer that runs on the same system as a Stoker backend: Stoker on PostgreSQL is compared with
-   * the plain SKIP LOCKED loop on the same database as well as with the best peer.
+   * The peer that runs on the same system as a Stoker backend: Stoker on PostgreSQL is compared
+   * with the plain SKIP LOCKED loop on the same database as well as with the best peer.
    */
-  private static final Map<String, String> SAME_SYSTEM_PEER = Map.of("postgres",
-      PostgresPeer.NAME);
+  private static final Map<String, String> SAME_SYSTEM_PEER = Map.of("postgres", PostgresPeer.NAME);
 
   /** A workload that failed for one system; the other systems' rows still stand. */
   public record Failure(String system, String workload, String error) {}
@@ -132,18 +145,29 @@ public final class Report {
 
   /** A table for people. */
   public void print(PrintStream out) {
-    out.printf("stoker bench against %s: %d tasks per phase, %d workers, ~%d-byte params%n", server, config.tasks(),
-        config.workers(), config.paramsBytes());
-    out.printf("%-22s %-9s %-10s %10s %9s %12s %10s%n", "SYSTEM", "WORKLOAD", "PHASE", "TASKS", "SECONDS", "TASKS/S",
-        "× BEST PEER");
+    out.printf(
+        "stoker bench against %s: %d tasks per phase, %d workers, ~%d-byte params%n",
+        server, config.tasks(), config.workers(), config.paramsBytes());
+    out.printf(
+        "%-22s %-9s %-10s %10s %9s %12s %10s%n",
+        "SYSTEM", "WORKLOAD", "PHASE", "TASKS", "SECONDS", "TASKS/S", "× BEST PEER");
     for (String workload : List.of("w1", "w2")) {
       for (Phase p : phases) {
         if (p.workload().equals(workload)) {
-          out.printf(Locale.ROOT, "%-22s %-9s %-10s %10d %9.2f %12.0f %10s%n", p.target(), p.workload(), p.phase(),
-              p.tasks(), p.seconds(), p.perSecond(), format(ratio(p)));
+          out.printf(
+              Locale.ROOT,
+              "%-22s %-9s %-10s %10d %9.2f %12.0f %10s%n",
+              p.target(),
+              p.workload(),
+              p.phase(),
+              p.tasks(),
+              p.seconds(),
+              p.perSecond(),
+              format(ratio(p)));
         }
       }
-      if (phases.stream().anyMatch(p -> p.workload().equals(workload) && p.target().equals(Bench.TARGET))) {
+      if (phases.stream()
+          .anyMatch(p -> p.workload().equals(workload) && p.target().equals(Bench.TARGET))) {
         for (SystemInfo s : systems) {
           if (workload.equals("w2") && s.noBatches() != null) {
             out.printf("%-22s %-9s n/a: %s%n", s.system(), workload, s.noBatches());
@@ -154,17 +178,31 @@ public final class Report {
     comparisons().forEach(out::println);
     double w2ToW1 = w2ToBestW1();
     if (!Double.isNaN(w2ToW1)) {
-      out.printf(Locale.ROOT, "Stoker's W2 end-to-end = %.2f × the best durable peer's W1 end-to-end%n", w2ToW1);
+      out.printf(
+          Locale.ROOT,
+          "Stoker's W2 end-to-end = %.2f × the best durable peer's W1 end-to-end%n",
+          w2ToW1);
     }
     for (Latency l : latencies) {
-      out.printf(Locale.ROOT, "%s pickup latency, %d tasks offered at %.0f/s to one idle worker: p50 %.2f ms, p99 %.2f ms,"
-          + " p99.9 %.2f ms, max %.2f ms%n", l.target(), l.tasks(), l.offeredPerSecond(), l.p50(), l.p99(), l.p999(),
+      out.printf(
+          Locale.ROOT,
+          "%s pickup latency, %d tasks offered at %.0f/s to one idle worker: p50 %.2f ms, p99 %.2f ms,"
+              + " p99.9 %.2f ms, max %.2f ms%n",
+          l.target(),
+          l.tasks(),
+          l.offeredPerSecond(),
+          l.p50(),
+          l.p99(),
+          l.p999(),
           l.max());
     }
     if (!systems.isEmpty()) {
-      out.println("durability (× BEST PEER compares with the best peer whose acknowledgements are durable):");
+      out.println(
+          "durability (× BEST PEER compares with the best peer whose acknowledgements are durable):");
       for (SystemInfo s : systems) {
-        out.printf("  %-22s %s%s%n", s.system(), s.durable() ? "" : "NOT per-ack durable: ", s.durability());
+        out.printf(
+            "  %-22s %s%s%n",
+            s.system(), s.durable() ? "" : "NOT per-ack durable: ", s.durability());
       }
     }
     for (Failure f : failures) {
@@ -172,12 +210,19 @@ public final class Report {
     }
     if (baseline != null) {
       References.Figures m = baseline.machine();
-      out.printf(Locale.ROOT, "references, same run: bare hello server (Helidon, %d connections) %.0f req/s; Stoker claims"
-          + " %.0f req/s = %.0f %% of it; fsync'd 128-byte appends: %.0f/s one at a time, %.0f/s grouped (%d writers)%n",
-          config.workers(), m.helloPerSecond(), baseline.claimsPerSecond(), 100 * baseline.claimToHello(),
-          m.fsyncSinglePerSecond(), m.fsyncGroupedPerSecond(), config.workers());
+      out.printf(
+          Locale.ROOT,
+          "references, same run: bare hello server (Helidon, %d connections) %.0f req/s; Stoker claims"
+              + " %.0f req/s = %.0f %% of it; fsync'd 128-byte appends: %.0f/s one at a time, %.0f/s grouped (%d writers)%n",
+          config.workers(),
+          m.helloPerSecond(),
+          baseline.claimsPerSecond(),
+          100 * baseline.claimToHello(),
+          m.fsyncSinglePerSecond(),
+          m.fsyncGroupedPerSecond(),
+          config.workers());
     }
-    Depth.print(depth, out);
+    Depth.print(depth, config.depthEtcd(), out);
   }
 
   /**
@@ -202,19 +247,34 @@ public final class Report {
       if (peer == null) {
         continue;
       }
-      SystemInfo single = systems.stream().filter(o -> s.backend().equals(o.backend()) && o.servers() == 1)
-          .findFirst().orElse(null);
+      SystemInfo single =
+          systems.stream()
+              .filter(o -> s.backend().equals(o.backend()) && o.servers() == 1)
+              .findFirst()
+              .orElse(null);
       for (String workload : List.of("w1", "w2")) {
         double mine = rate(s.system(), workload, "end-to-end");
         double peers = rate(peer, workload, "end-to-end");
         if (Double.isNaN(mine) || Double.isNaN(peers)) {
           continue; // one of the two did not run this workload
         }
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %s end-to-end = %s × %s's %s",
-            s.system(), workload, format(mine / peers), peer, workload));
+        StringBuilder line =
+            new StringBuilder(
+                String.format(
+                    Locale.ROOT,
+                    "%s %s end-to-end = %s × %s's %s",
+                    s.system(),
+                    workload,
+                    format(mine / peers),
+                    peer,
+                    workload));
         if (single != null && s.servers() > 1) {
-          line.append(String.format(Locale.ROOT, ", %s × %s's", format(mine / rate(single.system(), workload,
-              "end-to-end")), single.system()));
+          line.append(
+              String.format(
+                  Locale.ROOT,
+                  ", %s × %s's",
+                  format(mine / rate(single.system(), workload, "end-to-end")),
+                  single.system()));
         }
         lines.add(line.toString());
       }
@@ -223,8 +283,15 @@ public final class Report {
   }
 
   private double rate(String system, String workload, String phase) {
-    return phases.stream().filter(p -> p.target().equals(system) && p.workload().equals(workload)
-        && p.phase().equals(phase)).mapToDouble(Phase::perSecond).findFirst().orElse(Double.NaN);
+    return phases.stream()
+        .filter(
+            p ->
+                p.target().equals(system)
+                    && p.workload().equals(workload)
+                    && p.phase().equals(phase))
+        .mapToDouble(Phase::perSecond)
+        .findFirst()
+        .orElse(Double.NaN);
   }
 
   private Optional<SystemInfo> info(String system) {
@@ -233,14 +300,25 @@ public final class Report {
 
   /** Stoker's W2 end-to-end over the best durable peer's W1 end-to-end (issue 5's W2 target). */
   double w2ToBestW1() {
-    return phases.stream().filter(p -> p.target().equals(Bench.TARGET) && p.workload().equals("w2")
-        && p.phase().equals("end-to-end")).mapToDouble(p -> p.perSecond() / best("w1", "end-to-end")).findFirst()
+    return phases.stream()
+        .filter(
+            p ->
+                p.target().equals(Bench.TARGET)
+                    && p.workload().equals("w2")
+                    && p.phase().equals("end-to-end"))
+        .mapToDouble(p -> p.perSecond() / best("w1", "end-to-end"))
+        .findFirst()
         .orElse(Double.NaN);
   }
 
   private double best(String workload, String phase) {
-    return phases.stream().filter(o -> durablePeer(o.target()) && o.workload().equals(workload)
-        && o.phase().equals(phase)).mapToDouble(Phase::perSecond).max().orElse(Double.NaN);
+    return phases.stream()
+        .filter(
+            o ->
+                durablePeer(o.target()) && o.workload().equals(workload) && o.phase().equals(phase))
+        .mapToDouble(Phase::perSecond)
+        .max()
+        .orElse(Double.NaN);
   }
 
   private boolean durablePeer(String system) {
@@ -275,31 +353,66 @@ public final class Report {
   /** The same as JSON, for scripts and charts. */
   public String json() {
     StringBuilder b = new StringBuilder();
-    b.append("{\"server\":\"").append(server).append("\",\"tasks\":").append(config.tasks())
-        .append(",\"workers\":").append(config.workers()).append(",\"params_bytes\":").append(config.paramsBytes())
+    b.append("{\"server\":\"")
+        .append(server)
+        .append("\",\"tasks\":")
+        .append(config.tasks())
+        .append(",\"workers\":")
+        .append(config.workers())
+        .append(",\"params_bytes\":")
+        .append(config.paramsBytes())
         .append(",\"phases\":[");
     for (int i = 0; i < phases.size(); i++) {
       Phase p = phases.get(i);
-      b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-          "{\"system\":\"%s\",\"workload\":\"%s\",\"phase\":\"%s\",\"tasks\":%d,\"seconds\":%.4f,"
-              + "\"per_second\":%.1f,\"vs_best_durable_peer\":%s}",
-          p.target(), p.workload(), p.phase(), p.tasks(), p.seconds(), p.perSecond(), number(ratio(p))));
+      b.append(i == 0 ? "" : ",")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "{\"system\":\"%s\",\"workload\":\"%s\",\"phase\":\"%s\",\"tasks\":%d,\"seconds\":%.4f,"
+                      + "\"per_second\":%.1f,\"vs_best_durable_peer\":%s}",
+                  p.target(),
+                  p.workload(),
+                  p.phase(),
+                  p.tasks(),
+                  p.seconds(),
+                  p.perSecond(),
+                  number(ratio(p))));
     }
     b.append("]");
     b.append(",\"pickup_latency_ms\":[");
     for (int i = 0; i < latencies.size(); i++) {
       Latency l = latencies.get(i);
-      b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"system\":\"%s\",\"tasks\":%d,"
-          + "\"offered_per_second\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}", l.target(),
-          l.tasks(), l.offeredPerSecond(), l.p50(), l.p99(), l.p999(), l.max()));
+      b.append(i == 0 ? "" : ",")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "{\"system\":\"%s\",\"tasks\":%d,"
+                      + "\"offered_per_second\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}",
+                  l.target(),
+                  l.tasks(),
+                  l.offeredPerSecond(),
+                  l.p50(),
+                  l.p99(),
+                  l.p999(),
+                  l.max()));
     }
     b.append("],\"systems\":[");
     for (int i = 0; i < systems.size(); i++) {
       SystemInfo s = systems.get(i);
-      b.append(i == 0 ? "" : ",").append("{\"system\":").append(quoted(s.system())).append(",\"backend\":")
-          .append(quoted(s.backend())).append(",\"servers\":").append(s.servers()).append(",\"durable\":")
-          .append(s.durable()).append(",\"durability\":").append(quoted(s.durability())).append(",\"w2_not_applicable\":")
-          .append(quoted(s.noBatches())).append('}');
+      b.append(i == 0 ? "" : ",")
+          .append("{\"system\":")
+          .append(quoted(s.system()))
+          .append(",\"backend\":")
+          .append(quoted(s.backend()))
+          .append(",\"servers\":")
+          .append(s.servers())
+          .append(",\"durable\":")
+          .append(s.durable())
+          .append(",\"durability\":")
+          .append(quoted(s.durability()))
+          .append(",\"w2_not_applicable\":")
+          .append(quoted(s.noBatches()))
+          .append('}');
     }
     b.append("],\"comparisons\":[");
     List<String> lines = comparisons();
@@ -310,16 +423,28 @@ public final class Report {
     b.append(",\"failures\":[");
     for (int i = 0; i < failures.size(); i++) {
       Failure f = failures.get(i);
-      b.append(i == 0 ? "" : ",").append("{\"system\":").append(quoted(f.system())).append(",\"workload\":")
-          .append(quoted(f.workload())).append(",\"error\":").append(quoted(f.error())).append('}');
+      b.append(i == 0 ? "" : ",")
+          .append("{\"system\":")
+          .append(quoted(f.system()))
+          .append(",\"workload\":")
+          .append(quoted(f.workload()))
+          .append(",\"error\":")
+          .append(quoted(f.error()))
+          .append('}');
     }
     b.append("]");
     if (baseline != null) {
       References.Figures m = baseline.machine();
-      b.append(String.format(Locale.ROOT, ",\"references\":{\"hello_per_second\":%.1f,\"claims_per_second\":%.1f,"
-          + "\"claims_to_hello\":%.3f,\"fsync_single_per_second\":%.1f,\"fsync_grouped_per_second\":%.1f}",
-          m.helloPerSecond(), baseline.claimsPerSecond(), baseline.claimToHello(), m.fsyncSinglePerSecond(),
-          m.fsyncGroupedPerSecond()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              ",\"references\":{\"hello_per_second\":%.1f,\"claims_per_second\":%.1f,"
+                  + "\"claims_to_hello\":%.3f,\"fsync_single_per_second\":%.1f,\"fsync_grouped_per_second\":%.1f}",
+              m.helloPerSecond(),
+              baseline.claimsPerSecond(),
+              baseline.claimToHello(),
+              m.fsyncSinglePerSecond(),
+              m.fsyncGroupedPerSecond()));
     }
     if (!depth.isEmpty()) {
       b.append(",\"depth\":").append(Depth.json(depth));

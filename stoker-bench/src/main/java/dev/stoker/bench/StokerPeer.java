@@ -12,23 +12,25 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
  * Stoker itself as a system of the run: the server under test, or Stoker on another backend given
- * with {@code --peer stoker-postgres=URL[,URL…]} (several servers over one database). Each phase runs
- * on a fresh queue and ends with a check, through the Java client, that the counts add up (every task
+ * with {@code --peer stoker-postgres=URL[,URL…]} (several servers over one database) or {@code
+ * --peer stoker-etcd=URL[,URL…]} (several servers over one etcd cluster). Each phase runs on a
+ * fresh queue and ends with a check, through the Java client, that the counts add up (every task
  * enqueued, claimed and completed exactly as often as the phase says). With several servers the
  * workers are spread over them round robin, the producer sends its batches to each in turn, and the
  * latency run enqueues on the last server while its worker waits on the first, so that the wake-up
- * crosses servers. The load goes over lean keep-alive connections ({@link RawHttp}), one per worker,
- * so that the measurement is of the server and not of the client's CPU on a shared machine.
+ * crosses servers. The load goes over lean keep-alive connections ({@link RawHttp}), one per
+ * worker, so that the measurement is of the server and not of the client's CPU on a shared machine.
  */
 final class StokerPeer implements Peer {
   private static final Duration POLL = Duration.ofSeconds(1);
+
   /** The backend of the server under test ({@code --server}): whatever it was started with. */
   static final String UNDER_TEST = "under test";
 
@@ -39,15 +41,25 @@ final class StokerPeer implements Peer {
   private final PrintStream log;
   private final String params;
   private final StokerClient client;
+
   /** Tells apart the queues of two Stoker systems sharing one database in one run. */
   private static final AtomicLong RUNS = new AtomicLong();
-  private final String run = Long.toString(System.currentTimeMillis(), 36) + "-" + RUNS.incrementAndGet();
+
+  private final String run =
+      Long.toString(System.currentTimeMillis(), 36) + "-" + RUNS.incrementAndGet();
 
   /**
-   * @param backend the store behind the servers, for the report: {@code postgres}, or {@link #UNDER_TEST}
+   * @param backend the store behind the servers, for the report: {@code postgres}, or {@link
+   *     #UNDER_TEST}
    * @param servers one or more servers over the same store
    */
-  StokerPeer(String name, String backend, List<URI> servers, BenchConfig config, PrintStream log, String params) {
+  StokerPeer(
+      String name,
+      String backend,
+      List<URI> servers,
+      BenchConfig config,
+      PrintStream log,
+      String params) {
     if (servers.isEmpty()) {
       throw new IllegalArgumentException("Stoker needs at least one server URL");
     }
@@ -57,18 +69,31 @@ final class StokerPeer implements Peer {
     this.config = config;
     this.log = log;
     this.params = params;
-    this.client = StokerClient.builder().baseUrl(servers.get(0).toString()).requestTimeout(Duration.ofSeconds(60))
-        .build();
+    this.client =
+        StokerClient.builder()
+            .baseUrl(servers.get(0).toString())
+            .requestTimeout(Duration.ofSeconds(60))
+            .build();
   }
 
   /** Stoker on PostgreSQL: {@code URL[,URL…]}, servers sharing one database. */
   static StokerPeer postgres(String urls, BenchConfig config, PrintStream log, String params) {
+    return shared("postgres", urls, config, log, params);
+  }
+
+  /** Stoker on etcd: {@code URL[,URL…]}, servers sharing one etcd cluster. */
+  static StokerPeer etcd(String urls, BenchConfig config, PrintStream log, String params) {
+    return shared("etcd", urls, config, log, params);
+  }
+
+  private static StokerPeer shared(
+      String backend, String urls, BenchConfig config, PrintStream log, String params) {
     List<URI> servers = new ArrayList<>();
     for (String url : urls.split(",")) {
       servers.add(URI.create(url.strip()));
     }
-    String label = "stoker/postgres ×" + servers.size();
-    return new StokerPeer(label, "postgres", servers, config, log, params);
+    return new StokerPeer(
+        "stoker/" + backend + " ×" + servers.size(), backend, servers, config, log, params);
   }
 
   @Override
@@ -88,10 +113,19 @@ final class StokerPeer implements Peer {
   @Override
   public String durability() {
     return switch (backend) {
-      case UNDER_TEST -> "as the server under test is configured (embedded store: WAL fsync, group commit, before"
-          + " every reply)";
-      case "postgres" -> "PostgreSQL commit (synchronous_commit as the database is configured), group commit, before"
-          + " every reply; " + servers.size() + " server(s) over one database";
+      case UNDER_TEST ->
+          "as the server under test is configured, before every reply (the embedded store: WAL"
+              + " fsync, group commit; --store postgres or etcd: that store's commit)";
+      case "postgres" ->
+          "PostgreSQL commit (synchronous_commit as the database is configured), group commit, before"
+              + " every reply; "
+              + servers.size()
+              + " server(s) over one database";
+      case "etcd" ->
+          "etcd commit (raft quorum, WAL fdatasync'd), claims of concurrent workers combined, before every"
+              + " reply; "
+              + servers.size()
+              + " server(s) over one etcd cluster";
       default -> "as the " + backend + " store is configured";
     };
   }
@@ -114,26 +148,54 @@ final class StokerPeer implements Peer {
 
     String e2e = queue + "-e2e";
     long[] finished = new long[1];
-    long began = Bench.endToEnd(config.workers(), () -> enqueue(e2e, config.tasks()),
-        ready -> finished[0] = work(e2e, claimMax, config.tasks(), ready));
+    long began =
+        Bench.endToEnd(
+            config.workers(),
+            () -> enqueue(e2e, config.tasks()),
+            ready -> finished[0] = work(e2e, claimMax, config.tasks(), ready));
     phase(report, workload, "end-to-end", e2e, began, finished[0], config.tasks(), config.tasks());
   }
 
-  private void phase(Report report, String workload, String phase, String queue, long startNanos, long endNanos,
-      long tasks, long expectDone) {
+  private void phase(
+      Report report,
+      String workload,
+      String phase,
+      String queue,
+      long startNanos,
+      long endNanos,
+      long tasks,
+      long expectDone) {
     double seconds = (endNanos - startNanos) / 1e9;
     QueueCounts c = client.queue(queue).counts();
     long expectPending = tasks - expectDone;
-    if (c.done() != expectDone || c.pending() + c.scheduled() != expectPending || c.working() != 0 || c.dead() != 0) {
-      throw new IllegalStateException(name + " " + workload + " " + phase + ": counts do not add up: expected "
-          + expectDone + " done and " + expectPending + " pending, the server says " + c);
+    if (c.done() != expectDone
+        || c.pending() + c.scheduled() != expectPending
+        || c.working() != 0
+        || c.dead() != 0) {
+      throw new IllegalStateException(
+          name
+              + " "
+              + workload
+              + " "
+              + phase
+              + ": counts do not add up: expected "
+              + expectDone
+              + " done and "
+              + expectPending
+              + " pending, the server says "
+              + c);
     }
     Report.Phase p = new Report.Phase(name, workload, phase, tasks, seconds);
     report.add(p);
-    log.printf("%s %s %s: %d tasks in %.2f s (%.0f/s)%n", name, workload, phase, tasks, seconds, p.perSecond());
+    log.printf(
+        "%s %s %s: %d tasks in %.2f s (%.0f/s)%n",
+        name, workload, phase, tasks, seconds, p.perSecond());
   }
 
-  /** One producer, the best batching API: batches of 1,000 tasks in one request, to each server in turn. */
+  /**
+   * One producer, the best batching API: batches of 1,000 tasks in one request, to each server in
+   * turn.
+   */
   void enqueue(String queue, int n) {
     List<RawHttp> connections = new ArrayList<>();
     try {
@@ -145,7 +207,8 @@ final class StokerPeer implements Peer {
       for (int sent = 0; sent < n; sent += Bench.ENQUEUE_BATCH, batch++) {
         int size = Math.min(Bench.ENQUEUE_BATCH, n - sent);
         RawHttp http = connections.get(batch % connections.size());
-        expect(201, http.post(tasksPath(queue), size == Bench.ENQUEUE_BATCH ? full : batchBody(size)));
+        expect(
+            201, http.post(tasksPath(queue), size == Bench.ENQUEUE_BATCH ? full : batchBody(size)));
       }
     } finally {
       connections.forEach(RawHttp::close);
@@ -159,14 +222,18 @@ final class StokerPeer implements Peer {
   private byte[] batchBody(int size) {
     StringBuilder b = new StringBuilder(size * (params.length() + 40)).append("{\"tasks\":[");
     for (int i = 0; i < size; i++) {
-      b.append(i == 0 ? "" : ",").append("{\"name\":\"bench\",\"params\":").append(params).append('}');
+      b.append(i == 0 ? "" : ",")
+          .append("{\"name\":\"bench\",\"params\":")
+          .append(params)
+          .append('}');
     }
     return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static RawHttp.Response expect(int status, RawHttp.Response r) {
     if (r.status() != status) {
-      throw new IllegalStateException("expected HTTP " + status + ", got " + r.status() + ": " + r.text());
+      throw new IllegalStateException(
+          "expected HTTP " + status + ", got " + r.status() + ": " + r.text());
     }
     return r;
   }
@@ -174,58 +241,85 @@ final class StokerPeer implements Peer {
   /**
    * Runs the workers until {@code n} tasks of the queue are completed; returns when the last
    * completion was acknowledged (not when the last idle worker's long poll ran out). With {@code
-   * ready} they long-poll (an end-to-end phase: the queue fills while they wait) and count down once
-   * started.
+   * ready} they long-poll (an end-to-end phase: the queue fills while they wait) and count down
+   * once started.
    */
-  private long work(String queue, int claimMax, int n, CountDownLatch ready) throws InterruptedException {
+  private long work(String queue, int claimMax, int n, CountDownLatch ready)
+      throws InterruptedException {
     AtomicLong completed = new AtomicLong();
     AtomicLong finishedAt = new AtomicLong();
-    AtomicBoolean failed = new AtomicBoolean();
+    AtomicReference<RuntimeException> failed = new AtomicReference<>();
     List<Thread> workers = new ArrayList<>();
     for (int w = 0; w < config.workers(); w++) {
       String worker = "bench-" + w;
       URI server = servers.get(w % servers.size());
-      byte[] claim = ("{\"worker\":\"" + worker + "\",\"max\":" + claimMax + ",\"wait_ms\":"
-          + (ready != null ? POLL.toMillis() : 0) + "}").getBytes(StandardCharsets.UTF_8);
-      workers.add(Thread.ofPlatform().name(worker).start(() -> {
-        if (ready != null) {
-          ready.countDown();
-        }
-        try (RawHttp http = new RawHttp(server)) {
-          List<Claimed> next = List.of();
-          while (completed.get() < n && !failed.get()) {
-            List<Claimed> tasks = next.isEmpty()
-                ? Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body()) : next;
-            next = List.of();
-            if (tasks.isEmpty()) {
-              continue;
-            }
-            if (claimMax == 1 && !config.separateClaims()) {
-              // as a worker does: the completion claims the next task, one request per task
-              Claimed t = tasks.get(0);
-              next = Claimed.parseNext(expect(200, http.post("/v1/tasks/" + t.id() + "/complete",
-                  completeAndClaimBody(t.token(), worker))).body());
-            } else if (claimMax == 1) {
-              Claimed t = tasks.get(0);
-              expect(200, http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
-            } else {
-              expect(200, http.post("/v1/tasks/complete", completions(tasks)));
-            }
-            if (completed.addAndGet(tasks.size()) >= n) {
-              finishedAt.compareAndSet(0, System.nanoTime());
-            }
-          }
-        } catch (RuntimeException e) {
-          failed.set(true);
-          log.println(worker + " failed: " + e);
-        }
-      }));
+      byte[] claim =
+          ("{\"worker\":\""
+                  + worker
+                  + "\",\"max\":"
+                  + claimMax
+                  + ",\"wait_ms\":"
+                  + (ready != null ? POLL.toMillis() : 0)
+                  + "}")
+              .getBytes(StandardCharsets.UTF_8);
+      workers.add(
+          Thread.ofPlatform()
+              .name(worker)
+              .start(
+                  () -> {
+                    if (ready != null) {
+                      ready.countDown();
+                    }
+                    try (RawHttp http = new RawHttp(server)) {
+                      List<Claimed> next = List.of();
+                      while (completed.get() < n && failed.get() == null) {
+                        List<Claimed> tasks =
+                            next.isEmpty()
+                                ? Claimed.parse(
+                                    expect(200, http.post("/v1/queues/" + queue + "/claim", claim))
+                                        .body())
+                                : next;
+                        next = List.of();
+                        if (tasks.isEmpty()) {
+                          continue;
+                        }
+                        if (claimMax == 1 && !config.separateClaims()) {
+                          // as a worker does: the completion claims the next task, one request per
+                          // task
+                          Claimed t = tasks.get(0);
+                          next =
+                              Claimed.parseNext(
+                                  expect(
+                                          200,
+                                          http.post(
+                                              "/v1/tasks/" + t.id() + "/complete",
+                                              completeAndClaimBody(t.token(), worker)))
+                                      .body());
+                        } else if (claimMax == 1) {
+                          Claimed t = tasks.get(0);
+                          expect(
+                              200,
+                              http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
+                        } else {
+                          expect(200, http.post("/v1/tasks/complete", completions(tasks)));
+                        }
+                        if (completed.addAndGet(tasks.size()) >= n) {
+                          finishedAt.compareAndSet(0, System.nanoTime());
+                        }
+                      }
+                    } catch (RuntimeException e) {
+                      failed.compareAndSet(null, e);
+                      log.println(worker + " failed: " + e);
+                    }
+                  }));
     }
     for (Thread t : workers) {
       t.join();
     }
-    if (failed.get()) {
-      throw new IllegalStateException("a worker failed; see above");
+    if (failed.get() != null) {
+      // the first worker's error in the message: a report of failures shows messages, not the log
+      throw new IllegalStateException(
+          "a worker failed: " + failed.get().getMessage(), failed.get());
     }
     return finishedAt.get() == 0 ? System.nanoTime() : finishedAt.get();
   }
@@ -243,36 +337,53 @@ final class StokerPeer implements Peer {
     StringBuilder b = new StringBuilder(tasks.size() * 160).append("{\"tasks\":[");
     for (int i = 0; i < tasks.size(); i++) {
       Claimed t = tasks.get(i);
-      b.append(i == 0 ? "" : ",").append("{\"id\":\"").append(t.id()).append("\",\"token\":\"").append(t.token())
+      b.append(i == 0 ? "" : ",")
+          .append("{\"id\":\"")
+          .append(t.id())
+          .append("\",\"token\":\"")
+          .append(t.token())
           .append("\"}");
     }
     return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * Claim requests/s, each claim taking one task, from W connections to the first server and a queue
-   * deep enough that no claim comes back empty: the figure set beside the bare hello server's.
+   * Claim requests/s, each claim taking one task, from W connections to the first server and a
+   * queue deep enough that no claim comes back empty: the figure set beside the bare hello
+   * server's.
    */
   double claimsPerSecond(Duration time) throws InterruptedException {
     String queue = "bench-" + run + "-claims";
     enqueue(queue, CLAIM_REFERENCE_DEPTH);
     byte[] claim = "{\"worker\":\"claims\"}".getBytes(StandardCharsets.UTF_8);
     AtomicLong empty = new AtomicLong();
-    double claims = References.drive(config.workers(), time, http -> {
-      if (Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body()).isEmpty()) {
-        empty.incrementAndGet();
-      }
-    }, servers.get(0));
+    double claims =
+        References.drive(
+            config.workers(),
+            time,
+            http -> {
+              if (Claimed.parse(
+                      expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body())
+                  .isEmpty()) {
+                empty.incrementAndGet();
+              }
+            },
+            servers.get(0));
     if (empty.get() > 0) {
-      throw new IllegalStateException("the claims reference ran out of tasks (" + empty.get()
-          + " empty claims); raise CLAIM_REFERENCE_DEPTH");
+      throw new IllegalStateException(
+          "the claims reference ran out of tasks ("
+              + empty.get()
+              + " empty claims); raise CLAIM_REFERENCE_DEPTH");
     }
     return claims;
   }
 
   static final int CLAIM_REFERENCE_DEPTH = 150_000;
 
-  /** One idle worker on the first server; tasks enqueued one at a time on the last, at the configured interval. */
+  /**
+   * One idle worker on the first server; tasks enqueued one at a time on the last, at the
+   * configured interval.
+   */
   @Override
   public Report.Latency pickupLatency() throws InterruptedException {
     String queue = "bench-" + run + "-latency";
@@ -280,23 +391,33 @@ final class StokerPeer implements Peer {
     Map<String, Long> acked = new ConcurrentHashMap<>();
     Map<String, Long> picked = new ConcurrentHashMap<>();
     byte[] claim = "{\"worker\":\"latency\",\"wait_ms\":5000}".getBytes(StandardCharsets.UTF_8);
-    Thread worker = Thread.ofPlatform().name("bench-latency-worker").start(() -> {
-      try (RawHttp http = new RawHttp(servers.get(0))) {
-        while (picked.size() < n) {
-          List<Claimed> tasks = Claimed.parse(expect(200, http.post("/v1/queues/" + queue + "/claim", claim)).body());
-          long now = System.nanoTime();
-          for (Claimed t : tasks) {
-            picked.put(t.id(), now);
-            expect(200, http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
-          }
-        }
-      }
-    });
+    Thread worker =
+        Thread.ofPlatform()
+            .name("bench-latency-worker")
+            .start(
+                () -> {
+                  try (RawHttp http = new RawHttp(servers.get(0))) {
+                    while (picked.size() < n) {
+                      List<Claimed> tasks =
+                          Claimed.parse(
+                              expect(200, http.post("/v1/queues/" + queue + "/claim", claim))
+                                  .body());
+                      long now = System.nanoTime();
+                      for (Claimed t : tasks) {
+                        picked.put(t.id(), now);
+                        expect(
+                            200,
+                            http.post("/v1/tasks/" + t.id() + "/complete", tokenBody(t.token())));
+                      }
+                    }
+                  }
+                });
     // Let the worker's first claim park before the first enqueue.
     client.queue(queue);
     long interval = config.latencyInterval().toNanos();
     long next = System.nanoTime() + interval;
-    byte[] one = ("{\"name\":\"latency\",\"params\":" + params + "}").getBytes(StandardCharsets.UTF_8);
+    byte[] one =
+        ("{\"name\":\"latency\",\"params\":" + params + "}").getBytes(StandardCharsets.UTF_8);
     try (RawHttp http = new RawHttp(servers.get(servers.size() - 1))) {
       for (int i = 0; i < n; i++) {
         LockSupport.parkNanos(next - System.nanoTime());
@@ -307,7 +428,8 @@ final class StokerPeer implements Peer {
       }
     }
     if (!worker.join(Duration.ofSeconds(60))) {
-      throw new IllegalStateException("the latency worker picked up " + picked.size() + " of " + n + " tasks");
+      throw new IllegalStateException(
+          "the latency worker picked up " + picked.size() + " of " + n + " tasks");
     }
     Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     acked.forEach((id, ack) -> h.recordValue(Math.max(0, picked.get(id) - ack)));

@@ -24,17 +24,20 @@ import org.junit.jupiter.api.Test;
  */
 class ClientPeerTest {
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-  private final BenchConfig config = new BenchConfig("http://127.0.0.1:1", 2_000, 4, 200, Set.of("w2"), 10,
-      Duration.ofMillis(5), List.of());
+  private final BenchConfig config =
+      new BenchConfig(
+          "http://127.0.0.1:1", 2_000, 4, 200, Set.of("w2"), 10, Duration.ofMillis(5), List.of());
 
   @Test
-  void tasks_delivered_again_after_the_phase_are_completed_again_and_counted_once() throws Exception {
+  void tasks_delivered_again_after_the_phase_are_completed_again_and_counted_once()
+      throws Exception {
     Report report = new Report(config);
     try (UnconfirmedAcks peer = new UnconfirmedAcks(config, log, false)) {
       peer.throughput(report, "w2", 100);
     }
 
-    assertThat(report.phases()).extracting(p -> p.workload() + " " + p.phase() + " " + p.tasks())
+    assertThat(report.phases())
+        .extracting(p -> p.workload() + " " + p.phase() + " " + p.tasks())
         .containsExactly("w2 enqueue 2000", "w2 drain 2000", "w2 end-to-end 2000");
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("delivered again after being taken");
   }
@@ -43,7 +46,8 @@ class ClientPeerTest {
   void a_task_left_that_was_never_completed_still_fails_the_count_check() throws Exception {
     try (UnconfirmedAcks peer = new UnconfirmedAcks(config, log, true)) {
       assertThatThrownBy(() -> peer.throughput(new Report(config), "w2", 100))
-          .hasMessageContaining("counts do not add up").hasMessageContaining("1 waiting");
+          .hasMessageContaining("counts do not add up")
+          .hasMessageContaining("1 waiting");
     }
   }
 

@@ -7,11 +7,22 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The comparison lines of a report: Stoker on PostgreSQL over the SKIP LOCKED loop, and over one server. */
+/**
+ * The comparison lines of a report: Stoker on PostgreSQL over the SKIP LOCKED loop, and over one
+ * server.
+ */
 class ReportTest {
   private static Report report() {
-    return new Report(new BenchConfig("http://127.0.0.1:1", 1_000, 4, 200, Set.of("w1"), 10, Duration.ofMillis(5),
-        List.of()));
+    return new Report(
+        new BenchConfig(
+            "http://127.0.0.1:1",
+            1_000,
+            4,
+            200,
+            Set.of("w1"),
+            10,
+            Duration.ofMillis(5),
+            List.of()));
   }
 
   private static Report.SystemInfo stokerOnPostgres(String name, int servers) {
@@ -31,9 +42,10 @@ class ReportTest {
     endToEnd(r, "stoker/postgres ×1", 0.5);
     endToEnd(r, "stoker/postgres ×3", 0.25);
 
-    assertThat(r.comparisons()).containsExactly(
-        "stoker/postgres ×1 w1 end-to-end = 2.00 × postgres skip-locked's w1",
-        "stoker/postgres ×3 w1 end-to-end = 4.00 × postgres skip-locked's w1, 2.00 × stoker/postgres ×1's");
+    assertThat(r.comparisons())
+        .containsExactly(
+            "stoker/postgres ×1 w1 end-to-end = 2.00 × postgres skip-locked's w1",
+            "stoker/postgres ×3 w1 end-to-end = 4.00 × postgres skip-locked's w1, 2.00 × stoker/postgres ×1's");
   }
 
   @Test

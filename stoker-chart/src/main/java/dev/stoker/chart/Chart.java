@@ -46,10 +46,15 @@ public final class Chart {
   private static final int BOTTOM = 75;
   private static final int LEGEND_ROW = 18;
 
-  private enum Style { BARS, LINE, LINE_WITH_POINTS }
+  private enum Style {
+    BARS,
+    LINE,
+    LINE_WITH_POINTS
+  }
 
   /** A series; {@code width} is the bars' width, or NaN for the smallest step between x values. */
-  private record Series(String label, Style style, double[] x, double[] y, Color color, double width) {}
+  private record Series(
+      String label, Style style, double[] x, double[] y, Color color, double width) {}
 
   private record Band(double from, double to, String label, Color color) {}
 
@@ -71,12 +76,17 @@ public final class Chart {
     this.yLabel = yLabel;
   }
 
-  /** Adds bars at {@code x[i]} of height {@code y[i]}, each as wide as the smallest step between x values. */
+  /**
+   * Adds bars at {@code x[i]} of height {@code y[i]}, each as wide as the smallest step between x
+   * values.
+   */
   public Chart bars(String label, double[] x, double[] y, Color color) {
     return add(new Series(label, Style.BARS, x.clone(), y.clone(), color, Double.NaN));
   }
 
-  /** Adds bars from {@code x[i]} to {@code x[i] + width} of height {@code y[i]} (for grouped bars). */
+  /**
+   * Adds bars from {@code x[i]} to {@code x[i] + width} of height {@code y[i]} (for grouped bars).
+   */
   public Chart bars(String label, double[] x, double[] y, Color color, double width) {
     if (!(width > 0)) {
       throw new IllegalArgumentException("a bar's width must be positive");
@@ -89,12 +99,17 @@ public final class Chart {
     return add(new Series(label, Style.LINE, x.clone(), y.clone(), color, Double.NaN));
   }
 
-  /** Adds a line through the points {@code (x[i], y[i])}, with each point marked (for a few points). */
+  /**
+   * Adds a line through the points {@code (x[i], y[i])}, with each point marked (for a few points).
+   */
   public Chart lineWithPoints(String label, double[] x, double[] y, Color color) {
     return add(new Series(label, Style.LINE_WITH_POINTS, x.clone(), y.clone(), color, Double.NaN));
   }
 
-  /** Labels the x axis with {@code labels[i]} at {@code at[i]} instead of numbers (categories, log scales). */
+  /**
+   * Labels the x axis with {@code labels[i]} at {@code at[i]} instead of numbers (categories, log
+   * scales).
+   */
   public Chart xTicks(double[] at, String[] labels) {
     if (at.length != labels.length) {
       throw new IllegalArgumentException("tick positions and labels differ in length");
@@ -123,7 +138,10 @@ public final class Chart {
     return this;
   }
 
-  /** Shades {@code [from, to]} on the x axis behind the data; bands of one label share one legend entry. */
+  /**
+   * Shades {@code [from, to]} on the x axis behind the data; bands of one label share one legend
+   * entry.
+   */
   public Chart band(double from, double to, String label, Color color) {
     bands.add(new Band(Math.min(from, to), Math.max(from, to), label, color));
     return this;
@@ -144,7 +162,8 @@ public final class Chart {
     Graphics2D g = image.createGraphics();
     try {
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, width, height);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -175,7 +194,15 @@ public final class Chart {
    * The data range and the plot area, and the mapping between them; on a log axis {@code y0} is the
    * lowest decade shown (0 on a linear one).
    */
-  private record Frame(double x0, double x1, double y0, double y1, boolean log, int left, int top, int width,
+  private record Frame(
+      double x0,
+      double x1,
+      double y0,
+      double y1,
+      boolean log,
+      int left,
+      int top,
+      int width,
       int height) {
     double px(double x) {
       return left + (x - x0) / (x1 - x0) * width;
@@ -230,7 +257,15 @@ public final class Chart {
     if (logY) {
       double y0 = Double.isInfinite(smallest) ? 1 : Math.pow(10, Math.floor(Math.log10(smallest)));
       double top = y1 <= 0 ? 10 * y0 : Math.pow(10, Math.ceil(Math.log10(y1)));
-      return new Frame(x0, x1, y0, top > y0 ? top : 10 * y0, true, LEFT, TOP, width - LEFT - RIGHT,
+      return new Frame(
+          x0,
+          x1,
+          y0,
+          top > y0 ? top : 10 * y0,
+          true,
+          LEFT,
+          TOP,
+          width - LEFT - RIGHT,
           height - TOP - bottom);
     }
     y1 = y1 <= 0 ? 1 : niceStep(y1 / 5) * Math.ceil(y1 / niceStep(y1 / 5));
@@ -292,7 +327,10 @@ public final class Chart {
     }
     g.setColor(Color.BLACK);
     g.drawRect(f.left, f.top, f.width, f.height);
-    g.drawString(xLabel, f.left + (f.width - fm.stringWidth(xLabel)) / 2, f.top + f.height + 22 + fm.getAscent());
+    g.drawString(
+        xLabel,
+        f.left + (f.width - fm.stringWidth(xLabel)) / 2,
+        f.top + f.height + 22 + fm.getAscent());
     Graphics2D rotated = (Graphics2D) g.create();
     rotated.rotate(-Math.PI / 2);
     rotated.drawString(yLabel, -(f.top + (f.height + fm.stringWidth(yLabel)) / 2), 16);
@@ -348,7 +386,8 @@ public final class Chart {
     Font before = g.getFont();
     g.setFont(before.deriveFont(10f));
     g.setColor(Color.DARK_GRAY);
-    g.drawString(text, (float) (centreX - g.getFontMetrics().stringWidth(text) / 2.0), (float) baseline);
+    g.drawString(
+        text, (float) (centreX - g.getFontMetrics().stringWidth(text) / 2.0), (float) baseline);
     g.setFont(before);
   }
 
@@ -372,7 +411,9 @@ public final class Chart {
       entries.putIfAbsent(s.label, s.color);
     }
     for (Band b : bands) {
-      entries.putIfAbsent(b.label + " (shaded)", new Color(b.color.getRed(), b.color.getGreen(), b.color.getBlue(), 90));
+      entries.putIfAbsent(
+          b.label + " (shaded)",
+          new Color(b.color.getRed(), b.color.getGreen(), b.color.getBlue(), 90));
     }
     return entries;
   }
@@ -431,6 +472,8 @@ public final class Chart {
       return Long.toString((long) v);
     }
     // Three significant digits without trailing zeros, so that log axes read 0.01 and 0.001.
-    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", v)).stripTrailingZeros().toPlainString();
+    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", v))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 }

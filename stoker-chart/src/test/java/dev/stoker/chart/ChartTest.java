@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ChartTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void writes_a_png_with_bars_in_the_series_colour_and_a_shaded_band() throws Exception {
@@ -20,8 +19,11 @@ class ChartTest {
     double[] y = {4, 4, 4, 4, 4, 4, 4, 4, 4, 4};
     double[] top = {10, 10, 10, 10, 10, 10, 10, 10, 10, 10};
     Path png = dir.resolve("t.png");
-    new Chart("t", "s", "n").band(6, 8, "pause", Chart.RED).bars("done/s", x, y, Chart.BLUE).line("other", x, top,
-        Chart.GREEN).writePng(png, 800, 400);
+    new Chart("t", "s", "n")
+        .band(6, 8, "pause", Chart.RED)
+        .bars("done/s", x, y, Chart.BLUE)
+        .line("other", x, top, Chart.GREEN)
+        .writePng(png, 800, 400);
 
     BufferedImage image = ImageIO.read(png.toFile());
     assertThat(image.getWidth()).isEqualTo(800);
@@ -45,7 +47,10 @@ class ChartTest {
 
   @Test
   void refuses_series_of_unequal_length() {
-    assertThatThrownBy(() -> new Chart("t", "x", "y").bars("b", new double[] {1, 2}, new double[] {1}, Chart.BLUE))
+    assertThatThrownBy(
+            () ->
+                new Chart("t", "x", "y")
+                    .bars("b", new double[] {1, 2}, new double[] {1}, Chart.BLUE))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -59,15 +64,21 @@ class ChartTest {
 
   @Test
   void grouped_bars_of_an_explicit_width_on_a_log_axis_with_named_ticks() throws Exception {
-    // Two groups (x 0 and 1), two bars each, 0.4 wide: values 10 and 1000 on a log axis from 10 to 1000.
-    BufferedImage image = new Chart("g", "phase", "n").logY().valueLabels()
-        .bars("a", new double[] {-0.4, 0.6}, new double[] {10, 1000}, Chart.BLUE, 0.4)
-        .bars("b", new double[] {0, 1}, new double[] {1000, 10}, Chart.ORANGE, 0.4)
-        .xTicks(new double[] {0, 1}, new String[] {"enqueue", "drain"}).render(800, 400);
+    // Two groups (x 0 and 1), two bars each, 0.4 wide: values 10 and 1000 on a log axis from 10 to
+    // 1000.
+    BufferedImage image =
+        new Chart("g", "phase", "n")
+            .logY()
+            .valueLabels()
+            .bars("a", new double[] {-0.4, 0.6}, new double[] {10, 1000}, Chart.BLUE, 0.4)
+            .bars("b", new double[] {0, 1}, new double[] {1000, 10}, Chart.ORANGE, 0.4)
+            .xTicks(new double[] {0, 1}, new String[] {"enqueue", "drain"})
+            .render(800, 400);
     // The plot spans x 70..780 for data -0.4..1.4, y 40..325 (bottom margin 75).
     double perUnit = 710 / 1.8;
     int aSecond = 70 + (int) ((0.8 + 0.4) * perUnit); // inside a's second bar (1000: full height)
-    int bSecond = 70 + (int) ((1.2 + 0.4) * perUnit); // inside b's second bar (10: the axis's bottom)
+    int bSecond =
+        70 + (int) ((1.2 + 0.4) * perUnit); // inside b's second bar (10: the axis's bottom)
     assertThat(image.getRGB(aSecond, 60) & 0xffffff).isEqualTo(Chart.BLUE.getRGB() & 0xffffff);
     assertThat(image.getRGB(bSecond, 60) & 0xffffff).isNotEqualTo(Chart.ORANGE.getRGB() & 0xffffff);
   }

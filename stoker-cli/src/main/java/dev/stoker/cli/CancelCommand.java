@@ -1,17 +1,18 @@
 package dev.stoker.cli;
 
 import dev.stoker.client.StokerClient;
-import dev.stoker.client.Task;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code stoker cancel ID}. */
-@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a pending or working task.")
+@Command(
+    name = "cancel",
+    mixinStandardHelpOptions = true,
+    description = "Cancels a pending or working task.")
 final class CancelCommand implements Callable<Integer> {
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Parameters(paramLabel = "ID", description = "The task's id.")
   String id;
@@ -19,12 +20,7 @@ final class CancelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (StokerClient client = options.client()) {
-      Task t = client.cancel(id);
-      if (options.json) {
-        Output.json(System.out, Output.task(t));
-      } else {
-        System.out.println("cancelled " + t.id() + " (" + t.name() + ")");
-      }
+      Output.changed(options, "cancelled", client.cancel(id));
       return 0;
     }
   }

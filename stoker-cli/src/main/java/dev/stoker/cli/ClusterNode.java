@@ -3,6 +3,7 @@ package dev.stoker.cli;
 import dev.stoker.cluster.CatchUp;
 import dev.stoker.cluster.ClusterConfig;
 import dev.stoker.cluster.Dispatch;
+import dev.stoker.cluster.Duplicates;
 import dev.stoker.cluster.Event;
 import dev.stoker.cluster.Exchange;
 import dev.stoker.cluster.FailureDetector;
@@ -24,16 +25,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node of an AP cluster at run time (docs/backends/cluster.md): the links to its peers, the dispatch
- * rules fed with their frames, and the answers to their exchanges. The store ({@link Replication}) holds
- * the logs and applies events; this class decides what crosses the network and what the store may hand
- * out.
+ * One node of an AP cluster at run time (docs/backends/cluster.md): the links to its peers, the
+ * dispatch rules fed with their frames, and the answers to their exchanges. The store ({@link
+ * Replication}) holds the logs and applies events; this class decides what crosses the network and
+ * what the store may hand out.
  *
- * <p>Each peer has one {@link PeerLink}: a thread with one persistent HTTP/1.1 connection that pushes this
- * node's own synced events as they are synced, and every second (and on connect) asks for what this node
- * lacks — anti-entropy over version vectors, which brings third nodes' events around a cut link. A
- * refresher thread re-decides the dispatch rights every 100 ms and hands them to the store when they
- * change.
+ * <p>Each peer has one {@link PeerLink}: a thread with one persistent HTTP/1.1 connection that
+ * pushes this node's own synced events as they are synced, and every second (and on connect) asks
+ * for what this node lacks — anti-entropy over version vectors, which brings third nodes' events
+ * around a cut link. A refresher thread re-decides the dispatch rights every 100 ms and hands them
+ * to the store when they change.
  *
  * <p>{@link Dispatch} is not thread-safe: every call to it holds this object's lock.
  */
@@ -46,6 +47,10 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   final ClusterConfig config;
   final Replication store;
   final long membershipHash;
+
+  /** Signs and checks every exchange with the peers. */
+  final ClusterKey key;
+
   private final FailureDetector detector;
   private final Dispatch dispatch;
   private final Map<Integer, PeerLink> links = new TreeMap<>();
@@ -53,15 +58,45 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   private final Thread refresher;
   private volatile boolean running = true;
   private volatile Rights rights;
+
   /** While rejoining, own events a peer holds are taken back rather than a reason to refuse. */
   private volatile boolean rejoining;
 
   /**
-   * @param onBehind called (once) when a peer holds events of this node's own log that its data directory
-   *     does not: a node restarted on an empty or old data directory must not number new events again
+   * For how long after a pause or a restart a second claim of this node's task is put down to it.
    */
-  ClusterNode(Replication store, Map<Integer, URI> peers, ClusterConfig config, Runnable onBehind) {
+  static final long BLAME_MS = 60_000;
+
+  private final long startedAt = monotonicMillis();
+
+  /**
+   * When cluster code last ran on any thread of this node (the refresher runs every 100 ms), and
+   * when it last found this process had been stopped past steal_delay. Guarded by this.
+   */
+  private long lastWake = startedAt;
+
+  private long pausedAt = Long.MIN_VALUE / 2;
+
+  /**
+   * How long the rights handed to the store stay good without a refresh: a node stopped longer must
+   * not hand out or judge by what it knew before, in the moment between running again and its next
+   * refresh.
+   */
+  private final long rightsValidMs;
+
+  /**
+   * @param onBehind called (once) when a peer holds events of this node's own log that its data
+   *     directory does not: a node restarted on an empty or old data directory must not number new
+   *     events again
+   */
+  ClusterNode(
+      Replication store,
+      Map<Integer, URI> peers,
+      ClusterConfig config,
+      ClusterKey key,
+      Runnable onBehind) {
     this.self = store.node();
+    this.key = key;
     this.store = store;
     this.config = config;
     List<Integer> ids = new ArrayList<>(peers.keySet());
@@ -74,7 +109,9 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     this.onBehind = onBehind;
     peers.forEach((id, url) -> links.put(id, new PeerLink(this, id, url)));
     store.onSynced(() -> links.values().forEach(PeerLink::wake));
-    this.refresher = Thread.ofPlatform().daemon().name("stoker-cluster-dispatch").unstarted(this::refreshLoop);
+    this.rightsValidMs = Math.min(1_000, config.stealDelayMs() / 2);
+    this.refresher =
+        Thread.ofPlatform().daemon().name("stoker-cluster-dispatch").unstarted(this::refreshLoop);
   }
 
   void start() {
@@ -95,7 +132,9 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   /** A peer's frame arrived (in its request or in its answer). */
   void heard(Frame f) {
     synchronized (this) {
-      dispatch.onFrame(f, monotonicMillis());
+      long now = monotonicMillis();
+      checkPause(now);
+      dispatch.onFrame(f, now);
     }
     PeerLink link = links.get(f.from());
     if (link != null) {
@@ -108,8 +147,10 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   private void checkBehind() {
     if (store.behindPeers() > 0 && running && !rejoining) {
       running = false;
-      log.error("a peer holds events {}..{} of this node's own log, which this data directory lacks "
-          + "(started empty, or from an old copy): refusing to serve", store.vector().get(self) + 1,
+      log.error(
+          "a peer holds events {}..{} of this node's own log, which this data directory lacks "
+              + "(started empty, or from an old copy): refusing to serve",
+          store.vector().get(self) + 1,
           store.behindPeers());
       onBehind.run();
     }
@@ -118,23 +159,38 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   /** Whether a peer's message belongs to this cluster: same membership, a known other node. */
   void check(Exchange x) {
     if (x.membershipHash() != membershipHash) {
-      throw new Refused("node " + x.frame().from() + " was started with other members than node " + self
-          + " (" + members.nodes() + ")");
+      throw new Refused(
+          "node "
+              + x.frame().from()
+              + " was started with other members than node "
+              + self
+              + " ("
+              + members.nodes()
+              + ")");
     }
     if (x.frame().from() == self || !links.containsKey(x.frame().from())) {
-      throw new Refused("node " + x.frame().from() + " is not a peer of node " + self + " " + members.nodes());
+      throw new Refused(
+          "node " + x.frame().from() + " is not a peer of node " + self + " " + members.nodes());
     }
   }
 
   @Override
   public byte[] exchange(byte[] message) {
-    Exchange x = Exchange.decode(message);
+    Exchange x;
+    try {
+      x = Exchange.decode(key.open(message));
+    } catch (SecurityException e) {
+      throw new Refused(e.getMessage());
+    }
     check(x);
     heard(x.frame());
     store.receive(x.events());
-    CatchUp.Page page = x.pull() ? CatchUp.answer(store, x.frame().vector(), PAGE)
-        : new CatchUp.Page(List.of(), true, store.vector());
-    return new Exchange(frame(), membershipHash, false, page.complete(), page.events()).encode();
+    CatchUp.Page page =
+        x.pull()
+            ? CatchUp.answer(store, x.frame().vector(), PAGE)
+            : new CatchUp.Page(List.of(), true, store.vector());
+    return key.seal(
+        new Exchange(frame(), membershipHash, false, page.complete(), page.events()).encode());
   }
 
   private void refreshLoop() {
@@ -155,28 +211,69 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     VersionVector mine = store.vector();
     Set<Integer> handOut = new HashSet<>();
     Set<Integer> judged = new HashSet<>();
+    boolean lapsed = !store.rightsValid();
     synchronized (this) {
+      checkPause(now);
       dispatch.refresh(now, mine);
       for (int n : members.nodes()) {
         if (dispatch.mayDispatch(n, now, mine) != null) {
           handOut.add(n);
         }
-        if (dispatch.judgesLeasesOf(n, now) && dispatch.isReady(now)) {
+        // Its own leases a node judges only while it may hand out its own tasks: while a peer
+        // steals them,
+        // or until it has applied the handback, the stealer's judgement (expiries, new claims)
+        // stands.
+        if (dispatch.judgesLeasesOf(n, now)
+            && dispatch.isReady(now)
+            && (n != self || handOut.contains(self))) {
           judged.add(n);
         }
       }
     }
     Rights next = new Rights(Set.copyOf(handOut), Set.copyOf(judged));
-    if (!next.equals(rights)) {
+    if (!next.equals(rights) || lapsed) {
       if (rights != null) {
-        log.info("dispatch: hands out the tasks of nodes {}, judges the leases of nodes {}", handOut, judged);
+        log.info(
+            "dispatch: hands out the tasks of nodes {}, judges the leases of nodes {}",
+            handOut,
+            judged);
       }
       rights = next;
-      store.rights(next);
+      store.rights(next, rightsValidMs);
+    } else {
+      store.rightsValidFor(rightsValidMs);
     }
   }
 
-  /** What this node may hand out and judge: an immutable snapshot the store reads on every claim. */
+  /**
+   * Notices that this process was stopped (or starved) past steal_delay — no cluster code ran on
+   * any of its threads for that long — and then starts over as after a start ({@link
+   * Dispatch#resumed}). Then tells the store what a second claim of one of this node's tasks is put
+   * down to now: such a pause in the last minute, so its peers stole from a live node (c); a
+   * restart in the last minute, so it may have died with a claim synced and not pushed (d); else a
+   * partition (b). Holds the lock.
+   */
+  private void checkPause(long now) {
+    if (now - lastWake > config.stealDelayMs()) {
+      log.warn(
+          "this node was stopped for {} ms, past steal_delay: its peers may have handed out its tasks; "
+              + "it hands out nothing until it hears from them again",
+          now - lastWake);
+      pausedAt = now;
+      dispatch.resumed(now);
+    }
+    lastWake = Math.max(lastWake, now);
+    store.stolenBecause(
+        now - pausedAt < BLAME_MS
+            ? Duplicates.Cause.FALSE_SUSPICION
+            : store.incarnation() > 1 && now - startedAt < BLAME_MS
+                ? Duplicates.Cause.CRASH_BEFORE_PUSH
+                : Duplicates.Cause.PARTITION);
+  }
+
+  /**
+   * What this node may hand out and judge: an immutable snapshot the store reads on every claim.
+   */
   record Rights(Set<Integer> handOut, Set<Integer> judged) implements DispatchRights {
     @Override
     public boolean mayHandOut(int home) {
@@ -189,7 +286,10 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
   }
 
-  /** Rejoin on a lost data directory: take this node's own events back from the peers (see Replication). */
+  /**
+   * Rejoin on a lost data directory: take this node's own events back from the peers (see
+   * Replication).
+   */
   void rejoin(boolean on) {
     rejoining = on;
     store.rejoin(on);
@@ -217,13 +317,24 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
       ready = dispatch.isReady(now);
       awaiting = dispatch.awaitingHandback();
     }
-    j.append("{\"node\":").append(self)
-        .append(",\"incarnation\":").append(store.incarnation())
-        .append(",\"members\":").append(members.nodes())
-        .append(",\"ready\":").append(ready)
-        .append(",\"vector\":").append(vector(mine))
-        .append(",\"steals\":").append(steals)
-        .append(",\"awaiting_handback\":").append(awaiting)
+    j.append("{\"node\":")
+        .append(self)
+        .append(",\"incarnation\":")
+        .append(store.incarnation())
+        .append(",\"members\":")
+        .append(members.nodes())
+        .append(",\"ready\":")
+        .append(ready)
+        .append(",\"vector\":")
+        .append(vector(mine))
+        .append(",\"steals\":")
+        .append(steals)
+        .append(",\"awaiting_handback\":")
+        .append(awaiting)
+        .append(",\"duplicates\":")
+        .append(json(duplicates()))
+        .append(",\"forwarded_claims\":")
+        .append(json(forwardedClaims()))
         .append(",\"peers\":[");
     String sep = "";
     for (PeerLink p : links.values()) {
@@ -237,22 +348,118 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
       }
       PeerLink.Seen seen = p.seen();
       VersionVector theirs = seen == null ? VersionVector.EMPTY : seen.frame().vector();
-      j.append(sep).append("{\"node\":").append(p.id)
-          .append(",\"url\":\"").append(p.url).append('"')
-          .append(",\"connected\":").append(p.connected())
-          .append(",\"reachable\":").append(!unreachable)
-          .append(",\"suspected\":").append(suspected)
-          .append(",\"last_contact_ms\":").append(seen == null ? -1 : now - seen.at())
-          .append(",\"silence_ms\":").append(silence)
-          .append(",\"lag_events\":").append(seen == null ? -1 : theirs.behind(mine))
-          .append(",\"lag_ms\":").append(p.lagMs(mine, now))
-          .append(",\"steals\":").append(seen == null ? "[]" : new java.util.TreeSet<>(seen.frame().stealing()))
-          .append(",\"vector\":").append(vector(theirs))
+      j.append(sep)
+          .append("{\"node\":")
+          .append(p.id)
+          .append(",\"url\":\"")
+          .append(p.url)
+          .append('"')
+          .append(",\"connected\":")
+          .append(p.connected())
+          .append(",\"reachable\":")
+          .append(!unreachable)
+          .append(",\"suspected\":")
+          .append(suspected)
+          .append(",\"last_contact_ms\":")
+          .append(seen == null ? -1 : now - seen.at())
+          .append(",\"silence_ms\":")
+          .append(silence)
+          .append(",\"lag_events\":")
+          .append(seen == null ? -1 : theirs.behind(mine))
+          .append(",\"lag_ms\":")
+          .append(p.lagMs(mine, now))
+          .append(",\"steals\":")
+          .append(seen == null ? "[]" : new java.util.TreeSet<>(seen.frame().stealing()))
+          .append(",\"vector\":")
+          .append(vector(theirs))
           .append('}');
       sep = ",";
     }
     j.append("]}");
     return j.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The most entries of a queue's ready index a claim that found nothing counts through when it
+   * looks for a peer to forward to: the count only ranks the peers.
+   */
+  static final int FORWARD_SCAN = 1_000;
+
+  /**
+   * How long a queue's forward target stays good while this node's replica does not change: the
+   * failure detector's view (who is reachable, who steals) changes on a scale of seconds.
+   */
+  static final long FORWARD_TARGET_MS = 1_000;
+
+  /**
+   * A queue's forward target, decided at {@code at} (monotonic ms) with the replica at {@code
+   * vector}.
+   */
+  private record Target(int node, VersionVector vector, long at) {}
+
+  private final Map<String, Target> targets = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ClaimForwarder forwarder = new ClaimForwarder();
+
+  @Override
+  public byte[] forwardClaim(String queue, byte[] claimBody, String authorization) {
+    int target = forwardTarget(queue);
+    PeerLink peer = links.get(target);
+    return peer == null
+        ? null
+        : forwarder.forward(target, peer.url, queue, claimBody, authorization);
+  }
+
+  /**
+   * The peer that may hand out the most ready tasks of {@code queue} in this replica ({@link
+   * Dispatch#forwardTarget}), or -1; decided again when the replica changed or {@link
+   * #FORWARD_TARGET_MS} passed, so many waiting claims cost one scan.
+   */
+  private int forwardTarget(String queue) {
+    long now = monotonicMillis();
+    VersionVector v = store.vector();
+    Target t = targets.get(queue);
+    if (t != null && t.vector().equals(v) && now - t.at() < FORWARD_TARGET_MS) {
+      return t.node();
+    }
+    Map<Integer, Long> ready = store.readyByHome(queue, FORWARD_SCAN);
+    int node;
+    synchronized (this) {
+      node = ready.isEmpty() ? -1 : dispatch.forwardTarget(ready, now);
+    }
+    targets.put(queue, new Target(node, v, now));
+    return node;
+  }
+
+  @Override
+  public Map<String, Long> forwardedClaims() {
+    return forwarder.counts();
+  }
+
+  @Override
+  public Map<String, Long> duplicates() {
+    Map<String, Long> out = new TreeMap<>();
+    store.duplicates().forEach((cause, n) -> out.put(String.valueOf(cause.letter()), n));
+    return out;
+  }
+
+  private static String json(Map<String, Long> counts) {
+    StringBuilder b = new StringBuilder("{");
+    String sep = "";
+    for (Map.Entry<String, Long> e : counts.entrySet()) {
+      b.append(sep).append('"').append(e.getKey()).append("\":").append(e.getValue());
+      sep = ",";
+    }
+    return b.append('}').toString();
+  }
+
+  @Override
+  public String notReady() {
+    if (rejoining) {
+      return "rejoining";
+    }
+    synchronized (this) {
+      return dispatch.isReady(monotonicMillis()) ? null : "joining";
+    }
   }
 
   private static String vector(VersionVector v) {

@@ -10,8 +10,7 @@ import picocli.CommandLine.Parameters;
 /** {@code stoker get ID}: one task. */
 @Command(name = "get", mixinStandardHelpOptions = true, description = "Shows one task.")
 final class GetCommand implements Callable<Integer> {
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Parameters(paramLabel = "ID", description = "The task's id.")
   String id;
@@ -28,10 +27,16 @@ final class GetCommand implements Callable<Integer> {
         Output.json(System.out, Output.task(t));
         return 0;
       }
-      Output.Table table = new Output.Table("FIELD", "VALUE")
-          .row("id", t.id()).row("queue", t.queue()).row("name", t.name()).row("state", Output.state(t))
-          .row("params", t.params()).row("priority", t.priority()).row("run_at", t.runAt())
-          .row("attempt", t.attempt() + " of " + t.maxAttempts());
+      Output.Table table =
+          new Output.Table("FIELD", "VALUE")
+              .row("id", t.id())
+              .row("queue", t.queue())
+              .row("name", t.name())
+              .row("state", Output.state(t))
+              .row("params", t.params())
+              .row("priority", t.priority())
+              .row("run_at", t.runAt())
+              .row("attempt", t.attempt() + " of " + t.maxAttempts());
       if (t.uniqueKey() != null) {
         table.row("unique_key", t.uniqueKey());
       }

@@ -53,8 +53,13 @@ final class Output {
   static ObjectNode queue(QueueInfo q) {
     ObjectNode n = JSON.createObjectNode().put("name", q.name());
     QueueCounts c = q.counts();
-    n.putObject("counts").put("pending", c.pending()).put("scheduled", c.scheduled()).put("working", c.working())
-        .put("done", c.done()).put("dead", c.dead()).put("cancelled", c.cancelled());
+    n.putObject("counts")
+        .put("pending", c.pending())
+        .put("scheduled", c.scheduled())
+        .put("working", c.working())
+        .put("done", c.done())
+        .put("dead", c.dead())
+        .put("cancelled", c.cancelled());
     if (q.settings() != null) {
       n.set("settings", settings(q.settings()));
     }
@@ -63,9 +68,14 @@ final class Output {
   }
 
   static ObjectNode settings(QueueSettings s) {
-    ObjectNode n = JSON.createObjectNode().put("lease_ms", s.lease().toMillis()).put("max_attempts", s.maxAttempts());
-    n.putObject("backoff").put("initial_ms", s.backoff().initial().toMillis())
-        .put("multiplier", s.backoff().multiplier()).put("max_ms", s.backoff().max().toMillis());
+    ObjectNode n =
+        JSON.createObjectNode()
+            .put("lease_ms", s.lease().toMillis())
+            .put("max_attempts", s.maxAttempts());
+    n.putObject("backoff")
+        .put("initial_ms", s.backoff().initial().toMillis())
+        .put("multiplier", s.backoff().multiplier())
+        .put("max_ms", s.backoff().max().toMillis());
     n.put("retention_ms", s.retention().toMillis()).put("paused", s.paused());
     return n;
   }
@@ -75,6 +85,15 @@ final class Output {
       out.println(JSON.writeValueAsString(node));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Prints a task an operation changed: as JSON, or one line saying {@code what} happened. */
+  static void changed(ClientOptions options, String what, Task t) {
+    if (options.json) {
+      json(System.out, task(t));
+    } else {
+      System.out.println(what + " " + t.id() + " (" + t.name() + ")");
     }
   }
 

@@ -17,21 +17,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's link to one peer: a thread that sends {@link Exchange}s one at a time over one persistent
- * HTTP/1.1 connection to the peer's API port ({@code POST /v1/cluster/exchange}, a binary body both ways).
+ * This node's link to one peer: a thread that sends {@link Exchange}s one at a time over one
+ * persistent HTTP/1.1 connection to the peer's API port ({@code POST /v1/cluster/exchange}, a
+ * binary body both ways).
  *
- * <p>Why HTTP on the API port rather than a socket of its own: a peer is named by one URL, the one its
- * clients use, so a TCP proxy in front of a node carries both; HTTP/1.1 keep-alive gives the one
- * persistent connection per peer, and one request at a time keeps the exchanges in order (each carries
- * the events after the previous one's, so events of one origin arrive in order and without gaps).
+ * <p>Why HTTP on the API port rather than a socket of its own: a peer is named by one URL, the one
+ * its clients use, so a TCP proxy in front of a node carries both; HTTP/1.1 keep-alive gives the
+ * one persistent connection per peer, and one request at a time keeps the exchanges in order (each
+ * carries the events after the previous one's, so events of one origin arrive in order and without
+ * gaps).
  *
- * <p>Each exchange carries this node's frame (the heartbeat the failure detector needs, at least every
- * 200 ms) and this node's own synced events the peer does not hold yet (push, woken by every sync, so
- * events sent while one exchange is in flight go together in the next: batching follows the load). Every
- * second, and on (re)connect, it also asks for what this node lacks (pull), in pages of
- * {@link ClusterNode#PAGE}. What the peer holds of this node's log is learned from its answers, never
- * assumed: after a failed exchange the link learns it again, so nothing is skipped and a redelivery is
- * harmless.
+ * <p>Each exchange carries this node's frame (the heartbeat the failure detector needs, at least
+ * every 200 ms) and this node's own synced events the peer does not hold yet (push, woken by every
+ * sync, so events sent while one exchange is in flight go together in the next: batching follows
+ * the load). Every second, and on (re)connect, it also asks for what this node lacks (pull), in
+ * pages of {@link ClusterNode#PAGE}. What the peer holds of this node's log is learned from its
+ * answers, never assumed: after a failed exchange the link learns it again, so nothing is skipped
+ * and a redelivery is harmless.
  */
 final class PeerLink {
   private static final Logger log = LoggerFactory.getLogger(PeerLink.class);
@@ -50,19 +52,27 @@ final class PeerLink {
   private volatile Seen seen;
   private volatile boolean connected;
   private volatile boolean everAnswered;
+
   /** The last own event the peer holds or was sent; -1 until an answer says. Link thread only. */
   private long sentOwn = -1;
+
   private long lastPull = Long.MIN_VALUE / 2;
   private long lastSent = Long.MIN_VALUE / 2;
-  /** When the peer last held every event this node held (monotonic ms), for the lag in the status. */
+
+  /**
+   * When the peer last held every event this node held (monotonic ms), for the lag in the status.
+   */
   private volatile long caughtUpAt = ClusterNode.monotonicMillis();
 
   PeerLink(ClusterNode node, int id, URI url) {
     this.node = node;
     this.id = id;
     this.url = url.resolve("/v1/cluster/exchange");
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(1)).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
     this.thread = Thread.ofPlatform().daemon().name("stoker-peer-" + id).unstarted(this::run);
   }
 
@@ -107,7 +117,8 @@ final class PeerLink {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(FRAME_EVERY_MS - (now - lastSent)));
         continue;
       }
-      List<Event> events = push ? node.store.read(node.self, sentOwn, synced, ClusterNode.PAGE) : List.of();
+      List<Event> events =
+          push ? node.store.read(node.self, sentOwn, synced, ClusterNode.PAGE) : List.of();
       try {
         exchange(pull, events);
       } catch (IOException | RuntimeException e) {
@@ -125,22 +136,36 @@ final class PeerLink {
 
   private void exchange(boolean pull, List<Event> events) throws IOException, InterruptedException {
     VersionVector mine = node.store.vector();
-    byte[] body = new Exchange(node.frame(), node.membershipHash, pull, true, events).encode();
+    byte[] body =
+        node.key.seal(new Exchange(node.frame(), node.membershipHash, pull, true, events).encode());
     lastSent = ClusterNode.monotonicMillis();
-    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(url).timeout(TIMEOUT)
-        .header("Content-Type", "application/octet-stream")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r =
+        http.send(
+            HttpRequest.newBuilder(url)
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     if (r.statusCode() != 200) {
-      throw new IOException("answered " + r.statusCode() + ": " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+      throw new IOException(
+          "answered "
+              + r.statusCode()
+              + ": "
+              + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
-    Exchange answer = Exchange.decode(r.body());
+    Exchange answer = Exchange.decode(node.key.open(r.body()));
     node.check(answer);
     if (!connected) {
-      log.info("linked to node {} at {} (it holds {})", answer.frame().from(), url, answer.frame().vector());
+      log.info(
+          "linked to node {} at {} (it holds {})",
+          answer.frame().from(),
+          url,
+          answer.frame().vector());
     }
     connected = true;
-    everAnswered = true;
     node.heard(answer.frame());
+    everAnswered = true; // after heard: a rejoin waits for what the answer says this node lacks
     long held = answer.frame().vector().get(node.self);
     sentOwn = Math.max(events.isEmpty() ? sentOwn : events.getLast().seq(), held);
     if (answer.frame().vector().covers(mine)) {

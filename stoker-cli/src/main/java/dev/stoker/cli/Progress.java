@@ -2,7 +2,10 @@ package dev.stoker.cli;
 
 import java.io.PrintStream;
 
-/** A one-line progress display on a terminal (count, rate, ETA); silent when output is not a terminal. */
+/**
+ * A one-line progress display on a terminal (count, rate, ETA); silent when output is not a
+ * terminal.
+ */
 final class Progress {
   private final PrintStream out;
   private final long totalBytes;
@@ -15,7 +18,9 @@ final class Progress {
     this.totalBytes = totalBytes;
   }
 
-  /** A progress line on stderr when there is a terminal; {@code totalBytes} (or -1) gives the ETA. */
+  /**
+   * A progress line on stderr when there is a terminal; {@code totalBytes} (or -1) gives the ETA.
+   */
   static Progress forTerminal(long totalBytes) {
     return new Progress(isTerminal() ? System.err : null, totalBytes);
   }

@@ -31,50 +31,81 @@ import picocli.CommandLine.Parameters;
  * {@code stoker put}: one task from flags, or many from JSON lines (a file or stdin) sent in
  * batches. A bad line stops the command before its batch is sent, naming the line.
  */
-@Command(name = "put", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Enqueues tasks.",
-        "One task when NAME is given; otherwise JSON lines from --file or stdin. Each line is a task as the API takes it: {\"name\": …, \"params\": …, \"priority\": …, \"delay_ms\": …,",
-        "\"run_at\": …, \"unique_key\": …, \"max_attempts\": …}. Lines go in batches, each all or nothing."},
+@Command(
+    name = "put",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Enqueues tasks.",
+      "One task when NAME is given; otherwise JSON lines from --file or stdin. Each line is a task as the API takes it: {\"name\": …, \"params\": …, \"priority\": …, \"delay_ms\": …,",
+      "\"run_at\": …, \"unique_key\": …, \"max_attempts\": …}. Lines go in batches, each all or nothing."
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  stoker put emails send_welcome --params '{\"to\": \"ada@example.com\"}' --priority 5",
-        "  stoker put reports monthly --delay 1h --unique report-2026-11",
-        "  stoker put emails --file tasks.jsonl",
-        "  generate-tasks | stoker put emails"})
+    footer = {
+      "  stoker put emails send_welcome --params '{\"to\": \"ada@example.com\"}' --priority 5",
+      "  stoker put reports monthly --delay 1h --unique report-2026-11",
+      "  stoker put emails --file tasks.jsonl",
+      "  generate-tasks | stoker put emails"
+    })
 final class PutCommand implements Callable<Integer> {
   private static final Pattern AT_INDEX = Pattern.compile("^tasks\\[(\\d+)]\\.?(.*)$");
 
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
   String queue;
 
-  @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "The task's name (one task).")
+  @Parameters(
+      index = "1",
+      arity = "0..1",
+      paramLabel = "NAME",
+      description = "The task's name (one task).")
   String name;
 
-  @Option(names = "--params", paramLabel = "JSON", description = "The task's params, any JSON value.")
+  @Option(
+      names = "--params",
+      paramLabel = "JSON",
+      description = "The task's params, any JSON value.")
   String params;
 
   @Option(names = "--priority", paramLabel = "N", description = "Higher runs first. Default: 0")
   Integer priority;
 
-  @Option(names = "--delay", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--delay",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "Not claimable before this delay, e.g. 30s, 5m.")
   Duration delay;
 
-  @Option(names = "--run-at", paramLabel = "TIME", description = "Not claimable before this RFC 3339 time.")
+  @Option(
+      names = "--run-at",
+      paramLabel = "TIME",
+      description = "Not claimable before this RFC 3339 time.")
   String runAt;
 
-  @Option(names = "--unique", paramLabel = "KEY", description = "Deduplicate while a task with this key is live.")
+  @Option(
+      names = "--unique",
+      paramLabel = "KEY",
+      description = "Deduplicate while a task with this key is live.")
   String unique;
 
-  @Option(names = "--max-attempts", paramLabel = "N", description = "Attempts before the task is dead.")
+  @Option(
+      names = "--max-attempts",
+      paramLabel = "N",
+      description = "Attempts before the task is dead.")
   Integer maxAttempts;
 
-  @Option(names = "--file", paramLabel = "FILE", description = "Read JSON lines from FILE ('-' is stdin).")
+  @Option(
+      names = "--file",
+      paramLabel = "FILE",
+      description = "Read JSON lines from FILE ('-' is stdin).")
   String file;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1000",
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "1000",
       description = "Tasks per request (1-1000). Default: ${DEFAULT-VALUE}")
   int batchSize;
 
@@ -115,14 +146,21 @@ final class PutCommand implements Callable<Integer> {
     if (options.json) {
       Output.json(System.out, Output.task(t));
     } else {
-      System.out.println((t.duplicate() ? "duplicate of " : "enqueued ") + t.id() + " (" + t.name() + ")");
+      System.out.println(
+          (t.duplicate() ? "duplicate of " : "enqueued ") + t.id() + " (" + t.name() + ")");
     }
     return 0;
   }
 
   private int putLines(StokerClient client) throws IOException {
-    if (params != null || priority != null || delay != null || runAt != null || unique != null || maxAttempts != null) {
-      throw new Usage("task flags (--params, --priority, …) go with NAME; JSON lines carry their own fields");
+    if (params != null
+        || priority != null
+        || delay != null
+        || runAt != null
+        || unique != null
+        || maxAttempts != null) {
+      throw new Usage(
+          "task flags (--params, --priority, …) go with NAME; JSON lines carry their own fields");
     }
     if (batchSize < 1 || batchSize > 1000) {
       throw new Usage("--batch-size must be 1-1000, was " + batchSize);
@@ -134,7 +172,8 @@ final class PutCommand implements Callable<Integer> {
     long sent = 0;
     long duplicates = 0;
     long start = System.nanoTime();
-    try (Lines lines = new Lines(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))) {
+    try (Lines lines =
+        new Lines(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)))) {
       while (true) {
         List<TaskRequest> batch = new ArrayList<>(batchSize);
         List<Long> lineNumbers = new ArrayList<>(batchSize);
@@ -148,8 +187,11 @@ final class PutCommand implements Callable<Integer> {
           } catch (TaskLine.BadLine e) {
             progress.clear();
             System.err.printf("stoker: line %d: %s%n", lines.number(), e.getMessage());
-            System.err.printf("stoker: sent %d task%s from the lines before its batch; nothing from line %d on%n",
-                sent, sent == 1 ? "" : "s", lineNumbers.isEmpty() ? lines.number() : lineNumbers.get(0));
+            System.err.printf(
+                "stoker: sent %d task%s from the lines before its batch; nothing from line %d on%n",
+                sent,
+                sent == 1 ? "" : "s",
+                lineNumbers.isEmpty() ? lines.number() : lineNumbers.get(0));
             return 1;
           }
           lineNumbers.add(lines.number());
@@ -169,8 +211,12 @@ final class PutCommand implements Callable<Integer> {
         } catch (ProblemException e) {
           progress.clear();
           System.err.println("stoker: " + located(e, lineNumbers));
-          System.err.printf("stoker: sent %d task%s before that batch; none of it (lines %d-%d)%n", sent,
-              sent == 1 ? "" : "s", lineNumbers.get(0), lineNumbers.get(lineNumbers.size() - 1));
+          System.err.printf(
+              "stoker: sent %d task%s before that batch; none of it (lines %d-%d)%n",
+              sent,
+              sent == 1 ? "" : "s",
+              lineNumbers.get(0),
+              lineNumbers.get(lineNumbers.size() - 1));
           return 1;
         }
         sent += batch.size();
@@ -179,8 +225,14 @@ final class PutCommand implements Callable<Integer> {
     }
     progress.clear();
     double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-    System.err.printf("enqueued %d task%s into %s in %.1f s (%.0f/s)%s%n", sent, sent == 1 ? "" : "s", queue, seconds,
-        sent / seconds, duplicates > 0 ? ", " + duplicates + " of them duplicates of live tasks" : "");
+    System.err.printf(
+        "enqueued %d task%s into %s in %.1f s (%.0f/s)%s%n",
+        sent,
+        sent == 1 ? "" : "s",
+        queue,
+        seconds,
+        sent / seconds,
+        duplicates > 0 ? ", " + duplicates + " of them duplicates of live tasks" : "");
     return 0;
   }
 
@@ -190,7 +242,8 @@ final class PutCommand implements Callable<Integer> {
     if (m != null && m.matches()) {
       int i = Integer.parseInt(m.group(1));
       if (i < lineNumbers.size()) {
-        String detail = e.detail().replace(e.field(), m.group(2).isEmpty() ? "the task" : m.group(2));
+        String detail =
+            e.detail().replace(e.field(), m.group(2).isEmpty() ? "the task" : m.group(2));
         return "line " + lineNumbers.get(i) + ": " + detail;
       }
     }
@@ -210,7 +263,8 @@ final class PutCommand implements Callable<Integer> {
     try {
       return java.time.OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      throw new Usage(flag + " must be an RFC 3339 time like 2026-01-31T12:00:00Z, was '" + text + "'");
+      throw new Usage(
+          flag + " must be an RFC 3339 time like 2026-01-31T12:00:00Z, was '" + text + "'");
     }
   }
 
@@ -292,10 +346,12 @@ final class PutCommand implements Callable<Integer> {
         var f = it.next();
         JsonNode v = f.getValue();
         switch (f.getKey()) {
-          case "name" -> { }
+          case "name" -> {}
           case "params" -> r = r.paramsJson(v.toString());
-          case "priority" -> r = r.priority((int) integer(v, "priority", Integer.MIN_VALUE, Integer.MAX_VALUE));
-          case "delay_ms" -> r = r.delay(Duration.ofMillis(integer(v, "delay_ms", 0, Long.MAX_VALUE)));
+          case "priority" ->
+              r = r.priority((int) integer(v, "priority", Integer.MIN_VALUE, Integer.MAX_VALUE));
+          case "delay_ms" ->
+              r = r.delay(Duration.ofMillis(integer(v, "delay_ms", 0, Long.MAX_VALUE)));
           case "run_at" -> {
             if (!v.isTextual()) {
               throw new BadLine("run_at must be an RFC 3339 time string");
@@ -303,7 +359,10 @@ final class PutCommand implements Callable<Integer> {
             try {
               r = r.runAt(java.time.OffsetDateTime.parse(v.asText()).toInstant());
             } catch (DateTimeParseException e) {
-              throw new BadLine("run_at must be an RFC 3339 time like 2026-01-31T12:00:00Z, was '" + v.asText() + "'");
+              throw new BadLine(
+                  "run_at must be an RFC 3339 time like 2026-01-31T12:00:00Z, was '"
+                      + v.asText()
+                      + "'");
             }
           }
           case "unique_key" -> {

@@ -9,10 +9,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code stoker queues}: every queue with its counts. */
-@Command(name = "queues", mixinStandardHelpOptions = true, description = "Lists the queues with their counts.")
+@Command(
+    name = "queues",
+    mixinStandardHelpOptions = true,
+    description = "Lists the queues with their counts.")
 final class QueuesCommand implements Callable<Integer> {
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Override
   public Integer call() {
@@ -24,11 +26,19 @@ final class QueuesCommand implements Callable<Integer> {
         Output.json(System.out, Output.JSON.createObjectNode().set("queues", array));
         return 0;
       }
-      Output.Table table = new Output.Table("QUEUE", "PENDING", "SCHEDULED", "WORKING", "DONE", "DEAD", "CANCELLED",
-          "PAUSED");
+      Output.Table table =
+          new Output.Table(
+              "QUEUE", "PENDING", "SCHEDULED", "WORKING", "DONE", "DEAD", "CANCELLED", "PAUSED");
       for (QueueInfo q : queues) {
         QueueCounts c = q.counts();
-        table.row(q.name(), c.pending(), c.scheduled(), c.working(), c.done(), c.dead(), c.cancelled(),
+        table.row(
+            q.name(),
+            c.pending(),
+            c.scheduled(),
+            c.working(),
+            c.done(),
+            c.dead(),
+            c.cancelled(),
             q.paused() ? "yes" : "");
       }
       table.print(System.out);

@@ -8,16 +8,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code stoker redrive QUEUE}: dead tasks back to pending. */
-@Command(name = "redrive", mixinStandardHelpOptions = true,
+@Command(
+    name = "redrive",
+    mixinStandardHelpOptions = true,
     description = "Moves dead tasks of a queue back to pending, with their attempts reset.")
 final class RedriveCommand implements Callable<Integer> {
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Parameters(paramLabel = "QUEUE", description = "The queue.")
   String queue;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "1000",
       description = "At most this many (1-100000). Default: ${DEFAULT-VALUE}")
   int limit;
 
@@ -28,7 +32,8 @@ final class RedriveCommand implements Callable<Integer> {
       if (options.json) {
         Output.json(System.out, Output.JSON.createObjectNode().put("moved", moved));
       } else {
-        System.out.println("redrove " + moved + " dead task" + (moved == 1 ? "" : "s") + " of " + queue);
+        System.out.println(
+            "redrove " + moved + " dead task" + (moved == 1 ? "" : "s") + " of " + queue);
       }
       return 0;
     }

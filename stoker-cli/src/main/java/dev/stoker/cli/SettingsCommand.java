@@ -12,34 +12,53 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code stoker settings QUEUE [changes]}: shows, or changes, a queue's settings. */
-@Command(name = "settings", mixinStandardHelpOptions = true,
+@Command(
+    name = "settings",
+    mixinStandardHelpOptions = true,
     description = "Shows a queue's settings, or changes those given.")
 final class SettingsCommand implements Callable<Integer> {
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Parameters(paramLabel = "QUEUE", description = "The queue.")
   String queue;
 
-  @Option(names = "--lease", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--lease",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "Lease of a claim that names none, e.g. 30s.")
   Duration lease;
 
-  @Option(names = "--max-attempts", paramLabel = "N", description = "Attempts before a task is dead.")
+  @Option(
+      names = "--max-attempts",
+      paramLabel = "N",
+      description = "Attempts before a task is dead.")
   Integer maxAttempts;
 
-  @Option(names = "--backoff-initial", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--backoff-initial",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "Delay before the first retry.")
   Duration backoffInitial;
 
-  @Option(names = "--backoff-multiplier", paramLabel = "X", description = "Growth of the delay per attempt.")
+  @Option(
+      names = "--backoff-multiplier",
+      paramLabel = "X",
+      description = "Growth of the delay per attempt.")
   Double backoffMultiplier;
 
-  @Option(names = "--backoff-max", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--backoff-max",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "Longest delay between attempts.")
   Duration backoffMax;
 
-  @Option(names = "--retention", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--retention",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "How long finished tasks are kept.")
   Duration retention;
 
@@ -95,8 +114,14 @@ final class SettingsCommand implements Callable<Integer> {
       new Output.Table("SETTING", "VALUE")
           .row("lease", Output.human(s.lease()))
           .row("max_attempts", s.maxAttempts())
-          .row("backoff", Output.human(s.backoff().initial()) + " x" + s.backoff().multiplier() + " up to "
-              + Output.human(s.backoff().max()) + " (±20% jitter)")
+          .row(
+              "backoff",
+              Output.human(s.backoff().initial())
+                  + " x"
+                  + s.backoff().multiplier()
+                  + " up to "
+                  + Output.human(s.backoff().max())
+                  + " (±20% jitter)")
           .row("retention", Output.human(s.retention()))
           .row("paused", s.paused())
           .print(System.out);

@@ -13,24 +13,36 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code stoker tasks QUEUE}: a page of a queue's tasks, or all of them. */
-@Command(name = "tasks", mixinStandardHelpOptions = true, description = "Lists a queue's tasks in id order.")
+@Command(
+    name = "tasks",
+    mixinStandardHelpOptions = true,
+    description = "Lists a queue's tasks in id order.")
 final class TasksCommand implements Callable<Integer> {
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
   @Parameters(paramLabel = "QUEUE", description = "The queue.")
   String queue;
 
-  @Option(names = "--state", paramLabel = "STATE", description = "Only tasks in this state: ${COMPLETION-CANDIDATES}.")
+  @Option(
+      names = "--state",
+      paramLabel = "STATE",
+      description = "Only tasks in this state: ${COMPLETION-CANDIDATES}.")
   TaskState state;
 
   @Option(names = "--name", paramLabel = "NAME", description = "Only tasks with this name.")
   String name;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "Tasks per page (1-1000). Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "50",
+      description = "Tasks per page (1-1000). Default: ${DEFAULT-VALUE}")
   int limit;
 
-  @Option(names = "--cursor", paramLabel = "CURSOR", description = "Start after this cursor (printed after a page).")
+  @Option(
+      names = "--cursor",
+      paramLabel = "CURSOR",
+      description = "Start after this cursor (printed after a page).")
   String cursor;
 
   @Option(names = "--all", description = "Follow the cursors and print every matching task.")
@@ -51,13 +63,16 @@ final class TasksCommand implements Callable<Integer> {
       }
       if (all) {
         Output.Table table = options.json ? null : header();
-        client.allTasks(queue, query).forEach(t -> {
-          if (table == null) {
-            Output.json(System.out, Output.task(t));
-          } else {
-            row(table, t);
-          }
-        });
+        client
+            .allTasks(queue, query)
+            .forEach(
+                t -> {
+                  if (table == null) {
+                    Output.json(System.out, Output.task(t));
+                  } else {
+                    row(table, t);
+                  }
+                });
         if (table != null) {
           table.print(System.out);
         }
@@ -68,7 +83,8 @@ final class TasksCommand implements Callable<Integer> {
         var array = Output.JSON.createArrayNode();
         page.tasks().forEach(t -> array.add(Output.task(t)));
         var doc = Output.JSON.createObjectNode().set("tasks", array);
-        ((com.fasterxml.jackson.databind.node.ObjectNode) doc).put("next_cursor", page.nextCursor());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc)
+            .put("next_cursor", page.nextCursor());
         Output.json(System.out, doc);
         return 0;
       }
@@ -88,8 +104,17 @@ final class TasksCommand implements Callable<Integer> {
   }
 
   private static void row(Output.Table table, Task t) {
-    String error = t.lastError() == null ? null
-        : t.lastError().length() > 40 ? t.lastError().substring(0, 39) + "…" : t.lastError();
-    table.row(t.id(), t.name(), Output.state(t), t.priority(), t.attempt() + "/" + t.maxAttempts(), t.runAt(), error);
+    String error =
+        t.lastError() == null
+            ? null
+            : t.lastError().length() > 40 ? t.lastError().substring(0, 39) + "…" : t.lastError();
+    table.row(
+        t.id(),
+        t.name(),
+        Output.state(t),
+        t.priority(),
+        t.attempt() + "/" + t.maxAttempts(),
+        t.runAt(),
+        error);
   }
 }

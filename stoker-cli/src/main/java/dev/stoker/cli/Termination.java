@@ -21,12 +21,17 @@ final class Termination {
   static Termination install(Runnable stop) {
     Termination t = new Termination(stop);
     for (String name : new String[] {"TERM", "INT"}) {
-      Signal.handle(new Signal(name), sig -> Thread.ofPlatform().name("stoker-stop").start(t::stopNow));
+      Signal.handle(
+          new Signal(name), sig -> Thread.ofPlatform().name("stoker-stop").start(t::stopNow));
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      t.stopNow();
-      t.await();
-    }, "stoker-stop-hook"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  t.stopNow();
+                  t.await();
+                },
+                "stoker-stop-hook"));
     return t;
   }
 

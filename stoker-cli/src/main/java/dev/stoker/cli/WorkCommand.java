@@ -30,24 +30,33 @@ import picocli.CommandLine.Parameters;
  * stdin; exit 0 completes (stdout is the result), exit 75 fails for a retry, any other exit fails
  * permanently with the end of stderr as the error.
  */
-@Command(name = "work", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Runs a command for each task of a queue.",
-        "CMD gets the params JSON on its stdin, and STOKER_TASK_ID, STOKER_TASK_NAME, STOKER_ATTEMPT and",
-        "STOKER_QUEUE in its environment. Exit 0 completes the task with stdout as",
-        "the result (JSON when it parses, else a string); exit 75 (EX_TEMPFAIL) fails it to be retried after",
-        "the queue's backoff; any other exit fails it for good (dead), with the last lines of stderr as the",
-        "error. The lease is heartbeated while CMD runs. SIGTERM or SIGINT stops claiming and lets running",
-        "commands finish within --grace; a command the same signal ended (Ctrl-C, or SIGTERM to the process",
-        "group) gives its task back, the attempt not counted."},
+@Command(
+    name = "work",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Runs a command for each task of a queue.",
+      "CMD gets the params JSON on its stdin, and STOKER_TASK_ID, STOKER_TASK_NAME, STOKER_ATTEMPT and",
+      "STOKER_QUEUE in its environment. Exit 0 completes the task with stdout as",
+      "the result (JSON when it parses, else a string); exit 75 (EX_TEMPFAIL) fails it to be retried after",
+      "the queue's backoff; any other exit fails it for good (dead), with the last lines of stderr as the",
+      "error. The lease is heartbeated while CMD runs. SIGTERM or SIGINT stops claiming and lets running",
+      "commands finish within --grace; a command the same signal ended (Ctrl-C, or SIGTERM to the process",
+      "group) gives its task back, the attempt not counted."
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  stoker work --queue images --concurrency 4 -- ./resize.sh",
-        "  stoker work --queue emails --timeout 30s -- python3 send.py"})
+    footer = {
+      "  stoker work --queue images --concurrency 4 -- ./resize.sh",
+      "  stoker work --queue emails --timeout 30s -- python3 send.py"
+    })
 final class WorkCommand implements Callable<Integer> {
   static final int EXIT_RETRY = 75;
   private static final int STDERR_LINES = 20;
   private static final int MAX_OUTPUT = 1 << 20;
+
   /** Exit codes of a command ended by SIGHUP, SIGINT or SIGTERM (128 + the signal's number). */
   private static final Set<Integer> STOP_SIGNAL_EXITS = Set.of(129, 130, 143);
+
   /**
    * How long a command ended by such a signal waits for {@code stoker work} to get its own stop
    * signal: one signal sent to the process group reaches both, in either order.
@@ -56,41 +65,69 @@ final class WorkCommand implements Callable<Integer> {
 
   /** Counted down when a stop signal (or the JVM's exit) starts the shutdown. */
   private final CountDownLatch stopping = new CountDownLatch(1);
+
   private final AtomicInteger givenBack = new AtomicInteger();
 
-  @Mixin
-  ClientOptions options;
+  @Mixin ClientOptions options;
 
-  @Option(names = {"-q", "--queue"}, required = true, paramLabel = "QUEUE", description = "The queue to work.")
+  @Option(
+      names = {"-q", "--queue"},
+      required = true,
+      paramLabel = "QUEUE",
+      description = "The queue to work.")
   String queue;
 
-  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", defaultValue = "1",
+  @Option(
+      names = {"-c", "--concurrency"},
+      paramLabel = "N",
+      defaultValue = "1",
       description = "Commands run at once. Default: ${DEFAULT-VALUE}")
   int concurrency;
 
-  @Option(names = "--lease", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--lease",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "Lease of each claim (default: the queue's).")
   Duration lease;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
       description = "Kill a command (its whole process tree) that runs longer, and fail its task.")
   Duration timeout;
 
-  @Option(names = "--grace", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30s",
-      description = "On SIGTERM, how long running commands may take to finish. Default: ${DEFAULT-VALUE}")
+  @Option(
+      names = "--grace",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "30s",
+      description =
+          "On SIGTERM, how long running commands may take to finish. Default: ${DEFAULT-VALUE}")
   Duration grace;
 
-  @Option(names = "--worker", paramLabel = "NAME", description = "The name claims are made under (default: host-pid).")
+  @Option(
+      names = "--worker",
+      paramLabel = "NAME",
+      description = "The name claims are made under (default: host-pid).")
   String workerName;
 
-  @Parameters(paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
+  @Parameters(
+      paramLabel = "CMD",
+      arity = "1..*",
+      description = "The command and its arguments (after --).")
   List<String> command;
 
   @Override
   public Integer call() {
     StokerClient client = options.client();
-    Worker.Builder b = Worker.builder(client).queue(queue).concurrency(concurrency).shutdownGrace(grace)
-        .defaultHandler(this::run);
+    Worker.Builder b =
+        Worker.builder(client)
+            .queue(queue)
+            .concurrency(concurrency)
+            .shutdownGrace(grace)
+            .defaultHandler(this::run);
     if (lease != null) {
       b.lease(lease);
     }
@@ -101,19 +138,35 @@ final class WorkCommand implements Callable<Integer> {
       b.worker(workerName);
     }
     Worker worker = b.build();
-    Termination termination = Termination.install(() -> {
-      stopping.countDown();
-      System.err.println("stoker work: stopping; running commands may finish within " + Output.human(grace));
-      worker.close();
-      client.close();
-      int n = givenBack.get();
-      if (n > 0) {
-        System.err.println("stoker work: gave back " + n + " task(s) the stop interrupted (the attempt not counted)");
-      }
-    });
+    Termination termination =
+        Termination.install(
+            () -> {
+              stopping.countDown();
+              System.err.println(
+                  "stoker work: stopping; running commands may finish within "
+                      + Output.human(grace));
+              worker.close();
+              client.close();
+              int n = givenBack.get();
+              if (n > 0) {
+                System.err.println(
+                    "stoker work: gave back "
+                        + n
+                        + " task(s) the stop interrupted (the attempt not counted)");
+              }
+            });
     worker.start();
-    System.err.println("stoker work: " + worker.name() + " working " + queue + " on " + options.server
-        + " with " + concurrency + " at once: " + String.join(" ", command));
+    System.err.println(
+        "stoker work: "
+            + worker.name()
+            + " working "
+            + queue
+            + " on "
+            + options.server
+            + " with "
+            + concurrency
+            + " at once: "
+            + String.join(" ", command));
     termination.await();
     return 0;
   }
@@ -169,10 +222,10 @@ final class WorkCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether the command's run ended because {@code stoker work} is being stopped: a stop signal came
-   * already, or the command looks ended by a signal ({@code signalShaped}) and the stop signal comes
-   * within a short window (the process group's signal reaches the command and this JVM in either
-   * order).
+   * Whether the command's run ended because {@code stoker work} is being stopped: a stop signal
+   * came already, or the command looks ended by a signal ({@code signalShaped}) and the stop signal
+   * comes within a short window (the process group's signal reaches the command and this JVM in
+   * either order).
    */
   private boolean stoppedByTheStopSignal(boolean signalShaped) throws InterruptedException {
     if (stopping.getCount() == 0) {
@@ -224,18 +277,21 @@ final class WorkCommand implements Callable<Integer> {
     private final Thread thread;
 
     private Capture(InputStream in, int limit) {
-      thread = Thread.ofVirtual().start(() -> {
-        byte[] buf = new byte[8192];
-        try (in) {
-          for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-            if (bytes.size() < limit) {
-              bytes.write(buf, 0, Math.min(n, limit - bytes.size()));
-            }
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      });
+      thread =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    byte[] buf = new byte[8192];
+                    try (in) {
+                      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                        if (bytes.size() < limit) {
+                          bytes.write(buf, 0, Math.min(n, limit - bytes.size()));
+                        }
+                      }
+                    } catch (IOException e) {
+                      // the process is gone
+                    }
+                  });
     }
 
     static Capture of(InputStream in, int limit) {
@@ -257,20 +313,25 @@ final class WorkCommand implements Callable<Integer> {
     private final Thread thread;
 
     private StderrTail(InputStream in) {
-      thread = Thread.ofVirtual().start(() -> {
-        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
-          for (String line = r.readLine(); line != null; line = r.readLine()) {
-            synchronized (lines) {
-              lines.addLast(line.length() > 500 ? line.substring(0, 500) + "…" : line);
-              if (lines.size() > STDERR_LINES) {
-                lines.removeFirst();
-              }
-            }
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      });
+      thread =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (var r =
+                        new java.io.BufferedReader(
+                            new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                      for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        synchronized (lines) {
+                          lines.addLast(line.length() > 500 ? line.substring(0, 500) + "…" : line);
+                          if (lines.size() > STDERR_LINES) {
+                            lines.removeFirst();
+                          }
+                        }
+                      }
+                    } catch (IOException e) {
+                      // the process is gone
+                    }
+                  });
     }
 
     static StderrTail of(InputStream in) {

@@ -47,7 +47,13 @@ final class Claimer implements Runnable {
   private final String who;
   private final Ticker ticker;
 
-  Claimer(Claims claims, Duration pollWait, Slots slots, Connectivity connectivity, String who, Ticker ticker) {
+  Claimer(
+      Claims claims,
+      Duration pollWait,
+      Slots slots,
+      Connectivity connectivity,
+      String who,
+      Ticker ticker) {
     this.claims = claims;
     this.pollWait = pollWait;
     this.slots = slots;

@@ -29,13 +29,16 @@ public record Completion(String id, String token, Object result) {
    * @param task a task returned by a claim
    * @param result the result, or null
    * @return the completion
-   * @throws IllegalArgumentException when the task has no lease token (it was not returned by a claim
-   *     or heartbeat)
+   * @throws IllegalArgumentException when the task has no lease token (it was not returned by a
+   *     claim or heartbeat)
    */
   public static Completion of(Task task, Object result) {
     if (task.lease() == null || task.lease().token() == null) {
-      throw new IllegalArgumentException("task " + task.id() + " carries no lease token: complete a task as a "
-          + "claim or heartbeat returned it");
+      throw new IllegalArgumentException(
+          "task "
+              + task.id()
+              + " carries no lease token: complete a task as a "
+              + "claim or heartbeat returned it");
     }
     return new Completion(task.id(), task.lease().token(), result);
   }

@@ -11,13 +11,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * Sends the completions of a worker's tasks from one thread, in batches: the completions that
  * finish while a request is on its way go together in the next (at most {@link
- * StokerClient#MAX_BATCH}). Each handler waits for its own completion to be answered, so its lease is
- * heartbeated until the server has it.
+ * StokerClient#MAX_BATCH}). Each handler waits for its own completion to be answered, so its lease
+ * is heartbeated until the server has it.
  *
- * <p>A completion may carry the room its worker has for new tasks: the request then claims that many
- * in the same round trip (docs/api.md#finish-and-claim-in-one-request), and what it claimed, or
- * nothing when the request failed, goes to {@link Next} with the room, so a busy worker makes one
- * request per task (or per batch) rather than a completion and a claim.
+ * <p>A completion may carry the room its worker has for new tasks: the request then claims that
+ * many in the same round trip (docs/api.md#finish-and-claim-in-one-request), and what it claimed,
+ * or nothing when the request failed, goes to {@link Next} with the room, so a busy worker makes
+ * one request per task (or per batch) rather than a completion and a claim.
  */
 final class CompletionBatcher {
   private static final System.Logger LOG = System.getLogger(Worker.class.getName());
@@ -27,7 +27,9 @@ final class CompletionBatcher {
   /** Where the tasks a completion's claim brought go. */
   @FunctionalInterface
   interface Next {
-    /** Takes {@code tasks} (maybe none), claimed for {@code room} slots the worker held for them. */
+    /**
+     * Takes {@code tasks} (maybe none), claimed for {@code room} slots the worker held for them.
+     */
     void claimed(List<Task> tasks, int room);
   }
 
@@ -38,13 +40,20 @@ final class CompletionBatcher {
   private final NextClaim claimTemplate;
   private final Next next;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+
   /** Guarded by the monitor of {@link #queue}. */
   private boolean stopped;
+
   private Thread thread;
 
   /** {@code claimTemplate} is the claim to make with completions (its max is set per request). */
-  CompletionBatcher(StokerClient client, Connectivity connectivity, String who, Reporter reporter,
-      NextClaim claimTemplate, Next next) {
+  CompletionBatcher(
+      StokerClient client,
+      Connectivity connectivity,
+      String who,
+      Reporter reporter,
+      NextClaim claimTemplate,
+      Next next) {
     this.client = client;
     this.connectivity = connectivity;
     this.who = who;
@@ -58,9 +67,9 @@ final class CompletionBatcher {
   }
 
   /**
-   * Hands over the completion of {@code j}, with room for {@code claim} new tasks (0: claim nothing);
-   * the future completes once the server answered (or the batcher gave up). Null when the batcher
-   * has stopped: nothing is sent, nothing claimed.
+   * Hands over the completion of {@code j}, with room for {@code claim} new tasks (0: claim
+   * nothing); the future completes once the server answered (or the batcher gave up). Null when the
+   * batcher has stopped: nothing is sent, nothing claimed.
    */
   CompletableFuture<Void> submit(Job j, JsonNode result, int claim) {
     Pending p = new Pending(j, result, claim, new CompletableFuture<>());
@@ -108,8 +117,14 @@ final class CompletionBatcher {
         queue.drainTo(left);
       }
       if (!left.isEmpty()) {
-        LOG.log(Level.WARNING, () -> who + ": " + left.size() + " completion(s) not sent before the worker closed; "
-            + "those tasks run again when their leases expire");
+        LOG.log(
+            Level.WARNING,
+            () ->
+                who
+                    + ": "
+                    + left.size()
+                    + " completion(s) not sent before the worker closed; "
+                    + "those tasks run again when their leases expire");
       }
       left.forEach(p -> p.done.complete(null));
       int room = left.stream().mapToInt(Pending::claim).sum();
@@ -119,7 +134,9 @@ final class CompletionBatcher {
     }
   }
 
-  /** Sends one batch and hands over what its claim brought; the room goes back even when it failed. */
+  /**
+   * Sends one batch and hands over what its claim brought; the room goes back even when it failed.
+   */
   private void send(List<Pending> batch) {
     int room = batch.stream().mapToInt(Pending::claim).sum();
     List<Task> claimed = List.of();
@@ -150,15 +167,23 @@ final class CompletionBatcher {
     CompletedBatch done;
     while (true) {
       try {
-        done = claim == null ? new CompletedBatch(client.completeAll(cs), List.of())
-            : client.completeAllAndClaim(cs, claim);
+        done =
+            claim == null
+                ? new CompletedBatch(client.completeAll(cs), List.of())
+                : client.completeAllAndClaim(cs, claim);
         connectivity.up();
         break;
       } catch (StokerUnavailableException e) {
         connectivity.down(e);
         if (!reporter.pause(delay.next())) {
-          LOG.log(Level.WARNING, () -> who + ": giving up completing " + cs.size() + " tasks: the worker is closed "
-              + "and the server unreachable; they run again when their leases expire");
+          LOG.log(
+              Level.WARNING,
+              () ->
+                  who
+                      + ": giving up completing "
+                      + cs.size()
+                      + " tasks: the worker is closed "
+                      + "and the server unreachable; they run again when their leases expire");
           return List.of();
         }
       } catch (ProblemException e) {
@@ -167,8 +192,15 @@ final class CompletionBatcher {
         batch.forEach(p -> reporter.complete(p.job, p.result));
         return List.of();
       } catch (StokerException e) {
-        LOG.log(Level.WARNING, () -> who + ": completing " + cs.size() + " tasks failed: " + e.getMessage()
-            + "; they run again when their leases expire");
+        LOG.log(
+            Level.WARNING,
+            () ->
+                who
+                    + ": completing "
+                    + cs.size()
+                    + " tasks failed: "
+                    + e.getMessage()
+                    + "; they run again when their leases expire");
         return List.of();
       }
     }
@@ -181,11 +213,26 @@ final class CompletionBatcher {
       } else if (r.alreadyDone()) {
         LOG.log(Level.DEBUG, () -> who + ": task " + j.id() + " was already done");
       } else if (r.status() == 409) {
-        LOG.log(Level.INFO, () -> who + ": task " + j.id() + " is " + (r.state() == null ? "finished" : r.state()
-            .wireName()) + "; its result is dropped");
+        LOG.log(
+            Level.INFO,
+            () ->
+                who
+                    + ": task "
+                    + j.id()
+                    + " is "
+                    + (r.state() == null ? "finished" : r.state().wireName())
+                    + "; its result is dropped");
       } else {
-        LOG.log(Level.WARNING, () -> who + ": completion of task " + j.id() + " refused: " + r.status() + " "
-            + r.error());
+        LOG.log(
+            Level.WARNING,
+            () ->
+                who
+                    + ": completion of task "
+                    + j.id()
+                    + " refused: "
+                    + r.status()
+                    + " "
+                    + r.error());
       }
     }
     return done.next();

@@ -26,7 +26,9 @@ final class Connectivity {
         if (!down) {
           downSince = System.nanoTime();
           down = true;
-          LOG.log(Level.WARNING, () -> who + ": server " + server + " unreachable, retrying: " + e.getMessage());
+          LOG.log(
+              Level.WARNING,
+              () -> who + ": server " + server + " unreachable, retrying: " + e.getMessage());
           return;
         }
       }
@@ -41,7 +43,9 @@ final class Connectivity {
         if (down) {
           down = false;
           long ms = (System.nanoTime() - downSince) / 1_000_000;
-          LOG.log(Level.INFO, () -> who + ": server " + server + " reachable again after " + ms + " ms");
+          LOG.log(
+              Level.INFO,
+              () -> who + ": server " + server + " reachable again after " + ms + " ms");
         }
       }
     }

@@ -13,10 +13,16 @@ final class Job implements TaskContext {
   private final LeaseKeeper keeper;
   final String token;
   final long heartbeatEveryMs;
-  /** Set by whoever decides the outcome first: the handler's return, a timeout, a lost lease, shutdown. */
+
+  /**
+   * Set by whoever decides the outcome first: the handler's return, a timeout, a lost lease,
+   * shutdown.
+   */
   private final AtomicBoolean settled = new AtomicBoolean();
+
   /** Whether a heartbeat is on its way to the server. */
   final AtomicBoolean beating = new AtomicBoolean();
+
   volatile boolean leaseLost;
   volatile Thread thread;
   volatile ScheduledFuture<?> heartbeats;
@@ -31,7 +37,9 @@ final class Job implements TaskContext {
     this.heartbeatEveryMs = Math.max(10, leaseMillis(task, configuredLease) / 3);
   }
 
-  /** How long a claimed task's lease is, by the server's clock (skew-free): expires_at − updated_at. */
+  /**
+   * How long a claimed task's lease is, by the server's clock (skew-free): expires_at − updated_at.
+   */
   static long leaseMillis(Task t, Duration configured) {
     if (configured != null) {
       return configured.toMillis();

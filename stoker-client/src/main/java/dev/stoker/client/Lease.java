@@ -8,8 +8,8 @@ import java.util.Objects;
  * runs out unless a heartbeat extends it.
  *
  * <p>The token is a capability: the server shows it only to the worker that holds the claim, in the
- * replies to {@link StokerClient#claim claim} and {@link StokerClient#heartbeat heartbeat}. In tasks
- * read any other way ({@link StokerClient#task}, lists, a duplicate enqueue, ...) it is null.
+ * replies to {@link StokerClient#claim claim} and {@link StokerClient#heartbeat heartbeat}. In
+ * tasks read any other way ({@link StokerClient#task}, lists, a duplicate enqueue, ...) it is null.
  *
  * @param owner the {@code worker} name given at claim
  * @param token the lease token to pass to heartbeat, complete, fail and release (opaque); null

@@ -21,15 +21,22 @@ final class LeaseKeeper {
   }
 
   private final StokerClient client;
+
   /** The lease to heartbeat with; null for the queue's. */
   private final Duration lease;
+
   private final Connectivity connectivity;
   private final String who;
   private final ScheduledExecutorService scheduler;
   private final Losses losses;
 
-  LeaseKeeper(StokerClient client, Duration lease, Connectivity connectivity, String who,
-      ScheduledExecutorService scheduler, Losses losses) {
+  LeaseKeeper(
+      StokerClient client,
+      Duration lease,
+      Connectivity connectivity,
+      String who,
+      ScheduledExecutorService scheduler,
+      Losses losses) {
     this.client = client;
     this.lease = lease;
     this.connectivity = connectivity;
@@ -45,11 +52,15 @@ final class LeaseKeeper {
 
   /** Heartbeats {@code j} from now on, until its timers are stopped. */
   void keep(Job j) {
-    j.heartbeats = scheduler.scheduleWithFixedDelay(() -> tick(j), j.heartbeatEveryMs, j.heartbeatEveryMs,
-        TimeUnit.MILLISECONDS);
+    j.heartbeats =
+        scheduler.scheduleWithFixedDelay(
+            () -> tick(j), j.heartbeatEveryMs, j.heartbeatEveryMs, TimeUnit.MILLISECONDS);
   }
 
-  /** A heartbeat the handler asked for ({@link TaskContext#heartbeat()}): its errors are the handler's. */
+  /**
+   * A heartbeat the handler asked for ({@link TaskContext#heartbeat()}): its errors are the
+   * handler's.
+   */
   void heartbeatNow(Job j) {
     try {
       client.heartbeat(j.id(), j.token, lease);
@@ -66,25 +77,32 @@ final class LeaseKeeper {
     if (!j.beating.compareAndSet(false, true)) {
       return; // the last one is still waiting for the server
     }
-    Thread.ofVirtual().name("stoker-heartbeat-" + j.id()).start(() -> {
-      try {
-        client.heartbeat(j.id(), j.token, lease);
-        connectivity.up();
-      } catch (ProblemException e) {
-        connectivity.up();
-        if (isLost(e)) {
-          lost(j, e);
-        } else {
-          LOG.log(Level.WARNING, () -> who + ": heartbeat of task " + j.id() + " refused: " + e.getMessage());
-        }
-      } catch (StokerUnavailableException e) {
-        connectivity.down(e);
-      } catch (StokerException e) {
-        LOG.log(Level.WARNING, () -> who + ": heartbeat of task " + j.id() + " failed: " + e.getMessage());
-      } finally {
-        j.beating.set(false);
-      }
-    });
+    Thread.ofVirtual()
+        .name("stoker-heartbeat-" + j.id())
+        .start(
+            () -> {
+              try {
+                client.heartbeat(j.id(), j.token, lease);
+                connectivity.up();
+              } catch (ProblemException e) {
+                connectivity.up();
+                if (isLost(e)) {
+                  lost(j, e);
+                } else {
+                  LOG.log(
+                      Level.WARNING,
+                      () -> who + ": heartbeat of task " + j.id() + " refused: " + e.getMessage());
+                }
+              } catch (StokerUnavailableException e) {
+                connectivity.down(e);
+              } catch (StokerException e) {
+                LOG.log(
+                    Level.WARNING,
+                    () -> who + ": heartbeat of task " + j.id() + " failed: " + e.getMessage());
+              } finally {
+                j.beating.set(false);
+              }
+            });
   }
 
   private static boolean isLost(ProblemException e) {

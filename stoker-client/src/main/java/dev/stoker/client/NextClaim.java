@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * The claim a finish (complete, fail, release) makes in the same request, so a worker gets its next
- * tasks without a claim request of its own (docs/api.md#finish-and-claim-in-one-request). Immutable;
- * each setter returns a copy.
+ * tasks without a claim request of its own (docs/api.md#finish-and-claim-in-one-request).
+ * Immutable; each setter returns a copy.
  *
  * <pre>{@code
  * Finished f = client.completeAndClaim(t.id(), t.lease().token(), result, NextClaim.of("worker-1"));
@@ -71,8 +71,8 @@ public final class NextClaim {
   }
 
   /**
-   * The queue to claim from; null (the default) for the finished task's queue (for a batch, the queue
-   * of its first task).
+   * The queue to claim from; null (the default) for the finished task's queue (for a batch, the
+   * queue of its first task).
    *
    * @param queue a queue name, or null
    * @return a copy with this queue

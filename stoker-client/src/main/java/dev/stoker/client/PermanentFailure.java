@@ -2,7 +2,7 @@ package dev.stoker.client;
 
 /**
  * Thrown by a {@link TaskHandler} to fail its task permanently: it becomes dead at once, without
- * retries (a redrive can still bring it back). For input that can never succeed.
+ * retries (a retry or redrive can still bring it back). For input that can never succeed.
  */
 public class PermanentFailure extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -3,13 +3,13 @@ package dev.stoker.client;
 /**
  * The server refused a request with an RFC 9457 problem ({@code application/problem+json}): the
  * request was understood and changed nothing. The fields are the problem's: {@link #status()},
- * {@link #type()} (a stable URI to switch on, such as {@code https://stoker.dev/problems/stale-token}),
- * {@link #title()}, {@link #detail()}, and, when they apply, {@link #field()} (the request field at
- * fault, such as {@code priority} or {@code tasks[3].name}) and {@link #state()} (the task's current
- * state, when a lease token was refused).
+ * {@link #type()} (a stable URI to switch on, such as {@code
+ * https://stoker.dev/problems/stale-token}), {@link #title()}, {@link #detail()}, and, when they
+ * apply, {@link #field()} (the request field at fault, such as {@code priority} or {@code
+ * tasks[3].name}) and {@link #state()} (the task's current state, when a lease token was refused).
  *
- * <p>The common cases have helpers: {@link #isLeaseLost()}, {@link #isAlreadyFinished()},
- * {@link #isNotFound()} and {@link #isInvalid()}.
+ * <p>The common cases have helpers: {@link #isLeaseLost()}, {@link #isAlreadyFinished()}, {@link
+ * #isNotFound()} and {@link #isInvalid()}.
  */
 public final class ProblemException extends StokerException {
   private static final long serialVersionUID = 1L;
@@ -22,7 +22,8 @@ public final class ProblemException extends StokerException {
   private final String field;
   private final TaskState state;
 
-  ProblemException(int status, String type, String title, String detail, String field, TaskState state) {
+  ProblemException(
+      int status, String type, String title, String detail, String field, TaskState state) {
     super(message(status, title, detail, field, state), null);
     this.status = status;
     this.type = type;
@@ -32,7 +33,8 @@ public final class ProblemException extends StokerException {
     this.state = state;
   }
 
-  private static String message(int status, String title, String detail, String field, TaskState state) {
+  private static String message(
+      int status, String title, String detail, String field, TaskState state) {
     StringBuilder b = new StringBuilder().append(status);
     if (title != null) {
       b.append(' ').append(title);
@@ -64,9 +66,9 @@ public final class ProblemException extends StokerException {
   }
 
   /**
-   * The problem type, a URI that identifies the kind of problem, such as
-   * {@code https://stoker.dev/problems/invalid-field}; {@code about:blank} when the server sent no
-   * problem body.
+   * The problem type, a URI that identifies the kind of problem, such as {@code
+   * https://stoker.dev/problems/invalid-field}; {@code about:blank} when the server sent no problem
+   * body.
    *
    * @return the type URI
    */
@@ -112,9 +114,9 @@ public final class ProblemException extends StokerException {
   }
 
   /**
-   * Whether a lease token was refused because it no longer names the task's current claim: the lease
-   * expired and the task was taken over (or put back to pending). HTTP 409, type {@code stale-token}.
-   * The worker holding that token should stop working on the task.
+   * Whether a lease token was refused because it no longer names the task's current claim: the
+   * lease expired and the task was taken over (or put back to pending). HTTP 409, type {@code
+   * stale-token}. The worker holding that token should stop working on the task.
    *
    * @return whether the lease is lost
    */

@@ -11,7 +11,8 @@ package dev.stoker.client;
  * @param dead out of attempts or failed permanently
  * @param cancelled cancelled
  */
-public record QueueCounts(long pending, long scheduled, long working, long done, long dead, long cancelled) {
+public record QueueCounts(
+    long pending, long scheduled, long working, long done, long dead, long cancelled) {
   /**
    * The tasks counted in every state.
    *

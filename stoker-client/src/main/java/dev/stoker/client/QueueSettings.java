@@ -11,11 +11,12 @@ import java.time.Duration;
  * @param retention how long a finished task is kept before it is pruned (default 7 days)
  * @param paused whether claims get nothing (they wait, or return empty)
  */
-public record QueueSettings(Duration lease, int maxAttempts, Backoff backoff, Duration retention, boolean paused) {
+public record QueueSettings(
+    Duration lease, int maxAttempts, Backoff backoff, Duration retention, boolean paused) {
 
   /**
-   * The retry delay after the n-th failure: {@code initial × multiplier^(n-1)}, at most {@code max},
-   * with ±20 % jitter.
+   * The retry delay after the n-th failure: {@code initial × multiplier^(n-1)}, at most {@code
+   * max}, with ±20 % jitter.
    *
    * @param initial the delay after the first failure (default 1 s)
    * @param multiplier the growth per failure (default 2.0)

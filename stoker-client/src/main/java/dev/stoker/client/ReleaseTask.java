@@ -1,11 +1,11 @@
 package dev.stoker.client;
 
 /**
- * Thrown by a {@link TaskHandler} to give its task back unharmed: it is pending again at once and the
- * attempt is not counted, as when a worker releases the tasks it holds at shutdown. For a run cut
- * short by something that is not the task's fault, such as a signal that stops the worker and the
- * processes it started. A task given back every time it runs runs forever: to fail, throw anything
- * else.
+ * Thrown by a {@link TaskHandler} to give its task back unharmed: it is pending again at once and
+ * the attempt is not counted, as when a worker releases the tasks it holds at shutdown. For a run
+ * cut short by something that is not the task's fault, such as a signal that stops the worker and
+ * the processes it started. A task given back every time it runs runs forever: to fail, throw
+ * anything else.
  */
 public class ReleaseTask extends RuntimeException {
   private static final long serialVersionUID = 1L;

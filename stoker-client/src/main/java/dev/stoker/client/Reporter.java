@@ -13,6 +13,7 @@ import java.util.function.Supplier;
  */
 final class Reporter {
   private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+
   /** The longest {@code error} the server takes, in characters. */
   static final int MAX_ERROR = 16_384;
 
@@ -39,8 +40,12 @@ final class Reporter {
   private final Connectivity connectivity;
   private final String who;
   private final Ticker ticker;
-  /** Once closing, reports that cannot reach the server give up at this {@link Ticker#nanoTime()}. */
+
+  /**
+   * Once closing, reports that cannot reach the server give up at this {@link Ticker#nanoTime()}.
+   */
   private volatile long giveUpAt;
+
   private volatile boolean closing;
 
   Reporter(StokerClient client, Connectivity connectivity, String who, Ticker ticker) {
@@ -50,7 +55,10 @@ final class Reporter {
     this.ticker = ticker;
   }
 
-  /** The worker is closing: from now on, reports to an unreachable server give up at {@code nanoTime}. */
+  /**
+   * The worker is closing: from now on, reports to an unreachable server give up at {@code
+   * nanoTime}.
+   */
   void giveUpAt(long nanoTime) {
     giveUpAt = nanoTime;
     closing = true;
@@ -69,19 +77,29 @@ final class Reporter {
    * claimed) or given up.
    */
   List<Task> completeAndClaim(Job j, JsonNode result, NextClaim next) {
-    List<Task> claimed = call(j, Report.COMPLETION, () -> {
-      try {
-        return client.completeAndClaim(j.id(), j.token, result, next).next();
-      } catch (ProblemException e) {
-        if (e.field() == null || !e.field().startsWith("claim")) {
-          throw e;
-        }
-        // the claim part is ours to get right; if the server still refuses it, complete without it
-        LOG.log(Level.WARNING, () -> who + ": the server refused the claim sent with a completion: " + e.getMessage());
-        client.complete(j.id(), j.token, result);
-        return List.<Task>of();
-      }
-    });
+    List<Task> claimed =
+        call(
+            j,
+            Report.COMPLETION,
+            () -> {
+              try {
+                return client.completeAndClaim(j.id(), j.token, result, next).next();
+              } catch (ProblemException e) {
+                if (e.field() == null || !e.field().startsWith("claim")) {
+                  throw e;
+                }
+                // the claim part is ours to get right; if the server still refuses it, complete
+                // without it
+                LOG.log(
+                    Level.WARNING,
+                    () ->
+                        who
+                            + ": the server refused the claim sent with a completion: "
+                            + e.getMessage());
+                client.complete(j.id(), j.token, result);
+                return List.<Task>of();
+              }
+            });
     if (claimed == null) {
       return List.of();
     }
@@ -89,17 +107,32 @@ final class Reporter {
     return claimed;
   }
 
-  /** Fails {@code j} with what its handler threw: permanently, after a delay, or after the backoff. */
+  /**
+   * Fails {@code j} with what its handler threw: permanently, after a delay, or after the backoff.
+   */
   void fail(Job j, Throwable failure) {
     boolean permanent = failure instanceof PermanentFailure;
     Duration retryIn = failure instanceof RetryLater r ? r.delay() : null;
     String error = errorText(failure);
     if (LOG.isLoggable(Level.DEBUG)) {
-      LOG.log(Level.DEBUG, () -> who + ": task " + j.id() + " (" + j.name() + ") failed on attempt " + j.attempt(),
+      LOG.log(
+          Level.DEBUG,
+          () -> who + ": task " + j.id() + " (" + j.name() + ") failed on attempt " + j.attempt(),
           failure);
     } else {
-      LOG.log(Level.WARNING, () -> who + ": task " + j.id() + " (" + j.name() + ") failed on attempt " + j.attempt()
-          + (permanent ? " permanently" : "") + ": " + error);
+      LOG.log(
+          Level.WARNING,
+          () ->
+              who
+                  + ": task "
+                  + j.id()
+                  + " ("
+                  + j.name()
+                  + ") failed on attempt "
+                  + j.attempt()
+                  + (permanent ? " permanently" : "")
+                  + ": "
+                  + error);
     }
     call(j, Report.FAILURE, () -> client.fail(j.id(), j.token, error, permanent, retryIn));
   }
@@ -113,13 +146,16 @@ final class Reporter {
   void release(Job j, String why) {
     Task t = call(j, Report.RELEASE, () -> client.release(j.id(), j.token, Duration.ZERO));
     if (t != null) {
-      LOG.log(Level.DEBUG, () -> who + ": released task " + j.id() + " (" + why + "), the attempt not counted");
+      LOG.log(
+          Level.DEBUG,
+          () -> who + ": released task " + j.id() + " (" + why + "), the attempt not counted");
     }
   }
 
   /**
    * Calls the server for an outcome of task {@code j}, retrying while it cannot be reached. Returns
-   * null when the server refused (logged) or the worker gave up (closed, and past the give-up time).
+   * null when the server refused (logged) or the worker gave up (closed, and past the give-up
+   * time).
    */
   <T> T call(Job j, Report what, Supplier<T> op) {
     RetryDelay delay = new RetryDelay();
@@ -131,8 +167,16 @@ final class Reporter {
       } catch (StokerUnavailableException e) {
         connectivity.down(e);
         if (!pause(delay.next())) {
-          LOG.log(Level.WARNING, () -> who + ": giving up the " + what + " of task " + j.id() + ": the worker is "
-              + "closed and the server unreachable; the task runs again when its lease expires");
+          LOG.log(
+              Level.WARNING,
+              () ->
+                  who
+                      + ": giving up the "
+                      + what
+                      + " of task "
+                      + j.id()
+                      + ": the worker is "
+                      + "closed and the server unreachable; the task runs again when its lease expires");
           return null;
         }
       } catch (ProblemException e) {
@@ -140,7 +184,9 @@ final class Reporter {
         refused(j, what, e);
         return null;
       } catch (StokerException e) {
-        LOG.log(Level.WARNING, () -> who + ": the " + what + " of task " + j.id() + " failed: " + e.getMessage());
+        LOG.log(
+            Level.WARNING,
+            () -> who + ": the " + what + " of task " + j.id() + " failed: " + e.getMessage());
         return null;
       }
     }
@@ -150,18 +196,41 @@ final class Reporter {
     if (what == Report.COMPLETION && e.isAlreadyFinished() && e.state() == TaskState.DONE) {
       LOG.log(Level.DEBUG, () -> who + ": task " + j.id() + " was already done");
     } else if (e.status() == 409) {
-      LOG.log(Level.INFO, () -> who + ": the " + what + " of task " + j.id() + " does not apply any more: "
-          + e.getMessage());
+      LOG.log(
+          Level.INFO,
+          () ->
+              who
+                  + ": the "
+                  + what
+                  + " of task "
+                  + j.id()
+                  + " does not apply any more: "
+                  + e.getMessage());
     } else if (what == Report.COMPLETION && e.isInvalid()) {
-      LOG.log(Level.WARNING, () -> who + ": the server refused the result of task " + j.id() + ": " + e.getMessage());
-      call(j, Report.FAILURE, () -> client.fail(j.id(), j.token,
-          clip("the server refused the result: " + e.getMessage()), false, null));
+      LOG.log(
+          Level.WARNING,
+          () -> who + ": the server refused the result of task " + j.id() + ": " + e.getMessage());
+      call(
+          j,
+          Report.FAILURE,
+          () ->
+              client.fail(
+                  j.id(),
+                  j.token,
+                  clip("the server refused the result: " + e.getMessage()),
+                  false,
+                  null));
     } else {
-      LOG.log(Level.WARNING, () -> who + ": the " + what + " of task " + j.id() + " was refused: " + e.getMessage());
+      LOG.log(
+          Level.WARNING,
+          () -> who + ": the " + what + " of task " + j.id() + " was refused: " + e.getMessage());
     }
   }
 
-  /** Waits before a retry; false when the worker is closing and past the give-up time (or interrupted). */
+  /**
+   * Waits before a retry; false when the worker is closing and past the give-up time (or
+   * interrupted).
+   */
   boolean pause(Duration d) {
     Duration wait = d;
     if (closing) {
@@ -207,7 +276,10 @@ final class Reporter {
       }
       int cp = s.codePointAt(i);
       i += Character.charCount(cp);
-      b.appendCodePoint(cp == 0 || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) ? 0xFFFD : cp);
+      b.appendCodePoint(
+          cp == 0 || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE)
+              ? 0xFFFD
+              : cp);
       count++;
     }
     return b.isEmpty() ? "error" : b.toString();

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Capped exponential backoff with jitter for retrying calls to a server that cannot be reached:
- * 100 ms, 200 ms, 400 ms, ... up to 5 s, each drawn uniformly from the upper half of its step so that
+ * Capped exponential backoff with jitter for retrying calls to a server that cannot be reached: 100
+ * ms, 200 ms, 400 ms, ... up to 5 s, each drawn uniformly from the upper half of its step so that
  * many workers coming back after an outage do not all knock at once.
  */
 final class RetryDelay {

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Thrown by a {@link TaskHandler} to fail its task and retry it after {@link #delay()} instead of the
- * queue's backoff, such as when a rate-limited service said when to come back. The attempt counts:
- * a task out of attempts is dead.
+ * Thrown by a {@link TaskHandler} to fail its task and retry it after {@link #delay()} instead of
+ * the queue's backoff, such as when a rate-limited service said when to come back. The attempt
+ * counts: a task out of attempts is dead.
  */
 public class RetryLater extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -13,13 +13,20 @@ import java.time.Duration;
  * @param lease the default lease of claims, or null to leave it
  * @param maxAttempts the default attempts of tasks, or null to leave it
  * @param backoffInitial the retry delay after the first failure, or null to leave it
- * @param backoffMultiplier the growth of the retry delay per failure (1.0–100.0), or null to leave it
+ * @param backoffMultiplier the growth of the retry delay per failure (1.0–100.0), or null to leave
+ *     it
  * @param backoffMax the largest retry delay, or null to leave it
  * @param retention how long finished tasks are kept, or null to leave it
  * @param paused whether claims get nothing, or null to leave it
  */
-public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backoffInitial, Double backoffMultiplier,
-    Duration backoffMax, Duration retention, Boolean paused) {
+public record SettingsUpdate(
+    Duration lease,
+    Integer maxAttempts,
+    Duration backoffInitial,
+    Double backoffMultiplier,
+    Duration backoffMax,
+    Duration retention,
+    Boolean paused) {
 
   /**
    * A change of nothing, to add to with the withers.
@@ -37,7 +44,8 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate lease(Duration value) {
-    return new SettingsUpdate(value, maxAttempts, backoffInitial, backoffMultiplier, backoffMax, retention, paused);
+    return new SettingsUpdate(
+        value, maxAttempts, backoffInitial, backoffMultiplier, backoffMax, retention, paused);
   }
 
   /**
@@ -47,7 +55,8 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate maxAttempts(int value) {
-    return new SettingsUpdate(lease, value, backoffInitial, backoffMultiplier, backoffMax, retention, paused);
+    return new SettingsUpdate(
+        lease, value, backoffInitial, backoffMultiplier, backoffMax, retention, paused);
   }
 
   /**
@@ -57,7 +66,8 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate backoffInitial(Duration value) {
-    return new SettingsUpdate(lease, maxAttempts, value, backoffMultiplier, backoffMax, retention, paused);
+    return new SettingsUpdate(
+        lease, maxAttempts, value, backoffMultiplier, backoffMax, retention, paused);
   }
 
   /**
@@ -67,7 +77,8 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate backoffMultiplier(double value) {
-    return new SettingsUpdate(lease, maxAttempts, backoffInitial, value, backoffMax, retention, paused);
+    return new SettingsUpdate(
+        lease, maxAttempts, backoffInitial, value, backoffMax, retention, paused);
   }
 
   /**
@@ -77,7 +88,8 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate backoffMax(Duration value) {
-    return new SettingsUpdate(lease, maxAttempts, backoffInitial, backoffMultiplier, value, retention, paused);
+    return new SettingsUpdate(
+        lease, maxAttempts, backoffInitial, backoffMultiplier, value, retention, paused);
   }
 
   /**
@@ -99,7 +111,8 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate retention(Duration value) {
-    return new SettingsUpdate(lease, maxAttempts, backoffInitial, backoffMultiplier, backoffMax, value, paused);
+    return new SettingsUpdate(
+        lease, maxAttempts, backoffInitial, backoffMultiplier, backoffMax, value, paused);
   }
 
   /**
@@ -109,6 +122,7 @@ public record SettingsUpdate(Duration lease, Integer maxAttempts, Duration backo
    * @return a copy with this change
    */
   public SettingsUpdate paused(boolean value) {
-    return new SettingsUpdate(lease, maxAttempts, backoffInitial, backoffMultiplier, backoffMax, retention, value);
+    return new SettingsUpdate(
+        lease, maxAttempts, backoffInitial, backoffMultiplier, backoffMax, retention, value);
   }
 }

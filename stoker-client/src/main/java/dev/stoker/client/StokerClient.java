@@ -37,17 +37,21 @@ import java.util.stream.StreamSupport;
  * virtual threads) and either returns or throws a {@link StokerException}: {@link ProblemException}
  * when the server refused the request, {@link StokerUnavailableException} when it could not be
  * reached or could not serve. The client itself never retries: a request that failed may or may not
- * have taken effect, and only the caller knows whether repeating it is safe (the {@link Worker} does
- * retry the calls that are).
+ * have taken effect, and only the caller knows whether repeating it is safe (the {@link Worker}
+ * does retry the calls that are).
  */
 public final class StokerClient implements AutoCloseable {
   /** The base URL of a server started with the defaults: {@code http://127.0.0.1:7654}. */
   public static final URI DEFAULT_BASE_URL = URI.create("http://127.0.0.1:7654");
+
   /** The most tasks (or completions) one request carries; longer lists are sent in several. */
   public static final int MAX_BATCH = 1_000;
+
   /** The largest body {@link #enqueueAll} puts in one request before it starts another. */
   static final int MAX_BATCH_BYTES = 4 << 20;
-  private static final Pattern INDEXED_FIELD = Pattern.compile("^tasks\\[(\\d+)](.*)$", Pattern.DOTALL);
+
+  private static final Pattern INDEXED_FIELD =
+      Pattern.compile("^tasks\\[(\\d+)](.*)$", Pattern.DOTALL);
 
   private final URI baseUrl;
   private final ObjectMapper mapper;
@@ -59,9 +63,10 @@ public final class StokerClient implements AutoCloseable {
     HttpClient http = b.httpClient;
     boolean owns = http == null;
     if (owns) {
-      HttpClient.Builder hb = HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(b.connectTimeout);
+      HttpClient.Builder hb =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(b.connectTimeout);
       if (b.sslContext != null) {
         hb.sslContext(b.sslContext);
       }
@@ -71,8 +76,8 @@ public final class StokerClient implements AutoCloseable {
   }
 
   /**
-   * A builder of a client, with the defaults: {@link #DEFAULT_BASE_URL}, no token, a request timeout
-   * of 30 s and a connect timeout of 5 s.
+   * A builder of a client, with the defaults: {@link #DEFAULT_BASE_URL}, no token, a request
+   * timeout of 30 s and a connect timeout of 5 s.
    *
    * @return a new builder
    */
@@ -80,7 +85,10 @@ public final class StokerClient implements AutoCloseable {
     return new Builder();
   }
 
-  /** Configures and builds a {@link StokerClient}. Not thread-safe; build once, then share the client. */
+  /**
+   * Configures and builds a {@link StokerClient}. Not thread-safe; build once, then share the
+   * client.
+   */
   public static final class Builder {
     private URI baseUrl = DEFAULT_BASE_URL;
     private String token;
@@ -117,13 +125,18 @@ public final class StokerClient implements AutoCloseable {
     public Builder baseUrl(URI url) {
       Objects.requireNonNull(url, "url");
       String scheme = url.getScheme();
-      if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+      if (scheme == null
+          || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
           || url.getHost() == null) {
-        throw new IllegalArgumentException("the base URL must be an http(s) URL with a host, like "
-            + DEFAULT_BASE_URL + "; was " + url);
+        throw new IllegalArgumentException(
+            "the base URL must be an http(s) URL with a host, like "
+                + DEFAULT_BASE_URL
+                + "; was "
+                + url);
       }
       if (url.getRawQuery() != null || url.getRawFragment() != null) {
-        throw new IllegalArgumentException("the base URL must not have a query or fragment: " + url);
+        throw new IllegalArgumentException(
+            "the base URL must not have a query or fragment: " + url);
       }
       this.baseUrl = url;
       return this;
@@ -141,13 +154,14 @@ public final class StokerClient implements AutoCloseable {
       try {
         return baseUrl(URI.create(url.strip()));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("not a base URL: " + url + " (" + e.getMessage() + ")", e);
+        throw new IllegalArgumentException(
+            "not a base URL: " + url + " (" + e.getMessage() + ")", e);
       }
     }
 
     /**
-     * The bearer token to send with every request ({@code Authorization: Bearer TOKEN}), for a server
-     * with auth enabled; null (the default) sends none.
+     * The bearer token to send with every request ({@code Authorization: Bearer TOKEN}), for a
+     * server with auth enabled; null (the default) sends none.
      *
      * @param token the token, or null
      * @return this builder
@@ -161,8 +175,8 @@ public final class StokerClient implements AutoCloseable {
     }
 
     /**
-     * How long a request may take, from sending it to the end of the reply (default 30 s). A claim's
-     * long poll gets its {@code wait} on top of this.
+     * How long a request may take, from sending it to the end of the reply (default 30 s). A
+     * claim's long poll gets its {@code wait} on top of this.
      *
      * @param timeout a positive duration
      * @return this builder
@@ -198,9 +212,9 @@ public final class StokerClient implements AutoCloseable {
     }
 
     /**
-     * The HTTP client to send requests with, for TLS, proxy or executor settings of your own. It should
-     * use HTTP/1.1 (the server speaks it). The caller keeps ownership: {@link StokerClient#close()}
-     * does not close it. By default the client makes and owns one.
+     * The HTTP client to send requests with, for TLS, proxy or executor settings of your own. It
+     * should use HTTP/1.1 (the server speaks it). The caller keeps ownership: {@link
+     * StokerClient#close()} does not close it. By default the client makes and owns one.
      *
      * @param client the HTTP client
      * @return this builder
@@ -269,18 +283,25 @@ public final class StokerClient implements AutoCloseable {
    * @param queue the queue's name: 1–128 characters of {@code [A-Za-z0-9._-]}
    * @param request what to enqueue
    * @return the new task (pending), or the existing duplicate
-   * @throws ProblemException when the server refuses the request (422 naming the field at fault, ...)
+   * @throws ProblemException when the server refuses the request (422 naming the field at fault,
+   *     ...)
    * @throws StokerUnavailableException when the server cannot be reached; the task may or may not
    *     have been enqueued (use a unique key to make retries safe)
    */
   public Task enqueue(String queue, TaskRequest request) {
     Objects.requireNonNull(request, "request");
-    return Wire.task(transport.send("POST", queuePath(queue, "/tasks"), Wire.spec(mapper, request)));
+    return Wire.task(
+        transport.sendBytes(
+            "POST",
+            queuePath(queue, "/tasks"),
+            bytes(Wire.spec(mapper, request)),
+            Duration.ZERO,
+            request.traceparent()));
   }
 
   /**
-   * Enqueues one task named {@code name} with these params; a shorthand for {@code
-   * enqueue(queue, TaskRequest.of(name).params(params))}.
+   * Enqueues one task named {@code name} with these params; a shorthand for {@code enqueue(queue,
+   * TaskRequest.of(name).params(params))}.
    *
    * @param queue the queue's name
    * @param name what the worker runs
@@ -294,10 +315,12 @@ public final class StokerClient implements AutoCloseable {
   }
 
   /**
-   * Enqueues many tasks into {@code queue}, in requests of at most {@link #MAX_BATCH} tasks (and about
-   * 4 MiB). Each request is all or nothing; when one is refused or fails, the tasks of the requests
-   * before it are enqueued and the exception is thrown (a {@link ProblemException#field()} such as
-   * {@code tasks[1234].name} is the index in {@code requests}).
+   * Enqueues many tasks into {@code queue}, in requests of at most {@link #MAX_BATCH} tasks (and
+   * about 4 MiB; a new request starts where the {@link TaskRequest#traceparent(String) traceparent}
+   * changes, as it is a header of the request). Each request is all or nothing; when one is refused
+   * or fails, the tasks of the requests before it are enqueued and the exception is thrown (a
+   * {@link ProblemException#field()} such as {@code tasks[1234].name} is the index in {@code
+   * requests}).
    *
    * @param queue the queue's name
    * @param requests what to enqueue
@@ -311,23 +334,29 @@ public final class StokerClient implements AutoCloseable {
     List<Task> out = new ArrayList<>(requests.size());
     List<byte[]> batch = new ArrayList<>();
     int batchBytes = 0;
+    String trace = null;
     for (TaskRequest r : requests) {
-      byte[] spec = bytes(Wire.spec(mapper, Objects.requireNonNull(r, "a request in the list is null")));
-      if (!batch.isEmpty() && (batch.size() == MAX_BATCH || batchBytes + spec.length > MAX_BATCH_BYTES)) {
-        out.addAll(enqueueBatch(path, batch, out.size()));
+      byte[] spec =
+          bytes(Wire.spec(mapper, Objects.requireNonNull(r, "a request in the list is null")));
+      if (!batch.isEmpty()
+          && (batch.size() == MAX_BATCH
+              || batchBytes + spec.length > MAX_BATCH_BYTES
+              || !Objects.equals(trace, r.traceparent()))) {
+        out.addAll(enqueueBatch(path, batch, out.size(), trace));
         batch.clear();
         batchBytes = 0;
       }
       batch.add(spec);
       batchBytes += spec.length + 1;
+      trace = r.traceparent();
     }
     if (!batch.isEmpty()) {
-      out.addAll(enqueueBatch(path, batch, out.size()));
+      out.addAll(enqueueBatch(path, batch, out.size(), trace));
     }
     return Collections.unmodifiableList(out);
   }
 
-  private List<Task> enqueueBatch(String path, List<byte[]> specs, int offset) {
+  private List<Task> enqueueBatch(String path, List<byte[]> specs, int offset, String traceparent) {
     ByteArrayOutputStream body = new ByteArrayOutputStream(specs.size() * 64 + 16);
     body.writeBytes("{\"tasks\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     for (int i = 0; i < specs.size(); i++) {
@@ -338,9 +367,12 @@ public final class StokerClient implements AutoCloseable {
     }
     body.writeBytes("]}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     try {
-      List<Task> tasks = Wire.tasks(transport.sendBytes("POST", path, body.toByteArray(), Duration.ZERO));
+      List<Task> tasks =
+          Wire.tasks(
+              transport.sendBytes("POST", path, body.toByteArray(), Duration.ZERO, traceparent));
       if (tasks.size() != specs.size()) {
-        throw new StokerProtocolException("the server answered " + specs.size() + " tasks with " + tasks.size(), null);
+        throw new StokerProtocolException(
+            "the server answered " + specs.size() + " tasks with " + tasks.size(), null);
       }
       return tasks;
     } catch (ProblemException e) {
@@ -371,8 +403,8 @@ public final class StokerClient implements AutoCloseable {
    * @param max the most tasks to claim, 1–1000
    * @param lease the lease, or null for the queue's setting
    * @param wait how long to wait when nothing is claimable (0–60 s), or null for not at all
-   * @return the claimed tasks, each {@link TaskState#WORKING working} with its {@link Task#lease()};
-   *     empty when nothing was claimable within {@code wait}, or the queue is paused
+   * @return the claimed tasks, each {@link TaskState#WORKING working} with its {@link
+   *     Task#lease()}; empty when nothing was claimable within {@code wait}, or the queue is paused
    * @throws ProblemException when the server refuses the request
    * @throws StokerUnavailableException when the server cannot be reached
    */
@@ -393,8 +425,8 @@ public final class StokerClient implements AutoCloseable {
   }
 
   /**
-   * Extends the lease of a claim: it then runs out {@code lease} (or the queue's lease) from now, and
-   * never earlier than before.
+   * Extends the lease of a claim: it then runs out {@code lease} (or the queue's lease) from now,
+   * and never earlier than before.
    *
    * @param id the task's id
    * @param token the lease token of the claim
@@ -402,8 +434,8 @@ public final class StokerClient implements AutoCloseable {
    * @return the task, with its extended lease
    * @throws ProblemException 409 when the claim is no longer current ({@link
    *     ProblemException#isLeaseLost()}: the lease expired and the task went to another worker, or
-   *     back to pending; {@link ProblemException#isAlreadyFinished()}: done elsewhere, or cancelled),
-   *     404 when there is no such task
+   *     back to pending; {@link ProblemException#isAlreadyFinished()}: done elsewhere, or
+   *     cancelled), 404 when there is no such task
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task heartbeat(String id, String token, Duration lease) {
@@ -423,17 +455,18 @@ public final class StokerClient implements AutoCloseable {
    * @param result the result, any value the mapper can serialise, or null for none
    * @return the task, done
    * @throws ProblemException 409 {@link ProblemException#isAlreadyFinished()} when the task is
-   *     already done (by another worker), dead or cancelled; 404 when there is no such task; 413/422
-   *     when the result is too large
+   *     already done (by another worker), dead or cancelled; 404 when there is no such task;
+   *     413/422 when the result is too large
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task complete(String id, String token, Object result) {
-    return Wire.task(transport.send("POST", taskPath(id, "/complete"), completeBody(token, result)));
+    return Wire.task(
+        transport.send("POST", taskPath(id, "/complete"), completeBody(token, result)));
   }
 
   /**
-   * Completes a task as {@link #complete} does and, once it is done, claims the next tasks as {@code
-   * next} says, in the same request: a worker's loop in one request per task.
+   * Completes a task as {@link #complete} does and, once it is done, claims the next tasks as
+   * {@code next} says, in the same request: a worker's loop in one request per task.
    *
    * @param id the task's id
    * @param token a lease token of the task
@@ -442,8 +475,9 @@ public final class StokerClient implements AutoCloseable {
    * @return the task, done, and the tasks claimed (empty when nothing was claimable)
    * @throws ProblemException as {@link #complete}, and then nothing was claimed; 422 naming {@code
    *     claim.max} (...) for a bad claim, and then the task was not completed either
-   * @throws StokerUnavailableException when the server cannot be reached; the task may or may not be
-   *     done and tasks may or may not have been claimed (they run again when their leases expire)
+   * @throws StokerUnavailableException when the server cannot be reached; the task may or may not
+   *     be done and tasks may or may not have been claimed (they run again when their leases
+   *     expire)
    */
   public Finished completeAndClaim(String id, String token, Object result, NextClaim next) {
     return finished(taskPath(id, "/complete"), completeBody(token, result), next);
@@ -485,8 +519,10 @@ public final class StokerClient implements AutoCloseable {
   private static List<Task> nextTasks(JsonNode reply) {
     JsonNode next = reply.get("next");
     if (next == null) {
-      throw new StokerProtocolException("the server's reply to a finish with a claim has no \"next\"; is the server "
-          + "older than the combined call?", null);
+      throw new StokerProtocolException(
+          "the server's reply to a finish with a claim has no \"next\"; is the server "
+              + "older than the combined call?",
+          null);
     }
     return Wire.tasks(next);
   }
@@ -499,23 +535,24 @@ public final class StokerClient implements AutoCloseable {
    * @param completions the completions
    * @return one result per completion, in order
    * @throws ProblemException when the server refuses a whole request (a result too large, ...)
-   * @throws StokerUnavailableException when the server cannot be reached; the completions of earlier
-   *     requests are done
+   * @throws StokerUnavailableException when the server cannot be reached; the completions of
+   *     earlier requests are done
    */
   public List<CompletionResult> completeAll(List<Completion> completions) {
     Objects.requireNonNull(completions, "completions");
     List<CompletionResult> out = new ArrayList<>(completions.size());
     for (int from = 0; from < completions.size(); from += MAX_BATCH) {
-      List<Completion> part = completions.subList(from, Math.min(completions.size(), from + MAX_BATCH));
+      List<Completion> part =
+          completions.subList(from, Math.min(completions.size(), from + MAX_BATCH));
       out.addAll(results(sendBatch(batchBody(part), from, Duration.ZERO), part.size()));
     }
     return Collections.unmodifiableList(out);
   }
 
   /**
-   * Completes up to {@link #MAX_BATCH} tasks in one request as {@link #completeAll} does and then, in
-   * the same request, claims the next tasks as {@code next} says (from the queue of the first task
-   * listed unless it names one), whatever each completion's outcome.
+   * Completes up to {@link #MAX_BATCH} tasks in one request as {@link #completeAll} does and then,
+   * in the same request, claims the next tasks as {@code next} says (from the queue of the first
+   * task listed unless it names one), whatever each completion's outcome.
    *
    * @param completions 1–1000 completions
    * @param next what to claim after the completions
@@ -528,8 +565,8 @@ public final class StokerClient implements AutoCloseable {
   public CompletedBatch completeAllAndClaim(List<Completion> completions, NextClaim next) {
     Objects.requireNonNull(completions, "completions");
     if (completions.isEmpty() || completions.size() > MAX_BATCH) {
-      throw new IllegalArgumentException("a batch with a claim holds 1–" + MAX_BATCH + " completions, was "
-          + completions.size());
+      throw new IllegalArgumentException(
+          "a batch with a claim holds 1–" + MAX_BATCH + " completions, was " + completions.size());
     }
     ObjectNode body = batchBody(completions);
     JsonNode reply = sendBatch(withClaim(body, next), 0, next.waitOrZero());
@@ -562,8 +599,8 @@ public final class StokerClient implements AutoCloseable {
   private static List<CompletionResult> results(JsonNode reply, int expected) {
     JsonNode results = reply.get("results");
     if (results == null || !results.isArray() || results.size() != expected) {
-      throw new StokerProtocolException("the server's reply to a batch completion has no \"results\" array of "
-          + expected, null);
+      throw new StokerProtocolException(
+          "the server's reply to a batch completion has no \"results\" array of " + expected, null);
     }
     List<CompletionResult> out = new ArrayList<>(expected);
     for (JsonNode r : results) {
@@ -582,16 +619,19 @@ public final class StokerClient implements AutoCloseable {
    * @param permanent true to make the task dead now, without retries
    * @param retryIn retry after this long instead of after the queue's backoff, or null
    * @return the task, pending again or dead
-   * @throws ProblemException 409 when the claim is no longer current, 404 when there is no such task
+   * @throws ProblemException 409 when the claim is no longer current, 404 when there is no such
+   *     task
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task fail(String id, String token, String error, boolean permanent, Duration retryIn) {
-    return Wire.task(transport.send("POST", taskPath(id, "/fail"), failBody(token, error, permanent, retryIn)));
+    return Wire.task(
+        transport.send("POST", taskPath(id, "/fail"), failBody(token, error, permanent, retryIn)));
   }
 
   /**
    * Fails the current claim as {@link #fail} does and then, in the same request, claims the next
-   * tasks as {@code next} says. A task failed for a retry without delay may be claimed again at once.
+   * tasks as {@code next} says. A task failed for a retry without delay may be claimed again at
+   * once.
    *
    * @param id the task's id
    * @param token the lease token of the claim
@@ -600,12 +640,12 @@ public final class StokerClient implements AutoCloseable {
    * @param retryIn retry after this long instead of after the queue's backoff, or null
    * @param next what to claim once the task is failed
    * @return the task, pending again or dead, and the tasks claimed
-   * @throws ProblemException as {@link #fail}, and then nothing was claimed; 422 for a bad claim, and
-   *     then the task was not failed either
+   * @throws ProblemException as {@link #fail}, and then nothing was claimed; 422 for a bad claim,
+   *     and then the task was not failed either
    * @throws StokerUnavailableException when the server cannot be reached
    */
-  public Finished failAndClaim(String id, String token, String error, boolean permanent, Duration retryIn,
-      NextClaim next) {
+  public Finished failAndClaim(
+      String id, String token, String error, boolean permanent, Duration retryIn, NextClaim next) {
     return finished(taskPath(id, "/fail"), failBody(token, error, permanent, retryIn), next);
   }
 
@@ -622,14 +662,15 @@ public final class StokerClient implements AutoCloseable {
   }
 
   /**
-   * Gives a claimed task back, unharmed: pending again (after {@code delay}), and the attempt does not
-   * count. For a worker that claimed more than it will run, or is shutting down.
+   * Gives a claimed task back, unharmed: pending again (after {@code delay}), and the attempt does
+   * not count. For a worker that claimed more than it will run, or is shutting down.
    *
    * @param id the task's id
    * @param token the lease token of the claim
    * @param delay claimable again after this long, or null for now
    * @return the task, pending again
-   * @throws ProblemException 409 when the claim is no longer current, 404 when there is no such task
+   * @throws ProblemException 409 when the claim is no longer current, 404 when there is no such
+   *     task
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task release(String id, String token, Duration delay) {
@@ -637,16 +678,16 @@ public final class StokerClient implements AutoCloseable {
   }
 
   /**
-   * Gives a claimed task back as {@link #release} does and then, in the same request, claims the next
-   * tasks as {@code next} says; a task released without delay may be claimed again at once.
+   * Gives a claimed task back as {@link #release} does and then, in the same request, claims the
+   * next tasks as {@code next} says; a task released without delay may be claimed again at once.
    *
    * @param id the task's id
    * @param token the lease token of the claim
    * @param delay claimable again after this long, or null for now
    * @param next what to claim once the task is released
    * @return the task, pending again, and the tasks claimed
-   * @throws ProblemException as {@link #release}, and then nothing was claimed; 422 for a bad claim,
-   *     and then the task was not released either
+   * @throws ProblemException as {@link #release}, and then nothing was claimed; 422 for a bad
+   *     claim, and then the task was not released either
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Finished releaseAndClaim(String id, String token, Duration delay, NextClaim next) {
@@ -713,7 +754,8 @@ public final class StokerClient implements AutoCloseable {
    */
   public QueueSettings updateSettings(String queue, SettingsUpdate update) {
     Objects.requireNonNull(update, "update");
-    return Wire.queueSettings(transport.send("PUT", queuePath(queue, ""), Wire.settings(mapper, update)));
+    return Wire.queueSettings(
+        transport.send("PUT", queuePath(queue, ""), Wire.settings(mapper, update)));
   }
 
   /**
@@ -739,14 +781,18 @@ public final class StokerClient implements AutoCloseable {
     return updateSettings(queue, SettingsUpdate.create().paused(false));
   }
 
-  /** The problem type of a 404 for a path the server does not have (as opposed to a missing task). */
-  private static final String TYPE_UNKNOWN_ENDPOINT = ProblemException.TYPE_BASE + "unknown-endpoint";
+  /**
+   * The problem type of a 404 for a path the server does not have (as opposed to a missing task).
+   */
+  private static final String TYPE_UNKNOWN_ENDPOINT =
+      ProblemException.TYPE_BASE + "unknown-endpoint";
 
   /**
    * One task, by id.
    *
    * @param id the task's id
-   * @return the task, or empty when there is no such task (never was, or pruned after its retention)
+   * @return the task, or empty when there is no such task (never was, or pruned after its
+   *     retention)
    * @throws ProblemException 400 when {@code id} is not a task id
    * @throws StokerUnavailableException when the server cannot be reached
    */
@@ -795,9 +841,10 @@ public final class StokerClient implements AutoCloseable {
   }
 
   /**
-   * Every task of a queue that matches {@code query}, in id order, fetched page by page as the stream
-   * is consumed (each page is one request, so a failure can surface mid-stream as a {@link
-   * StokerException}). Tasks that change while the stream runs may be seen in their old or new state.
+   * Every task of a queue that matches {@code query}, in id order, fetched page by page as the
+   * stream is consumed (each page is one request, so a failure can surface mid-stream as a {@link
+   * StokerException}). Tasks that change while the stream runs may be seen in their old or new
+   * state.
    *
    * @param queue the queue's name
    * @param query the filters and page size (its cursor, if any, is where to start); null for all
@@ -805,35 +852,38 @@ public final class StokerClient implements AutoCloseable {
    */
   public Stream<Task> allTasks(String queue, TaskQuery query) {
     TaskQuery start = query == null ? TaskQuery.create() : query;
-    Iterator<Task> it = new Iterator<>() {
-      private Iterator<Task> page = Collections.emptyIterator();
-      private String cursor = start.cursor();
-      private boolean last;
+    Iterator<Task> it =
+        new Iterator<>() {
+          private Iterator<Task> page = Collections.emptyIterator();
+          private String cursor = start.cursor();
+          private boolean last;
 
-      @Override
-      public boolean hasNext() {
-        while (!page.hasNext()) {
-          if (last) {
-            return false;
+          @Override
+          public boolean hasNext() {
+            while (!page.hasNext()) {
+              if (last) {
+                return false;
+              }
+              TaskPage p = tasks(queue, start.cursor(cursor));
+              page = p.tasks().iterator();
+              cursor = p.nextCursor();
+              last = cursor == null;
+            }
+            return true;
           }
-          TaskPage p = tasks(queue, start.cursor(cursor));
-          page = p.tasks().iterator();
-          cursor = p.nextCursor();
-          last = cursor == null;
-        }
-        return true;
-      }
 
-      @Override
-      public Task next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return page.next();
-      }
-    };
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it,
-        Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT), false);
+          @Override
+          public Task next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return page.next();
+          }
+        };
+    return StreamSupport.stream(
+        Spliterators.spliteratorUnknownSize(
+            it, Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT),
+        false);
   }
 
   /**
@@ -842,12 +892,28 @@ public final class StokerClient implements AutoCloseable {
    *
    * @param id the task's id
    * @return the task, cancelled
-   * @throws ProblemException 409 {@link ProblemException#isAlreadyFinished()} when it is already done,
-   *     dead or cancelled; 404 when there is no such task
+   * @throws ProblemException 409 {@link ProblemException#isAlreadyFinished()} when it is already
+   *     done, dead or cancelled; 404 when there is no such task
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task cancel(String id) {
     return Wire.task(transport.send("POST", taskPath(id, "/cancel"), null));
+  }
+
+  /**
+   * Retries one dead or cancelled task: pending again, claimable now, with its attempts reset (what
+   * a redrive does, for this task only).
+   *
+   * @param id the task's id
+   * @return the task, pending
+   * @throws ProblemException 409 of {@link ProblemException#type() type} {@code not-retryable} when
+   *     the task is pending, working or done, or {@code unique-key-held} when a live task of its
+   *     queue holds its unique key ({@link ProblemException#state()} says the task's state); 404
+   *     when there is no such task
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  public Task retry(String id) {
+    return Wire.task(transport.send("POST", taskPath(id, "/retry"), null));
   }
 
   /**
@@ -879,14 +945,15 @@ public final class StokerClient implements AutoCloseable {
   private static int moved(JsonNode reply) {
     JsonNode m = reply.get("moved");
     if (m == null || !m.canConvertToInt()) {
-      throw new StokerProtocolException("the server's reply to a redrive has no \"moved\" count", null);
+      throw new StokerProtocolException(
+          "the server's reply to a redrive has no \"moved\" count", null);
     }
     return m.intValue();
   }
 
   /**
-   * Closes the HTTP client this client made (not one given to {@link Builder#httpClient}): requests in
-   * flight are aborted. The client must not be used afterwards.
+   * Closes the HTTP client this client made (not one given to {@link Builder#httpClient}): requests
+   * in flight are aborted. The client must not be used afterwards.
    */
   @Override
   public void close() {
@@ -906,7 +973,8 @@ public final class StokerClient implements AutoCloseable {
     try {
       return mapper.writeValueAsBytes(n);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("cannot serialise a task as JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot serialise a task as JSON: " + e.getOriginalMessage(), e);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.stoker.client;
 
 /**
- * The root of everything the Stoker client throws when a call does not succeed. It is unchecked
- * and sealed: a call either returns, or throws one of
+ * The root of everything the Stoker client throws when a call does not succeed. It is unchecked and
+ * sealed: a call either returns, or throws one of
  *
  * <ul>
  *   <li>{@link ProblemException}: the server answered and refused the request (an RFC 9457 problem:
@@ -15,7 +15,10 @@ package dev.stoker.client;
  * </ul>
  */
 public abstract sealed class StokerException extends RuntimeException
-    permits ProblemException, StokerUnavailableException, StokerInterruptedException, StokerProtocolException {
+    permits ProblemException,
+        StokerUnavailableException,
+        StokerInterruptedException,
+        StokerProtocolException {
   private static final long serialVersionUID = 1L;
 
   StokerException(String message, Throwable cause) {

@@ -17,8 +17,8 @@ public final class StokerUnavailableException extends StokerException {
   }
 
   /**
-   * The HTTP status the server answered with (502, 503 or 504), or 0 when there was no answer at all
-   * (the connection failed or timed out).
+   * The HTTP status the server answered with (502, 503 or 504), or 0 when there was no answer at
+   * all (the connection failed or timed out).
    *
    * @return the status, or 0
    */

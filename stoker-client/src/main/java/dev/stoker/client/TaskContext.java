@@ -3,9 +3,9 @@ package dev.stoker.client;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * What a {@link TaskHandler} gets: the task it runs, and its lease. The {@link Worker} heartbeats the
- * lease on its own; a handler only needs {@link #leaseLost()} to stop early when the task was taken
- * over, finished elsewhere, or cancelled.
+ * What a {@link TaskHandler} gets: the task it runs, and its lease. The {@link Worker} heartbeats
+ * the lease on its own; a handler only needs {@link #leaseLost()} to stop early when the task was
+ * taken over, finished elsewhere, or cancelled.
  */
 public interface TaskContext {
   /**
@@ -37,6 +37,16 @@ public interface TaskContext {
   Task task();
 
   /**
+   * The W3C trace context the task was enqueued in, to continue the producer's trace (start the
+   * handler's span as its child, or link to it).
+   *
+   * @return the task's {@code traceparent}, or null when it was enqueued without one
+   */
+  default String traceparent() {
+    return task().traceparent();
+  }
+
+  /**
    * The task's params as JSON.
    *
    * @return the params ({@code NullNode} when there are none)
@@ -49,13 +59,14 @@ public interface TaskContext {
    * @param type the class to decode into
    * @param <T> the type
    * @return the params as a {@code T}
-   * @throws IllegalArgumentException when the params do not fit (the task then fails with this message)
+   * @throws IllegalArgumentException when the params do not fit (the task then fails with this
+   *     message)
    */
   <T> T params(Class<T> type);
 
   /**
-   * Whether the task's lease is lost: a heartbeat was refused because the lease expired and the task
-   * went to another worker, or it is finished elsewhere, or cancelled. The worker has then
+   * Whether the task's lease is lost: a heartbeat was refused because the lease expired and the
+   * task went to another worker, or it is finished elsewhere, or cancelled. The worker has then
    * interrupted the handler and will report nothing for this run; the handler should stop.
    *
    * @return whether the lease is lost

@@ -26,12 +26,23 @@ import java.util.Objects;
  * @param delay not claimable until this long after the enqueue, or null
  * @param runAt not claimable before this time, or null; at most one of {@code delay} and {@code
  *     runAt} is set
- * @param uniqueKey while a live task of the queue has this key, enqueueing returns that task instead
- *     (marked {@link Task#duplicate()}); or null
- * @param maxAttempts the claims the task may have before it is dead, or null for the queue's setting
+ * @param uniqueKey while a live task of the queue has this key, enqueueing returns that task
+ *     instead (marked {@link Task#duplicate()}); or null
+ * @param maxAttempts the claims the task may have before it is dead, or null for the queue's
+ *     setting
+ * @param traceparent the W3C trace context to enqueue the task in, sent as the {@code traceparent}
+ *     header; the worker that claims the task gets it back ({@link Task#traceparent()}); or null
  */
-public record TaskRequest(String name, Object params, String paramsJson, int priority, Duration delay,
-    Instant runAt, String uniqueKey, Integer maxAttempts) {
+public record TaskRequest(
+    String name,
+    Object params,
+    String paramsJson,
+    int priority,
+    Duration delay,
+    Instant runAt,
+    String uniqueKey,
+    Integer maxAttempts,
+    String traceparent) {
 
   /**
    * Checks the spec's consistency; the server checks the limits.
@@ -44,8 +55,9 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @param runAt the time to run at
    * @param uniqueKey the unique key
    * @param maxAttempts the attempts
-   * @throws IllegalArgumentException when both forms of params or both of delay and runAt are given,
-   *     the delay is negative or maxAttempts is below 1
+   * @param traceparent the trace context
+   * @throws IllegalArgumentException when both forms of params or both of delay and runAt are
+   *     given, the delay is negative, maxAttempts is below 1 or the traceparent has a line break
    */
   public TaskRequest {
     Objects.requireNonNull(name, "name");
@@ -61,6 +73,33 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
     if (maxAttempts != null && maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
     }
+    if (traceparent != null && (traceparent.indexOf('\n') >= 0 || traceparent.indexOf('\r') >= 0)) {
+      throw new IllegalArgumentException("a traceparent is one line");
+    }
+  }
+
+  /**
+   * A request in no trace (the record before it had {@link #traceparent()}).
+   *
+   * @param name the name
+   * @param params the params as a value
+   * @param paramsJson the params as JSON text
+   * @param priority the priority
+   * @param delay the delay
+   * @param runAt the time to run at
+   * @param uniqueKey the unique key
+   * @param maxAttempts the attempts
+   */
+  public TaskRequest(
+      String name,
+      Object params,
+      String paramsJson,
+      int priority,
+      Duration delay,
+      Instant runAt,
+      String uniqueKey,
+      Integer maxAttempts) {
+    this(name, params, paramsJson, priority, delay, runAt, uniqueKey, maxAttempts, null);
   }
 
   /**
@@ -70,19 +109,20 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @return the request
    */
   public static TaskRequest of(String name) {
-    return new TaskRequest(name, null, null, 0, null, null, null, null);
+    return new TaskRequest(name, null, null, 0, null, null, null, null, null);
   }
 
   /**
-   * With these params: any value the client's {@code ObjectMapper} can serialise (a record, a map, a
-   * {@code JsonNode}, ...). A {@code String} is sent as a JSON string; for JSON text use {@link
+   * With these params: any value the client's {@code ObjectMapper} can serialise (a record, a map,
+   * a {@code JsonNode}, ...). A {@code String} is sent as a JSON string; for JSON text use {@link
    * #paramsJson(String)}.
    *
    * @param value the params, or null for none
    * @return a copy with these params
    */
   public TaskRequest params(Object value) {
-    return new TaskRequest(name, value, null, priority, delay, runAt, uniqueKey, maxAttempts);
+    return new TaskRequest(
+        name, value, null, priority, delay, runAt, uniqueKey, maxAttempts, traceparent);
   }
 
   /**
@@ -94,7 +134,8 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    */
   public TaskRequest paramsJson(String json) {
     Wire.checkJsonText(json, "paramsJson");
-    return new TaskRequest(name, null, json, priority, delay, runAt, uniqueKey, maxAttempts);
+    return new TaskRequest(
+        name, null, json, priority, delay, runAt, uniqueKey, maxAttempts, traceparent);
   }
 
   /**
@@ -104,7 +145,8 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @return a copy with this priority
    */
   public TaskRequest priority(int value) {
-    return new TaskRequest(name, params, paramsJson, value, delay, runAt, uniqueKey, maxAttempts);
+    return new TaskRequest(
+        name, params, paramsJson, value, delay, runAt, uniqueKey, maxAttempts, traceparent);
   }
 
   /**
@@ -115,7 +157,8 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @return a copy with this delay
    */
   public TaskRequest delay(Duration value) {
-    return new TaskRequest(name, params, paramsJson, priority, value, null, uniqueKey, maxAttempts);
+    return new TaskRequest(
+        name, params, paramsJson, priority, value, null, uniqueKey, maxAttempts, traceparent);
   }
 
   /**
@@ -125,7 +168,8 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @return a copy with this time
    */
   public TaskRequest runAt(Instant value) {
-    return new TaskRequest(name, params, paramsJson, priority, null, value, uniqueKey, maxAttempts);
+    return new TaskRequest(
+        name, params, paramsJson, priority, null, value, uniqueKey, maxAttempts, traceparent);
   }
 
   /**
@@ -136,7 +180,8 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @return a copy with this key
    */
   public TaskRequest uniqueKey(String value) {
-    return new TaskRequest(name, params, paramsJson, priority, delay, runAt, value, maxAttempts);
+    return new TaskRequest(
+        name, params, paramsJson, priority, delay, runAt, value, maxAttempts, traceparent);
   }
 
   /**
@@ -147,6 +192,21 @@ public record TaskRequest(String name, Object params, String paramsJson, int pri
    * @return a copy with this many attempts
    */
   public TaskRequest maxAttempts(int value) {
-    return new TaskRequest(name, params, paramsJson, priority, delay, runAt, uniqueKey, value);
+    return new TaskRequest(
+        name, params, paramsJson, priority, delay, runAt, uniqueKey, value, traceparent);
+  }
+
+  /**
+   * In this W3C trace context: the enqueue sends it as its {@code traceparent} header (the server
+   * checks it: 400 when it is not one), the task keeps it, and the worker that claims the task gets
+   * it back in {@link Task#traceparent()} and {@link TaskContext#traceparent()} to continue the
+   * trace.
+   *
+   * @param value {@code 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>}, or null for none
+   * @return a copy in this trace
+   */
+  public TaskRequest traceparent(String value) {
+    return new TaskRequest(
+        name, params, paramsJson, priority, delay, runAt, uniqueKey, maxAttempts, value);
   }
 }

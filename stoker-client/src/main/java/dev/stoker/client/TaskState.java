@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * Where a task is in its life. {@link #DONE}, {@link #DEAD} and {@link #CANCELLED} are terminal;
- * only a redrive takes a dead task back to pending.
+ * only a redrive (of dead tasks) or a retry (of a dead or cancelled task) takes a task back to
+ * pending.
  */
 public enum TaskState {
   /** Waiting to be claimed (now, or from its {@code runAt} on). */
@@ -21,7 +22,7 @@ public enum TaskState {
   private final String wireName = name().toLowerCase(Locale.ROOT);
 
   /**
-   * Whether no operation but a redrive (of a dead task) leaves this state.
+   * Whether no operation but a redrive or a retry (of a dead or cancelled task) leaves this state.
    *
    * @return whether the state is done, dead or cancelled
    */

@@ -9,17 +9,18 @@ import java.time.Duration;
  */
 interface Ticker {
   /** The JDK's: {@link System#nanoTime()} and {@link Thread#sleep(Duration)}. */
-  Ticker SYSTEM = new Ticker() {
-    @Override
-    public long nanoTime() {
-      return System.nanoTime();
-    }
+  Ticker SYSTEM =
+      new Ticker() {
+        @Override
+        public long nanoTime() {
+          return System.nanoTime();
+        }
 
-    @Override
-    public void sleep(Duration d) throws InterruptedException {
-      Thread.sleep(d);
-    }
-  };
+        @Override
+        public void sleep(Duration d) throws InterruptedException {
+          Thread.sleep(d);
+        }
+      };
 
   /** Now, in nanoseconds from an arbitrary origin, like {@link System#nanoTime()}. */
   long nanoTime();

@@ -28,7 +28,12 @@ final class Transport {
   private final boolean ownsHttp;
   private final ObjectMapper mapper;
 
-  Transport(URI baseUrl, String token, Duration requestTimeout, HttpClient http, boolean ownsHttp,
+  Transport(
+      URI baseUrl,
+      String token,
+      Duration requestTimeout,
+      HttpClient http,
+      boolean ownsHttp,
       ObjectMapper mapper) {
     String b = baseUrl.toString();
     this.base = b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
@@ -43,7 +48,10 @@ final class Transport {
     return base;
   }
 
-  /** A path segment, percent-encoded (queue names and ids need none; anything else is the server's to refuse). */
+  /**
+   * A path segment, percent-encoded (queue names and ids need none; anything else is the server's
+   * to refuse).
+   */
   static String segment(String s) {
     if (s == null || s.isEmpty()) {
       throw new IllegalArgumentException("a queue name or task id must not be empty");
@@ -72,7 +80,8 @@ final class Transport {
       try {
         bytes = mapper.writeValueAsBytes(body);
       } catch (JsonProcessingException e) {
-        throw new IllegalArgumentException("cannot serialise the request as JSON: " + e.getOriginalMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot serialise the request as JSON: " + e.getOriginalMessage(), e);
       }
     }
     return sendBytes(method, path, bytes, extraTimeout);
@@ -80,16 +89,31 @@ final class Transport {
 
   /** Sends {@code body} (JSON bytes, or null for none) and returns the reply's JSON. */
   JsonNode sendBytes(String method, String path, byte[] body, Duration extraTimeout) {
+    return sendBytes(method, path, body, extraTimeout, null);
+  }
+
+  /**
+   * Sends {@code body} with a {@code traceparent} header when one is given, and returns the reply's
+   * JSON.
+   */
+  JsonNode sendBytes(
+      String method, String path, byte[] body, Duration extraTimeout, String traceparent) {
     URI uri = URI.create(base + path);
     Duration timeout = requestTimeout.plus(extraTimeout);
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
-        .header("Accept", "application/json, application/problem+json")
-        .header("User-Agent", USER_AGENT);
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .header("Accept", "application/json, application/problem+json")
+            .header("User-Agent", USER_AGENT);
+    if (traceparent != null) {
+      b.header("traceparent", traceparent);
+    }
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
     if (body != null) {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
@@ -98,12 +122,23 @@ final class Transport {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StokerInterruptedException(method + " " + uri + ": interrupted while waiting for the server", e);
+      throw new StokerInterruptedException(
+          method + " " + uri + ": interrupted while waiting for the server", e);
     } catch (HttpTimeoutException e) {
-      throw new StokerUnavailableException(method + " " + uri + ": no answer within " + timeout.toMillis() + " ms ("
-          + e.getMessage() + ")", 0, e);
+      throw new StokerUnavailableException(
+          method
+              + " "
+              + uri
+              + ": no answer within "
+              + timeout.toMillis()
+              + " ms ("
+              + e.getMessage()
+              + ")",
+          0,
+          e);
     } catch (IOException e) {
-      throw new StokerUnavailableException(method + " " + uri + ": cannot reach the server: " + describe(e), 0, e);
+      throw new StokerUnavailableException(
+          method + " " + uri + ": cannot reach the server: " + describe(e), 0, e);
     }
     return reply(method, uri, r);
   }
@@ -118,8 +153,9 @@ final class Transport {
       try {
         return mapper.readTree(bytes);
       } catch (IOException e) {
-        throw new StokerProtocolException(method + " " + uri + ": the reply (HTTP " + status + ") is not JSON: "
-            + snippet(bytes), e);
+        throw new StokerProtocolException(
+            method + " " + uri + ": the reply (HTTP " + status + ") is not JSON: " + snippet(bytes),
+            e);
       }
     }
     JsonNode problem = null;
@@ -140,19 +176,34 @@ final class Transport {
       title = problem.path("title").asText(title);
       detail = problem.hasNonNull("detail") ? problem.get("detail").asText() : detail;
       field = problem.hasNonNull("field") ? problem.get("field").asText() : null;
-      state = problem.hasNonNull("state") ? TaskState.fromWireName(problem.get("state").asText()) : null;
+      state =
+          problem.hasNonNull("state")
+              ? TaskState.fromWireName(problem.get("state").asText())
+              : null;
     }
     if (status == 502 || status == 503 || status == 504 || status == 429) {
-      throw new StokerUnavailableException(method + " " + uri + ": the server cannot serve now: " + status + " "
-          + title + (detail == null ? "" : ": " + detail), status, null);
+      throw new StokerUnavailableException(
+          method
+              + " "
+              + uri
+              + ": the server cannot serve now: "
+              + status
+              + " "
+              + title
+              + (detail == null ? "" : ": " + detail),
+          status,
+          null);
     }
     throw new ProblemException(status, type, title, detail, field, state);
   }
 
-  /** An I/O failure in a few words: the messages along the cause chain, or the exceptions' names. */
+  /**
+   * An I/O failure in a few words: the messages along the cause chain, or the exceptions' names.
+   */
   static String describe(Throwable e) {
     StringBuilder b = new StringBuilder();
-    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<Throwable> seen =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
       String m = t.getMessage();
       String part = t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);

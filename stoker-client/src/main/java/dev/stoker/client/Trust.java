@@ -12,13 +12,17 @@ import java.util.Collection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** An SSL context that trusts exactly the certificates of a PEM file (a self-signed server, a private CA). */
+/**
+ * An SSL context that trusts exactly the certificates of a PEM file (a self-signed server, a
+ * private CA).
+ */
 final class Trust {
   private Trust() {}
 
   static SSLContext fromPem(Path pem) {
     try (InputStream in = Files.newInputStream(pem)) {
-      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      Collection<? extends Certificate> certs =
+          CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (certs.isEmpty()) {
         throw new IllegalArgumentException("no certificate in " + pem);
       }
@@ -28,13 +32,15 @@ final class Trust {
       for (Certificate c : certs) {
         store.setCertificateEntry("cert-" + i++, c);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(store);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, tmf.getTrustManagers(), null);
       return ctx;
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot trust the certificates in " + pem + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot trust the certificates in " + pem + ": " + e.getMessage(), e);
     }
   }
 }

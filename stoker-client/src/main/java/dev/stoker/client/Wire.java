@@ -26,7 +26,9 @@ final class Wire {
   private static final DateTimeFormatter RFC3339 =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-  /** Built on first use: registering the modules found on the class path costs a class path scan. */
+  /**
+   * Built on first use: registering the modules found on the class path costs a class path scan.
+   */
   private static final class DefaultMapper {
     static final ObjectMapper INSTANCE = new ObjectMapper().findAndRegisterModules();
   }
@@ -45,8 +47,14 @@ final class Wire {
     try {
       return mapper.treeToValue(node, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("cannot decode the " + what + " as " + type.getName() + ": "
-          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+      throw new IllegalArgumentException(
+          "cannot decode the "
+              + what
+              + " as "
+              + type.getName()
+              + ": "
+              + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
+          e);
     }
   }
 
@@ -62,8 +70,14 @@ final class Wire {
       JsonNode n = mapper.valueToTree(value);
       return n == null ? NullNode.getInstance() : n;
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("cannot serialise the " + what + " (a " + value.getClass().getName()
-          + ") as JSON: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot serialise the "
+              + what
+              + " (a "
+              + value.getClass().getName()
+              + ") as JSON: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -74,7 +88,8 @@ final class Wire {
     }
     try (JsonParser p = FACTORY.createParser(json)) {
       if (p.nextToken() == null) {
-        throw new IllegalArgumentException(what + " is empty: give one JSON value, such as {} or null");
+        throw new IllegalArgumentException(
+            what + " is empty: give one JSON value, such as {} or null");
       }
       p.skipChildren();
       if (p.nextToken() != null) {
@@ -166,18 +181,37 @@ final class Wire {
     JsonNode leaseNode = n.get("lease");
     Lease lease = null;
     if (leaseNode != null && !leaseNode.isNull()) {
-      lease = new Lease(text(leaseNode, "owner"), optionalText(leaseNode, "token"), instant(leaseNode, "expires_at"));
+      lease =
+          new Lease(
+              text(leaseNode, "owner"),
+              optionalText(leaseNode, "token"),
+              instant(leaseNode, "expires_at"));
     }
     String stateName = text(n, "state");
     TaskState state = TaskState.fromWireName(stateName);
     if (state == null) {
-      throw new StokerProtocolException("unknown task state '" + stateName + "' in the server's reply", null);
+      throw new StokerProtocolException(
+          "unknown task state '" + stateName + "' in the server's reply", null);
     }
     JsonNode params = n.get("params");
-    return new Task(text(n, "id"), text(n, "queue"), text(n, "name"), params == null ? NullNode.getInstance() : params,
-        integer(n, "priority"), instant(n, "run_at"), optionalText(n, "unique_key"), integer(n, "max_attempts"),
-        integer(n, "attempt"), state, lease, n.get("result"), optionalText(n, "last_error"), instant(n, "created_at"),
-        instant(n, "updated_at"), n.path("duplicate").asBoolean(false));
+    return new Task(
+        text(n, "id"),
+        text(n, "queue"),
+        text(n, "name"),
+        params == null ? NullNode.getInstance() : params,
+        integer(n, "priority"),
+        instant(n, "run_at"),
+        optionalText(n, "unique_key"),
+        integer(n, "max_attempts"),
+        integer(n, "attempt"),
+        state,
+        lease,
+        n.get("result"),
+        optionalText(n, "last_error"),
+        instant(n, "created_at"),
+        instant(n, "updated_at"),
+        n.path("duplicate").asBoolean(false),
+        optionalText(n, "traceparent"));
   }
 
   static List<Task> tasks(JsonNode reply) {
@@ -195,24 +229,39 @@ final class Wire {
 
   static QueueCounts counts(JsonNode n) {
     requireObject(n, "counts");
-    return new QueueCounts(count(n, "pending"), count(n, "scheduled"), count(n, "working"), count(n, "done"),
-        count(n, "dead"), count(n, "cancelled"));
+    return new QueueCounts(
+        count(n, "pending"),
+        count(n, "scheduled"),
+        count(n, "working"),
+        count(n, "done"),
+        count(n, "dead"),
+        count(n, "cancelled"));
   }
 
   static QueueSettings queueSettings(JsonNode n) {
     requireObject(n, "settings");
     JsonNode b = n.get("backoff");
     requireObject(b, "backoff");
-    QueueSettings.Backoff backoff = new QueueSettings.Backoff(Duration.ofMillis(count(b, "initial_ms")),
-        number(b, "multiplier"), Duration.ofMillis(count(b, "max_ms")));
-    return new QueueSettings(Duration.ofMillis(count(n, "lease_ms")), integer(n, "max_attempts"), backoff,
-        Duration.ofMillis(count(n, "retention_ms")), n.path("paused").asBoolean(false));
+    QueueSettings.Backoff backoff =
+        new QueueSettings.Backoff(
+            Duration.ofMillis(count(b, "initial_ms")),
+            number(b, "multiplier"),
+            Duration.ofMillis(count(b, "max_ms")));
+    return new QueueSettings(
+        Duration.ofMillis(count(n, "lease_ms")),
+        integer(n, "max_attempts"),
+        backoff,
+        Duration.ofMillis(count(n, "retention_ms")),
+        n.path("paused").asBoolean(false));
   }
 
   static QueueInfo queueInfo(JsonNode n) {
     requireObject(n, "queue");
     JsonNode s = n.get("settings");
-    return new QueueInfo(text(n, "name"), counts(n.get("counts")), s == null ? null : queueSettings(s),
+    return new QueueInfo(
+        text(n, "name"),
+        counts(n.get("counts")),
+        s == null ? null : queueSettings(s),
         n.path("paused").asBoolean(false));
   }
 
@@ -220,22 +269,28 @@ final class Wire {
     requireObject(n, "result");
     int status = integer(n, "status");
     JsonNode t = n.get("task");
-    TaskState state = n.hasNonNull("state") ? TaskState.fromWireName(n.get("state").asText()) : null;
-    return new CompletionResult(text(n, "id"), status, t == null || t.isNull() ? null : task(t),
-        optionalText(n, "error"), state);
+    TaskState state =
+        n.hasNonNull("state") ? TaskState.fromWireName(n.get("state").asText()) : null;
+    return new CompletionResult(
+        text(n, "id"),
+        status,
+        t == null || t.isNull() ? null : task(t),
+        optionalText(n, "error"),
+        state);
   }
 
   private static void requireObject(JsonNode n, String what) {
     if (n == null || !n.isObject()) {
-      throw new StokerProtocolException("the server's reply has no " + what + " object where one belongs", null);
+      throw new StokerProtocolException(
+          "the server's reply has no " + what + " object where one belongs", null);
     }
   }
 
   private static String text(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual()) {
-      throw new StokerProtocolException("the server's reply has no string \"" + field + "\" where one belongs: " + n,
-          null);
+      throw new StokerProtocolException(
+          "the server's reply has no string \"" + field + "\" where one belongs: " + n, null);
     }
     return v.asText();
   }
@@ -248,7 +303,8 @@ final class Wire {
   private static int integer(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.canConvertToInt()) {
-      throw new StokerProtocolException("the server's reply has no integer \"" + field + "\" where one belongs", null);
+      throw new StokerProtocolException(
+          "the server's reply has no integer \"" + field + "\" where one belongs", null);
     }
     return v.intValue();
   }
@@ -256,7 +312,8 @@ final class Wire {
   private static long count(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.canConvertToLong()) {
-      throw new StokerProtocolException("the server's reply has no integer \"" + field + "\" where one belongs", null);
+      throw new StokerProtocolException(
+          "the server's reply has no integer \"" + field + "\" where one belongs", null);
     }
     return v.longValue();
   }
@@ -264,7 +321,8 @@ final class Wire {
   private static double number(JsonNode n, String field) {
     JsonNode v = n.get(field);
     if (v == null || !v.isNumber()) {
-      throw new StokerProtocolException("the server's reply has no number \"" + field + "\" where one belongs", null);
+      throw new StokerProtocolException(
+          "the server's reply has no number \"" + field + "\" where one belongs", null);
     }
     return v.doubleValue();
   }
@@ -274,7 +332,8 @@ final class Wire {
     try {
       return OffsetDateTime.parse(s).toInstant();
     } catch (DateTimeParseException e) {
-      throw new StokerProtocolException("\"" + field + "\" in the server's reply is not an RFC 3339 time: " + s, e);
+      throw new StokerProtocolException(
+          "\"" + field + "\" in the server's reply is not an RFC 3339 time: " + s, e);
     }
   }
 }

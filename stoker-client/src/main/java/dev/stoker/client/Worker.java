@@ -35,40 +35,50 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>How it behaves:
  *
  * <ul>
- *   <li><b>Claims</b> as many tasks as it has free slots (plus {@link Builder#prefetch(int) prefetch})
- *       in one request, with a long poll of {@link Builder#pollWait(Duration) pollWait}: an idle worker
- *       waits on the server and gets a new task within milliseconds of its enqueue, without polling.
- *   <li><b>Heartbeats</b> every task it holds at a third of its lease, on one scheduler per worker. When
- *       a heartbeat is refused (HTTP 409: the lease expired and the task went to another worker, or the
- *       task is finished elsewhere, or cancelled) it sets {@link TaskContext#leaseLost()}, interrupts
- *       the handler, and reports nothing for that run.
- *   <li><b>Completes</b> a task with the handler's return value; completions that finish together are
- *       sent together. A completion refused because the task is already done is fine. A completion
- *       also claims, in the same request, as many tasks as the worker then has room for, so a busy
- *       worker makes one request per task; when that finds nothing, the long poll takes over.
- *   <li><b>Fails</b> a task with the message of what the handler threw: {@link PermanentFailure} fails
- *       it permanently, {@link RetryLater} retries it after its delay, anything else after the queue's
- *       backoff; {@link ReleaseTask} gives it back instead, the attempt not counted. A handler that
- *       runs past {@link Builder#taskTimeout(Duration) taskTimeout} is interrupted and its task
- *       failed with "timed out after …".
- *   <li><b>Keeps going</b> when the server cannot be reached (connection refused or reset, timeouts,
- *       503, a restart): it retries with a capped exponential backoff (100 ms … 5 s, with jitter),
- *       logging one WARNING per outage ("server unreachable, retrying") and one INFO when it is back.
+ *   <li><b>Claims</b> as many tasks as it has free slots (plus {@link Builder#prefetch(int)
+ *       prefetch}) in one request, with a long poll of {@link Builder#pollWait(Duration) pollWait}:
+ *       an idle worker waits on the server and gets a new task within milliseconds of its enqueue,
+ *       without polling.
+ *   <li><b>Heartbeats</b> every task it holds at a third of its lease, on one scheduler per worker.
+ *       When a heartbeat is refused (HTTP 409: the lease expired and the task went to another
+ *       worker, or the task is finished elsewhere, or cancelled) it sets {@link
+ *       TaskContext#leaseLost()}, interrupts the handler, and reports nothing for that run.
+ *   <li><b>Completes</b> a task with the handler's return value; completions that finish together
+ *       are sent together. A completion refused because the task is already done is fine. A
+ *       completion also claims, in the same request, as many tasks as the worker then has room for,
+ *       so a busy worker makes one request per task; when that finds nothing, the long poll takes
+ *       over.
+ *   <li><b>Fails</b> a task with the message of what the handler threw: {@link PermanentFailure}
+ *       fails it permanently, {@link RetryLater} retries it after its delay, anything else after
+ *       the queue's backoff; {@link ReleaseTask} gives it back instead, the attempt not counted. A
+ *       handler that runs past {@link Builder#taskTimeout(Duration) taskTimeout} is interrupted and
+ *       its task failed with "timed out after …".
+ *   <li><b>Keeps going</b> when the server cannot be reached (connection refused or reset,
+ *       timeouts, 503, a restart): it retries with a capped exponential backoff (100 ms … 5 s, with
+ *       jitter), logging one WARNING per outage ("server unreachable, retrying") and one INFO when
+ *       it is back.
  * </ul>
  *
  * <p>Logs go to {@link System.Logger} {@code dev.stoker.client.Worker}, which the JDK routes to
  * java.util.logging unless a logging library provides its own {@code System.LoggerFinder}.
  *
  * <p>Inside, this class keeps the worker's lifecycle and its slots (the tasks it holds, running or
- * waiting to run) and runs the handlers; a {@code Claimer} claims, a {@code LeaseKeeper} heartbeats,
- * a {@code CompletionBatcher} sends completions and a {@code Reporter} every other outcome.
+ * waiting to run) and runs the handlers; a {@code Claimer} claims, a {@code LeaseKeeper}
+ * heartbeats, a {@code CompletionBatcher} sends completions and a {@code Reporter} every other
+ * outcome.
  */
 public final class Worker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+
   /** After the grace, how long close() still waits for the releases of interrupted tasks. */
   static final Duration FORCE_BOUND = Duration.ofSeconds(5);
 
-  private enum State { NEW, RUNNING, STOPPING, CLOSED }
+  private enum State {
+    NEW,
+    RUNNING,
+    STOPPING,
+    CLOSED
+  }
 
   private final StokerClient client;
   private final WorkerConfig config;
@@ -82,30 +92,45 @@ public final class Worker implements AutoCloseable {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+
   /** Claimed, heartbeating, not started (prefetched). Guarded by lock. */
   private final ArrayDeque<Job> buffer = new ArrayDeque<>();
+
   /** Handler threads alive. Guarded by lock. */
   private final Set<Job> running = new LinkedHashSet<>();
-  /** Outcome reports in flight on threads of their own (timeouts, forced releases). Guarded by lock. */
+
+  /**
+   * Outcome reports in flight on threads of their own (timeouts, forced releases). Guarded by lock.
+   */
   private int reports;
+
   /**
    * Completions handed to the batcher and not yet answered. Their slots are free already, so the
-   * next claim overlaps the completion; at most {@link StokerClient#MAX_BATCH} of them (backpressure).
-   * Guarded by lock.
+   * next claim overlaps the completion; at most {@link StokerClient#MAX_BATCH} of them
+   * (backpressure). Guarded by lock.
    */
   private int completing;
+
   private State state = State.NEW;
+
   /**
    * Slots held for the tasks that completions on their way claim in the same request. Guarded by
    * lock.
    */
   private int reserved;
-  /** How many tasks the claim loop's request on its way asks for, until it brings them; else 0. Guarded by lock. */
+
+  /**
+   * How many tasks the claim loop's request on its way asks for, until it brings them; else 0.
+   * Guarded by lock.
+   */
   private int claimingMax;
+
   /** Whether a claim request is on its way (a long poll, maybe). Guarded by lock. */
   private boolean claiming;
+
   /** Whether the claim loop still runs. Guarded by lock. */
   private boolean claimerAlive;
+
   private Thread claimer;
 
   private Worker(StokerClient client, WorkerConfig config) {
@@ -115,15 +140,24 @@ public final class Worker implements AutoCloseable {
     this.ticker = config.ticker();
     this.connectivity = new Connectivity(who, client.base());
     // Its one thread starts with the first heartbeat.
-    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "stoker-worker-" + config.name() + "-scheduler");
-      t.setDaemon(true);
-      return t;
-    });
+    this.scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "stoker-worker-" + config.name() + "-scheduler");
+              t.setDaemon(true);
+              return t;
+            });
     scheduler.setRemoveOnCancelPolicy(true);
     this.reporter = new Reporter(client, connectivity, who, ticker);
-    this.completions = new CompletionBatcher(client, connectivity, who, reporter,
-        NextClaim.of(config.name()).queue(config.queue()).lease(config.lease()), this::accept);
+    this.completions =
+        new CompletionBatcher(
+            client,
+            connectivity,
+            who,
+            reporter,
+            NextClaim.of(config.name()).queue(config.queue()).lease(config.lease()),
+            this::accept);
     this.leases = new LeaseKeeper(client, config.lease(), connectivity, who, scheduler, this::lost);
   }
 
@@ -175,7 +209,8 @@ public final class Worker implements AutoCloseable {
      */
     public Builder concurrency(int n) {
       if (n < 1 || n > StokerClient.MAX_BATCH) {
-        throw new IllegalArgumentException("concurrency must be 1–" + StokerClient.MAX_BATCH + ", was " + n);
+        throw new IllegalArgumentException(
+            "concurrency must be 1–" + StokerClient.MAX_BATCH + ", was " + n);
       }
       this.concurrency = n;
       return this;
@@ -191,7 +226,8 @@ public final class Worker implements AutoCloseable {
      */
     public Builder prefetch(int n) {
       if (n < 0 || n > StokerClient.MAX_BATCH) {
-        throw new IllegalArgumentException("prefetch must be 0–" + StokerClient.MAX_BATCH + ", was " + n);
+        throw new IllegalArgumentException(
+            "prefetch must be 0–" + StokerClient.MAX_BATCH + ", was " + n);
       }
       this.prefetch = n;
       return this;
@@ -213,8 +249,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * The lease to claim and heartbeat with; null (the default) uses the queue's setting. Either way
-     * the worker heartbeats every third of the lease the server granted.
+     * The lease to claim and heartbeat with; null (the default) uses the queue's setting. Either
+     * way the worker heartbeats every third of the lease the server granted.
      *
      * @param lease a positive duration, or null
      * @return this builder
@@ -225,8 +261,9 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * How long one run of a handler may take; past it the handler is interrupted and the task failed
-     * with "timed out after …" (and retried like any failure). Null (the default) for no limit.
+     * How long one run of a handler may take; past it the handler is interrupted and the task
+     * failed with "timed out after …" (and retried like any failure). Null (the default) for no
+     * limit.
      *
      * @param timeout a positive duration, or null
      * @return this builder
@@ -238,8 +275,8 @@ public final class Worker implements AutoCloseable {
 
     /**
      * How long one claim waits on the server for a task when the queue is empty (default 30 s). An
-     * idle worker's {@link Worker#close()} waits for its claim to come back, so this is also how long
-     * closing an idle worker may take.
+     * idle worker's {@link Worker#close()} waits for its claim to come back, so this is also how
+     * long closing an idle worker may take.
      *
      * @param wait more than 0, at most 60 s
      * @return this builder
@@ -247,15 +284,16 @@ public final class Worker implements AutoCloseable {
     public Builder pollWait(Duration wait) {
       positive(wait, "pollWait");
       if (wait.compareTo(Duration.ofSeconds(60)) > 0) {
-        throw new IllegalArgumentException("pollWait must be at most 60 s (the server's limit), was " + wait);
+        throw new IllegalArgumentException(
+            "pollWait must be at most 60 s (the server's limit), was " + wait);
       }
       this.pollWait = wait;
       return this;
     }
 
     /**
-     * How long {@link Worker#close()} lets running handlers finish before it interrupts them and gives
-     * their tasks back (default 30 s).
+     * How long {@link Worker#close()} lets running handlers finish before it interrupts them and
+     * gives their tasks back (default 30 s).
      *
      * @param grace 0 or more
      * @return this builder
@@ -270,21 +308,22 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Runs tasks named {@code taskName} with {@code handler}, replacing any handler given for that name
-     * before.
+     * Runs tasks named {@code taskName} with {@code handler}, replacing any handler given for that
+     * name before.
      *
      * @param taskName the tasks' name
      * @param handler what runs them
      * @return this builder
      */
     public Builder handler(String taskName, TaskHandler handler) {
-      handlers.put(Objects.requireNonNull(taskName, "taskName"), Objects.requireNonNull(handler, "handler"));
+      handlers.put(
+          Objects.requireNonNull(taskName, "taskName"), Objects.requireNonNull(handler, "handler"));
       return this;
     }
 
     /**
-     * Runs tasks whose name has no handler of its own. Without one, such a task fails with "no handler
-     * for task …" (and is retried, in case a worker that knows it comes along).
+     * Runs tasks whose name has no handler of its own. Without one, such a task fails with "no
+     * handler for task …" (and is retried, in case a worker that knows it comes along).
      *
      * @param handler what runs them
      * @return this builder
@@ -305,10 +344,23 @@ public final class Worker implements AutoCloseable {
         throw new IllegalStateException("a worker needs a queue: call queue(name)");
       }
       if (handlers.isEmpty() && defaultHandler == null) {
-        throw new IllegalStateException("a worker needs a handler: call handler(name, h) or defaultHandler(h)");
+        throw new IllegalStateException(
+            "a worker needs a handler: call handler(name, h) or defaultHandler(h)");
       }
-      return new Worker(client, new WorkerConfig(queue, name, concurrency, prefetch, lease, taskTimeout, pollWait,
-          shutdownGrace, handlers, defaultHandler, ticker));
+      return new Worker(
+          client,
+          new WorkerConfig(
+              queue,
+              name,
+              concurrency,
+              prefetch,
+              lease,
+              taskTimeout,
+              pollWait,
+              shutdownGrace,
+              handlers,
+              defaultHandler,
+              ticker));
     }
 
     /** The worker's time, for unit tests that must not sleep. */
@@ -359,14 +411,29 @@ public final class Worker implements AutoCloseable {
       state = State.RUNNING;
       completions.start("stoker-worker-" + config.name() + "-completer");
       claimerAlive = true;
-      Claimer loop = new Claimer(max -> client.claim(config.queue(), config.name(), max, config.lease(),
-          config.pollWait()), config.pollWait(), new ClaimSlots(), connectivity, who, ticker);
+      Claimer loop =
+          new Claimer(
+              max ->
+                  client.claim(
+                      config.queue(), config.name(), max, config.lease(), config.pollWait()),
+              config.pollWait(),
+              new ClaimSlots(),
+              connectivity,
+              who,
+              ticker);
       claimer = Thread.ofVirtual().name("stoker-worker-" + config.name() + "-claimer").start(loop);
     } finally {
       lock.unlock();
     }
-    LOG.log(Level.INFO, () -> who + " started: concurrency " + config.concurrency()
-        + (config.prefetch() > 0 ? ", prefetch " + config.prefetch() : "") + ", server " + client.base());
+    LOG.log(
+        Level.INFO,
+        () ->
+            who
+                + " started: concurrency "
+                + config.concurrency()
+                + (config.prefetch() > 0 ? ", prefetch " + config.prefetch() : "")
+                + ", server "
+                + client.base());
     return this;
   }
 
@@ -390,17 +457,18 @@ public final class Worker implements AutoCloseable {
    * <ol>
    *   <li>stops claiming: no new claim starts;
    *   <li>gives back (releases, the attempt not counted) tasks claimed but not started;
-   *   <li>lets running handlers finish and reports their outcomes, and lets a claim that is waiting on
-   *       the server come back (what it brings is given back too), for up to {@link
+   *   <li>lets running handlers finish and reports their outcomes, and lets a claim that is waiting
+   *       on the server come back (what it brings is given back too), for up to {@link
    *       Builder#shutdownGrace(Duration) shutdownGrace};
    *   <li>then interrupts the handlers still running and releases their tasks (whatever they do
    *       afterwards is not reported), and abandons a claim still waiting.
    * </ol>
    *
    * <p>An idle worker is waiting on a long poll, so its close takes up to {@link
-   * Builder#pollWait(Duration) pollWait} (bounded by the grace): abandoning the poll sooner would let
-   * the server hand the next task to a claim nobody reads, and that task would wait out a whole lease.
-   * Use a shorter pollWait for a faster shutdown. Calling close again, or before start, does nothing.
+   * Builder#pollWait(Duration) pollWait} (bounded by the grace): abandoning the poll sooner would
+   * let the server hand the next task to a claim nobody reads, and that task would wait out a whole
+   * lease. Use a shorter pollWait for a faster shutdown. Calling close again, or before start, does
+   * nothing.
    */
   @Override
   public void close() {
@@ -410,10 +478,18 @@ public final class Worker implements AutoCloseable {
     if (claimerThread == null) {
       return;
     }
-    LOG.log(Level.INFO, () -> who + " stopping: " + runningCount() + " running, grace "
-        + config.shutdownGrace().toMillis() + " ms");
+    LOG.log(
+        Level.INFO,
+        () ->
+            who
+                + " stopping: "
+                + runningCount()
+                + " running, grace "
+                + config.shutdownGrace().toMillis()
+                + " ms");
     releaseUnstarted(giveUpAt);
-    // Running handlers may finish within the grace (their outcomes are reported), and a waiting claim
+    // Running handlers may finish within the grace (their outcomes are reported), and a waiting
+    // claim
     // may come back (the claim loop gives back what it brings).
     awaitIdle(graceEnd, true);
     abandonWaitingClaim(claimerThread);
@@ -424,8 +500,14 @@ public final class Worker implements AutoCloseable {
     try {
       if (!running.isEmpty()) {
         int n = running.size();
-        LOG.log(Level.WARNING, () -> who + ": " + n + " handler(s) ignored the interrupt and are still running; "
-            + "their tasks were given back");
+        LOG.log(
+            Level.WARNING,
+            () ->
+                who
+                    + ": "
+                    + n
+                    + " handler(s) ignored the interrupt and are still running; "
+                    + "their tasks were given back");
       }
       state = State.CLOSED;
     } finally {
@@ -477,8 +559,10 @@ public final class Worker implements AutoCloseable {
     for (Job j : unstarted) {
       if (j.settle()) {
         j.stopTimers();
-        releases.add(Thread.ofVirtual().name("stoker-release-" + j.id())
-            .start(() -> reporter.release(j, "not started")));
+        releases.add(
+            Thread.ofVirtual()
+                .name("stoker-release-" + j.id())
+                .start(() -> reporter.release(j, "not started")));
       }
     }
     for (Thread t : releases) {
@@ -496,8 +580,12 @@ public final class Worker implements AutoCloseable {
       lock.unlock();
     }
     if (abandon) {
-      LOG.log(Level.INFO, () -> who + ": abandoning the claim still waiting on the server after the grace; a task "
-          + "the server might give it runs again when its lease expires");
+      LOG.log(
+          Level.INFO,
+          () ->
+              who
+                  + ": abandoning the claim still waiting on the server after the grace; a task "
+                  + "the server might give it runs again when its lease expires");
       claimerThread.interrupt();
     }
   }
@@ -513,8 +601,16 @@ public final class Worker implements AutoCloseable {
     }
     for (Job j : rest) {
       if (j.settle()) {
-        LOG.log(Level.WARNING, () -> who + ": task " + j.id() + " (" + j.name() + ") still running after the grace; "
-            + "interrupting it and releasing the task");
+        LOG.log(
+            Level.WARNING,
+            () ->
+                who
+                    + ": task "
+                    + j.id()
+                    + " ("
+                    + j.name()
+                    + ") still running after the grace; "
+                    + "interrupting it and releasing the task");
         j.stopTimers();
         Thread t = j.thread;
         if (t != null) {
@@ -535,8 +631,8 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Waits until no handler runs and no report is in flight (and, with {@code claimToo}, the claim loop
-   * has ended), or until {@code deadline} (nanoTime).
+   * Waits until no handler runs and no report is in flight (and, with {@code claimToo}, the claim
+   * loop has ended), or until {@code deadline} (nanoTime).
    */
   private void awaitIdle(long deadline, boolean claimToo) {
     lock.lock();
@@ -648,7 +744,9 @@ public final class Worker implements AutoCloseable {
       }
       for (Task t : tasks) {
         if (t.lease() == null || t.lease().token() == null) {
-          LOG.log(Level.WARNING, () -> who + ": claimed task " + t.id() + " has no lease token; skipping it");
+          LOG.log(
+              Level.WARNING,
+              () -> who + ": claimed task " + t.id() + " has no lease token; skipping it");
           continue;
         }
         Job j = leases.job(t);
@@ -754,16 +852,17 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Hands the completion of {@code j} to the batcher, frees its slot for the next task, and waits
-   * until the server has it (the lease is heartbeated meanwhile). The completion claims the tasks the
-   * worker then has room for in the same request (while the worker runs), so a busy worker needs no
-   * claim requests; when they find nothing, the claim loop's long poll takes over. False when nothing
-   * was sent (the worker is closed) and the slot is still taken.
+   * until the server has it (the lease is heartbeated meanwhile). The completion claims the tasks
+   * the worker then has room for in the same request (while the worker runs), so a busy worker
+   * needs no claim requests; when they find nothing, the claim loop's long poll takes over. False
+   * when nothing was sent (the worker is closed) and the slot is still taken.
    */
   private boolean complete(Job j, JsonNode result) {
     int claim;
     lock.lock();
     try {
-      claim = state == State.RUNNING ? Math.max(0, Math.min(StokerClient.MAX_BATCH, room() + 1)) : 0;
+      claim =
+          state == State.RUNNING ? Math.max(0, Math.min(StokerClient.MAX_BATCH, room() + 1)) : 0;
       reserved += claim;
     } finally {
       lock.unlock();
@@ -802,7 +901,9 @@ public final class Worker implements AutoCloseable {
     }
     j.stopTimers();
     String error = Reporter.timedOut(config.taskTimeout());
-    LOG.log(Level.WARNING, () -> who + ": task " + j.id() + " (" + j.name() + ") " + error + "; interrupting it");
+    LOG.log(
+        Level.WARNING,
+        () -> who + ": task " + j.id() + " (" + j.name() + ") " + error + "; interrupting it");
     Thread t = j.thread;
     if (t != null) {
       t.interrupt();
@@ -818,19 +919,22 @@ public final class Worker implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    Thread.ofVirtual().name("stoker-report").start(() -> {
-      try {
-        r.run();
-      } finally {
-        lock.lock();
-        try {
-          reports--;
-          changed.signalAll();
-        } finally {
-          lock.unlock();
-        }
-      }
-    });
+    Thread.ofVirtual()
+        .name("stoker-report")
+        .start(
+            () -> {
+              try {
+                r.run();
+              } finally {
+                lock.lock();
+                try {
+                  reports--;
+                  changed.signalAll();
+                } finally {
+                  lock.unlock();
+                }
+              }
+            });
   }
 
   /** The lease of {@code j} is lost: the task is someone else's now (or finished, or cancelled). */
@@ -840,8 +944,17 @@ public final class Worker implements AutoCloseable {
       if (!j.settle()) {
         return;
       }
-      LOG.log(Level.INFO, () -> who + ": lease of task " + j.id() + " (" + j.name() + ") lost"
-          + (now == null ? "" : ", the task is " + now.wireName()) + "; stopping its handler, reporting nothing");
+      LOG.log(
+          Level.INFO,
+          () ->
+              who
+                  + ": lease of task "
+                  + j.id()
+                  + " ("
+                  + j.name()
+                  + ") lost"
+                  + (now == null ? "" : ", the task is " + now.wireName())
+                  + "; stopping its handler, reporting nothing");
       Thread t = j.thread;
       if (t != null) {
         t.interrupt();

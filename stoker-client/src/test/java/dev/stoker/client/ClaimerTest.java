@@ -54,7 +54,13 @@ class ClaimerTest {
   }
 
   private static Claimer claimer(Claimer.Claims claims, Room slots, FakeTicker ticker) {
-    return new Claimer(claims, POLL_WAIT, slots, new Connectivity("test worker", "http://test"), "test worker", ticker);
+    return new Claimer(
+        claims,
+        POLL_WAIT,
+        slots,
+        new Connectivity("test worker", "http://test"),
+        "test worker",
+        ticker);
   }
 
   /** Each wait is the next step of 100 ms, 200 ms, … 5 s, drawn from the upper half of its step. */
@@ -70,10 +76,14 @@ class ClaimerTest {
     FakeTicker ticker = new FakeTicker();
     AtomicInteger claims = new AtomicInteger();
     Room slots = new Room(12, 1);
-    claimer(max -> {
-      claims.incrementAndGet();
-      return List.of(); // like a draining server
-    }, slots, ticker).run();
+    claimer(
+            max -> {
+              claims.incrementAndGet();
+              return List.of(); // like a draining server
+            },
+            slots,
+            ticker)
+        .run();
 
     assertThat(claims).hasValue(12);
     assertThat(ticker.sleeps).as("a wait after each empty answer").hasSize(12);
@@ -86,9 +96,13 @@ class ClaimerTest {
   void a_server_that_answers_503_is_retried_with_backoff() {
     FakeTicker ticker = new FakeTicker();
     Room slots = new Room(8, 1);
-    claimer(max -> {
-      throw new StokerUnavailableException("HTTP 503 Store unavailable", 503, null);
-    }, slots, ticker).run();
+    claimer(
+            max -> {
+              throw new StokerUnavailableException("HTTP 503 Store unavailable", 503, null);
+            },
+            slots,
+            ticker)
+        .run();
 
     assertThat(slots.returned).as("each claim came back").isEqualTo(8);
     assertThat(ticker.sleeps).hasSize(8);
@@ -99,10 +113,19 @@ class ClaimerTest {
   void refused_claims_are_retried_with_backoff() {
     FakeTicker ticker = new FakeTicker();
     Room slots = new Room(5, 1);
-    claimer(max -> {
-      throw new ProblemException(403, "https://stoker.dev/problems/forbidden", "Forbidden", "not this queue", null,
-          null);
-    }, slots, ticker).run();
+    claimer(
+            max -> {
+              throw new ProblemException(
+                  403,
+                  "https://stoker.dev/problems/forbidden",
+                  "Forbidden",
+                  "not this queue",
+                  null,
+                  null);
+            },
+            slots,
+            ticker)
+        .run();
 
     assertThat(ticker.sleeps).hasSize(5);
     assertBackoff(ticker.sleeps);
@@ -114,17 +137,21 @@ class ClaimerTest {
     Room slots = new Room(6, 1);
     AtomicInteger claims = new AtomicInteger();
     Task task = task("t1");
-    claimer(max -> {
-      int n = claims.incrementAndGet();
-      if (n == 1) {
-        return List.of(); // at once: a wait follows
-      }
-      if (n % 2 == 0) {
-        ticker.advance(POLL_WAIT); // an idle queue: the long poll ran its course
-        return List.of();
-      }
-      return List.of(task);
-    }, slots, ticker).run();
+    claimer(
+            max -> {
+              int n = claims.incrementAndGet();
+              if (n == 1) {
+                return List.of(); // at once: a wait follows
+              }
+              if (n % 2 == 0) {
+                ticker.advance(POLL_WAIT); // an idle queue: the long poll ran its course
+                return List.of();
+              }
+              return List.of(task);
+            },
+            slots,
+            ticker)
+        .run();
 
     assertThat(claims).hasValue(6);
     assertThat(ticker.sleeps).as("only after the first, instant, empty answer").hasSize(1);
@@ -134,16 +161,35 @@ class ClaimerTest {
   @Test
   void it_asks_for_as_many_tasks_as_the_worker_has_room_for() {
     List<Integer> asked = new ArrayList<>();
-    claimer(max -> {
-      asked.add(max);
-      return List.of(task("t" + max));
-    }, new Room(1, 7), new FakeTicker()).run();
+    claimer(
+            max -> {
+              asked.add(max);
+              return List.of(task("t" + max));
+            },
+            new Room(1, 7),
+            new FakeTicker())
+        .run();
     assertThat(asked).containsExactly(7);
   }
 
   static Task task(String id) {
     Instant t = Instant.parse("2020-01-01T00:00:00Z");
-    return new Task(id, "q", "n", null, 0, t, null, 1, 1, TaskState.WORKING, new Lease("w", "tok", t.plusSeconds(30)),
-        null, null, t, t, false);
+    return new Task(
+        id,
+        "q",
+        "n",
+        null,
+        0,
+        t,
+        null,
+        1,
+        1,
+        TaskState.WORKING,
+        new Lease("w", "tok", t.plusSeconds(30)),
+        null,
+        null,
+        t,
+        t,
+        false);
   }
 }

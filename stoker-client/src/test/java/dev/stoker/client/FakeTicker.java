@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A {@link Ticker} whose time moves only when something sleeps on it: sleeps return at once. */
 final class FakeTicker implements Ticker {
   private final AtomicLong now = new AtomicLong();
+
   /** Every sleep asked for, in order. */
   final List<Duration> sleeps = new CopyOnWriteArrayList<>();
 
@@ -31,7 +32,8 @@ final class FakeTicker implements Ticker {
   }
 
   /** Waits (for real, up to {@code within}) until {@code n} sleeps were asked for. */
-  synchronized void awaitSleeps(int n, Duration within) throws InterruptedException, TimeoutException {
+  synchronized void awaitSleeps(int n, Duration within)
+      throws InterruptedException, TimeoutException {
     long end = System.nanoTime() + within.toNanos();
     while (sleeps.size() < n) {
       long left = end - System.nanoTime();

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 /** What the reporter sends, and how long it keeps trying, on a fake clock. */
 class ReporterTest {
   private final FakeTicker ticker = new FakeTicker();
-  private final StokerClient client = StokerClient.builder().build(); // never called: the ops below are stubs
-  private final Reporter reporter = new Reporter(client, new Connectivity("test worker", "http://test"),
-      "test worker", ticker);
+  private final StokerClient client =
+      StokerClient.builder().build(); // never called: the ops below are stubs
+  private final Reporter reporter =
+      new Reporter(client, new Connectivity("test worker", "http://test"), "test worker", ticker);
   private final Job job = new Job(ClaimerTest.task("t1"), null, client, null);
 
   private static StokerUnavailableException unreachable() {
@@ -21,8 +22,10 @@ class ReporterTest {
   @Test
   void error_text_fits_the_servers_rules() {
     assertThat(Reporter.errorText(new IllegalStateException("boom"))).isEqualTo("boom");
-    assertThat(Reporter.errorText(new IllegalStateException())).isEqualTo("java.lang.IllegalStateException");
-    assertThat(Reporter.errorText(new RuntimeException("  "))).isEqualTo("java.lang.RuntimeException");
+    assertThat(Reporter.errorText(new IllegalStateException()))
+        .isEqualTo("java.lang.IllegalStateException");
+    assertThat(Reporter.errorText(new RuntimeException("  ")))
+        .isEqualTo("java.lang.RuntimeException");
     assertThat(Reporter.clip("a\u0000b\uD800c")).isEqualTo("a\uFFFDb\uFFFDc");
     String longText = "x".repeat(20_000);
     String clipped = Reporter.clip(longText);
@@ -46,38 +49,58 @@ class ReporterTest {
   @Test
   void a_running_worker_retries_an_unreachable_server_until_it_answers() {
     AtomicInteger calls = new AtomicInteger();
-    String answer = reporter.call(job, Reporter.Report.FAILURE, () -> {
-      if (calls.incrementAndGet() <= 30) {
-        throw unreachable();
-      }
-      return "reported";
-    });
+    String answer =
+        reporter.call(
+            job,
+            Reporter.Report.FAILURE,
+            () -> {
+              if (calls.incrementAndGet() <= 30) {
+                throw unreachable();
+              }
+              return "reported";
+            });
     assertThat(answer).isEqualTo("reported");
     assertThat(ticker.sleeps).hasSize(30);
-    assertThat(ticker.sleeps).allSatisfy(d -> assertThat(d).isBetween(Duration.ofMillis(50), Duration.ofSeconds(5)));
+    assertThat(ticker.sleeps)
+        .allSatisfy(d -> assertThat(d).isBetween(Duration.ofMillis(50), Duration.ofSeconds(5)));
   }
 
   @Test
   void a_closing_worker_gives_up_at_its_deadline() {
     reporter.giveUpAt(ticker.nanoTime() + Duration.ofSeconds(12).toNanos());
     AtomicInteger calls = new AtomicInteger();
-    String answer = reporter.call(job, Reporter.Report.RELEASE, () -> {
-      calls.incrementAndGet();
-      throw unreachable();
-    });
+    String answer =
+        reporter.call(
+            job,
+            Reporter.Report.RELEASE,
+            () -> {
+              calls.incrementAndGet();
+              throw unreachable();
+            });
     assertThat(answer).as("given up: the task runs again when its lease expires").isNull();
-    assertThat(ticker.slept()).as("retried up to the deadline, not past it").isEqualTo(Duration.ofSeconds(12));
+    assertThat(ticker.slept())
+        .as("retried up to the deadline, not past it")
+        .isEqualTo(Duration.ofSeconds(12));
     assertThat(calls.get()).isEqualTo(ticker.sleeps.size() + 1);
   }
 
   @Test
   void a_refusal_is_not_retried() {
     AtomicInteger calls = new AtomicInteger();
-    String answer = reporter.call(job, Reporter.Report.FAILURE, () -> {
-      calls.incrementAndGet();
-      throw new ProblemException(409, "https://stoker.dev/problems/stale-token", "Stale token", "lease lost", null,
-          TaskState.PENDING);
-    });
+    String answer =
+        reporter.call(
+            job,
+            Reporter.Report.FAILURE,
+            () -> {
+              calls.incrementAndGet();
+              throw new ProblemException(
+                  409,
+                  "https://stoker.dev/problems/stale-token",
+                  "Stale token",
+                  "lease lost",
+                  null,
+                  TaskState.PENDING);
+            });
     assertThat(answer).isNull();
     assertThat(calls).hasValue(1);
     assertThat(ticker.sleeps).isEmpty();

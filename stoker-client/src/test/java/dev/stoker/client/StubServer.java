@@ -12,7 +12,13 @@ import java.util.concurrent.Executors;
 /** A scripted HTTP server for unit tests: answers every request with what {@link #answer} says. */
 final class StubServer implements AutoCloseable {
   /** One request as the stub saw it. */
-  record Seen(String method, String path, String query, String authorization, String contentType, String body) {}
+  record Seen(
+      String method,
+      String path,
+      String query,
+      String authorization,
+      String contentType,
+      String body) {}
 
   /** What to answer. */
   record Answer(int status, String contentType, String body) {}
@@ -34,9 +40,14 @@ final class StubServer implements AutoCloseable {
 
   private void handle(HttpExchange ex, Script script) throws IOException {
     try (ex) {
-      Seen s = new Seen(ex.getRequestMethod(), ex.getRequestURI().getRawPath(), ex.getRequestURI().getRawQuery(),
-          ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Content-Type"),
-          new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      Seen s =
+          new Seen(
+              ex.getRequestMethod(),
+              ex.getRequestURI().getRawPath(),
+              ex.getRequestURI().getRawQuery(),
+              ex.getRequestHeaders().getFirst("Authorization"),
+              ex.getRequestHeaders().getFirst("Content-Type"),
+              new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       seen.add(s);
       Answer a;
       try {

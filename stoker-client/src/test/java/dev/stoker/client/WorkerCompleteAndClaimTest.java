@@ -52,8 +52,13 @@ class WorkerCompleteAndClaimTest {
         StringBuilder results = new StringBuilder("{\"results\":[");
         for (JsonNode c : body.get("tasks")) {
           done.add(c.get("id").asText());
-          results.append(results.length() > 13 ? "," : "").append("{\"id\":\"").append(c.get("id").asText())
-              .append("\",\"status\":200,\"task\":").append(task(c.get("id").asText(), "done")).append("}");
+          results
+              .append(results.length() > 13 ? "," : "")
+              .append("{\"id\":\"")
+              .append(c.get("id").asText())
+              .append("\",\"status\":200,\"task\":")
+              .append(task(c.get("id").asText(), "done"))
+              .append("}");
         }
         results.append("]");
         JsonNode claim = body.get("claim");
@@ -70,8 +75,11 @@ class WorkerCompleteAndClaimTest {
         if (claim == null) {
           return ok(finished);
         }
-        return ok(finished.substring(0, finished.length() - 1) + ",\"next\":"
-            + take(claim.path("max").asInt(1), byCompletion) + "}");
+        return ok(
+            finished.substring(0, finished.length() - 1)
+                + ",\"next\":"
+                + take(claim.path("max").asInt(1), byCompletion)
+                + "}");
       }
       return new StubServer.Answer(404, "application/problem+json", "{\"status\":404}");
     }
@@ -82,11 +90,23 @@ class WorkerCompleteAndClaimTest {
 
     private static String task(String id, String state) {
       String t = "2026-01-01T00:00:00Z";
-      return "{\"id\":\"" + id + "\",\"queue\":\"q\",\"name\":\"n\",\"params\":null,\"priority\":0,\"run_at\":\"" + t
-          + "\",\"max_attempts\":3,\"attempt\":1,\"state\":\"" + state + "\""
-          + (state.equals("working") ? ",\"lease\":{\"owner\":\"w\",\"token\":\"tok-" + id
-          + "\",\"expires_at\":\"2099-01-01T00:00:00Z\"}" : "")
-          + ",\"created_at\":\"" + t + "\",\"updated_at\":\"" + t + "\"}";
+      return "{\"id\":\""
+          + id
+          + "\",\"queue\":\"q\",\"name\":\"n\",\"params\":null,\"priority\":0,\"run_at\":\""
+          + t
+          + "\",\"max_attempts\":3,\"attempt\":1,\"state\":\""
+          + state
+          + "\""
+          + (state.equals("working")
+              ? ",\"lease\":{\"owner\":\"w\",\"token\":\"tok-"
+                  + id
+                  + "\",\"expires_at\":\"2099-01-01T00:00:00Z\"}"
+              : "")
+          + ",\"created_at\":\""
+          + t
+          + "\",\"updated_at\":\""
+          + t
+          + "\"}";
     }
   }
 
@@ -94,15 +114,23 @@ class WorkerCompleteAndClaimTest {
   void a_busy_worker_claims_once_and_then_only_completes() throws Exception {
     Queue queue = new Queue(30);
     try (StubServer stub = new StubServer(queue::answer);
-         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
-         Worker worker = Worker.builder(client).queue("q").worker("w").pollWait(Duration.ofSeconds(1))
-             .defaultHandler(ctx -> "ok").build().start()) {
+        StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
+        Worker worker =
+            Worker.builder(client)
+                .queue("q")
+                .worker("w")
+                .pollWait(Duration.ofSeconds(1))
+                .defaultHandler(ctx -> "ok")
+                .build()
+                .start()) {
       await().atMost(Duration.ofSeconds(30)).until(() -> queue.done.size() == 30);
       assertThat(queue.byClaim.get()).as("tasks brought by claim requests").isEqualTo(1);
       assertThat(queue.byCompletion.get()).as("tasks brought by completions").isEqualTo(29);
       assertThat(stub.seen.stream().filter(s -> s.path().endsWith("/complete")))
-          .allSatisfy(s -> assertThat(JSON.readTree(s.body()).get("claim").toString())
-              .isEqualTo("{\"worker\":\"w\",\"max\":1,\"queue\":\"q\"}"));
+          .allSatisfy(
+              s ->
+                  assertThat(JSON.readTree(s.body()).get("claim").toString())
+                      .isEqualTo("{\"worker\":\"w\",\"max\":1,\"queue\":\"q\"}"));
     }
   }
 
@@ -112,17 +140,27 @@ class WorkerCompleteAndClaimTest {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
     try (StubServer stub = new StubServer(queue::answer);
-         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
-         Worker worker = Worker.builder(client).queue("q").worker("w").concurrency(4).pollWait(Duration.ofSeconds(1))
-             .defaultHandler(ctx -> {
-               most.accumulateAndGet(running.incrementAndGet(), Math::max);
-               Thread.sleep(2);
-               running.decrementAndGet();
-               return null;
-             }).build().start()) {
+        StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
+        Worker worker =
+            Worker.builder(client)
+                .queue("q")
+                .worker("w")
+                .concurrency(4)
+                .pollWait(Duration.ofSeconds(1))
+                .defaultHandler(
+                    ctx -> {
+                      most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                      Thread.sleep(2);
+                      running.decrementAndGet();
+                      return null;
+                    })
+                .build()
+                .start()) {
       await().atMost(Duration.ofSeconds(60)).until(() -> queue.done.size() == 200);
       assertThat(most.get()).isLessThanOrEqualTo(4);
-      assertThat(queue.byCompletion.get()).as("most tasks came with completions").isGreaterThan(150);
+      assertThat(queue.byCompletion.get())
+          .as("most tasks came with completions")
+          .isGreaterThan(150);
     }
   }
 }

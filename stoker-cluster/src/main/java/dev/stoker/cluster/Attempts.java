@@ -7,16 +7,19 @@ import java.util.TreeMap;
 
 /**
  * How many times a task was claimed in its current generation, kept so that merging two sides of a
- * partition never loses an attempt (ap-cluster.md §3, flaw 4). Each node counts only its own claims and
- * releases (a PN-counter: a release gives the attempt back), and a merge takes each node's larger count;
- * a higher generation (a redrive) starts from zero. Each part is a join-semilattice, so the pair is one.
+ * partition never loses an attempt (ap-cluster.md §3, flaw 4). Each node counts only its own claims
+ * and releases (a PN-counter: a release gives the attempt back), and a merge takes each node's
+ * larger count; a higher generation (a redrive) starts from zero. Each part is a join-semilattice,
+ * so the pair is one.
  *
  * <p>Two claims of one epoch on two sides of a partition were two real attempts: the counter says 2
  * where the winning register alone would say 1, so {@code max_attempts} holds across the cluster.
  */
-public record Attempts(long generation, SortedMap<Integer, Integer> claims, SortedMap<Integer, Integer> releases) {
+public record Attempts(
+    long generation, SortedMap<Integer, Integer> claims, SortedMap<Integer, Integer> releases) {
 
-  public static final Attempts NONE = new Attempts(0, Collections.emptySortedMap(), Collections.emptySortedMap());
+  public static final Attempts NONE =
+      new Attempts(0, Collections.emptySortedMap(), Collections.emptySortedMap());
 
   public Attempts {
     claims = Collections.unmodifiableSortedMap(new TreeMap<>(claims));
@@ -36,9 +39,15 @@ public record Attempts(long generation, SortedMap<Integer, Integer> claims, Sort
     return new Attempts(a.generation, max(a.claims, b.claims), max(a.releases, b.releases));
   }
 
-  /** These attempts after {@code node} made a transition that moved the attempt count by {@code delta}. */
+  /**
+   * These attempts after {@code node} made a transition that moved the attempt count by {@code
+   * delta}.
+   */
   Attempts after(long newGeneration, int node, int delta) {
-    Attempts base = newGeneration == generation ? this : new Attempts(newGeneration, NONE.claims, NONE.releases);
+    Attempts base =
+        newGeneration == generation
+            ? this
+            : new Attempts(newGeneration, NONE.claims, NONE.releases);
     return switch (Integer.signum(delta)) {
       case 0 -> base;
       case 1 -> new Attempts(newGeneration, plus(base.claims, node, delta), base.releases);

@@ -86,8 +86,11 @@ final class Bytes {
       CRC32C crc = new CRC32C();
       crc.update(bytes, 0, bytes.length - 4);
       int end = bytes.length - 4;
-      int stored = (bytes[end] & 0xFF) << 24 | (bytes[end + 1] & 0xFF) << 16 | (bytes[end + 2] & 0xFF) << 8
-          | (bytes[end + 3] & 0xFF);
+      int stored =
+          (bytes[end] & 0xFF) << 24
+              | (bytes[end + 1] & 0xFF) << 16
+              | (bytes[end + 2] & 0xFF) << 8
+              | (bytes[end + 3] & 0xFF);
       if (stored != (int) crc.getValue()) {
         throw new IllegalArgumentException(what + " checksum does not match");
       }
@@ -157,7 +160,10 @@ final class Bytes {
     }
   }
 
-  /** done, rank and phase in one byte; the HLC only when asked (an event's version mostly shares its). */
+  /**
+   * done, rank and phase in one byte; the HLC only when asked (an event's version mostly shares
+   * its).
+   */
   static void version(Out out, Version v, boolean withHlc) {
     out.write(v.done() << 4 | v.terminalRank() << 1 | v.phase());
     out.zigzag(v.generation());
@@ -168,13 +174,16 @@ final class Bytes {
     out.u16(v.node());
   }
 
-  /** @param hlc the version's HLC when it was not written, else null */
+  /**
+   * @param hlc the version's HLC when it was not written, else null
+   */
   static Version version(In in, Long hlc) {
     int packed = in.u8();
     long generation = in.zigzag();
     long epoch = in.zigzag();
     long vhlc = hlc == null ? in.i64() : hlc;
-    return new Version(packed >>> 4, generation, (packed >>> 1) & 7, epoch, packed & 1, vhlc, in.u16());
+    return new Version(
+        packed >>> 4, generation, (packed >>> 1) & 7, epoch, packed & 1, vhlc, in.u16());
   }
 
   static void register(Out out, Register r, long baseMs) {
@@ -219,15 +228,23 @@ final class Bytes {
   }
 
   static Body body(In in, long baseMs) {
-    return new Body(in.str(), in.str(), in.str(), (int) in.zigzag(), in.str(), (int) in.zigzag(), baseMs + in.zigzag());
+    return new Body(
+        in.str(),
+        in.str(),
+        in.str(),
+        (int) in.zigzag(),
+        in.str(),
+        (int) in.zigzag(),
+        baseMs + in.zigzag());
   }
 
   private static void counts(Out out, SortedMap<Integer, Integer> counts) {
     out.varint(counts.size());
-    counts.forEach((node, n) -> {
-      out.u16(node);
-      out.varint(n);
-    });
+    counts.forEach(
+        (node, n) -> {
+          out.u16(node);
+          out.varint(n);
+        });
   }
 
   private static SortedMap<Integer, Integer> counts(In in) {

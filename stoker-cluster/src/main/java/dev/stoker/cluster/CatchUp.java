@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Anti-entropy as a pure protocol (ap-cluster.md §2). A node sends its {@link VersionVector}; the peer
- * answers, per origin where it holds more, exactly the events numbered above the asker's mark, from its
- * copy of that origin's log — its own events and every third node's — so a node cut off from an origin
- * still catches up through any node that has them. Nothing is sent twice on a clean exchange and nothing
- * is sent that the asker already holds below its mark.
+ * Anti-entropy as a pure protocol (ap-cluster.md §2). A node sends its {@link VersionVector}; the
+ * peer answers, per origin where it holds more, exactly the events numbered above the asker's mark,
+ * from its copy of that origin's log — its own events and every third node's — so a node cut off
+ * from an origin still catches up through any node that has them. Nothing is sent twice on a clean
+ * exchange and nothing is sent that the asker already holds below its mark.
  *
- * <p>Run it on connect, on a detected gap (an event numbered past the mark + 1) and every second; it is
- * symmetric: the asker answers the vector that came back in the same way.
+ * <p>Run it on connect, on a detected gap (an event numbered past the mark + 1) and every second;
+ * it is symmetric: the asker answers the vector that came back in the same way.
  */
 public final class CatchUp {
   private CatchUp() {}
@@ -26,7 +26,9 @@ public final class CatchUp {
    */
   public record Page(List<Event> events, boolean complete, VersionVector peer) {}
 
-  /** The answer to a node that holds {@code asker}, from {@code log}, at most {@code limit} events. */
+  /**
+   * The answer to a node that holds {@code asker}, from {@code log}, at most {@code limit} events.
+   */
   public static Page answer(EventLog log, VersionVector asker, int limit) {
     VersionVector mine = log.vector();
     List<Event> events = new ArrayList<>();

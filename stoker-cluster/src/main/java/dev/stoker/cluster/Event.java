@@ -4,14 +4,14 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.Version;
 
 /**
- * One state change, as replicated: made once by its origin node, numbered densely per origin, and never
- * changed afterwards (in particular never re-stamped by a node that relays it, so every copy of an event
- * is the same bytes; ap-cluster.md §1).
+ * One state change, as replicated: made once by its origin node, numbered densely per origin, and
+ * never changed afterwards (in particular never re-stamped by a node that relays it, so every copy
+ * of an event is the same bytes; ap-cluster.md §1).
  *
- * <p>A {@link Kind#STATE} event carries the whole mutable {@link Register} of the task after the change,
- * its merged {@link Attempts}, and the {@link Body} when it starts a life of the task (enqueue, redrive).
- * A {@link Kind#PRUNE} event carries only the version it removes: it leaves a tombstone, so that an older
- * copy of the task still held somewhere never brings it back.
+ * <p>A {@link Kind#STATE} event carries the whole mutable {@link Register} of the task after the
+ * change, its merged {@link Attempts}, and the {@link Body} when it starts a life of the task
+ * (enqueue, redrive). A {@link Kind#PRUNE} event carries only the version it removes: it leaves a
+ * tombstone, so that an older copy of the task still held somewhere never brings it back.
  *
  * @param origin the node that made the change (0..65535)
  * @param seq dense from 1 per origin, never reused (only synced events leave the origin)
@@ -21,10 +21,21 @@ import dev.stoker.core.Version;
  * @param register the mutable part, null for a prune
  * @param attempts the task's attempts after the change, null for a prune
  */
-public record Event(int origin, long seq, long hlc, TaskId taskId, Kind kind, Version version, Body body,
-    Register register, Attempts attempts) {
+public record Event(
+    int origin,
+    long seq,
+    long hlc,
+    TaskId taskId,
+    Kind kind,
+    Version version,
+    Body body,
+    Register register,
+    Attempts attempts) {
 
-  public enum Kind { STATE, PRUNE }
+  public enum Kind {
+    STATE,
+    PRUNE
+  }
 
   public Event {
     if (origin < 0 || origin > 0xFFFF) {
@@ -34,7 +45,8 @@ public record Event(int origin, long seq, long hlc, TaskId taskId, Kind kind, Ve
       throw new IllegalArgumentException("seq starts at 1, was " + seq);
     }
     if ((kind == Kind.STATE) != (register != null && attempts != null)) {
-      throw new IllegalArgumentException("a state event has a register and attempts, a prune neither");
+      throw new IllegalArgumentException(
+          "a state event has a register and attempts, a prune neither");
     }
   }
 

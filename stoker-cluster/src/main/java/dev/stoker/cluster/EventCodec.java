@@ -5,11 +5,11 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.Version;
 
 /**
- * The bytes of an {@link Event}, the same in the log and on the wire, so a relayed event is the bytes
- * its origin wrote. Lean on purpose (ap-cluster.md §7: at most 100 bytes for a state event without
- * params or result): small numbers are varints, times are zigzag deltas from the event's own HLC
- * millisecond, the version's HLC is written only when it differs from the event's (a heartbeat), and a
- * CRC32C closes the record so a torn or rotten record is refused, not misread.
+ * The bytes of an {@link Event}, the same in the log and on the wire, so a relayed event is the
+ * bytes its origin wrote. Lean on purpose (ap-cluster.md §7: at most 100 bytes for a state event
+ * without params or result): small numbers are varints, times are zigzag deltas from the event's
+ * own HLC millisecond, the version's HLC is written only when it differs from the event's (a
+ * heartbeat), and a CRC32C closes the record so a torn or rotten record is refused, not misread.
  *
  * <pre>
  * format u8 (=1) | flags u8 | origin u16 | seq varint | hlc i64 | id.hi i64 | id.lo i64
@@ -17,18 +17,20 @@ import dev.stoker.core.Version;
  * state:   state u8 | run_at Δ | owner str | [expires_at Δ, with an owner] | updated_at Δ | result str
  *          | last_error str | attempts: generation zz | n | (node u16, claims varint)* | m | (node u16, releases varint)*
  * body:    queue str | name str | params str | priority zz | unique_key str | max_attempts zz | created_at Δ
+ *          | [traceparent str, with flag 8]
  * crc32c u32 over everything before
  * </pre>
  *
- * <p>Flags: 1 prune, 2 body present, 4 version HLC written. A string is a varint of its UTF-8 length
- * plus one (0 = null) and the bytes; Δ is a zigzag varint of the difference to the event's HLC
- * millisecond.
+ * <p>Flags: 1 prune, 2 body present, 4 version HLC written, 8 the body has a traceparent. A string
+ * is a varint of its UTF-8 length plus one (0 = null) and the bytes; Δ is a zigzag varint of the
+ * difference to the event's HLC millisecond.
  */
 public final class EventCodec {
   private static final int FORMAT = 1;
   private static final int PRUNE = 1;
   private static final int BODY = 2;
   private static final int VERSION_HLC = 4;
+  private static final int TRACE = 8;
 
   private EventCodec() {}
 
@@ -36,8 +38,11 @@ public final class EventCodec {
     Bytes.Out out = new Bytes.Out();
     long ms = Hlc.physicalMillis(e.hlc());
     Version v = e.version();
-    int flags = (e.kind() == Event.Kind.PRUNE ? PRUNE : 0) | (e.body() != null ? BODY : 0)
-        | (v.hlc() != e.hlc() ? VERSION_HLC : 0);
+    int flags =
+        (e.kind() == Event.Kind.PRUNE ? PRUNE : 0)
+            | (e.body() != null ? BODY : 0)
+            | (v.hlc() != e.hlc() ? VERSION_HLC : 0)
+            | (e.body() != null && e.body().traceparent() != null ? TRACE : 0);
     out.write(FORMAT);
     out.write(flags);
     out.u16(e.origin());
@@ -52,6 +57,9 @@ public final class EventCodec {
     }
     if (e.body() != null) {
       Bytes.body(out, e.body(), ms);
+      if ((flags & TRACE) != 0) {
+        out.str(e.body().traceparent());
+      }
     }
     return out.sealed();
   }
@@ -87,9 +95,21 @@ public final class EventCodec {
       a = Bytes.attempts(in);
     }
     Body b = (flags & BODY) != 0 ? Bytes.body(in, ms) : null;
+    if (b != null && (flags & TRACE) != 0) {
+      b = b.inTrace(in.str());
+    }
     if (!in.atEnd()) {
       throw new IllegalArgumentException("trailing bytes after the event");
     }
-    return new Event(origin, seq, hlc, id, (flags & PRUNE) != 0 ? Event.Kind.PRUNE : Event.Kind.STATE, v, b, r, a);
+    return new Event(
+        origin,
+        seq,
+        hlc,
+        id,
+        (flags & PRUNE) != 0 ? Event.Kind.PRUNE : Event.Kind.STATE,
+        v,
+        b,
+        r,
+        a);
   }
 }

@@ -4,11 +4,11 @@ import java.util.List;
 
 /**
  * A node's copy of every origin's log: its own events and those it received. The port the embedded
- * store implements on RocksDB (a column family keyed by (origin, seq)); {@link MemoryEventLog} is the
- * in-memory one the simulation uses.
+ * store implements on RocksDB (a column family keyed by (origin, seq)); {@link MemoryEventLog} is
+ * the in-memory one the simulation uses.
  *
- * <p>Events may arrive out of order (a push after a lost one): they are held above the high-water mark
- * until the gap fills, and applied at once (the merge does not care about order).
+ * <p>Events may arrive out of order (a push after a lost one): they are held above the high-water
+ * mark until the gap fills, and applied at once (the merge does not care about order).
  */
 public interface EventLog {
 
@@ -16,8 +16,8 @@ public interface EventLog {
    * Stores {@code e} unless its (origin, seq) is already held.
    *
    * @return whether it was new (a redelivery is a no-op)
-   * @throws IllegalStateException if a different event with the same (origin, seq) is held: an origin
-   *     reused a number, which the protocol must never let happen
+   * @throws IllegalStateException if a different event with the same (origin, seq) is held: an
+   *     origin reused a number, which the protocol must never let happen
    */
   boolean add(Event e);
 

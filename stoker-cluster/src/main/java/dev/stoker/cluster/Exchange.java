@@ -15,16 +15,17 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * One message between two nodes, the same shape both ways: the sender's {@link Frame} (who it is, its
- * incarnation, whom it heard from, its steals and its vector), the hash of the membership it was started
- * with (two nodes of different memberships refuse each other), whether it asks for what it lacks
- * (anti-entropy), and events: on a request, the sender's own synced events the receiver lacks (push);
- * on an answer, a {@link CatchUp} page for the asker's vector (pull).
+ * One message between two nodes, the same shape both ways: the sender's {@link Frame} (who it is,
+ * its incarnation, whom it heard from, its steals and its vector), the hash of the membership it
+ * was started with (two nodes of different memberships refuse each other), whether it asks for what
+ * it lacks (anti-entropy), and events: on a request, the sender's own synced events the receiver
+ * lacks (push); on an answer, a {@link CatchUp} page for the asker's vector (pull).
  *
- * <p>The identities travel in the message, not in the address: a peer URL is only how to reach a node, so
- * a proxy between two nodes changes nothing.
+ * <p>The identities travel in the message, not in the address: a peer URL is only how to reach a
+ * node, so a proxy between two nodes changes nothing.
  */
-public record Exchange(Frame frame, long membershipHash, boolean pull, boolean complete, List<Event> events) {
+public record Exchange(
+    Frame frame, long membershipHash, boolean pull, boolean complete, List<Event> events) {
 
   private static final int FORMAT = 1;
 
@@ -70,7 +71,10 @@ public record Exchange(Frame frame, long membershipHash, boolean pull, boolean c
     return bytes.toByteArray();
   }
 
-  /** @throws IllegalArgumentException on a message this code cannot read (torn, corrupt, other format) */
+  /**
+   * @throws IllegalArgumentException on a message this code cannot read (torn, corrupt, other
+   *     format)
+   */
   public static Exchange decode(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       if (in.readUnsignedByte() != FORMAT) {
@@ -102,8 +106,12 @@ public record Exchange(Frame frame, long membershipHash, boolean pull, boolean c
       if (in.read() != -1) {
         throw new IllegalArgumentException("trailing bytes after the exchange");
       }
-      return new Exchange(new Frame(from, incarnation, number, ages, stealing, handedBack, vector), hash, pull,
-          complete, events);
+      return new Exchange(
+          new Frame(from, incarnation, number, ages, stealing, handedBack, vector),
+          hash,
+          pull,
+          complete,
+          events);
     } catch (IOException e) {
       throw new IllegalArgumentException("truncated exchange: " + e.getMessage(), e);
     }

@@ -4,9 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * When this node last had evidence that each peer was alive: a frame from it (direct), or a frame from
- * a third node that had heard from it recently (relayed, SWIM-style indirect evidence). So a cut link
- * between two nodes that both still talk to a third is no reason to steal (ap-cluster.md C4).
+ * When this node last had evidence that each peer was alive: a frame from it (direct), or a frame
+ * from a third node that had heard from it recently (relayed, SWIM-style indirect evidence). So a
+ * cut link between two nodes that both still talk to a third is no reason to steal (ap-cluster.md
+ * C4).
  *
  * <p>Times are this node's monotonic milliseconds, never wall-clock or HLC time: a clock step must
  * neither make a peer look dead nor keep a dead one alive.
@@ -16,7 +17,10 @@ public final class FailureDetector {
   private final ClusterConfig config;
   private final Map<Integer, Long> lastContact = new HashMap<>();
 
-  /** Every peer counts as just heard at {@code startedAt}, so no node steals in its first steal_delay. */
+  /**
+   * Every peer counts as just heard at {@code startedAt}, so no node steals in its first
+   * steal_delay.
+   */
   public FailureDetector(int self, Membership members, ClusterConfig config, long startedAt) {
     this.self = self;
     this.config = config;
@@ -25,6 +29,14 @@ public final class FailureDetector {
         lastContact.put(n, startedAt);
       }
     }
+  }
+
+  /**
+   * This process was stopped (SIGSTOP, a VM pause, starvation) and runs again at {@code now}: the
+   * silence it measured is its own, not its peers'. Every peer counts as just heard, as at a start.
+   */
+  public void resumed(long now) {
+    lastContact.replaceAll((peer, at) -> Math.max(at, now));
   }
 
   /** A frame came from {@code peer}. */

@@ -18,8 +18,15 @@ public final class MemoryEventLog implements EventLog {
     Event held = log.putIfAbsent(e.seq(), e);
     if (held != null) {
       if (!held.equals(e)) {
-        throw new IllegalStateException("origin " + e.origin() + " reused seq " + e.seq() + ": held " + held
-            + ", received " + e);
+        throw new IllegalStateException(
+            "origin "
+                + e.origin()
+                + " reused seq "
+                + e.seq()
+                + ": held "
+                + held
+                + ", received "
+                + e);
       }
       return false;
     }

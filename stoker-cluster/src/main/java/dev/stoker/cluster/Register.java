@@ -4,27 +4,39 @@ import dev.stoker.core.Task;
 import dev.stoker.core.TaskState;
 
 /**
- * The mutable part of a task that one event carries whole: a self-contained delta, so applying it is a
- * join (ap-cluster.md §1). The version travels beside it in the {@link Event}; the lease's token is not
- * here because it is derived from the task id and the version, and the granting node is the version's
- * node (a heartbeat keeps the version).
+ * The mutable part of a task that one event carries whole: a self-contained delta, so applying it
+ * is a join (ap-cluster.md §1). The version travels beside it in the {@link Event}; the lease's
+ * token is not here because it is derived from the task id and the version, and the granting node
+ * is the version's node (a heartbeat keeps the version).
  *
  * @param leaseExpiresAt wall-clock millis of the granting node (or of the node that took the last
  *     heartbeat); 0 without a lease
  */
-public record Register(TaskState state, long runAt, String leaseOwner, long leaseExpiresAt, String resultJson,
-    String lastError, long updatedAt) {
+public record Register(
+    TaskState state,
+    long runAt,
+    String leaseOwner,
+    long leaseExpiresAt,
+    String resultJson,
+    String lastError,
+    long updatedAt) {
 
   static Register of(Task t) {
     return t.lease() == null
         ? new Register(t.state(), t.runAt(), null, 0, t.resultJson(), t.lastError(), t.updatedAt())
-        : new Register(t.state(), t.runAt(), t.lease().owner(), t.lease().expiresAt(), t.resultJson(),
-            t.lastError(), t.updatedAt());
+        : new Register(
+            t.state(),
+            t.runAt(),
+            t.lease().owner(),
+            t.lease().expiresAt(),
+            t.resultJson(),
+            t.lastError(),
+            t.updatedAt());
   }
 
   /**
-   * The order among registers of one version: only a heartbeat makes two of them, and the later lease
-   * wins, so heartbeats coalesce and never shorten a lease.
+   * The order among registers of one version: only a heartbeat makes two of them, and the later
+   * lease wins, so heartbeats coalesce and never shorten a lease.
    */
   int compareWithinVersion(Register o) {
     int c = Long.compare(leaseExpiresAt, o.leaseExpiresAt);

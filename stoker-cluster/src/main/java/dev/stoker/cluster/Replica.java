@@ -8,9 +8,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A node's replica of every task: tasks by id, each the join of the events applied to it. In memory;
- * the embedded store keeps the same records in its {@code tasks} column family and derives its indexes
- * from each {@link Change}.
+ * A node's replica of every task: tasks by id, each the join of the events applied to it. In
+ * memory; the embedded store keeps the same records in its {@code tasks} column family and derives
+ * its indexes from each {@link Change}.
  */
 public final class Replica {
   private final Map<TaskId, TaskReplica> tasks = new HashMap<>();
@@ -45,17 +45,22 @@ public final class Replica {
 
   /**
    * Forgets tombstones of tasks pruned long enough ago: those whose pruned version was made before
-   * {@code horizonMillis} (retention + gc_grace ago). This is a local clean-up outside the merge: an
-   * event of such a task that arrives later would bring it back, so the horizon must exceed how long a
-   * node can stay out of contact and still catch up by events; a node gone longer rejoins by snapshot
-   * (ap-cluster.md §3, flaw 5).
+   * {@code horizonMillis} (retention + gc_grace ago). This is a local clean-up outside the merge:
+   * an event of such a task that arrives later would bring it back, so the horizon must exceed how
+   * long a node can stay out of contact and still catch up by events; a node gone longer rejoins by
+   * snapshot (ap-cluster.md §3, flaw 5).
    *
    * @return how many were forgotten
    */
   public int forgetTombstonesBefore(long horizonMillis) {
     int before = tasks.size();
-    tasks.values().removeIf(t -> t.isPruned() && t.bodyVersion() == null
-        && Hlc.physicalMillis(t.tombstone().hlc()) < horizonMillis);
+    tasks
+        .values()
+        .removeIf(
+            t ->
+                t.isPruned()
+                    && t.bodyVersion() == null
+                    && Hlc.physicalMillis(t.tombstone().hlc()) < horizonMillis);
     return before - tasks.size();
   }
 }

@@ -6,12 +6,12 @@ import dev.stoker.core.Version;
 
 /**
  * The bytes of a {@link TaskReplica}: what the embedded store will keep in its {@code tasks} column
- * family in cluster mode, in place of the single-node task record (storage.md), because the merge needs
- * more than a task: the attempts per node, the tombstone and which version brought the body.
+ * family in cluster mode, in place of the single-node task record (storage.md), because the merge
+ * needs more than a task: the attempts per node, the tombstone and which version brought the body.
  *
  * <pre>
- * format u8 (=1) | flags u8 (1 tombstone, 2 register, 4 body, 8 attempts) | id.hi i64 | id.lo i64
- * [tombstone version] | [version | register] | [body version | body] | [attempts] | crc32c u32
+ * format u8 (=1) | flags u8 (1 tombstone, 2 register, 4 body, 8 attempts, 16 traceparent) | id.hi i64 | id.lo i64
+ * [tombstone version] | [version | register] | [body version | body | [traceparent str]] | [attempts] | crc32c u32
  * </pre>
  *
  * <p>Versions are written whole; times are zigzag deltas from the millisecond of the first version
@@ -23,13 +23,18 @@ public final class TaskReplicaCodec {
   private static final int REGISTER = 2;
   private static final int BODY = 4;
   private static final int ATTEMPTS = 8;
+  private static final int TRACE = 16;
 
   private TaskReplicaCodec() {}
 
   public static byte[] encode(TaskReplica t) {
     Bytes.Out out = new Bytes.Out();
-    int flags = (t.tombstone() != null ? TOMBSTONE : 0) | (t.register() != null ? REGISTER : 0)
-        | (t.body() != null ? BODY : 0) | (t.attempts() != null ? ATTEMPTS : 0);
+    int flags =
+        (t.tombstone() != null ? TOMBSTONE : 0)
+            | (t.register() != null ? REGISTER : 0)
+            | (t.body() != null ? BODY : 0)
+            | (t.attempts() != null ? ATTEMPTS : 0)
+            | (t.body() != null && t.body().traceparent() != null ? TRACE : 0);
     out.write(FORMAT);
     out.write(flags);
     out.i64(t.id().hi());
@@ -48,6 +53,9 @@ public final class TaskReplicaCodec {
       Bytes.version(out, t.bodyVersion(), true);
       base = base == 0 ? Hlc.physicalMillis(t.bodyVersion().hlc()) : base;
       Bytes.body(out, t.body(), base);
+      if ((flags & TRACE) != 0) {
+        out.str(t.body().traceparent());
+      }
     }
     if (t.attempts() != null) {
       Bytes.attempts(out, t.attempts());
@@ -86,6 +94,9 @@ public final class TaskReplicaCodec {
         bodyVersion = Bytes.version(in, null);
         base = base == 0 ? Hlc.physicalMillis(bodyVersion.hlc()) : base;
         body = Bytes.body(in, base);
+        if ((flags & TRACE) != 0) {
+          body = body.inTrace(in.str());
+        }
       }
       Attempts attempts = (flags & ATTEMPTS) != 0 ? Bytes.attempts(in) : null;
       if (!in.atEnd()) {

@@ -7,8 +7,9 @@ import java.util.TreeMap;
 
 /**
  * Per origin, the highest sequence number up to which a node holds every event of that origin (its
- * high-water mark). Because numbers are dense, two vectors say exactly which events one node lacks from
- * another: for each origin, those numbered above its own mark up to the other's (Bayou's anti-entropy).
+ * high-water mark). Because numbers are dense, two vectors say exactly which events one node lacks
+ * from another: for each origin, those numbered above its own mark up to the other's (Bayou's
+ * anti-entropy).
  */
 public record VersionVector(SortedMap<Integer, Long> marks) {
 

@@ -23,7 +23,9 @@ class CatchUpTest {
     MemoryEventLog behind = logOf(half);
     CatchUp.Page page = CatchUp.answer(full, behind.vector(), 10_000);
     assertThat(page.complete()).isTrue();
-    assertThat(page.events()).hasSize(history.size() - half.size()).doesNotContainAnyElementsOf(half);
+    assertThat(page.events())
+        .hasSize(history.size() - half.size())
+        .doesNotContainAnyElementsOf(half);
     page.events().forEach(e -> assertThat(behind.add(e)).as("new: %s", e).isTrue());
     assertThat(behind.vector()).isEqualTo(full.vector());
     assertThat(CatchUp.answer(full, behind.vector(), 10_000).events()).isEmpty();
@@ -45,7 +47,9 @@ class CatchUpTest {
     assertThat(empty.vector()).isEqualTo(full.vector());
   }
 
-  /** A and C cannot talk; both talk to B. C still gets A's events, from B's copy of A's log (C4). */
+  /**
+   * A and C cannot talk; both talk to B. C still gets A's events, from B's copy of A's log (C4).
+   */
   @Test
   void events_of_a_third_node_flow_around_a_cut_link() {
     List<Event> ofA = history.stream().filter(e -> e.origin() == 1).toList();

@@ -73,7 +73,9 @@ class DispatchTest {
     assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isEqualTo(Dispatch.Right.STEAL);
     assertThat(b.dispatch.judgesLeasesOf(1, t)).isTrue();
     assertThat(c.dispatch.mayDispatch(1, t, c.vector)).as("one stealer").isNull();
-    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).as("the cut-off home keeps going").isEqualTo(Dispatch.Right.HOME);
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector))
+        .as("the cut-off home keeps going")
+        .isEqualTo(Dispatch.Right.HOME);
 
     // Heal: B has made events A lacks; A hears B's frame first.
     b.vector = VersionVector.of(Map.of(2, 40L));
@@ -85,7 +87,9 @@ class DispatchTest {
     assertThat(b.dispatch.mayDispatch(1, t, b.vector)).as("B stopped").isNull();
     assertThat(handback.handedBack()).containsEntry(1, b.vector);
     a.dispatch.onFrame(handback, t);
-    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).as("A has not applied B's claims yet").isNull();
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector))
+        .as("A has not applied B's claims yet")
+        .isNull();
     a.vector = VersionVector.of(Map.of(2, 40L));
     c.dispatch.onFrame(a.frame(t), t);
     a.dispatch.onFrame(c.frame(t), t);
@@ -103,7 +107,8 @@ class DispatchTest {
 
     Node alone = new Node(1);
     assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs() - 1, alone.vector)).isNull();
-    assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs(), alone.vector)).isEqualTo(Dispatch.Right.HOME);
+    assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs(), alone.vector))
+        .isEqualTo(Dispatch.Right.HOME);
   }
 
   @Test
@@ -122,17 +127,21 @@ class DispatchTest {
     for (long u = t + 200; u < t + CONFIG.stealDelayMs(); u += 200) {
       assertThat(a.dispatch.mayDispatch(1, u, a.vector)).isNull();
     }
-    assertThat(a.dispatch.mayDispatch(1, t + CONFIG.stealDelayMs(), a.vector)).isEqualTo(Dispatch.Right.HOME);
+    assertThat(a.dispatch.mayDispatch(1, t + CONFIG.stealDelayMs(), a.vector))
+        .isEqualTo(Dispatch.Right.HOME);
   }
 
   @Test
   void a_claim_without_local_work_goes_to_the_peer_that_may_hand_out_the_most() {
     exchange(0, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
     assertThat(a.dispatch.forwardTarget(Map.of(1, 5L, 2, 3L, 3, 4L), 0)).isEqualTo(3);
-    assertThat(a.dispatch.forwardTarget(Map.of(2, 4L, 3, 4L), 0)).as("a tie goes to the lower id").isEqualTo(2);
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 4L, 3, 4L), 0))
+        .as("a tie goes to the lower id")
+        .isEqualTo(2);
     assertThat(a.dispatch.forwardTarget(Map.of(1, 5L), 0)).as("only its own tasks").isEqualTo(-1);
     assertThat(a.dispatch.forwardTarget(Map.of(), 0)).isEqualTo(-1);
-    // C is gone for a steal_delay: its tasks are B's to hand out now (B is C's stealer, seen from A).
+    // C is gone for a steal_delay: its tasks are B's to hand out now (B is C's stealer, seen from
+    // A).
     long t = 0;
     for (t = 200; t <= 2_000; t += 200) {
       exchange(t, new Node[] {a, b});
@@ -150,7 +159,9 @@ class DispatchTest {
       b.dispatch.onFrame(restartedA.frame(t), t);
       assertThat(b.detector.unreachable(1, t)).as("at %d", t).isFalse();
     }
-    assertThat(b.dispatch.onFrame(a.frame(4_000), 4_000)).as("a late frame of the old incarnation").isFalse();
+    assertThat(b.dispatch.onFrame(a.frame(4_000), 4_000))
+        .as("a late frame of the old incarnation")
+        .isFalse();
   }
 
   @Test
@@ -168,6 +179,41 @@ class DispatchTest {
     // A judge whose clock runs 300 ms ahead of the granting node's does not end the lease early.
     long grantedExpiresAt = 10_000;
     long judgeClockWhenGrantersSaysExpiresAt = grantedExpiresAt + 300;
-    assertThat(Dispatch.leaseExpired(grantedExpiresAt, judgeClockWhenGrantersSaysExpiresAt, 500)).isFalse();
+    assertThat(Dispatch.leaseExpired(grantedExpiresAt, judgeClockWhenGrantersSaysExpiresAt, 500))
+        .isFalse();
+  }
+
+  @Test
+  void a_home_stopped_past_steal_delay_hands_out_nothing_when_it_runs_again_until_the_handback() {
+    long t = 0;
+    for (; t <= 1_000; t += 200) {
+      exchange(t, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    }
+    // a is stopped: b and c hear nothing from it, and b, its stealer, steals.
+    for (; t <= 5_000; t += 200) {
+      exchange(t, new Node[] {b, c});
+    }
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isEqualTo(Dispatch.Right.STEAL);
+    // a runs again; by its own clock everyone was silent, but it knows that silence was its own.
+    a.dispatch.resumed(t);
+    a.dispatch.refresh(t, a.vector);
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector))
+        .as("before it hears from its peers")
+        .isNull();
+    assertThat(a.dispatch.steals()).as("its own silence is no reason to steal").isEmpty();
+    assertThat(a.dispatch.judgesLeasesOf(1, t) && a.dispatch.isReady(t)).isFalse();
+    t += 200;
+    c.dispatch.onFrame(a.frame(t), t);
+    a.dispatch.onFrame(c.frame(t), t);
+    a.dispatch.onFrame(b.frame(t), t); // b still says it steals a's tasks
+    assertThat(a.dispatch.isReady(t)).isTrue();
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).as("while b steals").isNull();
+    for (t += 200; t <= 8_000; t += 200) {
+      exchange(t, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    }
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isNull();
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector))
+        .as("after the handback")
+        .isEqualTo(Dispatch.Right.HOME);
   }
 }

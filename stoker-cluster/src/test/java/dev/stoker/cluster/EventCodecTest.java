@@ -35,13 +35,15 @@ class EventCodecTest {
     }
     for (int n = 0; n < bytes.length; n++) {
       byte[] torn = java.util.Arrays.copyOf(bytes, n);
-      assertThatThrownBy(() -> EventCodec.decode(torn)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> EventCodec.decode(torn))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   /**
-   * The figure docs/backends/cluster.md quotes: the size of each kind of state event of one ordinary
-   * task (queue "default", name "send-email", no params or result), against the note's bar of 100 bytes.
+   * The figure docs/backends/cluster.md quotes: the size of each kind of state event of one
+   * ordinary task (queue "default", name "send-email", no params or result), against the note's bar
+   * of 100 bytes.
    */
   @Test
   void a_state_event_without_params_or_result_takes_at_most_100_bytes() {
@@ -51,7 +53,9 @@ class EventCodecTest {
     Replica replica = new Replica();
     TaskId id = new TaskId((now[0] << 16) | 3, 0x1234_5678_9ABCL);
     Stamp at = Stamp.next(hlc, 3);
-    Task t = Transitions.enqueue(id, "default", TaskSpec.of("send-email", null), QueueSettings.DEFAULT, at);
+    Task t =
+        Transitions.enqueue(
+            id, "default", TaskSpec.of("send-email", null), QueueSettings.DEFAULT, at);
     Event enqueue = origin.stateEvent(null, t, at);
     replica.apply(enqueue);
     now[0] += 7;
@@ -61,7 +65,9 @@ class EventCodecTest {
     replica.apply(claim);
     now[0] += 250;
     at = Stamp.next(hlc, 3);
-    t = ((dev.stoker.core.Outcome.Ok) Transitions.heartbeat(t, t.lease().token(), 30_000, at)).task();
+    t =
+        ((dev.stoker.core.Outcome.Ok) Transitions.heartbeat(t, t.lease().token(), 30_000, at))
+            .task();
     Event heartbeat = origin.stateEvent(replica.get(id), t, at);
     replica.apply(heartbeat);
     now[0] += 900;
@@ -74,7 +80,11 @@ class EventCodecTest {
     StringBuilder figures = new StringBuilder("bytes per event:");
     for (Event e : events) {
       int size = EventCodec.encode(e).length;
-      figures.append(' ').append(e.register() == null ? "PRUNE" : e.register().state()).append('=').append(size);
+      figures
+          .append(' ')
+          .append(e.register() == null ? "PRUNE" : e.register().state())
+          .append('=')
+          .append(size);
       assertThat(EventCodec.decode(EventCodec.encode(e))).isEqualTo(e);
     }
     System.out.println(figures);

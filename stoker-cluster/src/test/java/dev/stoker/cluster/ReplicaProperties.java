@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The apply rule is a join (ap-cluster.md §3): every replica that applied the same set of events holds
- * the same state, whatever the order and however often each event came. Histories come from
+ * The apply rule is a join (ap-cluster.md §3): every replica that applied the same set of events
+ * holds the same state, whatever the order and however often each event came. Histories come from
  * {@link Histories}: real transitions made concurrently on several nodes. Seeds and replay: see
  * {@link dev.stoker.core.Props}.
  */
@@ -36,70 +36,100 @@ class ReplicaProperties {
 
   @Test
   void any_permutation_of_any_multiset_of_the_events_gives_the_same_state() {
-    forAll("any_permutation_of_any_multiset_gives_the_same_state", TRIES, ReplicaProperties::history, c -> {
-      Map<TaskId, TaskReplica> inOrder = applyAll(c.events());
-      Random shuffle = new Random(c.shuffleSeed());
-      for (int replica = 0; replica < 3; replica++) {
-        List<Event> multiset = new ArrayList<>(c.events());
-        int extra = shuffle.nextInt(c.events().size() + 1);
-        for (int i = 0; i < extra; i++) {
-          multiset.add(c.events().get(shuffle.nextInt(c.events().size())));
-        }
-        Collections.shuffle(multiset, shuffle);
-        assertThat(applyAll(multiset)).as("replica %d", replica).isEqualTo(inOrder);
-      }
-    });
+    forAll(
+        "any_permutation_of_any_multiset_gives_the_same_state",
+        TRIES,
+        ReplicaProperties::history,
+        c -> {
+          Map<TaskId, TaskReplica> inOrder = applyAll(c.events());
+          Random shuffle = new Random(c.shuffleSeed());
+          for (int replica = 0; replica < 3; replica++) {
+            List<Event> multiset = new ArrayList<>(c.events());
+            int extra = shuffle.nextInt(c.events().size() + 1);
+            for (int i = 0; i < extra; i++) {
+              multiset.add(c.events().get(shuffle.nextInt(c.events().size())));
+            }
+            Collections.shuffle(multiset, shuffle);
+            assertThat(applyAll(multiset)).as("replica %d", replica).isEqualTo(inOrder);
+          }
+        });
   }
 
   @Test
   void a_replica_never_lowers_a_version_nor_a_tombstone() {
-    forAll("a_replica_never_lowers_a_version_nor_a_tombstone", TRIES, ReplicaProperties::history, c -> {
-      List<Event> events = new ArrayList<>(c.events());
-      Collections.shuffle(events, new Random(c.shuffleSeed()));
-      Replica replica = new Replica();
-      for (Event e : events) {
-        Replica.Change change = replica.apply(e);
-        TaskReplica before = change.before();
-        TaskReplica after = change.after();
-        assertThat(highest(after)).as("after %s", e).isGreaterThanOrEqualTo(highest(before));
-        if (before.tombstone() != null) {
-          assertThat(after.tombstone()).isGreaterThanOrEqualTo(before.tombstone());
-        }
-        if (before.version() != null && after.version() != null) {
-          assertThat(after.version()).isGreaterThanOrEqualTo(before.version());
-        }
-        if (after.register() != null && after.register().state() == TaskState.WORKING
-            && before.register() != null && before.version().equals(after.version())) {
-          assertThat(after.register().leaseExpiresAt()).as("a lease never shortens")
-              .isGreaterThanOrEqualTo(before.register().leaseExpiresAt());
-        }
-      }
-    });
+    forAll(
+        "a_replica_never_lowers_a_version_nor_a_tombstone",
+        TRIES,
+        ReplicaProperties::history,
+        c -> {
+          List<Event> events = new ArrayList<>(c.events());
+          Collections.shuffle(events, new Random(c.shuffleSeed()));
+          Replica replica = new Replica();
+          for (Event e : events) {
+            Replica.Change change = replica.apply(e);
+            TaskReplica before = change.before();
+            TaskReplica after = change.after();
+            assertThat(highest(after)).as("after %s", e).isGreaterThanOrEqualTo(highest(before));
+            if (before.tombstone() != null) {
+              assertThat(after.tombstone()).isGreaterThanOrEqualTo(before.tombstone());
+            }
+            if (before.version() != null && after.version() != null) {
+              assertThat(after.version()).isGreaterThanOrEqualTo(before.version());
+            }
+            if (after.register() != null
+                && after.register().state() == TaskState.WORKING
+                && before.register() != null
+                && before.version().equals(after.version())) {
+              assertThat(after.register().leaseExpiresAt())
+                  .as("a lease never shortens")
+                  .isGreaterThanOrEqualTo(before.register().leaseExpiresAt());
+            }
+          }
+        });
   }
 
   /** Two claims of one epoch on two sides of a partition are two attempts: the merge keeps both. */
   @Test
   void the_attempts_of_a_task_count_every_claim_of_every_node_in_its_generation() {
-    forAll("the_attempts_count_every_claim", TRIES, ReplicaProperties::history, c -> {
-      Map<TaskId, TaskReplica> state = applyAll(c.events());
-      for (TaskReplica t : state.values()) {
-        if (t.attempts() == null) {
-          continue;
-        }
-        long gen = t.attempts().generation();
-        Map<Integer, Long> claimsByNode = c.events().stream()
-            .filter(e -> e.taskId().equals(t.id()) && isClaim(e) && e.version().generation() == gen)
-            .collect(java.util.stream.Collectors.groupingBy(Event::origin, java.util.stream.Collectors.counting()));
-        Map<Integer, Long> merged = new java.util.TreeMap<>();
-        t.attempts().claims().forEach((node, n) -> merged.put(node, (long) n));
-        assertThat(merged).as("claims of %s by node in %s", t.id(), c.events().stream().filter(e -> e.taskId().equals(t.id())).toList()).isEqualTo(new java.util.TreeMap<>(claimsByNode));
-      }
-    });
+    forAll(
+        "the_attempts_count_every_claim",
+        TRIES,
+        ReplicaProperties::history,
+        c -> {
+          Map<TaskId, TaskReplica> state = applyAll(c.events());
+          for (TaskReplica t : state.values()) {
+            if (t.attempts() == null) {
+              continue;
+            }
+            long gen = t.attempts().generation();
+            Map<Integer, Long> claimsByNode =
+                c.events().stream()
+                    .filter(
+                        e ->
+                            e.taskId().equals(t.id())
+                                && isClaim(e)
+                                && e.version().generation() == gen)
+                    .collect(
+                        java.util.stream.Collectors.groupingBy(
+                            Event::origin, java.util.stream.Collectors.counting()));
+            Map<Integer, Long> merged = new java.util.TreeMap<>();
+            t.attempts().claims().forEach((node, n) -> merged.put(node, (long) n));
+            assertThat(merged)
+                .as(
+                    "claims of %s by node in %s",
+                    t.id(), c.events().stream().filter(e -> e.taskId().equals(t.id())).toList())
+                .isEqualTo(new java.util.TreeMap<>(claimsByNode));
+          }
+        });
   }
 
-  /** A claim makes a working version stamped by its own event (a heartbeat keeps an older stamp). */
+  /**
+   * A claim makes a working version stamped by its own event (a heartbeat keeps an older stamp).
+   */
   private static boolean isClaim(Event e) {
-    return e.register() != null && e.register().state() == TaskState.WORKING && e.version().hlc() == e.hlc();
+    return e.register() != null
+        && e.register().state() == TaskState.WORKING
+        && e.version().hlc() == e.hlc();
   }
 
   @Test
@@ -119,7 +149,9 @@ class ReplicaProperties {
     Version v = t.version();
     Version tomb = t.tombstone();
     if (v == null) {
-      return tomb == null ? new Version(0, Long.MIN_VALUE, 0, Long.MIN_VALUE, 0, Long.MIN_VALUE, 0) : tomb;
+      return tomb == null
+          ? new Version(0, Long.MIN_VALUE, 0, Long.MIN_VALUE, 0, Long.MIN_VALUE, 0)
+          : tomb;
     }
     return tomb == null ? v : Version.merge(v, tomb);
   }

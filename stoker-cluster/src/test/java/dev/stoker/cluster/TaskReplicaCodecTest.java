@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 
 class TaskReplicaCodecTest {
 
-  /** Every state a replica passes through in generated histories: live, body-pending, pruned, redriven. */
+  /**
+   * Every state a replica passes through in generated histories: live, body-pending, pruned,
+   * redriven.
+   */
   @Test
   void every_replica_state_of_generated_histories_round_trips() {
     int states = 0;
@@ -16,7 +19,9 @@ class TaskReplicaCodecTest {
       Replica replica = new Replica();
       for (Event e : Histories.generate(new SplittableRandom(seed), 100)) {
         TaskReplica t = replica.apply(e).after();
-        assertThat(TaskReplicaCodec.decode(TaskReplicaCodec.encode(t))).as("seed %d", seed).isEqualTo(t);
+        assertThat(TaskReplicaCodec.decode(TaskReplicaCodec.encode(t)))
+            .as("seed %d", seed)
+            .isEqualTo(t);
         states++;
       }
     }
@@ -34,7 +39,8 @@ class TaskReplicaCodecTest {
     for (int i = 0; i < bytes.length; i++) {
       byte[] bad = bytes.clone();
       bad[i] ^= 0x01;
-      assertThatThrownBy(() -> TaskReplicaCodec.decode(bad)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> TaskReplicaCodec.decode(bad))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

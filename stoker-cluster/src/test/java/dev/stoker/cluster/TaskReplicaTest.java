@@ -33,7 +33,11 @@ class TaskReplicaTest {
     return e;
   }
 
-  Event on(Origin o, Hlc hlc, Replica replica, java.util.function.BiFunction<Task, Stamp, Task> transition) {
+  Event on(
+      Origin o,
+      Hlc hlc,
+      Replica replica,
+      java.util.function.BiFunction<Task, Stamp, Task> transition) {
     now += 10;
     Stamp at = Stamp.next(hlc, o.node());
     Event e = o.stateEvent(replica.get(id), transition.apply(replica.get(id).toTask(), at), at);
@@ -51,10 +55,15 @@ class TaskReplicaTest {
     Event claimA = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "wa", 1000, at));
     Event claimB = on(b, hlcB, onB, (t, at) -> Transitions.claim(t, "wb", 1000, at));
     // B's worker heartbeats on B, later than A's claim: it must not overtake the larger claim.
-    Event beatB = on(b, hlcB, onB, (t, at) -> ok(Transitions.heartbeat(t, t.lease().token(), 5000, at)));
-    assertThat(Duplicates.revealsConcurrentClaims(onA.get(id), claimB)).as("A learns of B's claim").isTrue();
+    Event beatB =
+        on(b, hlcB, onB, (t, at) -> ok(Transitions.heartbeat(t, t.lease().token(), 5000, at)));
+    assertThat(Duplicates.revealsConcurrentClaims(onA.get(id), claimB))
+        .as("A learns of B's claim")
+        .isTrue();
     onA.apply(claimB);
-    assertThat(Duplicates.revealsConcurrentClaims(onA.get(id), beatB)).as("a heartbeat of the same claim").isFalse();
+    assertThat(Duplicates.revealsConcurrentClaims(onA.get(id), beatB))
+        .as("a heartbeat of the same claim")
+        .isFalse();
     onA.apply(beatB);
     onB.apply(claimA);
     Task seenA = onA.get(id).toTask();
@@ -69,9 +78,24 @@ class TaskReplicaTest {
     enqueueOnA();
     Event claim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
     onB.apply(claim);
-    Event done = on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, t.lease().token(), "{}", at)));
-    Event retry = on(b, hlcB, onB, (t, at) -> ok(Transitions.fail(t, t.lease().token(), "x", false, 0L,
-        QueueSettings.DEFAULT.backoff(), 0, at)));
+    Event done =
+        on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, t.lease().token(), "{}", at)));
+    Event retry =
+        on(
+            b,
+            hlcB,
+            onB,
+            (t, at) ->
+                ok(
+                    Transitions.fail(
+                        t,
+                        t.lease().token(),
+                        "x",
+                        false,
+                        0L,
+                        QueueSettings.DEFAULT.backoff(),
+                        0,
+                        at)));
     Event reclaim = on(b, hlcB, onB, (t, at) -> Transitions.claim(t, "w2", 1000, at));
     Event cancel = on(b, hlcB, onB, (t, at) -> ok(Transitions.cancel(t, at)));
     for (Event e : new Event[] {retry, reclaim, cancel}) {
@@ -88,8 +112,22 @@ class TaskReplicaTest {
     enqueueOnA();
     Event claim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
     onB.apply(claim);
-    Event dead = on(a, hlcA, onA, (t, at) -> ok(Transitions.fail(t, t.lease().token(), "x", true, null,
-        QueueSettings.DEFAULT.backoff(), 0, at)));
+    Event dead =
+        on(
+            a,
+            hlcA,
+            onA,
+            (t, at) ->
+                ok(
+                    Transitions.fail(
+                        t,
+                        t.lease().token(),
+                        "x",
+                        true,
+                        null,
+                        QueueSettings.DEFAULT.backoff(),
+                        0,
+                        at)));
     onB.apply(dead);
     Event redrive = on(b, hlcB, onB, (t, at) -> Transitions.redrive(t, at));
     onA.apply(redrive);
@@ -106,7 +144,8 @@ class TaskReplicaTest {
   void a_pruned_task_never_comes_back_from_a_replica_that_still_holds_it() {
     Event enqueue = enqueueOnA();
     Event claim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
-    Event done = on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, t.lease().token(), "{}", at)));
+    Event done =
+        on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, t.lease().token(), "{}", at)));
     Event prune = a.pruneEvent(onA.get(id), Stamp.next(hlcA, 1));
     onA.apply(prune);
     assertThat(onA.get(id).toTask()).isNull();
@@ -116,15 +155,30 @@ class TaskReplicaTest {
       onA.apply(old);
       assertThat(onA.get(id).toTask()).isNull();
     }
-    assertThat(onA.get(id)).isEqualTo(new TaskReplica(id, done.version(), null, null, null, null, null));
+    assertThat(onA.get(id))
+        .isEqualTo(new TaskReplica(id, done.version(), null, null, null, null, null));
   }
 
   @Test
   void a_redrive_made_elsewhere_is_a_new_life_that_a_tombstone_does_not_hide() {
     enqueueOnA();
     on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
-    Event dead = on(a, hlcA, onA, (t, at) -> ok(Transitions.fail(t, t.lease().token(), "x", true, null,
-        QueueSettings.DEFAULT.backoff(), 0, at)));
+    Event dead =
+        on(
+            a,
+            hlcA,
+            onA,
+            (t, at) ->
+                ok(
+                    Transitions.fail(
+                        t,
+                        t.lease().token(),
+                        "x",
+                        true,
+                        null,
+                        QueueSettings.DEFAULT.backoff(),
+                        0,
+                        at)));
     onB.apply(dead);
     Event redrive = on(b, hlcB, onB, (t, at) -> Transitions.redrive(t, at));
     Event prune = a.pruneEvent(onA.get(id), Stamp.next(hlcA, 1));
@@ -157,5 +211,79 @@ class TaskReplicaTest {
     assertThat(onA.forgetTombstonesBefore(cancelledAt)).isZero();
     assertThat(onA.forgetTombstonesBefore(cancelledAt + 1)).isOne();
     assertThat(onA.get(id)).isNull();
+  }
+
+  @Test
+  void a_heartbeat_on_a_node_that_has_not_seen_the_claim_records_it_and_merges_with_the_claim() {
+    enqueueOnA();
+    Event claimA = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "wa", 1000, at));
+    String token = onA.get(id).toTask().lease().token();
+    assertThat(UnseenClaim.recordedIn(onB.get(id).toTask(), "not a token"))
+        .isEqualTo(onB.get(id).toTask());
+    Event beatB =
+        on(
+            b,
+            hlcB,
+            onB,
+            (t, at) ->
+                ok(Transitions.heartbeat(UnseenClaim.recordedIn(t, token), token, 5000, at)));
+    assertThat(beatB.version()).as("B's event carries A's claim").isEqualTo(claimA.version());
+    assertThat(beatB.attempts()).as("not counted again").isEqualTo(onB.get(id).attempts());
+    onB.apply(claimA);
+    onA.apply(beatB);
+    assertThat(onA.get(id)).isEqualTo(onB.get(id));
+    assertThat(onA.get(id).toTask().lease().expiresAt()).isEqualTo(now + 5000);
+    assertThat(onA.get(id).toTask().attempt()).isEqualTo(1);
+  }
+
+  @Test
+  void a_token_of_an_older_claim_or_of_a_finished_task_is_not_recorded() {
+    enqueueOnA();
+    on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "wa", 1000, at));
+    String old = onA.get(id).toTask().lease().token();
+    on(a, hlcA, onA, (t, at) -> ok(Transitions.release(t, old, 0, at)));
+    Task pending = onA.get(id).toTask();
+    assertThat(UnseenClaim.recordedIn(pending, old))
+        .as("the released claim is older")
+        .isSameAs(pending);
+    on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "wa", 1000, at));
+    String current = onA.get(id).toTask().lease().token();
+    on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, current, null, at)));
+    Task done = onA.get(id).toTask();
+    assertThat(UnseenClaim.recordedIn(done, current)).isSameAs(done);
+  }
+
+  @Test
+  void a_late_heartbeat_of_the_finished_claim_is_not_a_second_claim() {
+    // A claims; B takes a heartbeat under A's claim before A's event reached it (an unseen claim);
+    // A completes; B's heartbeat event arrives at A after the completion.
+    enqueueOnA();
+    Event claimA = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "wa", 1000, at));
+    String token = onA.get(id).toTask().lease().token();
+    Event beatB =
+        on(
+            b,
+            hlcB,
+            onB,
+            (t, at) ->
+                ok(Transitions.heartbeat(UnseenClaim.recordedIn(t, token), token, 5000, at)));
+    on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, token, null, at)));
+    assertThat(beatB.version()).isEqualTo(claimA.version());
+    assertThat(Duplicates.revealsSecondClaim(onA.get(id), beatB)).isFalse();
+  }
+
+  @Test
+  void a_second_claim_of_one_round_is_revealed_against_a_working_or_a_done_replica() {
+    enqueueOnA();
+    on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "wa", 1000, at));
+    Event claimB = on(b, hlcB, onB, (t, at) -> Transitions.claim(t, "wb", 1000, at));
+    assertThat(Duplicates.revealsSecondClaim(onA.get(id), claimB))
+        .as("against A's working claim")
+        .isTrue();
+    String tokenA = onA.get(id).toTask().lease().token();
+    on(a, hlcA, onA, (t, at) -> ok(Transitions.complete(t, tokenA, null, at)));
+    assertThat(Duplicates.revealsSecondClaim(onA.get(id), claimB))
+        .as("against A's claim, done")
+        .isTrue();
   }
 }

@@ -1,8 +1,9 @@
 package dev.stoker.core;
 
 /**
- * Exponential backoff between attempts: {@code initialMs × multiplier^(attempt−1)}, capped at {@code
- * maxMs}, then spread by ±20 % jitter so that tasks that failed together do not retry together.
+ * Exponential backoff between attempts: {@code initialMs × multiplier^(attempt−1)}, capped at
+ * {@code maxMs}, then spread by ±20 % jitter so that tasks that failed together do not retry
+ * together.
  */
 public record Backoff(long initialMs, double multiplier, long maxMs) {
   public static final double JITTER = 0.2;

@@ -3,8 +3,8 @@ package dev.stoker.core;
 /**
  * The source of wall-clock time, in milliseconds since the epoch.
  *
- * <p>Everything in Stoker that needs the time takes a {@code Clock}, so tests can drive time by hand
- * and the fault-injection checker can skew one node's clock without touching the others.
+ * <p>Everything in Stoker that needs the time takes a {@code Clock}, so tests can drive time by
+ * hand and the fault-injection checker can skew one node's clock without touching the others.
  */
 @FunctionalInterface
 public interface Clock {

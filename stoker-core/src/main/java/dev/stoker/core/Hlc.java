@@ -3,13 +3,14 @@ package dev.stoker.core;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A Hybrid Logical Clock (Kulkarni et al., 2014): timestamps that follow the wall clock but never go
- * backwards, even when the wall clock does, and that advance past every timestamp this node has seen.
+ * A Hybrid Logical Clock (Kulkarni et al., 2014): timestamps that follow the wall clock but never
+ * go backwards, even when the wall clock does, and that advance past every timestamp this node has
+ * seen.
  *
- * <p>A timestamp is one {@code long}: the upper 48 bits are physical milliseconds, the lower 16 bits a
- * logical counter. Comparing two timestamps as longs compares them as HLC timestamps. When the counter
- * overflows it carries into the millisecond part, which keeps the order total at the cost of running
- * one millisecond ahead of the wall clock for a while.
+ * <p>A timestamp is one {@code long}: the upper 48 bits are physical milliseconds, the lower 16
+ * bits a logical counter. Comparing two timestamps as longs compares them as HLC timestamps. When
+ * the counter overflows it carries into the millisecond part, which keeps the order total at the
+ * cost of running one millisecond ahead of the wall clock for a while.
  */
 public final class Hlc {
   private static final int LOGICAL_BITS = 16;
@@ -28,8 +29,9 @@ public final class Hlc {
   }
 
   /**
-   * Advances this clock past a timestamp seen elsewhere (a message from another node, or the largest
-   * timestamp found in the store on recovery), so that later timestamps from this clock are larger.
+   * Advances this clock past a timestamp seen elsewhere (a message from another node, or the
+   * largest timestamp found in the store on recovery), so that later timestamps from this clock are
+   * larger.
    */
   public void observe(long seen) {
     last.accumulateAndGet(seen, Math::max);

@@ -1,12 +1,15 @@
 package dev.stoker.core;
 
 /**
- * Input that breaks a rule or a limit. It names the field at fault and says what the rule is, so the
- * caller can be told exactly what to change; nothing has been changed when it is thrown.
+ * Input that breaks a rule or a limit. It names the field at fault and says what the rule is, so
+ * the caller can be told exactly what to change; nothing has been changed when it is thrown.
  */
 public final class InvalidInput extends RuntimeException {
   /** Whether the input was too large (HTTP 413) or otherwise invalid (HTTP 422). */
-  public enum Kind { INVALID, TOO_LARGE }
+  public enum Kind {
+    INVALID,
+    TOO_LARGE
+  }
 
   private final String field;
   private final Kind kind;

@@ -13,6 +13,7 @@ import java.util.Base64;
 public record LeaseToken(TaskId taskId, long generation, long epoch, long hlc, int node) {
   private static final String PREFIX = "t1.";
   private static final int BYTES = 16 + 8 + 8 + 8 + 2;
+
   /** Longest text a well-formed token can have; longer input is refused before parsing. */
   public static final int MAX_TEXT_LENGTH = 64;
 

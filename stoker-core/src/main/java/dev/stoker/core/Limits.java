@@ -15,8 +15,10 @@ public record Limits(int maxParamsBytes) {
   public static final int MAX_BATCH = 1_000;
   public static final int MAX_ATTEMPTS = 1_000;
   public static final long MAX_WAIT_MS = 60_000;
+
   /** A lease, delay or backoff may be at most a year: longer is a mistake, not a plan. */
   public static final long MAX_DURATION_MS = 366L * 24 * 3600 * 1000;
+
   public static final int DEFAULT_PARAMS_BYTES = 1 << 20;
   public static final Limits DEFAULT = new Limits(DEFAULT_PARAMS_BYTES);
 
@@ -27,8 +29,13 @@ public record Limits(int maxParamsBytes) {
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '.' || c == '_' || c == '-';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == '-';
       if (!ok) {
         return false;
       }
@@ -39,8 +46,11 @@ public record Limits(int maxParamsBytes) {
 
   public static String checkQueueName(String field, String name) {
     if (!isQueueName(name)) {
-      throw new InvalidInput(field, "a queue name is 1–" + MAX_QUEUE_NAME
-          + " characters of [A-Za-z0-9._-] (and not '.' or '..')");
+      throw new InvalidInput(
+          field,
+          "a queue name is 1–"
+              + MAX_QUEUE_NAME
+              + " characters of [A-Za-z0-9._-] (and not '.' or '..')");
     }
     return name;
   }
@@ -61,11 +71,13 @@ public record Limits(int maxParamsBytes) {
       }
       if (Character.isHighSurrogate(c)) {
         if (i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
-          throw new InvalidInput(field, field + " contains an unpaired surrogate (not valid unicode)");
+          throw new InvalidInput(
+              field, field + " contains an unpaired surrogate (not valid unicode)");
         }
         i++;
       } else if (Character.isLowSurrogate(c)) {
-        throw new InvalidInput(field, field + " contains an unpaired surrogate (not valid unicode)");
+        throw new InvalidInput(
+            field, field + " contains an unpaired surrogate (not valid unicode)");
       }
       count++;
     }
@@ -77,7 +89,8 @@ public record Limits(int maxParamsBytes) {
 
   public static long checkRange(String field, long value, long min, long max) {
     if (value < min || value > max) {
-      throw new InvalidInput(field, field + " must be between " + min + " and " + max + ", was " + value);
+      throw new InvalidInput(
+          field, field + " must be between " + min + " and " + max + ", was " + value);
     }
     return value;
   }
@@ -85,8 +98,10 @@ public record Limits(int maxParamsBytes) {
   /** Checks the size of a JSON document (params or result). */
   public void checkJsonSize(String field, int utf8Bytes) {
     if (utf8Bytes > maxParamsBytes) {
-      throw new InvalidInput(field, field + " is " + utf8Bytes + " bytes of JSON, the limit is "
-          + maxParamsBytes, InvalidInput.Kind.TOO_LARGE);
+      throw new InvalidInput(
+          field,
+          field + " is " + utf8Bytes + " bytes of JSON, the limit is " + maxParamsBytes,
+          InvalidInput.Kind.TOO_LARGE);
     }
   }
 
@@ -116,7 +131,8 @@ public record Limits(int maxParamsBytes) {
     checkRange("backoff.max_ms", s.backoff().maxMs(), 0, MAX_DURATION_MS);
     double m = s.backoff().multiplier();
     if (!(m >= 1.0 && m <= 100.0)) {
-      throw new InvalidInput("backoff.multiplier", "backoff.multiplier must be between 1.0 and 100.0, was " + m);
+      throw new InvalidInput(
+          "backoff.multiplier", "backoff.multiplier must be between 1.0 and 100.0, was " + m);
     }
     checkRange("retention_ms", s.retentionMs(), 0, 10 * MAX_DURATION_MS);
     return s;

@@ -9,7 +9,8 @@ package dev.stoker.core;
  * @param retentionMs how long a finished task is kept before it is pruned
  * @param paused whether claims are refused (they wait, or return nothing)
  */
-public record QueueSettings(long leaseMs, int maxAttempts, Backoff backoff, long retentionMs, boolean paused) {
+public record QueueSettings(
+    long leaseMs, int maxAttempts, Backoff backoff, long retentionMs, boolean paused) {
   public static final QueueSettings DEFAULT =
       new QueueSettings(30_000, 10, Backoff.DEFAULT, 7L * 24 * 3600 * 1000, false);
 }

@@ -1,8 +1,9 @@
 package dev.stoker.core;
 
 /**
- * When and where an update is made: the wall-clock time, the HLC timestamp of the update and the node
- * that makes it. Transitions take a stamp instead of reading clocks, so they stay pure functions.
+ * When and where an update is made: the wall-clock time, the HLC timestamp of the update and the
+ * node that makes it. Transitions take a stamp instead of reading clocks, so they stay pure
+ * functions.
  */
 public record Stamp(long now, long hlc, int node) {
 

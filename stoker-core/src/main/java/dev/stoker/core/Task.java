@@ -1,8 +1,8 @@
 package dev.stoker.core;
 
 /**
- * A task as stored: its immutable body and its mutable state. Values are immutable; every transition
- * makes a new {@code Task} (see {@link Transitions}).
+ * A task as stored: its immutable body and its mutable state. Values are immutable; every
+ * transition makes a new {@code Task} (see {@link Transitions}).
  *
  * @param id server-assigned, time-ordered
  * @param queue the queue it belongs to
@@ -20,6 +20,7 @@ package dev.stoker.core;
  * @param lastError the message of the last failure, or null
  * @param createdAt epoch millis of enqueue
  * @param updatedAt epoch millis of the last transition
+ * @param traceparent the W3C trace context the task was enqueued in ({@link Traceparent}), or null
  */
 public record Task(
     TaskId id,
@@ -37,7 +38,46 @@ public record Task(
     String resultJson,
     String lastError,
     long createdAt,
-    long updatedAt) {
+    long updatedAt,
+    String traceparent) {
+
+  /** A task enqueued in no trace. */
+  public Task(
+      TaskId id,
+      String queue,
+      String name,
+      String paramsJson,
+      int priority,
+      long runAt,
+      String uniqueKey,
+      int maxAttempts,
+      int attempt,
+      TaskState state,
+      Version version,
+      Lease lease,
+      String resultJson,
+      String lastError,
+      long createdAt,
+      long updatedAt) {
+    this(
+        id,
+        queue,
+        name,
+        paramsJson,
+        priority,
+        runAt,
+        uniqueKey,
+        maxAttempts,
+        attempt,
+        state,
+        version,
+        lease,
+        resultJson,
+        lastError,
+        createdAt,
+        updatedAt,
+        null);
+  }
 
   /** Whether a claim at {@code now} may take this task. */
   public boolean isClaimableAt(long now) {

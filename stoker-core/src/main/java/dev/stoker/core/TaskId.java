@@ -3,14 +3,15 @@ package dev.stoker.core;
 /**
  * A task's identity: 128 bits, time-ordered and unique across nodes.
  *
- * <p>The high word is the creation millisecond (48 bits) and the creating node (16 bits); the low word
- * is a per-node monotonic counter seeded at random each millisecond (as ULIDs do). Ids therefore sort
- * by creation time, and two nodes can never produce the same id. On the wire an id is 26 characters
- * of Crockford's base32, which sort the same way as the ids.
+ * <p>The high word is the creation millisecond (48 bits) and the creating node (16 bits); the low
+ * word is a per-node monotonic counter seeded at random each millisecond (as ULIDs do). Ids
+ * therefore sort by creation time, and two nodes can never produce the same id. On the wire an id
+ * is 26 characters of Crockford's base32, which sort the same way as the ids.
  */
 public record TaskId(long hi, long lo) implements Comparable<TaskId> {
   private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
   private static final byte[] DECODE = new byte[128];
+
   /** Length of the textual form. */
   public static final int TEXT_LENGTH = 26;
 

@@ -3,8 +3,8 @@ package dev.stoker.core;
 import java.util.random.RandomGenerator;
 
 /**
- * Issues {@link TaskId}s for one node: time-ordered, and strictly increasing within the node even when
- * many are issued in one millisecond or the wall clock steps back.
+ * Issues {@link TaskId}s for one node: time-ordered, and strictly increasing within the node even
+ * when many are issued in one millisecond or the wall clock steps back.
  */
 public final class TaskIdGenerator {
   private final Clock clock;

@@ -10,6 +10,7 @@ package dev.stoker.core;
  * @param delayMs delay from the time of enqueue, or null; never set together with {@code runAt}
  * @param uniqueKey optional deduplication key
  * @param maxAttempts attempts allowed, or null for the queue's setting
+ * @param traceparent the W3C trace context of the enqueue ({@link Traceparent}), or null
  */
 public record TaskSpec(
     String name,
@@ -18,7 +19,26 @@ public record TaskSpec(
     Long runAt,
     Long delayMs,
     String uniqueKey,
-    Integer maxAttempts) {
+    Integer maxAttempts,
+    String traceparent) {
+
+  /** A task spec enqueued in no trace. */
+  public TaskSpec(
+      String name,
+      String paramsJson,
+      int priority,
+      Long runAt,
+      Long delayMs,
+      String uniqueKey,
+      Integer maxAttempts) {
+    this(name, paramsJson, priority, runAt, delayMs, uniqueKey, maxAttempts, null);
+  }
+
+  /** This spec, enqueued in the trace {@code traceparent} names. */
+  public TaskSpec inTrace(String traceparent) {
+    return new TaskSpec(
+        name, paramsJson, priority, runAt, delayMs, uniqueKey, maxAttempts, traceparent);
+  }
 
   /** A task spec with a name and parameters and defaults for everything else. */
   public static TaskSpec of(String name, String paramsJson) {

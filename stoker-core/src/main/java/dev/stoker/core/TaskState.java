@@ -4,22 +4,26 @@ import java.util.Locale;
 
 /**
  * Where a task is in its life. {@link #DONE}, {@link #DEAD} and {@link #CANCELLED} are terminal: no
- * operation but a redrive (of a dead task) leaves them. See docs/state-machine.md.
+ * operation but a redrive (of a dead task) or a retry (of a dead or cancelled task) leaves them.
+ * See docs/state-machine.md.
  */
 public enum TaskState {
   /**
-   * Waiting to be claimed. Entered by enqueue, by a retryable fail, by a release, by the expiry of a
-   * lease and by a redrive. A pending task whose {@code run_at} is in the future is counted as
-   * "scheduled". Left by claim, complete (a late completion), and cancel.
+   * Waiting to be claimed. Entered by enqueue, by a retryable fail, by a release, by the expiry of
+   * a lease, by a redrive and by a retry. A pending task whose {@code run_at} is in the future is
+   * counted as "scheduled". Left by claim, complete (a late completion), and cancel.
    */
   PENDING,
-  /** Claimed by a worker that holds a lease. Left by complete, fail, release, cancel and lease expiry. */
+  /**
+   * Claimed by a worker that holds a lease. Left by complete, fail, release, cancel and lease
+   * expiry.
+   */
   WORKING,
   /** Completed by a worker. Terminal; a completion beats every concurrent update. */
   DONE,
-  /** Out of attempts, or failed permanently. Terminal until redriven. */
+  /** Out of attempts, or failed permanently. Terminal until redriven or retried. */
   DEAD,
-  /** Cancelled before it finished. Terminal. */
+  /** Cancelled before it finished. Terminal until retried. */
   CANCELLED;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);

@@ -1,14 +1,15 @@
 package dev.stoker.core;
 
 /**
- * The version of a task's state: a tuple compared left to right, so that any two replicas merge by keeping
- * the larger one (docs/state-machine.md, "The version"). The order of the fields is the whole conflict
- * policy:
+ * The version of a task's state: a tuple compared left to right, so that any two replicas merge by
+ * keeping the larger one (docs/state-machine.md, "The version"). The order of the fields is the
+ * whole conflict policy:
  *
  * <ol>
  *   <li>{@code done}: 1 once completed, so a completion beats every concurrent update (the work was
  *       done);
- *   <li>{@code generation}: bumped by each redrive, so a redrive beats the dead state it revives;
+ *   <li>{@code generation}: bumped by each redrive or retry, so a revival beats the dead or
+ *       cancelled state it leaves;
  *   <li>{@code terminalRank}: 0 while live, cancelled 1, dead 2;
  *   <li>{@code epoch}: bumped by every return to pending within a generation (retry, release, lease
  *       expiry), so a newer claim beats an older one;
@@ -18,7 +19,8 @@ package dev.stoker.core;
  *
  * <p>Heartbeats make no new version: they extend the lease within a version.
  */
-public record Version(int done, long generation, int terminalRank, long epoch, int phase, long hlc, int node)
+public record Version(
+    int done, long generation, int terminalRank, long epoch, int phase, long hlc, int node)
     implements Comparable<Version> {
 
   public static final int RANK_LIVE = 0;

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 class BackoffTest {
   /** With this randomness the jitter factor is exactly 1. */
   private static final double NO_JITTER = 0.5;
+
   /** The largest double below 1, the top of the jitter's range. */
   private static final double ALMOST_ONE = Math.nextDown(1.0);
 

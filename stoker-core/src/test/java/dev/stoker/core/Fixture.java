@@ -3,8 +3,8 @@ package dev.stoker.core;
 import java.util.SplittableRandom;
 
 /**
- * A hand-driven world for transition tests: a fake wall clock that only moves forward when told, the
- * node's {@link Hlc} over it, and a task id generator.
+ * A hand-driven world for transition tests: a fake wall clock that only moves forward when told,
+ * the node's {@link Hlc} over it, and a task id generator.
  */
 final class Fixture {
   static final long START = 1_700_000_000_000L;

@@ -14,7 +14,20 @@ class LimitsTest {
   // ---- queue names ----
 
   @ParameterizedTest
-  @ValueSource(strings = {"a", "Z", "0", "emails", "emails.high-prio_2", "a.b", "...", "-", "_", ".a", "a.."})
+  @ValueSource(
+      strings = {
+        "a",
+        "Z",
+        "0",
+        "emails",
+        "emails.high-prio_2",
+        "a.b",
+        "...",
+        "-",
+        "_",
+        ".a",
+        "a.."
+      })
   void valid_queue_names_are_accepted(String name) {
     assertThat(Limits.isQueueName(name)).isTrue();
     assertThat(Limits.checkQueueName("queue", name)).isEqualTo(name);
@@ -28,22 +41,40 @@ class LimitsTest {
 
   @ParameterizedTest
   @NullAndEmptySource
-  @ValueSource(strings = {"a b", "../x", ".", "..", "a/b", "a\\b", "q\u0000", "é", "a:b", " a", "a\n", "*",
-      "caf\u00e9", "\uD83D\uDE00"})
+  @ValueSource(
+      strings = {
+        "a b",
+        "../x",
+        ".",
+        "..",
+        "a/b",
+        "a\\b",
+        "q\u0000",
+        "é",
+        "a:b",
+        " a",
+        "a\n",
+        "*",
+        "caf\u00e9",
+        "\uD83D\uDE00"
+      })
   void invalid_queue_names_are_refused(String name) {
     assertThat(Limits.isQueueName(name)).isFalse();
     assertThatThrownBy(() -> Limits.checkQueueName("queue", name))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> {
-          assertThat(e.field()).isEqualTo("queue");
-          assertThat(e.kind()).isEqualTo(InvalidInput.Kind.INVALID);
-          assertThat(e.getMessage()).contains("128");
-        });
+        .isInstanceOfSatisfying(
+            InvalidInput.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("queue");
+              assertThat(e.kind()).isEqualTo(InvalidInput.Kind.INVALID);
+              assertThat(e.getMessage()).contains("128");
+            });
   }
 
   @Test
   void a_queue_name_of_129_characters_is_refused() {
     assertThat(Limits.isQueueName("q".repeat(129))).isFalse();
-    assertThatThrownBy(() -> Limits.checkQueueName("queue", "q".repeat(129))).isInstanceOf(InvalidInput.class);
+    assertThatThrownBy(() -> Limits.checkQueueName("queue", "q".repeat(129)))
+        .isInstanceOf(InvalidInput.class);
   }
 
   // ---- text ----
@@ -62,7 +93,8 @@ class LimitsTest {
     assertThat(Limits.checkText("name", emoji256, 256)).isEqualTo(emoji256);
     assertThat(Limits.checkText("name", EMOJI.repeat(255) + "x", 256)).isNotNull();
     assertThatThrownBy(() -> Limits.checkText("name", EMOJI.repeat(257), 256))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.getMessage()).contains("257"));
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.getMessage()).contains("257"));
     assertThatThrownBy(() -> Limits.checkText("name", EMOJI.repeat(256) + "x", 256))
         .isInstanceOf(InvalidInput.class);
   }
@@ -70,10 +102,12 @@ class LimitsTest {
   @Test
   void text_longer_than_max_is_refused() {
     assertThatThrownBy(() -> Limits.checkText("name", "x".repeat(257), 256))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> {
-          assertThat(e.field()).isEqualTo("name");
-          assertThat(e.getMessage()).contains("256").contains("257");
-        });
+        .isInstanceOfSatisfying(
+            InvalidInput.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("name");
+              assertThat(e.getMessage()).contains("256").contains("257");
+            });
   }
 
   @Test
@@ -88,25 +122,29 @@ class LimitsTest {
   @ValueSource(strings = {"\u0000", "a\u0000", "\u0000b", "a\u0000b"})
   void text_with_nul_is_refused(String text) {
     assertThatThrownBy(() -> Limits.checkText("unique_key", text, 256))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> {
-          assertThat(e.field()).isEqualTo("unique_key");
-          assertThat(e.getMessage()).contains("NUL");
-        });
+        .isInstanceOfSatisfying(
+            InvalidInput.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("unique_key");
+              assertThat(e.getMessage()).contains("NUL");
+            });
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "\uD83D",             // a high surrogate at the end
-      "a\uD83Db",           // a high surrogate followed by a non-surrogate
-      "\uDE00",             // a low surrogate alone
-      "a\uDE00",
-      "\uDE00\uD83D",       // the pair in the wrong order
-      "\uD83D\uD83D\uDE00", // a high surrogate followed by a pair
-      "\uD83D\uDE00\uDE00", // a pair followed by a stray low surrogate
-  })
+  @ValueSource(
+      strings = {
+        "\uD83D", // a high surrogate at the end
+        "a\uD83Db", // a high surrogate followed by a non-surrogate
+        "\uDE00", // a low surrogate alone
+        "a\uDE00",
+        "\uDE00\uD83D", // the pair in the wrong order
+        "\uD83D\uD83D\uDE00", // a high surrogate followed by a pair
+        "\uD83D\uDE00\uDE00", // a pair followed by a stray low surrogate
+      })
   void text_with_a_lone_surrogate_is_refused(String text) {
     assertThatThrownBy(() -> Limits.checkText("name", text, 256))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.getMessage()).contains("surrogate"));
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.getMessage()).contains("surrogate"));
   }
 
   // ---- ranges ----
@@ -117,12 +155,15 @@ class LimitsTest {
     assertThat(Limits.checkRange("max", 1_000, 1, 1_000)).isEqualTo(1_000);
     assertThat(Limits.checkRange("max", 500, 1, 1_000)).isEqualTo(500);
     assertThatThrownBy(() -> Limits.checkRange("max", 0, 1, 1_000))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> {
-          assertThat(e.field()).isEqualTo("max");
-          assertThat(e.kind()).isEqualTo(InvalidInput.Kind.INVALID);
-          assertThat(e.getMessage()).contains("1").contains("1000").contains("was 0");
-        });
-    assertThatThrownBy(() -> Limits.checkRange("max", 1_001, 1, 1_000)).isInstanceOf(InvalidInput.class);
+        .isInstanceOfSatisfying(
+            InvalidInput.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("max");
+              assertThat(e.kind()).isEqualTo(InvalidInput.Kind.INVALID);
+              assertThat(e.getMessage()).contains("1").contains("1000").contains("was 0");
+            });
+    assertThatThrownBy(() -> Limits.checkRange("max", 1_001, 1, 1_000))
+        .isInstanceOf(InvalidInput.class);
     assertThatThrownBy(() -> Limits.checkRange("wait_ms", Long.MIN_VALUE, 0, Limits.MAX_WAIT_MS))
         .isInstanceOf(InvalidInput.class);
     assertThatThrownBy(() -> Limits.checkRange("wait_ms", Long.MAX_VALUE, 0, Limits.MAX_WAIT_MS))
@@ -140,28 +181,39 @@ class LimitsTest {
 
   @Test
   void a_spec_is_checked_field_by_field() {
-    assertThat(Limits.DEFAULT.check(TaskSpec.of("job", "null"))).isEqualTo(TaskSpec.of("job", "null"));
+    assertThat(Limits.DEFAULT.check(TaskSpec.of("job", "null")))
+        .isEqualTo(TaskSpec.of("job", "null"));
     assertThatThrownBy(() -> Limits.DEFAULT.check(TaskSpec.of("", "null")))
         .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.field()).isEqualTo("name"));
-    assertThatThrownBy(() -> Limits.DEFAULT.check(new TaskSpec("job", "null", 0, null, -1L, null, null)))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.field()).isEqualTo("delay_ms"));
-    assertThatThrownBy(() -> Limits.DEFAULT.check(new TaskSpec("job", "null", 0, null, null, null, 0)))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.field()).isEqualTo("max_attempts"));
-    assertThatThrownBy(() -> Limits.DEFAULT.check(new TaskSpec("job", "null", 0, null, null, "k\u0000", null)))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.field()).isEqualTo("unique_key"));
+    assertThatThrownBy(
+            () -> Limits.DEFAULT.check(new TaskSpec("job", "null", 0, null, -1L, null, null)))
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.field()).isEqualTo("delay_ms"));
+    assertThatThrownBy(
+            () -> Limits.DEFAULT.check(new TaskSpec("job", "null", 0, null, null, null, 0)))
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.field()).isEqualTo("max_attempts"));
+    assertThatThrownBy(
+            () -> Limits.DEFAULT.check(new TaskSpec("job", "null", 0, null, null, "k\u0000", null)))
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.field()).isEqualTo("unique_key"));
   }
 
   @Test
   void queue_settings_are_checked() {
     assertThat(Limits.check(QueueSettings.DEFAULT)).isEqualTo(QueueSettings.DEFAULT);
-    QueueSettings badMultiplier = new QueueSettings(30_000, 10, new Backoff(1_000, 0.5, 10_000), 0, false);
+    QueueSettings badMultiplier =
+        new QueueSettings(30_000, 10, new Backoff(1_000, 0.5, 10_000), 0, false);
     assertThatThrownBy(() -> Limits.check(badMultiplier))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.field()).isEqualTo("backoff.multiplier"));
-    QueueSettings nanMultiplier = new QueueSettings(30_000, 10, new Backoff(1_000, Double.NaN, 10_000), 0, false);
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.field()).isEqualTo("backoff.multiplier"));
+    QueueSettings nanMultiplier =
+        new QueueSettings(30_000, 10, new Backoff(1_000, Double.NaN, 10_000), 0, false);
     assertThatThrownBy(() -> Limits.check(nanMultiplier)).isInstanceOf(InvalidInput.class);
     QueueSettings noLease = new QueueSettings(0, 10, Backoff.DEFAULT, 0, false);
     assertThatThrownBy(() -> Limits.check(noLease))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> assertThat(e.field()).isEqualTo("lease_ms"));
+        .isInstanceOfSatisfying(
+            InvalidInput.class, e -> assertThat(e.field()).isEqualTo("lease_ms"));
   }
 
   @Test
@@ -169,15 +221,18 @@ class LimitsTest {
     Limits limits = new Limits(100);
     limits.checkJsonSize("params", 100);
     assertThatThrownBy(() -> limits.checkJsonSize("params", 101))
-        .isInstanceOfSatisfying(InvalidInput.class, e -> {
-          assertThat(e.field()).isEqualTo("params");
-          assertThat(e.kind()).isEqualTo(InvalidInput.Kind.TOO_LARGE);
-        });
+        .isInstanceOfSatisfying(
+            InvalidInput.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("params");
+              assertThat(e.kind()).isEqualTo(InvalidInput.Kind.TOO_LARGE);
+            });
   }
 
   @Test
   void an_invalid_input_can_be_placed_inside_a_container() {
-    InvalidInput e = new InvalidInput("name", "bad", InvalidInput.Kind.TOO_LARGE).within("tasks[3]");
+    InvalidInput e =
+        new InvalidInput("name", "bad", InvalidInput.Kind.TOO_LARGE).within("tasks[3]");
     assertThat(e.field()).isEqualTo("tasks[3].name");
     assertThat(e.getMessage()).isEqualTo("bad");
     assertThat(e.kind()).isEqualTo(InvalidInput.Kind.TOO_LARGE);

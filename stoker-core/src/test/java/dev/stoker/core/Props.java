@@ -9,38 +9,50 @@ import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 /**
- * A tiny property-testing harness, so that stoker-core's property tests need no library. We do not use
- * jqwik: its maintainer asks that it not be used by AI coding agents, and this project is developed
- * with them (see docs/adr/0003-no-jqwik.md).
+ * A tiny property-testing harness, so that stoker-core's property tests need no library. We do not
+ * use jqwik: its maintainer asks that it not be used by AI coding agents, and this project is
+ * developed with them (see docs/adr/0003-no-jqwik.md).
  *
- * <p>A property is a plain JUnit test that calls {@link #forAll}: try {@code i} draws its input from
- * {@code new SplittableRandom(seed + i)}, so every case is reproducible from its seed alone. The base
- * seed is the system property {@code stoker.props.seed} (a fixed default, so CI is deterministic); a
- * failure names the case's seed, and running with {@code -Dstoker.props.seed=<that seed>} makes the
- * failing case the first try. {@code stoker.props.tries.factor} scales every property's tries (e.g. 20
- * for a long run). There is no shrinking: generators should keep inputs small and near the edges.
+ * <p>A property is a plain JUnit test that calls {@link #forAll}: try {@code i} draws its input
+ * from {@code new SplittableRandom(seed + i)}, so every case is reproducible from its seed alone.
+ * The base seed is the system property {@code stoker.props.seed} (a fixed default, so CI is
+ * deterministic); a failure names the case's seed, and running with {@code
+ * -Dstoker.props.seed=<that seed>} makes the failing case the first try. {@code
+ * stoker.props.tries.factor} scales every property's tries (e.g. 20 for a long run). There is no
+ * shrinking: generators should keep inputs small and near the edges.
  *
- * <p>Generators are plain functions over {@link SplittableRandom}. The helpers below return a range's
- * edge values (its ends, and 0, 1, -1 where they lie inside it) one time in {@value #EDGE_ODDS}, as
- * jqwik's edge cases did, so boundaries are hit without a dedicated test.
+ * <p>Generators are plain functions over {@link SplittableRandom}. The helpers below return a
+ * range's edge values (its ends, and 0, 1, -1 where they lie inside it) one time in {@value
+ * #EDGE_ODDS}, as jqwik's edge cases did, so boundaries are hit without a dedicated test.
  */
 public final class Props {
   /** The base seed of every property. */
   public static final long SEED = Long.getLong("stoker.props.seed", 20_240_601L);
+
   /** The factor applied to every property's tries. */
-  public static final double TRIES_FACTOR = Double.parseDouble(System.getProperty("stoker.props.tries.factor", "1"));
+  public static final double TRIES_FACTOR =
+      Double.parseDouble(System.getProperty("stoker.props.tries.factor", "1"));
+
   /** One draw in this many returns an edge value. */
   public static final int EDGE_ODDS = 8;
 
   private Props() {}
 
-  /** Checks {@code property} on {@code tries} (times the factor) inputs, from the base {@link #SEED}. */
-  public static <T> void forAll(String name, int tries, Function<SplittableRandom, T> generator, Consumer<T> property) {
+  /**
+   * Checks {@code property} on {@code tries} (times the factor) inputs, from the base {@link
+   * #SEED}.
+   */
+  public static <T> void forAll(
+      String name, int tries, Function<SplittableRandom, T> generator, Consumer<T> property) {
     forAll(name, tries, SEED, generator, property);
   }
 
   /** Checks {@code property} on inputs drawn with seeds {@code seed}, {@code seed + 1}, ... */
-  public static <T> void forAll(String name, int tries, long seed, Function<SplittableRandom, T> generator,
+  public static <T> void forAll(
+      String name,
+      int tries,
+      long seed,
+      Function<SplittableRandom, T> generator,
       Consumer<T> property) {
     int n = (int) Math.max(1, Math.round(tries * TRIES_FACTOR));
     for (int i = 0; i < n; i++) {
@@ -49,14 +61,20 @@ public final class Props {
       try {
         property.accept(input);
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(String.format(
-            "property %s failed on try %d of %d, case seed %d (replay it first with -Dstoker.props.seed=%d)%n"
-                + "input: %s%ncause: %s", name, i + 1, n, caseSeed, caseSeed, input, e), e);
+        throw new AssertionError(
+            String.format(
+                "property %s failed on try %d of %d, case seed %d (replay it first with -Dstoker.props.seed=%d)%n"
+                    + "input: %s%ncause: %s",
+                name, i + 1, n, caseSeed, caseSeed, input, e),
+            e);
       }
     }
   }
 
-  /** Any long; one time in {@value #EDGE_ODDS} one of 0, 1, -1, {@code Long.MIN_VALUE}, {@code Long.MAX_VALUE}. */
+  /**
+   * Any long; one time in {@value #EDGE_ODDS} one of 0, 1, -1, {@code Long.MIN_VALUE}, {@code
+   * Long.MAX_VALUE}.
+   */
   public static long longs(SplittableRandom r) {
     return longs(r, Long.MIN_VALUE, Long.MAX_VALUE);
   }
@@ -64,7 +82,8 @@ public final class Props {
   /** A long in [min, max], inclusive; one time in {@value #EDGE_ODDS} an edge of the range. */
   public static long longs(SplittableRandom r, long min, long max) {
     if (r.nextInt(EDGE_ODDS) == 0) {
-      long[] edges = LongStream.of(min, max, 0, 1, -1).filter(e -> e >= min && e <= max).distinct().toArray();
+      long[] edges =
+          LongStream.of(min, max, 0, 1, -1).filter(e -> e >= min && e <= max).distinct().toArray();
       return edges[r.nextInt(edges.length)];
     }
     if (max < Long.MAX_VALUE) {
@@ -109,8 +128,11 @@ public final class Props {
     throw new AssertionError("unreachable");
   }
 
-  /** A list of a size uniformly drawn from [minSize, maxSize], of elements drawn by {@code element}. */
-  public static <T> List<T> listOf(SplittableRandom r, int minSize, int maxSize, Function<SplittableRandom, T> element) {
+  /**
+   * A list of a size uniformly drawn from [minSize, maxSize], of elements drawn by {@code element}.
+   */
+  public static <T> List<T> listOf(
+      SplittableRandom r, int minSize, int maxSize, Function<SplittableRandom, T> element) {
     int size = r.nextInt(minSize, maxSize + 1);
     return Stream.generate(() -> element.apply(r)).limit(size).toList();
   }

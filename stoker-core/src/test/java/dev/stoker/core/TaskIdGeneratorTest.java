@@ -37,8 +37,9 @@ class TaskIdGeneratorTest {
   void ids_strictly_increase_when_the_clock_steps_back() {
     long[] times = {T, T, T - 1, T - 5_000, T + 1, T + 1, T, T - 1, T + 2, 0, T + 2};
     int[] i = {0};
-    TaskIdGenerator gen = new TaskIdGenerator(() -> times[Math.min(i[0]++, times.length - 1)], 3,
-        new SplittableRandom(2));
+    TaskIdGenerator gen =
+        new TaskIdGenerator(
+            () -> times[Math.min(i[0]++, times.length - 1)], 3, new SplittableRandom(2));
     List<TaskId> ids = new ArrayList<>();
     for (int k = 0; k < times.length; k++) {
       ids.add(gen.next());

@@ -18,10 +18,19 @@ class TaskIdTest {
 
   /** Random ids plus the corners of the unsigned 128-bit range. */
   private static List<TaskId> ids() {
-    List<TaskId> ids = new ArrayList<>(List.of(
-        new TaskId(0, 0), new TaskId(0, 1), new TaskId(0, -1), new TaskId(1, 0), new TaskId(-1, -1),
-        new TaskId(Long.MAX_VALUE, -1), new TaskId(Long.MIN_VALUE, 0), new TaskId(Long.MIN_VALUE, Long.MIN_VALUE),
-        new TaskId(0, Long.MAX_VALUE), new TaskId(0, Long.MIN_VALUE)));
+    List<TaskId> ids =
+        new ArrayList<>(
+            List.of(
+                new TaskId(0, 0),
+                new TaskId(0, 1),
+                new TaskId(0, -1),
+                new TaskId(1, 0),
+                new TaskId(-1, -1),
+                new TaskId(Long.MAX_VALUE, -1),
+                new TaskId(Long.MIN_VALUE, 0),
+                new TaskId(Long.MIN_VALUE, Long.MIN_VALUE),
+                new TaskId(0, Long.MAX_VALUE),
+                new TaskId(0, Long.MIN_VALUE)));
     SplittableRandom random = new SplittableRandom(42);
     for (int i = 0; i < 10_000; i++) {
       ids.add(new TaskId(random.nextLong(), random.nextLong()));
@@ -39,7 +48,9 @@ class TaskIdTest {
       String text = id.toString();
       assertThat(text).hasSize(TaskId.TEXT_LENGTH).matches("[0-7][0-9A-HJKMNP-TV-Z]{25}");
       assertThat(TaskId.parse(text)).isEqualTo(id);
-      assertThat(TaskId.parse(text.toLowerCase(Locale.ROOT))).as("parsing is case-insensitive").isEqualTo(id);
+      assertThat(TaskId.parse(text.toLowerCase(Locale.ROOT)))
+          .as("parsing is case-insensitive")
+          .isEqualTo(id);
       assertThat(TaskId.tryParse(text)).isEqualTo(id);
     }
   }
@@ -80,22 +91,23 @@ class TaskIdTest {
 
   @ParameterizedTest
   @NullAndEmptySource
-  @ValueSource(strings = {
-      "0000000000000000000000000",   // 25 characters
-      "000000000000000000000000000", // 27 characters
-      " 0000000000000000000000000",
-      "0000000000000000000000000 ",
-      "000000000000000000000000U0",  // U is not in Crockford's alphabet
-      "000000000000000000000000I0",
-      "000000000000000000000000L0",
-      "000000000000000000000000O0",
-      "00000000000000000000000-00",
-      "0000000000000000000000000\u00e9",
-      "0000000000000000000000000\u0130", // a non-ASCII character that lower-cases to ASCII 'i'
-      "8ZZZZZZZZZZZZZZZZZZZZZZZZZ",  // first character above 7: more than 128 bits
-      "ZZZZZZZZZZZZZZZZZZZZZZZZZZ",
-      "80000000000000000000000000",
-  })
+  @ValueSource(
+      strings = {
+        "0000000000000000000000000", // 25 characters
+        "000000000000000000000000000", // 27 characters
+        " 0000000000000000000000000",
+        "0000000000000000000000000 ",
+        "000000000000000000000000U0", // U is not in Crockford's alphabet
+        "000000000000000000000000I0",
+        "000000000000000000000000L0",
+        "000000000000000000000000O0",
+        "00000000000000000000000-00",
+        "0000000000000000000000000\u00e9",
+        "0000000000000000000000000\u0130", // a non-ASCII character that lower-cases to ASCII 'i'
+        "8ZZZZZZZZZZZZZZZZZZZZZZZZZ", // first character above 7: more than 128 bits
+        "ZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+        "80000000000000000000000000",
+      })
   void parse_rejects_what_is_not_an_id(String text) {
     assertThatThrownBy(() -> TaskId.parse(text)).isInstanceOf(IllegalArgumentException.class);
     assertThat(TaskId.tryParse(text)).isNull();

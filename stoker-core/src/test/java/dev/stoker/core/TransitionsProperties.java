@@ -15,44 +15,80 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random walks through the transitions table of docs/state-machine.md ("Transitions as implemented"). Each
- * try enqueues one task and applies a generated sequence of operations to it, with the clock moving forward
- * between them. A small model tracks what the table says should happen (state, attempt, epoch, generation,
- * the current lease token), and after every step both the model and the table's invariants are checked:
+ * Random walks through the transitions table of docs/state-machine.md ("Transitions as
+ * implemented"). Each try enqueues one task and applies a generated sequence of operations to it,
+ * with the clock moving forward between them. A small model tracks what the table says should
+ * happen (state, attempt, epoch, generation, the current lease token), and after every step both
+ * the model and the table's invariants are checked:
  *
  * <ul>
- *   <li>no transition lowers the version: every applied transition makes a strictly larger one, except
- *       a heartbeat, which keeps it and never moves the lease's expiry earlier;
+ *   <li>no transition lowers the version: every applied transition makes a strictly larger one,
+ *       except a heartbeat, which keeps it and never moves the lease's expiry earlier;
  *   <li>a working task has exactly one lease, whose token is current for it; other tasks have none;
- *   <li>a terminal task leaves its state only by a redrive (dead → pending, generation + 1, attempt 0);
+ *   <li>a terminal task leaves its state only by a redrive (dead → pending, generation + 1, attempt
+ *       0) or a retry (the same, from dead or cancelled);
  *   <li>attempt never exceeds max_attempts while pending or working;
- *   <li>refusals (StaleToken, AlreadyFinished) leave the task unchanged.
+ *   <li>refusals (StaleToken, AlreadyFinished, NotRetryable) leave the task unchanged.
  * </ul>
  *
  * <p>A walk claims a task only when it is claimable ({@link Task#isClaimableAt}), as a store would.
- * Operations whose precondition does not hold (claiming a task that is not pending, expiring a lease
- * that has not run out, redriving a task that is not dead) must be rejected without effect.
+ * Operations whose precondition does not hold (claiming a task that is not pending, expiring a
+ * lease that has not run out, redriving a task that is not dead) must be rejected without effect.
  *
- * <p>Done and cancelled are final. So that the rest of a walk is not spent on refusals, the step {@code
- * NEXT_TASK} goes on with a newly enqueued task once the current one is done or cancelled (and does
- * nothing otherwise); the finished task's tokens then count as another task's tokens.
+ * <p>Done and cancelled are final. So that the rest of a walk is not spent on refusals, the step
+ * {@code NEXT_TASK} goes on with a newly enqueued task once the current one is done or cancelled
+ * (and does nothing otherwise); the finished task's tokens then count as another task's tokens.
  *
  * <p>The property runs 1,000 walks of 1 to 200 steps through {@link Props} (see there for seeds and
  * replay), then checks that the walks together reached every interesting row of the table.
  */
 class TransitionsProperties {
 
-  enum Op { CLAIM, HEARTBEAT, COMPLETE, FAIL, FAIL_PERMANENT, RELEASE, CANCEL, EXPIRE, REDRIVE, NEXT_TASK }
+  enum Op {
+    CLAIM,
+    HEARTBEAT,
+    COMPLETE,
+    FAIL,
+    FAIL_PERMANENT,
+    RELEASE,
+    CANCEL,
+    EXPIRE,
+    REDRIVE,
+    RETRY,
+    NEXT_TASK
+  }
 
-  /** Which token a worker presents: the current claim's, an older one of this task, another task's, junk. */
-  enum TokenKind { CURRENT, OLD, FOREIGN, GARBAGE }
+  /**
+   * Which token a worker presents: the current claim's, an older one of this task, another task's,
+   * junk.
+   */
+  enum TokenKind {
+    CURRENT,
+    OLD,
+    FOREIGN,
+    GARBAGE
+  }
 
-  record Step(Op op, TokenKind token, int pick, long advanceMs, long leaseMs, long delayMs, Long retryInMs,
+  record Step(
+      Op op,
+      TokenKind token,
+      int pick,
+      long advanceMs,
+      long leaseMs,
+      long delayMs,
+      Long retryInMs,
       double jitter) {}
 
   static final Backoff BACKOFF = new Backoff(50, 2.0, 1_000);
   static final List<String> GARBAGE =
-      List.of("", "t1.", "not-a-token", "t1.AAAA", "t2." + "A".repeat(56), "t1." + "A".repeat(80), "\u0000");
+      List.of(
+          "",
+          "t1.",
+          "not-a-token",
+          "t1.AAAA",
+          "t2." + "A".repeat(56),
+          "t1." + "A".repeat(80),
+          "\u0000");
 
   /** One try: the walk, and the max_attempts of the tasks it enqueues. */
   record Case(int maxAttempts, List<Step> walk) {}
@@ -63,84 +99,113 @@ class TransitionsProperties {
   }
 
   static Step step(SplittableRandom r) {
-    Op op = Props.frequency(r,
-        entry(8, Op.CLAIM),
-        entry(4, Op.HEARTBEAT),
-        entry(4, Op.FAIL),
-        entry(1, Op.FAIL_PERMANENT),
-        entry(3, Op.RELEASE),
-        entry(4, Op.EXPIRE),
-        entry(3, Op.REDRIVE),
-        entry(1, Op.COMPLETE),
-        entry(1, Op.CANCEL),
-        entry(2, Op.NEXT_TASK));
-    TokenKind token = Props.frequency(r,
-        entry(6, TokenKind.CURRENT),
-        entry(2, TokenKind.OLD),
-        entry(1, TokenKind.FOREIGN),
-        entry(1, TokenKind.GARBAGE));
+    Op op =
+        Props.frequency(
+            r,
+            entry(8, Op.CLAIM),
+            entry(4, Op.HEARTBEAT),
+            entry(4, Op.FAIL),
+            entry(1, Op.FAIL_PERMANENT),
+            entry(3, Op.RELEASE),
+            entry(4, Op.EXPIRE),
+            entry(3, Op.REDRIVE),
+            entry(2, Op.RETRY),
+            entry(1, Op.COMPLETE),
+            entry(1, Op.CANCEL),
+            entry(2, Op.NEXT_TASK));
+    TokenKind token =
+        Props.frequency(
+            r,
+            entry(6, TokenKind.CURRENT),
+            entry(2, TokenKind.OLD),
+            entry(1, TokenKind.FOREIGN),
+            entry(1, TokenKind.GARBAGE));
     int pick = Props.ints(r, 0, 1_000);
-    long advanceMs = switch (r.nextInt(3)) {
-      case 0 -> 0L;
-      case 1 -> Props.longs(r, 1, 100);
-      default -> Props.longs(r, 100, 4_000);
-    };
+    long advanceMs =
+        switch (r.nextInt(3)) {
+          case 0 -> 0L;
+          case 1 -> Props.longs(r, 1, 100);
+          default -> Props.longs(r, 100, 4_000);
+        };
     long leaseMs = Props.longs(r, 1, 3_000);
     long delayMs = Props.longs(r, 0, 2_000);
     Long retryInMs = r.nextBoolean() ? null : Props.longs(r, 0, 2_000);
     return new Step(op, token, pick, advanceMs, leaseMs, delayMs, retryInMs, Props.unit(r));
   }
 
-  /** The outcomes every run must reach at least once: a guard against a generator that never gets there. */
-  static final List<String> MUST_COVER = List.of(
-      "CLAIM ok",
-      "HEARTBEAT ok",
-      "HEARTBEAT StaleToken",
-      "HEARTBEAT AlreadyFinished",
-      "FAIL ok→PENDING",
-      "FAIL ok→DEAD",
-      "FAIL_PERMANENT ok→DEAD",
-      "RELEASE ok",
-      "EXPIRE ok→PENDING",
-      "EXPIRE ok→DEAD",
-      "REDRIVE ok",
-      "COMPLETE ok from WORKING",
-      "COMPLETE ok from PENDING",
-      "COMPLETE StaleToken",
-      "CANCEL ok",
-      "CANCEL AlreadyFinished",
-      "NEXT_TASK ok");
+  /**
+   * The outcomes every run must reach at least once: a guard against a generator that never gets
+   * there.
+   */
+  static final List<String> MUST_COVER =
+      List.of(
+          "CLAIM ok",
+          "HEARTBEAT ok",
+          "HEARTBEAT StaleToken",
+          "HEARTBEAT AlreadyFinished",
+          "FAIL ok→PENDING",
+          "FAIL ok→DEAD",
+          "FAIL_PERMANENT ok→DEAD",
+          "RELEASE ok",
+          "EXPIRE ok→PENDING",
+          "EXPIRE ok→DEAD",
+          "REDRIVE ok",
+          "RETRY ok from DEAD",
+          "RETRY ok from CANCELLED",
+          "RETRY NotRetryable",
+          "COMPLETE ok from WORKING",
+          "COMPLETE ok from PENDING",
+          "COMPLETE StaleToken",
+          "CANCEL ok",
+          "CANCEL AlreadyFinished",
+          "NEXT_TASK ok");
 
   @Test
   void random_walks_keep_the_invariants_of_the_transitions_table() {
     Map<String, Integer> coverage = new LinkedHashMap<>();
-    forAll("random_walks_keep_the_invariants_of_the_transitions_table", 1_000, TransitionsProperties::walk, c -> {
-      Walk w = new Walk(c.maxAttempts(), coverage);
-      List<Step> walk = c.walk();
-      for (int i = 0; i < walk.size(); i++) {
-        try {
-          w.apply(walk.get(i));
-        } catch (AssertionError | RuntimeException e) {
-          throw new AssertionError("step " + (i + 1) + " of " + walk.size() + ": " + walk.get(i), e);
-        }
-      }
-    });
-    List<String> missed = MUST_COVER.stream().filter(label -> !coverage.containsKey(label)).toList();
+    forAll(
+        "random_walks_keep_the_invariants_of_the_transitions_table",
+        1_000,
+        TransitionsProperties::walk,
+        c -> {
+          Walk w = new Walk(c.maxAttempts(), coverage);
+          List<Step> walk = c.walk();
+          for (int i = 0; i < walk.size(); i++) {
+            try {
+              w.apply(walk.get(i));
+            } catch (AssertionError | RuntimeException e) {
+              throw new AssertionError(
+                  "step " + (i + 1) + " of " + walk.size() + ": " + walk.get(i), e);
+            }
+          }
+        });
+    List<String> missed =
+        MUST_COVER.stream().filter(label -> !coverage.containsKey(label)).toList();
     assertThat(missed).as("outcomes no walk reached (those reached: %s)", coverage).isEmpty();
   }
 
-  /** One try: the fixture, the task under test, and the model of what the table says it should be. */
+  /**
+   * One try: the fixture, the task under test, and the model of what the table says it should be.
+   */
   static final class Walk {
     final Fixture fx = new Fixture(3);
     final int maxAttempts;
+
     /** How often each outcome (a label such as "CLAIM ok") was reached, over all the walks. */
     final Map<String, Integer> coverage;
-    /** Tokens of other tasks: one claimed at the start, and those of the finished tasks of this walk. */
+
+    /**
+     * Tokens of other tasks: one claimed at the start, and those of the finished tasks of this
+     * walk.
+     */
     final List<String> foreignTokens = new ArrayList<>();
+
     final List<LeaseToken> foreignParsed = new ArrayList<>();
     final TaskId foreignId;
+
     /** Every token of the current task, and the ones that are no longer current. */
     final Set<String> ownTokens = new HashSet<>();
+
     final List<String> oldTokens = new ArrayList<>();
     final List<LeaseToken> oldParsed = new ArrayList<>();
     Task task;
@@ -207,7 +272,9 @@ class TransitionsProperties {
         case CLAIM -> {
           if (state == TaskState.PENDING && runAt <= now) {
             task = Transitions.claim(before, "w", s.leaseMs(), fx.stamp());
-            assertThat(task.version().isAfter(before.version())).as("claim raises the version").isTrue();
+            assertThat(task.version().isAfter(before.version()))
+                .as("claim raises the version")
+                .isTrue();
             attempt++;
             state = TaskState.WORKING;
             assertThat(ownTokens.add(task.lease().token())).as("a claim's token is new").isTrue();
@@ -228,10 +295,13 @@ class TransitionsProperties {
           Outcome o = Transitions.heartbeat(before, token, s.leaseMs(), fx.stamp());
           if (presentsCurrent) {
             task = Fixture.ok(o);
-            assertThat(task.version()).as("a heartbeat keeps the version").isEqualTo(before.version());
+            assertThat(task.version())
+                .as("a heartbeat keeps the version")
+                .isEqualTo(before.version());
             assertThat(task.lease().token()).isEqualTo(before.lease().token());
             assertThat(task.lease().owner()).isEqualTo(before.lease().owner());
-            assertThat(task.lease().expiresAt()).as("a heartbeat never shortens the lease")
+            assertThat(task.lease().expiresAt())
+                .as("a heartbeat never shortens the lease")
                 .isGreaterThanOrEqualTo(before.lease().expiresAt());
             leaseExpiresAt = Math.max(leaseExpiresAt, now + s.leaseMs());
           }
@@ -258,7 +328,9 @@ class TransitionsProperties {
         }
         case FAIL, FAIL_PERMANENT -> {
           boolean permanent = s.op() == Op.FAIL_PERMANENT;
-          Outcome o = Transitions.fail(before, token, "boom", permanent, s.retryInMs(), BACKOFF, s.jitter(), fx.stamp());
+          Outcome o =
+              Transitions.fail(
+                  before, token, "boom", permanent, s.retryInMs(), BACKOFF, s.jitter(), fx.stamp());
           if (presentsCurrent) {
             task = Fixture.ok(o);
             assertThat(task.version().isAfter(before.version())).isTrue();
@@ -269,7 +341,8 @@ class TransitionsProperties {
             } else {
               state = TaskState.PENDING;
               epoch++;
-              long delay = s.retryInMs() != null ? s.retryInMs() : BACKOFF.delayMs(attempt, s.jitter());
+              long delay =
+                  s.retryInMs() != null ? s.retryInMs() : BACKOFF.delayMs(attempt, s.jitter());
               runAt = now + delay;
             }
             label = s.op() + " ok→" + state;
@@ -339,6 +412,22 @@ class TransitionsProperties {
             label = "REDRIVE not dead";
           }
         }
+        case RETRY -> {
+          Outcome o = Transitions.retry(before, null, fx.stamp());
+          if (state == TaskState.DEAD || state == TaskState.CANCELLED) {
+            task = Fixture.ok(o);
+            assertThat(task.version().isAfter(before.version())).isTrue();
+            label = "RETRY ok from " + state;
+            state = TaskState.PENDING;
+            generation++;
+            epoch = 0;
+            attempt = 0;
+            runAt = now;
+          } else {
+            assertRefused(o, before, Outcome.NotRetryable.class);
+            label = "RETRY NotRetryable";
+          }
+        }
         default -> throw new AssertionError(s.op());
       }
       coverage.merge(label, 1, Integer::sum);
@@ -351,10 +440,12 @@ class TransitionsProperties {
       return switch (s.token()) {
         case CURRENT -> currentToken != null ? currentToken : oldTokens.getLast();
         case OLD -> oldTokens.get(s.pick() % oldTokens.size());
-        case FOREIGN -> s.pick() % 2 == 0
-            ? foreignTokens.get((s.pick() / 2) % foreignTokens.size())
-            // Another task's id with exactly this task's current version: only the id tells them apart.
-            : LeaseToken.of(foreignId, task.version()).encode();
+        case FOREIGN ->
+            s.pick() % 2 == 0
+                ? foreignTokens.get((s.pick() / 2) % foreignTokens.size())
+                // Another task's id with exactly this task's current version: only the id tells
+                // them apart.
+                : LeaseToken.of(foreignId, task.version()).encode();
         case GARBAGE -> s.pick() % 8 == 0 ? null : GARBAGE.get(s.pick() % GARBAGE.size());
       };
     }
@@ -373,14 +464,21 @@ class TransitionsProperties {
         assertThat(o).isInstanceOf(Outcome.Ok.class);
         return "ok";
       }
-      Class<? extends Outcome> expected = state.isTerminal() ? Outcome.AlreadyFinished.class : Outcome.StaleToken.class;
+      Class<? extends Outcome> expected =
+          state.isTerminal() ? Outcome.AlreadyFinished.class : Outcome.StaleToken.class;
       assertRefused(o, before, expected);
       return expected.getSimpleName();
     }
 
     private void assertRefused(Outcome o, Task before, Class<? extends Outcome> expected) {
       assertThat(o).isInstanceOf(expected);
-      Task current = o instanceof Outcome.StaleToken st ? st.current() : ((Outcome.AlreadyFinished) o).current();
+      Task current =
+          switch (o) {
+            case Outcome.StaleToken st -> st.current();
+            case Outcome.AlreadyFinished af -> af.current();
+            case Outcome.NotRetryable nr -> nr.current();
+            default -> throw new AssertionError(o);
+          };
       assertThat(current).as("a refusal carries the task as it is").isEqualTo(before);
       assertThat(task).as("a refusal leaves the task unchanged").isSameAs(before);
     }
@@ -399,8 +497,14 @@ class TransitionsProperties {
         assertThat(after.updatedAt()).isEqualTo(now);
       }
       if (before.state().isTerminal() && after.state() != before.state()) {
-        assertThat(op).as("only a redrive leaves a terminal state").isEqualTo(Op.REDRIVE);
-        assertThat(before.state()).isEqualTo(TaskState.DEAD);
+        assertThat(op)
+            .as("only a redrive or a retry leaves a terminal state")
+            .isIn(Op.REDRIVE, Op.RETRY);
+        assertThat(before.state())
+            .isIn(
+                op == Op.REDRIVE
+                    ? List.of(TaskState.DEAD)
+                    : List.of(TaskState.DEAD, TaskState.CANCELLED));
         assertThat(after.state()).isEqualTo(TaskState.PENDING);
         assertThat(after.version().generation()).isEqualTo(before.version().generation() + 1);
         assertThat(after.attempt()).isZero();
@@ -428,20 +532,26 @@ class TransitionsProperties {
           assertThat(t.lease()).isNull();
           assertThat(t.runAt()).as("run_at").isEqualTo(runAt);
           assertThat(t.attempt()).isLessThan(t.maxAttempts());
-          assertThat(v).extracting(Version::done, Version::terminalRank, Version::phase)
+          assertThat(v)
+              .extracting(Version::done, Version::terminalRank, Version::phase)
               .containsExactly(0, Version.RANK_LIVE, Version.PHASE_PENDING);
         }
         case WORKING -> {
           assertThat(t.lease()).as("a working task has a lease").isNotNull();
           assertThat(t.lease().token()).isEqualTo(currentToken);
           assertThat(t.lease().expiresAt()).isEqualTo(leaseExpiresAt);
-          assertThat(t.isLeaseExpiredAt(leaseExpiresAt)).as("the lease holds through expires_at").isFalse();
-          assertThat(t.isLeaseExpiredAt(leaseExpiresAt + 1)).as("and has run out just after").isTrue();
+          assertThat(t.isLeaseExpiredAt(leaseExpiresAt))
+              .as("the lease holds through expires_at")
+              .isFalse();
+          assertThat(t.isLeaseExpiredAt(leaseExpiresAt + 1))
+              .as("and has run out just after")
+              .isTrue();
           LeaseToken lt = LeaseToken.tryParse(t.lease().token());
           assertThat(lt).isNotNull();
           assertThat(lt.isCurrentFor(t)).as("the lease's token is current").isTrue();
           assertThat(t.attempt()).isBetween(1, t.maxAttempts());
-          assertThat(v).extracting(Version::done, Version::terminalRank, Version::phase)
+          assertThat(v)
+              .extracting(Version::done, Version::terminalRank, Version::phase)
               .containsExactly(0, Version.RANK_LIVE, Version.PHASE_WORKING);
         }
         case DONE -> {

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 /**
- * One or more concrete examples for each row of the transitions table (docs/state-machine.md, "Transitions as
- * implemented").
+ * One or more concrete examples for each row of the transitions table (docs/state-machine.md,
+ * "Transitions as implemented").
  */
 class TransitionsTest {
   private static final Backoff BACKOFF = new Backoff(1_000, 2.0, 60_000);
@@ -27,16 +27,28 @@ class TransitionsTest {
     assertThat(t.lease()).isNull();
     assertThat(t.runAt()).isEqualTo(fx.now());
     assertThat(t.createdAt()).isEqualTo(fx.now());
-    assertThat(t.version()).extracting(Version::done, Version::generation, Version::terminalRank, Version::epoch,
-        Version::phase, Version::node).containsExactly(0, 0L, 0, 0L, 0, fx.node);
+    assertThat(t.version())
+        .extracting(
+            Version::done,
+            Version::generation,
+            Version::terminalRank,
+            Version::epoch,
+            Version::phase,
+            Version::node)
+        .containsExactly(0, 0L, 0, 0L, 0, fx.node);
     assertThat(t.isClaimableAt(fx.now())).isTrue();
   }
 
   @Test
   void enqueue_honours_delay_run_at_and_the_queue_default_for_attempts() {
     Stamp at = fx.stamp();
-    Task delayed = Transitions.enqueue(fx.newId(), "q", new TaskSpec("job", "null", 5, null, 1_500L, "k", null),
-        QueueSettings.DEFAULT, at);
+    Task delayed =
+        Transitions.enqueue(
+            fx.newId(),
+            "q",
+            new TaskSpec("job", "null", 5, null, 1_500L, "k", null),
+            QueueSettings.DEFAULT,
+            at);
     assertThat(delayed.runAt()).isEqualTo(at.now() + 1_500);
     assertThat(delayed.maxAttempts()).isEqualTo(QueueSettings.DEFAULT.maxAttempts());
     assertThat(delayed.priority()).isEqualTo(5);
@@ -44,8 +56,13 @@ class TransitionsTest {
     assertThat(delayed.isClaimableAt(at.now() + 1_499)).isFalse();
     assertThat(delayed.isClaimableAt(at.now() + 1_500)).isTrue();
 
-    Task scheduled = Transitions.enqueue(fx.newId(), "q", new TaskSpec("job", "null", 0, 42L, null, null, 7),
-        QueueSettings.DEFAULT, fx.stamp());
+    Task scheduled =
+        Transitions.enqueue(
+            fx.newId(),
+            "q",
+            new TaskSpec("job", "null", 0, 42L, null, null, 7),
+            QueueSettings.DEFAULT,
+            fx.stamp());
     assertThat(scheduled.runAt()).isEqualTo(42);
     assertThat(scheduled.maxAttempts()).isEqualTo(7);
   }
@@ -70,19 +87,31 @@ class TransitionsTest {
 
   @Test
   void a_task_is_claimable_from_its_run_at_on() {
-    Task delayed = Transitions.enqueue(fx.newId(), "q", new TaskSpec("job", "null", 0, null, 1_000L, null, null),
-        QueueSettings.DEFAULT, fx.stamp());
+    Task delayed =
+        Transitions.enqueue(
+            fx.newId(),
+            "q",
+            new TaskSpec("job", "null", 0, null, 1_000L, null, null),
+            QueueSettings.DEFAULT,
+            fx.stamp());
     assertThat(delayed.isClaimableAt(fx.now() + 999)).isFalse();
     assertThat(delayed.isClaimableAt(fx.now() + 1_000)).isTrue();
     fx.advance(1_000);
-    assertThat(Transitions.claim(delayed, "w", 1_000, fx.stamp()).state()).isEqualTo(TaskState.WORKING);
+    assertThat(Transitions.claim(delayed, "w", 1_000, fx.stamp()).state())
+        .isEqualTo(TaskState.WORKING);
   }
 
   @Test
   void claim_leaves_judging_run_at_to_the_store() {
-    // The store's index said the task was due, then the wall clock stepped back: the claim still holds.
-    Task due = Transitions.enqueue(fx.newId(), "q", new TaskSpec("job", "null", 0, fx.now() + 50, null, null, null),
-        QueueSettings.DEFAULT, fx.stamp());
+    // The store's index said the task was due, then the wall clock stepped back: the claim still
+    // holds.
+    Task due =
+        Transitions.enqueue(
+            fx.newId(),
+            "q",
+            new TaskSpec("job", "null", 0, fx.now() + 50, null, null, null),
+            QueueSettings.DEFAULT,
+            fx.stamp());
     Task working = Transitions.claim(due, "w", 1_000, fx.stamp());
     assertThat(working.state()).isEqualTo(TaskState.WORKING);
     assertThat(working.attempt()).isEqualTo(1);
@@ -136,10 +165,14 @@ class TransitionsTest {
     String stale = first.lease().token();
     Task pending = ok(Transitions.release(first, stale, 0, fx.stamp()));
     Task second = fx.claim(pending, 1_000);
-    assertThat(Transitions.heartbeat(second, stale, 60_000, fx.stamp())).isEqualTo(new Outcome.StaleToken(second));
-    assertThat(Transitions.heartbeat(pending, stale, 60_000, fx.stamp())).isEqualTo(new Outcome.StaleToken(pending));
-    assertThat(Transitions.heartbeat(second, "junk", 60_000, fx.stamp())).isEqualTo(new Outcome.StaleToken(second));
-    assertThat(Transitions.heartbeat(second, null, 60_000, fx.stamp())).isEqualTo(new Outcome.StaleToken(second));
+    assertThat(Transitions.heartbeat(second, stale, 60_000, fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(second));
+    assertThat(Transitions.heartbeat(pending, stale, 60_000, fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(pending));
+    assertThat(Transitions.heartbeat(second, "junk", 60_000, fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(second));
+    assertThat(Transitions.heartbeat(second, null, 60_000, fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(second));
   }
 
   @Test
@@ -147,7 +180,8 @@ class TransitionsTest {
     Task working = fx.claim(fx.enqueue(), 1_000);
     String token = working.lease().token();
     Task done = ok(Transitions.complete(working, token, "1", fx.stamp()));
-    assertThat(Transitions.heartbeat(done, token, 1_000, fx.stamp())).isEqualTo(new Outcome.AlreadyFinished(done));
+    assertThat(Transitions.heartbeat(done, token, 1_000, fx.stamp()))
+        .isEqualTo(new Outcome.AlreadyFinished(done));
   }
 
   // ---- complete ----
@@ -201,9 +235,12 @@ class TransitionsTest {
         .isEqualTo(new Outcome.StaleToken(mine));
     // Even a forged token with this task's exact version but another id.
     String forged = LeaseToken.of(other.id(), mine.version()).encode();
-    assertThat(Transitions.complete(mine, forged, "1", fx.stamp())).isEqualTo(new Outcome.StaleToken(mine));
-    assertThat(Transitions.complete(mine, "junk", "1", fx.stamp())).isEqualTo(new Outcome.StaleToken(mine));
-    assertThat(Transitions.complete(mine, null, "1", fx.stamp())).isEqualTo(new Outcome.StaleToken(mine));
+    assertThat(Transitions.complete(mine, forged, "1", fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(mine));
+    assertThat(Transitions.complete(mine, "junk", "1", fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(mine));
+    assertThat(Transitions.complete(mine, null, "1", fx.stamp()))
+        .isEqualTo(new Outcome.StaleToken(mine));
   }
 
   @Test
@@ -211,16 +248,20 @@ class TransitionsTest {
     Task working = fx.claim(fx.enqueue(1), 1_000);
     String token = working.lease().token();
     Task done = ok(Transitions.complete(working, token, "1", fx.stamp()));
-    assertThat(Transitions.complete(done, token, "2", fx.stamp())).isEqualTo(new Outcome.AlreadyFinished(done));
+    assertThat(Transitions.complete(done, token, "2", fx.stamp()))
+        .isEqualTo(new Outcome.AlreadyFinished(done));
 
     Task cancelled = ok(Transitions.cancel(working, fx.stamp()));
     assertThat(Transitions.complete(cancelled, token, "2", fx.stamp()))
         .isEqualTo(new Outcome.AlreadyFinished(cancelled));
 
-    Task dead = ok(Transitions.fail(working, token, "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
-    assertThat(Transitions.complete(dead, token, "2", fx.stamp())).isEqualTo(new Outcome.AlreadyFinished(dead));
+    Task dead =
+        ok(Transitions.fail(working, token, "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
+    assertThat(Transitions.complete(dead, token, "2", fx.stamp()))
+        .isEqualTo(new Outcome.AlreadyFinished(dead));
     // A token of another task gets the same answer: the state is what the worker needs to know.
-    assertThat(Transitions.complete(dead, "junk", "2", fx.stamp())).isEqualTo(new Outcome.AlreadyFinished(dead));
+    assertThat(Transitions.complete(dead, "junk", "2", fx.stamp()))
+        .isEqualTo(new Outcome.AlreadyFinished(dead));
   }
 
   // ---- fail ----
@@ -229,8 +270,17 @@ class TransitionsTest {
   void fail_goes_back_to_pending_after_the_backoff() {
     Task working = fx.claim(fx.enqueue(3), 1_000);
     fx.advance(100);
-    Task pending = ok(Transitions.fail(working, working.lease().token(), "boom", false, null, BACKOFF, NO_JITTER,
-        fx.stamp()));
+    Task pending =
+        ok(
+            Transitions.fail(
+                working,
+                working.lease().token(),
+                "boom",
+                false,
+                null,
+                BACKOFF,
+                NO_JITTER,
+                fx.stamp()));
     assertThat(pending.state()).isEqualTo(TaskState.PENDING);
     assertThat(pending.runAt()).isEqualTo(fx.now() + 1_000);
     assertThat(pending.lastError()).isEqualTo("boom");
@@ -249,24 +299,46 @@ class TransitionsTest {
     long[] expected = {1_000, 2_000, 4_000};
     for (long delay : expected) {
       t = fx.claim(t, 1_000);
-      t = ok(Transitions.fail(t, t.lease().token(), "e", false, null, BACKOFF, NO_JITTER, fx.stamp()));
+      t =
+          ok(
+              Transitions.fail(
+                  t, t.lease().token(), "e", false, null, BACKOFF, NO_JITTER, fx.stamp()));
       assertThat(t.runAt() - fx.now()).isEqualTo(delay);
       fx.advance(delay);
     }
     t = fx.claim(t, 1_000);
-    Task low = ok(Transitions.fail(t, t.lease().token(), "e", false, null, BACKOFF, 0.0, fx.stamp()));
+    Task low =
+        ok(Transitions.fail(t, t.lease().token(), "e", false, null, BACKOFF, 0.0, fx.stamp()));
     assertThat(low.runAt() - fx.now()).isEqualTo(6_400); // 8 s − 20 %
   }
 
   @Test
   void fail_honours_retry_in_ms() {
     Task working = fx.claim(fx.enqueue(3), 1_000);
-    Task pending = ok(Transitions.fail(working, working.lease().token(), "later", false, 12_345L, BACKOFF,
-        NO_JITTER, fx.stamp()));
+    Task pending =
+        ok(
+            Transitions.fail(
+                working,
+                working.lease().token(),
+                "later",
+                false,
+                12_345L,
+                BACKOFF,
+                NO_JITTER,
+                fx.stamp()));
     assertThat(pending.state()).isEqualTo(TaskState.PENDING);
     assertThat(pending.runAt()).isEqualTo(fx.now() + 12_345);
-    Task soon = ok(Transitions.fail(working, working.lease().token(), "now", false, 0L, BACKOFF, NO_JITTER,
-        fx.stamp()));
+    Task soon =
+        ok(
+            Transitions.fail(
+                working,
+                working.lease().token(),
+                "now",
+                false,
+                0L,
+                BACKOFF,
+                NO_JITTER,
+                fx.stamp()));
     assertThat(soon.runAt()).isEqualTo(fx.now());
   }
 
@@ -274,11 +346,17 @@ class TransitionsTest {
   void fail_at_the_last_attempt_is_dead() {
     Task t = fx.enqueue(2);
     t = fx.claim(t, 1_000);
-    t = ok(Transitions.fail(t, t.lease().token(), "first", false, 0L, BACKOFF, NO_JITTER, fx.stamp()));
+    t =
+        ok(
+            Transitions.fail(
+                t, t.lease().token(), "first", false, 0L, BACKOFF, NO_JITTER, fx.stamp()));
     assertThat(t.state()).isEqualTo(TaskState.PENDING);
     t = fx.claim(t, 1_000);
     assertThat(t.attempt()).isEqualTo(2);
-    Task dead = ok(Transitions.fail(t, t.lease().token(), "second", false, 0L, BACKOFF, NO_JITTER, fx.stamp()));
+    Task dead =
+        ok(
+            Transitions.fail(
+                t, t.lease().token(), "second", false, 0L, BACKOFF, NO_JITTER, fx.stamp()));
     assertThat(dead.state()).isEqualTo(TaskState.DEAD);
     assertThat(dead.lastError()).isEqualTo("second");
     assertThat(dead.lease()).isNull();
@@ -290,8 +368,17 @@ class TransitionsTest {
   @Test
   void a_permanent_failure_is_dead_at_once() {
     Task working = fx.claim(fx.enqueue(10), 1_000);
-    Task dead = ok(Transitions.fail(working, working.lease().token(), "bad input", true, null, BACKOFF, NO_JITTER,
-        fx.stamp()));
+    Task dead =
+        ok(
+            Transitions.fail(
+                working,
+                working.lease().token(),
+                "bad input",
+                true,
+                null,
+                BACKOFF,
+                NO_JITTER,
+                fx.stamp()));
     assertThat(dead.state()).isEqualTo(TaskState.DEAD);
     assertThat(dead.attempt()).isEqualTo(1);
     assertThat(dead.lastError()).isEqualTo("bad input");
@@ -306,8 +393,13 @@ class TransitionsTest {
     Task second = fx.claim(Transitions.expire(first, fx.stamp()), 1_000);
     assertThat(Transitions.fail(second, stale, "e", true, null, BACKOFF, NO_JITTER, fx.stamp()))
         .isEqualTo(new Outcome.StaleToken(second));
-    Task dead = ok(Transitions.fail(second, second.lease().token(), "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
-    assertThat(Transitions.fail(dead, second.lease().token(), "e", false, null, BACKOFF, NO_JITTER, fx.stamp()))
+    Task dead =
+        ok(
+            Transitions.fail(
+                second, second.lease().token(), "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
+    assertThat(
+            Transitions.fail(
+                dead, second.lease().token(), "e", false, null, BACKOFF, NO_JITTER, fx.stamp()))
         .isEqualTo(new Outcome.AlreadyFinished(dead));
   }
 
@@ -351,8 +443,11 @@ class TransitionsTest {
   void an_expired_lease_goes_back_to_pending_in_a_new_epoch() {
     Task working = fx.claim(fx.enqueue(3), 1_000);
     fx.advance(1_000);
-    assertThat(working.isLeaseExpiredAt(fx.now())).as("expires_at itself is still inside the lease").isFalse();
-    assertThatThrownBy(() -> Transitions.expire(working, fx.stamp())).isInstanceOf(IllegalStateException.class);
+    assertThat(working.isLeaseExpiredAt(fx.now()))
+        .as("expires_at itself is still inside the lease")
+        .isFalse();
+    assertThatThrownBy(() -> Transitions.expire(working, fx.stamp()))
+        .isInstanceOf(IllegalStateException.class);
     fx.advance(1);
     Task pending = Transitions.expire(working, fx.stamp());
     assertThat(pending.state()).isEqualTo(TaskState.PENDING);
@@ -385,7 +480,8 @@ class TransitionsTest {
   void expire_refuses_tasks_without_a_lease() {
     Task pending = fx.enqueue();
     fx.advance(1_000_000);
-    assertThatThrownBy(() -> Transitions.expire(pending, fx.stamp())).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> Transitions.expire(pending, fx.stamp()))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
@@ -396,7 +492,8 @@ class TransitionsTest {
     fx.advance(900);
     assertThat(working.isLeaseExpiredAt(fx.now())).isTrue();
     assertThat(beat.isLeaseExpiredAt(fx.now())).isFalse();
-    assertThatThrownBy(() -> Transitions.expire(beat, fx.stamp())).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> Transitions.expire(beat, fx.stamp()))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   // ---- cancel ----
@@ -424,7 +521,8 @@ class TransitionsTest {
   @Test
   void cancel_a_finished_task_is_already_finished() {
     Task cancelled = ok(Transitions.cancel(fx.enqueue(), fx.stamp()));
-    assertThat(Transitions.cancel(cancelled, fx.stamp())).isEqualTo(new Outcome.AlreadyFinished(cancelled));
+    assertThat(Transitions.cancel(cancelled, fx.stamp()))
+        .isEqualTo(new Outcome.AlreadyFinished(cancelled));
     Task working = fx.claim(fx.enqueue(), 1_000);
     Task done = ok(Transitions.complete(working, working.lease().token(), "1", fx.stamp()));
     assertThat(Transitions.cancel(done, fx.stamp())).isEqualTo(new Outcome.AlreadyFinished(done));
@@ -435,8 +533,7 @@ class TransitionsTest {
   @Test
   void redrive_revives_a_dead_task_in_a_new_generation() {
     Task working = fx.claim(fx.enqueue(1), 1_000);
-    Task dead = ok(Transitions.fail(working, working.lease().token(), "e", false, null, BACKOFF, NO_JITTER,
-        fx.stamp()));
+    Task dead = failedOnItsLastAttempt(working);
     assertThat(dead.state()).isEqualTo(TaskState.DEAD);
     fx.advance(60_000);
     Task revived = Transitions.redrive(dead, fx.stamp());
@@ -444,8 +541,14 @@ class TransitionsTest {
     assertThat(revived.attempt()).isZero();
     assertThat(revived.runAt()).isEqualTo(fx.now());
     assertThat(revived.isClaimableAt(fx.now())).isTrue();
-    assertThat(revived.version()).extracting(Version::done, Version::generation, Version::terminalRank,
-        Version::epoch, Version::phase).containsExactly(0, 1L, 0, 0L, 0);
+    assertThat(revived.version())
+        .extracting(
+            Version::done,
+            Version::generation,
+            Version::terminalRank,
+            Version::epoch,
+            Version::phase)
+        .containsExactly(0, 1L, 0, 0L, 0);
     assertThat(revived.version().isAfter(dead.version())).isTrue();
     // The old claim stays stale in the new generation.
     Task again = fx.claim(revived, 1_000);
@@ -467,6 +570,74 @@ class TransitionsTest {
     }
   }
 
+  // ---- retry ----
+
+  @Test
+  void retry_revives_a_dead_task_as_a_redrive_does() {
+    Task dead = failedOnItsLastAttempt(fx.claim(fx.enqueue(1), 1_000));
+    fx.advance(60_000);
+    Stamp at = fx.stamp();
+    Task retried = ok(Transitions.retry(dead, null, at));
+    assertThat(retried).isEqualTo(Transitions.redrive(dead, at));
+    assertThat(retried.state()).isEqualTo(TaskState.PENDING);
+    assertThat(retried.attempt()).isZero();
+    assertThat(retried.lastError()).isEqualTo("e");
+    assertThat(retried.isClaimableAt(fx.now())).isTrue();
+  }
+
+  @Test
+  void retry_revives_a_cancelled_task_in_a_new_generation() {
+    Task working = fx.claim(fx.enqueue(3), 1_000);
+    Task cancelled = ok(Transitions.cancel(working, fx.stamp()));
+    fx.advance(1_000);
+    Task retried = ok(Transitions.retry(cancelled, null, fx.stamp()));
+    assertThat(retried.state()).isEqualTo(TaskState.PENDING);
+    assertThat(retried.attempt()).isZero();
+    assertThat(retried.runAt()).isEqualTo(fx.now());
+    assertThat(retried.lease()).isNull();
+    assertThat(retried.version())
+        .extracting(
+            Version::done,
+            Version::generation,
+            Version::terminalRank,
+            Version::epoch,
+            Version::phase)
+        .containsExactly(0, 1L, 0, 0L, 0);
+    assertThat(retried.version().isAfter(cancelled.version())).isTrue();
+    assertThat(Transitions.heartbeat(retried, working.lease().token(), 1_000, fx.stamp()))
+        .isInstanceOf(Outcome.StaleToken.class);
+  }
+
+  @Test
+  void retry_refuses_tasks_that_are_neither_dead_nor_cancelled() {
+    Task pending = fx.enqueue();
+    Task working = fx.claim(pending, 1_000);
+    Task done = ok(Transitions.complete(working, working.lease().token(), "1", fx.stamp()));
+    for (Task t : new Task[] {pending, working, done}) {
+      assertThat(Transitions.retry(t, null, fx.stamp()))
+          .as("retry of a %s task", t.state())
+          .isEqualTo(new Outcome.NotRetryable(t));
+    }
+    assertThat(Transitions.retry(pending, pending.id(), fx.stamp()))
+        .as("a live task holds its own key: the state is what refuses it")
+        .isEqualTo(new Outcome.NotRetryable(pending));
+  }
+
+  @Test
+  void retry_refuses_a_task_whose_unique_key_another_live_task_holds() {
+    Task cancelled = ok(Transitions.cancel(fx.enqueue(), fx.stamp()));
+    TaskId holder = fx.enqueue().id();
+    assertThat(Transitions.retry(cancelled, holder, fx.stamp()))
+        .isEqualTo(new Outcome.KeyHeld(cancelled, holder));
+  }
+
+  /** {@code working} (on its last attempt) after a retryable failure: dead. */
+  private Task failedOnItsLastAttempt(Task working) {
+    return ok(
+        Transitions.fail(
+            working, working.lease().token(), "e", false, null, BACKOFF, NO_JITTER, fx.stamp()));
+  }
+
   // ---- the merge rule across transitions ----
 
   @Test
@@ -475,12 +646,15 @@ class TransitionsTest {
     String token = working.lease().token();
     Task done = ok(Transitions.complete(working, token, "1", fx.stamp()));
     // Updates made later, on a replica that had not yet seen the completion.
-    Task failed = ok(Transitions.fail(working, token, "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
+    Task failed =
+        ok(Transitions.fail(working, token, "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
     Task cancelled = ok(Transitions.cancel(working, fx.stamp()));
     Task released = ok(Transitions.release(working, token, 0, fx.stamp()));
     Task revived = Transitions.redrive(failed, fx.stamp());
     for (Task other : new Task[] {failed, cancelled, released, revived}) {
-      assertThat(Version.merge(other.version(), done.version())).as("vs %s", other.state()).isEqualTo(done.version());
+      assertThat(Version.merge(other.version(), done.version()))
+          .as("vs %s", other.state())
+          .isEqualTo(done.version());
     }
   }
 
@@ -488,8 +662,10 @@ class TransitionsTest {
   void a_redrive_beats_the_dead_state_it_revives_and_dead_beats_cancelled() {
     Task working = fx.claim(fx.enqueue(3), 1_000);
     Task cancelled = ok(Transitions.cancel(working, fx.stamp()));
-    Task dead = ok(Transitions.fail(working, working.lease().token(), "e", true, null, BACKOFF, NO_JITTER,
-        fx.stamp()));
+    Task dead =
+        ok(
+            Transitions.fail(
+                working, working.lease().token(), "e", true, null, BACKOFF, NO_JITTER, fx.stamp()));
     assertThat(dead.version().isAfter(cancelled.version())).isTrue();
     Task revived = Transitions.redrive(dead, fx.stamp());
     assertThat(revived.version().isAfter(dead.version())).isTrue();

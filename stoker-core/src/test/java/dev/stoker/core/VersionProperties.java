@@ -11,9 +11,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The laws of the version lattice (docs/state-machine.md, "The version"): replicas merge by keeping the
- * larger version, which is only sound when merge is commutative, associative and idempotent and the order is
- * a total order consistent with equals.
+ * The laws of the version lattice (docs/state-machine.md, "The version"): replicas merge by keeping
+ * the larger version, which is only sound when merge is commutative, associative and idempotent and
+ * the order is a total order consistent with equals.
  *
  * <p>The fields are drawn from small ranges (with the odd extreme value) so that generated versions
  * often share prefixes and tie on fields: that is where a wrong comparator goes wrong. Each law is
@@ -42,7 +42,9 @@ class VersionProperties {
 
   /** A generation or epoch: mostly tiny, so that versions tie on it, or an extreme value. */
   private static long small(SplittableRandom r) {
-    return r.nextBoolean() ? Props.longs(r, 0, 3) : Props.oneOf(r, Long.MAX_VALUE, Long.MIN_VALUE, -1L, 1L << 40);
+    return r.nextBoolean()
+        ? Props.longs(r, 0, 3)
+        : Props.oneOf(r, Long.MAX_VALUE, Long.MIN_VALUE, -1L, 1L << 40);
   }
 
   static Pair versions2(SplittableRandom r) {
@@ -74,52 +76,75 @@ class VersionProperties {
 
   @Test
   void merge_is_commutative() {
-    forAll("merge_is_commutative", TRIES, VersionProperties::versions2,
+    forAll(
+        "merge_is_commutative",
+        TRIES,
+        VersionProperties::versions2,
         p -> assertThat(Version.merge(p.a(), p.b())).isEqualTo(Version.merge(p.b(), p.a())));
   }
 
   @Test
   void merge_is_commutative_for_near_versions() {
-    forAll("merge_is_commutative_for_near_versions", TRIES, VersionProperties::nearVersions,
+    forAll(
+        "merge_is_commutative_for_near_versions",
+        TRIES,
+        VersionProperties::nearVersions,
         p -> assertThat(Version.merge(p.a(), p.b())).isEqualTo(Version.merge(p.b(), p.a())));
   }
 
   @Test
   void merge_is_associative() {
-    forAll("merge_is_associative", TRIES, VersionProperties::versions3,
-        t -> assertThat(Version.merge(Version.merge(t.a(), t.b()), t.c()))
-            .isEqualTo(Version.merge(t.a(), Version.merge(t.b(), t.c()))));
+    forAll(
+        "merge_is_associative",
+        TRIES,
+        VersionProperties::versions3,
+        t ->
+            assertThat(Version.merge(Version.merge(t.a(), t.b()), t.c()))
+                .isEqualTo(Version.merge(t.a(), Version.merge(t.b(), t.c()))));
   }
 
   @Test
   void merge_is_idempotent() {
-    forAll("merge_is_idempotent", TRIES, VersionProperties::versions2, p -> {
-      Version a = p.a();
-      Version b = p.b();
-      assertThat(Version.merge(a, a)).isEqualTo(a);
-      Version ab = Version.merge(a, b);
-      assertThat(Version.merge(ab, b)).isEqualTo(ab);
-      assertThat(Version.merge(ab, a)).isEqualTo(ab);
-    });
+    forAll(
+        "merge_is_idempotent",
+        TRIES,
+        VersionProperties::versions2,
+        p -> {
+          Version a = p.a();
+          Version b = p.b();
+          assertThat(Version.merge(a, a)).isEqualTo(a);
+          Version ab = Version.merge(a, b);
+          assertThat(Version.merge(ab, b)).isEqualTo(ab);
+          assertThat(Version.merge(ab, a)).isEqualTo(ab);
+        });
   }
 
   @Test
   void merge_is_monotone_and_picks_one_of_its_inputs() {
-    forAll("merge_is_monotone_and_picks_one_of_its_inputs", TRIES, VersionProperties::versions2, p -> {
-      Version m = Version.merge(p.a(), p.b());
-      assertThat(m.compareTo(p.a())).isGreaterThanOrEqualTo(0);
-      assertThat(m.compareTo(p.b())).isGreaterThanOrEqualTo(0);
-      assertThat(m).isIn(p.a(), p.b());
-    });
+    forAll(
+        "merge_is_monotone_and_picks_one_of_its_inputs",
+        TRIES,
+        VersionProperties::versions2,
+        p -> {
+          Version m = Version.merge(p.a(), p.b());
+          assertThat(m.compareTo(p.a())).isGreaterThanOrEqualTo(0);
+          assertThat(m.compareTo(p.b())).isGreaterThanOrEqualTo(0);
+          assertThat(m).isIn(p.a(), p.b());
+        });
   }
 
   @Test
   void merging_in_any_order_gives_the_maximum() {
-    forAll("merging_in_any_order_gives_the_maximum", TRIES,
-        r -> new Quad(version(r), version(r), version(r), version(r)), q -> {
+    forAll(
+        "merging_in_any_order_gives_the_maximum",
+        TRIES,
+        r -> new Quad(version(r), version(r), version(r), version(r)),
+        q -> {
           Version max = Stream.of(q.a(), q.b(), q.c(), q.d()).max(Version::compareTo).orElseThrow();
-          assertThat(Version.merge(Version.merge(q.d(), q.b()), Version.merge(q.c(), q.a()))).isEqualTo(max);
-          assertThat(Version.merge(q.a(), Version.merge(q.b(), Version.merge(q.c(), q.d())))).isEqualTo(max);
+          assertThat(Version.merge(Version.merge(q.d(), q.b()), Version.merge(q.c(), q.a())))
+              .isEqualTo(max);
+          assertThat(Version.merge(q.a(), Version.merge(q.b(), Version.merge(q.c(), q.d()))))
+              .isEqualTo(max);
         });
   }
 
@@ -127,60 +152,78 @@ class VersionProperties {
 
   @Test
   void compare_is_antisymmetric() {
-    forAll("compare_is_antisymmetric", TRIES, VersionProperties::nearVersions, p -> {
-      Version a = p.a();
-      Version b = p.b();
-      assertThat(Integer.signum(a.compareTo(b))).isEqualTo(-Integer.signum(b.compareTo(a)));
-      assertThat(a.isAfter(b)).isEqualTo(a.compareTo(b) > 0);
-    });
+    forAll(
+        "compare_is_antisymmetric",
+        TRIES,
+        VersionProperties::nearVersions,
+        p -> {
+          Version a = p.a();
+          Version b = p.b();
+          assertThat(Integer.signum(a.compareTo(b))).isEqualTo(-Integer.signum(b.compareTo(a)));
+          assertThat(a.isAfter(b)).isEqualTo(a.compareTo(b) > 0);
+        });
   }
 
   @Test
   void compare_is_consistent_with_equals() {
-    forAll("compare_is_consistent_with_equals", TRIES, VersionProperties::nearVersions, p -> {
-      Version a = p.a();
-      Version b = p.b();
-      assertThat(a.compareTo(b) == 0).isEqualTo(a.equals(b));
-      assertThat(a.compareTo(a)).isZero();
-    });
+    forAll(
+        "compare_is_consistent_with_equals",
+        TRIES,
+        VersionProperties::nearVersions,
+        p -> {
+          Version a = p.a();
+          Version b = p.b();
+          assertThat(a.compareTo(b) == 0).isEqualTo(a.equals(b));
+          assertThat(a.compareTo(a)).isZero();
+        });
   }
 
   @Test
   void compare_is_transitive() {
-    forAll("compare_is_transitive", TRIES, VersionProperties::versions3, t -> {
-      Version a = t.a();
-      Version b = t.b();
-      Version c = t.c();
-      List<Version> sorted = new ArrayList<>(List.of(a, b, c));
-      sorted.sort(null);
-      for (int i = 0; i < sorted.size(); i++) {
-        for (int j = i + 1; j < sorted.size(); j++) {
-          assertThat(sorted.get(i).compareTo(sorted.get(j))).isLessThanOrEqualTo(0);
-        }
-      }
-      if (a.compareTo(b) < 0 && b.compareTo(c) < 0) {
-        assertThat(a.compareTo(c)).isNegative();
-      }
-      if (a.compareTo(b) <= 0 && b.compareTo(c) <= 0) {
-        assertThat(a.compareTo(c)).isLessThanOrEqualTo(0);
-      }
-    });
+    forAll(
+        "compare_is_transitive",
+        TRIES,
+        VersionProperties::versions3,
+        t -> {
+          Version a = t.a();
+          Version b = t.b();
+          Version c = t.c();
+          List<Version> sorted = new ArrayList<>(List.of(a, b, c));
+          sorted.sort(null);
+          for (int i = 0; i < sorted.size(); i++) {
+            for (int j = i + 1; j < sorted.size(); j++) {
+              assertThat(sorted.get(i).compareTo(sorted.get(j))).isLessThanOrEqualTo(0);
+            }
+          }
+          if (a.compareTo(b) < 0 && b.compareTo(c) < 0) {
+            assertThat(a.compareTo(c)).isNegative();
+          }
+          if (a.compareTo(b) <= 0 && b.compareTo(c) <= 0) {
+            assertThat(a.compareTo(c)).isLessThanOrEqualTo(0);
+          }
+        });
   }
 
   /**
-   * The order is exactly the left-to-right comparison of (done, generation, terminal_rank, epoch, phase,
-   * hlc, node) of docs/state-machine.md ("The version"): the order of the fields is the whole conflict
-   * policy.
+   * The order is exactly the left-to-right comparison of (done, generation, terminal_rank, epoch,
+   * phase, hlc, node) of docs/state-machine.md ("The version"): the order of the fields is the
+   * whole conflict policy.
    */
   @Test
   void compare_is_lexicographic_over_the_design_tuple() {
-    forAll("compare_is_lexicographic_over_the_design_tuple", TRIES, VersionProperties::nearVersions,
+    forAll(
+        "compare_is_lexicographic_over_the_design_tuple",
+        TRIES,
+        VersionProperties::nearVersions,
         VersionProperties::comparesLexicographically);
   }
 
   @Test
   void compare_is_lexicographic_for_unrelated_versions() {
-    forAll("compare_is_lexicographic_for_unrelated_versions", TRIES, VersionProperties::versions2,
+    forAll(
+        "compare_is_lexicographic_for_unrelated_versions",
+        TRIES,
+        VersionProperties::versions2,
         VersionProperties::comparesLexicographically);
   }
 
@@ -190,7 +233,9 @@ class VersionProperties {
   }
 
   private static long[] fields(Version v) {
-    return new long[] {v.done(), v.generation(), v.terminalRank(), v.epoch(), v.phase(), v.hlc(), v.node()};
+    return new long[] {
+      v.done(), v.generation(), v.terminalRank(), v.epoch(), v.phase(), v.hlc(), v.node()
+    };
   }
 
   private static Version fromFields(long[] f) {

@@ -18,24 +18,27 @@ import org.junit.jupiter.params.provider.ValueSource;
  * without waiting out a lease nobody holds. The worker is a raw socket on a real server.
  */
 class AbandonedClaimTest {
-  @RegisterExtension
-  static final ServerExtension server = new ServerExtension();
+  @RegisterExtension static final ServerExtension server = new ServerExtension();
 
   @ParameterizedTest(name = "closed with a reset: {0}")
   @ValueSource(booleans = {false, true})
-  void a_task_handed_to_a_claim_whose_client_hung_up_is_claimable_at_once_with_no_attempt_counted(boolean reset)
-      throws Exception {
+  void a_task_handed_to_a_claim_whose_client_hung_up_is_claimable_at_once_with_no_attempt_counted(
+      boolean reset) throws Exception {
     String queue = "abandoned-" + reset;
     Http http = server.http();
     hangUpWhileWaiting(queue, reset);
 
     JsonNode enqueued = http.post("/v1/queues/" + queue + "/tasks", "{\"name\":\"a\"}").body();
-    JsonNode claimed = http.post("/v1/queues/" + queue + "/claim",
-        "{\"worker\":\"alive\",\"lease_ms\":60000,\"wait_ms\":20000}").at("/tasks");
+    JsonNode claimed =
+        http.post(
+                "/v1/queues/" + queue + "/claim",
+                "{\"worker\":\"alive\",\"lease_ms\":60000,\"wait_ms\":20000}")
+            .at("/tasks");
 
     assertThat(claimed).as("the task, to the worker still there, within its wait").hasSize(1);
     assertThat(claimed.get(0).get("id").asText()).isEqualTo(enqueued.get("id").asText());
-    assertThat(claimed.get(0).get("attempt").asInt()).as("its attempt: the hung-up claim's is not counted")
+    assertThat(claimed.get(0).get("attempt").asInt())
+        .as("its attempt: the hung-up claim's is not counted")
         .isEqualTo(1);
     assertThat(claimed.get(0).at("/lease/owner").asText()).isEqualTo("alive");
   }
@@ -47,12 +50,19 @@ class AbandonedClaimTest {
    */
   private static void hangUpWhileWaiting(String queue, boolean reset) throws IOException {
     URI url = URI.create(server.url());
-    byte[] body = "{\"worker\":\"gone\",\"lease_ms\":60000,\"wait_ms\":30000}".getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        "{\"worker\":\"gone\",\"lease_ms\":60000,\"wait_ms\":30000}"
+            .getBytes(StandardCharsets.UTF_8);
     try (Socket s = new Socket(url.getHost(), url.getPort())) {
       s.setSoTimeout(10_000);
-      String head = "POST /v1/queues/" + queue + "/claim HTTP/1.1\r\nHost: " + url.getAuthority()
-          + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-          + "\r\nExpect: 100-continue\r\n\r\n";
+      String head =
+          "POST /v1/queues/"
+              + queue
+              + "/claim HTTP/1.1\r\nHost: "
+              + url.getAuthority()
+              + "\r\nContent-Type: application/json\r\nContent-Length: "
+              + body.length
+              + "\r\nExpect: 100-continue\r\n\r\n";
       s.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
       s.getOutputStream().flush();
       assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 100");

@@ -24,8 +24,10 @@ import org.w3c.dom.Node;
 class ArchitectureDocTest {
   private static final Path POM = Path.of("..", "pom.xml");
   private static final Path DOC = Path.of("..", "docs", "architecture.md");
+
   /** A row of the module table: its first cell is the module's directory in backticks. */
   private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\|");
+
   /** A node of the mermaid diagram: {@code id["module<br/>what it is"]} or {@code id["module"]}. */
   private static final Pattern NODE = Pattern.compile("\\[\"([^\"<]+)(?:<br/>[^\"]*)?\"\\]");
 
@@ -43,18 +45,27 @@ class ArchitectureDocTest {
         .containsExactlyInAnyOrderElementsOf(reactorModules());
   }
 
-  /** The reader's check of the parsing below: it finds the modules that were there when it was written. */
+  /**
+   * The reader's check of the parsing below: it finds the modules that were there when it was
+   * written.
+   */
   @Test
   void the_parsers_find_the_modules_they_are_meant_to() throws Exception {
-    assertThat(reactorModules()).contains("stoker-core", "stoker-store-postgres", "examples/java", "stoker-it");
-    assertThat(tableRows(modulesSection())).contains("stoker-core", "stoker-store-embedded", "examples/java");
-    assertThat(diagramNodes(modulesSection())).contains("stoker-core", "stoker-store-postgres", "examples/java");
+    assertThat(reactorModules())
+        .contains("stoker-core", "stoker-store-postgres", "examples/java", "stoker-it");
+    assertThat(tableRows(modulesSection()))
+        .contains("stoker-core", "stoker-store-embedded", "examples/java");
+    assertThat(diagramNodes(modulesSection()))
+        .contains("stoker-core", "stoker-store-postgres", "examples/java");
   }
 
   /** The {@code <module>} entries of the root pom's own {@code <modules>} (not of its profiles). */
   static Set<String> reactorModules() throws Exception {
-    Element project = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(POM.toFile())
-        .getDocumentElement();
+    Element project =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(POM.toFile())
+            .getDocumentElement();
     Set<String> modules = new LinkedHashSet<>();
     for (Element list : children(project, "modules")) {
       for (Element module : children(list, "module")) {

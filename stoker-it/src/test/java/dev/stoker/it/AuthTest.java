@@ -1,7 +1,6 @@
 package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stoker.client.ProblemException;
@@ -28,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuthTest {
   static final int MAX_CLAIMS = 2;
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static Path tokensFile;
   static StokerProcess server;
   static final Map<String, String> tokens = new HashMap<>();
@@ -39,13 +37,24 @@ class AuthTest {
   @BeforeAll
   static void start() throws Exception {
     tokensFile = dir.resolve("tokens");
-    for (String[] t : new String[][] {{"producer", "billing.*"}, {"worker", "billing.*"}, {"viewer", "billing.*"},
-        {"admin", "*"}}) {
+    for (String[] t :
+        new String[][] {
+          {"producer", "billing.*"},
+          {"worker", "billing.*"},
+          {"viewer", "billing.*"},
+          {"admin", "*"}
+        }) {
       tokens.put(t[0], create(t[0], t[0], t[1]));
     }
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokensFile))).isEqualTo("rw-------");
-    server = StokerProcess.start(dir.resolve("data"), "--tokens", tokensFile.toString(),
-        "--max-claims-per-token", String.valueOf(MAX_CLAIMS));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokensFile)))
+        .isEqualTo("rw-------");
+    server =
+        StokerProcess.start(
+            dir.resolve("data"),
+            "--tokens",
+            tokensFile.toString(),
+            "--max-claims-per-token",
+            String.valueOf(MAX_CLAIMS));
     anonymous = new Http(server.url());
   }
 
@@ -57,13 +66,13 @@ class AuthTest {
 
   /** {@code stoker token create}; returns the token it printed. */
   static String create(String name, String role, String queues) throws Exception {
-    Cli.Run r = Cli.run(dir, Map.of(), List.of("token", "create", "--name", name, "--role", role, "--queues", queues,
-        "--file", tokensFile.toString()), null);
-    assertThat(r.exit()).as(r.err()).isZero();
+    Cli.Run r = Cli.createToken(dir, tokensFile, name, role, queues);
     assertThat(r.err()).contains("shown only this once");
     String token = r.out().strip();
     assertThat(token).matches("stk_[A-Za-z0-9_-]{43}");
-    assertThat(Files.readString(tokensFile)).doesNotContain(token).contains(name + " " + role + " " + queues);
+    assertThat(Files.readString(tokensFile))
+        .doesNotContain(token)
+        .contains(name + " " + role + " " + queues);
     return token;
   }
 
@@ -90,8 +99,13 @@ class AuthTest {
   void health_is_open_everything_else_answers_401_without_a_valid_token() throws Exception {
     assertThat(anonymous.get("/healthz").status()).isEqualTo(200);
     assertThat(anonymous.get("/readyz").status()).isEqualTo(200);
-    for (String path : new String[] {"/v1/queues", "/v1/queues/billing.eu", "/v1/tasks/01M84BBF4N0001K5GB42Z4DY2Z",
-        "/v1/no-such-endpoint"}) {
+    for (String path :
+        new String[] {
+          "/v1/queues",
+          "/v1/queues/billing.eu",
+          "/v1/tasks/01M84BBF4N0001K5GB42Z4DY2Z",
+          "/v1/no-such-endpoint"
+        }) {
       Http.Reply none = anonymous.get(path);
       assertThat(none.status()).as(path).isEqualTo(401);
       assertThat(none.contentType()).isEqualTo("application/problem+json");
@@ -99,15 +113,23 @@ class AuthTest {
       assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"stoker\"");
       Http.Reply wrong = http("stk_" + "A".repeat(43)).get(path);
       assertThat(wrong.status()).isEqualTo(401);
-      assertThat(wrong.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("invalid_token");
+      assertThat(wrong.headers().firstValue("WWW-Authenticate").orElseThrow())
+          .contains("invalid_token");
     }
     // a token of another server's file, a token with a character changed, a Basic header
     String admin = tokens.get("admin");
     String flipped = admin.substring(0, admin.length() - 1) + (admin.endsWith("A") ? "B" : "A");
     assertThat(http(flipped).get("/v1/queues").status()).isEqualTo(401);
-    assertThat(anonymous.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/v1/queues"))
-        .header("Authorization", "Basic " + admin)).status()).isEqualTo(401);
-    assertThat(anonymous.post("/v1/queues/billing.eu/tasks", "{\"name\":\"sneaky\"}").status()).isEqualTo(401);
+    assertThat(
+            anonymous
+                .send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(server.url() + "/v1/queues"))
+                        .header("Authorization", "Basic " + admin))
+                .status())
+        .isEqualTo(401);
+    assertThat(anonymous.post("/v1/queues/billing.eu/tasks", "{\"name\":\"sneaky\"}").status())
+        .isEqualTo(401);
     assertThat(http("admin").get("/v1/queues/billing.eu").at("/counts/pending").asInt()).isZero();
   }
 
@@ -118,7 +140,9 @@ class AuthTest {
     assertThat(producer.task(t.id())).isPresent();
     assertThat(producer.queue("billing.p").counts().pending()).isEqualTo(1);
     assertThat(status(() -> producer.enqueue("reports", "r", Map.of()))).isEqualTo(403);
-    assertThat(status(() -> producer.claim("billing.p", "w", 1, Duration.ofSeconds(30), Duration.ZERO)))
+    assertThat(
+            status(
+                () -> producer.claim("billing.p", "w", 1, Duration.ofSeconds(30), Duration.ZERO)))
         .isEqualTo(403);
     assertThat(status(() -> producer.pause("billing.p"))).isEqualTo(403);
     assertThat(status(() -> producer.redrive("billing.p"))).isEqualTo(403);
@@ -129,13 +153,16 @@ class AuthTest {
   void a_worker_claims_heartbeats_and_completes_on_its_queues_but_enqueues_nothing() {
     client("producer").enqueue("billing.w", "invoice", Map.of("n", 2));
     StokerClient worker = client("worker");
-    List<Task> claimed = worker.claim("billing.w", "w1", 1, Duration.ofSeconds(30), Duration.ofSeconds(5));
+    List<Task> claimed =
+        worker.claim("billing.w", "w1", 1, Duration.ofSeconds(30), Duration.ofSeconds(5));
     assertThat(claimed).hasSize(1);
     Task t = claimed.get(0);
     worker.heartbeat(t.id(), t.lease().token(), Duration.ofSeconds(30));
-    assertThat(worker.complete(t.id(), t.lease().token(), Map.of("ok", true)).state().wireName()).isEqualTo("done");
+    assertThat(worker.complete(t.id(), t.lease().token(), Map.of("ok", true)).state().wireName())
+        .isEqualTo("done");
     assertThat(status(() -> worker.enqueue("billing.w", "n", Map.of()))).isEqualTo(403);
-    assertThat(status(() -> worker.claim("reports", "w1", 1, Duration.ofSeconds(30), Duration.ZERO)))
+    assertThat(
+            status(() -> worker.claim("reports", "w1", 1, Duration.ofSeconds(30), Duration.ZERO)))
         .isEqualTo(403);
     assertThat(status(() -> worker.cancel(t.id()))).isEqualTo(403);
   }
@@ -147,7 +174,8 @@ class AuthTest {
     assertThat(viewer.queues()).extracting(q -> q.name()).allMatch(n -> n.startsWith("billing."));
     assertThat(viewer.queue("billing.v").counts().pending()).isEqualTo(1);
     assertThat(status(() -> viewer.enqueue("billing.v", "n", Map.of()))).isEqualTo(403);
-    assertThat(status(() -> viewer.claim("billing.v", "w", 1, Duration.ofSeconds(30), Duration.ZERO)))
+    assertThat(
+            status(() -> viewer.claim("billing.v", "w", 1, Duration.ofSeconds(30), Duration.ZERO)))
         .isEqualTo(403);
     assertThat(status(() -> viewer.pause("billing.v"))).isEqualTo(403);
   }
@@ -185,81 +213,129 @@ class AuthTest {
     assertSame(viewer.get("/v1/tasks/" + id), viewer.get("/v1/tasks/" + missing), id, missing);
     for (String op : new String[] {"heartbeat", "complete", "fail", "release"}) {
       String body = op.equals("fail") ? "{\"token\":\"x\",\"error\":\"e\"}" : "{\"token\":\"x\"}";
-      assertSame(worker.post("/v1/tasks/" + id + "/" + op, body), worker.post("/v1/tasks/" + missing + "/" + op, body),
-          id, missing);
+      assertSame(
+          worker.post("/v1/tasks/" + id + "/" + op, body),
+          worker.post("/v1/tasks/" + missing + "/" + op, body),
+          id,
+          missing);
       assertThat(worker.post("/v1/tasks/" + id + "/" + op, body).status()).isEqualTo(404);
     }
     String batch = "{\"tasks\":[{\"id\":\"%s\",\"token\":\"x\"}]}";
-    assertSame(worker.post("/v1/tasks/complete", batch.formatted(id)),
-        worker.post("/v1/tasks/complete", batch.formatted(missing)), id, missing);
+    assertSame(
+        worker.post("/v1/tasks/complete", batch.formatted(id)),
+        worker.post("/v1/tasks/complete", batch.formatted(missing)),
+        id,
+        missing);
     // untouched
     assertThat(admin.get("/v1/tasks/" + id).at("/state").asText()).isEqualTo("pending");
   }
 
   private static void assertSame(Http.Reply hidden, Http.Reply absent, String id, String missing) {
     assertThat(hidden.status()).isEqualTo(absent.status());
-    assertThat(hidden.body().toString().replace(id, "ID")).isEqualTo(absent.body().toString().replace(missing, "ID"));
+    assertThat(hidden.body().toString().replace(id, "ID"))
+        .isEqualTo(absent.body().toString().replace(missing, "ID"));
   }
 
   @Test
   void a_token_has_a_limit_on_waiting_claims_and_429_beyond_it() throws Exception {
     Http worker = http("worker");
-    assertThat(http("producer").post("/v1/queues/billing.held/tasks", "{\"name\":\"n\"}").status()).isEqualTo(201);
-    JsonNode held = worker.post("/v1/queues/billing.held/claim", "{\"worker\":\"w\"}").at("/tasks/0");
+    assertThat(http("producer").post("/v1/queues/billing.held/tasks", "{\"name\":\"n\"}").status())
+        .isEqualTo(201);
+    JsonNode held =
+        worker.post("/v1/queues/billing.held/claim", "{\"worker\":\"w\"}").at("/tasks/0");
     String wait = "{\"worker\":\"w\",\"wait_ms\":60000}";
     // raw sockets: the requests are on the wire once written, whatever a client library does
     List<java.net.Socket> parked = new ArrayList<>();
     for (int i = 0; i < MAX_CLAIMS; i++) {
       java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port());
-      socket.getOutputStream().write(("POST /v1/queues/billing.limit/claim HTTP/1.1\r\nHost: localhost\r\n"
-          + "Authorization: Bearer " + tokens.get("worker") + "\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + wait.length() + "\r\n\r\n" + wait).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/queues/billing.limit/claim HTTP/1.1\r\nHost: localhost\r\n"
+                      + "Authorization: Bearer "
+                      + tokens.get("worker")
+                      + "\r\nContent-Type: application/json\r\n"
+                      + "Content-Length: "
+                      + wait.length()
+                      + "\r\n\r\n"
+                      + wait)
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       parked.add(socket);
     }
     // once both wait, one more is refused at once; other tokens are not affected
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-        worker.post("/v1/queues/billing.limit/claim", "{\"worker\":\"w\"}").status() == 429);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                worker.post("/v1/queues/billing.limit/claim", "{\"worker\":\"w\"}").status()
+                    == 429);
     Http.Reply refused = worker.post("/v1/queues/billing.limit/claim", "{\"worker\":\"w\"}");
-    assertThat(refused.at("/type").asText()).isEqualTo("https://stoker.dev/problems/too-many-claims");
+    assertThat(refused.at("/type").asText())
+        .isEqualTo("https://stoker.dev/problems/too-many-claims");
     assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
-    assertThat(http("admin").post("/v1/queues/billing.limit/claim", "{\"worker\":\"a\"}").status()).isEqualTo(200);
-    // a finish's claim part is a claim too: refused whole, the task not completed; without one it completes
+    assertThat(http("admin").post("/v1/queues/billing.limit/claim", "{\"worker\":\"a\"}").status())
+        .isEqualTo(200);
+    // a finish's claim part is a claim too: refused whole, the task not completed; without one it
+    // completes
     String complete = "/v1/tasks/" + held.get("id").asText() + "/complete";
     String token = "\"token\":\"" + held.at("/lease/token").asText() + "\"";
-    assertThat(worker.post(complete, "{" + token + ",\"claim\":{\"worker\":\"w\"}}").status()).isEqualTo(429);
-    assertThat(worker.get("/v1/tasks/" + held.get("id").asText()).at("/state").asText()).isEqualTo("working");
+    assertThat(worker.post(complete, "{" + token + ",\"claim\":{\"worker\":\"w\"}}").status())
+        .isEqualTo(429);
+    assertThat(worker.get("/v1/tasks/" + held.get("id").asText()).at("/state").asText())
+        .isEqualTo("working");
     assertThat(worker.post(complete, "{" + token + "}").at("/state").asText()).isEqualTo("done");
     // enqueue two tasks: the waiting claims take them and return, and the token may claim again
     for (int i = 0; i < MAX_CLAIMS; i++) {
-      assertThat(http("producer").post("/v1/queues/billing.limit/tasks", "{\"name\":\"n\"}").status()).isEqualTo(201);
+      assertThat(
+              http("producer").post("/v1/queues/billing.limit/tasks", "{\"name\":\"n\"}").status())
+          .isEqualTo(201);
     }
     for (java.net.Socket socket : parked) {
       try (socket) {
         socket.setSoTimeout(60_000);
-        String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-            java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        String status =
+            new java.io.BufferedReader(
+                    new java.io.InputStreamReader(
+                        socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+                .readLine();
         assertThat(status).startsWith("HTTP/1.1 200");
       }
     }
-    assertThat(worker.post("/v1/queues/billing.limit/claim", "{\"worker\":\"w\"}").status()).isEqualTo(200);
+    assertThat(worker.post("/v1/queues/billing.limit/claim", "{\"worker\":\"w\"}").status())
+        .isEqualTo(200);
   }
 
   @Test
   void a_revoked_token_is_refused_and_a_new_one_accepted_without_a_restart() throws Exception {
     String temp = create("temp", "viewer", "*");
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> http(temp).get("/v1/queues").status() == 200);
-    Cli.Run list = Cli.run(dir, Map.of("STOKER_TOKENS_FILE", tokensFile.toString()), List.of("token", "list"), null);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> http(temp).get("/v1/queues").status() == 200);
+    Cli.Run list =
+        Cli.run(
+            dir,
+            Map.of("STOKER_TOKENS_FILE", tokensFile.toString()),
+            List.of("token", "list"),
+            null);
     assertThat(list.out()).contains("temp").contains("viewer").doesNotContain(temp);
-    Cli.Run revoke = Cli.run(dir, Map.of(), List.of("token", "revoke", "temp", "--file", tokensFile.toString()), null);
+    Cli.Run revoke =
+        Cli.run(
+            dir,
+            Map.of(),
+            List.of("token", "revoke", "temp", "--file", tokensFile.toString()),
+            null);
     assertThat(revoke.exit()).as(revoke.err()).isZero();
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> http(temp).get("/v1/queues").status() == 401);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> http(temp).get("/v1/queues").status() == 401);
     assertThat(http("admin").get("/v1/queues").status()).isEqualTo(200);
   }
 
   @Test
   void the_cli_sends_its_token() throws Exception {
-    Map<String, String> env = Map.of("STOKER_URL", server.url(), "STOKER_TOKEN", tokens.get("producer"));
+    Map<String, String> env =
+        Map.of("STOKER_URL", server.url(), "STOKER_TOKEN", tokens.get("producer"));
     Cli.Run ok = Cli.run(dir, env, List.of("put", "billing.cli", "hello"), null);
     assertThat(ok.exit()).as(ok.err()).isZero();
     Cli.Run forbidden = Cli.run(dir, env, List.of("put", "other", "hello"), null);

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class BadInputTest {
   @RegisterExtension
-  static final ServerExtension server = new ServerExtension("--max-params-bytes", "1024", "--max-body-bytes", "65536");
+  static final ServerExtension server =
+      new ServerExtension("--max-params-bytes", "1024", "--max-body-bytes", "65536");
+
   static Http http;
   static String pendingId;
   static String doneId;
@@ -80,76 +82,124 @@ class BadInputTest {
 
   @Test
   void duplicate_keys_are_400() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"name\":\"b\"}"), 400, null, "Duplicate");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"name\":\"b\"}"),
+        400,
+        null,
+        "Duplicate");
   }
 
   @Test
   void a_wrong_type_is_422_naming_the_field() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":\"1\"}"), 422, "priority",
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":\"1\"}"),
+        422,
+        "priority",
         "integer");
   }
 
   @Test
   void an_unknown_field_is_422() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"nmae\":\"a\"}"), 422, "nmae", "unknown field");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"nmae\":\"a\"}"), 422, "nmae", "unknown field");
   }
 
   @Test
   void not_quite_json_is_400() throws Exception {
     assertProblem(http.post("/v1/queues/bad/tasks", "{name: 'a'}"), 400, null, "not valid JSON");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":NaN}"), 400, null,
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":NaN}"),
+        400,
+        null,
         "not valid JSON");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\"} {\"name\":\"b\"}"), 400, null,
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\"} {\"name\":\"b\"}"),
+        400,
+        null,
         "after the JSON object");
   }
 
   @Test
   void deep_nesting_is_400_naming_the_limit() throws Exception {
     String deep = "[".repeat(5_000) + "]".repeat(5_000);
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"params\":" + deep + "}"), 400, null,
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"params\":" + deep + "}"),
+        400,
+        null,
         "nesting depth");
   }
 
   @Test
   void a_number_too_long_to_read_is_400_naming_the_limit() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"params\":{\"n\":1" + "0".repeat(2_000)
-        + "}}"), 400, null, "Number value length");
+    assertProblem(
+        http.post(
+            "/v1/queues/bad/tasks",
+            "{\"name\":\"a\",\"params\":{\"n\":1" + "0".repeat(2_000) + "}}"),
+        400,
+        null,
+        "Number value length");
   }
 
   @Test
   void a_number_out_of_a_fields_range_is_422() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":99999999999999999999999}"), 422,
-        "priority", "between");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":1e400}"), 422, "priority",
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":99999999999999999999999}"),
+        422,
+        "priority",
+        "between");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":1e400}"),
+        422,
+        "priority",
         "integer");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":1.5}"), 422, "priority",
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"priority\":1.5}"),
+        422,
+        "priority",
         "integer");
   }
 
   @Test
   void invalid_utf8_is_400() throws Exception {
     byte[] body = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}'};
-    Http.Reply r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/queues/bad/tasks"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    Http.Reply r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server.url() + "/v1/queues/bad/tasks"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     assertProblem(r, 400, null, "UTF-8");
   }
 
   @Test
   void path_traversal_in_a_queue_name_is_400() throws Exception {
-    assertProblem(http.post("/v1/queues/../../etc/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
+    assertProblem(
+        http.post("/v1/queues/../../etc/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
     assertProblem(http.get("/v1/queues/%2e%2e%2f%2e%2e%2fetc"), 400, "queue", "queue name");
-    assertProblem(http.post("/v1/queues/bad%00/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
+    assertProblem(
+        http.post("/v1/queues/bad%00/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
   }
 
   @Test
   void negative_and_huge_durations_are_422_naming_the_limit() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"delay_ms\":-5}"), 422, "delay_ms",
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"delay_ms\":-5}"),
+        422,
+        "delay_ms",
         "between 0 and");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"delay_ms\":999999999999999}"), 422,
-        "delay_ms", "between 0 and");
-    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"lease_ms\":0}"), 422, "lease_ms",
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"delay_ms\":999999999999999}"),
+        422,
+        "delay_ms",
+        "between 0 and");
+    assertProblem(
+        http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"lease_ms\":0}"),
+        422,
+        "lease_ms",
         "between 1 and");
-    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"wait_ms\":-1}"), 422, "wait_ms",
+    assertProblem(
+        http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"wait_ms\":-1}"),
+        422,
+        "wait_ms",
         "60000");
     assertProblem(http.put("/v1/queues/bad", "{\"lease_ms\":-1}"), 422, "lease_ms", "between");
   }
@@ -157,7 +207,8 @@ class BadInputTest {
   @Test
   void null_where_a_value_is_required_is_422() throws Exception {
     assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":null}"), 422, "name", "");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"tasks\":{\"name\":\"a\"}}"), 422, "tasks", "");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"tasks\":{\"name\":\"a\"}}"), 422, "tasks", "");
   }
 
   @Test
@@ -170,24 +221,38 @@ class BadInputTest {
 
   @Test
   void a_bad_queue_name_is_400() throws Exception {
-    assertProblem(http.post("/v1/queues/" + "q".repeat(129) + "/tasks", "{\"name\":\"a\"}"), 400, "queue", "128");
-    assertProblem(http.post("/v1/queues/..%2Fx/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
+    assertProblem(
+        http.post("/v1/queues/" + "q".repeat(129) + "/tasks", "{\"name\":\"a\"}"),
+        400,
+        "queue",
+        "128");
+    assertProblem(
+        http.post("/v1/queues/..%2Fx/tasks", "{\"name\":\"a\"}"), 400, "queue", "queue name");
   }
 
   @Test
   void a_name_too_long_is_422() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", Http.json(Map.of("name", "n".repeat(257)))), 422, "name", "256");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", Http.json(Map.of("name", "n".repeat(257)))),
+        422,
+        "name",
+        "256");
   }
 
   @Test
   void a_lone_surrogate_in_a_name_is_422() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"\\ud800\"}"), 422, "name", "surrogate");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"\\ud800\"}"), 422, "name", "surrogate");
   }
 
   @Test
   void params_over_the_limit_are_413() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks", Http.json(Map.of("name", "a", "params", "p".repeat(2000)))), 413,
-        "params", "1024");
+    assertProblem(
+        http.post(
+            "/v1/queues/bad/tasks", Http.json(Map.of("name", "a", "params", "p".repeat(2000)))),
+        413,
+        "params",
+        "1024");
   }
 
   @Test
@@ -196,21 +261,38 @@ class BadInputTest {
     for (int i = 0; i < 1001; i++) {
       specs.add(Map.of("name", "n"));
     }
-    assertProblem(http.post("/v1/queues/bad/tasks", Http.json(Map.of("tasks", specs))), 413, "tasks", "1000");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", Http.json(Map.of("tasks", specs))), 413, "tasks", "1000");
   }
 
   @Test
   void max_out_of_range_is_422() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"max\":0}"), 422, "max", "between 1 and 1000");
-    assertProblem(http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"wait_ms\":60001}"), 422, "wait_ms", "60000");
+    assertProblem(
+        http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"max\":0}"),
+        422,
+        "max",
+        "between 1 and 1000");
+    assertProblem(
+        http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"wait_ms\":60001}"),
+        422,
+        "wait_ms",
+        "60000");
   }
 
   @Test
   void both_run_at_and_delay_is_422() throws Exception {
-    assertProblem(http.post("/v1/queues/bad/tasks",
-        "{\"name\":\"a\",\"run_at\":\"2026-01-01T00:00:00Z\",\"delay_ms\":5}"), 422, "run_at", "not both");
-    assertProblem(http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"run_at\":\"2026-13-40T00:00:00Z\"}"), 422,
-        "run_at", "RFC 3339");
+    assertProblem(
+        http.post(
+            "/v1/queues/bad/tasks",
+            "{\"name\":\"a\",\"run_at\":\"2026-01-01T00:00:00Z\",\"delay_ms\":5}"),
+        422,
+        "run_at",
+        "not both");
+    assertProblem(
+        http.post("/v1/queues/bad/tasks", "{\"name\":\"a\",\"run_at\":\"2026-13-40T00:00:00Z\"}"),
+        422,
+        "run_at",
+        "RFC 3339");
   }
 
   @Test
@@ -236,22 +318,35 @@ class BadInputTest {
     String[] v = pending.get("version").asText().split("\\.");
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(42);
     dev.stoker.core.TaskId id = dev.stoker.core.TaskId.parse(pendingId);
-    b.putLong(id.hi()).putLong(id.lo()).putLong(Long.parseLong(v[1])).putLong(Long.parseLong(v[3]))
-        .putLong(Long.parseLong(v[5])).putShort((short) Integer.parseInt(v[6]));
-    String unsigned = "t1." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    b.putLong(id.hi())
+        .putLong(id.lo())
+        .putLong(Long.parseLong(v[1]))
+        .putLong(Long.parseLong(v[3]))
+        .putLong(Long.parseLong(v[5]))
+        .putShort((short) Integer.parseInt(v[6]));
+    String unsigned =
+        "t1." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
     for (String forged : new String[] {unsigned, unsigned + ".AAAAAAAAAAAAAAAAAAAAAA"}) {
-      Http.Reply r = http.post("/v1/tasks/" + pendingId + "/complete", Http.json(Map.of("token", forged)));
+      Http.Reply r =
+          http.post("/v1/tasks/" + pendingId + "/complete", Http.json(Map.of("token", forged)));
       assertProblem(r, 409, null, "token");
     }
   }
 
   @Test
   void an_operation_on_a_finished_task_is_409() throws Exception {
-    Http.Reply fail = http.post("/v1/tasks/" + doneId + "/fail", Http.json(Map.of("token", doneToken, "error", "x")));
+    Http.Reply fail =
+        http.post(
+            "/v1/tasks/" + doneId + "/fail", Http.json(Map.of("token", doneToken, "error", "x")));
     assertProblem(fail, 409, null, "already done");
     assertThat(fail.at("/state").asText()).isEqualTo("done");
-    assertProblem(http.post("/v1/tasks/" + doneId + "/complete", Http.json(Map.of("token", doneToken, "result", 1))),
-        409, null, "already done");
+    assertProblem(
+        http.post(
+            "/v1/tasks/" + doneId + "/complete",
+            Http.json(Map.of("token", doneToken, "result", 1))),
+        409,
+        null,
+        "already done");
     assertProblem(http.post("/v1/tasks/" + doneId + "/cancel", ""), 409, null, "already done");
   }
 
@@ -262,8 +357,11 @@ class BadInputTest {
 
   @Test
   void a_wrong_content_type_is_415() throws Exception {
-    Http.Reply r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/queues/bad/tasks"))
-        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"a\"}")));
+    Http.Reply r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server.url() + "/v1/queues/bad/tasks"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"a\"}")));
     assertProblem(r, 415, null, "application/json");
   }
 
@@ -277,8 +375,10 @@ class BadInputTest {
 
   @Test
   void bad_query_parameters_are_400() throws Exception {
-    assertProblem(http.get("/v1/queues/bad/tasks?limit=1000000000"), 400, "limit", "between 1 and 1000");
-    assertProblem(http.get("/v1/queues/bad/tasks?state=pending&state=done"), 400, "state", "more than once");
+    assertProblem(
+        http.get("/v1/queues/bad/tasks?limit=1000000000"), 400, "limit", "between 1 and 1000");
+    assertProblem(
+        http.get("/v1/queues/bad/tasks?state=pending&state=done"), 400, "state", "more than once");
     assertProblem(http.get("/v1/queues/bad/tasks?state=sleeping"), 400, "state", "one of");
   }
 }

@@ -27,18 +27,33 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchDepthSmokeTest {
   @Test
-  void the_depth_workload_measures_every_depth_and_draws_its_chart(@TempDir Path charts) throws Exception {
+  void the_depth_workload_measures_every_depth_and_draws_its_chart(@TempDir Path charts)
+      throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    BenchConfig config = new BenchConfig("http://127.0.0.1:1", 1_000, 4, 200, Set.of("depth"), 10,
-        Duration.ofMillis(5), List.of(), List.of(1_000L, 5_000L), Duration.ofMillis(200));
+    BenchConfig config =
+        new BenchConfig(
+            "http://127.0.0.1:1",
+            1_000,
+            4,
+            200,
+            Set.of("depth"),
+            10,
+            Duration.ofMillis(5),
+            List.of(),
+            List.of(1_000L, 5_000L),
+            Duration.ofMillis(200));
     Report report = Bench.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
     report.print(System.out);
 
     assertThat(report.failures()).isEmpty();
     assertThat(report.depth()).extracting(Depth.Level::depth).containsExactly(1_000L, 5_000L);
     for (Depth.Level l : report.depth()) {
-      assertThat(l.tasksHeld()).as("pending, and the done tasks of the measuring rounds").isGreaterThan(l.depth());
-      assertThat(l.payloadBytes()).as("name (5 bytes) and params (200) per task").isEqualTo(l.tasksHeld() * 205);
+      assertThat(l.tasksHeld())
+          .as("pending, and the done tasks of the measuring rounds")
+          .isGreaterThan(l.depth());
+      assertThat(l.payloadBytes())
+          .as("name (5 bytes) and params (200) per task")
+          .isEqualTo(l.tasksHeld() * 205);
       assertThat(l.enqueuePerSecond()).isPositive();
       assertThat(l.claimPerSecond()).isPositive();
       assertThat(l.rssBytes()).isPositive();
@@ -62,8 +77,12 @@ class BenchDepthSmokeTest {
 
   @Test
   void the_cli_refuses_depths_that_are_not_ascending(@TempDir Path dir) throws Exception {
-    Cli.Run run = Cli.run(dir, java.util.Map.of(), List.of("bench", "--workloads", "depth", "--depths", "5000,1000"),
-        null);
+    Cli.Run run =
+        Cli.run(
+            dir,
+            java.util.Map.of(),
+            List.of("bench", "--workloads", "depth", "--depths", "5000,1000"),
+            null);
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err()).contains("depths must be positive and ascending");
   }

@@ -19,15 +19,23 @@ final class Cli {
   record Run(int exit, String out, String err) {}
 
   static ProcessBuilder builder(Map<String, String> env, List<String> args) {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), "dev.stoker.cli.Main"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.stoker.cli.Main"));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().putAll(env);
     return pb;
   }
 
-  /** Runs {@code stoker args} with {@code stdin} (or none), its output kept in files under {@code dir}. */
+  /**
+   * Runs {@code stoker args} with {@code stdin} (or none), its output kept in files under {@code
+   * dir}.
+   */
   static Run run(Path dir, Map<String, String> env, List<String> args, String stdin)
       throws IOException, InterruptedException {
     Path out = Files.createTempFile(dir, "out", ".txt");
@@ -40,5 +48,28 @@ final class Cli {
     }
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stoker %s finished", args).isTrue();
     return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /** {@code stoker token create} of a token for {@code queues} into {@code file}: exit 0. */
+  static Run createToken(Path dir, Path file, String name, String role, String queues)
+      throws IOException, InterruptedException {
+    Run r =
+        run(
+            dir,
+            Map.of(),
+            List.of(
+                "token",
+                "create",
+                "--name",
+                name,
+                "--role",
+                role,
+                "--queues",
+                queues,
+                "--file",
+                file.toString()),
+            null);
+    assertThat(r.exit()).as(r.err()).isZero();
+    return r;
   }
 }

@@ -265,12 +265,15 @@ class ClientDocSnippetsTest {
 
     Optional<Task> found = client.task(id);
     Task cancelled = client.cancel(id);           // pending or working → cancelled
+    Task retried = client.retry(id);              // dead or cancelled → pending, attempts reset
     // end
     assertThat(emails.counts().dead()).isEqualTo(1);
     assertThat(moved).isEqualTo(1);
     assertThat(client.task(dead.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
     assertThat(found).isPresent();
     assertThat(cancelled.state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(retried.state()).isEqualTo(TaskState.PENDING);
+    client.cancel(retried.id()); // no handler of the next test runs send_newsletter
     assertThat(client.queue("emails").settings().lease()).isEqualTo(Duration.ofMinutes(2));
   }
 

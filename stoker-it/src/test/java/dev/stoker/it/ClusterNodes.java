@@ -1,5 +1,6 @@
 package dev.stoker.it;
 
+import dev.stoker.testkit.LinkProxy;
 import dev.stoker.verify.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,18 +9,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * N real {@code stoker serve --cluster} processes on loopback, nodes 1..N, every link between two nodes
- * through its own {@link LinkProxy} per direction, with test timings (steal_delay 2 s, max_offset 500 ms).
+ * N real {@code stoker serve --cluster} processes on loopback, nodes 1..N, every link between two
+ * nodes through its own {@link LinkProxy} per direction, with test timings (steal_delay 2 s,
+ * max_offset 500 ms).
  */
 final class ClusterNodes implements AutoCloseable {
   static final String STEAL_DELAY_MS = "2000";
 
   private final Path root;
   private final int n;
+
   /** proxies[from][to]: how node from+1 reaches node to+1. */
   private final LinkProxy[][] proxies;
+
   private final ServerProcess[] nodes;
   private final int[] ports;
+
+  /**
+   * Arguments every node is started with, besides the cluster's (e.g. --cluster-key-file,
+   * --tokens).
+   */
+  private final List<String> common = new ArrayList<>();
+
+  /** Per node, extra JVM options (e.g. -Dstoker.test.clock-offset-ms); empty for none. */
+  private final List<List<String>> jvm = new ArrayList<>();
 
   ClusterNodes(Path root, int n) throws IOException {
     this.root = root;
@@ -33,7 +46,20 @@ final class ClusterNodes implements AutoCloseable {
           proxies[a][b] = new LinkProxy();
         }
       }
+      jvm.add(List.of());
     }
+  }
+
+  /** Starts every node with {@code args} as well, from now on. */
+  ClusterNodes withArgs(String... args) {
+    common.addAll(List.of(args));
+    return this;
+  }
+
+  /** Starts node {@code id} in a JVM with {@code options} as well, from now on. */
+  ClusterNodes withJvmOptions(int id, String... options) {
+    jvm.set(id - 1, List.of(options));
+    return this;
   }
 
   /** Starts every node, in order. */
@@ -55,10 +81,25 @@ final class ClusterNodes implements AutoCloseable {
     }
     Path data = root.resolve("node-" + id);
     Files.createDirectories(data);
-    List<String> args = new ArrayList<>(List.of("--cluster", "--node-id", String.valueOf(id),
-        "--peers", String.join(",", peers), "--steal-delay-ms", STEAL_DELAY_MS, "--max-offset-ms", "500"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--cluster",
+                "--node-id",
+                String.valueOf(id),
+                "--peers",
+                String.join(",", peers),
+                "--steal-delay-ms",
+                STEAL_DELAY_MS,
+                "--max-offset-ms",
+                "500"));
+    args.addAll(common);
     args.addAll(List.of(extraArgs));
-    ServerProcess p = ServerProcess.start(data, ports[i], args.toArray(String[]::new));
+    List<String> options = new ArrayList<>(ServerProcess.FAST_RESTART);
+    options.addAll(jvm.get(i));
+    ServerProcess p =
+        ServerProcess.start(
+            options, List.of("--data", data.toString()), ports[i], args.toArray(String[]::new));
     nodes[i] = p;
     ports[i] = p.port();
     for (int a = 0; a < n; a++) {
@@ -75,6 +116,11 @@ final class ClusterNodes implements AutoCloseable {
 
   Http http(int id) {
     return new Http(nodes[id - 1].url());
+  }
+
+  /** Requests to node {@code id} carrying the bearer {@code token}. */
+  Http http(int id, String token) {
+    return new Http(nodes[id - 1].url()).as(token);
   }
 
   Path data(int id) {

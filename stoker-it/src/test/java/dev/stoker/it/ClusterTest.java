@@ -23,10 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (docs/backends/cluster.md; the fault scenarios are those of ap-cluster.md §6).
  */
 class ClusterTest {
-  private static final String QUEUE = "/v1/queues/c";
+  static final String QUEUE = "/v1/queues/c";
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
 
   /** Workers, one thread per node, claiming from their node and completing what they get. */
   static final class Workers implements AutoCloseable {
@@ -36,8 +35,12 @@ class ClusterTest {
     private final List<Thread> threads = new ArrayList<>();
 
     Workers(ClusterNodes cluster) {
-      for (int id = 1; id <= cluster.size(); id++) {
-        int node = id;
+      this(cluster, java.util.stream.IntStream.rangeClosed(1, cluster.size()).toArray());
+    }
+
+    /** Workers on the given nodes only, one thread each. */
+    Workers(ClusterNodes cluster, int... nodes) {
+      for (int node : nodes) {
         threads.add(Thread.ofPlatform().daemon().start(() -> work(cluster, node)));
       }
     }
@@ -46,8 +49,10 @@ class ClusterTest {
       while (!stop.get()) {
         try {
           Http http = cluster.http(node);
-          Http.Reply r = http.post(QUEUE + "/claim",
-              "{\"worker\":\"w" + node + "\",\"max\":20,\"lease_ms\":3000,\"wait_ms\":300}");
+          Http.Reply r =
+              http.post(
+                  QUEUE + "/claim",
+                  "{\"worker\":\"w" + node + "\",\"max\":20,\"lease_ms\":3000,\"wait_ms\":300}");
           if (r.status() != 200) {
             Thread.sleep(50);
             continue;
@@ -55,9 +60,14 @@ class ClusterTest {
           for (JsonNode t : r.body().get("tasks")) {
             String id = t.get("id").asText();
             claims.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-            Http.Reply c = http.post("/v1/tasks/" + id + "/complete",
-                Http.json(Map.of("token", t.at("/lease/token").asText(), "result", Map.of("by", node))));
-            if (c.status() == 409 && "already-finished".equals(c.at("/type").asText().replaceAll(".*/", ""))) {
+            Http.Reply c =
+                http.post(
+                    "/v1/tasks/" + id + "/complete",
+                    Http.json(
+                        Map.of(
+                            "token", t.at("/lease/token").asText(), "result", Map.of("by", node))));
+            if (c.status() == 409
+                && "already-finished".equals(c.at("/type").asText().replaceAll(".*/", ""))) {
               alreadyFinished.incrementAndGet();
             }
           }
@@ -73,11 +83,12 @@ class ClusterTest {
 
     Set<String> duplicates() {
       Set<String> d = new HashSet<>();
-      claims.forEach((id, n) -> {
-        if (n.get() > 1) {
-          d.add(id);
-        }
-      });
+      claims.forEach(
+          (id, n) -> {
+            if (n.get() > 1) {
+              d.add(id);
+            }
+          });
       return d;
     }
 
@@ -91,7 +102,8 @@ class ClusterTest {
   }
 
   /** Enqueues {@code count} tasks on {@code node} in batches; returns the acknowledged ids. */
-  private static List<String> enqueue(ClusterNodes cluster, int node, int count, String tag) throws Exception {
+  static List<String> enqueue(ClusterNodes cluster, int node, int count, String tag)
+      throws Exception {
     List<String> ids = new ArrayList<>();
     Http http = cluster.http(node);
     for (int done = 0; done < count; done += 10) {
@@ -107,21 +119,29 @@ class ClusterTest {
   }
 
   /** Every id is done on every node: replicated everywhere and finished. */
-  private static void awaitDoneEverywhere(ClusterNodes cluster, List<String> ids, Duration within) {
-    Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-      for (int node = 1; node <= cluster.size(); node++) {
-        assertThat(doneOn(cluster, node)).as("tasks done on node %d", node).containsAll(ids);
-      }
-    });
+  static void awaitDoneEverywhere(ClusterNodes cluster, List<String> ids, Duration within) {
+    Awaitility.await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              for (int node = 1; node <= cluster.size(); node++) {
+                assertThat(doneOn(cluster, node))
+                    .as("tasks done on node %d", node)
+                    .containsAll(ids);
+              }
+            });
   }
 
   /** The ids of the tasks done on {@code node}. */
-  private static Set<String> doneOn(ClusterNodes cluster, int node) throws Exception {
+  static Set<String> doneOn(ClusterNodes cluster, int node) throws Exception {
     Set<String> done = new HashSet<>();
     Http http = cluster.http(node);
     String cursor = null;
     do {
-      Http.Reply r = http.get(QUEUE + "/tasks?state=done&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
+      Http.Reply r =
+          http.get(
+              QUEUE + "/tasks?state=done&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
       r.body().get("tasks").forEach(t -> done.add(t.get("id").asText()));
       JsonNode next = r.body().get("next_cursor");
       cursor = next == null || next.isNull() ? null : next.asText();
@@ -130,7 +150,7 @@ class ClusterTest {
   }
 
   /** Every node's vector, as its /v1/cluster shows it. */
-  private static Map<Integer, JsonNode> vectors(ClusterNodes cluster) throws Exception {
+  static Map<Integer, JsonNode> vectors(ClusterNodes cluster) throws Exception {
     Map<Integer, JsonNode> v = new HashMap<>();
     for (int node = 1; node <= cluster.size(); node++) {
       v.put(node, cluster.http(node).get("/v1/cluster").body().get("vector"));
@@ -138,14 +158,17 @@ class ClusterTest {
     return v;
   }
 
-  private static void awaitEqualVectors(ClusterNodes cluster) {
-    Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+  static void awaitEqualVectors(ClusterNodes cluster) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
         .until(() -> new HashSet<>(vectors(cluster).values()).size() == 1);
   }
 
   @Test
   void c1_healthy_cluster_runs_every_task_once_and_every_node_sees_it_done() throws Exception {
-    try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll(); Workers workers = new Workers(cluster)) {
+    try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll();
+        Workers workers = new Workers(cluster)) {
       List<String> ids = new ArrayList<>();
       for (int round = 0; round < 10; round++) {
         for (int node = 1; node <= 3; node++) {
@@ -161,30 +184,41 @@ class ClusterTest {
       assertThat(status.get("node").asInt()).isEqualTo(1);
       assertThat(status.get("steals")).isEmpty();
       for (JsonNode peer : status.get("peers")) {
-        assertThat(peer.get("reachable").asBoolean()).as("peer %s reachable", peer.get("node")).isTrue();
+        assertThat(peer.get("reachable").asBoolean())
+            .as("peer %s reachable", peer.get("node"))
+            .isTrue();
         assertThat(peer.get("lag_events").asLong()).isZero();
       }
     }
   }
 
   @Test
-  void c5_a_node_killed_and_restarted_catches_up_and_its_acknowledged_tasks_are_everywhere() throws Exception {
+  void c5_a_node_killed_and_restarted_catches_up_and_its_acknowledged_tasks_are_everywhere()
+      throws Exception {
     try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll()) {
       List<String> beforeKill = enqueue(cluster, 1, 50, "c5-before");
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-          cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == 50
-              && cluster.http(3).get(QUEUE).at("/counts/pending").asInt() == 50);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == 50
+                      && cluster.http(3).get(QUEUE).at("/counts/pending").asInt() == 50);
       cluster.node(1).kill();
 
-      // While node 1 is down the others go on, and after steal_delay node 2 hands out node 1's tasks.
+      // While node 1 is down the others go on, and after steal_delay node 2 hands out node 1's
+      // tasks.
       List<String> whileDown = enqueue(cluster, 2, 30, "c5-down");
       try (Workers workers = new Workers(cluster)) {
         List<String> all = new ArrayList<>(beforeKill);
         all.addAll(whileDown);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-          assertThat(doneOn(cluster, 2)).containsAll(all);
-          assertThat(doneOn(cluster, 3)).containsAll(all);
-        });
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(250))
+            .untilAsserted(
+                () -> {
+                  assertThat(doneOn(cluster, 2)).containsAll(all);
+                  assertThat(doneOn(cluster, 3)).containsAll(all);
+                });
         JsonNode status = cluster.http(3).get("/v1/cluster").body();
         assertThat(status.at("/peers/0/node").asInt()).isEqualTo(1);
         assertThat(status.at("/peers/0/reachable").asBoolean()).isFalse();
@@ -196,14 +230,17 @@ class ClusterTest {
         assertThat(workers.claims.keySet()).containsAll(all);
       }
       awaitEqualVectors(cluster);
-      assertThat(vectors(cluster).get(1).get("1").asLong()).as("node 1's log went on after its last event")
+      assertThat(vectors(cluster).get(1).get("1").asLong())
+          .as("node 1's log went on after its last event")
           .isGreaterThanOrEqualTo(50 + 20);
     }
   }
 
   @Test
-  void c2_c3_a_partition_under_load_both_sides_go_on_and_after_the_heal_nothing_is_lost() throws Exception {
-    try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll(); Workers workers = new Workers(cluster)) {
+  void c2_c3_a_partition_under_load_both_sides_go_on_and_after_the_heal_nothing_is_lost()
+      throws Exception {
+    try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll();
+        Workers workers = new Workers(cluster)) {
       List<String> beforeCut = new ArrayList<>();
       for (int node = 1; node <= 3; node++) {
         beforeCut.addAll(enqueue(cluster, node, 30, "c2-before-" + node));
@@ -212,24 +249,46 @@ class ClusterTest {
       List<String> lonely = enqueue(cluster, 1, 30, "c2-cut-1");
       List<String> majority = new ArrayList<>(enqueue(cluster, 2, 30, "c2-cut-2"));
       majority.addAll(enqueue(cluster, 3, 30, "c2-cut-3"));
-      // Past steal_delay each side dispatches the other side's tasks: 2 steals 1's, 1 steals 2's and 3's.
-      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-        assertThat(cluster.http(2).get("/v1/cluster").body().get("steals").toString()).isEqualTo("[1]");
-        assertThat(cluster.http(1).get("/v1/cluster").body().get("steals").toString()).isEqualTo("[2,3]");
-      });
-      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-        assertThat(doneOn(cluster, 1)).as("the lone side completes its own tasks").containsAll(lonely);
-        assertThat(doneOn(cluster, 2)).as("the majority completes its tasks").containsAll(majority);
-      });
-      assertThat(doneOn(cluster, 2)).as("nothing crosses the cut").doesNotContainAnyElementsOf(lonely);
+      // Past steal_delay each side dispatches the other side's tasks: 2 steals 1's, 1 steals 2's
+      // and 3's.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () -> {
+                assertThat(cluster.http(2).get("/v1/cluster").body().get("steals").toString())
+                    .isEqualTo("[1]");
+                assertThat(cluster.http(1).get("/v1/cluster").body().get("steals").toString())
+                    .isEqualTo("[2,3]");
+              });
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(250))
+          .untilAsserted(
+              () -> {
+                assertThat(doneOn(cluster, 1))
+                    .as("the lone side completes its own tasks")
+                    .containsAll(lonely);
+                assertThat(doneOn(cluster, 2))
+                    .as("the majority completes its tasks")
+                    .containsAll(majority);
+              });
+      assertThat(doneOn(cluster, 2))
+          .as("nothing crosses the cut")
+          .doesNotContainAnyElementsOf(lonely);
 
       cluster.healAll();
-      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-        for (int node = 1; node <= 3; node++) {
-          assertThat(cluster.http(node).get("/v1/cluster").body().get("steals")).as("steals of node %d", node)
-              .isEmpty();
-        }
-      });
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () -> {
+                for (int node = 1; node <= 3; node++) {
+                  assertThat(cluster.http(node).get("/v1/cluster").body().get("steals"))
+                      .as("steals of node %d", node)
+                      .isEmpty();
+                }
+              });
       List<String> afterHeal = new ArrayList<>();
       for (int node = 1; node <= 3; node++) {
         afterHeal.addAll(enqueue(cluster, node, 30, "c3-after-" + node));
@@ -238,27 +297,41 @@ class ClusterTest {
       all.addAll(lonely);
       all.addAll(majority);
       all.addAll(afterHeal);
-      awaitDoneEverywhere(cluster, all, Duration.ofSeconds(60));
-      awaitEqualVectors(cluster);
-      assertThat(workers.claims.keySet()).containsAll(all);
-      System.out.printf("C2/C3: %d tasks, %d handed out twice, %d completions answered already-finished%n",
-          all.size(), workers.duplicates().size(), workers.alreadyFinished.get());
-      assertThat(workers.duplicates()).as("only tasks pending or working when the link was cut run twice (b)")
+      awaitRunToTheEnd(cluster, workers, all, "C2/C3");
+      assertThat(workers.duplicates())
+          .as("only tasks pending or working when the link was cut run twice (b)")
           .isSubsetOf(new HashSet<>(beforeCut));
-      for (int node = 1; node <= 3; node++) {
-        assertThat(cluster.http(node).get(QUEUE).at("/counts/done").asInt()).as("done on node %d", node)
-            .isEqualTo(all.size());
-      }
+    }
+  }
+
+  /**
+   * Every task of {@code all} done once on every node, with equal vectors, each handed out at least
+   * once; prints how many were handed out twice.
+   */
+  static void awaitRunToTheEnd(
+      ClusterNodes cluster, Workers workers, List<String> all, String scenario) throws Exception {
+    awaitDoneEverywhere(cluster, all, Duration.ofSeconds(60));
+    awaitEqualVectors(cluster);
+    assertThat(workers.claims.keySet()).containsAll(all);
+    System.out.printf(
+        "%s: %d tasks, %d handed out twice, %d completions answered already-finished%n",
+        scenario, all.size(), workers.duplicates().size(), workers.alreadyFinished.get());
+    for (int node = 1; node <= cluster.size(); node++) {
+      assertThat(cluster.http(node).get(QUEUE).at("/counts/done").asInt())
+          .as("done on node %d", node)
+          .isEqualTo(all.size());
     }
   }
 
   @Test
-  void c7_a_node_restarted_on_an_empty_data_directory_refuses_to_serve_and_rejoin_brings_its_log_back()
-      throws Exception {
+  void
+      c7_a_node_restarted_on_an_empty_data_directory_refuses_to_serve_and_rejoin_brings_its_log_back()
+          throws Exception {
     try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll()) {
       List<String> ids = enqueue(cluster, 1, 40, "c7");
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-          cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == 40);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == 40);
       cluster.node(1).kill();
       cluster.wipe(1);
 
@@ -268,11 +341,13 @@ class ClusterTest {
 
       cluster.start(1, "--rejoin");
       Http one = cluster.http(1);
-      assertThat(one.get(QUEUE).at("/counts/pending").asInt()).as("its tasks are back before it serves")
+      assertThat(one.get(QUEUE).at("/counts/pending").asInt())
+          .as("its tasks are back before it serves")
           .isEqualTo(40);
       String next = enqueue(cluster, 1, 1, "c7-next").get(0);
       awaitEqualVectors(cluster);
-      assertThat(vectors(cluster).get(2).get("1").asLong()).as("numbering went on after the held events")
+      assertThat(vectors(cluster).get(2).get("1").asLong())
+          .as("numbering went on after the held events")
           .isEqualTo(41);
       try (Workers workers = new Workers(cluster)) {
         List<String> all = new ArrayList<>(ids);

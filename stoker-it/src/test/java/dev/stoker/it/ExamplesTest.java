@@ -16,13 +16,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ExamplesTest {
   private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
 
-  @RegisterExtension
-  static final ServerExtension server = new ServerExtension();
+  @RegisterExtension static final ServerExtension server = new ServerExtension();
 
   /** Runs a command with STOKER_URL set; returns its output, asserting it exits 0 within 60 s. */
   private static String run(List<String> command) throws IOException, InterruptedException {
     Path out = Files.createTempFile("example", ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("STOKER_URL", server.url());
     Process p = pb.start();
     boolean exited = p.waitFor(60, TimeUnit.SECONDS);
@@ -39,15 +39,17 @@ class ExamplesTest {
     JsonNode counts = new Http(server.url()).get("/v1/queues/" + queue).at("/counts");
     assertThat(counts.get("done").asInt()).as(workerOutput).isEqualTo(5);
     assertThat(counts.get("dead").asInt()).as(workerOutput).isEqualTo(1);
-    assertThat(workerOutput).contains("transcode")
-        .contains("-> pending").contains("-> dead");
+    assertThat(workerOutput).contains("transcode").contains("-> pending").contains("-> dead");
   }
 
   @Test
   void the_shell_provider_and_worker_run_end_to_end() throws Exception {
-    String provided = run(List.of("bash", EXAMPLES.resolve("shell/provider.sh").toString(), "ex-shell"));
+    String provided =
+        run(List.of("bash", EXAMPLES.resolve("shell/provider.sh").toString(), "ex-shell"));
     assertThat(provided.lines().filter(l -> l.startsWith("enqueued"))).hasSize(6);
-    assertFinished("ex-shell", run(List.of("bash", EXAMPLES.resolve("shell/worker.sh").toString(), "ex-shell")));
+    assertFinished(
+        "ex-shell",
+        run(List.of("bash", EXAMPLES.resolve("shell/worker.sh").toString(), "ex-shell")));
   }
 
   @Test
@@ -65,8 +67,11 @@ class ExamplesTest {
 
   @Test
   void the_python_provider_and_worker_run_end_to_end() throws Exception {
-    String provided = run(List.of("python3", EXAMPLES.resolve("python/provider.py").toString(), "ex-python"));
+    String provided =
+        run(List.of("python3", EXAMPLES.resolve("python/provider.py").toString(), "ex-python"));
     assertThat(provided.lines().filter(l -> l.startsWith("enqueued"))).hasSize(6);
-    assertFinished("ex-python", run(List.of("python3", EXAMPLES.resolve("python/worker.py").toString(), "ex-python")));
+    assertFinished(
+        "ex-python",
+        run(List.of("python3", EXAMPLES.resolve("python/worker.py").toString(), "ex-python")));
   }
 }

@@ -22,23 +22,32 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * refused finish applies nothing of the claim.
  */
 class FinishAndClaimTest {
-  @RegisterExtension
-  static final ServerExtension server = new ServerExtension();
+  @RegisterExtension static final ServerExtension server = new ServerExtension();
 
   private final Http http = server.http();
 
   private String enqueue(String queue) throws Exception {
-    return http.post("/v1/queues/" + queue + "/tasks", "{\"name\":\"n\"}").body().get("id").asText();
+    return http.post("/v1/queues/" + queue + "/tasks", "{\"name\":\"n\"}")
+        .body()
+        .get("id")
+        .asText();
   }
 
   private JsonNode claim(String queue) throws Exception {
-    return http.post("/v1/queues/" + queue + "/claim", "{\"worker\":\"w\",\"lease_ms\":60000}").at("/tasks/0");
+    return http.post("/v1/queues/" + queue + "/claim", "{\"worker\":\"w\",\"lease_ms\":60000}")
+        .at("/tasks/0");
   }
 
   private Http.Reply finish(JsonNode task, String op, String claim) throws Exception {
     String error = op.equals("fail") ? ",\"error\":\"e\"" : "";
-    return http.post("/v1/tasks/" + task.get("id").asText() + "/" + op, "{\"token\":\""
-        + task.at("/lease/token").asText() + "\"" + error + (claim == null ? "" : ",\"claim\":" + claim) + "}");
+    return http.post(
+        "/v1/tasks/" + task.get("id").asText() + "/" + op,
+        "{\"token\":\""
+            + task.at("/lease/token").asText()
+            + "\""
+            + error
+            + (claim == null ? "" : ",\"claim\":" + claim)
+            + "}");
   }
 
   @Test
@@ -68,11 +77,11 @@ class FinishAndClaimTest {
     JsonNode t = claim(q);
     JsonNode before = http.queueState(q);
     String[][] cases = {
-        {"{\"worker\":\"w\",\"max\":0}", "claim.max"},
-        {"{\"worker\":\"w\",\"lease_ms\":31622400001}", "claim.lease_ms"},
-        {"{\"worker\":\"w\",\"wait_ms\":60001}", "claim.wait_ms"},
-        {"{\"worker\":\"w\",\"speed\":1}", "claim.speed"},
-        {"{}", "claim.worker"},
+      {"{\"worker\":\"w\",\"max\":0}", "claim.max"},
+      {"{\"worker\":\"w\",\"lease_ms\":31622400001}", "claim.lease_ms"},
+      {"{\"worker\":\"w\",\"wait_ms\":60001}", "claim.wait_ms"},
+      {"{\"worker\":\"w\",\"speed\":1}", "claim.speed"},
+      {"{}", "claim.worker"},
     };
     for (String op : new String[] {"complete", "fail", "release"}) {
       for (String[] c : cases) {
@@ -82,8 +91,14 @@ class FinishAndClaimTest {
         assertThat(r.at("/field").asText()).as(op + " " + c[0]).isEqualTo(c[1]);
       }
     }
-    Http.Reply batch = http.post("/v1/tasks/complete", "{\"tasks\":[{\"id\":\"" + t.get("id").asText()
-        + "\",\"token\":\"" + t.at("/lease/token").asText() + "\"}],\"claim\":{\"worker\":\"w\",\"max\":0}}");
+    Http.Reply batch =
+        http.post(
+            "/v1/tasks/complete",
+            "{\"tasks\":[{\"id\":\""
+                + t.get("id").asText()
+                + "\",\"token\":\""
+                + t.at("/lease/token").asText()
+                + "\"}],\"claim\":{\"worker\":\"w\",\"max\":0}}");
     assertThat(batch.at("/field").asText()).isEqualTo("claim.max");
     assertThat(http.queueState(q)).isEqualTo(before);
   }
@@ -95,8 +110,10 @@ class FinishAndClaimTest {
     enqueue(q);
     JsonNode t = claim(q);
     JsonNode before = http.queueState(q);
-    Http.Reply r = http.post("/v1/tasks/" + t.get("id").asText() + "/fail",
-        "{\"token\":\"t1.not-a-token\",\"error\":\"e\",\"claim\":{\"worker\":\"w\"}}");
+    Http.Reply r =
+        http.post(
+            "/v1/tasks/" + t.get("id").asText() + "/fail",
+            "{\"token\":\"t1.not-a-token\",\"error\":\"e\",\"claim\":{\"worker\":\"w\"}}");
     assertThat(r.status()).isEqualTo(409);
     assertThat(r.at("/type").asText()).endsWith("/stale-token");
     assertThat(r.body().has("next")).isFalse();
@@ -111,10 +128,21 @@ class FinishAndClaimTest {
     }
     JsonNode a = claim(q);
     JsonNode b = claim(q);
-    Http.Reply r = http.post("/v1/tasks/complete", "{\"tasks\":["
-        + "{\"id\":\"" + a.get("id").asText() + "\",\"token\":\"" + a.at("/lease/token").asText() + "\"},"
-        + "{\"id\":\"" + b.get("id").asText() + "\",\"token\":\"" + b.at("/lease/token").asText() + "\"}],"
-        + "\"claim\":{\"worker\":\"w\",\"max\":2}}");
+    Http.Reply r =
+        http.post(
+            "/v1/tasks/complete",
+            "{\"tasks\":["
+                + "{\"id\":\""
+                + a.get("id").asText()
+                + "\",\"token\":\""
+                + a.at("/lease/token").asText()
+                + "\"},"
+                + "{\"id\":\""
+                + b.get("id").asText()
+                + "\",\"token\":\""
+                + b.at("/lease/token").asText()
+                + "\"}],"
+                + "\"claim\":{\"worker\":\"w\",\"max\":2}}");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.at("/results").findValuesAsText("status")).containsExactly("200", "200");
     assertThat(r.at("/next/tasks")).hasSize(2);
@@ -127,13 +155,15 @@ class FinishAndClaimTest {
     String q = "fc-wait";
     enqueue(q);
     JsonNode t = claim(q);
-    CompletableFuture<Http.Reply> waiting = CompletableFuture.supplyAsync(() -> {
-      try {
-        return finish(t, "complete", "{\"worker\":\"w\",\"wait_ms\":30000}");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Http.Reply> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return finish(t, "complete", "{\"worker\":\"w\",\"wait_ms\":30000}");
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     String later = enqueue(q);
     Http.Reply r = waiting.get();
     assertThat(r.at("/state").asText()).isEqualTo("done");
@@ -152,12 +182,17 @@ class FinishAndClaimTest {
       assertThat(f.task().state()).isEqualTo(TaskState.DONE);
       assertThat(f.next()).hasSize(1);
       Task second = f.next().get(0);
-      Finished r = client.releaseAndClaim(second.id(), second.lease().token(), Duration.ofMinutes(5),
-          NextClaim.of("w").max(10));
+      Finished r =
+          client.releaseAndClaim(
+              second.id(),
+              second.lease().token(),
+              Duration.ofMinutes(5),
+              NextClaim.of("w").max(10));
       assertThat(r.task().state()).isEqualTo(TaskState.PENDING);
       assertThat(r.next()).hasSize(1);
-      CompletedBatch b = client.completeAllAndClaim(List.of(Completion.of(r.next().get(0), null)),
-          NextClaim.of("w").queue(q));
+      CompletedBatch b =
+          client.completeAllAndClaim(
+              List.of(Completion.of(r.next().get(0), null)), NextClaim.of("w").queue(q));
       assertThat(b.results().get(0).ok()).isTrue();
       assertThat(b.next()).isEmpty();
     }

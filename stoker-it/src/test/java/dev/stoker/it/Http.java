@@ -17,11 +17,19 @@ final class Http {
   private final String token;
 
   Http(String base) {
-    this(base, null, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build());
+    this(
+        base,
+        null,
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build());
   }
 
-  /** Requests that carry {@code Authorization: Bearer token} (none when null), sent by {@code client}. */
+  /**
+   * Requests that carry {@code Authorization: Bearer token} (none when null), sent by {@code
+   * client}.
+   */
   Http(String base, String token, HttpClient client) {
     this.base = base;
     this.token = token;
@@ -45,30 +53,38 @@ final class Http {
   }
 
   Reply post(String path, String json) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   Reply put(String path, String json) throws IOException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   Reply send(HttpRequest.Builder request) throws IOException, InterruptedException {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<byte[]> r = client.send(request.timeout(Duration.ofSeconds(90)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r =
+        client.send(
+            request.timeout(Duration.ofSeconds(90)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     JsonNode body = r.body().length == 0 ? null : JSON.readTree(r.body());
-    return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), body, r.headers());
+    return new Reply(
+        r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), body, r.headers());
   }
 
   /** A queue's counts and every task in it (up to 1,000): what must not change after bad input. */
   JsonNode queueState(String queue) throws IOException, InterruptedException {
     Reply q = get("/v1/queues/" + queue);
     Reply tasks = get("/v1/queues/" + queue + "/tasks?limit=1000");
-    return JSON.createObjectNode().<com.fasterxml.jackson.databind.node.ObjectNode>set("counts", q.at("/counts"))
+    return JSON.createObjectNode()
+        .<com.fasterxml.jackson.databind.node.ObjectNode>set("counts", q.at("/counts"))
         .set("tasks", tasks.at("/tasks"));
   }
 

@@ -1,6 +1,7 @@
 package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -26,8 +28,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MetricsTest {
   private static final Path DASHBOARD = Path.of("..", "docs", "grafana", "stoker.json");
-  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{.*})? (\\S+)$");
-  private static final Pattern METRIC_IN_EXPR = Pattern.compile("\\b((?:stoker|jvm|process|system)_[a-z0-9_]+)\\b");
+  private static final Pattern SAMPLE =
+      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{.*})? (\\S+)$");
+  private static final Pattern METRIC_IN_EXPR =
+      Pattern.compile("\\b((?:stoker|jvm|process|system)_[a-z0-9_]+)\\b");
 
   @RegisterExtension static final ServerExtension server = new ServerExtension();
 
@@ -36,17 +40,31 @@ class MetricsTest {
     Http http = server.http();
     Scrape before = scrape();
     for (int i = 0; i < 3; i++) {
-      assertThat(http.post("/v1/queues/metered/tasks", "{\"name\": \"t" + i + "\"}").status()).isEqualTo(201);
+      assertThat(http.post("/v1/queues/metered/tasks", "{\"name\": \"t" + i + "\"}").status())
+          .isEqualTo(201);
     }
-    assertThat(http.post("/v1/queues/metered/tasks", "{\"name\": \"u\", \"unique_key\": \"k\"}").status())
+    assertThat(
+            http.post("/v1/queues/metered/tasks", "{\"name\": \"u\", \"unique_key\": \"k\"}")
+                .status())
         .isEqualTo(201);
-    assertThat(http.post("/v1/queues/metered/tasks", "{\"name\": \"u\", \"unique_key\": \"k\"}").status())
+    assertThat(
+            http.post("/v1/queues/metered/tasks", "{\"name\": \"u\", \"unique_key\": \"k\"}")
+                .status())
         .isEqualTo(200);
-    JsonNode claimed = http.post("/v1/queues/metered/claim", "{\"worker\": \"w\", \"max\": 3}").body().get("tasks");
+    JsonNode claimed =
+        http.post("/v1/queues/metered/claim", "{\"worker\": \"w\", \"max\": 3}")
+            .body()
+            .get("tasks");
     assertThat(claimed).hasSize(3);
-    assertThat(settle(claimed.get(0), "complete", "{\"token\": \"%s\", \"result\": 1}").status()).isEqualTo(200);
-    assertThat(settle(claimed.get(1), "fail", "{\"token\": \"%s\", \"error\": \"e\", \"permanent\": true}")
-        .status()).isEqualTo(200);
+    assertThat(settle(claimed.get(0), "complete", "{\"token\": \"%s\", \"result\": 1}").status())
+        .isEqualTo(200);
+    assertThat(
+            settle(
+                    claimed.get(1),
+                    "fail",
+                    "{\"token\": \"%s\", \"error\": \"e\", \"permanent\": true}")
+                .status())
+        .isEqualTo(200);
     assertThat(settle(claimed.get(2), "release", "{\"token\": \"%s\"}").status()).isEqualTo(200);
     // a second completion of a done task is refused and counts nothing
     assertThat(settle(claimed.get(0), "complete", "{\"token\": \"%s\"}").status()).isEqualTo(409);
@@ -64,10 +82,42 @@ class MetricsTest {
     assertThat(after.delta(before, "stoker_task_run_seconds_count")).isEqualTo(1);
     assertThat(after.value("stoker_claim_pickup_seconds_bucket{le=\"+Inf\"}"))
         .isEqualTo(after.value("stoker_claim_pickup_seconds_count"));
-    assertThat(after.delta(before, "stoker_http_requests_seconds_count{method=\"POST\",route=\"/v1/queues/{queue}/tasks\","
-        + "status=\"201\"}")).isEqualTo(4);
-    assertThat(after.delta(before, "stoker_http_requests_seconds_count{method=\"POST\","
-        + "route=\"/v1/tasks/{id}/complete\",status=\"409\"}")).isEqualTo(1);
+    assertThat(
+            after.delta(
+                before,
+                "stoker_http_requests_seconds_count{method=\"POST\",route=\"/v1/queues/{queue}/tasks\","
+                    + "status=\"201\"}"))
+        .isEqualTo(4);
+    assertThat(
+            after.delta(
+                before,
+                "stoker_http_requests_seconds_count{method=\"POST\","
+                    + "route=\"/v1/tasks/{id}/complete\",status=\"409\"}"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void leases_that_run_out_and_the_stores_syncs_are_counted() throws Exception {
+    Http http = server.http();
+    Scrape before = scrape();
+    assertThat(http.post("/v1/queues/expiring/tasks", "{\"name\": \"t\"}").status()).isEqualTo(201);
+    JsonNode claimed =
+        http.post("/v1/queues/expiring/claim", "{\"worker\": \"w\", \"lease_ms\": 1}")
+            .body()
+            .get("tasks");
+    assertThat(claimed).hasSize(1);
+    // the store's sweeper ends the lease on its own; nobody asks the server about the task
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(scrape().value("stoker_lease_expirations_total{queue=\"expiring\"}"))
+                    .isEqualTo(1));
+    Scrape after = scrape();
+    // the embedded store synced its WAL at least for the enqueue, the claim and the expiry
+    assertThat(after.delta(before, "stoker_store_sync_seconds_count")).isGreaterThanOrEqualTo(3);
+    assertThat(after.value("stoker_store_sync_seconds_bucket{le=\"+Inf\"}"))
+        .isEqualTo(after.value("stoker_store_sync_seconds_count"));
   }
 
   @Test
@@ -76,9 +126,13 @@ class MetricsTest {
     assertThat(http.get("/v1/tasks/01M84BSAFQ0003C1KNPQR84YQ4").status()).isEqualTo(404);
     assertThat(http.get("/no/such/endpoint").status()).isEqualTo(404);
     Scrape s = scrape();
-    assertThat(s.value("stoker_http_requests_seconds_count{method=\"GET\",route=\"/v1/tasks/{id}\",status=\"404\"}"))
+    assertThat(
+            s.value(
+                "stoker_http_requests_seconds_count{method=\"GET\",route=\"/v1/tasks/{id}\",status=\"404\"}"))
         .isPositive();
-    assertThat(s.value("stoker_http_requests_seconds_count{method=\"other\",route=\"unmatched\",status=\"404\"}"))
+    assertThat(
+            s.value(
+                "stoker_http_requests_seconds_count{method=\"other\",route=\"unmatched\",status=\"404\"}"))
         .isPositive();
     assertThat(s.text).doesNotContain("01M84BSAFQ0003C1KNPQR84YQ4").doesNotContain("/no/such");
   }
@@ -88,7 +142,8 @@ class MetricsTest {
     // a queue with work in it, so its series exist
     Http http = server.http();
     http.post("/v1/queues/dash/tasks", "{\"name\": \"t\"}");
-    JsonNode claimed = http.post("/v1/queues/dash/claim", "{\"worker\": \"w\"}").body().get("tasks");
+    JsonNode claimed =
+        http.post("/v1/queues/dash/claim", "{\"worker\": \"w\"}").body().get("tasks");
     settle(claimed.get(0), "complete", "{\"token\": \"%s\"}");
     http.post("/v1/queues/dash/tasks", "{\"name\": \"f\"}");
     claimed = http.post("/v1/queues/dash/claim", "{\"worker\": \"w\"}").body().get("tasks");
@@ -96,8 +151,13 @@ class MetricsTest {
 
     Set<String> queried = new TreeSet<>();
     collectExprs(Http.JSON.readTree(Files.readString(DASHBOARD)), queried);
-    assertThat(queried).as("metric names in the dashboard").contains("stoker_queue_tasks",
-        "stoker_tasks_enqueued_total", "stoker_claim_pickup_seconds_bucket", "stoker_http_requests_seconds_count");
+    assertThat(queried)
+        .as("metric names in the dashboard")
+        .contains(
+            "stoker_queue_tasks",
+            "stoker_tasks_enqueued_total",
+            "stoker_claim_pickup_seconds_bucket",
+            "stoker_http_requests_seconds_count");
     Set<String> served = scrape().names();
     assertThat(served).containsAll(queried);
   }
@@ -112,16 +172,24 @@ class MetricsTest {
     node.forEach(child -> collectExprs(child, names));
   }
 
-  private static Http.Reply settle(JsonNode task, String action, String bodyFormat) throws Exception {
-    return server.http().post("/v1/tasks/" + task.get("id").asText() + "/" + action,
-        bodyFormat.formatted(task.at("/lease/token").asText()));
+  private static Http.Reply settle(JsonNode task, String action, String bodyFormat)
+      throws Exception {
+    return server
+        .http()
+        .post(
+            "/v1/tasks/" + task.get("id").asText() + "/" + action,
+            bodyFormat.formatted(task.at("/lease/token").asText()));
   }
 
   private static Scrape scrape() throws IOException, InterruptedException {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+    assertThat(r.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
     return new Scrape(r.body());
   }
 
@@ -135,7 +203,8 @@ class MetricsTest {
       for (String line : text.split("\n")) {
         Matcher m = SAMPLE.matcher(line);
         if (!line.startsWith("#") && m.matches()) {
-          samples.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
+          samples.put(
+              m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
         }
       }
     }

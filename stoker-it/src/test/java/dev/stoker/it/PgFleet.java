@@ -18,25 +18,33 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Stoker servers over one PostgreSQL database (or one etcd cluster), and workers spread across them
  * that record every claim. A worker claims a batch, completes it in one request (through the next
- * server with {@link #completeThroughNext}), and goes on until every task is done. When its server is
- * gone (killed), it drops the tasks it holds, as a worker that died with it would, and moves to the
- * next server; when its server answers 503 (database down), it retries the same request.
+ * server with {@link #completeThroughNext}), and goes on until every task is done. When its server
+ * is gone (killed), it drops the tasks it holds, as a worker that died with it would, and moves to
+ * the next server; when its server answers 503 (database down), it retries the same request.
  */
 final class PgFleet implements AutoCloseable {
   final List<StokerProcess> servers = new ArrayList<>();
   final List<Http> https = new ArrayList<>();
+
   /** Every claim, by task id. */
   final ConcurrentHashMap<String, AtomicInteger> claims = new ConcurrentHashMap<>();
-  /** Tasks whose completion this run saw acknowledged (200), or found done by someone else (409 done). */
-  final Set<String> done = ConcurrentHashMap.newKeySet();
+
   /**
-   * Tasks a worker dropped because its server died while it held them, their completion sent or
-   * not (then counted {@link #done} once read back done).
+   * Tasks whose completion this run saw acknowledged (200), or found done by someone else (409
+   * done).
+   */
+  final Set<String> done = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Tasks a worker dropped because its server died while it held them, their completion sent or not
+   * (then counted {@link #done} once read back done).
    */
   final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+
   final Set<Integer> killed = ConcurrentHashMap.newKeySet();
   final AtomicInteger unavailableReplies = new AtomicInteger();
   private final ExecutorService pool = Executors.newCachedThreadPool();
+
   /** Whether workers complete through the server after the one they claimed from. */
   volatile boolean completeThroughNext;
 
@@ -71,16 +79,27 @@ final class PgFleet implements AutoCloseable {
       int from = start;
       int to = Math.min(n, start + 1000);
       int server = (from / 1000) % https.size();
-      batches.add(pool.submit(() -> {
-        StringBuilder body = new StringBuilder("{\"tasks\":[");
-        for (int i = from; i < to; i++) {
-          body.append(i == from ? "" : ",").append("{\"name\":\"n\",\"params\":{\"i\":").append(i).append("}}");
-        }
-        JsonNode reply = postThrough(server, "/v1/queues/" + queue + "/tasks", body.append("]}").toString(), 201).body();
-        List<String> ids = new ArrayList<>(to - from);
-        reply.get("tasks").forEach(t -> ids.add(t.get("id").asText()));
-        return ids;
-      }));
+      batches.add(
+          pool.submit(
+              () -> {
+                StringBuilder body = new StringBuilder("{\"tasks\":[");
+                for (int i = from; i < to; i++) {
+                  body.append(i == from ? "" : ",")
+                      .append("{\"name\":\"n\",\"params\":{\"i\":")
+                      .append(i)
+                      .append("}}");
+                }
+                JsonNode reply =
+                    postThrough(
+                            server,
+                            "/v1/queues/" + queue + "/tasks",
+                            body.append("]}").toString(),
+                            201)
+                        .body();
+                List<String> ids = new ArrayList<>(to - from);
+                reply.get("tasks").forEach(t -> ids.add(t.get("id").asText()));
+                return ids;
+              }));
     }
     List<String> ids = new ArrayList<>(n);
     for (Future<List<String>> f : batches) {
@@ -89,21 +108,28 @@ final class PgFleet implements AutoCloseable {
     return ids;
   }
 
-  /** Starts {@code count} workers on the queue, worker w on server w mod n, until {@code total} tasks are done. */
+  /**
+   * Starts {@code count} workers on the queue, worker w on server w mod n, until {@code total}
+   * tasks are done.
+   */
   List<Future<?>> startWorkers(String queue, int count, long leaseMs, int total) {
     List<Future<?>> workers = new ArrayList<>();
     for (int w = 0; w < count; w++) {
       int id = w;
-      workers.add(pool.submit(() -> {
-        work(queue, "w-" + id, id % servers.size(), leaseMs, total);
-        return null;
-      }));
+      workers.add(
+          pool.submit(
+              () -> {
+                work(queue, "w-" + id, id % servers.size(), leaseMs, total);
+                return null;
+              }));
     }
     return workers;
   }
 
-  private void work(String queue, String worker, int server, long leaseMs, int total) throws Exception {
-    String claim = "{\"worker\":\"" + worker + "\",\"max\":8,\"lease_ms\":" + leaseMs + ",\"wait_ms\":500}";
+  private void work(String queue, String worker, int server, long leaseMs, int total)
+      throws Exception {
+    String claim =
+        "{\"worker\":\"" + worker + "\",\"max\":8,\"lease_ms\":" + leaseMs + ",\"wait_ms\":500}";
     while (done.size() < total) {
       server = alive(server);
       Http.Reply r = postThrough(server, "/v1/queues/" + queue + "/claim", claim, 200);
@@ -116,11 +142,18 @@ final class PgFleet implements AutoCloseable {
         String id = t.get("id").asText();
         claims.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
         held.add(id);
-        body.append(held.size() == 1 ? "" : ",").append("{\"id\":\"").append(id).append("\",\"token\":\"")
-            .append(t.at("/lease/token").asText()).append("\"}");
+        body.append(held.size() == 1 ? "" : ",")
+            .append("{\"id\":\"")
+            .append(id)
+            .append("\",\"token\":\"")
+            .append(t.at("/lease/token").asText())
+            .append("\"}");
       }
       if (!held.isEmpty()) {
-        complete(completeThroughNext ? alive((server + 1) % servers.size()) : server, held, body.append("]}").toString());
+        complete(
+            completeThroughNext ? alive((server + 1) % servers.size()) : server,
+            held,
+            body.append("]}").toString());
       } else if (!abandoned.isEmpty()) {
         settleAbandoned();
       }
@@ -128,8 +161,8 @@ final class PgFleet implements AutoCloseable {
   }
 
   /**
-   * A completion sent to a server that died before replying may have been stored: nobody will
-   * claim those tasks again, so read each back from a live server and count it done if it is.
+   * A completion sent to a server that died before replying may have been stored: nobody will claim
+   * those tasks again, so read each back from a live server and count it done if it is.
    */
   private void settleAbandoned() throws Exception {
     for (String id : List.copyOf(abandoned)) {
@@ -163,7 +196,8 @@ final class PgFleet implements AutoCloseable {
    * Posts until the server answers {@code expected}, riding out 503s (database down) and refused
    * connections; null once the server is marked killed.
    */
-  private Http.Reply postThrough(int server, String path, String body, int expected) throws Exception {
+  private Http.Reply postThrough(int server, String path, String body, int expected)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     while (!killed.contains(server)) {
       if (System.nanoTime() > deadline) {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Several real {@code stoker serve --store postgres} processes over one database, 32 workers spread
- * across them, every claim recorded: each task is completed, and in a healthy run none is claimed twice.
+ * across them, every claim recorded: each task is completed, and in a healthy run none is claimed
+ * twice.
  */
 class PostgresMultiServerTest {
   private static final int WORKERS = 32;
@@ -36,15 +37,23 @@ class PostgresMultiServerTest {
 
       assertSameIds(fleet.done, ids, "completed");
       assertSameIds(fleet.claims.keySet(), ids, "claimed");
-      assertThat(fleet.claims.entrySet().stream().filter(e -> e.getValue().get() != 1).map(Map.Entry::getKey)
-          .toList()).as("tasks claimed more than once").isEmpty();
-      assertThat(fleet.counts("multi")).containsEntry("done", tasks).containsEntry("pending", 0)
+      assertThat(
+              fleet.claims.entrySet().stream()
+                  .filter(e -> e.getValue().get() != 1)
+                  .map(Map.Entry::getKey)
+                  .toList())
+          .as("tasks claimed more than once")
+          .isEmpty();
+      assertThat(fleet.counts("multi"))
+          .containsEntry("done", tasks)
+          .containsEntry("pending", 0)
           .containsEntry("working", 0);
     }
   }
 
   @Test
-  void a_server_killed_mid_run_loses_nothing_and_its_tasks_are_taken_over_after_the_lease() throws Exception {
+  void a_server_killed_mid_run_loses_nothing_and_its_tasks_are_taken_over_after_the_lease()
+      throws Exception {
     int tasks = 10_000;
     try (PgFleet fleet = new PgFleet(PgTemp.shared().url(), PgTemp.freshSchema(), 3)) {
       List<String> ids = fleet.enqueue("kill", tasks);
@@ -55,10 +64,16 @@ class PostgresMultiServerTest {
 
       PgFleet.await(workers, Duration.ofMinutes(10));
       assertSameIds(fleet.done, ids, "completed");
-      // Only what the killed server's workers held (or a claim whose reply it never sent) runs twice.
-      assertThat(fleet.claims.entrySet().stream().filter(e -> e.getValue().get() > 1)
-          .filter(e -> !fleet.abandoned.contains(e.getKey())).map(Map.Entry::getKey).toList())
-          .as("tasks claimed twice though no worker dropped them").isEmpty();
+      // Only what the killed server's workers held (or a claim whose reply it never sent) runs
+      // twice.
+      assertThat(
+              fleet.claims.entrySet().stream()
+                  .filter(e -> e.getValue().get() > 1)
+                  .filter(e -> !fleet.abandoned.contains(e.getKey()))
+                  .map(Map.Entry::getKey)
+                  .toList())
+          .as("tasks claimed twice though no worker dropped them")
+          .isEmpty();
       assertThat(fleet.counts("kill")).containsEntry("done", tasks).containsEntry("working", 0);
     }
   }
@@ -67,15 +82,20 @@ class PostgresMultiServerTest {
   void the_database_killed_and_restarted_mid_run_gives_503_then_servers_resume_and_nothing_is_lost()
       throws Exception {
     int tasks = 6_000;
-    try (PgTemp pg = PgTemp.start(); PgFleet fleet = new PgFleet(pg.url(), "stoker", 2)) {
+    try (PgTemp pg = PgTemp.start();
+        PgFleet fleet = new PgFleet(pg.url(), "stoker", 2)) {
       List<String> ids = new java.util.ArrayList<>(fleet.enqueue("outage", tasks / 2));
       List<Future<?>> workers = fleet.startWorkers("outage", WORKERS, 10_000, tasks);
 
       waitUntil(() -> fleet.done.size() >= tasks / 6);
       pg.kill();
       for (Http http : fleet.https) {
-        assertThat(http.get("/v1/queues/outage").status()).as("while the database is down").isEqualTo(503);
-        assertThat(http.get("/healthz").status()).as("the server itself keeps running").isEqualTo(200);
+        assertThat(http.get("/v1/queues/outage").status())
+            .as("while the database is down")
+            .isEqualTo(503);
+        assertThat(http.get("/healthz").status())
+            .as("the server itself keeps running")
+            .isEqualTo(200);
       }
       pg.restart();
 
@@ -86,22 +106,28 @@ class PostgresMultiServerTest {
       assertThat(fleet.unavailableReplies.get()).isPositive();
       assertSameIds(fleet.done, ids, "completed");
       Map<String, Integer> counts = fleet.counts("outage");
-      assertThat(counts).containsEntry("done", tasks).containsEntry("pending", 0).containsEntry("working", 0);
+      assertThat(counts)
+          .containsEntry("done", tasks)
+          .containsEntry("pending", 0)
+          .containsEntry("working", 0);
     }
   }
 
   /** The ids seen are exactly the ids enqueued (by set difference: fast for 50,000 ids). */
-  private static void assertSameIds(java.util.Collection<String> seen, List<String> enqueued, String what) {
+  private static void assertSameIds(
+      java.util.Collection<String> seen, List<String> enqueued, String what) {
     java.util.Set<String> expected = new java.util.HashSet<>(enqueued);
     java.util.Set<String> actual = new java.util.HashSet<>(seen);
     assertThat(actual.size()).as("%s tasks", what).isEqualTo(expected.size());
     assertThat(expected.stream().filter(id -> !actual.contains(id)).limit(20).toList())
-        .as("enqueued but not %s", what).isEmpty();
+        .as("enqueued but not %s", what)
+        .isEmpty();
   }
 
   private static void waitUntil(java.util.concurrent.Callable<Boolean> condition) {
-    Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20)).until(condition);
+    Awaitility.await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(20))
+        .until(condition);
   }
-
-
 }

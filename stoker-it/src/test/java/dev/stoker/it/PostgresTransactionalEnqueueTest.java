@@ -46,7 +46,8 @@ class PostgresTransactionalEnqueueTest {
   void java_api_rolled_back_leaves_no_task_and_committed_is_claimable() throws Exception {
     TransactionalEnqueue stoker = new TransactionalEnqueue(SCHEMA);
     String rolledBack;
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("INSERT INTO " + SCHEMA + ".orders VALUES (1)");
       rolledBack = stoker.enqueue(c, "tx-java", TaskSpec.of("receipt", "{\"order\":1}")).taskId();
       c.rollback();
@@ -54,15 +55,22 @@ class PostgresTransactionalEnqueueTest {
     assertThat(http.get("/v1/tasks/" + rolledBack).status()).isEqualTo(404);
     assertThat(http.get("/v1/queues/tx-java").at("/counts/pending").asInt()).isZero();
 
-    CompletableFuture<Http.Reply> waiting = CompletableFuture.supplyAsync(() -> claim("tx-java", 20_000));
+    CompletableFuture<Http.Reply> waiting =
+        CompletableFuture.supplyAsync(() -> claim("tx-java", 20_000));
     String committed;
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("INSERT INTO " + SCHEMA + ".orders VALUES (2)");
-      TransactionalEnqueue.Enqueued e = stoker.enqueue(c, "tx-java",
-          new TaskSpec("receipt", "{\"order\":2}", 3, null, null, "order-2", null));
+      TransactionalEnqueue.Enqueued e =
+          stoker.enqueue(
+              c,
+              "tx-java",
+              new TaskSpec("receipt", "{\"order\":2}", 3, null, null, "order-2", null));
       assertThat(e.duplicate()).isFalse();
       committed = e.taskId();
-      assertThat(stoker.enqueue(c, "tx-java", new TaskSpec("receipt", "{}", 0, null, null, "order-2", null)))
+      assertThat(
+              stoker.enqueue(
+                  c, "tx-java", new TaskSpec("receipt", "{}", 0, null, null, "order-2", null)))
           .isEqualTo(new TransactionalEnqueue.Enqueued(committed, true));
       c.commit();
     }
@@ -71,13 +79,18 @@ class PostgresTransactionalEnqueueTest {
     assertThat(claimed.at("/tasks/0/params/order").asInt()).isEqualTo(2);
     assertThat(claimed.at("/tasks/0/priority").asInt()).isEqualTo(3);
     String token = claimed.at("/tasks/0/lease/token").asText();
-    assertThat(http.post("/v1/tasks/" + committed + "/complete", Http.json(java.util.Map.of("token", token)))
-        .status()).isEqualTo(200);
+    assertThat(
+            http.post(
+                    "/v1/tasks/" + committed + "/complete",
+                    Http.json(java.util.Map.of("token", token)))
+                .status())
+        .isEqualTo(200);
   }
 
   @Test
   void sql_function_rolled_back_leaves_no_task_and_committed_is_claimable() throws Exception {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("INSERT INTO " + SCHEMA + ".orders VALUES (10)");
       st.execute("SELECT * FROM " + SCHEMA + ".enqueue('tx-sql', 'receipt', '{\"order\": 10}')");
       c.rollback();
@@ -85,10 +98,14 @@ class PostgresTransactionalEnqueueTest {
     assertThat(claim("tx-sql", 0).at("/tasks").size()).isZero();
 
     String id;
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("INSERT INTO " + SCHEMA + ".orders VALUES (11)");
-      try (ResultSet rs = st.executeQuery("SELECT task_id, duplicate FROM " + SCHEMA
-          + ".enqueue(queue => 'tx-sql', name => 'receipt', params => '{\"order\": 11}', max_attempts => 3)")) {
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT task_id, duplicate FROM "
+                  + SCHEMA
+                  + ".enqueue(queue => 'tx-sql', name => 'receipt', params => '{\"order\": 11}', max_attempts => 3)")) {
         rs.next();
         id = rs.getString(1);
         assertThat(rs.getBoolean(2)).isFalse();
@@ -106,7 +123,8 @@ class PostgresTransactionalEnqueueTest {
 
   private static Http.Reply claim(String queue, int waitMs) {
     try {
-      return http.post("/v1/queues/" + queue + "/claim", "{\"worker\":\"w\",\"wait_ms\":" + waitMs + "}");
+      return http.post(
+          "/v1/queues/" + queue + "/claim", "{\"worker\":\"w\",\"wait_ms\":" + waitMs + "}");
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

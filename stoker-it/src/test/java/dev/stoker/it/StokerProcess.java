@@ -28,15 +28,23 @@ final class StokerProcess implements AutoCloseable {
   }
 
   /** A server on the PostgreSQL store: {@code pgUrl} (JDBC) and the schema of its tables. */
-  static StokerProcess startOnPostgres(String pgUrl, String schema, String... extraArgs) throws IOException {
-    return new StokerProcess(ServerProcess.start(
-        List.of("--store", "postgres", "--pg-url", pgUrl, "--pg-schema", schema), 0, extraArgs));
+  static StokerProcess startOnPostgres(String pgUrl, String schema, String... extraArgs)
+      throws IOException {
+    return new StokerProcess(
+        ServerProcess.start(
+            List.of("--store", "postgres", "--pg-url", pgUrl, "--pg-schema", schema),
+            0,
+            extraArgs));
   }
 
   /** A server on the etcd store: the cluster's client URLs (comma-separated) and the key prefix. */
-  static StokerProcess startOnEtcd(String endpoints, String prefix, String... extraArgs) throws IOException {
-    return new StokerProcess(ServerProcess.start(
-        List.of("--store", "etcd", "--etcd", endpoints, "--etcd-prefix", prefix), 0, extraArgs));
+  static StokerProcess startOnEtcd(String endpoints, String prefix, String... extraArgs)
+      throws IOException {
+    return new StokerProcess(
+        ServerProcess.start(
+            List.of("--store", "etcd", "--etcd", endpoints, "--etcd-prefix", prefix),
+            0,
+            extraArgs));
   }
 
   int port() {

@@ -27,8 +27,13 @@ class TransportAbuseTest {
   private static final int MAX_HEADER_BYTES = 4096;
 
   @RegisterExtension
-  static final ServerExtension server = new ServerExtension("--read-timeout-ms", String.valueOf(READ_TIMEOUT_MS),
-      "--max-header-bytes", String.valueOf(MAX_HEADER_BYTES));
+  static final ServerExtension server =
+      new ServerExtension(
+          "--read-timeout-ms",
+          String.valueOf(READ_TIMEOUT_MS),
+          "--max-header-bytes",
+          String.valueOf(MAX_HEADER_BYTES));
+
   JsonNode before;
 
   @BeforeAll
@@ -36,7 +41,10 @@ class TransportAbuseTest {
     fresh().post("/v1/queues/abuse/tasks", "{\"name\":\"keep\"}");
   }
 
-  /** A new client each time: the server closes idle keep-alive connections after the short read timeout. */
+  /**
+   * A new client each time: the server closes idle keep-alive connections after the short read
+   * timeout.
+   */
   private static Http fresh() {
     return new Http(server.url());
   }
@@ -53,7 +61,9 @@ class TransportAbuseTest {
     assertThat(http.queueState("abuse")).as("transport abuse changed nothing").isEqualTo(before);
   }
 
-  /** Sends {@code request} as is and reads until the server closes the connection (or 20 s pass). */
+  /**
+   * Sends {@code request} as is and reads until the server closes the connection (or 20 s pass).
+   */
   private static String exchange(String request) throws IOException {
     try (Socket s = connect()) {
       s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -64,7 +74,9 @@ class TransportAbuseTest {
 
   private static Socket connect() throws IOException {
     Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(server.url().replaceAll(".*:", ""))), 5000);
+    s.connect(
+        new InetSocketAddress("127.0.0.1", Integer.parseInt(server.url().replaceAll(".*:", ""))),
+        5000);
     s.setSoTimeout(20_000);
     return s;
   }
@@ -92,29 +104,36 @@ class TransportAbuseTest {
   }
 
   private static String post(String headers, String body) {
-    return "POST /v1/queues/abuse/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + headers
-        + "\r\n" + body;
+    return "POST /v1/queues/abuse/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + headers
+        + "\r\n"
+        + body;
   }
 
   @Test
   void headers_over_the_limit_are_refused_naming_the_limit() throws Exception {
-    String reply = exchange(post("X-Big: " + "a".repeat(MAX_HEADER_BYTES * 2) + "\r\nContent-Length: 12\r\n",
-        "{\"name\":\"a\"}"));
+    String reply =
+        exchange(
+            post(
+                "X-Big: " + "a".repeat(MAX_HEADER_BYTES * 2) + "\r\nContent-Length: 12\r\n",
+                "{\"name\":\"a\"}"));
     assertProblem(reply, 400, String.valueOf(MAX_HEADER_BYTES));
   }
 
   @Test
   void a_request_line_that_is_not_http_is_refused() throws Exception {
-    assertThat(exchange("HELLO THERE\r\n\r\n")).satisfiesAnyOf(
-        r -> assertProblem(r, 400, ""),
-        r -> assertThat(r).isEmpty());
+    assertThat(exchange("HELLO THERE\r\n\r\n"))
+        .satisfiesAnyOf(r -> assertProblem(r, 400, ""), r -> assertThat(r).isEmpty());
   }
 
   @Test
   void content_length_with_transfer_encoding_is_refused() throws Exception {
     // the classic request-smuggling ambiguity: which framing wins is never guessed
-    String reply = exchange(post("Content-Length: 12\r\nTransfer-Encoding: chunked\r\n",
-        "c\r\n{\"name\":\"a\"}\r\n0\r\n\r\n"));
+    String reply =
+        exchange(
+            post(
+                "Content-Length: 12\r\nTransfer-Encoding: chunked\r\n",
+                "c\r\n{\"name\":\"a\"}\r\n0\r\n\r\n"));
     assertProblem(reply, 400, "not valid HTTP/1.1");
   }
 
@@ -129,11 +148,15 @@ class TransportAbuseTest {
   }
 
   @Test
-  void a_body_shorter_than_its_content_length_is_dropped_when_the_client_goes_silent() throws Exception {
+  void a_body_shorter_than_its_content_length_is_dropped_when_the_client_goes_silent()
+      throws Exception {
     try (Socket s = connect()) {
-      s.getOutputStream().write(post("Content-Length: 100\r\n", "{\"name\":\"a\"").getBytes(StandardCharsets.UTF_8));
+      s.getOutputStream()
+          .write(
+              post("Content-Length: 100\r\n", "{\"name\":\"a\"").getBytes(StandardCharsets.UTF_8));
       s.getOutputStream().flush();
-      // the server gives up after its read timeout; the half body is never enqueued (checked after each test)
+      // the server gives up after its read timeout; the half body is never enqueued (checked after
+      // each test)
       String reply = readUntilClosed(s);
       assertThat(reply).doesNotContain("201");
     }
@@ -142,8 +165,10 @@ class TransportAbuseTest {
   @Test
   void a_client_trickling_its_headers_is_cut_off_though_it_is_never_silent() throws Exception {
     try (Socket s = connect()) {
-      s.getOutputStream().write("GET /v1/queues/abuse HTTP/1.1\r\nHost: x\r\nX-Trickle: "
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              "GET /v1/queues/abuse HTTP/1.1\r\nHost: x\r\nX-Trickle: "
+                  .getBytes(StandardCharsets.US_ASCII));
       // one byte every fifth of the read timeout: never silent long enough for a per-read timeout
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
       boolean cut = false;
@@ -166,8 +191,10 @@ class TransportAbuseTest {
     try {
       for (int i = 0; i < 64; i++) {
         Socket s = connect();
-        s.getOutputStream().write("POST /v1/queues/abuse/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: "
-            .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream()
+            .write(
+                "POST /v1/queues/abuse/tasks HTTP/1.1\r\nHost: x\r\nX-Slow: "
+                    .getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().flush();
         lorises.add(s);
       }

@@ -31,34 +31,52 @@ import org.junit.jupiter.api.io.TempDir;
  * before it syncs.
  */
 class VerifyTest {
-  @TempDir
-  Path out;
+  @TempDir Path out;
 
   @Test
-  void a_short_verify_under_kill_pause_and_power_cut_finds_nothing_lost_and_nothing_unexpected() throws Exception {
-    VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(45),
-        Set.of(Fault.KILL, Fault.PAUSE, Fault.POWER), 20261123L, out, 2, 6, Duration.ofMillis(2500),
-        Duration.ofSeconds(3), Duration.ofSeconds(180));
+  void a_short_verify_under_kill_pause_and_power_cut_finds_nothing_lost_and_nothing_unexpected()
+      throws Exception {
+    VerifyConfig config =
+        new VerifyConfig(
+            Backend.EMBEDDED,
+            Duration.ofSeconds(45),
+            Set.of(Fault.KILL, Fault.PAUSE, Fault.POWER),
+            20261123L,
+            out,
+            2,
+            6,
+            Duration.ofMillis(2500),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(180));
     List<Op> history = runAndCheck(config);
-    assertThat(history).extracting(Op::f).as("a kill, a pause and a power cut were injected")
+    assertThat(history)
+        .extracting(Op::f)
+        .as("a kill, a pause and a power cut were injected")
         .contains(Op.Fn.KILL, Op.Fn.PAUSE, Op.Fn.POWER);
-    assertThat(history).filteredOn(o -> o.f() == Op.Fn.POWER).extracting(Op::error)
-        .as("power cuts dropped unsynced writes").anyMatch(note -> !note.contains("dropped 0 unsynced writes"));
+    assertThat(history)
+        .filteredOn(o -> o.f() == Op.Fn.POWER)
+        .extracting(Op::error)
+        .as("power cuts dropped unsynced writes")
+        .anyMatch(note -> !note.contains("dropped 0 unsynced writes"));
   }
 
   /**
    * The negative control of the power fault: a server that acknowledges writes before syncing them
-   * ({@code -Dstoker.test.ack-before-sync}, passed on by {@code ServerProcess}) must be caught losing
-   * acknowledged tasks, and the same run of the real server must lose none. Without the first half,
-   * a power fault that dropped nothing would pass for a durable store.
+   * ({@code -Dstoker.test.ack-before-sync}, passed on by {@code ServerProcess}) must be caught
+   * losing acknowledged tasks, and the same run of the real server must lose none. Without the
+   * first half, a power fault that dropped nothing would pass for a durable store.
    */
   @Test
-  void power_cuts_catch_a_server_that_acknowledges_before_syncing_and_not_one_that_syncs_first() throws Exception {
+  void power_cuts_catch_a_server_that_acknowledges_before_syncing_and_not_one_that_syncs_first()
+      throws Exception {
     Checker.Result buggy;
     System.setProperty("stoker.test.ack-before-sync", "true");
     try {
-      buggy = Verify.run(powerOnly(out.resolve("ack-before-sync")), new PrintStream(OutputStream.nullOutputStream()))
-          .result();
+      buggy =
+          Verify.run(
+                  powerOnly(out.resolve("ack-before-sync")),
+                  new PrintStream(OutputStream.nullOutputStream()))
+              .result();
     } finally {
       System.clearProperty("stoker.test.ack-before-sync");
     }
@@ -69,37 +87,109 @@ class VerifyTest {
   }
 
   private static VerifyConfig powerOnly(Path dir) {
-    return new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(25), Set.of(Fault.POWER), 20261207L, dir, 2, 6,
-        Duration.ofMillis(2500), Duration.ofSeconds(2), Duration.ofSeconds(180));
+    return new VerifyConfig(
+        Backend.EMBEDDED,
+        Duration.ofSeconds(25),
+        Set.of(Fault.POWER),
+        20261207L,
+        dir,
+        2,
+        6,
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(180));
   }
 
   /**
-   * Two servers over one PostgreSQL, producers and workers spread over both, while a server is killed
-   * or paused and the database itself is killed and restarted (503s meanwhile, then recovery).
+   * Two servers over one PostgreSQL, producers and workers spread over both, while a server is
+   * killed or paused and the database itself is killed and restarted (503s meanwhile, then
+   * recovery).
    */
   @Test
-  void a_short_verify_of_two_servers_over_postgres_under_server_and_database_kills_finds_nothing_lost()
+  void
+      a_short_verify_of_two_servers_over_postgres_under_server_and_database_kills_finds_nothing_lost()
+          throws Exception {
+    VerifyConfig config =
+        new VerifyConfig(
+            Backend.POSTGRES,
+            Duration.ofSeconds(40),
+            Set.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL),
+            20261124L,
+            out,
+            2,
+            6,
+            Duration.ofMillis(2500),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(180));
+    List<Op> history = runAndCheck(config);
+    assertThat(history)
+        .filteredOn(o -> o.f() == Op.Fn.KILL)
+        .flatExtracting(Op::items)
+        .extracting(Op.Item::value)
+        .as("the database and a server were killed")
+        .contains("database")
+        .anyMatch(v -> v.startsWith("node-"));
+  }
+
+  /**
+   * Two servers over one 3-member etcd cluster, producers and workers spread over both, while a
+   * server is killed or paused and etcd members (the leader among them) are killed and restarted.
+   */
+  @Test
+  void a_short_verify_of_two_servers_over_etcd_under_server_and_member_kills_finds_nothing_lost()
       throws Exception {
-    VerifyConfig config = new VerifyConfig(Backend.POSTGRES, Duration.ofSeconds(40),
-        Set.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL), 20261124L, out, 2, 6, Duration.ofMillis(2500),
-        Duration.ofSeconds(3), Duration.ofSeconds(180));
+    VerifyConfig config =
+        new VerifyConfig(
+            Backend.ETCD,
+            Duration.ofSeconds(40),
+            Set.of(Fault.KILL, Fault.PAUSE, Fault.ETCD_KILL),
+            20261207L,
+            out,
+            2,
+            6,
+            Duration.ofMillis(2500),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(180));
     List<Op> history = runAndCheck(config);
-    assertThat(history).filteredOn(o -> o.f() == Op.Fn.KILL).flatExtracting(Op::items).extracting(Op.Item::value)
-        .as("the database and a server were killed").contains("database").anyMatch(v -> v.startsWith("node-"));
+    assertThat(history)
+        .filteredOn(o -> o.f() == Op.Fn.KILL)
+        .flatExtracting(Op::items)
+        .extracting(Op.Item::value)
+        .as("an etcd member and a server were killed")
+        .contains("database")
+        .anyMatch(v -> v.startsWith("node-"));
   }
 
   /**
-   * Two servers over one 3-member etcd cluster, producers and workers spread over both, while a server
-   * is killed or paused and etcd members (the leader among them) are killed and restarted.
+   * The AP cluster: three node processes, each with its own replica, every link between two nodes
+   * through a proxy; producers and workers spread over the nodes while a minority is cut off and
+   * healed, a node is killed and restarted on its data, paused, or restarted with its clock offset.
+   * After the drain every node must hold every acknowledged task, finished; every task handed out
+   * twice must have a cause (an expired lease, or a fault between the two nodes that handed it
+   * out).
    */
   @Test
-  void a_short_verify_of_two_servers_over_etcd_under_server_and_member_kills_finds_nothing_lost() throws Exception {
-    VerifyConfig config = new VerifyConfig(Backend.ETCD, Duration.ofSeconds(40),
-        Set.of(Fault.KILL, Fault.PAUSE, Fault.ETCD_KILL), 20261207L, out, 2, 6, Duration.ofMillis(2500),
-        Duration.ofSeconds(3), Duration.ofSeconds(180));
+  void a_short_verify_of_the_ap_cluster_under_partitions_kills_pauses_and_skew_finds_nothing_lost()
+      throws Exception {
+    VerifyConfig config =
+        new VerifyConfig(
+            Backend.CLUSTER,
+            Duration.ofSeconds(35),
+            Set.of(Fault.PARTITION, Fault.KILL, Fault.PAUSE, Fault.SKEW),
+            20261208L,
+            out,
+            3,
+            6,
+            Duration.ofMillis(2500),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(180));
     List<Op> history = runAndCheck(config);
-    assertThat(history).filteredOn(o -> o.f() == Op.Fn.KILL).flatExtracting(Op::items).extracting(Op.Item::value)
-        .as("an etcd member and a server were killed").contains("database").anyMatch(v -> v.startsWith("node-"));
+    assertThat(history).extracting(Op::f).as("a partition was injected").contains(Op.Fn.PARTITION);
+    assertThat(history)
+        .filteredOn(o -> o.f() == Op.Fn.FINAL_READ)
+        .as("every node was read at the end")
+        .hasSize(3)
+        .allMatch(o -> o.type() == Op.Type.OK);
   }
 
   /**
@@ -108,16 +198,70 @@ class VerifyTest {
    * unexpected), so its server starts on empty data, and says so.
    */
   @Test
-  void a_run_repeated_with_its_seed_and_directory_starts_its_server_on_empty_data() throws Exception {
-    VerifyConfig config = new VerifyConfig(Backend.EMBEDDED, Duration.ofSeconds(4), Set.of(), 7L, out, 2, 4,
-        Duration.ofMillis(2500), Duration.ofSeconds(3), Duration.ofSeconds(60));
-    assertThat(run(config).printed()).contains("on empty data in " + out.resolve("data-0"))
+  void a_run_repeated_with_its_seed_and_directory_starts_its_server_on_empty_data()
+      throws Exception {
+    VerifyConfig config =
+        new VerifyConfig(
+            Backend.EMBEDDED,
+            Duration.ofSeconds(4),
+            Set.of(),
+            7L,
+            out,
+            2,
+            4,
+            Duration.ofMillis(2500),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(60));
+    assertThat(run(config).printed())
+        .contains("on empty data in " + out.resolve("data-0"))
         .doesNotContain("deleted first");
     Run again = run(config);
-    assertThat(again.printed()).contains("on empty data in " + out.resolve("data-0")
-        + " (an earlier run's data there was deleted first)");
+    assertThat(again.printed())
+        .contains(
+            "on empty data in "
+                + out.resolve("data-0")
+                + " (an earlier run's data there was deleted first)");
     assertThat(again.outcome().result().unexpected()).as(again.printed()).isEmpty();
     assertThat(again.outcome().result().valid()).as(again.printed()).isTrue();
+  }
+
+  /**
+   * The fault-free control, small: no faults and workers that neither crash nor stall, bounded by
+   * its task count. Every task enqueued is acknowledged and done, and none is claimed twice without
+   * having been given back: with nothing to explain a duplicate, a duplicate is a bug. The lease is
+   * long so that a worker starved of CPU by other tests still renews in time.
+   */
+  @Test
+  void a_run_without_faults_bounded_by_its_task_count_has_every_task_done_and_no_duplicate()
+      throws Exception {
+    VerifyConfig config =
+        new VerifyConfig(
+            Backend.EMBEDDED,
+            Duration.ofSeconds(300),
+            Set.of(),
+            20261208L,
+            out,
+            2,
+            16,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(120),
+            5_000,
+            100);
+    List<Op> history = runAndCheck(config);
+    Checker.Result r = Checker.check(history);
+    assertThat(r.attempted()).as("the producers stopped at the run's task count").isEqualTo(5_000);
+    assertThat(r.acknowledged()).isEqualTo(5_000);
+    assertThat(r.completed()).isEqualTo(5_000);
+    assertThat(r.duplicates()).as("claimed again without being given back").isEmpty();
+    assertThat(history)
+        .extracting(Op::f)
+        .as("no fault, no worker crash or stall")
+        .doesNotContain(Op.Fn.KILL, Op.Fn.PAUSE, Op.Fn.POWER, Op.Fn.CRASH, Op.Fn.STALL);
+    assertThat(history)
+        .filteredOn(o -> o.f() == Op.Fn.ENQUEUE)
+        .as("batches were sent")
+        .anyMatch(o -> o.items().size() > 1);
   }
 
   private record Run(Verify.Outcome outcome, String printed) {}
@@ -143,26 +287,37 @@ class VerifyTest {
     assertThat(r.completed()).isGreaterThanOrEqualTo(r.acknowledged());
 
     List<Op> history = History.read(outcome.history());
-    assertThat(Checker.check(history).valid()).as("the history file checks as the run did").isTrue();
+    assertThat(Checker.check(history).valid())
+        .as("the history file checks as the run did")
+        .isTrue();
     assertThat(printed).contains("VALID", "LOST                               0");
     assertThat(Files.size(outcome.timeline())).isPositive();
     return history;
   }
 
   @Test
-  void a_backend_that_has_not_landed_or_a_fault_it_cannot_take_is_refused_before_anything_starts() {
-    assertThatThrownBy(() -> Backend.CLUSTER.check(Set.of(Fault.KILL))).isInstanceOf(Backend.Unavailable.class)
-        .hasMessageContaining("not available");
+  void a_fault_a_backend_cannot_take_is_refused_before_anything_starts() {
+    assertThatThrownBy(() -> Backend.CLUSTER.check(Set.of(Fault.POWER)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("power");
+    assertThatThrownBy(() -> Backend.POSTGRES.check(Set.of(Fault.PARTITION)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("partition");
     assertThatThrownBy(() -> Backend.ETCD.check(Set.of(Fault.DB_KILL)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("etcd-kill");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("etcd-kill");
     assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.SKEW)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("skew");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("skew");
     assertThatThrownBy(() -> Backend.EMBEDDED.check(Set.of(Fault.DB_KILL)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("db-kill");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("db-kill");
     assertThatThrownBy(() -> Backend.POSTGRES.check(Set.of(Fault.POWER)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("power");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("power");
     Backend.EMBEDDED.check(Set.of(Fault.parse("power")));
     Backend.POSTGRES.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("db-kill")));
     Backend.ETCD.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.parse("etcd-kill")));
+    Backend.CLUSTER.check(Set.of(Fault.KILL, Fault.PAUSE, Fault.PARTITION, Fault.SKEW));
   }
 }

@@ -23,13 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerExactlyOnceTest {
   private static final int TASKS = 10_000;
 
-  @TempDir
-  Path data;
+  @TempDir Path data;
 
   @Test
   void a_worker_with_concurrency_16_runs_10000_tasks_each_exactly_once() throws Exception {
     try (StokerProcess server = StokerProcess.start(data);
-         StokerClient client = StokerClient.builder().baseUrl(server.url()).build()) {
+        StokerClient client = StokerClient.builder().baseUrl(server.url()).build()) {
       List<TaskRequest> requests = new ArrayList<>(TASKS);
       for (int i = 0; i < TASKS; i++) {
         requests.add(TaskRequest.of("square").params(Map.of("n", i)));
@@ -40,32 +39,41 @@ class WorkerExactlyOnceTest {
       Map<Integer, AtomicInteger> executions = new ConcurrentHashMap<>();
       AtomicInteger concurrent = new AtomicInteger();
       AtomicInteger maxConcurrent = new AtomicInteger();
-      try (Worker worker = Worker.builder(client)
-          .queue("exactly-once")
-          .concurrency(16)
-          .worker("w-exactly-once")
-          .pollWait(Duration.ofSeconds(1)) // close() waits for an idle worker's poll
-          .handler("square", ctx -> {
-            int now = concurrent.incrementAndGet();
-            maxConcurrent.accumulateAndGet(now, Math::max);
-            try {
-              int n = ctx.params().get("n").asInt();
-              executions.computeIfAbsent(n, k -> new AtomicInteger()).incrementAndGet();
-              return Map.of("square", (long) n * n);
-            } finally {
-              concurrent.decrementAndGet();
-            }
-          })
-          .build()
-          .start()) {
+      try (Worker worker =
+          Worker.builder(client)
+              .queue("exactly-once")
+              .concurrency(16)
+              .worker("w-exactly-once")
+              .pollWait(Duration.ofSeconds(1)) // close() waits for an idle worker's poll
+              .handler(
+                  "square",
+                  ctx -> {
+                    int now = concurrent.incrementAndGet();
+                    maxConcurrent.accumulateAndGet(now, Math::max);
+                    try {
+                      int n = ctx.params().get("n").asInt();
+                      executions.computeIfAbsent(n, k -> new AtomicInteger()).incrementAndGet();
+                      return Map.of("square", (long) n * n);
+                    } finally {
+                      concurrent.decrementAndGet();
+                    }
+                  })
+              .build()
+              .start()) {
         assertThat(worker.name()).isEqualTo("w-exactly-once");
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(250))
             .until(() -> client.queue("exactly-once").counts().done() == TASKS);
       }
 
       assertThat(executions).hasSize(TASKS);
-      assertThat(executions.entrySet()).allSatisfy(e ->
-          assertThat(e.getValue().get()).as("executions of task %d", e.getKey()).isEqualTo(1));
+      assertThat(executions.entrySet())
+          .allSatisfy(
+              e ->
+                  assertThat(e.getValue().get())
+                      .as("executions of task %d", e.getKey())
+                      .isEqualTo(1));
       assertThat(maxConcurrent.get()).isBetween(1, 16);
       QueueCounts counts = client.queue("exactly-once").counts();
       assertThat(counts.done()).isEqualTo(TASKS);

@@ -25,32 +25,41 @@ import org.junit.jupiter.api.io.TempDir;
  * lease runs out and completed by another worker, and the killed worker's token is refused.
  */
 class WorkerKillTest {
-  @TempDir
-  Path data;
+  @TempDir Path data;
 
   @Test
-  void a_task_of_a_worker_killed_mid_task_is_completed_by_another_after_the_lease() throws Exception {
+  void a_task_of_a_worker_killed_mid_task_is_completed_by_another_after_the_lease()
+      throws Exception {
     try (StokerProcess server = StokerProcess.start(data);
         StokerClient client = StokerClient.builder().baseUrl(server.url()).build()) {
       String id = client.enqueue("kill", "long", Map.of("n", 1)).id();
-      Process doomed = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
-          System.getProperty("java.class.path"), HoldingWorkerMain.class.getName(), server.url(), "kill")
-          .redirectErrorStream(true).start();
+      Process doomed =
+          new ProcessBuilder(
+                  ProcessHandle.current().info().command().orElse("java"),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  HoldingWorkerMain.class.getName(),
+                  server.url(),
+                  "kill")
+              .redirectErrorStream(true)
+              .start();
       String[] holding;
       try {
         BufferedReader out = new BufferedReader(new InputStreamReader(doomed.getInputStream()));
-        CompletableFuture<String[]> line = CompletableFuture.supplyAsync(() -> {
-          try {
-            for (String l = out.readLine(); l != null; l = out.readLine()) {
-              if (l.startsWith("HOLDING ")) {
-                return l.split(" ");
-              }
-            }
-            throw new IllegalStateException("the worker exited without claiming");
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        });
+        CompletableFuture<String[]> line =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    for (String l = out.readLine(); l != null; l = out.readLine()) {
+                      if (l.startsWith("HOLDING ")) {
+                        return l.split(" ");
+                      }
+                    }
+                    throw new IllegalStateException("the worker exited without claiming");
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                });
         holding = line.get(60, TimeUnit.SECONDS);
       } finally {
         doomed.destroyForcibly(); // SIGKILL, mid-task
@@ -58,16 +67,25 @@ class WorkerKillTest {
       }
       assertThat(holding[1]).isEqualTo(id);
       String deadToken = holding[2];
-      assertThat(client.task(id).orElseThrow().state()).as("still held by the dead worker").isEqualTo(TaskState.WORKING);
+      assertThat(client.task(id).orElseThrow().state())
+          .as("still held by the dead worker")
+          .isEqualTo(TaskState.WORKING);
 
       AtomicInteger runs = new AtomicInteger();
-      try (Worker survivor = Worker.builder(client).queue("kill").concurrency(1).pollWait(Duration.ofSeconds(1))
-          .defaultHandler(task -> {
-            runs.incrementAndGet();
-            return Map.of("by", "survivor");
-          })
-          .build().start()) {
-        Awaitility.await().atMost(Duration.ofSeconds(30))
+      try (Worker survivor =
+          Worker.builder(client)
+              .queue("kill")
+              .concurrency(1)
+              .pollWait(Duration.ofSeconds(1))
+              .defaultHandler(
+                  task -> {
+                    runs.incrementAndGet();
+                    return Map.of("by", "survivor");
+                  })
+              .build()
+              .start()) {
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
             .until(() -> client.task(id).orElseThrow().state() == TaskState.DONE);
       }
       Task done = client.task(id).orElseThrow();
@@ -75,12 +93,13 @@ class WorkerKillTest {
       assertThat(done.result().get("by").asText()).isEqualTo("survivor");
       assertThat(runs.get()).isEqualTo(1);
 
-      ProblemException refused = catchThrowableOfType(ProblemException.class,
-          () -> client.heartbeat(id, deadToken, null));
+      ProblemException refused =
+          catchThrowableOfType(ProblemException.class, () -> client.heartbeat(id, deadToken, null));
       assertThat(refused.status()).isEqualTo(409);
       assertThat(refused.state()).isEqualTo(TaskState.DONE);
-      ProblemException failRefused = catchThrowableOfType(ProblemException.class,
-          () -> client.fail(id, deadToken, "late", false, null));
+      ProblemException failRefused =
+          catchThrowableOfType(
+              ProblemException.class, () -> client.fail(id, deadToken, "late", false, null));
       assertThat(failRefused.status()).isEqualTo(409);
     }
   }

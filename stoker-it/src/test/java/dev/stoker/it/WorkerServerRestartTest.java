@@ -24,37 +24,53 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerServerRestartTest {
   private static final int TASKS = 400;
 
-  @TempDir
-  Path data;
+  @TempDir Path data;
 
   @Test
-  void the_worker_keeps_going_across_a_server_kill_and_restart_and_every_task_ends_done() throws Exception {
+  void the_worker_keeps_going_across_a_server_kill_and_restart_and_every_task_ends_done()
+      throws Exception {
     StokerProcess first = StokerProcess.start(data);
     int port = first.port();
     Set<Integer> executed = ConcurrentHashMap.newKeySet();
-    try (StokerClient client = StokerClient.builder().baseUrl(first.url()).requestTimeout(Duration.ofSeconds(5))
-        .build()) {
-      List<Task> tasks = client.enqueueAll("restart",
-          IntStream.range(0, TASKS).mapToObj(i -> TaskRequest.of("work").params(Map.of("i", i))).toList());
+    try (StokerClient client =
+        StokerClient.builder().baseUrl(first.url()).requestTimeout(Duration.ofSeconds(5)).build()) {
+      List<Task> tasks =
+          client.enqueueAll(
+              "restart",
+              IntStream.range(0, TASKS)
+                  .mapToObj(i -> TaskRequest.of("work").params(Map.of("i", i)))
+                  .toList());
       Set<String> ids = tasks.stream().map(Task::id).collect(Collectors.toSet());
 
       StokerProcess second = null;
       // A short lease, so that a claim whose reply the crash swallowed comes back soon.
-      try (Worker worker = Worker.builder(client).queue("restart").concurrency(8).lease(Duration.ofSeconds(2))
-          .pollWait(Duration.ofSeconds(1))
-          .handler("work", ctx -> {
-            Thread.sleep(50);
-            executed.add(ctx.params().get("i").asInt());
-            return ctx.attempt();
-          })
-          .build().start()) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> client.queue("restart").counts().done() >= 50);
+      try (Worker worker =
+          Worker.builder(client)
+              .queue("restart")
+              .concurrency(8)
+              .lease(Duration.ofSeconds(2))
+              .pollWait(Duration.ofSeconds(1))
+              .handler(
+                  "work",
+                  ctx -> {
+                    Thread.sleep(50);
+                    executed.add(ctx.params().get("i").asInt());
+                    return ctx.attempt();
+                  })
+              .build()
+              .start()) {
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(() -> client.queue("restart").counts().done() >= 50);
         first.kill();
         assertThat(first.isAlive()).isFalse();
         assertThat(executed.size()).as("killed mid-run").isLessThan(TASKS);
         second = StokerProcess.start(data, port);
 
-        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        await()
+            .atMost(Duration.ofSeconds(40))
+            .pollInterval(Duration.ofMillis(250))
+            .ignoreExceptions()
             .until(() -> client.queue("restart").counts().done() == TASKS);
         assertThat(worker.isRunning()).isTrue();
 

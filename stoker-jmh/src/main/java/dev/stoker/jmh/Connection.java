@@ -33,12 +33,22 @@ final class Connection implements AutoCloseable {
   }
 
   byte[] get(String path) throws IOException {
-    return exchange(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    return exchange(
+        ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
   }
 
   byte[] post(String path, byte[] json) throws IOException {
-    byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + json.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] head =
+        ("POST "
+                + path
+                + " HTTP/1.1\r\nHost: "
+                + host
+                + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + json.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
     byte[] request = new byte[head.length + json.length];
     System.arraycopy(head, 0, request, 0, head.length);
     System.arraycopy(json, 0, request, head.length, json.length);

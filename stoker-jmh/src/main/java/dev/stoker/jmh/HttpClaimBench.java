@@ -25,10 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The HTTP claim round trip against a real server on the embedded store, beside its reference: a
- * bare "hello" server on the same HTTP stack (Helidon SE) in the same JVM. 16 threads, one keep-alive
- * connection each, as {@code stoker bench} drives it; the issue's target is {@code claim} ≥ 50 % of
- * {@code hello}. {@code claim} takes one task per request and leaves it working (as the bench's
- * claims reference does); {@code claimAndComplete} is a W1 worker's cycle, two requests per op.
+ * bare "hello" server on the same HTTP stack (Helidon SE) in the same JVM. 16 threads, one
+ * keep-alive connection each, as {@code stoker bench} drives it; the issue's target is {@code
+ * claim} ≥ 50 % of {@code hello}. {@code claim} takes one task per request and leaves it working
+ * (as the bench's claims reference does); {@code claimAndComplete} is a W1 worker's cycle, two
+ * requests per op.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -53,8 +54,14 @@ public class HttpClaimBench {
     store = EmbeddedStore.open(dir);
     server = StokerServer.start(store, withFreePort(StokerServer.Config.defaults()));
     byte[] text = "hello".getBytes(StandardCharsets.US_ASCII);
-    hello = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false)
-        .routing(r -> r.get("/hello", (req, res) -> res.send(text))).build().start();
+    hello =
+        WebServer.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .shutdownHook(false)
+            .routing(r -> r.get("/hello", (req, res) -> res.send(text)))
+            .build()
+            .start();
   }
 
   @TearDown(Level.Trial)
@@ -99,8 +106,11 @@ public class HttpClaimBench {
     byte[] reply = claimOne(c.stoker);
     String id = field(reply, "\"id\":\"");
     String token = field(reply, "\"token\":\"");
-    byte[] done = c.stoker.post("/v1/tasks/" + id + "/complete",
-        ("{\"token\":\"" + token + "\",\"result\":{\"ok\":true}}").getBytes(StandardCharsets.UTF_8));
+    byte[] done =
+        c.stoker.post(
+            "/v1/tasks/" + id + "/complete",
+            ("{\"token\":\"" + token + "\",\"result\":{\"ok\":true}}")
+                .getBytes(StandardCharsets.UTF_8));
     check(c.stoker, 200, done);
     return done;
   }
@@ -118,11 +128,14 @@ public class HttpClaimBench {
 
   private static void check(Connection http, int expected, byte[] body) {
     if (http.status() != expected) {
-      throw new IllegalStateException("HTTP " + http.status() + ": " + new String(body, StandardCharsets.UTF_8));
+      throw new IllegalStateException(
+          "HTTP " + http.status() + ": " + new String(body, StandardCharsets.UTF_8));
     }
   }
 
-  /** The string value after {@code prefix} in a reply of ours (ids and tokens need no unescaping). */
+  /**
+   * The string value after {@code prefix} in a reply of ours (ids and tokens need no unescaping).
+   */
   private static String field(byte[] json, String prefix) {
     String s = new String(json, StandardCharsets.UTF_8);
     int from = s.indexOf(prefix) + prefix.length();
@@ -130,14 +143,23 @@ public class HttpClaimBench {
   }
 
   private static StokerServer.Config withFreePort(StokerServer.Config c) {
-    return new StokerServer.Config(c.host(), 0, c.maxBodyBytes(), c.maxHeaderBytes(), c.limits(), c.readTimeout(),
+    return new StokerServer.Config(
+        c.host(),
+        0,
+        c.maxBodyBytes(),
+        c.maxHeaderBytes(),
+        c.limits(),
+        c.readTimeout(),
         c.shutdownGrace());
   }
 
   private static byte[] refillBody(int n) {
     StringBuilder b = new StringBuilder("{\"tasks\":[");
     for (int i = 0; i < n; i++) {
-      b.append(i == 0 ? "" : ",").append("{\"name\":\"bench\",\"params\":").append(Payload.PARAMS).append('}');
+      b.append(i == 0 ? "" : ",")
+          .append("{\"name\":\"bench\",\"params\":")
+          .append(Payload.PARAMS)
+          .append('}');
     }
     return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
   }

@@ -24,8 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class VersionBench {
-  Version older = new Version(0, 2, Version.RANK_LIVE, 7, Version.PHASE_WORKING, 1_763_900_000_000L << 16, 3);
-  Version newer = new Version(0, 2, Version.RANK_LIVE, 7, Version.PHASE_WORKING, (1_763_900_000_000L << 16) + 1, 1);
+  Version older =
+      new Version(0, 2, Version.RANK_LIVE, 7, Version.PHASE_WORKING, 1_763_900_000_000L << 16, 3);
+  Version newer =
+      new Version(
+          0, 2, Version.RANK_LIVE, 7, Version.PHASE_WORKING, (1_763_900_000_000L << 16) + 1, 1);
 
   @Benchmark
   public int compare() {

@@ -41,18 +41,38 @@ public class TaskJsonBench {
   final Requests requests = new Requests(json, Limits.DEFAULT);
   final TokenSigner signer = new TokenSigner(new byte[32]);
   final Task claimed = claimedTask();
-  final byte[] completeBody = ("{\"token\":\"" + signer.sign(claimed.lease().token()) + "\",\"result\":{\"ok\":true}}")
-      .getBytes(StandardCharsets.UTF_8);
-  final byte[] completeAndClaimBody = ("{\"token\":\"" + signer.sign(claimed.lease().token())
-      + "\",\"result\":{\"ok\":true},\"claim\":{\"worker\":\"worker-7\",\"max\":1}}").getBytes(StandardCharsets.UTF_8);
-  final byte[] enqueueBody = ("{\"name\":\"bench\",\"params\":" + PARAMS + "}").getBytes(StandardCharsets.UTF_8);
+  final byte[] completeBody =
+      ("{\"token\":\"" + signer.sign(claimed.lease().token()) + "\",\"result\":{\"ok\":true}}")
+          .getBytes(StandardCharsets.UTF_8);
+  final byte[] completeAndClaimBody =
+      ("{\"token\":\""
+              + signer.sign(claimed.lease().token())
+              + "\",\"result\":{\"ok\":true},\"claim\":{\"worker\":\"worker-7\",\"max\":1}}")
+          .getBytes(StandardCharsets.UTF_8);
+  final byte[] enqueueBody =
+      ("{\"name\":\"bench\",\"params\":" + PARAMS + "}").getBytes(StandardCharsets.UTF_8);
 
   static Task claimedTask() {
     long now = 1_763_900_000_123L;
     TaskId id = new TaskId(now << 16, 0x1234_5678_9abc_def0L);
     Version v = new Version(0, 0, Version.RANK_LIVE, 0, Version.PHASE_WORKING, now << 16, 0);
-    return new Task(id, "bench-w1", "bench", PARAMS, 0, now - 5, null, 3, 1, TaskState.WORKING, v,
-        new Lease("worker-7", LeaseToken.of(id, v).encode(), now + 30_000), null, null, now - 5, now);
+    return new Task(
+        id,
+        "bench-w1",
+        "bench",
+        PARAMS,
+        0,
+        now - 5,
+        null,
+        3,
+        1,
+        TaskState.WORKING,
+        v,
+        new Lease("worker-7", LeaseToken.of(id, v).encode(), now + 30_000),
+        null,
+        null,
+        now - 5,
+        now);
   }
 
   @Benchmark
@@ -65,25 +85,33 @@ public class TaskJsonBench {
     return requests.tokenBody(completeBody, "token", "result");
   }
 
-  /** The W1 worker's one request per task: the claim part must cost little more than {@link #decodeComplete}. */
+  /**
+   * The W1 worker's one request per task: the claim part must cost little more than {@link
+   * #decodeComplete}.
+   */
   @Benchmark
   public Requests.TokenBody decodeCompleteAndClaim() {
     return requests.tokenBody(completeAndClaimBody, "token", "result", "claim");
   }
 
-  /** The reply to a complete that claimed: the finished task's fields, then {@code "next"} with one claimed task. */
+  /**
+   * The reply to a complete that claimed: the finished task's fields, then {@code "next"} with one
+   * claimed task.
+   */
   @Benchmark
   public byte[] encodeCompletedWithNext() {
-    return Json.write(json, g -> {
-      g.writeStartObject();
-      Json.taskFields(g, claimed, null, false);
-      g.writeObjectFieldStart("next");
-      g.writeArrayFieldStart("tasks");
-      Json.task(g, claimed, signer, false);
-      g.writeEndArray();
-      g.writeEndObject();
-      g.writeEndObject();
-    });
+    return Json.write(
+        json,
+        g -> {
+          g.writeStartObject();
+          Json.taskFields(g, claimed, null, false);
+          g.writeObjectFieldStart("next");
+          g.writeArrayFieldStart("tasks");
+          Json.task(g, claimed, signer, false);
+          g.writeEndArray();
+          g.writeEndObject();
+          g.writeEndObject();
+        });
   }
 
   @Benchmark

@@ -47,10 +47,13 @@ final class AccessControl implements AutoCloseable {
       this.fileStamp = stamp(file);
       this.tokens = new Tokens(TokenFile.read(file), null, maxClaimsPerToken);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read the token file " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read the token file " + file + ": " + e.getMessage(), e);
     }
     if (tokens.size() == 0) {
-      log.warn("the token file {} has no tokens: every request but /healthz, /readyz and /openapi.json gets 401", file);
+      log.warn(
+          "the token file {} has no tokens: every request but /healthz, /readyz and /openapi.json gets 401",
+          file);
     }
     this.watcher = Thread.ofPlatform().daemon().name("stoker-token-file").start(() -> watch(poll));
   }
@@ -70,7 +73,10 @@ final class AccessControl implements AutoCloseable {
     }
   }
 
-  /** Re-reads the file when its size, time or inode changed; a bad file keeps the tokens as they were. */
+  /**
+   * Re-reads the file when its size, time or inode changed; a bad file keeps the tokens as they
+   * were.
+   */
   void reloadIfChanged() {
     Object now;
     try {
@@ -87,7 +93,8 @@ final class AccessControl implements AutoCloseable {
       tokens = next;
       log.info("token file {} re-read: {} tokens", file, next.size());
     } catch (IOException | IllegalArgumentException e) {
-      log.error("token file {} not re-read, the previous tokens stay in force: {}", file, e.getMessage());
+      log.error(
+          "token file {} not re-read, the previous tokens stay in force: {}", file, e.getMessage());
     }
   }
 
@@ -101,45 +108,87 @@ final class AccessControl implements AutoCloseable {
     watcher.interrupt();
   }
 
+  Response handle(
+      Api api,
+      String method,
+      String path,
+      String query,
+      String contentType,
+      String authorization,
+      byte[] body,
+      ClientConnection client) {
+    return handle(
+        api, method, path, query, contentType, authorization, body, client, RequestHeaders.NONE);
+  }
+
   /** Answers a request, or refuses it. */
-  Response handle(Api api, String method, String path, String query, String contentType, String authorization,
-      byte[] body, ClientConnection client) {
+  Response handle(
+      Api api,
+      String method,
+      String path,
+      String query,
+      String contentType,
+      String authorization,
+      byte[] body,
+      ClientConnection client,
+      RequestHeaders headers) {
     String[] s = Api.segments(path);
     if (Api.ROUTES.isOpen(s)) {
-      return api.handle(method, path, query, contentType, body, Visibility.ALL, client);
+      return api.handle(method, path, query, contentType, body, Visibility.ALL, client, headers);
     }
     Tokens.Grant grant = authenticate(authorization);
     if (grant == null) {
       boolean presented = authorization != null && !authorization.isBlank();
-      Problem p = Problem.of(401, "unauthorized", "Unauthorized", presented
-          ? "the bearer token is not valid (malformed, unknown or revoked)"
-          : "this server requires a bearer token: send Authorization: Bearer TOKEN (see docs/security.md)");
-      return api.problem(p).withHeader("WWW-Authenticate",
-          presented ? "Bearer realm=\"stoker\", error=\"invalid_token\"" : "Bearer realm=\"stoker\"");
+      Problem p =
+          Problem.of(
+              401,
+              "unauthorized",
+              "Unauthorized",
+              presented
+                  ? "the bearer token is not valid (malformed, unknown or revoked)"
+                  : "this server requires a bearer token: send Authorization: Bearer TOKEN (see docs/security.md)");
+      return api.problem(p)
+          .withHeader(
+              "WWW-Authenticate",
+              presented
+                  ? "Bearer realm=\"stoker\", error=\"invalid_token\""
+                  : "Bearer realm=\"stoker\"");
     }
     RouteTable.Match route = Api.ROUTES.find(method, s);
     if (route != null) {
       Action action = route.route().action();
       Role role = grant.entry.role();
       if (!role.permits(action)) {
-        return forbidden(api, "the token '" + grant.entry.name() + "' has the role " + role.wireName()
-            + ", which may not " + describe(action));
+        return forbidden(
+            api,
+            "the token '"
+                + grant.entry.name()
+                + "' has the role "
+                + role.wireName()
+                + ", which may not "
+                + describe(action));
       }
       String queue = route.params().get("{queue}");
       // an invalid name is the Api's to refuse (400), as it would be for any token
       if (queue != null && Limits.isQueueName(queue) && !grant.sees(queue)) {
-        return forbidden(api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
+        return forbidden(
+            api, "the token '" + grant.entry.name() + "' may not use the queue " + queue);
       }
       if (route.route() == Api.METRICS && !grant.all()) {
-        return forbidden(api, "the token '" + grant.entry.name() + "' may not read the metrics, which show every "
-            + "queue: only a token whose patterns include * may");
+        return forbidden(
+            api,
+            "the token '"
+                + grant.entry.name()
+                + "' may not read the metrics, which show every "
+                + "queue: only a token whose patterns include * may");
       }
     }
-    return api.handle(method, path, query, contentType, body, grant, client);
+    return api.handle(method, path, query, contentType, body, grant, client, headers);
   }
 
   private Tokens.Grant authenticate(String authorization) {
-    if (authorization == null || authorization.length() <= BEARER.length()
+    if (authorization == null
+        || authorization.length() <= BEARER.length()
         || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return null;
     }
@@ -165,7 +214,7 @@ final class AccessControl implements AutoCloseable {
       case READ -> "read";
       case ENQUEUE -> "enqueue tasks";
       case WORK -> "claim or settle tasks";
-      case MANAGE -> "change settings, cancel or redrive";
+      case MANAGE -> "change settings, cancel, retry or redrive";
     };
   }
 }

@@ -8,7 +8,9 @@ import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
+import dev.stoker.core.Traceparent;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
@@ -21,6 +23,8 @@ import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
 import dev.stoker.server.RouteTable.Route;
 import dev.stoker.server.auth.Role.Action;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP+JSON API v1 (docs/api.md) as a function from a request to a {@link Response}, independent
- * of the HTTP server that carries it. {@link #ROUTES} names every endpoint; bodies are decoded by
- * {@link Requests}, the work is done by the {@link TaskStore}, and every refusal is a problem+json
- * that names the field and the limit.
+ * The HTTP+JSON API v1 (docs/api.md) as a function from a request to a {@link Response},
+ * independent of the HTTP server that carries it. {@link #ROUTES} names every endpoint; bodies are
+ * decoded by {@link Requests}, the work is done by the {@link TaskStore}, and every refusal is a
+ * problem+json that names the field and the limit.
  */
 final class Api {
   private static final Logger log = LoggerFactory.getLogger(Api.class);
@@ -41,45 +45,73 @@ final class Api {
   /** The claim endpoint. */
   static final Route CLAIM = new Route("POST", "/v1/queues/{queue}/claim", Action.WORK, Api::claim);
 
-  /** The metrics, which show every queue's name: {@link AccessControl} lets only tokens that see all queues read them. */
+  /**
+   * The metrics, which show every queue's name: {@link AccessControl} lets only tokens that see all
+   * queues read them.
+   */
   static final Route METRICS = new Route("GET", "/metrics", Action.READ, Api::metrics);
 
-  /** Every endpoint; a path is the first pattern it matches, so literal segments come before {@code {id}}. */
-  static final RouteTable ROUTES = new RouteTable(List.of(
-      new Route("GET", "/healthz", null, Api::health),
-      new Route("GET", "/readyz", null, Api::readiness),
-      METRICS,
-      new Route("GET", "/openapi.json", null, Api::openApi),
-      new Route("GET", "/v1/queues", Action.READ, Api::queues),
-      new Route("GET", "/v1/queues/{queue}", Action.READ, Api::queue),
-      new Route("PUT", "/v1/queues/{queue}", Action.MANAGE, Api::updateQueue),
-      new Route("GET", "/v1/queues/{queue}/tasks", Action.READ, Api::list),
-      new Route("POST", "/v1/queues/{queue}/tasks", Action.ENQUEUE, Api::enqueue),
-      CLAIM,
-      new Route("POST", "/v1/queues/{queue}/redrive", Action.MANAGE, Api::redrive),
-      new Route("POST", "/v1/tasks/complete", Action.WORK, Api::completeMany),
-      new Route("GET", "/v1/tasks/{id}", Action.READ, Api::task),
-      new Route("POST", "/v1/tasks/{id}/heartbeat", Action.WORK, Api::heartbeat),
-      new Route("POST", "/v1/tasks/{id}/complete", Action.WORK, Api::complete),
-      new Route("POST", "/v1/tasks/{id}/fail", Action.WORK, Api::fail),
-      new Route("POST", "/v1/tasks/{id}/release", Action.WORK, Api::release),
-      new Route("POST", "/v1/tasks/{id}/cancel", Action.MANAGE, Api::cancel),
-      new Route("GET", "/v1/cluster", Action.READ, Api::clusterStatus),
-      new Route("POST", "/v1/cluster/exchange", null, Api::clusterExchange)),
-      Map.of("{queue}", Api::queueName, "{id}", Api::taskId));
+  /**
+   * Every endpoint; a path is the first pattern it matches, so literal segments come before {@code
+   * {id}}.
+   */
+  static final RouteTable ROUTES =
+      new RouteTable(
+          List.of(
+              new Route("GET", "/healthz", null, Api::health),
+              new Route("GET", "/readyz", null, Api::readiness),
+              METRICS,
+              new Route("GET", "/openapi.json", null, Api::openApi),
+              new Route("GET", "/", null, Dashboard::index),
+              new Route("GET", "/ui/{version}/{asset}", null, Dashboard::asset),
+              new Route("GET", "/v1/queues", Action.READ, Api::queues),
+              new Route("GET", "/v1/queues/{queue}", Action.READ, Api::queue),
+              new Route("PUT", "/v1/queues/{queue}", Action.MANAGE, Api::updateQueue),
+              new Route("GET", "/v1/queues/{queue}/tasks", Action.READ, Api::list),
+              new Route("POST", "/v1/queues/{queue}/tasks", Action.ENQUEUE, Api::enqueue),
+              CLAIM,
+              new Route("POST", "/v1/queues/{queue}/redrive", Action.MANAGE, Api::redrive),
+              new Route("POST", "/v1/tasks/complete", Action.WORK, Api::completeMany),
+              new Route("GET", "/v1/tasks/{id}", Action.READ, Api::task),
+              new Route("POST", "/v1/tasks/{id}/heartbeat", Action.WORK, Api::heartbeat),
+              new Route("POST", "/v1/tasks/{id}/complete", Action.WORK, Api::complete),
+              new Route("POST", "/v1/tasks/{id}/fail", Action.WORK, Api::fail),
+              new Route("POST", "/v1/tasks/{id}/release", Action.WORK, Api::release),
+              new Route("POST", "/v1/tasks/{id}/cancel", Action.MANAGE, Api::cancel),
+              new Route("POST", "/v1/tasks/{id}/retry", Action.MANAGE, Api::retry),
+              new Route("GET", "/v1/events", Action.READ, Api::events),
+              new Route("GET", "/v1/cluster", Action.READ, Api::clusterStatus),
+              new Route("POST", "/v1/cluster/exchange", null, Api::clusterExchange)),
+          Map.of(
+              "{queue}",
+              Api::queueName,
+              "{id}",
+              Api::taskId,
+              "{version}",
+              Dashboard::anySegment,
+              "{asset}",
+              Dashboard::anySegment));
 
   private final TaskStore store;
   private final Metrics metrics = new Metrics();
+  private final ChangeFeed feed = new ChangeFeed();
+  private final Tracing tracing = new Tracing();
+
+  /** How long an event stream may stay silent before it sends a keep-alive comment. */
+  private volatile long keepAliveMs = EventStream.DEFAULT_KEEP_ALIVE_MS;
+
   private final JsonFactory json;
   private final Requests requests;
   private final TokenSigner tokens;
   private final StoreHealth storeHealth;
   private volatile boolean ready = true;
+
   /** Set on a node of an AP cluster: the routes under /v1/cluster, which answer 404 elsewhere. */
   private volatile ClusterEndpoint cluster;
 
   Api(TaskStore store, byte[] leaseTokenKey, Limits limits, int maxBodyBytes) {
-    this.store = metrics.meter(store);
+    metrics.countersOf(store);
+    this.store = new ObservedStore(store, metrics, feed);
     this.json = Json.factory(maxBodyBytes);
     this.requests = new Requests(json, limits);
     this.tokens = new TokenSigner(leaseTokenKey);
@@ -99,8 +131,14 @@ final class Api {
     return metrics;
   }
 
+  /** Sets how long event streams may stay silent (tests wait less than the default 15 s). */
+  void keepAlive(long ms) {
+    keepAliveMs = ms;
+  }
+
   void cluster(ClusterEndpoint endpoint) {
     this.cluster = endpoint;
+    metrics.cluster(endpoint);
   }
 
   private ClusterEndpoint clusterNode() {
@@ -122,21 +160,61 @@ final class Api {
   /** Marks the server as draining: {@code /readyz} answers 503 so load balancers stop sending. */
   void draining() {
     ready = false;
+    feed.close();
   }
 
   Response handle(String method, String path, String query, String contentType, byte[] body) {
-    return handle(method, path, query, contentType, body, Visibility.ALL, ClientConnection.UNKNOWN);
+    return handle(
+        method,
+        path,
+        query,
+        contentType,
+        body,
+        Visibility.ALL,
+        ClientConnection.UNKNOWN,
+        RequestHeaders.NONE);
   }
 
   /**
-   * Answers a request that may see only the queues {@code visible} covers (docs/security.md), from a
-   * client on {@code client}.
+   * Answers a request that may see only the queues {@code visible} covers (docs/security.md), from
+   * a client on {@code client}, with the request's other {@code headers}.
    */
-  Response handle(String method, String path, String query, String contentType, byte[] body, Visibility visible,
-      ClientConnection client) {
+  Response handle(
+      String method,
+      String path,
+      String query,
+      String contentType,
+      byte[] body,
+      Visibility visible,
+      ClientConnection client,
+      RequestHeaders headers) {
+    if (!tracing.enabled()) {
+      return answer(method, path, query, contentType, body, visible, client, headers);
+    }
+    Span span = tracing.start(method, ROUTES.route(method, path), headers);
+    Response r = null;
+    try (Scope ignored = span.makeCurrent()) {
+      r = answer(method, path, query, contentType, body, visible, client, headers);
+      return r;
+    } finally {
+      Tracing.end(span, r == null ? 500 : r.status());
+    }
+  }
+
+  private Response answer(
+      String method,
+      String path,
+      String query,
+      String contentType,
+      byte[] body,
+      Visibility visible,
+      ClientConnection client,
+      RequestHeaders headers) {
     try {
       RouteTable.Match m = ROUTES.match(method, path);
-      return m.route().handler().handle(this, new Call(query, contentType, body, visible, client, m.params()));
+      return m.route()
+          .handler()
+          .handle(this, new Call(query, contentType, body, visible, client, headers, m.params()));
     } catch (RouteTable.MethodNotAllowed m) {
       return problem(m.problem).withHeader("Allow", m.allowed);
     } catch (Problem.Refusal r) {
@@ -145,16 +223,27 @@ final class Api {
     } catch (InvalidInput e) {
       int status = e.kind() == InvalidInput.Kind.TOO_LARGE ? 413 : 422;
       String type = status == 413 ? "too-large" : "invalid-field";
-      return problem(Problem.of(status, type, status == 413 ? "Request too large" : "Invalid field", e.getMessage())
-          .withField(e.field()));
+      return problem(
+          Problem.of(
+                  status,
+                  type,
+                  status == 413 ? "Request too large" : "Invalid field",
+                  e.getMessage())
+              .withField(e.field()));
     } catch (StoreUnavailableException e) {
       if (ready) {
         storeHealth.failed(e);
       }
-      return problem(Problem.of(503, "unavailable", "Store unavailable", e.getMessage())).withHeader("Retry-After", "1");
+      return problem(Problem.of(503, "unavailable", "Store unavailable", e.getMessage()))
+          .withHeader("Retry-After", "1");
     } catch (RuntimeException e) {
       log.error("{} {} failed", method, path, e);
-      return problem(Problem.of(500, "internal", "Internal error", "the server failed to handle the request; see its log"));
+      return problem(
+          Problem.of(
+              500,
+              "internal",
+              "Internal error",
+              "the server failed to handle the request; see its log"));
     }
   }
 
@@ -163,10 +252,16 @@ final class Api {
   }
 
   /**
-   * One request to a route: what a handler reads of it. The path's parameters are checked when read,
-   * so each handler decides in which order the parts of a request are checked.
+   * One request to a route: what a handler reads of it. The path's parameters are checked when
+   * read, so each handler decides in which order the parts of a request are checked.
    */
-  record Call(String query, String contentType, byte[] body, Visibility visible, ClientConnection client,
+  record Call(
+      String query,
+      String contentType,
+      byte[] body,
+      Visibility visible,
+      ClientConnection client,
+      RequestHeaders headers,
       Map<String, String> params) {
     /** The path's queue name; a 400 when it is not a valid one. */
     String queue() {
@@ -181,8 +276,12 @@ final class Api {
     /** The body, which must be JSON (415 otherwise). */
     byte[] jsonBody() {
       if (contentType == null || !isJson(contentType)) {
-        throw Problem.of(415, "unsupported-media-type", "Unsupported media type",
-            "send the body as Content-Type: application/json").refusal();
+        throw Problem.of(
+                415,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as Content-Type: application/json")
+            .refusal();
       }
       return body;
     }
@@ -202,20 +301,32 @@ final class Api {
     return status(200, "ok");
   }
 
-  /** Ready unless draining for shutdown, or the store failed a request and has not answered a probe since. */
+  /**
+   * Ready unless draining for shutdown, a cluster node that may not hand out tasks yet (joining,
+   * rejoining), or the store failed a request and has not answered a probe since.
+   */
   private Response readiness(Call c) {
     if (!ready) {
       return status(503, "draining");
+    }
+    ClusterEndpoint node = cluster;
+    String notDispatching = node == null ? null : node.notReady();
+    if (notDispatching != null) {
+      return status(503, notDispatching);
     }
     return storeHealth.up() ? status(200, "ok") : status(503, "unavailable");
   }
 
   private Response status(int code, String status) {
-    return Response.json(code, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeStringField("status", status);
-      g.writeEndObject();
-    }));
+    return Response.json(
+        code,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("status", status);
+              g.writeEndObject();
+            }));
   }
 
   private Response metrics(Call c) {
@@ -227,37 +338,81 @@ final class Api {
     return Response.json(200, OpenApi.document());
   }
 
+  /**
+   * The task transitions of one queue ({@code ?queue=}), or of every queue the request may see, as
+   * Server-Sent Events from now on, or from after the {@code Last-Event-ID} the client sends.
+   */
+  private Response events(Call c) {
+    Query q = Query.parse(c.query());
+    q.only("queue");
+    String queue = q.get("queue");
+    java.util.function.Predicate<String> queues = c.visible()::sees;
+    if (queue != null) {
+      if (!Limits.isQueueName(queue)) {
+        throw Problem.of(
+                400,
+                "invalid-query",
+                "Invalid query parameter",
+                "queue '"
+                    + Requests.abbreviate(queue)
+                    + "' is not a queue name: 1–"
+                    + Limits.MAX_QUEUE_NAME
+                    + " characters of [A-Za-z0-9._-]")
+            .withField("queue")
+            .refusal();
+      }
+      if (!c.visible().sees(queue)) {
+        throw Problem.of(403, "forbidden", "Forbidden", "the token may not use the queue " + queue)
+            .withField("queue")
+            .refusal();
+      }
+      queues = queue::equals;
+    }
+    return Response.streamed(
+        EventStream.CONTENT_TYPE,
+        Map.of("Cache-Control", "no-store"),
+        new EventStream(feed, json, queues, c.headers().first("Last-Event-ID"), keepAliveMs));
+  }
+
   private Response queues(Call c) {
     List<QueueInfo> all = store.queueList();
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("queues");
-      for (QueueInfo q : all) {
-        if (!c.visible().sees(q.name())) {
-          continue;
-        }
-        g.writeStartObject();
-        g.writeStringField("name", q.name());
-        counts(g, q);
-        g.writeBooleanField("paused", q.settings().paused());
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    }));
+    return Response.json(
+        200,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeArrayFieldStart("queues");
+              for (QueueInfo q : all) {
+                if (!c.visible().sees(q.name())) {
+                  continue;
+                }
+                g.writeStartObject();
+                g.writeStringField("name", q.name());
+                counts(g, q);
+                g.writeBooleanField("paused", q.settings().paused());
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+              g.writeEndObject();
+            }));
   }
 
   private Response queue(Call c) {
     QueueInfo q = store.queueGet(c.queue());
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeStringField("name", q.name());
-      counts(g, q);
-      g.writeFieldName("settings");
-      settings(g, q.settings());
-      g.writeBooleanField("paused", q.settings().paused());
-      g.writeEndObject();
-    }));
+    return Response.json(
+        200,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("name", q.name());
+              counts(g, q);
+              g.writeFieldName("settings");
+              settings(g, q.settings());
+              g.writeBooleanField("paused", q.settings().paused());
+              g.writeEndObject();
+            }));
   }
 
   private Response updateQueue(Call c) {
@@ -270,17 +425,23 @@ final class Api {
     String queue = c.queue();
     byte[] body = c.jsonBodyIfAny();
     RedriveResult redriven = store.queueRedrive(queue, requests.redriveLimit(body));
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeNumberField("moved", redriven.moved());
-      g.writeNumberField("skipped", redriven.skipped());
-      g.writeEndObject();
-    }));
+    return Response.json(
+        200,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeNumberField("moved", redriven.moved());
+              g.writeNumberField("skipped", redriven.skipped());
+              g.writeEndObject();
+            }));
   }
 
   private Response task(Call c) {
     TaskId id = c.id();
-    return store.taskGet(id).filter(t -> c.visible().sees(t.queue()))
+    return store
+        .taskGet(id)
+        .filter(t -> c.visible().sees(t.queue()))
         .map(t -> Response.json(200, Json.write(json, g -> writeTaskWithoutToken(g, t))))
         .orElseThrow(() -> Problem.notFound("no task " + id));
   }
@@ -291,28 +452,44 @@ final class Api {
   }
 
   private Response complete(Call c) {
-    return finish(c, (id, token, b) -> store.taskComplete(id, token, b.resultJson()), "token", "result");
+    return finish(
+        c, (id, token, b) -> store.taskComplete(id, token, b.resultJson()), "token", "result");
   }
 
   private Response fail(Call c) {
-    return finish(c, (id, token, b) -> store.taskFail(new FailParams(id, token, b.error(), b.permanent(),
-        b.retryInMs())), "token", "error", "permanent", "retry_in_ms");
+    return finish(
+        c,
+        (id, token, b) ->
+            store.taskFail(new FailParams(id, token, b.error(), b.permanent(), b.retryInMs())),
+        "token",
+        "error",
+        "permanent",
+        "retry_in_ms");
   }
 
   private Response release(Call c) {
-    return finish(c, (id, token, b) -> store.taskRelease(id, token, b.delayMs()), "token", "delay_ms");
+    return finish(
+        c, (id, token, b) -> store.taskRelease(id, token, b.delayMs()), "token", "delay_ms");
   }
 
-  /** What a finish does to a claimed task: the path's id, the store's token from the body, and the body. */
+  /**
+   * What a finish does to a claimed task: the path's id, the store's token from the body, and the
+   * body.
+   */
   @FunctionalInterface
   private interface ClaimedTaskOperation {
     Outcome apply(TaskId id, String storeToken, Requests.TokenBody body);
   }
 
-  /** A checked request on a claimed task: the path's id, the store's token inside the body's, the body. */
+  /**
+   * A checked request on a claimed task: the path's id, the store's token inside the body's, the
+   * body.
+   */
   private record Settle(TaskId id, String storeToken, Requests.TokenBody body) {}
 
-  /** Checks the id, then a body of the {@code fields} given, then that the request may see the task. */
+  /**
+   * Checks the id, then a body of the {@code fields} given, then that the request may see the task.
+   */
   private Settle settle(Call c, String... fields) {
     TaskId id = c.id();
     Requests.TokenBody b = requests.tokenBody(c.jsonBody(), fields);
@@ -321,10 +498,10 @@ final class Api {
   }
 
   /**
-   * Finishes a claimed task (complete, fail, release) and, when the body has a {@code claim}, claims
-   * the next tasks in the same request. The claim part is checked with the rest of the request,
-   * before anything is applied; it is made only once the finish succeeded, so a refused finish
-   * claims nothing.
+   * Finishes a claimed task (complete, fail, release) and, when the body has a {@code claim},
+   * claims the next tasks in the same request. The claim part is checked with the rest of the
+   * request, before anything is applied; it is made only once the finish succeeded, so a refused
+   * finish claims nothing.
    */
   private Response finish(Call c, ClaimedTaskOperation operation, String... fields) {
     String[] withClaim = java.util.Arrays.copyOf(fields, fields.length + 1);
@@ -339,7 +516,8 @@ final class Api {
         return outcome(o, null);
       }
       Task finished = ok.task();
-      return claimReply(c, claim.in(finished.queue()), g -> Json.taskFields(g, finished, null, false));
+      return claimReply(
+          c, claim.in(finished.queue()), g -> Json.taskFields(g, finished, null, false));
     } finally {
       slot.run();
     }
@@ -355,15 +533,35 @@ final class Api {
     return c.visible() instanceof Tokens.Grant grant ? grant.takeClaim() : NO_SLOT;
   }
 
-  /** Refuses (403) a claim part naming a queue the request may not use, as the claim endpoint would be. */
+  /**
+   * Refuses (403) a claim part naming a queue the request may not use, as the claim endpoint would
+   * be.
+   */
   private static void requireClaimable(Requests.ClaimPart claim, Visibility visible) {
     if (claim != null && claim.queue() != null && !visible.sees(claim.queue())) {
-      throw Problem.of(403, "forbidden", "Forbidden", "the token may not use the queue " + claim.queue()
-          + " (claim.queue)").withField("claim.queue").refusal();
+      throw Problem.of(
+              403,
+              "forbidden",
+              "Forbidden",
+              "the token may not use the queue " + claim.queue() + " (claim.queue)")
+          .withField("claim.queue")
+          .refusal();
     }
   }
 
   private Response cancel(Call c) {
+    return outcome(store.taskCancel(taskWithoutBody(c)), null);
+  }
+
+  private Response retry(Call c) {
+    return outcome(store.taskRetry(taskWithoutBody(c)), null);
+  }
+
+  /**
+   * The path's task id of an operation that takes no fields: checks that the body, if any, is
+   * {@code {}}, and that the request may see the task.
+   */
+  private TaskId taskWithoutBody(Call c) {
     TaskId id = c.id();
     byte[] body = c.jsonBodyIfAny();
     if (body.length > 0) {
@@ -374,42 +572,69 @@ final class Api {
       r.end();
     }
     requireVisible(id, c.visible());
-    return outcome(store.taskCancel(id), null);
+    return id;
   }
 
   private Response enqueue(Call c) {
     String queue = c.queue();
+    String traceparent = traceparent(c);
     Requests.Enqueue e = requests.enqueue(c.jsonBody());
-    List<EnqueueResult> results = store.taskEnqueueMany(queue, e.specs());
+    List<TaskSpec> specs =
+        traceparent == null
+            ? e.specs()
+            : e.specs().stream().map(s -> s.inTrace(traceparent)).toList();
+    List<EnqueueResult> results = store.taskEnqueueMany(queue, specs);
     if (!e.batch()) {
       EnqueueResult r = results.get(0);
       return Response.json(r.duplicate() ? 200 : 201, Json.write(json, g -> enqueued(g, r)));
     }
     boolean anyNew = results.stream().anyMatch(r -> !r.duplicate());
-    return Response.json(anyNew ? 201 : 200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("tasks");
-      for (EnqueueResult r : results) {
-        enqueued(g, r);
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    }));
+    return Response.json(
+        anyNew ? 201 : 200,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeArrayFieldStart("tasks");
+              for (EnqueueResult r : results) {
+                enqueued(g, r);
+              }
+              g.writeEndArray();
+              g.writeEndObject();
+            }));
+  }
+
+  /** The request's {@code traceparent} header, checked (400 naming it), or null. */
+  private static String traceparent(Call c) {
+    String value = c.headers().first(Tracing.HEADER);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Traceparent.check(Tracing.HEADER, value);
+    } catch (InvalidInput e) {
+      throw Problem.of(400, "invalid-header", "Invalid header", e.getMessage())
+          .withField(Tracing.HEADER)
+          .refusal();
+    }
   }
 
   private static void enqueued(JsonGenerator g, EnqueueResult r) throws IOException {
     Json.task(g, r.task(), null, r.duplicate());
   }
 
-  /** A task as anyone who may read it sees it: its lease without the token, which only its claimer gets. */
+  /**
+   * A task as anyone who may read it sees it: its lease without the token, which only its claimer
+   * gets.
+   */
   private static void writeTaskWithoutToken(JsonGenerator g, Task t) throws IOException {
     Json.task(g, t, null, false);
   }
 
   /**
-   * Claims, waiting if asked to. Tasks that would go to a client that hung up while the claim waited,
-   * or whose reply cannot be written, are released (pending again at once, the attempt not counted):
-   * nobody would work them, and they would sit out a lease first.
+   * Claims, waiting if asked to. Tasks that would go to a client that hung up while the claim
+   * waited, or whose reply cannot be written, are released (pending again at once, the attempt not
+   * counted): nobody would work them, and they would sit out a lease first.
    */
   private Response claim(Call c) {
     String queue = c.queue();
@@ -423,35 +648,57 @@ final class Api {
   }
 
   /**
-   * Claims as {@code params} ask and answers {@code {"tasks":[…]}}; after a finish ({@code finished}
-   * writes the finish's own reply fields) the tasks go in its reply as {@code "next"}.
+   * Claims as {@code params} ask and answers {@code {"tasks":[…]}}; after a finish ({@code
+   * finished} writes the finish's own reply fields) the tasks go in its reply as {@code "next"}.
    */
   private Response claimReply(Call c, ClaimParams params, Json.Body finished) {
-    if (params.waitMs() > 0) {
-      c.client().watch();
-    }
-    List<Task> claimed = store.taskClaimMany(params);
-    if (!claimed.isEmpty() && c.client().closed()) {
+    ClusterClaims.Claimed got = claimHereOrAtAPeer(c, params);
+    List<Task> claimed = got.local();
+    Tracing.linkClaimed(claimed);
+    if (params.waitMs() > 0 && !claimed.isEmpty() && c.client().closed()) {
       releaseUndelivered(claimed, "its client hung up while the claim waited");
       claimed = List.of();
     }
     List<Task> tasks = claimed;
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      if (finished != null) {
-        finished.write(g);
-        g.writeObjectFieldStart("next");
-      }
-      g.writeArrayFieldStart("tasks");
-      for (Task t : tasks) {
-        Json.task(g, t, tokens, false);
-      }
-      g.writeEndArray();
-      if (finished != null) {
-        g.writeEndObject();
-      }
-      g.writeEndObject();
-    })).whenUndelivered(() -> releaseUndelivered(tasks, "the reply could not be written"));
+    return Response.json(
+            200,
+            Json.write(
+                json,
+                g -> {
+                  g.writeStartObject();
+                  if (finished != null) {
+                    finished.write(g);
+                    g.writeObjectFieldStart("next");
+                  }
+                  if (got.forwardedTasks() != null) {
+                    g.writeFieldName("tasks");
+                    g.writeRawValue(got.forwardedTasks());
+                  } else {
+                    g.writeArrayFieldStart("tasks");
+                    for (Task t : tasks) {
+                      Json.task(g, t, tokens, false);
+                    }
+                    g.writeEndArray();
+                  }
+                  if (finished != null) {
+                    g.writeEndObject();
+                  }
+                  g.writeEndObject();
+                }))
+        .whenUndelivered(() -> releaseUndelivered(tasks, "the reply could not be written"));
+  }
+
+  /**
+   * Claims in this store, or — on a node of a cluster, for a claim no other node forwarded — at the
+   * peer with most ready tasks when this node has none it may hand out ({@link ClusterClaims}).
+   */
+  private ClusterClaims.Claimed claimHereOrAtAPeer(Call c, ClaimParams params) {
+    ClusterEndpoint node = cluster;
+    if (node == null || c.headers().first(ClusterEndpoint.FORWARDED_HEADER) != null) {
+      return ClusterClaims.Claimed.here(store.taskClaimMany(params));
+    }
+    return new ClusterClaims(store, node, json)
+        .claim(params, c.headers().first("Authorization"), c.client(), () -> !ready);
   }
 
   private void releaseUndelivered(List<Task> tasks, String why) {
@@ -459,11 +706,18 @@ final class Api {
       try {
         store.taskRelease(t.id(), t.lease().token(), 0);
       } catch (StoreUnavailableException e) {
-        log.warn("task {} not released ({}): it is handed out again when its lease runs out", t.id(), e.getMessage());
+        log.warn(
+            "task {} not released ({}): it is handed out again when its lease runs out",
+            t.id(),
+            e.getMessage());
       }
     }
     if (!tasks.isEmpty()) {
-      log.info("released {} task(s) claimed for worker '{}': {}", tasks.size(), tasks.get(0).lease().owner(), why);
+      log.info(
+          "released {} task(s) claimed for worker '{}': {}",
+          tasks.size(),
+          tasks.get(0).lease().owner(),
+          why);
     }
   }
 
@@ -499,23 +753,30 @@ final class Api {
       completions.add(new Completion(s.id(), storeToken(s.token()), s.resultJson()));
     }
     Visibility visible = c.visible();
-    List<Outcome> outcomes = visible.all() ? store.taskCompleteMany(completions)
-        : VisibleCompletions.complete(store, completions, visible);
+    List<Outcome> outcomes =
+        visible.all()
+            ? store.taskCompleteMany(completions)
+            : VisibleCompletions.complete(store, completions, visible);
     Json.Body results = g -> results(g, completions, outcomes);
     Requests.ClaimPart claim = request.claim();
-    String queue = claim == null ? null : claim.queue() != null ? claim.queue() : firstQueue(outcomes);
+    String queue =
+        claim == null ? null : claim.queue() != null ? claim.queue() : firstQueue(outcomes);
     if (queue == null) {
-      return Response.json(200, Json.write(json, g -> {
-        g.writeStartObject();
-        results.write(g);
-        if (claim != null) {
-          g.writeObjectFieldStart("next");
-          g.writeArrayFieldStart("tasks");
-          g.writeEndArray();
-          g.writeEndObject();
-        }
-        g.writeEndObject();
-      }));
+      return Response.json(
+          200,
+          Json.write(
+              json,
+              g -> {
+                g.writeStartObject();
+                results.write(g);
+                if (claim != null) {
+                  g.writeObjectFieldStart("next");
+                  g.writeArrayFieldStart("tasks");
+                  g.writeEndArray();
+                  g.writeEndObject();
+                }
+                g.writeEndObject();
+              }));
     }
     return claimReply(c, claim.in(queue), results);
   }
@@ -523,12 +784,15 @@ final class Api {
   /** The queue of the first task of a batch that exists for the request, or null. */
   private static String firstQueue(List<Outcome> outcomes) {
     for (Outcome o : outcomes) {
-      Task t = switch (o) {
-        case Outcome.Ok ok -> ok.task();
-        case Outcome.StaleToken st -> st.current();
-        case Outcome.AlreadyFinished af -> af.current();
-        case Outcome.NotFound nf -> null;
-      };
+      Task t =
+          switch (o) {
+            case Outcome.Ok ok -> ok.task();
+            case Outcome.StaleToken st -> st.current();
+            case Outcome.AlreadyFinished af -> af.current();
+            case Outcome.NotRetryable nr -> nr.current();
+            case Outcome.KeyHeld kh -> kh.current();
+            case Outcome.NotFound nf -> null;
+          };
       if (t != null) {
         return t.queue();
       }
@@ -573,12 +837,45 @@ final class Api {
     return switch (o) {
       case Outcome.Ok ok -> throw new IllegalArgumentException("not a refusal");
       case Outcome.NotFound nf -> Problem.of(404, "not-found", "Not found", "no task " + nf.id());
-      case Outcome.StaleToken st -> Problem.of(409, "stale-token", "Lease lost",
-          "the token does not name the current claim of task " + st.current().id() + ", which is "
-              + st.current().state().wireName()).withState(st.current().state().wireName());
-      case Outcome.AlreadyFinished af -> Problem.of(409, "already-finished", "Task already finished",
-          "task " + af.current().id() + " is already " + af.current().state().wireName())
-          .withState(af.current().state().wireName());
+      case Outcome.StaleToken st ->
+          Problem.of(
+                  409,
+                  "stale-token",
+                  "Lease lost",
+                  "the token does not name the current claim of task "
+                      + st.current().id()
+                      + ", which is "
+                      + st.current().state().wireName())
+              .withState(st.current().state().wireName());
+      case Outcome.AlreadyFinished af ->
+          Problem.of(
+                  409,
+                  "already-finished",
+                  "Task already finished",
+                  "task " + af.current().id() + " is already " + af.current().state().wireName())
+              .withState(af.current().state().wireName());
+      case Outcome.NotRetryable nr ->
+          Problem.of(
+                  409,
+                  "not-retryable",
+                  "Task not retryable",
+                  "task "
+                      + nr.current().id()
+                      + " is "
+                      + nr.current().state().wireName()
+                      + ": only a dead or cancelled task can be retried")
+              .withState(nr.current().state().wireName());
+      case Outcome.KeyHeld kh ->
+          Problem.of(
+                  409,
+                  "unique-key-held",
+                  "Unique key held",
+                  "the unique_key of task "
+                      + kh.current().id()
+                      + " is held by the live task "
+                      + kh.holder()
+                      + ": retry it once that task has finished")
+              .withState(kh.current().state().wireName());
     };
   }
 
@@ -616,8 +913,13 @@ final class Api {
     if (stateText != null) {
       state = TaskState.fromWireName(stateText);
       if (state == null) {
-        throw Problem.of(400, "invalid-query", "Invalid query parameter",
-            "state must be one of pending, working, done, dead, cancelled").withField("state").refusal();
+        throw Problem.of(
+                400,
+                "invalid-query",
+                "Invalid query parameter",
+                "state must be one of pending, working, done, dead, cancelled")
+            .withField("state")
+            .refusal();
       }
     }
     int limit = q.integer("limit", 1, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT);
@@ -630,29 +932,43 @@ final class Api {
       }
       page = store.taskList(new ListParams(queue, state, name, limit, cursor));
     } catch (InvalidInput e) {
-      throw Problem.of(400, "invalid-query", "Invalid query parameter", e.getMessage()).withField(e.field()).refusal();
+      throw Problem.of(400, "invalid-query", "Invalid query parameter", e.getMessage())
+          .withField(e.field())
+          .refusal();
     }
-    return Response.json(200, Json.write(json, g -> {
-      g.writeStartObject();
-      g.writeArrayFieldStart("tasks");
-      for (Task t : page.tasks()) {
-        writeTaskWithoutToken(g, t);
-      }
-      g.writeEndArray();
-      if (page.nextCursor() == null) {
-        g.writeNullField("next_cursor");
-      } else {
-        g.writeStringField("next_cursor", page.nextCursor());
-      }
-      g.writeEndObject();
-    }));
+    return Response.json(
+        200,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeArrayFieldStart("tasks");
+              for (Task t : page.tasks()) {
+                writeTaskWithoutToken(g, t);
+              }
+              g.writeEndArray();
+              if (page.nextCursor() == null) {
+                g.writeNullField("next_cursor");
+              } else {
+                g.writeStringField("next_cursor", page.nextCursor());
+              }
+              g.writeEndObject();
+            }));
   }
 
   private static String queueName(String segment) {
     if (!Limits.isQueueName(segment)) {
-      throw Problem.of(400, "invalid-queue-name", "Invalid queue name", "'" + Requests.abbreviate(segment)
-          + "' is not a queue name: 1–" + Limits.MAX_QUEUE_NAME + " characters of [A-Za-z0-9._-]")
-          .withField("queue").refusal();
+      throw Problem.of(
+              400,
+              "invalid-queue-name",
+              "Invalid queue name",
+              "'"
+                  + Requests.abbreviate(segment)
+                  + "' is not a queue name: 1–"
+                  + Limits.MAX_QUEUE_NAME
+                  + " characters of [A-Za-z0-9._-]")
+          .withField("queue")
+          .refusal();
     }
     return segment;
   }
@@ -661,11 +977,32 @@ final class Api {
     return Requests.parseId("id", segment);
   }
 
+  /**
+   * The segments of a path between its slashes, without one leading and one trailing slash: {@code
+   * "/v1/tasks/ID/complete/"} is {@code [v1, tasks, ID, complete]}, and an empty segment stays one
+   * ({@code "/a//b"} is {@code [a, , b]}). Written out, not {@code split}: every request comes
+   * here.
+   */
   static String[] segments(String path) {
-    String p = path.startsWith("/") ? path.substring(1) : path;
-    if (p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
+    int from = path.startsWith("/") ? 1 : 0;
+    int to = path.length() > from && path.endsWith("/") ? path.length() - 1 : path.length();
+    if (to <= from) {
+      return new String[0];
     }
-    return p.isEmpty() ? new String[0] : p.split("/", -1);
+    int n = 1;
+    for (int i = from; i < to; i++) {
+      if (path.charAt(i) == '/') {
+        n++;
+      }
+    }
+    String[] out = new String[n];
+    int start = from;
+    for (int k = 0; k < n - 1; k++) {
+      int slash = path.indexOf('/', start);
+      out[k] = path.substring(start, slash);
+      start = slash + 1;
+    }
+    out[n - 1] = path.substring(start, to);
+    return out;
   }
 }

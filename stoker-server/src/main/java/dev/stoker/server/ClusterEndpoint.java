@@ -1,14 +1,23 @@
 package dev.stoker.server;
 
 /**
- * What a node of an AP cluster serves besides the API (docs/backends/cluster.md): the exchange with its
- * peers, carried over the same port as the API so that a peer's URL is all a node needs, and the
- * cluster's status. The server knows nothing of the cluster beyond this; {@link
+ * What a node of an AP cluster serves besides the API (docs/backends/cluster.md): the exchange with
+ * its peers, carried over the same port as the API so that a peer's URL is all a node needs, and
+ * the cluster's status. The server knows nothing of the cluster beyond this; {@link
  * StokerServer#cluster} plugs it in.
  */
 public interface ClusterEndpoint {
 
-  /** Refuses a peer's message (a different membership, an unknown node): answered 409 with the reason. */
+  /**
+   * The header that marks a claim one node sent on to another ({@link #forwardClaim}): the node
+   * that gets it claims by its own rights and never forwards it again (one hop).
+   */
+  String FORWARDED_HEADER = "Stoker-Forwarded";
+
+  /**
+   * Refuses a peer's message (a different membership, an unknown node): answered 409 with the
+   * reason.
+   */
   final class Refused extends RuntimeException {
     public Refused(String message) {
       super(message);
@@ -25,4 +34,42 @@ public interface ClusterEndpoint {
 
   /** The cluster's status as JSON ({@code GET /v1/cluster}). */
   byte[] status();
+
+  /**
+   * Work this node found handed out twice, by the letter of its cause, (a)–(e), every cause
+   * present: shown in /metrics as {@code stoker_cluster_duplicates_total{cause}}.
+   */
+  default java.util.Map<String, Long> duplicates() {
+    return java.util.Map.of();
+  }
+
+  /**
+   * Sends a claim this node found nothing for to the peer that may hand out the most ready tasks of
+   * {@code queue} in this node's replica (docs/backends/cluster.md, "Forwarding"): one hop, the
+   * peer deciding by its own rights. {@code claimBody} is a claim request body that does not wait;
+   * {@code authorization} is the worker's header, passed on (null for none).
+   *
+   * @return the peer's reply, {@code {"tasks":[…]}} with tokens every node checks, or null when no
+   *     peer has ready tasks of the queue or the peer did not answer 200
+   */
+  default byte[] forwardClaim(String queue, byte[] claimBody, String authorization) {
+    return null;
+  }
+
+  /**
+   * How many claims this node forwarded, by result: {@code tasks}, {@code empty} (the peer had none
+   * for it) or {@code failed} (no 200 answer); shown in /metrics as {@code
+   * stoker_cluster_forwarded_claims_total{result}}.
+   */
+  default java.util.Map<String, Long> forwardedClaims() {
+    return java.util.Map.of();
+  }
+
+  /**
+   * Why this node may not hand out tasks yet ({@code /readyz} answers 503 with it), or null when it
+   * may.
+   */
+  default String notReady() {
+    return null;
+  }
 }

@@ -16,8 +16,12 @@ final class ClusterRoutes {
   /** {@code POST /v1/cluster/exchange}: a peer's binary exchange message, answered in kind. */
   static Response exchange(ClusterEndpoint cluster, String contentType, byte[] body) {
     if (contentType == null || !contentType.startsWith(BINARY)) {
-      throw Problem.of(415, "unsupported-media-type", "Unsupported media type",
-          "the exchange takes " + BINARY).refusal();
+      throw Problem.of(
+              415,
+              "unsupported-media-type",
+              "Unsupported media type",
+              "the exchange takes " + BINARY)
+          .refusal();
     }
     try {
       return new Response(200, BINARY, cluster.exchange(body), Map.of());

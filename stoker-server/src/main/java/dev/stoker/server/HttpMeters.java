@@ -10,19 +10,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Counts and times HTTP requests by route (its method and pattern from {@link Api#ROUTES}, never the
- * raw path, so the labels stay few) and status. Each route's timers sit in an array by status, made
- * on first use: recording a request looks nothing up by name.
+ * Counts and times HTTP requests by route (its method and pattern from {@link Api#ROUTES}, never
+ * the raw path, so the labels stay few) and status. Each route's timers sit in an array by status,
+ * made on first use: recording a request looks nothing up by name.
  */
 final class HttpMeters {
-  private static final Duration[] BUCKETS = Metrics.buckets(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-      2.5, 5, 10, 30, 60);
+  private static final Duration[] BUCKETS =
+      Metrics.buckets(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
   private static final int FIRST_STATUS = 100;
   private static final int STATUSES = 500;
 
   private final MeterRegistry registry;
+
   /** Filled when made and only read afterwards, so it is safe to share. */
   private final Map<Route, AtomicReferenceArray<Timer>> byRoute = new IdentityHashMap<>();
+
   private final AtomicReferenceArray<Timer> unmatched = new AtomicReferenceArray<>(STATUSES);
 
   HttpMeters(MeterRegistry registry) {
@@ -32,7 +34,9 @@ final class HttpMeters {
     }
   }
 
-  /** Records a request to {@code route} (null: a path no route takes) answered with {@code status}. */
+  /**
+   * Records a request to {@code route} (null: a path no route takes) answered with {@code status}.
+   */
   void record(Route route, int status, long nanos) {
     AtomicReferenceArray<Timer> timers = route == null ? unmatched : byRoute.get(route);
     int i = status - FIRST_STATUS;

@@ -26,12 +26,13 @@ final class Json {
   static JsonFactory factory(int maxBodyBytes) {
     return JsonFactory.builder()
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(MAX_DEPTH)
-            .maxNumberLength(MAX_NUMBER_LENGTH)
-            .maxStringLength(maxBodyBytes)
-            .maxNameLength(1024)
-            .build())
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxStringLength(maxBodyBytes)
+                .maxNameLength(1024)
+                .build())
         .build();
   }
 
@@ -64,14 +65,19 @@ final class Json {
    * (whoever reads or lists tasks) it is left out. {@code duplicate} marks an enqueue answered with
    * an existing live task.
    */
-  static void task(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate) throws IOException {
+  static void task(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate)
+      throws IOException {
     g.writeStartObject();
     taskFields(g, t, tokenSigner, duplicate);
     g.writeEndObject();
   }
 
-  /** The fields of {@link #task}, into an object the caller opened (a finish's reply adds {@code next}). */
-  static void taskFields(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate) throws IOException {
+  /**
+   * The fields of {@link #task}, into an object the caller opened (a finish's reply adds {@code
+   * next}).
+   */
+  static void taskFields(JsonGenerator g, Task t, TokenSigner tokenSigner, boolean duplicate)
+      throws IOException {
     g.writeStringField("id", t.id().toString());
     g.writeStringField("queue", t.queue());
     g.writeStringField("name", t.name());
@@ -102,31 +108,49 @@ final class Json {
     if (t.lastError() != null) {
       g.writeStringField("last_error", t.lastError());
     }
+    if (t.traceparent() != null) {
+      g.writeStringField("traceparent", t.traceparent());
+    }
     timeField(g, "created_at", t.createdAt());
     timeField(g, "updated_at", t.updatedAt());
     Version v = t.version();
-    g.writeStringField("version", v.done() + "." + v.generation() + "." + v.terminalRank() + "." + v.epoch()
-        + "." + v.phase() + "." + v.hlc() + "." + v.node());
+    g.writeStringField(
+        "version",
+        v.done()
+            + "."
+            + v.generation()
+            + "."
+            + v.terminalRank()
+            + "."
+            + v.epoch()
+            + "."
+            + v.phase()
+            + "."
+            + v.hlc()
+            + "."
+            + v.node());
     if (duplicate) {
       g.writeBooleanField("duplicate", true);
     }
   }
 
   static byte[] problem(JsonFactory f, Problem p) {
-    return write(f, g -> {
-      g.writeStartObject();
-      g.writeStringField("type", p.type());
-      g.writeStringField("title", p.title());
-      g.writeNumberField("status", p.status());
-      g.writeStringField("detail", p.detail());
-      if (p.field() != null) {
-        g.writeStringField("field", p.field());
-      }
-      if (p.state() != null) {
-        g.writeStringField("state", p.state());
-      }
-      g.writeEndObject();
-    });
+    return write(
+        f,
+        g -> {
+          g.writeStartObject();
+          g.writeStringField("type", p.type());
+          g.writeStringField("title", p.title());
+          g.writeNumberField("status", p.status());
+          g.writeStringField("detail", p.detail());
+          if (p.field() != null) {
+            g.writeStringField("field", p.field());
+          }
+          if (p.state() != null) {
+            g.writeStringField("state", p.state());
+          }
+          g.writeEndObject();
+        });
   }
 
   /** Copies the value at the parser's current token as compact JSON text. */

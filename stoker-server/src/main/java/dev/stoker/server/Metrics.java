@@ -3,8 +3,10 @@ package dev.stoker.server;
 import dev.stoker.core.Task;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.StoreCounters;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskStore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -27,42 +29,76 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's Prometheus metrics (docs/observability.md): task counters per queue and timings from
- * {@link MeteredStore}, queue sizes read from the store on each scrape, HTTP requests from {@link
+ * {@link ObservedStore}, queue sizes read from the store on each scrape, HTTP requests from {@link
  * HttpMeters}, and the JVM's. Counting costs no lock and no string building: a queue's counters are
  * made once and found by its name.
  */
 final class Metrics implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Metrics.class);
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-  /** The most queues whose sizes a scrape reports, so a store with very many queues cannot flood Prometheus. */
+
+  /**
+   * The most queues whose sizes a scrape reports, so a store with very many queues cannot flood
+   * Prometheus.
+   */
   static final int MAX_QUEUES_REPORTED = 1_000;
+
   /** The most claims remembered at once to time their runs; past it, further claims go untimed. */
   static final int MAX_CLAIMS_TIMED = 100_000;
-  /** A claim not settled within this long is forgotten (its lease ran out, or its worker is slow). */
+
+  /**
+   * A claim not settled within this long is forgotten (its lease ran out, or its worker is slow).
+   */
   static final long CLAIM_TIMED_FOR_MS = Duration.ofDays(1).toMillis();
 
-  private static final Duration[] TASK_BUCKETS = buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-      60, 300, 900, 3600);
+  private static final Duration[] TASK_BUCKETS =
+      buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600);
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private static final Duration[] SYNC_BUCKETS =
+      buckets(
+          0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+          10);
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<String, QueueMeters> queues = new ConcurrentHashMap<>();
-  /** The time of each claim this server handed out and not yet saw settled, by the store's lease token. */
+
+  /**
+   * The time of each claim this server handed out and not yet saw settled, by the store's lease
+   * token.
+   */
   private final ConcurrentHashMap<String, Long> claimedAt = new ConcurrentHashMap<>();
+
   private final Timer pickup;
   private final Timer run;
+  private final Timer sync;
   private final MultiGauge queueTasks;
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final HttpMeters http;
 
   Metrics() {
-    pickup = Timer.builder("stoker.claim.pickup")
-        .description("from when a task could be claimed (run_at, or enqueue) to its claim")
-        .serviceLevelObjectives(TASK_BUCKETS).register(registry);
-    run = Timer.builder("stoker.task.run")
-        .description("from a claim to its completion, for claims and completions through this server")
-        .serviceLevelObjectives(TASK_BUCKETS).register(registry);
-    queueTasks = MultiGauge.builder("stoker.queue.tasks")
-        .description("tasks in a queue by state, as the store counts them at scrape time").register(registry);
+    pickup =
+        Timer.builder("stoker.claim.pickup")
+            .description("from when a task could be claimed (run_at, or enqueue) to its claim")
+            .serviceLevelObjectives(TASK_BUCKETS)
+            .register(registry);
+    run =
+        Timer.builder("stoker.task.run")
+            .description(
+                "from a claim to its completion, for claims and completions through this server")
+            .serviceLevelObjectives(TASK_BUCKETS)
+            .register(registry);
+    sync =
+        Timer.builder("stoker.store.sync")
+            .description(
+                "one sync of the store's writes to stable storage: the embedded store's WAL fsync, a "
+                    + "PostgreSQL commit, an etcd transaction")
+            .serviceLevelObjectives(SYNC_BUCKETS)
+            .register(registry);
+    queueTasks =
+        MultiGauge.builder("stoker.queue.tasks")
+            .description("tasks in a queue by state, as the store counts them at scrape time")
+            .register(registry);
     http = new HttpMeters(registry);
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
@@ -73,9 +109,44 @@ final class Metrics implements AutoCloseable {
     new FileDescriptorMetrics().bindTo(registry);
   }
 
-  /** {@code store}, counting what goes through it into these metrics. */
-  TaskStore meter(TaskStore store) {
-    return new MeteredStore(store, this);
+  /**
+   * Publishes the counters {@code store} keeps of its own, if it has any (e.g. the etcd store's
+   * claim conflicts).
+   */
+  void countersOf(TaskStore store) {
+    if (store instanceof StoreCounters own) {
+      for (StoreCounters.Counter c : own.counters()) {
+        // The store is the meter's (weakly held) state: it lives as long as the server.
+        FunctionCounter.builder(c.name(), store, s -> c.value().getAsLong())
+            .description(c.description())
+            .register(registry);
+      }
+    }
+  }
+
+  /**
+   * A node of an AP cluster: the work it found handed out twice, by cause
+   * (docs/backends/cluster.md).
+   */
+  void cluster(ClusterEndpoint node) {
+    for (String cause : node.duplicates().keySet()) {
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "stoker.cluster.duplicates", node, n -> n.duplicates().getOrDefault(cause, 0L))
+          .description(
+              "tasks this node found handed out twice, by cause (a)-(e) of docs/backends/cluster.md")
+          .tag("cause", cause)
+          .register(registry);
+    }
+    for (String result : node.forwardedClaims().keySet()) {
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "stoker.cluster.forwarded.claims",
+              node,
+              n -> n.forwardedClaims().getOrDefault(result, 0L))
+          .description(
+              "claims this node sent on to a peer with ready tasks, by result (tasks, empty, failed)")
+          .tag("result", result)
+          .register(registry);
+    }
   }
 
   HttpMeters http() {
@@ -87,21 +158,32 @@ final class Metrics implements AutoCloseable {
     return m != null ? m : queues.computeIfAbsent(name, q -> new QueueMeters(registry, q));
   }
 
-  /** Records how long {@code task}, just claimed, waited to be; remembers the claim to time its run. */
+  /**
+   * Records how long {@code task}, just claimed, waited to be; remembers the claim to time its run.
+   */
   void claimed(Task task) {
     long at = task.updatedAt();
-    pickup.record(Math.max(0, at - Math.max(task.runAt(), task.createdAt())), TimeUnit.MILLISECONDS);
+    pickup.record(
+        Math.max(0, at - Math.max(task.runAt(), task.createdAt())), TimeUnit.MILLISECONDS);
     if (task.lease() != null && claimedAt.size() < MAX_CLAIMS_TIMED) {
       claimedAt.put(task.lease().token(), at);
     }
   }
 
-  /** Records the run of the claim {@code token} names, now that it completed {@code done}, if it was timed. */
+  /**
+   * Records the run of the claim {@code token} names, now that it completed {@code done}, if it was
+   * timed.
+   */
   void settled(String token, Task done) {
     Long at = claimedAt.remove(token);
     if (at != null) {
       run.record(Math.max(0, done.updatedAt() - at), TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** Records one sync of the store that took {@code nanos}. */
+  void synced(long nanos) {
+    sync.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void forget(String token) {
@@ -136,7 +218,10 @@ final class Metrics implements AutoCloseable {
     queueTasks.register(rows, true);
   }
 
-  /** Drops the claims remembered for longer than {@link #CLAIM_TIMED_FOR_MS}: their leases ran out, most likely. */
+  /**
+   * Drops the claims remembered for longer than {@link #CLAIM_TIMED_FOR_MS}: their leases ran out,
+   * most likely.
+   */
   private void forgetOldClaims() {
     long before = System.currentTimeMillis() - CLAIM_TIMED_FOR_MS;
     claimedAt.values().removeIf(at -> at < before);

@@ -11,8 +11,8 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Reads one JSON object field by field, checking each value's type and range as it goes, and names
- * the field in every refusal ({@code tasks[2].priority}). Callers loop over {@link #nextField()} and
- * switch on the name; a name they do not know is refused by {@link #unknown()}.
+ * the field in every refusal ({@code tasks[2].priority}). Callers loop over {@link #nextField()}
+ * and switch on the name; a name they do not know is refused by {@link #unknown()}.
  */
 final class ObjectReader {
   private final JsonFactory factory;
@@ -119,11 +119,13 @@ final class ObjectReader {
     }
     try {
       if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-        throw Problem.invalid(name(), name() + " must be between " + min + " and " + max + ", was " + p.getText());
+        throw Problem.invalid(
+            name(), name() + " must be between " + min + " and " + max + ", was " + p.getText());
       }
       long v = p.getLongValue();
       if (v < min || v > max) {
-        throw Problem.invalid(name(), name() + " must be between " + min + " and " + max + ", was " + v);
+        throw Problem.invalid(
+            name(), name() + " must be between " + min + " and " + max + ", was " + v);
       }
       return v;
     } catch (IOException e) {
@@ -139,7 +141,8 @@ final class ObjectReader {
     try {
       double v = p.getDoubleValue();
       if (!(v >= min && v <= max)) {
-        throw Problem.invalid(name(), name() + " must be between " + min + " and " + max + ", was " + p.getText());
+        throw Problem.invalid(
+            name(), name() + " must be between " + min + " and " + max + ", was " + p.getText());
       }
       return v;
     } catch (IOException e) {
@@ -174,8 +177,9 @@ final class ObjectReader {
       }
       return i.toEpochMilli();
     } catch (DateTimeParseException e) {
-      throw Problem.invalid(name(), name() + " must be an RFC 3339 time with a zone, like 2026-01-31T12:00:00Z; was "
-          + text);
+      throw Problem.invalid(
+          name(),
+          name() + " must be an RFC 3339 time with a zone, like 2026-01-31T12:00:00Z; was " + text);
     }
   }
 
@@ -198,7 +202,10 @@ final class ObjectReader {
     if (e instanceof StreamConstraintsException c) {
       return Problem.malformed("the JSON is beyond a limit: " + c.getOriginalMessage());
     }
-    String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    String msg =
+        e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+            ? j.getOriginalMessage()
+            : e.getMessage();
     return Problem.malformed("the body is not valid JSON: " + msg);
   }
 

@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * The OpenAPI 3.1 description of the API (src/main/resources/dev/stoker/server/openapi.json), written
- * by hand next to {@link Api#ROUTES}; a test holds the two to the same routes.
+ * The OpenAPI 3.1 description of the API (src/main/resources/dev/stoker/server/openapi.json),
+ * written by hand next to {@link Api#ROUTES}; a test holds the two to the same routes.
  */
 final class OpenApi {
   static final String RESOURCE = "openapi.json";

@@ -19,11 +19,18 @@ final class Pem {
     try {
       return Tls.builder()
           .privateKey(Keys.builder().pem(pem -> pem.key(Resource.create(key))).build())
-          .privateKeyCertChain(Keys.builder().pem(pem -> pem.certChain(Resource.create(certChain))).build())
+          .privateKeyCertChain(
+              Keys.builder().pem(pem -> pem.certChain(Resource.create(certChain))).build())
           .build();
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("cannot use the TLS certificate " + certChain + " and key " + key
-          + " (PEM, the key unencrypted PKCS#8): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot use the TLS certificate "
+              + certChain
+              + " and key "
+              + key
+              + " (PEM, the key unencrypted PKCS#8): "
+              + e.getMessage(),
+          e);
     }
   }
 }

@@ -25,7 +25,8 @@ final class Query {
         String name = decode(eq < 0 ? pair : pair.substring(0, eq));
         String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
         if (values.putIfAbsent(name, value) != null) {
-          throw refusal(name, "query parameter '" + Requests.abbreviate(name) + "' is given more than once");
+          throw refusal(
+              name, "query parameter '" + Requests.abbreviate(name) + "' is given more than once");
         }
       }
     }
@@ -36,8 +37,12 @@ final class Query {
     Set<String> ok = Set.of(allowed);
     for (String name : values.keySet()) {
       if (!ok.contains(name)) {
-        throw refusal(name, "unknown query parameter '" + Requests.abbreviate(name) + "'; this endpoint takes "
-            + String.join(", ", allowed));
+        throw refusal(
+            name,
+            "unknown query parameter '"
+                + Requests.abbreviate(name)
+                + "'; this endpoint takes "
+                + String.join(", ", allowed));
       }
     }
   }
@@ -59,8 +64,16 @@ final class Query {
     } catch (NumberFormatException e) {
       // refused below
     }
-    throw refusal(name, name + " must be an integer between " + min + " and " + max + ", was '"
-        + Requests.abbreviate(v) + "'");
+    throw refusal(
+        name,
+        name
+            + " must be an integer between "
+            + min
+            + " and "
+            + max
+            + ", was '"
+            + Requests.abbreviate(v)
+            + "'");
   }
 
   private static String decode(String s) {
@@ -72,6 +85,8 @@ final class Query {
   }
 
   private static Problem.Refusal refusal(String field, String detail) {
-    return Problem.of(400, "invalid-query", "Invalid query parameter", detail).withField(field).refusal();
+    return Problem.of(400, "invalid-query", "Invalid query parameter", detail)
+        .withField(field)
+        .refusal();
   }
 }

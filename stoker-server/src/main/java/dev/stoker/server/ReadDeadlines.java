@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Helidon closes a connection that is silent before a request line, but once the request line is
  * in it waits for the rest however slowly it trickles. Each connection runs on a virtual thread of
  * its own, and interrupting a virtual thread blocked on a socket read closes that socket, so a
- * deadline is a map entry from the reading thread to a time, and one sweeper interrupts the
- * threads whose time has passed. An entry costs two map updates per request, no timer.
+ * deadline is a map entry from the reading thread to a time, and one sweeper interrupts the threads
+ * whose time has passed. An entry costs two map updates per request, no timer.
  */
 final class ReadDeadlines implements Http1ConnectionListener, AutoCloseable {
   private final Map<Thread, Long> deadlines = new ConcurrentHashMap<>();
@@ -27,7 +27,8 @@ final class ReadDeadlines implements Http1ConnectionListener, AutoCloseable {
   ReadDeadlines(Duration limit) {
     this.limitNanos = limit.toNanos();
     long period = Math.clamp(limit.toMillis() / 4, 50, 5_000);
-    this.sweeper = Thread.ofPlatform().daemon().name("stoker-read-deadlines").start(() -> sweep(period));
+    this.sweeper =
+        Thread.ofPlatform().daemon().name("stoker-read-deadlines").start(() -> sweep(period));
   }
 
   /** The request line is in: the headers (and then the body) must follow within the limit. */
@@ -36,7 +37,10 @@ final class ReadDeadlines implements Http1ConnectionListener, AutoCloseable {
     start();
   }
 
-  /** The headers are in; the body, if any, is timed by {@link #start()}/{@link #end()} around its read. */
+  /**
+   * The headers are in; the body, if any, is timed by {@link #start()}/{@link #end()} around its
+   * read.
+   */
   @Override
   public void headers(ConnectionContext ctx, Headers headers) {
     end();
@@ -57,11 +61,12 @@ final class ReadDeadlines implements Http1ConnectionListener, AutoCloseable {
       while (!Thread.currentThread().isInterrupted()) {
         TimeUnit.MILLISECONDS.sleep(periodMs);
         long now = System.nanoTime();
-        deadlines.forEach((thread, deadline) -> {
-          if (now - deadline > 0 && deadlines.remove(thread, deadline)) {
-            thread.interrupt();
-          }
-        });
+        deadlines.forEach(
+            (thread, deadline) -> {
+              if (now - deadline > 0 && deadlines.remove(thread, deadline)) {
+                thread.interrupt();
+              }
+            });
       }
     } catch (InterruptedException e) {
       // closed

@@ -94,7 +94,8 @@ final class Requests {
         case "run_at" -> runAt = r.isNull() ? null : r.time();
         case "delay_ms" -> delayMs = r.isNull() ? null : r.integer(0, Limits.MAX_DURATION_MS);
         case "unique_key" -> uniqueKey = r.isNull() ? null : r.string();
-        case "max_attempts" -> maxAttempts = r.isNull() ? null : (int) r.integer(1, Limits.MAX_ATTEMPTS);
+        case "max_attempts" ->
+            maxAttempts = r.isNull() ? null : (int) r.integer(1, Limits.MAX_ATTEMPTS);
         default -> throw r.unknown();
       }
     }
@@ -104,7 +105,8 @@ final class Requests {
         throw Problem.invalid(prefix + "name", prefix + "name is required");
       }
       try {
-        return limits.check(new TaskSpec(name, params, priority, runAt, delayMs, uniqueKey, maxAttempts));
+        return limits.check(
+            new TaskSpec(name, params, priority, runAt, delayMs, uniqueKey, maxAttempts));
       } catch (InvalidInput e) {
         throw prefix.isEmpty() ? e : e.within(prefix.substring(0, prefix.length() - 1));
       }
@@ -119,8 +121,8 @@ final class Requests {
   }
 
   /**
-   * The claim fields of a claim body, or of the {@code claim} object a finish carries to claim in the
-   * same request; {@code queue} is null when the object names none (the finished task's queue).
+   * The claim fields of a claim body, or of the {@code claim} object a finish carries to claim in
+   * the same request; {@code queue} is null when the object names none (the finished task's queue).
    */
   record ClaimPart(String queue, String worker, int max, Long leaseMs, long waitMs) {
     ClaimParams in(String defaultQueue) {
@@ -147,8 +149,13 @@ final class Requests {
           }
           queue = r.string();
           if (!Limits.isQueueName(queue)) {
-            throw Problem.invalid(r.name(), "'" + abbreviate(queue) + "' is not a queue name: 1–"
-                + Limits.MAX_QUEUE_NAME + " characters of [A-Za-z0-9._-]");
+            throw Problem.invalid(
+                r.name(),
+                "'"
+                    + abbreviate(queue)
+                    + "' is not a queue name: 1–"
+                    + Limits.MAX_QUEUE_NAME
+                    + " characters of [A-Za-z0-9._-]");
           }
         }
         default -> throw r.unknown();
@@ -156,8 +163,12 @@ final class Requests {
     }
     String prefix = nested ? "claim." : "";
     if (worker == null) {
-      throw Problem.invalid(prefix + "worker", prefix + "worker is required: a string naming who claims (1–"
-          + Limits.MAX_WORKER + " characters)");
+      throw Problem.invalid(
+          prefix + "worker",
+          prefix
+              + "worker is required: a string naming who claims (1–"
+              + Limits.MAX_WORKER
+              + " characters)");
     }
     return new ClaimPart(queue, worker, max, leaseMs, waitMs);
   }
@@ -174,10 +185,19 @@ final class Requests {
    * The fields of heartbeat, complete, fail and release bodies; {@code claim} is the claim a finish
    * asks for in the same request, or null.
    */
-  record TokenBody(String token, Long leaseMs, String resultJson, String error, boolean permanent, Long retryInMs,
-      long delayMs, ClaimPart claim) {}
+  record TokenBody(
+      String token,
+      Long leaseMs,
+      String resultJson,
+      String error,
+      boolean permanent,
+      Long retryInMs,
+      long delayMs,
+      ClaimPart claim) {}
 
-  /** Reads a body that carries a lease token; {@code allowed} lists the fields this operation takes. */
+  /**
+   * Reads a body that carries a lease token; {@code allowed} lists the fields this operation takes.
+   */
   TokenBody tokenBody(byte[] body, String... allowed) {
     ObjectReader r = ObjectReader.open(json, body);
     TokenBody b = readTokenFields(r, java.util.Set.of(allowed));
@@ -215,10 +235,12 @@ final class Requests {
       }
     }
     if (token == null) {
-      throw Problem.invalid(prefixOf(r) + "token", prefixOf(r) + "token is required: the lease token of the claim");
+      throw Problem.invalid(
+          prefixOf(r) + "token", prefixOf(r) + "token is required: the lease token of the claim");
     }
     if (allowed.contains("error") && error == null) {
-      throw Problem.invalid(prefixOf(r) + "error", prefixOf(r) + "error is required: what went wrong");
+      throw Problem.invalid(
+          prefixOf(r) + "error", prefixOf(r) + "error is required: what went wrong");
     }
     return new TokenBody(token, leaseMs, result, error, permanent, retryInMs, delayMs, claim);
   }
@@ -229,7 +251,10 @@ final class Requests {
     return dot < 0 ? "" : n.substring(0, dot + 1);
   }
 
-  /** The body of {@code POST /v1/tasks/complete}: the completions, and the claim to make after them or null. */
+  /**
+   * The body of {@code POST /v1/tasks/complete}: the completions, and the claim to make after them
+   * or null.
+   */
   record CompleteMany(List<Completion> completions, ClaimPart claim) {}
 
   CompleteMany completeMany(byte[] body) {
@@ -250,7 +275,8 @@ final class Requests {
         while (r.nextElement()) {
           String at = "tasks[" + out.size() + "]";
           if (out.size() == Limits.MAX_BATCH) {
-            throw Problem.tooLarge("tasks", "a batch holds at most " + Limits.MAX_BATCH + " completions");
+            throw Problem.tooLarge(
+                "tasks", "a batch holds at most " + Limits.MAX_BATCH + " completions");
           }
           ObjectReader item = r.nested(at);
           TaskId id = null;
@@ -268,7 +294,8 @@ final class Requests {
             }
           }
           if (id == null || token == null) {
-            throw Problem.invalid(at + (id == null ? ".id" : ".token"), at + " needs an id and a token");
+            throw Problem.invalid(
+                at + (id == null ? ".id" : ".token"), at + " needs an id and a token");
           }
           out.add(new Completion(id, token, result));
         }
@@ -337,14 +364,20 @@ final class Requests {
       throw ObjectReader.malformed(e);
     }
     r.end();
-    return new SettingsPatch(leaseMs, maxAttempts, initialMs, multiplier, maxMs, retentionMs, paused);
+    return new SettingsPatch(
+        leaseMs, maxAttempts, initialMs, multiplier, maxMs, retentionMs, paused);
   }
 
   static TaskId parseId(String field, String text) {
     TaskId id = TaskId.tryParse(text);
     if (id == null) {
-      throw Problem.of(400, "invalid-id", "Invalid task id", "'" + abbreviate(text)
-          + "' is not a task id (26 characters of base32)").withField(field).refusal();
+      throw Problem.of(
+              400,
+              "invalid-id",
+              "Invalid task id",
+              "'" + abbreviate(text) + "' is not a task id (26 characters of base32)")
+          .withField(field)
+          .refusal();
     }
     return id;
   }

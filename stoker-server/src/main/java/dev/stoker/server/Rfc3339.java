@@ -6,10 +6,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Formats epoch millis as the API's times, RFC 3339 in UTC with milliseconds
- * ({@code 2026-11-23T15:48:27.123Z}). Every task in a reply carries four of them, and
- * {@link DateTimeFormatter} was a tenth of a claim request's CPU; here the date part is cached (the
- * times of one reply, and of a busy second, fall on one day) and the time of day is plain arithmetic.
+ * Formats epoch millis as the API's times, RFC 3339 in UTC with milliseconds ({@code
+ * 2026-11-23T15:48:27.123Z}). Every task in a reply carries four of them, and {@link
+ * DateTimeFormatter} was a tenth of a claim request's CPU; here the date part is cached (the times
+ * of one reply, and of a busy second, fall on one day) and the time of day is plain arithmetic.
  */
 final class Rfc3339 {
   private Rfc3339() {}
@@ -18,6 +18,7 @@ final class Rfc3339 {
   private static final long DAY_MS = 86_400_000L;
   private static final long FIRST_DAY = LocalDate.of(0, 1, 1).toEpochDay();
   private static final long LAST_DAY = LocalDate.of(9999, 12, 31).toEpochDay();
+
   /** The general path, for years outside 0000–9999 (which the API never produces). */
   static final DateTimeFormatter FORMATTER =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -27,7 +28,9 @@ final class Rfc3339 {
 
   private static volatile Day last = new Day(FIRST_DAY - 1, null);
 
-  /** The formatted time, as characters to hand to a JSON generator without an intermediate String. */
+  /**
+   * The formatted time, as characters to hand to a JSON generator without an intermediate String.
+   */
   static char[] format(long epochMillis) {
     long epochDay = Math.floorDiv(epochMillis, DAY_MS);
     if (epochDay < FIRST_DAY || epochDay > LAST_DAY) {

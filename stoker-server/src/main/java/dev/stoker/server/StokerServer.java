@@ -13,6 +13,9 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http1.Http1Config;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -39,23 +42,50 @@ public final class StokerServer implements AutoCloseable {
    * @param maxBodyBytes the largest request body (413 above)
    * @param maxHeaderBytes the largest request head (a 400 above)
    * @param limits the limits on task fields
-   * @param readTimeout how long a connection may stay silent between requests, and how long a client
-   *     may take to send a request's headers, or its body, once the request line is in
+   * @param readTimeout how long a connection may stay silent between requests, and how long a
+   *     client may take to send a request's headers, or its body, once the request line is in
    * @param shutdownGrace how long in-flight requests may take to finish on shutdown
    * @param security tokens, TLS and connection limits (docs/security.md)
    */
-  public record Config(String host, int port, int maxBodyBytes, int maxHeaderBytes, Limits limits,
-      Duration readTimeout, Duration shutdownGrace, Security security) {
+  public record Config(
+      String host,
+      int port,
+      int maxBodyBytes,
+      int maxHeaderBytes,
+      Limits limits,
+      Duration readTimeout,
+      Duration shutdownGrace,
+      Security security) {
     public static final int DEFAULT_PORT = 7654;
 
     /** A configuration with {@link Security#defaults()}: open, plain HTTP. */
-    public Config(String host, int port, int maxBodyBytes, int maxHeaderBytes, Limits limits,
-        Duration readTimeout, Duration shutdownGrace) {
-      this(host, port, maxBodyBytes, maxHeaderBytes, limits, readTimeout, shutdownGrace, Security.defaults());
+    public Config(
+        String host,
+        int port,
+        int maxBodyBytes,
+        int maxHeaderBytes,
+        Limits limits,
+        Duration readTimeout,
+        Duration shutdownGrace) {
+      this(
+          host,
+          port,
+          maxBodyBytes,
+          maxHeaderBytes,
+          limits,
+          readTimeout,
+          shutdownGrace,
+          Security.defaults());
     }
 
     public static Config defaults() {
-      return new Config("127.0.0.1", DEFAULT_PORT, 8 << 20, 16 << 10, Limits.DEFAULT, Duration.ofSeconds(75),
+      return new Config(
+          "127.0.0.1",
+          DEFAULT_PORT,
+          8 << 20,
+          16 << 10,
+          Limits.DEFAULT,
+          Duration.ofSeconds(75),
           Duration.ofSeconds(10));
     }
   }
@@ -67,10 +97,17 @@ public final class StokerServer implements AutoCloseable {
    * @param tlsCert a PEM file with the server's certificate chain; null serves plain HTTP
    * @param tlsKey a PEM file with the certificate's private key (PKCS#8, unencrypted)
    * @param maxConnections the most TCP connections open at once; more wait to be accepted
-   * @param maxConcurrentRequests the most requests handled at once, long polls included; more get 503
-   * @param maxClaimsPerToken the most claims (long polls) one token may have in flight; more get 429
+   * @param maxConcurrentRequests the most requests handled at once, long polls included; more get
+   *     503
+   * @param maxClaimsPerToken the most claims (long polls) one token may have in flight; more get
+   *     429
    */
-  public record Security(Path tokensFile, Path tlsCert, Path tlsKey, int maxConnections, int maxConcurrentRequests,
+  public record Security(
+      Path tokensFile,
+      Path tlsCert,
+      Path tlsKey,
+      int maxConnections,
+      int maxConcurrentRequests,
       int maxClaimsPerToken) {
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
@@ -81,13 +118,19 @@ public final class StokerServer implements AutoCloseable {
         throw new IllegalArgumentException("TLS needs both a certificate and a key");
       }
       if (maxConnections < 1 || maxConcurrentRequests < 1 || maxClaimsPerToken < 1) {
-        throw new IllegalArgumentException("connection, request and claim limits must be at least 1");
+        throw new IllegalArgumentException(
+            "connection, request and claim limits must be at least 1");
       }
     }
 
     /** Open, plain HTTP, with the default limits. */
     public static Security defaults() {
-      return new Security(null, null, null, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONCURRENT_REQUESTS,
+      return new Security(
+          null,
+          null,
+          null,
+          DEFAULT_MAX_CONNECTIONS,
+          DEFAULT_MAX_CONCURRENT_REQUESTS,
           DEFAULT_MAX_CLAIMS_PER_TOKEN);
     }
   }
@@ -97,33 +140,42 @@ public final class StokerServer implements AutoCloseable {
   private final TaskStore store;
 
   private final ReadDeadlines deadlines;
+  private final ClientConnections connections;
   private final AccessControl access;
 
-  private StokerServer(WebServer web, Api api, TaskStore store, ReadDeadlines deadlines, AccessControl access) {
+  private StokerServer(
+      WebServer web,
+      Api api,
+      TaskStore store,
+      ReadDeadlines deadlines,
+      ClientConnections connections,
+      AccessControl access) {
     this.web = web;
     this.api = api;
     this.store = store;
     this.deadlines = deadlines;
+    this.connections = connections;
     this.access = access;
   }
 
   /**
-   * Starts serving {@code store}, signing lease tokens with the key the store keeps; returns once the
-   * port is bound.
+   * Starts serving {@code store}, signing lease tokens with the key the store keeps; returns once
+   * the port is bound.
    *
    * @throws IllegalArgumentException when the store keeps no lease-token key (use the other {@code
    *     start}), or the token file or TLS key material cannot be read
    */
   public static StokerServer start(TaskStore store, Config config) {
     if (!(store instanceof LeaseTokenKeySource keys)) {
-      throw new IllegalArgumentException("the store keeps no lease-token key: hand one to start(store, key, config)");
+      throw new IllegalArgumentException(
+          "the store keeps no lease-token key: hand one to start(store, key, config)");
     }
     return start(store, keys.leaseTokenKey(), config);
   }
 
   /**
-   * Starts serving {@code store}, signing lease tokens with {@code leaseTokenKey} (at least 32 bytes,
-   * the same for every server over the store); returns once the port is bound.
+   * Starts serving {@code store}, signing lease tokens with {@code leaseTokenKey} (at least 32
+   * bytes, the same for every server over the store); returns once the port is bound.
    *
    * @throws IllegalArgumentException when the token file or TLS key material cannot be read
    */
@@ -134,48 +186,60 @@ public final class StokerServer implements AutoCloseable {
     if (sec.tlsCert() != null) {
       builder.tls(Pem.tls(sec.tlsCert(), sec.tlsKey()));
     }
-    AccessControl access = sec.tokensFile() == null ? null
-        : new AccessControl(sec.tokensFile(), sec.maxClaimsPerToken(), Duration.ofSeconds(1));
+    AccessControl access =
+        sec.tokensFile() == null
+            ? null
+            : new AccessControl(sec.tokensFile(), sec.maxClaimsPerToken(), Duration.ofSeconds(1));
     ReadDeadlines deadlines = new ReadDeadlines(config.readTimeout());
-    ClientConnections connections = new ClientConnections(config.readTimeout());
-    WebServer web = builder
-        .host(config.host())
-        .port(config.port())
-        .maxTcpConnections(sec.maxConnections())
-        // blocking sockets, not NIO channels: only they let ClientConnections notice a client hang up
-        // while its claim waits (Helidon's NIO socket cannot watch for that)
-        .useNio(false)
-        .maxConcurrentRequests(sec.maxConcurrentRequests())
-        .shutdownHook(false)
-        .maxPayloadSize(config.maxBodyBytes())
-        .shutdownGracePeriod(config.shutdownGrace())
-        .idleConnectionTimeout(config.readTimeout())
-        // Helidon looks for idle connections every 2 minutes by default, far less often than our timeout
-        .idleConnectionPeriod(idleCheckPeriod(config.readTimeout()))
-        .connectionOptions(o -> o.readTimeout(config.readTimeout()).tcpNoDelay(true))
-        .addProtocol(Http1Config.builder()
-            .maxHeadersSize(config.maxHeaderBytes())
-            .maxPrologueLength(8192)
-            .addReceiveListener(new ReceiveListeners(deadlines, connections))
-            .build())
-        .directHandlers(DirectHandlers.builder()
-            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api, config))
-            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api, config))
-            .addHandler(DirectHandler.EventType.OTHER, transportProblem(api, config))
-            .build())
-        .routing(r -> r.any((req, res) -> serve(api, access, deadlines, connections.current(), req, res)))
-        .build()
-        .start();
+    ClientConnections connections = new ClientConnections();
+    WebServer web =
+        builder
+            .host(config.host())
+            .port(config.port())
+            .maxTcpConnections(sec.maxConnections())
+            // socket channels (Helidon's default), which ClientConnections asks whether a client
+            // hung up
+            .useNio(true)
+            .maxConcurrentRequests(sec.maxConcurrentRequests())
+            .shutdownHook(false)
+            .maxPayloadSize(config.maxBodyBytes())
+            .shutdownGracePeriod(config.shutdownGrace())
+            .idleConnectionTimeout(config.readTimeout())
+            // Helidon looks for idle connections every 2 minutes by default, far less often than
+            // our timeout
+            .idleConnectionPeriod(idleCheckPeriod(config.readTimeout()))
+            .connectionOptions(o -> o.readTimeout(config.readTimeout()).tcpNoDelay(true))
+            .addProtocol(
+                Http1Config.builder()
+                    .maxHeadersSize(config.maxHeaderBytes())
+                    .maxPrologueLength(8192)
+                    .addReceiveListener(new ReceiveListeners(deadlines, connections))
+                    .build())
+            .directHandlers(
+                DirectHandlers.builder()
+                    .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblem(api, config))
+                    .addHandler(
+                        DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblem(api, config))
+                    .addHandler(DirectHandler.EventType.OTHER, transportProblem(api, config))
+                    .build())
+            .routing(
+                r ->
+                    r.any(
+                        (req, res) ->
+                            serve(api, access, deadlines, connections.current(), req, res)))
+            .build()
+            .start();
     if (!web.isRunning() || web.port() < 0) {
       web.stop();
       deadlines.close();
+      connections.close();
       if (access != null) {
         access.close();
       }
-      throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port()
-          + " (is the address in use?)");
+      throw new IllegalStateException(
+          "cannot listen on " + config.host() + ":" + config.port() + " (is the address in use?)");
     }
-    return new StokerServer(web, api, store, deadlines, access);
+    return new StokerServer(web, api, store, deadlines, connections, access);
   }
 
   /** Serves the routes of a node of an AP cluster (docs/backends/cluster.md) from now on. */
@@ -188,8 +252,13 @@ public final class StokerServer implements AutoCloseable {
     return Duration.ofMillis(ms);
   }
 
-  private static void serve(Api api, AccessControl access, ReadDeadlines deadlines, ClientConnection client,
-      ServerRequest req, ServerResponse res) {
+  private static void serve(
+      Api api,
+      AccessControl access,
+      ReadDeadlines deadlines,
+      ClientConnection client,
+      ServerRequest req,
+      ServerResponse res) {
     String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
     byte[] body = EMPTY;
     if (req.content().hasEntity()) {
@@ -203,10 +272,28 @@ public final class StokerServer implements AutoCloseable {
     String method = req.prologue().method().text();
     String path = req.path().rawPath();
     long start = System.nanoTime();
-    Response r = access == null
-        ? api.handle(method, path, req.query().rawValue(), contentType, body, Visibility.ALL, client)
-        : access.handle(api, method, path, req.query().rawValue(), contentType,
-            req.headers().first(HeaderNames.AUTHORIZATION).orElse(null), body, client);
+    RequestHeaders headers = name -> req.headers().first(HeaderNames.create(name)).orElse(null);
+    Response r =
+        access == null
+            ? api.handle(
+                method,
+                path,
+                req.query().rawValue(),
+                contentType,
+                body,
+                Visibility.ALL,
+                client,
+                headers)
+            : access.handle(
+                api,
+                method,
+                path,
+                req.query().rawValue(),
+                contentType,
+                req.headers().first(HeaderNames.AUTHORIZATION).orElse(null),
+                body,
+                client,
+                headers);
     res.status(Status.create(r.status()));
     if (r.contentType() != null) {
       res.header(HeaderNames.CONTENT_TYPE, r.contentType());
@@ -215,40 +302,70 @@ public final class StokerServer implements AutoCloseable {
       res.header(HeaderNames.create(h.getKey()), h.getValue());
     }
     try {
-      res.send(r.body());
+      if (r.stream() != null) {
+        stream(r.stream(), res);
+      } else {
+        res.send(r.body());
+      }
     } catch (RuntimeException e) {
       r.undelivered().run();
       throw e;
     } finally {
-      RouteTable.Match route = Api.ROUTES.find(method, Api.segments(path));
-      api.metrics().http().record(route == null ? null : route.route(), r.status(), System.nanoTime() - start);
+      api.metrics()
+          .http()
+          .record(Api.ROUTES.route(method, path), r.status(), System.nanoTime() - start);
     }
   }
 
-  /** Answers errors found before a request reaches the API (bad framing, too large) as problem+json. */
+  /** Writes a streamed reply until it ends; a client that went away ends it too. */
+  private static void stream(Response.Stream stream, ServerResponse res) {
+    try (OutputStream out = res.outputStream()) {
+      stream.writeTo(out);
+    } catch (IOException | UncheckedIOException e) {
+      // the client went away: the stream is over
+    }
+  }
+
+  /**
+   * Answers errors found before a request reaches the API (bad framing, too large) as problem+json.
+   */
   private static DirectHandler transportProblem(Api api, Config config) {
     return new DirectHandler() {
       @Override
-      public TransportResponse handle(TransportRequest request, EventType type, Status status,
-          ServerResponseHeaders headers, String message) {
+      public TransportResponse handle(
+          TransportRequest request,
+          EventType type,
+          Status status,
+          ServerResponseHeaders headers,
+          String message) {
         int code = status.code();
-        String kind = switch (code) {
-          case 413 -> "too-large";
-          case 431 -> "headers-too-large";
-          case 503 -> "overloaded";
-          default -> "bad-request";
-        };
-        String detail = switch (code) {
-          case 413 -> "the request body is larger than the limit of " + config.maxBodyBytes() + " bytes";
-          case 503 -> "the server is already handling its limit of " + config.security().maxConcurrentRequests()
-              + " requests at once (--max-concurrent-requests); retry later";
-          // Helidon says no more than "Bad Request" when the head is too large or cannot be parsed
-          case 400 -> message == null || message.isBlank() || message.equals(status.reasonPhrase())
-              ? "the request is not valid HTTP/1.1, or its request line and headers are larger than the limit of "
-                  + config.maxHeaderBytes() + " bytes"
-              : message;
-          default -> message == null || message.isBlank() ? status.reasonPhrase() : message;
-        };
+        String kind =
+            switch (code) {
+              case 413 -> "too-large";
+              case 431 -> "headers-too-large";
+              case 503 -> "overloaded";
+              default -> "bad-request";
+            };
+        String detail =
+            switch (code) {
+              case 413 ->
+                  "the request body is larger than the limit of "
+                      + config.maxBodyBytes()
+                      + " bytes";
+              case 503 ->
+                  "the server is already handling its limit of "
+                      + config.security().maxConcurrentRequests()
+                      + " requests at once (--max-concurrent-requests); retry later";
+              // Helidon says no more than "Bad Request" when the head is too large or cannot be
+              // parsed
+              case 400 ->
+                  message == null || message.isBlank() || message.equals(status.reasonPhrase())
+                      ? "the request is not valid HTTP/1.1, or its request line and headers are larger than the limit of "
+                          + config.maxHeaderBytes()
+                          + " bytes"
+                      : message;
+              default -> message == null || message.isBlank() ? status.reasonPhrase() : message;
+            };
         Response r = api.problem(Problem.of(code, kind, status.reasonPhrase(), detail));
         return TransportResponse.builder()
             .status(status)
@@ -259,6 +376,11 @@ public final class StokerServer implements AutoCloseable {
             .build();
       }
     };
+  }
+
+  /** The API this server serves (tests tune it). */
+  Api api() {
+    return api;
   }
 
   /** Whether the server speaks HTTPS. */
@@ -282,6 +404,7 @@ public final class StokerServer implements AutoCloseable {
     web.stop();
     api.metrics().close();
     deadlines.close();
+    connections.close();
     if (access != null) {
       access.close();
     }

@@ -8,16 +8,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the store can do its work, as {@code /readyz} reports it (docs/api.md#health-and-readiness).
- * It is up until a request fails with {@link StoreUnavailableException}; then it is down until a
- * probe gets through. A probe is made when readiness is asked while down, at most one at a time: a
- * heartbeat of a task that cannot exist, which takes the store's write path (the embedded store's
- * sequencer, a PostgreSQL transaction) and changes nothing. The embedded store refuses every write
- * after a failed one until it is restarted, so it stays down until then; PostgreSQL is up again as
- * soon as the database answers.
+ * Whether the store can do its work, as {@code /readyz} reports it
+ * (docs/api.md#health-and-readiness). It is up until a request fails with {@link
+ * StoreUnavailableException}; then it is down until a probe gets through. A probe is made when
+ * readiness is asked while down, at most one at a time: a heartbeat of a task that cannot exist,
+ * which takes the store's write path (the embedded store's sequencer, a PostgreSQL transaction) and
+ * changes nothing. The embedded store refuses every write after a failed one until it is restarted,
+ * so it stays down until then; PostgreSQL is up again as soon as the database answers.
  */
 final class StoreHealth {
   private static final Logger log = LoggerFactory.getLogger(StoreHealth.class);
+
   /** Ids start with their creation time; none is made at the epoch. */
   private static final TaskId NO_TASK = new TaskId(0, 0);
 
@@ -33,11 +34,15 @@ final class StoreHealth {
   void failed(StoreUnavailableException e) {
     if (!down) {
       down = true;
-      log.warn("the store is unavailable ({}): /readyz answers 503 until it works again", e.getMessage());
+      log.warn(
+          "the store is unavailable ({}): /readyz answers 503 until it works again",
+          e.getMessage());
     }
   }
 
-  /** Whether the store is up; while it is down, probes it (or, while another probe runs, says down). */
+  /**
+   * Whether the store is up; while it is down, probes it (or, while another probe runs, says down).
+   */
   boolean up() {
     if (!down) {
       return true;

@@ -16,10 +16,13 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class TokenSigner {
   private static final int MAC_BYTES = 16;
+
   /** Longest signed token accepted; longer input is refused without computing anything. */
   static final int MAX_LENGTH = 160;
 
-  /** Keyed once; each use works on a clone, which is far cheaper than looking up and keying a Mac. */
+  /**
+   * Keyed once; each use works on a clone, which is far cheaper than looking up and keying a Mac.
+   */
   private final Mac prototype;
 
   TokenSigner(byte[] key) {

@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The tokens of a token file, found by the SHA-256 of a presented token: one digest and one hash map
- * lookup per request. The map is keyed by the digest's first 64 bits; the whole digest is then
- * compared in constant time, so the lookup's timing depends on a hash of the token, never on how much
- * of a guessed token is right.
+ * The tokens of a token file, found by the SHA-256 of a presented token: one digest and one hash
+ * map lookup per request. The map is keyed by the digest's first 64 bits; the whole digest is then
+ * compared in constant time, so the lookup's timing depends on a hash of the token, never on how
+ * much of a guessed token is right.
  */
 final class Tokens {
   private static final MessageDigest SHA256;
@@ -30,8 +30,10 @@ final class Tokens {
   /** A token's entry and what it has in flight. */
   static final class Grant implements Visibility {
     final TokenFile.Entry entry;
+
     /** Claims of this token in flight, for the per-token limit on long polls. */
     final AtomicInteger claims;
+
     private final int maxClaims;
 
     Grant(TokenFile.Entry entry, AtomicInteger claims, int maxClaims) {
@@ -41,14 +43,21 @@ final class Tokens {
     }
 
     /**
-     * Counts one more claim of this token in flight (a claim request, or a finish's claim part) until
-     * the returned slot is run; a 429 refusal when the token has its limit's worth already.
+     * Counts one more claim of this token in flight (a claim request, or a finish's claim part)
+     * until the returned slot is run; a 429 refusal when the token has its limit's worth already.
      */
     Runnable takeClaim() {
       if (claims.incrementAndGet() > maxClaims) {
         claims.decrementAndGet();
-        throw Problem.of(429, "too-many-claims", "Too many claims in flight", "the token '" + entry.name()
-            + "' already has " + maxClaims + " claims waiting, the limit (--max-claims-per-token); retry later")
+        throw Problem.of(
+                429,
+                "too-many-claims",
+                "Too many claims in flight",
+                "the token '"
+                    + entry.name()
+                    + "' already has "
+                    + maxClaims
+                    + " claims waiting, the limit (--max-claims-per-token); retry later")
             .refusal();
       }
       return claims::decrementAndGet;
@@ -68,9 +77,9 @@ final class Tokens {
   private final Map<Long, Grant[]> byDigest;
 
   /**
-   * The tokens of {@code entries}, each with at most {@code maxClaims} claims in flight; a token named
-   * as one in {@code previous} keeps its in-flight count, so reloading the file does not reset the
-   * limit on its long polls.
+   * The tokens of {@code entries}, each with at most {@code maxClaims} claims in flight; a token
+   * named as one in {@code previous} keeps its in-flight count, so reloading the file does not
+   * reset the limit on its long polls.
    */
   Tokens(List<TokenFile.Entry> entries, Tokens previous, int maxClaims) {
     Map<String, AtomicInteger> counters = new HashMap<>();
@@ -84,11 +93,14 @@ final class Tokens {
     Map<Long, Grant[]> map = new HashMap<>();
     for (TokenFile.Entry e : entries) {
       Grant g = new Grant(e, counters.getOrDefault(e.name(), new AtomicInteger()), maxClaims);
-      map.merge(key(e.sha256()), new Grant[] {g}, (a, b) -> {
-        Grant[] both = java.util.Arrays.copyOf(a, a.length + 1);
-        both[a.length] = b[0];
-        return both;
-      });
+      map.merge(
+          key(e.sha256()),
+          new Grant[] {g},
+          (a, b) -> {
+            Grant[] both = java.util.Arrays.copyOf(a, a.length + 1);
+            both[a.length] = b[0];
+            return both;
+          });
     }
     this.byDigest = Map.copyOf(map);
   }

@@ -6,17 +6,18 @@ package dev.stoker.server;
  */
 interface Visibility {
   /** Everything: a server without tokens, or a token whose patterns include {@code *}. */
-  Visibility ALL = new Visibility() {
-    @Override
-    public boolean all() {
-      return true;
-    }
+  Visibility ALL =
+      new Visibility() {
+        @Override
+        public boolean all() {
+          return true;
+        }
 
-    @Override
-    public boolean sees(String queue) {
-      return true;
-    }
-  };
+        @Override
+        public boolean sees(String queue) {
+          return true;
+        }
+      };
 
   /** Whether every queue is visible, so tasks need not be looked up to be checked. */
   boolean all();

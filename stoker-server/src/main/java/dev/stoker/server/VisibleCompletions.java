@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A batch of completions for a token limited to some queues: items whose task is in a queue it may
- * not see get the store's answer for a task that does not exist, and the rest go to the store in one
- * call, their outcomes put back in the order of the request.
+ * not see get the store's answer for a task that does not exist, and the rest go to the store in
+ * one call, their outcomes put back in the order of the request.
  */
 final class VisibleCompletions {
   private VisibleCompletions() {}

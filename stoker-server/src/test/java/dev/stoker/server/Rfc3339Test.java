@@ -20,12 +20,25 @@ class Rfc3339Test {
   @Test
   void formats_like_the_date_time_formatter_at_the_edges() {
     long[] edges = {
-        0, 1, 999, 1_000, 59_999, 86_399_999, 86_400_000, -1, -86_400_000, -86_400_001,
-        1_763_900_000_123L, 951_782_400_000L /* 2000-02-29 */, 4_107_542_399_999L /* 2100-02-28T23:59:59.999 */,
-        LocalDate.of(0, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli(),
-        LocalDate.of(9999, 12, 31).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli() + 86_399_999,
-        LocalDate.of(10000, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli(),
-        LocalDate.of(-1, 12, 31).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli()};
+      0,
+      1,
+      999,
+      1_000,
+      59_999,
+      86_399_999,
+      86_400_000,
+      -1,
+      -86_400_000,
+      -86_400_001,
+      1_763_900_000_123L,
+      951_782_400_000L /* 2000-02-29 */,
+      4_107_542_399_999L /* 2100-02-28T23:59:59.999 */,
+      LocalDate.of(0, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli(),
+      LocalDate.of(9999, 12, 31).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli()
+          + 86_399_999,
+      LocalDate.of(10000, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli(),
+      LocalDate.of(-1, 12, 31).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli()
+    };
     for (long t : edges) {
       assertThat(fast(t)).as("%d", t).isEqualTo(reference(t));
     }

@@ -8,19 +8,38 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A JSON Schema (2020-12) checker for the keywords openapi.json uses, and no more: type, const, enum,
- * properties, required, additionalProperties: false, items, minItems/maxItems, minLength/maxLength
- * (in code points), pattern, minimum/maximum, oneOf and local $ref. An unknown keyword fails the
- * check, so the document cannot grow a rule this checker silently ignores.
+ * A JSON Schema (2020-12) checker for the keywords openapi.json uses, and no more: type, const,
+ * enum, properties, required, additionalProperties: false, items, minItems/maxItems,
+ * minLength/maxLength (in code points), pattern, minimum/maximum, oneOf and local $ref. An unknown
+ * keyword fails the check, so the document cannot grow a rule this checker silently ignores.
  *
  * <p>An object with the key {@code "…"} is an example with fields left out (docs/api.md writes
  * {@code ,…}): its required fields are not required, the rest is checked as usual.
  */
 final class SchemaCheck {
   static final String ELIDED = "…";
-  private static final java.util.Set<String> KNOWN = java.util.Set.of("type", "const", "enum", "properties",
-      "required", "additionalProperties", "items", "minItems", "maxItems", "minLength", "maxLength", "pattern",
-      "minimum", "maximum", "oneOf", "$ref", "description", "default", "format", "x-problem-types");
+  private static final java.util.Set<String> KNOWN =
+      java.util.Set.of(
+          "type",
+          "const",
+          "enum",
+          "properties",
+          "required",
+          "additionalProperties",
+          "items",
+          "minItems",
+          "maxItems",
+          "minLength",
+          "maxLength",
+          "pattern",
+          "minimum",
+          "maximum",
+          "oneOf",
+          "$ref",
+          "description",
+          "default",
+          "format",
+          "x-problem-types");
 
   private final JsonNode document;
 
@@ -94,7 +113,8 @@ final class SchemaCheck {
       if (s.has("maxLength") && length > s.get("maxLength").asInt()) {
         errors.add(at + ": longer than " + s.get("maxLength"));
       }
-      if (s.has("pattern") && !Pattern.compile(s.get("pattern").asText()).matcher(v.asText()).find()) {
+      if (s.has("pattern")
+          && !Pattern.compile(s.get("pattern").asText()).matcher(v.asText()).find()) {
         errors.add(at + ": " + v + " does not match " + s.get("pattern").asText());
       }
     }
@@ -155,7 +175,9 @@ final class SchemaCheck {
       case "object" -> v.isObject();
       case "array" -> v.isArray();
       case "string" -> v.isTextual();
-      case "integer" -> v.isIntegralNumber() || (v.isNumber() && v.decimalValue().stripTrailingZeros().scale() <= 0);
+      case "integer" ->
+          v.isIntegralNumber()
+              || (v.isNumber() && v.decimalValue().stripTrailingZeros().scale() <= 0);
       case "number" -> v.isNumber();
       case "boolean" -> v.isBoolean();
       case "null" -> v.isNull();

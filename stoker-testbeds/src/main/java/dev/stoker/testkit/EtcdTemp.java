@@ -9,11 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real etcd cluster for tests, started with the repository's {@code bin/etcd-cluster} (which installs
- * Debian's etcd when missing): N members on free loopback ports, data in a directory under /tmp, fsync
- * and auto-compaction on. One 3-member cluster per JVM ({@link #shared()}), stopped and deleted when
- * the JVM exits; each test takes a fresh key prefix ({@link #freshPrefix()}). Tests that kill members
- * start their own ({@link #start(int)}).
+ * A real etcd cluster for tests, started with the repository's {@code bin/etcd-cluster} (which
+ * installs Debian's etcd when missing): N members on free loopback ports, data in a directory under
+ * /tmp, fsync and auto-compaction on. One 3-member cluster per JVM ({@link #shared()}), stopped and
+ * deleted when the JVM exits; each test takes a fresh key prefix ({@link #freshPrefix()}). Tests
+ * that kill members start their own ({@link #start(int)}).
  */
 public final class EtcdTemp implements AutoCloseable {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
@@ -113,7 +113,8 @@ public final class EtcdTemp implements AutoCloseable {
       Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("bin/etcd-cluster " + String.join(" ", args) + " failed: " + out);
+        throw new IllegalStateException(
+            "bin/etcd-cluster " + String.join(" ", args) + " failed: " + out);
       }
       return out;
     } catch (IOException e) {

@@ -17,10 +17,10 @@ import java.util.stream.Stream;
 
 /**
  * A real, throwaway PostgreSQL server for tests, started with the repository's {@code bin/pg-temp}
- * (which installs Debian's postgresql when none is installed). One server per JVM ({@link #shared()}),
- * stopped and deleted when the JVM exits; each test takes a fresh schema ({@link #freshSchema()}) so
- * tests are isolated without paying for a server each. Tests that crash the database start their own
- * ({@link #start()}).
+ * (which installs Debian's postgresql when none is installed). One server per JVM ({@link
+ * #shared()}), stopped and deleted when the JVM exits; each test takes a fresh schema ({@link
+ * #freshSchema()}) so tests are isolated without paying for a server each. Tests that crash the
+ * database start their own ({@link #start()}).
  */
 public final class PgTemp implements AutoCloseable {
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
@@ -85,7 +85,8 @@ public final class PgTemp implements AutoCloseable {
 
   /** Runs one SQL statement outside any transaction. */
   public void execute(String sql) {
-    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement()) {
       st.execute(sql);
     } catch (SQLException e) {
       throw new IllegalStateException(sql + ": " + e.getMessage(), e);
@@ -115,7 +116,8 @@ public final class PgTemp implements AutoCloseable {
       Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("bin/pg-temp " + String.join(" ", args) + " failed: " + out);
+        throw new IllegalStateException(
+            "bin/pg-temp " + String.join(" ", args) + " failed: " + out);
       }
       return out;
     } catch (IOException e) {

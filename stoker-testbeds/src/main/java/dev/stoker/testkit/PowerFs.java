@@ -26,21 +26,29 @@ public final class PowerFs implements AutoCloseable {
     this.daemon = daemon;
   }
 
-  /** Mounts a new powerfs on {@code dir/mnt}, backed by {@code dir/backing}; close it to unmount. */
+  /**
+   * Mounts a new powerfs on {@code dir/mnt}, backed by {@code dir/backing}; close it to unmount.
+   */
   public static PowerFs mount(Path dir) throws IOException, InterruptedException {
     Path script = RepoScript.find("powerfs");
     run(600, script.toString(), "build");
     Path backing = Files.createDirectories(dir.resolve("backing")).toAbsolutePath();
     Path mount = Files.createDirectories(dir.resolve("mnt")).toAbsolutePath();
     // --watch-stdin: the filesystem unmounts itself when this JVM dies and its stdin closes.
-    Process p = new ProcessBuilder(script.toString(), "--watch-stdin", backing.toString(), mount.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("powerfs.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(script.toString(), "--watch-stdin", backing.toString(), mount.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("powerfs.log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!mounted(mount)) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         p.destroyForcibly();
-        throw new IOException("powerfs did not mount on " + mount + ": "
-            + Files.readString(dir.resolve("powerfs.log")).strip());
+        throw new IOException(
+            "powerfs did not mount on "
+                + mount
+                + ": "
+                + Files.readString(dir.resolve("powerfs.log")).strip());
       }
       Thread.sleep(20);
     }
@@ -59,22 +67,25 @@ public final class PowerFs implements AutoCloseable {
 
   /**
    * The power cut: every write not fsync'd, and every entry change whose directory was not fsync'd,
-   * is undone. Call it once the program writing here is dead (its last writes would otherwise
-   * carry on onto the "restarted" disk).
+   * is undone. Call it once the program writing here is dead (its last writes would otherwise carry
+   * on onto the "restarted" disk).
    */
   public void cut() throws IOException {
     Files.writeString(mount.resolve(".powerfs"), "cut");
   }
 
-  /** As {@link #cut()}, except that a file whose unsynced changes are only appends keeps a random prefix of them. */
+  /**
+   * As {@link #cut()}, except that a file whose unsynced changes are only appends keeps a random
+   * prefix of them.
+   */
   public void tear() throws IOException {
     Files.writeString(mount.resolve(".powerfs"), "tear");
   }
 
   /**
-   * The filesystem's counters: {@code cuts}, {@code dropped_writes}, {@code dropped_bytes},
-   * {@code dropped_entries}, {@code torn_files}, and {@code unsynced_files}, {@code unsynced_entries}
-   * (not durable right now).
+   * The filesystem's counters: {@code cuts}, {@code dropped_writes}, {@code dropped_bytes}, {@code
+   * dropped_entries}, {@code torn_files}, and {@code unsynced_files}, {@code unsynced_entries} (not
+   * durable right now).
    */
   public Map<String, Long> counters() throws IOException {
     Map<String, Long> counters = new LinkedHashMap<>();
@@ -112,5 +123,4 @@ public final class PowerFs implements AutoCloseable {
       throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
     }
   }
-
 }

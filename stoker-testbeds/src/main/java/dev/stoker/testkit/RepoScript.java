@@ -3,7 +3,10 @@ package dev.stoker.testkit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A script of the repository's {@code bin/}, found from the working directory up (tests run in a module). */
+/**
+ * A script of the repository's {@code bin/}, found from the working directory up (tests run in a
+ * module).
+ */
 final class RepoScript {
   private RepoScript() {}
 
@@ -14,6 +17,7 @@ final class RepoScript {
         return script;
       }
     }
-    throw new IllegalStateException("bin/" + name + " not found above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "bin/" + name + " not found above " + Path.of("").toAbsolutePath());
   }
 }

@@ -18,14 +18,17 @@ public abstract class DrainContract extends StoreFixture {
 
   @Test
   void ends_waiting_claims_and_later_claims_do_not_wait() throws Exception {
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 30_000)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 30_000)));
     assertStillWaiting(waiting);
 
     store.drain();
 
     assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
-    assertThat(async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 30_000)))
-        .get(5, TimeUnit.SECONDS)).isEmpty();
+    assertThat(
+            async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 30_000)))
+                .get(5, TimeUnit.SECONDS))
+        .isEmpty();
     Task t = put("still works");
     assertThat(claim("w-1", 1)).extracting(Task::id).containsExactly(t.id());
   }

@@ -6,11 +6,11 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A wall clock that moves only when told: tests set it, or advance it, and every reader sees the new
- * time at once. Safe to read and move from any thread.
+ * A wall clock that moves only when told: tests set it, or advance it, and every reader sees the
+ * new time at once. Safe to read and move from any thread.
  *
- * <p>It drives the time a store reasons with ({@code run_at}, leases, retention), never real waiting:
- * a long-poll claim waits in real time whatever this clock says.
+ * <p>It drives the time a store reasons with ({@code run_at}, leases, retention), never real
+ * waiting: a long-poll claim waits in real time whatever this clock says.
  */
 public final class ManualClock implements Clock {
   /** Where a clock starts unless told otherwise: 2026-01-01T00:00:00Z. */
@@ -45,7 +45,8 @@ public final class ManualClock implements Clock {
    * Moves the clock forward.
    *
    * @return the new time
-   * @throws IllegalArgumentException if {@code d} is negative (use {@link #set} to step back on purpose)
+   * @throws IllegalArgumentException if {@code d} is negative (use {@link #set} to step back on
+   *     purpose)
    */
   public long advance(Duration d) {
     return advanceMillis(d.toMillis());
@@ -55,11 +56,13 @@ public final class ManualClock implements Clock {
    * Moves the clock forward by {@code ms} milliseconds.
    *
    * @return the new time
-   * @throws IllegalArgumentException if {@code ms} is negative (use {@link #set} to step back on purpose)
+   * @throws IllegalArgumentException if {@code ms} is negative (use {@link #set} to step back on
+   *     purpose)
    */
   public long advanceMillis(long ms) {
     if (ms < 0) {
-      throw new IllegalArgumentException("advance only moves forward, was " + ms + " ms; use set() to step back");
+      throw new IllegalArgumentException(
+          "advance only moves forward, was " + ms + " ms; use set() to step back");
     }
     return now.addAndGet(ms);
   }

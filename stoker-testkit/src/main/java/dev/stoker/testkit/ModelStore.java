@@ -18,11 +18,12 @@ import dev.stoker.core.store.FailParams;
 import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
 import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
-import dev.stoker.core.store.PageBuilder;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
@@ -41,43 +42,49 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * The reference {@link TaskStore}: everything in memory behind one lock, every rule taken straight
- * from {@link Transitions}, no indexes and no cleverness. It is what the conformance suite is checked
- * against and what fuzzers compare real backends with, so it favours being obviously right over being
- * fast: every operation first "sweeps" the whole store as of the clock's now, and every claim sorts.
+ * from {@link Transitions}, no indexes and no cleverness. It is what the conformance suite is
+ * checked against and what fuzzers compare real backends with, so it favours being obviously right
+ * over being fast: every operation first "sweeps" the whole store as of the clock's now, and every
+ * claim sorts.
  *
- * <p>Like every store it trusts the port: input is validated before it gets here (the server's {@link
- * dev.stoker.core.Limits} checks), and the model checks none of it again, so that a fuzzer running the
- * server over the model cannot have the model's checks hide a gap in the server's.
+ * <p>Like every store it trusts the port: input is validated before it gets here (the server's
+ * {@link dev.stoker.core.Limits} checks), and the model checks none of it again, so that a fuzzer
+ * running the server over the model cannot have the model's checks hide a gap in the server's.
  *
  * <p>The sweep, run before each operation (reads included):
  *
  * <ul>
  *   <li>a working task whose lease ran out ({@code lease.expiresAt < now}) goes through {@link
  *       Transitions#expire}: pending again, or dead after its last attempt;
- *   <li>a finished task whose {@code updatedAt + retentionMs < now} (its queue's retention) is removed.
+ *   <li>a finished task whose {@code updatedAt + retentionMs < now} (its queue's retention) is
+ *       removed.
  * </ul>
  *
  * A pending task with {@code run_at ≤ now} is claimable; nothing needs to move it.
  *
- * <p>Time comes from the given {@link Clock} (usually a {@link ManualClock}); a claim's {@code waitMs}
- * is real time. A waiting claim is woken by every write and also re-checks the clock every {@value
- * #RECHECK_MS} ms, so a delayed task becomes claimable to it once the clock passes its {@code run_at}.
- * Node id 0; task ids and backoff jitter come from random generators seeded by the constructor's seed,
- * so a run is reproducible given the same sequence of calls and clock readings.
+ * <p>Time comes from the given {@link Clock} (usually a {@link ManualClock}); a claim's {@code
+ * waitMs} is real time. A waiting claim is woken by every write and also re-checks the clock every
+ * {@value #RECHECK_MS} ms, so a delayed task becomes claimable to it once the clock passes its
+ * {@code run_at}. Node id 0; task ids and backoff jitter come from random generators seeded by the
+ * constructor's seed, so a run is reproducible given the same sequence of calls and clock readings.
  */
 public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   /** This store's node id, in every task id and version. */
   public static final int NODE = 0;
+
   /** How often a waiting claim looks at the clock again even if nothing woke it. */
   static final long RECHECK_MS = 20;
 
   /** The order claims take tasks in: priority desc, run_at asc, id asc. */
-  public static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority).reversed()
-      .thenComparingLong(Task::runAt)
-      .thenComparing(Task::id);
+  public static final Comparator<Task> CLAIM_ORDER =
+      Comparator.comparingInt(Task::priority)
+          .reversed()
+          .thenComparingLong(Task::runAt)
+          .thenComparing(Task::id);
 
   private final Clock clock;
   private final Hlc hlc;
@@ -87,14 +94,19 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
+
   /** Every task, by id (ids sort by creation). */
   private final TreeMap<TaskId, Task> tasks = new TreeMap<>();
+
   /** Settings of the queues that were configured; others have the defaults. */
   private final Map<String, QueueSettings> settings = new HashMap<>();
+
   /** Queues that have had a task or a settings update. */
   private final TreeSet<String> queues = new TreeSet<>();
+
   private boolean draining;
   private boolean closed;
+  private volatile StoreObserver observer = StoreObserver.NONE;
 
   /** A model store over {@code clock} with seed 0. */
   public ModelStore(Clock clock) {
@@ -240,6 +252,30 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   }
 
   @Override
+  public Outcome taskRetry(TaskId id) {
+    lock.lock();
+    try {
+      long now = sweep();
+      return applyLocked(id, t -> Transitions.retry(t, keyHolder(t), stamp(now)));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The live task of its queue that holds the unique key of {@code t}, or null. */
+  private TaskId keyHolder(Task t) {
+    for (Task other : tasks.values()) {
+      if (t.uniqueKey() != null
+          && other.queue().equals(t.queue())
+          && t.uniqueKey().equals(other.uniqueKey())
+          && !other.state().isTerminal()) {
+        return other.id();
+      }
+    }
+    return null;
+  }
+
+  @Override
   public RedriveResult queueRedrive(String queue, int limit) {
     lock.lock();
     try {
@@ -262,7 +298,9 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
         if (t.uniqueKey() != null && !liveKeys.add(t.uniqueKey())) {
           skipped++;
         } else {
-          tasks.put(t.id(), Transitions.redrive(t, stamp(now)));
+          Task redriven = Transitions.redrive(t, stamp(now));
+          tasks.put(t.id(), redriven);
+          observer.redriven(redriven);
           moved++;
         }
       }
@@ -312,7 +350,8 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
       sweep();
       Map<TaskId, Task> from = page.after() == null ? tasks : tasks.tailMap(page.after(), false);
       for (Task t : from.values()) {
-        if (t.queue().equals(p.queue()) && (p.state() == null || t.state() == p.state())
+        if (t.queue().equals(p.queue())
+            && (p.state() == null || t.state() == p.state())
             && !page.offer(t.id(), t)) {
           break;
         }
@@ -358,6 +397,11 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   }
 
   @Override
+  public void observe(StoreObserver observer) {
+    this.observer = observer;
+  }
+
+  @Override
   public void drain() {
     lock.lock();
     try {
@@ -392,11 +436,17 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   }
 
   private Outcome applyLocked(TaskChange change, long now) {
-    Task t = tasks.get(change.id());
+    return applyLocked(
+        change.id(), t -> change.apply(t, settingsOf(t.queue()), stamp(now), jitter));
+  }
+
+  /** Applies {@code rule} to the task {@code id} and stores what it returns. */
+  private Outcome applyLocked(TaskId id, Function<Task, Outcome> rule) {
+    Task t = tasks.get(id);
     if (t == null) {
-      return new Outcome.NotFound(change.id());
+      return new Outcome.NotFound(id);
     }
-    Outcome o = change.apply(t, settingsOf(t.queue()), stamp(now), jitter);
+    Outcome o = rule.apply(t);
     if (o instanceof Outcome.Ok ok) {
       tasks.put(t.id(), ok.task());
       if (ok.task().state() == TaskState.PENDING) {
@@ -407,8 +457,8 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
-   * Brings the store up to the clock's now: ends expired leases and prunes finished tasks past their
-   * retention. Returns the now it swept at, which the calling operation uses too.
+   * Brings the store up to the clock's now: ends expired leases and prunes finished tasks past
+   * their retention. Returns the now it swept at, which the calling operation uses too.
    */
   private long sweep() {
     if (closed) {
@@ -422,8 +472,10 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
       if (t.isLeaseExpiredAt(now)) {
         Task next = Transitions.expire(t, stamp(now));
         e.setValue(next);
+        observer.leaseExpired(next);
         woke |= next.state() == TaskState.PENDING;
-      } else if (t.state().isTerminal() && t.updatedAt() + settingsOf(t.queue()).retentionMs() < now) {
+      } else if (t.state().isTerminal()
+          && t.updatedAt() + settingsOf(t.queue()).retentionMs() < now) {
         prune.add(e.getKey());
       }
     }
@@ -459,7 +511,9 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
         case CANCELLED -> cancelled++;
       }
     }
-    return new QueueInfo(queue, new QueueCounts(pending, scheduled, working, done, dead, cancelled),
+    return new QueueInfo(
+        queue,
+        new QueueCounts(pending, scheduled, working, done, dead, cancelled),
         settingsOf(queue));
   }
 

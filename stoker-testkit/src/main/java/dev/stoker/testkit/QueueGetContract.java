@@ -30,8 +30,14 @@ public abstract class QueueGetContract extends StoreFixture {
 
   @Test
   void counts_follow_transitions() {
-    putAll(List.of(TaskSpec.of("a", "{}"), TaskSpec.of("b", "{}"), TaskSpec.of("c", "{}"),
-        TaskSpec.of("d", "{}"), TaskSpec.of("e", "{}"), delayed("f", 10_000)));
+    putAll(
+        List.of(
+            TaskSpec.of("a", "{}"),
+            TaskSpec.of("b", "{}"),
+            TaskSpec.of("c", "{}"),
+            TaskSpec.of("d", "{}"),
+            TaskSpec.of("e", "{}"),
+            delayed("f", 10_000)));
     assertThat(counts()).isEqualTo(new QueueCounts(5, 1, 0, 0, 0, 0));
 
     List<Task> c = claim("w-1", 4, 60_000L);

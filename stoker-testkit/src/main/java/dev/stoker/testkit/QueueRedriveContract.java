@@ -39,7 +39,8 @@ public abstract class QueueRedriveContract extends StoreFixture {
     assertThat(counts()).isEqualTo(new QueueCounts(1, 0, 0, 0, 0, 0));
 
     assertThat(claimOne("w-1").attempt()).isEqualTo(1);
-    assertThat(stale(store.taskHeartbeat(t.id(), c.lease().token(), null)).state()).isEqualTo(TaskState.WORKING);
+    assertThat(stale(store.taskHeartbeat(t.id(), c.lease().token(), null)).state())
+        .isEqualTo(TaskState.WORKING);
   }
 
   @Test
@@ -63,8 +64,13 @@ public abstract class QueueRedriveContract extends StoreFixture {
     store.taskEnqueueMany(OTHER_QUEUE, List.of(attempts("other", 1)));
     Task o = store.taskClaimMany(new ClaimParams(OTHER_QUEUE, "w-1", 1, null, 0)).get(0);
     ok(store.taskFail(new FailParams(o.id(), o.lease().token(), "x", true, null)));
-    putAll(List.of(TaskSpec.of("dead", "{}"), TaskSpec.of("done", "{}"), TaskSpec.of("cancelled", "{}"),
-        TaskSpec.of("working", "{}"), TaskSpec.of("pending", "{}")));
+    putAll(
+        List.of(
+            TaskSpec.of("dead", "{}"),
+            TaskSpec.of("done", "{}"),
+            TaskSpec.of("cancelled", "{}"),
+            TaskSpec.of("working", "{}"),
+            TaskSpec.of("pending", "{}")));
     List<Task> c = claim("w-1", 4);
     ok(store.taskFail(new FailParams(c.get(0).id(), c.get(0).lease().token(), "x", true, null)));
     ok(store.taskComplete(c.get(1).id(), c.get(1).lease().token(), "1"));
@@ -92,10 +98,12 @@ public abstract class QueueRedriveContract extends StoreFixture {
 
     assertThat(get(keyed.id()).state()).isEqualTo(TaskState.DEAD);
     assertThat(get(plain.id()).state()).isEqualTo(TaskState.PENDING);
-    assertThat(enqueueOne(keyed("again", "k"))).isEqualTo(new EnqueueResult(get(holder.id()), true));
+    assertThat(enqueueOne(keyed("again", "k")))
+        .isEqualTo(new EnqueueResult(get(holder.id()), true));
     assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(0, 1));
 
-    Task claimed = claim("w-1", 2).stream().filter(t -> t.id().equals(holder.id())).findFirst().orElseThrow();
+    Task claimed =
+        claim("w-1", 2).stream().filter(t -> t.id().equals(holder.id())).findFirst().orElseThrow();
     ok(store.taskComplete(claimed.id(), claimed.lease().token(), null));
     assertThat(store.queueRedrive(QUEUE, 10)).isEqualTo(new RedriveResult(1, 0));
     assertThat(get(keyed.id()).state()).isEqualTo(TaskState.PENDING);
@@ -123,13 +131,5 @@ public abstract class QueueRedriveContract extends StoreFixture {
 
     assertThat(get(moved.id()).state()).isEqualTo(TaskState.PENDING);
     assertThat(get(blocked.id()).state()).isEqualTo(TaskState.DEAD);
-  }
-
-  /** Enqueues {@code spec} while nothing else is pending and has it fail permanently: a dead task. */
-  private Task killed(TaskSpec spec) {
-    Task t = put(spec);
-    Task c = claimOne("w-killer");
-    assertThat(c.id()).isEqualTo(t.id());
-    return ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", true, null)));
   }
 }

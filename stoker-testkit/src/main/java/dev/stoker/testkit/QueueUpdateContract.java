@@ -23,21 +23,36 @@ public abstract class QueueUpdateContract extends StoreFixture {
   @Test
   void returns_the_new_settings_and_keeps_the_rest() {
     QueueSettings first = store.queueUpdate(QUEUE, patchLease(12_345));
-    assertThat(first).isEqualTo(new QueueSettings(12_345, QueueSettings.DEFAULT.maxAttempts(),
-        QueueSettings.DEFAULT.backoff(), QueueSettings.DEFAULT.retentionMs(), false));
+    assertThat(first)
+        .isEqualTo(
+            new QueueSettings(
+                12_345,
+                QueueSettings.DEFAULT.maxAttempts(),
+                QueueSettings.DEFAULT.backoff(),
+                QueueSettings.DEFAULT.retentionMs(),
+                false));
 
     QueueSettings second = store.queueUpdate(QUEUE, patchMaxAttempts(3));
 
-    assertThat(second).isEqualTo(new QueueSettings(12_345, 3, QueueSettings.DEFAULT.backoff(),
-        QueueSettings.DEFAULT.retentionMs(), false));
+    assertThat(second)
+        .isEqualTo(
+            new QueueSettings(
+                12_345,
+                3,
+                QueueSettings.DEFAULT.backoff(),
+                QueueSettings.DEFAULT.retentionMs(),
+                false));
     assertThat(store.queueGet(QUEUE).settings()).isEqualTo(second);
   }
 
   @Test
   void changes_every_setting() {
-    QueueSettings s = store.queueUpdate(QUEUE, new SettingsPatch(5_000L, 7, 250L, 1.5, 60_000L, 3_600_000L, true));
+    QueueSettings s =
+        store.queueUpdate(
+            QUEUE, new SettingsPatch(5_000L, 7, 250L, 1.5, 60_000L, 3_600_000L, true));
 
-    QueueSettings expected = new QueueSettings(5_000, 7, new Backoff(250, 1.5, 60_000), 3_600_000, true);
+    QueueSettings expected =
+        new QueueSettings(5_000, 7, new Backoff(250, 1.5, 60_000), 3_600_000, true);
     assertThat(s).isEqualTo(expected);
     assertThat(store.queueGet(QUEUE).settings()).isEqualTo(expected);
     assertThat(store.queueGet(OTHER_QUEUE).settings()).isEqualTo(QueueSettings.DEFAULT);
@@ -59,8 +74,10 @@ public abstract class QueueUpdateContract extends StoreFixture {
     store.queueUpdate(QUEUE, patchPaused(true));
 
     assertThat(claim("w-1", 1)).isEmpty();
-    assertThat(async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 100)))
-        .get(5, TimeUnit.SECONDS)).isEmpty();
+    assertThat(
+            async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 100)))
+                .get(5, TimeUnit.SECONDS))
+        .isEmpty();
     assertThat(counts()).isEqualTo(new QueueCounts(1, 0, 0, 0, 0, 0));
     assertThat(store.queueGet(QUEUE).settings().paused()).isTrue();
 
@@ -73,7 +90,8 @@ public abstract class QueueUpdateContract extends StoreFixture {
   void resuming_a_paused_queue_wakes_a_waiting_claim() throws Exception {
     Task t = put("job");
     store.queueUpdate(QUEUE, patchPaused(true));
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 5_000)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 5_000)));
     assertStillWaiting(waiting);
 
     store.queueUpdate(QUEUE, patchPaused(false));

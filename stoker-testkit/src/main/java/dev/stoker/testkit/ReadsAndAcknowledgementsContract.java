@@ -8,7 +8,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The port's contract on reads against writes in flight (the contract in {@link TaskStore}'s Javadoc). */
+/**
+ * The port's contract on reads against writes in flight (the contract in {@link TaskStore}'s
+ * Javadoc).
+ */
 public abstract class ReadsAndAcknowledgementsContract extends StoreFixture {
   protected ReadsAndAcknowledgementsContract(StoreBackend backend) {
     super(backend);
@@ -20,13 +23,15 @@ public abstract class ReadsAndAcknowledgementsContract extends StoreFixture {
   @Test
   void reads_show_every_acknowledged_write_and_each_write_whole() throws Exception {
     AtomicInteger acknowledged = new AtomicInteger();
-    Future<?> writer = async(() -> {
-      for (int i = 0; i < BATCHES; i++) {
-        putMany(BATCH);
-        acknowledged.incrementAndGet();
-      }
-      return null;
-    });
+    Future<?> writer =
+        async(
+            () -> {
+              for (int i = 0; i < BATCHES; i++) {
+                putMany(BATCH);
+                acknowledged.incrementAndGet();
+              }
+              return null;
+            });
     boolean done = false;
     while (!done) {
       done = writer.isDone();
@@ -37,7 +42,9 @@ public abstract class ReadsAndAcknowledgementsContract extends StoreFixture {
 
       for (long seen : new long[] {listed, counted}) {
         assertThat(seen % BATCH).as("a batch is seen whole or not at all (seen %d)", seen).isZero();
-        assertThat(seen).as("every write acknowledged before the read").isGreaterThanOrEqualTo(before * BATCH);
+        assertThat(seen)
+            .as("every write acknowledged before the read")
+            .isGreaterThanOrEqualTo(before * BATCH);
         // The one write in flight may show before its acknowledgement, nothing beyond it.
         assertThat(seen).isLessThanOrEqualTo((after + 1L) * BATCH);
       }

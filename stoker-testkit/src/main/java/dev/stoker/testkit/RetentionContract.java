@@ -8,7 +8,10 @@ import dev.stoker.core.store.QueueCounts;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The port's contract on retention: finished tasks are pruned after their queue's {@code retention_ms}. */
+/**
+ * The port's contract on retention: finished tasks are pruned after their queue's {@code
+ * retention_ms}.
+ */
 public abstract class RetentionContract extends StoreFixture {
   protected RetentionContract(StoreBackend backend) {
     super(backend);

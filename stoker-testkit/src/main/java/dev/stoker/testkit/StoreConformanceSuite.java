@@ -5,9 +5,9 @@ import org.junit.jupiter.api.Nested;
 
 /**
  * The conformance suite of the {@link TaskStore} port: the one set of tests every backend runs
- * unchanged (today the reference model, the embedded store and PostgreSQL). A backend runs the whole
- * suite with one small test class that extends this one and says how to open a fresh, empty store
- * whose wall clock is the given {@link ManualClock}:
+ * unchanged (today the reference model, the embedded store and PostgreSQL). A backend runs the
+ * whole suite with one small test class that extends this one and says how to open a fresh, empty
+ * store whose wall clock is the given {@link ManualClock}:
  *
  * <pre>{@code
  * class EmbeddedStoreConformanceTest extends StoreConformanceSuite {
@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Nested;
  * }</pre>
  *
  * <p>The tests live in one contract per port operation ({@link TaskEnqueueManyContract}, {@link
- * TaskClaimManyContract}, ...), each run here as a nested class over the same {@link StoreFixture}; see
- * it for the conventions every contract relies on (the manual clock, when time-driven changes are
- * looked at, the lease-expiry margin). A test may also run single contracts (see {@link StoreBackend}).
+ * TaskClaimManyContract}, ...), each run here as a nested class over the same {@link StoreFixture};
+ * see it for the conventions every contract relies on (the manual clock, when time-driven changes
+ * are looked at, the lease-expiry margin). A test may also run single contracts (see {@link
+ * StoreBackend}).
  */
 public abstract class StoreConformanceSuite {
 
@@ -31,25 +32,26 @@ public abstract class StoreConformanceSuite {
   protected abstract TaskStore newStore(ManualClock clock);
 
   /**
-   * How long after its {@code expires_at} the suite considers a lease expired: at least the backend's
-   * allowance for clock offset between nodes. 1 s covers the default 500 ms.
+   * How long after its {@code expires_at} the suite considers a lease expired: at least the
+   * backend's allowance for clock offset between nodes. 1 s covers the default 500 ms.
    */
   protected long leaseExpiryMarginMs() {
     return 1_000;
   }
 
   /** This suite as the contracts see it. */
-  private final StoreBackend backend = new StoreBackend() {
-    @Override
-    public TaskStore newStore(ManualClock clock) {
-      return StoreConformanceSuite.this.newStore(clock);
-    }
+  private final StoreBackend backend =
+      new StoreBackend() {
+        @Override
+        public TaskStore newStore(ManualClock clock) {
+          return StoreConformanceSuite.this.newStore(clock);
+        }
 
-    @Override
-    public long leaseExpiryMarginMs() {
-      return StoreConformanceSuite.this.leaseExpiryMarginMs();
-    }
-  };
+        @Override
+        public long leaseExpiryMarginMs() {
+          return StoreConformanceSuite.this.leaseExpiryMarginMs();
+        }
+      };
 
   @Nested
   class TaskEnqueueMany extends TaskEnqueueManyContract {
@@ -103,6 +105,13 @@ public abstract class StoreConformanceSuite {
   @Nested
   class TaskCancel extends TaskCancelContract {
     TaskCancel() {
+      super(StoreConformanceSuite.this.backend);
+    }
+  }
+
+  @Nested
+  class TaskRetry extends TaskRetryContract {
+    TaskRetry() {
       super(StoreConformanceSuite.this.backend);
     }
   }
@@ -166,6 +175,13 @@ public abstract class StoreConformanceSuite {
   @Nested
   class ReadsAndAcknowledgements extends ReadsAndAcknowledgementsContract {
     ReadsAndAcknowledgements() {
+      super(StoreConformanceSuite.this.backend);
+    }
+  }
+
+  @Nested
+  class Observer extends StoreObserverContract {
+    Observer() {
       super(StoreConformanceSuite.this.backend);
     }
   }

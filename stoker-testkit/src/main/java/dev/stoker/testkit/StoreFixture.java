@@ -10,6 +10,7 @@ import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.EnqueueResult;
+import dev.stoker.core.store.FailParams;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueCounts;
@@ -33,19 +34,19 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What every contract of the conformance suite shares: a fresh, empty store (the backend's {@link
  * StoreBackend#newStore}) over a {@link ManualClock} for each test, closed after it, and the
- * helpers the tests are written with. Conventions the contracts rely on, so that every backend can pass
- * them without special cases:
+ * helpers the tests are written with. Conventions the contracts rely on, so that every backend can
+ * pass them without special cases:
  *
  * <ul>
- *   <li>The store's wall clock is the given {@link ManualClock}; it starts at {@link #START} and moves
- *       only when a test moves it. Claims wait ({@code waitMs}) in real time.
+ *   <li>The store's wall clock is the given {@link ManualClock}; it starts at {@link #START} and
+ *       moves only when a test moves it. Claims wait ({@code waitMs}) in real time.
  *   <li>Time-driven changes (a delayed task falling due, a lease running out, a finished task's
- *       retention ending) are asserted only after some operation has run since the clock moved: {@link
- *       #advance} moves the clock and then makes one harmless call ({@code taskCancel} of an unknown
- *       id). A store that applies time-driven changes in its write path passes as well as one that
- *       applies them on every read.
- *   <li>A lease is taken to have expired only {@link StoreBackend#leaseExpiryMarginMs()} after
- *       its {@code expires_at}, which covers a backend that allows for clock offset between nodes
+ *       retention ending) are asserted only after some operation has run since the clock moved:
+ *       {@link #advance} moves the clock and then makes one harmless call ({@code taskCancel} of an
+ *       unknown id). A store that applies time-driven changes in its write path passes as well as
+ *       one that applies them on every read.
+ *   <li>A lease is taken to have expired only {@link StoreBackend#leaseExpiryMarginMs()} after its
+ *       {@code expires_at}, which covers a backend that allows for clock offset between nodes
  *       (docs/state-machine.md, lease expiry).
  * </ul>
  */
@@ -53,10 +54,13 @@ import org.junit.jupiter.api.Timeout;
 public abstract class StoreFixture {
   /** Where the clock starts in every test: 2026-01-01T00:00:00Z. */
   protected static final long START = ManualClock.DEFAULT_START;
+
   protected static final String QUEUE = "conformance";
   protected static final String OTHER_QUEUE = "conformance-other";
+
   /** A task id no store has issued. */
   protected static final TaskId UNKNOWN = new TaskId((START << 16) | 0xFFFE, 0x5EEDL);
+
   protected static final String SOME_TOKEN = "t1.not-a-real-token";
 
   protected ManualClock clock;
@@ -77,11 +81,13 @@ public abstract class StoreFixture {
   @BeforeEach
   void openStore() {
     clock = new ManualClock(START);
-    clients = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "conformance-client");
-      t.setDaemon(true);
-      return t;
-    });
+    clients =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "conformance-client");
+              t.setDaemon(true);
+              return t;
+            });
     store = backend.newStore(clock);
   }
 
@@ -95,7 +101,6 @@ public abstract class StoreFixture {
       clients.shutdownNow();
     }
   }
-
 
   protected static TaskSpec at(String name, int priority, long runAt) {
     return new TaskSpec(name, "{}", priority, runAt, null, null, null);
@@ -154,7 +159,10 @@ public abstract class StoreFixture {
 
   /** Enqueues {@code n} tasks named {@code task-0}… in one batch. */
   protected List<Task> putMany(int n) {
-    return putAll(IntStream.range(0, n).mapToObj(i -> TaskSpec.of("task-" + i, "{\"i\":" + i + "}")).toList());
+    return putAll(
+        IntStream.range(0, n)
+            .mapToObj(i -> TaskSpec.of("task-" + i, "{\"i\":" + i + "}"))
+            .toList());
   }
 
   protected List<Task> claim(String worker, int max) {
@@ -164,8 +172,13 @@ public abstract class StoreFixture {
   protected List<Task> claim(String worker, int max, Long leaseMs) {
     List<Task> got = store.taskClaimMany(new ClaimParams(QUEUE, worker, max, leaseMs, 0));
     assertThat(got.size()).as("claimed tasks").isLessThanOrEqualTo(max);
-    assertThat(got).allMatch(t -> t.state() == TaskState.WORKING && t.lease() != null
-        && t.lease().owner().equals(worker) && t.queue().equals(QUEUE));
+    assertThat(got)
+        .allMatch(
+            t ->
+                t.state() == TaskState.WORKING
+                    && t.lease() != null
+                    && t.lease().owner().equals(worker)
+                    && t.queue().equals(QUEUE));
     return got;
   }
 
@@ -180,6 +193,16 @@ public abstract class StoreFixture {
     return got.get(0);
   }
 
+  /**
+   * Enqueues {@code spec} while nothing else is pending and has it fail permanently: a dead task.
+   */
+  protected Task killed(TaskSpec spec) {
+    Task t = put(spec);
+    Task c = claimOne("w-killer");
+    assertThat(c.id()).isEqualTo(t.id());
+    return ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", true, null)));
+  }
+
   protected Task get(TaskId id) {
     return store.taskGet(id).orElseThrow(() -> new AssertionError("no task " + id));
   }
@@ -188,7 +211,9 @@ public abstract class StoreFixture {
     return store.queueGet(QUEUE).counts();
   }
 
-  /** Every task of {@link #QUEUE} matching the filters, page by page; checks the paging as it goes. */
+  /**
+   * Every task of {@link #QUEUE} matching the filters, page by page; checks the paging as it goes.
+   */
   protected List<Task> listAll(TaskState state, String name, int limit) {
     List<Task> all = new ArrayList<>();
     Set<TaskId> seen = new HashSet<>();
@@ -230,7 +255,10 @@ public abstract class StoreFixture {
     advance(millis - clock.millis());
   }
 
-  /** Moves the clock past {@code working}'s lease, by the margin a backend may allow for clock offset. */
+  /**
+   * Moves the clock past {@code working}'s lease, by the margin a backend may allow for clock
+   * offset.
+   */
   protected void expireLeaseOf(Task working) {
     advanceTo(working.lease().expiresAt() + leaseExpiryMarginMs());
   }
@@ -264,8 +292,9 @@ public abstract class StoreFixture {
   }
 
   /**
-   * Asserts that {@code claim} is still waiting a moment after it started: it neither returned at once
-   * nor failed. This moment is also what lets the claim start waiting before the test wakes it.
+   * Asserts that {@code claim} is still waiting a moment after it started: it neither returned at
+   * once nor failed. This moment is also what lets the claim start waiting before the test wakes
+   * it.
    */
   protected static void assertStillWaiting(Future<?> claim) {
     assertThatThrownBy(() -> claim.get(100, TimeUnit.MILLISECONDS))

@@ -18,19 +18,19 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Runs sequences of store operations on a store and on the reference model ({@link ModelStore}): given
- * the same operations at the same times they must give the same answers and hold the same tasks. A
- * backend's fuzz test feeds it the fuzzer's data (docs/fuzzing.md); the embedded and PostgreSQL stores
- * replay one corpus.
+ * Runs sequences of store operations on a store and on the reference model ({@link ModelStore}):
+ * given the same operations at the same times they must give the same answers and hold the same
+ * tasks. A backend's fuzz test feeds it the fuzzer's data (docs/fuzzing.md); the embedded and
+ * PostgreSQL stores replay one corpus.
  *
- * <p>Each sequence is up to 40 operations (enqueue, claim, heartbeat, complete, fail, release, cancel,
- * redrive, time passing) on a queue of its own in the long-lived store under test, and on a fresh
- * model. Task ids differ between the two, so tasks are named by the order of their enqueue (ids are
- * strictly increasing in both, so claim order agrees too). The queue's backoff is zero: jitter draws
- * randomness differently in each store.
+ * <p>Each sequence is up to 40 operations (enqueue, claim, heartbeat, complete, fail, release,
+ * cancel, redrive, retry, time passing) on a queue of its own in the long-lived store under test,
+ * and on a fresh model. Task ids differ between the two, so tasks are named by the order of their
+ * enqueue (ids are strictly increasing in both, so claim order agrees too). The queue's backoff is
+ * zero: jitter draws randomness differently in each store.
  *
- * <p>It reads Jazzer's {@link FuzzedDataProvider}, which the testkit does not bring along: a fuzz test
- * that uses this class has Jazzer ({@code jazzer-junit}, test scope) already.
+ * <p>It reads Jazzer's {@link FuzzedDataProvider}, which the testkit does not bring along: a fuzz
+ * test that uses this class has Jazzer ({@code jazzer-junit}, test scope) already.
  */
 public final class StoreVersusModel {
   private static final long[] STEPS = {0, 1, 500, 999, 1000, 1001, 5000, 60_000};
@@ -40,13 +40,17 @@ public final class StoreVersusModel {
   private final TaskStore store;
   private int runs;
 
-  /** Compares {@code store}, whose wall clock is {@code clock}, with the model over the same clock. */
+  /**
+   * Compares {@code store}, whose wall clock is {@code clock}, with the model over the same clock.
+   */
   public StoreVersusModel(ManualClock clock, TaskStore store) {
     this.clock = clock;
     this.store = store;
   }
 
-  /** The store and a fresh model, and per task (in enqueue order) its id and latest token in each. */
+  /**
+   * The store and a fresh model, and per task (in enqueue order) its id and latest token in each.
+   */
   private final class Pair {
     final TaskStore model = new ModelStore(clock, 1);
     final String queue = "fuzz-" + (++runs);
@@ -55,7 +59,9 @@ public final class StoreVersusModel {
     final List<String> modelTokens = new ArrayList<>();
     final List<String> storeTokens = new ArrayList<>();
 
-    /** Runs {@code op} on both stores and checks the answers agree once ids are replaced by order. */
+    /**
+     * Runs {@code op} on both stores and checks the answers agree once ids are replaced by order.
+     */
     <T> void both(String what, Function<TaskStore, T> op, Function<T, Object> view) {
       Object m = view.apply(op.apply(model));
       Object e = view.apply(op.apply(store));
@@ -72,10 +78,21 @@ public final class StoreVersusModel {
       if (t == null) {
         return null;
       }
-      return List.of(index(t.id()), t.name(), String.valueOf(t.paramsJson()), t.priority(), t.runAt(),
-          String.valueOf(t.uniqueKey()), t.maxAttempts(), t.attempt(), t.state(),
-          t.lease() == null ? "-" : t.lease().owner() + "@" + t.lease().expiresAt(), String.valueOf(t.resultJson()),
-          String.valueOf(t.lastError()), t.createdAt(), t.updatedAt());
+      return List.of(
+          index(t.id()),
+          t.name(),
+          String.valueOf(t.paramsJson()),
+          t.priority(),
+          t.runAt(),
+          String.valueOf(t.uniqueKey()),
+          t.maxAttempts(),
+          t.attempt(),
+          t.state(),
+          t.lease() == null ? "-" : t.lease().owner() + "@" + t.lease().expiresAt(),
+          String.valueOf(t.resultJson()),
+          String.valueOf(t.lastError()),
+          t.createdAt(),
+          t.updatedAt());
     }
 
     Object view(Outcome o) {
@@ -84,6 +101,8 @@ public final class StoreVersusModel {
         case Outcome.NotFound nf -> List.of("not-found");
         case Outcome.StaleToken st -> List.of("stale", view(st.current()));
         case Outcome.AlreadyFinished af -> List.of("finished", view(af.current()));
+        case Outcome.NotRetryable nr -> List.of("not-retryable", view(nr.current()));
+        case Outcome.KeyHeld kh -> List.of("key-held", view(kh.current()), index(kh.holder()));
       };
     }
 
@@ -121,73 +140,111 @@ public final class StoreVersusModel {
     int ops = data.consumeInt(1, 40);
     for (int n = 0; n < ops && data.remainingBytes() > 0; n++) {
       int tasks = p.modelIds.size();
-      int op = data.consumeInt(0, tasks == 0 ? 2 : 10);
+      int op = data.consumeInt(0, tasks == 0 ? 2 : 11);
       switch (op) {
         case 0 -> {
           List<TaskSpec> specs = new ArrayList<>();
           for (int i = data.consumeInt(1, 3); i > 0; i--) {
-            specs.add(new TaskSpec("t" + data.consumeInt(0, 3), "{\"n\":" + n + "}", data.consumeInt(-1, 1), null,
-                data.consumeBoolean() ? null : data.pickValue(new long[] {0, 1000}),
-                data.consumeBoolean() ? null : "k" + data.consumeInt(0, 2),
-                data.consumeBoolean() ? null : data.consumeInt(1, 3)));
+            specs.add(
+                new TaskSpec(
+                    "t" + data.consumeInt(0, 3),
+                    "{\"n\":" + n + "}",
+                    data.consumeInt(-1, 1),
+                    null,
+                    data.consumeBoolean() ? null : data.pickValue(new long[] {0, 1000}),
+                    data.consumeBoolean() ? null : "k" + data.consumeInt(0, 2),
+                    data.consumeBoolean() ? null : data.consumeInt(1, 3)));
           }
-          p.both("enqueue", s -> {
-            List<EnqueueResult> r = s.taskEnqueueMany(p.queue, specs);
-            p.remember(s, r.stream().map(EnqueueResult::task).toList());
-            return r;
-          }, r -> r.stream().map(e -> List.of(p.view(e.task()), e.duplicate())).toList());
+          p.both(
+              "enqueue",
+              s -> {
+                List<EnqueueResult> r = s.taskEnqueueMany(p.queue, specs);
+                p.remember(s, r.stream().map(EnqueueResult::task).toList());
+                return r;
+              },
+              r -> r.stream().map(e -> List.of(p.view(e.task()), e.duplicate())).toList());
         }
         case 1 -> {
-          ClaimParams claim = new ClaimParams(p.queue, "w" + data.consumeInt(0, 2), data.consumeInt(1, 3),
-              data.consumeBoolean() ? null : data.pickValue(new long[] {1, 1000, 5000}), 0);
-          p.both("claim", s -> {
-            List<Task> r = s.taskClaimMany(claim);
-            p.remember(s, r);
-            return r;
-          }, r -> r.stream().map(p::view).toList());
+          ClaimParams claim =
+              new ClaimParams(
+                  p.queue,
+                  "w" + data.consumeInt(0, 2),
+                  data.consumeInt(1, 3),
+                  data.consumeBoolean() ? null : data.pickValue(new long[] {1, 1000, 5000}),
+                  0);
+          p.both(
+              "claim",
+              s -> {
+                List<Task> r = s.taskClaimMany(claim);
+                p.remember(s, r);
+                return r;
+              },
+              r -> r.stream().map(p::view).toList());
         }
         case 2 -> {
           clock.advanceMillis(data.pickValue(STEPS));
-          // A store may apply time-driven changes (expired leases, due tasks) in its write path only,
-          // as the conformance suite allows: one harmless write lets it catch up, as any write would.
+          // A store may apply time-driven changes (expired leases, due tasks) in its write path
+          // only,
+          // as the conformance suite allows: one harmless write lets it catch up, as any write
+          // would.
           store.taskCancel(NO_SUCH_TASK);
         }
         case 3 -> {
           int i = data.consumeInt(0, tasks - 1);
           boolean stale = data.consumeBoolean();
           Long lease = data.consumeBoolean() ? null : data.pickValue(new long[] {1, 2000});
-          p.both("heartbeat " + i, s -> s.taskHeartbeat(p.id(s, i), p.token(s, i, stale), lease), p::view);
+          p.both(
+              "heartbeat " + i,
+              s -> s.taskHeartbeat(p.id(s, i), p.token(s, i, stale), lease),
+              p::view);
         }
         case 4 -> {
           int i = data.consumeInt(0, tasks - 1);
           boolean stale = data.consumeBoolean();
-          p.both("complete " + i, s -> s.taskComplete(p.id(s, i), p.token(s, i, stale), "{\"r\":" + i + "}"), p::view);
+          p.both(
+              "complete " + i,
+              s -> s.taskComplete(p.id(s, i), p.token(s, i, stale), "{\"r\":" + i + "}"),
+              p::view);
         }
         case 5 -> {
           int i = data.consumeInt(0, tasks - 1);
           boolean stale = data.consumeBoolean();
           boolean permanent = data.consumeBoolean();
           Long retryIn = data.consumeBoolean() ? null : data.pickValue(new long[] {0, 1000});
-          p.both("fail " + i, s -> s.taskFail(new FailParams(p.id(s, i), p.token(s, i, stale), "boom", permanent,
-              retryIn)), p::view);
+          p.both(
+              "fail " + i,
+              s ->
+                  s.taskFail(
+                      new FailParams(p.id(s, i), p.token(s, i, stale), "boom", permanent, retryIn)),
+              p::view);
         }
         case 6 -> {
           int i = data.consumeInt(0, tasks - 1);
           boolean stale = data.consumeBoolean();
           long delay = data.pickValue(new long[] {0, 1000});
-          p.both("release " + i, s -> s.taskRelease(p.id(s, i), p.token(s, i, stale), delay), p::view);
+          p.both(
+              "release " + i, s -> s.taskRelease(p.id(s, i), p.token(s, i, stale), delay), p::view);
         }
         case 7 -> {
           int i = data.consumeInt(0, tasks - 1);
           p.both("cancel " + i, s -> s.taskCancel(p.id(s, i)), p::view);
         }
-        case 8 -> p.both("redrive", s -> s.queueRedrive(p.queue, data.consumeInt(1, 3)), moved -> moved);
+        case 8 ->
+            p.both("redrive", s -> s.queueRedrive(p.queue, data.consumeInt(1, 3)), moved -> moved);
         case 9 -> {
           int i = data.consumeInt(0, tasks - 1);
-          List<Completion> many = List.of(new Completion(p.modelIds.get(i), p.modelTokens.get(i), "1"));
-          List<Completion> manyS = List.of(new Completion(p.storeIds.get(i), p.storeTokens.get(i), "1"));
-          p.both("complete-many " + i, s -> s.taskCompleteMany(s == p.model ? many : manyS),
+          List<Completion> many =
+              List.of(new Completion(p.modelIds.get(i), p.modelTokens.get(i), "1"));
+          List<Completion> manyS =
+              List.of(new Completion(p.storeIds.get(i), p.storeTokens.get(i), "1"));
+          p.both(
+              "complete-many " + i,
+              s -> s.taskCompleteMany(s == p.model ? many : manyS),
               r -> r.stream().map(p::view).toList());
+        }
+        case 11 -> {
+          int i = data.consumeInt(0, tasks - 1);
+          p.both("retry " + i, s -> s.taskRetry(p.id(s, i)), p::view);
         }
         default -> {
           int i = data.consumeInt(0, tasks - 1);

@@ -50,7 +50,9 @@ public abstract class TaskCancelContract extends StoreFixture {
     assertThat(cancelled.lease()).isNull();
     assertThat(finished(store.taskHeartbeat(c.id(), c.lease().token(), null)).state())
         .isEqualTo(TaskState.CANCELLED);
-    assertThat(finished(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", false, null))).state())
+    assertThat(
+            finished(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", false, null)))
+                .state())
         .isEqualTo(TaskState.CANCELLED);
     assertThat(counts()).isEqualTo(new QueueCounts(0, 0, 0, 0, 0, 1));
   }
@@ -60,7 +62,11 @@ public abstract class TaskCancelContract extends StoreFixture {
     List<Task> tasks = putMany(3);
     List<Task> claimed = claim("w-1", 2);
     Task done = ok(store.taskComplete(claimed.get(0).id(), claimed.get(0).lease().token(), "1"));
-    Task dead = ok(store.taskFail(new FailParams(claimed.get(1).id(), claimed.get(1).lease().token(), "x", true, null)));
+    Task dead =
+        ok(
+            store.taskFail(
+                new FailParams(
+                    claimed.get(1).id(), claimed.get(1).lease().token(), "x", true, null)));
     Task cancelled = ok(store.taskCancel(tasks.get(2).id()));
 
     assertThat(finished(store.taskCancel(done.id()))).isEqualTo(done);

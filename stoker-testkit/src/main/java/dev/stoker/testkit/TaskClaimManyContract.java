@@ -26,6 +26,24 @@ public abstract class TaskClaimManyContract extends StoreFixture {
   }
 
   @Test
+  void a_claim_returns_the_traceparent_the_task_was_enqueued_with() {
+    String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    Task t = put(TaskSpec.of("traced", "{}").inTrace(trace));
+    Task untraced = put("untraced");
+    assertThat(t.traceparent()).isEqualTo(trace);
+    assertThat(untraced.traceparent()).isNull();
+    assertThat(get(t.id()).traceparent()).isEqualTo(trace);
+
+    Task claimed = claimOne("w-1");
+    assertThat(claimed.id()).isEqualTo(t.id());
+    assertThat(claimed.traceparent()).isEqualTo(trace);
+    Task retried =
+        ok(store.taskFail(new FailParams(t.id(), claimed.lease().token(), "again", false, 0L)));
+    assertThat(retried.traceparent()).isEqualTo(trace);
+    assertThat(get(untraced.id()).traceparent()).isNull();
+  }
+
+  @Test
   void claims_a_pending_task_under_a_lease() {
     Task t = put("job");
 
@@ -68,7 +86,9 @@ public abstract class TaskClaimManyContract extends StoreFixture {
   void a_claim_of_many_returns_them_in_claim_order() {
     putAll(orderingSpecs());
 
-    assertThat(claim("w-1", 10)).extracting(Task::name).containsExactly("c", "b", "a", "d", "f", "e");
+    assertThat(claim("w-1", 10))
+        .extracting(Task::name)
+        .containsExactly("c", "b", "a", "d", "f", "e");
   }
 
   @Test
@@ -85,7 +105,8 @@ public abstract class TaskClaimManyContract extends StoreFixture {
     List<TaskId> all = new ArrayList<>();
     first.forEach(t -> all.add(t.id()));
     second.forEach(t -> all.add(t.id()));
-    assertThat(all).doesNotHaveDuplicates()
+    assertThat(all)
+        .doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(tasks.stream().map(Task::id).toList());
     assertThat(first).allMatch(t -> t.lease().owner().equals("w-1"));
     assertThat(first).extracting(t -> t.lease().token()).doesNotHaveDuplicates();
@@ -177,12 +198,14 @@ public abstract class TaskClaimManyContract extends StoreFixture {
 
   @Test
   void a_waiting_claim_returns_a_task_enqueued_while_it_waits() throws Exception {
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 5_000)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 5_000)));
     assertStillWaiting(waiting);
 
     Task t = put("job");
 
-    List<Task> got = waiting.get(4, TimeUnit.SECONDS); // woken by the enqueue, not by the end of the wait
+    List<Task> got =
+        waiting.get(4, TimeUnit.SECONDS); // woken by the enqueue, not by the end of the wait
     assertThat(got).extracting(Task::id).containsExactly(t.id());
     assertThat(got.get(0).state()).isEqualTo(TaskState.WORKING);
   }
@@ -191,7 +214,8 @@ public abstract class TaskClaimManyContract extends StoreFixture {
   void a_waiting_claim_is_woken_by_a_release() throws Exception {
     put("job");
     Task c = claimOne("w-1");
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-2", 1, null, 5_000)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-2", 1, null, 5_000)));
     assertStillWaiting(waiting);
 
     ok(store.taskRelease(c.id(), c.lease().token(), 0));
@@ -205,7 +229,8 @@ public abstract class TaskClaimManyContract extends StoreFixture {
   void a_waiting_claim_is_woken_by_a_failure_that_retries_at_once() throws Exception {
     put("job");
     Task c = claimOne("w-1");
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-2", 1, null, 5_000)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-2", 1, null, 5_000)));
     assertStillWaiting(waiting);
 
     ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "oops", false, 0L)));
@@ -217,14 +242,16 @@ public abstract class TaskClaimManyContract extends StoreFixture {
 
   @Test
   void a_waiting_claim_on_an_empty_queue_returns_empty_when_the_wait_ends() throws Exception {
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 200)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 200)));
 
     assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
   }
 
   @Test
   void a_waiting_claim_is_not_given_tasks_of_another_queue() throws Exception {
-    Future<List<Task>> waiting = async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 300)));
+    Future<List<Task>> waiting =
+        async(() -> store.taskClaimMany(new ClaimParams(QUEUE, "w-1", 1, null, 300)));
     assertStillWaiting(waiting);
 
     store.taskEnqueueMany(OTHER_QUEUE, List.of(TaskSpec.of("elsewhere", "{}")));
@@ -242,24 +269,30 @@ public abstract class TaskClaimManyContract extends StoreFixture {
     for (int w = 0; w < 8; w++) {
       String worker = "w-" + w;
       int max = 1 + w % 4;
-      workers.add(async(() -> {
-        go.await();
-        while (true) {
-          List<Task> got = store.taskClaimMany(new ClaimParams(QUEUE, worker, max, 60_000L, 0));
-          if (got.isEmpty()) {
-            return null;
-          }
-          assertThat(got.size()).isLessThanOrEqualTo(max);
-          got.forEach(t -> claimed.add(t.id()));
-        }
-      }));
+      workers.add(
+          async(
+              () -> {
+                go.await();
+                while (true) {
+                  List<Task> got =
+                      store.taskClaimMany(new ClaimParams(QUEUE, worker, max, 60_000L, 0));
+                  if (got.isEmpty()) {
+                    return null;
+                  }
+                  assertThat(got.size()).isLessThanOrEqualTo(max);
+                  got.forEach(t -> claimed.add(t.id()));
+                }
+              }));
     }
     go.countDown();
     for (Future<?> f : workers) {
       f.get(30, TimeUnit.SECONDS);
     }
 
-    assertThat(claimed).hasSize(500).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(claimed)
+        .hasSize(500)
+        .doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(ids);
     assertThat(counts()).isEqualTo(new QueueCounts(0, 0, 500, 0, 0, 0));
   }
 

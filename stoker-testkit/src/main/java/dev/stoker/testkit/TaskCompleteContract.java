@@ -57,7 +57,8 @@ public abstract class TaskCompleteContract extends StoreFixture {
     assertThat(done.resultJson()).isEqualTo("\"from w-1\"");
     assertThat(finished(store.taskHeartbeat(second.id(), second.lease().token(), null)).state())
         .isEqualTo(TaskState.DONE);
-    Task current = finished(store.taskComplete(second.id(), second.lease().token(), "\"from w-2\""));
+    Task current =
+        finished(store.taskComplete(second.id(), second.lease().token(), "\"from w-2\""));
     assertThat(current.resultJson()).isEqualTo("\"from w-1\"");
     assertThat(get(first.id()).resultJson()).isEqualTo("\"from w-1\"");
   }

@@ -22,8 +22,11 @@ public abstract class TaskCompleteManyContract extends StoreFixture {
     putMany(3);
     List<Task> claimed = claim("w-1", 3);
 
-    List<Outcome> outcomes = store.taskCompleteMany(claimed.stream()
-        .map(t -> new Completion(t.id(), t.lease().token(), "\"" + t.name() + "\"")).toList());
+    List<Outcome> outcomes =
+        store.taskCompleteMany(
+            claimed.stream()
+                .map(t -> new Completion(t.id(), t.lease().token(), "\"" + t.name() + "\""))
+                .toList());
 
     assertThat(outcomes).hasSize(3);
     for (int i = 0; i < 3; i++) {
@@ -45,12 +48,14 @@ public abstract class TaskCompleteManyContract extends StoreFixture {
     Task c = claimed.get(2);
     ok(store.taskComplete(b.id(), b.lease().token(), "\"earlier\""));
 
-    List<Outcome> outcomes = store.taskCompleteMany(List.of(
-        new Completion(a.id(), a.lease().token(), "1"),
-        new Completion(UNKNOWN, SOME_TOKEN, "2"),
-        new Completion(b.id(), b.lease().token(), "3"),
-        new Completion(c.id(), a.lease().token(), "4"),
-        new Completion(a.id(), a.lease().token(), "5")));
+    List<Outcome> outcomes =
+        store.taskCompleteMany(
+            List.of(
+                new Completion(a.id(), a.lease().token(), "1"),
+                new Completion(UNKNOWN, SOME_TOKEN, "2"),
+                new Completion(b.id(), b.lease().token(), "3"),
+                new Completion(c.id(), a.lease().token(), "4"),
+                new Completion(a.id(), a.lease().token(), "5")));
 
     assertThat(outcomes).hasSize(5);
     assertThat(ok(outcomes.get(0)).resultJson()).isEqualTo("1");

@@ -21,8 +21,9 @@ public abstract class TaskEnqueueManyContract extends StoreFixture {
 
   @Test
   void returns_pending_tasks_with_ids_in_spec_order() {
-    List<EnqueueResult> results = store.taskEnqueueMany(QUEUE,
-        List.of(TaskSpec.of("a", "{}"), TaskSpec.of("b", "{}"), TaskSpec.of("c", "{}")));
+    List<EnqueueResult> results =
+        store.taskEnqueueMany(
+            QUEUE, List.of(TaskSpec.of("a", "{}"), TaskSpec.of("b", "{}"), TaskSpec.of("c", "{}")));
 
     assertThat(results).hasSize(3).noneMatch(EnqueueResult::duplicate);
     List<Task> tasks = results.stream().map(EnqueueResult::task).toList();
@@ -69,8 +70,16 @@ public abstract class TaskEnqueueManyContract extends StoreFixture {
 
   @Test
   void params_of_every_json_kind_are_kept_verbatim() {
-    List<String> params = List.of("null", "\"text\"", "3.140", "-0", "[]", "true",
-        "{\"deep\":{\"x\":[true,false,null,{}]}}", "  [ 1 ,2 ]  ");
+    List<String> params =
+        List.of(
+            "null",
+            "\"text\"",
+            "3.140",
+            "-0",
+            "[]",
+            "true",
+            "{\"deep\":{\"x\":[true,false,null,{}]}}",
+            "  [ 1 ,2 ]  ");
     List<Task> tasks = putAll(params.stream().map(p -> TaskSpec.of("p", p)).toList());
 
     assertThat(tasks).extracting(Task::paramsJson).containsExactlyElementsOf(params);
@@ -150,8 +159,9 @@ public abstract class TaskEnqueueManyContract extends StoreFixture {
 
   @Test
   void a_unique_key_used_twice_in_one_batch_returns_the_earlier_task() {
-    List<EnqueueResult> results = store.taskEnqueueMany(QUEUE,
-        List.of(keyed("one", "k"), keyed("two", "other"), keyed("three", "k")));
+    List<EnqueueResult> results =
+        store.taskEnqueueMany(
+            QUEUE, List.of(keyed("one", "k"), keyed("two", "other"), keyed("three", "k")));
 
     assertThat(results).extracting(EnqueueResult::duplicate).containsExactly(false, false, true);
     assertThat(results.get(2).task()).isEqualTo(results.get(0).task());
@@ -196,10 +206,11 @@ public abstract class TaskEnqueueManyContract extends StoreFixture {
 
   @Test
   void tasks_without_a_unique_key_are_never_duplicates() {
-    List<EnqueueResult> results = store.taskEnqueueMany(QUEUE,
-        List.of(TaskSpec.of("same", "{}"), TaskSpec.of("same", "{}")));
+    List<EnqueueResult> results =
+        store.taskEnqueueMany(QUEUE, List.of(TaskSpec.of("same", "{}"), TaskSpec.of("same", "{}")));
     assertThat(results).noneMatch(EnqueueResult::duplicate);
-    assertThat(put(TaskSpec.of("same", "{}")).id()).isNotIn(results.get(0).task().id(), results.get(1).task().id());
+    assertThat(put(TaskSpec.of("same", "{}")).id())
+        .isNotIn(results.get(0).task().id(), results.get(1).task().id());
     assertThat(counts().pending()).isEqualTo(3);
   }
 }

@@ -22,7 +22,8 @@ public abstract class TaskFailContract extends StoreFixture {
     Task t = put("flaky");
     Task c = claimOne("w-1");
 
-    Task failed = ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "boom 💥", false, null)));
+    Task failed =
+        ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "boom 💥", false, null)));
 
     assertThat(failed.state()).isEqualTo(TaskState.PENDING);
     assertThat(failed.lastError()).isEqualTo("boom 💥");
@@ -38,8 +39,10 @@ public abstract class TaskFailContract extends StoreFixture {
     Task retry = claimOne("w-1");
     assertThat(retry.attempt()).isEqualTo(2);
 
-    Task again = ok(store.taskFail(new FailParams(t.id(), retry.lease().token(), "boom", false, null)));
-    assertThat(again.runAt() - clock.millis()).isBetween(12_000L, 18_000L); // 30 s capped at 15 s, ± 20 %
+    Task again =
+        ok(store.taskFail(new FailParams(t.id(), retry.lease().token(), "boom", false, null)));
+    assertThat(again.runAt() - clock.millis())
+        .isBetween(12_000L, 18_000L); // 30 s capped at 15 s, ± 20 %
   }
 
   @Test
@@ -47,7 +50,8 @@ public abstract class TaskFailContract extends StoreFixture {
     put("flaky");
     Task c = claimOne("w-1");
 
-    Task failed = ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "boom", false, null)));
+    Task failed =
+        ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "boom", false, null)));
 
     assertThat(failed.runAt() - START).isBetween(800L, 1_200L);
   }
@@ -58,7 +62,8 @@ public abstract class TaskFailContract extends StoreFixture {
     Task c = claimOne("w-1");
     clock.advanceMillis(100);
 
-    Task failed = ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "later", false, 5_000L)));
+    Task failed =
+        ok(store.taskFail(new FailParams(c.id(), c.lease().token(), "later", false, 5_000L)));
 
     assertThat(failed.runAt()).isEqualTo(START + 100 + 5_000);
     advance(4_999);
@@ -82,12 +87,15 @@ public abstract class TaskFailContract extends StoreFixture {
   void a_failure_of_the_last_attempt_is_dead() {
     Task t = put(attempts("fragile", 2));
     Task first = claimOne("w-1");
-    assertThat(ok(store.taskFail(new FailParams(t.id(), first.lease().token(), "one", false, 0L))).state())
+    assertThat(
+            ok(store.taskFail(new FailParams(t.id(), first.lease().token(), "one", false, 0L)))
+                .state())
         .isEqualTo(TaskState.PENDING);
     Task second = claimOne("w-1");
     assertThat(second.attempt()).isEqualTo(2);
 
-    Task dead = ok(store.taskFail(new FailParams(t.id(), second.lease().token(), "two", false, 0L)));
+    Task dead =
+        ok(store.taskFail(new FailParams(t.id(), second.lease().token(), "two", false, 0L)));
 
     assertThat(dead.state()).isEqualTo(TaskState.DEAD);
     assertThat(dead.lastError()).isEqualTo("two");
@@ -103,7 +111,8 @@ public abstract class TaskFailContract extends StoreFixture {
     Task t = put("doomed");
     Task c = claimOne("w-1");
 
-    Task dead = ok(store.taskFail(new FailParams(t.id(), c.lease().token(), "bad input", true, null)));
+    Task dead =
+        ok(store.taskFail(new FailParams(t.id(), c.lease().token(), "bad input", true, null)));
 
     assertThat(dead.state()).isEqualTo(TaskState.DEAD);
     assertThat(dead.attempt()).isEqualTo(1);
@@ -118,7 +127,9 @@ public abstract class TaskFailContract extends StoreFixture {
     expireLeaseOf(first);
     Task second = claimOne("w-2", 10_000L);
 
-    Task current = stale(store.taskFail(new FailParams(first.id(), first.lease().token(), "late", true, null)));
+    Task current =
+        stale(
+            store.taskFail(new FailParams(first.id(), first.lease().token(), "late", true, null)));
 
     assertThat(current.lease()).isEqualTo(second.lease());
     assertThat(get(first.id())).isEqualTo(second);
@@ -130,7 +141,8 @@ public abstract class TaskFailContract extends StoreFixture {
     Task c = claimOne("w-1");
     Task done = ok(store.taskComplete(c.id(), c.lease().token(), "1"));
 
-    assertThat(finished(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", false, null))))
+    assertThat(
+            finished(store.taskFail(new FailParams(c.id(), c.lease().token(), "x", false, null))))
         .isEqualTo(done);
   }
 

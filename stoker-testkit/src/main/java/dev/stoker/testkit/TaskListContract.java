@@ -51,20 +51,34 @@ public abstract class TaskListContract extends StoreFixture {
 
   @Test
   void filters_by_state() {
-    List<Task> tasks = putAll(List.of(TaskSpec.of("done", "{}"), TaskSpec.of("dead", "{}"),
-        TaskSpec.of("cancelled", "{}"), TaskSpec.of("working", "{}"), TaskSpec.of("p1", "{}"),
-        TaskSpec.of("p2", "{}"), delayed("scheduled", 60_000)));
+    List<Task> tasks =
+        putAll(
+            List.of(
+                TaskSpec.of("done", "{}"),
+                TaskSpec.of("dead", "{}"),
+                TaskSpec.of("cancelled", "{}"),
+                TaskSpec.of("working", "{}"),
+                TaskSpec.of("p1", "{}"),
+                TaskSpec.of("p2", "{}"),
+                delayed("scheduled", 60_000)));
     List<Task> c = claim("w-1", 4);
     ok(store.taskComplete(c.get(0).id(), c.get(0).lease().token(), "1"));
     ok(store.taskFail(new FailParams(c.get(1).id(), c.get(1).lease().token(), "x", true, null)));
     ok(store.taskCancel(c.get(2).id()));
 
-    assertThat(listAll(TaskState.PENDING, null, 2)).extracting(Task::name).containsExactly("p1", "p2", "scheduled");
-    assertThat(listAll(TaskState.WORKING, null, 2)).extracting(Task::name).containsExactly("working");
+    assertThat(listAll(TaskState.PENDING, null, 2))
+        .extracting(Task::name)
+        .containsExactly("p1", "p2", "scheduled");
+    assertThat(listAll(TaskState.WORKING, null, 2))
+        .extracting(Task::name)
+        .containsExactly("working");
     assertThat(listAll(TaskState.DONE, null, 2)).extracting(Task::name).containsExactly("done");
     assertThat(listAll(TaskState.DEAD, null, 2)).extracting(Task::name).containsExactly("dead");
-    assertThat(listAll(TaskState.CANCELLED, null, 2)).extracting(Task::name).containsExactly("cancelled");
-    assertThat(listAll(null, null, 3)).extracting(Task::id)
+    assertThat(listAll(TaskState.CANCELLED, null, 2))
+        .extracting(Task::name)
+        .containsExactly("cancelled");
+    assertThat(listAll(null, null, 3))
+        .extracting(Task::id)
         .containsExactlyElementsOf(tasks.stream().map(Task::id).toList());
   }
 
@@ -78,19 +92,32 @@ public abstract class TaskListContract extends StoreFixture {
 
     List<Task> betas = listAll(null, "beta ✓", 2);
 
-    assertThat(betas).extracting(Task::id).containsExactlyElementsOf(
-        tasks.stream().filter(t -> t.name().equals("beta ✓")).map(Task::id).toList());
+    assertThat(betas)
+        .extracting(Task::id)
+        .containsExactlyElementsOf(
+            tasks.stream().filter(t -> t.name().equals("beta ✓")).map(Task::id).toList());
     assertThat(listAll(null, "gamma", 2)).isEmpty();
   }
 
   @Test
   void filters_by_state_and_name_together() {
-    putAll(List.of(TaskSpec.of("a", "1"), TaskSpec.of("b", "2"), TaskSpec.of("a", "3"), TaskSpec.of("a", "4")));
+    putAll(
+        List.of(
+            TaskSpec.of("a", "1"),
+            TaskSpec.of("b", "2"),
+            TaskSpec.of("a", "3"),
+            TaskSpec.of("a", "4")));
     List<Task> c = claim("w-1", 2); // "a"(1) and "b"(2)
 
-    assertThat(listAll(TaskState.PENDING, "a", 1)).extracting(Task::paramsJson).containsExactly("3", "4");
-    assertThat(listAll(TaskState.WORKING, "a", 1)).extracting(Task::id).containsExactly(c.get(0).id());
-    assertThat(listAll(TaskState.WORKING, "b", 1)).extracting(Task::id).containsExactly(c.get(1).id());
+    assertThat(listAll(TaskState.PENDING, "a", 1))
+        .extracting(Task::paramsJson)
+        .containsExactly("3", "4");
+    assertThat(listAll(TaskState.WORKING, "a", 1))
+        .extracting(Task::id)
+        .containsExactly(c.get(0).id());
+    assertThat(listAll(TaskState.WORKING, "b", 1))
+        .extracting(Task::id)
+        .containsExactly(c.get(1).id());
     assertThat(listAll(TaskState.DONE, "a", 1)).isEmpty();
   }
 

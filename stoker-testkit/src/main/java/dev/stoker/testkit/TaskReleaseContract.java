@@ -76,7 +76,8 @@ public abstract class TaskReleaseContract extends StoreFixture {
     Task c = claimOne("w-1");
     ok(store.taskCancel(c.id()));
 
-    assertThat(finished(store.taskRelease(c.id(), c.lease().token(), 0)).state()).isEqualTo(TaskState.CANCELLED);
+    assertThat(finished(store.taskRelease(c.id(), c.lease().token(), 0)).state())
+        .isEqualTo(TaskState.CANCELLED);
   }
 
   @Test

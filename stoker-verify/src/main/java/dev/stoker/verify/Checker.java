@@ -27,15 +27,23 @@ import java.util.Set;
  *   <li><b>aborted</b>: a task whose enqueue was definitely refused, yet it exists; <b>partial
  *       batch</b>: a batch of unknown outcome of which some tasks exist and some do not;
  *   <li><b>duplicated</b>: a task claimed again although nobody gave it back (fail, release). Each
- *       is explained by the lease that must have expired — the holder crashed or stalled, or a
- *       kill or pause of the server overlapped the lease — or it is <b>unexplained</b>: claimed
- *       while the earlier lease was surely held (sent a heartbeat that was acknowledged, within the
+ *       is explained by the lease that must have expired — the holder crashed or stalled, or a kill
+ *       or pause of the server overlapped the lease — or it is <b>unexplained</b>: claimed while
+ *       the earlier lease was surely held (sent a heartbeat that was acknowledged, within the
  *       lease), or claimed after its completion was acknowledged;
  *   <li><b>stale token accepted</b>: a heartbeat, fail or release acknowledged with a token whose
  *       claim had been superseded by a later claim before the request was sent; <b>lease revoked
  *       early</b>: one refused as stale while the lease was surely still held;
- *   <li><b>recovered</b>: an enqueue of unknown outcome whose task turned up (reported, not a failure).
+ *   <li><b>recovered</b>: an enqueue of unknown outcome whose task turned up (reported, not a
+ *       failure).
  * </ul>
+ *
+ * <p>A history of the AP cluster (it starts with a {@link Fn#CLUSTER} operation) is read with the
+ * cluster's promises instead: every node's final read must hold every acknowledged task terminal;
+ * and a claim while a lease was surely held, a claim after a completion, a stale token accepted, a
+ * lease revoked early or a second completion is explained — not a failure — when the two nodes
+ * involved could not hear each other at the time ({@link Divergence}: partition, pause, kill, skew
+ * beyond {@code max_offset}), and a failure otherwise.
  */
 public final class Checker {
   private static final Set<String> TERMINAL = Set.of("done", "dead", "cancelled");
@@ -48,7 +56,11 @@ public final class Checker {
   /** A task claimed again while nobody gave it back, with why (or that nothing explains it). */
   public record Duplicate(String value, String id, String cause, boolean explained, long claimOp) {}
 
-  /** Everything the checker found. {@link #valid()} says whether the run passed. */
+  /**
+   * Everything the checker found. {@link #valid()} says whether the run passed. {@code diverged}:
+   * in the AP cluster, stale tokens accepted, leases revoked early and second completions that a
+   * fault between the two nodes involved explains (reported, not failures).
+   */
   public record Result(
       boolean finalRead,
       int attempted,
@@ -67,13 +79,16 @@ public final class Checker {
       List<Finding> revokedEarly,
       List<Finding> doubleCompletions,
       List<Duplicate> duplicates,
-      List<Finding> recovered) {
+      List<Finding> recovered,
+      List<Finding> diverged) {
 
     public List<Duplicate> unexplained() {
       return duplicates.stream().filter(d -> !d.explained()).toList();
     }
 
-    /** Each kind of failure, by the name the summary gives it, with what was found (empty: none). */
+    /**
+     * Each kind of failure, by the name the summary gives it, with what was found (empty: none).
+     */
     public Map<String, List<Finding>> failures() {
       Map<String, List<Finding>> f = new LinkedHashMap<>();
       f.put("lost", lost);
@@ -84,8 +99,9 @@ public final class Checker {
       f.put("stale tokens accepted", staleTokens);
       f.put("leases revoked early", revokedEarly);
       f.put("double completions", doubleCompletions);
-      f.put("unexplained duplicates", unexplained().stream().map(d -> new Finding(d.value(), d.id(), d.cause()))
-          .toList());
+      f.put(
+          "unexplained duplicates",
+          unexplained().stream().map(d -> new Finding(d.value(), d.id(), d.cause())).toList());
       return f;
     }
 
@@ -107,6 +123,34 @@ public final class Checker {
   /** One acknowledged claim of a task. */
   private record Claim(Op op, Item item) {}
 
+  /**
+   * A task's claims in the order the server made them: by the version each claim's reply showed
+   * (every transition makes a strictly larger one), else by when the replies arrived. Two claim
+   * requests that overlap in time may be answered in the other order than they were made (one took
+   * 5 s on a loaded machine); taken in reply order, the later-made claim would look as if it had
+   * been made while the earlier one's lease surely held.
+   */
+  private static final Comparator<Claim> SERVER_ORDER =
+      (a, b) -> {
+        String va = a.item.version();
+        String vb = b.item.version();
+        int byVersion = va != null && vb != null ? compareVersions(va, vb) : 0;
+        return byVersion != 0 ? byVersion : Long.compare(a.op.completeNs(), b.op.completeNs());
+      };
+
+  /** Compares two versions ({@code done.generation.rank.epoch.phase.hlc.node}) field by field. */
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.min(x.length, y.length); i++) {
+      int c = Long.compareUnsigned(Long.parseUnsignedLong(x[i]), Long.parseUnsignedLong(y[i]));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(x.length, y.length);
+  }
+
   /** Checks a history. */
   public static Result check(List<Op> history) {
     return new Run(history).result();
@@ -116,15 +160,29 @@ public final class Checker {
   private static final class Run {
     private final Map<String, Op> enqueues = new HashMap<>();
     private final Map<String, List<Claim>> claims = new LinkedHashMap<>();
+
+    /** Claims of unknown outcome: which tasks they took, if any, is not known. */
+    private final List<Op> unknownClaims = new ArrayList<>();
+
     private final Map<String, List<Op>> byToken = new HashMap<>();
     private final Map<String, List<Op>> completes = new LinkedHashMap<>();
     private final List<Op> faults = new ArrayList<>();
     private final Map<Fn, Map<Type, Integer>> counts = new EnumMap<>(Fn.class);
+
+    /** The final read of node 0 (or of the only server). */
     private Map<String, Item> finalState;
 
+    /** Every final read, node 0's first: the AP cluster's nodes are each read. */
+    private final Map<String, Map<String, Item>> finalReads = new LinkedHashMap<>();
+
+    private final Divergence divergence;
+
     Run(List<Op> history) {
+      int nodes = 0;
       for (Op op : history) {
-        counts.computeIfAbsent(op.f(), f -> new EnumMap<>(Type.class)).merge(op.type(), 1, Integer::sum);
+        counts
+            .computeIfAbsent(op.f(), f -> new EnumMap<>(Type.class))
+            .merge(op.type(), 1, Integer::sum);
         switch (op.f()) {
           case ENQUEUE -> op.items().forEach(i -> enqueues.putIfAbsent(i.value(), op));
           case CLAIM -> {
@@ -132,13 +190,20 @@ public final class Checker {
               for (Item i : op.items()) {
                 claims.computeIfAbsent(i.value(), v -> new ArrayList<>()).add(new Claim(op, i));
               }
+            } else if (op.type() == Type.INFO) {
+              unknownClaims.add(op);
             }
           }
-          case KILL, PAUSE, POWER -> faults.add(op);
+          case KILL, PAUSE, POWER, PARTITION, SKEW -> faults.add(op);
+          case CLUSTER -> nodes = op.items().size();
           case FINAL_READ -> {
             if (op.ok()) {
-              finalState = new HashMap<>();
-              op.items().forEach(i -> finalState.put(i.value(), i));
+              Map<String, Item> read = new HashMap<>();
+              op.items().forEach(i -> read.put(i.value(), i));
+              finalReads.put(op.process(), read);
+              if (op.process().equals("final")) {
+                finalState = read;
+              }
             }
           }
           default -> {
@@ -153,7 +218,12 @@ public final class Checker {
           }
         }
       }
-      claims.values().forEach(list -> list.sort(Comparator.comparingLong(c -> c.op.completeNs())));
+      claims.values().forEach(list -> list.sort(SERVER_ORDER));
+      divergence = new Divergence(nodes, faults);
+      if (nodes > 0 && finalReads.size() < nodes) {
+        finalState =
+            null; // a node that could not be read: nothing can be concluded about its replica
+      }
     }
 
     Result result() {
@@ -178,27 +248,29 @@ public final class Checker {
           case OK -> {
             acknowledged++;
             if (finalState != null) {
-              Item last = finalState.get(value);
-              if (last == null) {
-                lost.add(new Finding(value, idOf(op, value), "acknowledged (op " + op.index() + ") but missing at the end"
-                    + (completes.containsKey(value) ? ", although its completion was acknowledged" : "")));
-              } else if (!TERMINAL.contains(last.state())) {
-                lost.add(new Finding(value, last.id(), "acknowledged (op " + op.index() + ") but " + last.state()
-                    + " at the end"));
-              }
+              lost(value, op, lost);
             }
           }
           case FAIL -> {
             refused++;
             if (seen.contains(value)) {
-              aborted.add(new Finding(value, null, "its enqueue was refused (op " + op.index() + ", HTTP "
-                  + op.status() + ") yet it exists"));
+              aborted.add(
+                  new Finding(
+                      value,
+                      null,
+                      "its enqueue was refused (op "
+                          + op.index()
+                          + ", HTTP "
+                          + op.status()
+                          + ") yet it exists"));
             }
           }
           case INFO -> {
             unknown++;
             if (seen.contains(value)) {
-              recovered.add(new Finding(value, null, "enqueue of unknown outcome (op " + op.index() + ") turned up"));
+              recovered.add(
+                  new Finding(
+                      value, null, "enqueue of unknown outcome (op " + op.index() + ") turned up"));
             }
           }
         }
@@ -220,20 +292,122 @@ public final class Checker {
       List<Duplicate> duplicates = new ArrayList<>();
       int retries = duplicates(duplicates);
       List<Finding> doubles = new ArrayList<>();
-      completes.forEach((value, ops) -> {
-        if (ops.size() > 1) {
-          doubles.add(new Finding(value, idOf(value), "completion acknowledged " + ops.size() + " times (ops "
-              + ops.stream().map(o -> Long.toString(o.index())).toList() + ")"));
-        }
-      });
+      List<Finding> diverged = new ArrayList<>();
+      completes.forEach(
+          (value, ops) -> {
+            if (ops.size() > 1) {
+              String why = acrossNodes(ops);
+              (why != null ? diverged : doubles)
+                  .add(
+                      new Finding(
+                          value,
+                          idOf(value),
+                          "completion acknowledged "
+                              + ops.size()
+                              + " times (ops "
+                              + ops.stream().map(o -> Long.toString(o.index())).toList()
+                              + ")"
+                              + (why != null
+                                  ? ": " + why
+                                  : divergence.replicated()
+                                      ? " on nodes " + ops.stream().map(divergence::nodeOf).toList()
+                                      : "")));
+            }
+          });
       int completed = (int) finalStateCount("done");
-      return new Result(finalState != null, enqueues.size(), acknowledged, refused, unknown, completed, retries,
-          counts, lost, unexpected, aborted, partial, stuck, staleTokens(), revokedEarly(), doubles, duplicates,
-          recovered);
+      return new Result(
+          finalState != null,
+          enqueues.size(),
+          acknowledged,
+          refused,
+          unknown,
+          completed,
+          retries,
+          counts,
+          lost,
+          unexpected,
+          aborted,
+          partial,
+          stuck,
+          staleTokens(diverged),
+          revokedEarly(diverged),
+          doubles,
+          duplicates,
+          recovered,
+          diverged);
+    }
+
+    /**
+     * Why completions acknowledged on several nodes could each be, or null if some pair cannot be
+     * explained.
+     */
+    private String acrossNodes(List<Op> completions) {
+      String why = null;
+      for (int k = 1; k < completions.size(); k++) {
+        Op a = completions.get(k - 1);
+        Op b = completions.get(k);
+        int x = divergence.nodeOf(a);
+        int y = divergence.nodeOf(b);
+        Divergence.Cause c = x == y ? null : divergence.cause(x, y, a.invokeNs(), b.completeNs());
+        if (c == null) {
+          c = divergence.lag(x, y, a.completeNs(), b.invokeNs());
+        }
+        if (c == null) {
+          return null;
+        }
+        why = c.label;
+      }
+      return why;
+    }
+
+    /**
+     * An acknowledged task missing or not terminal in a final read (in the AP cluster: on any
+     * node).
+     */
+    private void lost(String value, Op enqueue, List<Finding> lost) {
+      for (Map.Entry<String, Map<String, Item>> read : finalReads.entrySet()) {
+        String where =
+            finalReads.size() == 1
+                ? ""
+                : " on "
+                    + (read.getKey().equals("final")
+                        ? "node 0"
+                        : "node " + read.getKey().substring("final-".length()));
+        Item last = read.getValue().get(value);
+        if (last == null) {
+          lost.add(
+              new Finding(
+                  value,
+                  idOf(enqueue, value),
+                  "acknowledged (op "
+                      + enqueue.index()
+                      + ") but missing"
+                      + " at the end"
+                      + where
+                      + (completes.containsKey(value)
+                          ? ", although its completion was acknowledged"
+                          : "")));
+          return;
+        } else if (!TERMINAL.contains(last.state())) {
+          lost.add(
+              new Finding(
+                  value,
+                  last.id(),
+                  "acknowledged (op "
+                      + enqueue.index()
+                      + ") but "
+                      + last.state()
+                      + " at the end"
+                      + where));
+          return;
+        }
+      }
     }
 
     private long finalStateCount(String state) {
-      return finalState == null ? 0 : finalState.values().stream().filter(i -> state.equals(i.state())).count();
+      return finalState == null
+          ? 0
+          : finalState.values().stream().filter(i -> state.equals(i.state())).count();
     }
 
     /** Batches of unknown outcome must exist whole or not at all. */
@@ -243,8 +417,17 @@ public final class Checker {
         if (op.type() == Type.INFO && op.items().size() > 1 && batches.add(op)) {
           long present = op.items().stream().filter(i -> finalState.containsKey(i.value())).count();
           if (present > 0 && present < op.items().size()) {
-            partial.add(new Finding(op.items().get(0).value(), null, "batch of " + op.items().size() + " (op "
-                + op.index() + ") is there in part: " + present + " tasks"));
+            partial.add(
+                new Finding(
+                    op.items().get(0).value(),
+                    null,
+                    "batch of "
+                        + op.items().size()
+                        + " (op "
+                        + op.index()
+                        + ") is there in part: "
+                        + present
+                        + " tasks"));
           }
         }
       }
@@ -257,18 +440,57 @@ public final class Checker {
         for (int k = 1; k < list.size(); k++) {
           Claim prev = list.get(k - 1);
           Claim next = list.get(k);
+          if (completedBefore(next.item)) {
+            // A completion applied before this claim, whatever its client was told (a reply lost
+            // to a timeout looks like a completion that never happened): no fault explains it.
+            out.add(
+                new Duplicate(
+                    next.item.value(),
+                    next.item.id(),
+                    "claimed again (op "
+                        + next.op.index()
+                        + ") although already completed: the claim's version "
+                        + next.item.version()
+                        + " counts a completion",
+                    false,
+                    next.op.index()));
+            continue;
+          }
           List<Op> held = byToken.getOrDefault(prev.item.token(), List.of());
-          if (held.stream().anyMatch(o -> (o.f() == Fn.FAIL || o.f() == Fn.RELEASE) && o.type() != Type.FAIL
-              && o.invokeNs() < next.op.completeNs())) {
+          if (held.stream()
+              .anyMatch(
+                  o ->
+                      (o.f() == Fn.FAIL || o.f() == Fn.RELEASE)
+                          && o.type() != Type.FAIL
+                          && o.invokeNs() < next.op.completeNs())) {
             retries++;
             continue;
           }
           String value = next.item.value();
-          Op done = held.stream().filter(o -> o.f() == Fn.COMPLETE && o.ok() && o.completeNs() < next.op.invokeNs())
-              .findFirst().orElse(null);
+          int x = divergence.grantorOf(prev.op, prev.item);
+          int y = divergence.grantorOf(next.op, next.item);
+          Op done =
+              held.stream()
+                  .filter(
+                      o -> o.f() == Fn.COMPLETE && o.ok() && o.completeNs() < next.op.invokeNs())
+                  .findFirst()
+                  .orElse(null);
           if (done != null) {
-            out.add(new Duplicate(value, next.item.id(), "claimed again (op " + next.op.index()
-                + ") after its completion was acknowledged (op " + done.index() + ")", false, next.op.index()));
+            Divergence.Cause why =
+                x == y ? null : divergence.cause(x, y, done.invokeNs(), next.op.completeNs());
+            out.add(
+                new Duplicate(
+                    value,
+                    next.item.id(),
+                    why != null
+                        ? why.label
+                        : "claimed again (op "
+                            + next.op.index()
+                            + ") after its completion was acknowledged (op "
+                            + done.index()
+                            + ")",
+                    why != null,
+                    next.op.index()));
             continue;
           }
           long lastRenew = prev.op.invokeNs();
@@ -279,20 +501,54 @@ public final class Checker {
               sureUntil = Math.max(sureUntil, o.invokeNs() + o.leaseMs() * 1_000_000L);
             }
           }
+          Divergence.Cause across = divergence.cause(x, y, lastRenew, next.op.completeNs());
           if (next.op.completeNs() < sureUntil) {
-            out.add(new Duplicate(value, next.item.id(), "claimed again (op " + next.op.index() + ") "
-                + (sureUntil - next.op.completeNs()) / 1_000_000 + " ms before the previous lease could have expired",
-                false, next.op.index()));
+            out.add(
+                new Duplicate(
+                    value,
+                    next.item.id(),
+                    across != null
+                        ? across.label
+                        : "claimed again (op "
+                            + next.op.index()
+                            + ") "
+                            + (sureUntil - next.op.completeNs()) / 1_000_000
+                            + " ms before the previous"
+                            + " lease could have expired",
+                    across != null,
+                    next.op.index()));
             continue;
           }
-          out.add(new Duplicate(value, next.item.id(), cause(held, lastRenew, next.op.completeNs()), true,
-              next.op.index()));
+          // The lease could have run out anyway: the stealer judging it across a partition is the
+          // one new cause.
+          out.add(
+              new Duplicate(
+                  value,
+                  next.item.id(),
+                  x != y && across == Divergence.Cause.PARTITION
+                      ? across.label
+                      : cause(held, lastRenew, next.op.completeNs()),
+                  true,
+                  next.op.index()));
         }
       }
       return retries;
     }
 
-    /** Why a lease expired: the holder crashed or stalled, a fault hit the server, or a heartbeat was late. */
+    /**
+     * Whether a claim's reply shows a version whose first field, {@code done}, counts a completion:
+     * nothing may hand out a task once it was completed, on one node or on a replica that heard of
+     * it.
+     */
+    private static boolean completedBefore(Item claimed) {
+      String v = claimed.version();
+      return v != null && v.startsWith("1.");
+    }
+
+    /**
+     * Why a lease expired: the holder crashed or stalled, a fault hit the server, or a heartbeat
+     * was late.
+     */
     private String cause(List<Op> held, long from, long to) {
       for (Op o : held) {
         if (o.f() == Fn.CRASH) {
@@ -310,6 +566,12 @@ public final class Checker {
           if (fault.f() == Fn.POWER) {
             return "power cut";
           }
+          if (fault.f() == Fn.PARTITION) {
+            return "partition";
+          }
+          if (fault.f() == Fn.SKEW) {
+            return "clock skew restart";
+          }
           return Nemesis.isDatabaseKill(fault) ? "database kill" : "server kill";
         }
       }
@@ -317,16 +579,31 @@ public final class Checker {
     }
 
     /** Heartbeat, fail or release acknowledged with a token already superseded when it was sent. */
-    private List<Finding> staleTokens() {
+    private List<Finding> staleTokens(List<Finding> diverged) {
       List<Finding> stale = new ArrayList<>();
       for (List<Claim> list : claims.values()) {
         for (int k = 0; k + 1 < list.size(); k++) {
           Claim next = list.get(k + 1);
           for (Op o : byToken.getOrDefault(list.get(k).item.token(), List.of())) {
-            if ((o.f() == Fn.HEARTBEAT || o.f() == Fn.FAIL || o.f() == Fn.RELEASE) && o.ok()
+            if ((o.f() == Fn.HEARTBEAT || o.f() == Fn.FAIL || o.f() == Fn.RELEASE)
+                && o.ok()
                 && o.invokeNs() > next.op.completeNs()) {
-              stale.add(new Finding(next.item.value(), next.item.id(), o.f().name().toLowerCase() + " (op " + o.index()
-                  + ") acknowledged with the token of a claim superseded by op " + next.op.index()));
+              int x = divergence.nodeOf(o);
+              int y = divergence.grantorOf(next.op, next.item);
+              Divergence.Cause why =
+                  x == y ? null : divergence.cause(x, y, next.op.invokeNs(), o.completeNs());
+              (why != null ? diverged : stale)
+                  .add(
+                      new Finding(
+                          next.item.value(),
+                          next.item.id(),
+                          o.f().name().toLowerCase()
+                              + " (op "
+                              + o.index()
+                              + ") acknowledged with the token of a claim"
+                              + " superseded by op "
+                              + next.op.index()
+                              + (why != null ? ": " + why.label : "")));
             }
           }
         }
@@ -339,38 +616,85 @@ public final class Checker {
      * still held: a claim or heartbeat acknowledged before it was sent had extended the lease past
      * the moment the refusal arrived.
      */
-    private List<Finding> revokedEarly() {
+    private List<Finding> revokedEarly(List<Finding> diverged) {
       Map<String, Claim> claimOf = new HashMap<>();
       claims.values().forEach(list -> list.forEach(c -> claimOf.put(c.item.token(), c)));
       List<Finding> early = new ArrayList<>();
-      byToken.forEach((token, ops) -> {
-        Claim claim = claimOf.get(token);
-        if (claim == null) {
-          return;
-        }
-        for (Op o : ops) {
-          if (o.type() != Type.FAIL || o.status() != 409 || o.error() == null || !o.error().endsWith("stale-token")) {
-            continue;
-          }
-          long sureUntil = claim.op.completeNs() < o.invokeNs() ? claim.op.invokeNs() + claim.op.leaseMs() * 1_000_000L
-              : 0;
-          for (Op h : ops) {
-            if (h.f() == Fn.HEARTBEAT && h.ok() && h.completeNs() < o.invokeNs()) {
-              sureUntil = Math.max(sureUntil, h.invokeNs() + h.leaseMs() * 1_000_000L);
+      byToken.forEach(
+          (token, ops) -> {
+            Claim claim = claimOf.get(token);
+            if (claim == null) {
+              return;
             }
-          }
-          if (o.completeNs() < sureUntil) {
-            early.add(new Finding(claim.item.value(), claim.item.id(), o.f().name().toLowerCase() + " (op " + o.index()
-                + ") refused as stale " + (sureUntil - o.completeNs()) / 1_000_000 + " ms before the lease could"
-                + " have expired"));
-          }
-        }
-      });
+            for (Op o : ops) {
+              if (o.type() != Type.FAIL
+                  || o.status() != 409
+                  || o.error() == null
+                  || !o.error().endsWith("stale-token")) {
+                continue;
+              }
+              long sureUntil =
+                  claim.op.completeNs() < o.invokeNs()
+                      ? claim.op.invokeNs() + claim.op.leaseMs() * 1_000_000L
+                      : 0;
+              for (Op h : ops) {
+                if (h.f() == Fn.HEARTBEAT && h.ok() && h.completeNs() < o.invokeNs()) {
+                  sureUntil = Math.max(sureUntil, h.invokeNs() + h.leaseMs() * 1_000_000L);
+                }
+              }
+              if (o.completeNs() < sureUntil) {
+                String why = supersededAcross(claim, o);
+                (why != null ? diverged : early)
+                    .add(
+                        new Finding(
+                            claim.item.value(),
+                            claim.item.id(),
+                            o.f().name().toLowerCase()
+                                + " (op "
+                                + o.index()
+                                + ") refused as stale "
+                                + (sureUntil - o.completeNs()) / 1_000_000
+                                + " ms before the lease could have expired"
+                                + (why != null ? ": " + why : "")));
+              }
+            }
+          });
       return early;
     }
 
+    /**
+     * Why a claim of the task made elsewhere (or on a node with a skewed clock) could have
+     * superseded {@code claim} before {@code refusal}, in the AP cluster; null if none could. The
+     * other claim is an acknowledged claim of the task, or a claim of unknown outcome on another
+     * node (its reply was lost, so which tasks it took is not known).
+     */
+    private String supersededAcross(Claim claim, Op refusal) {
+      int x = divergence.nodeOf(refusal);
+      Map<Op, Integer> others = new LinkedHashMap<>();
+      unknownClaims.forEach(o -> others.put(o, divergence.nodeOf(o)));
+      claims.getOrDefault(claim.item.value(), List.of()).stream()
+          .filter(c -> c != claim)
+          .forEach(c -> others.put(c.op, divergence.grantorOf(c.op, c.item)));
+      for (Map.Entry<Op, Integer> e : others.entrySet()) {
+        Op other = e.getKey();
+        int y = e.getValue();
+        if (other.invokeNs() < refusal.completeNs() && (other.ok() || y != x)) {
+          Divergence.Cause why = divergence.cause(x, y, claim.op.invokeNs(), refusal.completeNs());
+          if (why != null) {
+            return why.label
+                + (other.ok() ? "" : ", a claim of unknown outcome (op " + other.index() + ")");
+          }
+        }
+      }
+      return null;
+    }
+
     private String idOf(Op op, String value) {
-      return op.items().stream().filter(i -> value.equals(i.value())).map(Item::id).findFirst().orElse(null);
+      return op.items().stream()
+          .filter(i -> value.equals(i.value()))
+          .map(Item::id)
+          .findFirst()
+          .orElse(null);
     }
 
     private String idOf(String value) {

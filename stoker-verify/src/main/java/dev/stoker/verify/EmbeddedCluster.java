@@ -13,9 +13,9 @@ import java.util.stream.Stream;
  * The embedded backend under test: one {@code stoker serve} on its own data directory. A kill is a
  * crash of the process (the data directory stays, as after a power cut of the process but not of
  * the disk); the restart comes back on the same port and data. The data directory is verify's own
- * ({@code data-0} under {@code --out}, or for power faults the mount point of a {@link PowerFs} over
- * {@code power-0}, which drops what the server had not synced when the power is cut): a new run
- * deletes what an earlier run left there.
+ * ({@code data-0} under {@code --out}, or for power faults the mount point of a {@link PowerFs}
+ * over {@code power-0}, which drops what the server had not synced when the power is cut): a new
+ * run deletes what an earlier run left there.
  */
 final class EmbeddedCluster implements Cluster {
   private final Path plainData;
@@ -46,8 +46,10 @@ final class EmbeddedCluster implements Cluster {
     port = server.port();
   }
 
-  /** Deletes {@code dir} and what it holds; returns whether it held anything. */
-  private static boolean deleteIfPresent(Path dir) throws IOException {
+  /**
+   * Deletes {@code dir} and what it holds; returns whether it held anything (a run's leftovers).
+   */
+  static boolean deleteIfPresent(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return false;
     }
@@ -65,7 +67,9 @@ final class EmbeddedCluster implements Cluster {
 
   @Override
   public String data() {
-    return "empty data in " + data + (leftOver ? " (an earlier run's data there was deleted first)" : "");
+    return "empty data in "
+        + data
+        + (leftOver ? " (an earlier run's data there was deleted first)" : "");
   }
 
   @Override
@@ -88,7 +92,9 @@ final class EmbeddedCluster implements Cluster {
       powerFs.cut();
     }
     Map<String, Long> after = powerFs.counters();
-    return String.format("%s: dropped %d unsynced writes (%d bytes), %d directory entries%s", tear ? "torn" : "cut",
+    return String.format(
+        "%s: dropped %d unsynced writes (%d bytes), %d directory entries%s",
+        tear ? "torn" : "cut",
         after.get("dropped_writes") - before.get("dropped_writes"),
         after.get("dropped_bytes") - before.get("dropped_bytes"),
         after.get("dropped_entries") - before.get("dropped_entries"),

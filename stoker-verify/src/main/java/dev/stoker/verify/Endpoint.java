@@ -11,16 +11,29 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * HTTP to one server, with every reply sorted into the history's three outcomes: a 2xx is
- * {@code ok}; a 4xx, a refused connection or a connect timeout is {@code fail} (the request was
- * certainly not applied); a 5xx, a timeout or a connection broken after the request went out is
- * {@code info} (it may or may not have been applied).
+ * HTTP to one server, with every reply sorted into the history's three outcomes: a 2xx is {@code
+ * ok}; a 4xx, a refused connection or a connect timeout is {@code fail} (the request was certainly
+ * not applied); a 5xx, a timeout or a connection broken after the request went out is {@code info}
+ * (it may or may not have been applied).
  */
 final class Endpoint {
   /** A reply, or why there was none. */
   record Reply(Op.Type type, int status, JsonNode body, String error) {
     boolean ok() {
       return type == Op.Type.OK;
+    }
+
+    /**
+     * The outcome an HTTP status and its body (a task, or a problem whose type says why) stand for.
+     */
+    static Reply of(int status, JsonNode body) {
+      if (status >= 200 && status < 300) {
+        return new Reply(Op.Type.OK, status, body, null);
+      }
+      String detail =
+          body != null && body.hasNonNull("type") ? body.get("type").asText() : "HTTP " + status;
+      return new Reply(
+          status >= 400 && status < 500 ? Op.Type.FAIL : Op.Type.INFO, status, body, detail);
     }
   }
 
@@ -29,8 +42,11 @@ final class Endpoint {
 
   Endpoint(String base) {
     this.base = base;
-    this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2)).build();
+    this.client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   Reply post(String path, Object body, Duration timeout) throws InterruptedException {
@@ -40,14 +56,20 @@ final class Endpoint {
     } catch (IOException e) {
       throw new IllegalArgumentException(e);
     }
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(json)), timeout);
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(json)),
+        timeout);
   }
 
   Reply put(String path, Object body, Duration timeout) throws InterruptedException {
     try {
-      return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-          .PUT(HttpRequest.BodyPublishers.ofByteArray(History.JSON.writeValueAsBytes(body))), timeout);
+      return send(
+          HttpRequest.newBuilder(URI.create(base + path))
+              .header("Content-Type", "application/json")
+              .PUT(HttpRequest.BodyPublishers.ofByteArray(History.JSON.writeValueAsBytes(body))),
+          timeout);
     } catch (IOException e) {
       throw new IllegalArgumentException(e);
     }
@@ -72,12 +94,7 @@ final class Endpoint {
     } catch (IOException e) {
       return new Reply(Op.Type.INFO, r.statusCode(), null, "unreadable body: " + e.getMessage());
     }
-    int status = r.statusCode();
-    if (status >= 200 && status < 300) {
-      return new Reply(Op.Type.OK, status, body, null);
-    }
-    String detail = body != null && body.hasNonNull("type") ? body.get("type").asText() : "HTTP " + status;
-    return new Reply(status >= 400 && status < 500 ? Op.Type.FAIL : Op.Type.INFO, status, body, detail);
+    return Reply.of(r.statusCode(), body);
   }
 
   private static String describe(Throwable e) {

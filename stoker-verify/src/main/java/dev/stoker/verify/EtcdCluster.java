@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * The etcd backend under test: a throwaway 3-member etcd cluster ({@code bin/etcd-cluster}, through
  * {@link EtcdTemp}) and {@link #NODES} {@code stoker serve --store etcd} processes over it, with a
- * short session TTL so that the sweeping role moves on soon after the elected server is killed. A server kill or pause hits
- * one Stoker process; a "database" kill SIGKILLs one etcd member — the leader every other time, so
- * that elections happen under load — and starts it again on its ports and data.
+ * short session TTL so that the sweeping role moves on soon after the elected server is killed. A
+ * server kill or pause hits one Stoker process; a "database" kill SIGKILLs one etcd member — the
+ * leader every other time, so that elections happen under load — and starts it again on its ports
+ * and data.
  */
 final class EtcdCluster extends SharedStoreCluster {
   private static final String PREFIX = "/verify";
@@ -29,8 +30,15 @@ final class EtcdCluster extends SharedStoreCluster {
 
   @Override
   List<String> storeArgs() {
-    return List.of("--store", "etcd", "--etcd", etcd.endpoints(), "--etcd-prefix", PREFIX,
-        "--etcd-session-ttl-s", "2");
+    return List.of(
+        "--store",
+        "etcd",
+        "--etcd",
+        etcd.endpoints(),
+        "--etcd-prefix",
+        PREFIX,
+        "--etcd-session-ttl-s",
+        "2");
   }
 
   /** SIGKILL of one etcd member: the leader on every other kill, else the next member in turn. */

@@ -14,8 +14,8 @@ public enum Fault {
    */
   DB_KILL,
   /**
-   * SIGKILL one member of the etcd cluster (the etcd backend), the leader every other time, then start
-   * it again on its ports and data; the servers ride out the election.
+   * SIGKILL one member of the etcd cluster (the etcd backend), the leader every other time, then
+   * start it again on its ports and data; the servers ride out the election.
    */
   ETCD_KILL,
   /**
@@ -23,7 +23,9 @@ public enum Fault {
    * yet fsync'd (bin/powerfs), and start it again on what was durable. Embedded backend only.
    */
   POWER,
-  /** Offset a server's clock. Not meaningful for a single embedded node (see docs/reliability.md). */
+  /**
+   * Offset a server's clock. Not meaningful for a single embedded node (see docs/reliability.md).
+   */
   SKEW,
   /** Cut links between nodes. Only for backends with more than one node talking to each other. */
   PARTITION;
@@ -33,7 +35,10 @@ public enum Fault {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown fault '" + s + "'; known: kill, pause, power, db-kill, etcd-kill, skew, partition");
+      throw new IllegalArgumentException(
+          "unknown fault '"
+              + s
+              + "'; known: kill, pause, power, db-kill, etcd-kill, skew, partition");
     }
   }
 

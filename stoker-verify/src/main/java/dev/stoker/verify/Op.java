@@ -11,7 +11,8 @@ import java.util.List;
  * each operation is one line carrying both times; the information is the same.
  *
  * @param index order of completion in the run
- * @param process who did it: {@code p3} a producer, {@code w5} a worker, {@code nemesis}, {@code final}
+ * @param process who did it: {@code p3} a producer, {@code w5} a worker, {@code nemesis}, {@code
+ *     final}
  * @param f what was done
  * @param type the outcome
  * @param invokeNs when it was sent, nanoseconds since the run began
@@ -38,46 +39,94 @@ public record Op(
     items = items == null ? List.of() : List.copyOf(items);
   }
 
-  /** The kinds of operation. Faults ({@code kill}, {@code pause}, {@code power}) span the window they were active. */
+  /**
+   * The kinds of operation. Faults ({@code kill}, {@code pause}, {@code power}, {@code partition},
+   * {@code skew}) span the window they were active.
+   */
   public enum Fn {
-    @JsonProperty("enqueue") ENQUEUE,
-    @JsonProperty("claim") CLAIM,
-    @JsonProperty("heartbeat") HEARTBEAT,
-    @JsonProperty("complete") COMPLETE,
-    @JsonProperty("fail") FAIL,
-    @JsonProperty("release") RELEASE,
+    @JsonProperty("enqueue")
+    ENQUEUE,
+    @JsonProperty("claim")
+    CLAIM,
+    @JsonProperty("heartbeat")
+    HEARTBEAT,
+    @JsonProperty("complete")
+    COMPLETE,
+    @JsonProperty("fail")
+    FAIL,
+    @JsonProperty("release")
+    RELEASE,
     /** A worker abandons its claim as if its process died: no heartbeat, no completion, ever. */
-    @JsonProperty("crash") CRASH,
-    /** A worker stops heartbeating for longer than its lease, then carries on with a stale token. */
-    @JsonProperty("stall") STALL,
-    @JsonProperty("kill") KILL,
-    @JsonProperty("pause") PAUSE,
+    @JsonProperty("crash")
+    CRASH,
+    /**
+     * A worker stops heartbeating for longer than its lease, then carries on with a stale token.
+     */
+    @JsonProperty("stall")
+    STALL,
+    @JsonProperty("kill")
+    KILL,
+    @JsonProperty("pause")
+    PAUSE,
     /** A power cut: a kill that also lost the server's unsynced writes ({@link Fault#POWER}). */
-    @JsonProperty("power") POWER,
+    @JsonProperty("power")
+    POWER,
+    /**
+     * Links cut between the nodes of the items and the other nodes ({@link Fault#PARTITION}), then
+     * healed.
+     */
+    @JsonProperty("partition")
+    PARTITION,
+    /**
+     * A node run with its clock offset ({@link Fault#SKEW}; the note says by how much), then with
+     * the true one.
+     */
+    @JsonProperty("skew")
+    SKEW,
+    /**
+     * Recorded first by a backend whose nodes each keep a replica (the AP cluster): one item per
+     * node, {@code node-0}…; producer {@code pI} and worker {@code wI} talk to node {@code I mod N}
+     * only.
+     */
+    @JsonProperty("cluster")
+    CLUSTER,
     /** The final read: every task of the queue with its state, after the drain. */
-    @JsonProperty("final-read") FINAL_READ
+    @JsonProperty("final-read")
+    FINAL_READ
   }
 
   /**
    * How it ended: {@code ok} it happened; {@code fail} it certainly did not (a refusal, a refused
-   * connection); {@code info} unknown (a broken connection or a timeout after the request was sent).
+   * connection); {@code info} unknown (a broken connection or a timeout after the request was
+   * sent).
    */
   public enum Type {
-    @JsonProperty("ok") OK,
-    @JsonProperty("fail") FAIL,
-    @JsonProperty("info") INFO
+    @JsonProperty("ok")
+    OK,
+    @JsonProperty("fail")
+    FAIL,
+    @JsonProperty("info")
+    INFO
   }
 
   /**
    * A task an operation is about.
    *
-   * @param value the producer's unique value in the task's params ({@code p3-17}), the checker's key
+   * @param value the producer's unique value in the task's params ({@code p3-17}), the checker's
+   *     key
    * @param id the server's task id, once known
    * @param token the lease token of a claim, or the one a heartbeat/complete/fail/release used
    * @param state the task's state when read
+   * @param version the task's version in a claim's reply ({@code 0.0.0.2.1.117666147094233088.0}):
+   *     the order in which the server made the task's claims, which the order of their replies need
+   *     not be
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Item(String value, String id, String token, String state) {
+  public record Item(String value, String id, String token, String state, String version) {
+    public Item(String value, String id, String token, String state) {
+      this(value, id, token, state, null);
+    }
+
     public static Item of(String value) {
       return new Item(value, null, null, null);
     }

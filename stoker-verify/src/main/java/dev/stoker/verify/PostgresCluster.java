@@ -4,8 +4,8 @@ import dev.stoker.testkit.PgTemp;
 import java.util.List;
 
 /**
- * The PostgreSQL backend under test: a throwaway PostgreSQL ({@code bin/pg-temp}, through
- * {@link PgTemp}) and {@link #NODES} {@code stoker serve --store postgres} processes over the same
+ * The PostgreSQL backend under test: a throwaway PostgreSQL ({@code bin/pg-temp}, through {@link
+ * PgTemp}) and {@link #NODES} {@code stoker serve --store postgres} processes over the same
  * database and schema — the deployment this backend exists for. A server kill or pause hits one
  * Stoker process; a database kill SIGKILLs the postmaster and starts it again on the same port and
  * data directory, and the servers, which answer 503 meanwhile, must find it again by themselves.
@@ -22,7 +22,9 @@ final class PostgresCluster extends SharedStoreCluster {
 
   @Override
   public String data() {
-    return "empty data: a new PostgreSQL at " + pg.url().replaceAll("\\?.*", "") + " (deleted at the end)";
+    return "empty data: a new PostgreSQL at "
+        + pg.url().replaceAll("\\?.*", "")
+        + " (deleted at the end)";
   }
 
   @Override

@@ -8,7 +8,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * Enqueues tasks, each with a value unique to the run ({@code p3-17}: producer 3's 17th) in its
- * params, singly (70 %) or in batches of 2–20, and records each enqueue with its outcome.
+ * params, singly (30 %) or in batches of 2 up to the run's batch size (one durable write each,
+ * which is what lets a run reach a million tasks), and records each enqueue with its outcome. Stops
+ * when the run's task budget is spent.
  */
 final class Producer implements Runnable {
   private final int index;
@@ -31,7 +33,11 @@ final class Producer implements Runnable {
         Workload.pause(20);
         continue;
       }
-      int n = random.nextDouble() < 0.7 ? 1 : 2 + random.nextInt(19);
+      int n =
+          w.take(w.batch == 1 || random.nextDouble() < 0.3 ? 1 : 2 + random.nextInt(w.batch - 1));
+      if (n == 0) {
+        return;
+      }
       List<String> values = new ArrayList<>(n);
       List<Map<String, Object>> specs = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {

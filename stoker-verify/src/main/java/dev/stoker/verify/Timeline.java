@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The PNG timeline of a run: completions and acknowledged enqueues per second, fault windows shaded. */
+/**
+ * The PNG timeline of a run: completions and acknowledged enqueues per second, fault windows
+ * shaded.
+ */
 final class Timeline {
   private Timeline() {}
 
@@ -18,19 +21,24 @@ final class Timeline {
     for (int s = 0; s < seconds; s++) {
       x[s] = s;
     }
-    Chart chart = new Chart("stoker verify: throughput under faults", "seconds since start", "tasks per second");
+    Chart chart =
+        new Chart(
+            "stoker verify: throughput under faults", "seconds since start", "tasks per second");
     for (Op op : ops) {
       int s = (int) (op.completeNs() / 1_000_000_000L);
       switch (op.f()) {
         case COMPLETE -> completed[s] += op.ok() ? 1 : 0;
         case ENQUEUE -> enqueued[s] += op.ok() ? op.items().size() : 0;
         case KILL -> chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "kill", Chart.RED);
-        case POWER -> chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "power cut", Chart.PURPLE);
+        case POWER ->
+            chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "power cut", Chart.PURPLE);
         case PAUSE -> chart.band(op.invokeNs() / 1e9, op.completeNs() / 1e9, "pause", Chart.ORANGE);
-        default -> { }
+        default -> {}
       }
     }
-    chart.bars("completed/s", x, completed, Chart.BLUE).line("enqueued (acknowledged)/s", x, enqueued, Chart.GREEN)
+    chart
+        .bars("completed/s", x, completed, Chart.BLUE)
+        .line("enqueued (acknowledged)/s", x, enqueued, Chart.GREEN)
         .writePng(png, Math.max(1000, Math.min(4000, seconds * 4)), 500);
   }
 }

@@ -10,14 +10,32 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Workload {
   static final String QUEUE = "verify";
+
   /** How long an ordinary request may take before its outcome counts as unknown. */
   static final Duration TIMEOUT = Duration.ofSeconds(5);
+
   /** Producers wait while this many acknowledged tasks are not completed yet. */
-  static final long MAX_BACKLOG = 1_000;
+  static final long MAX_BACKLOG = 10_000;
 
   final History history;
   final List<Endpoint> nodes;
   final long leaseMs;
+
+  /** The largest enqueue batch and claim. */
+  final int batch;
+
+  /**
+   * Whether workers crash and stall now and then; not in a run without faults, where a duplicate is
+   * a bug.
+   */
+  final boolean misbehave;
+
+  /**
+   * Tasks the producers may still enqueue; {@link Long#MAX_VALUE} when the run is bounded by time
+   * only.
+   */
+  private final AtomicLong budget;
+
   final AtomicLong acknowledged = new AtomicLong();
   final AtomicLong completed = new AtomicLong();
   private final List<Thread> stalled = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -25,10 +43,35 @@ final class Workload {
   private volatile boolean draining;
   private volatile boolean working = true;
 
-  Workload(History history, List<Endpoint> nodes, long leaseMs) {
+  Workload(History history, List<Endpoint> nodes, VerifyConfig config) {
     this.history = history;
     this.nodes = nodes;
-    this.leaseMs = leaseMs;
+    this.leaseMs = config.lease().toMillis();
+    this.batch = config.batch();
+    this.misbehave = !config.faults().isEmpty();
+    this.budget = new AtomicLong(config.tasks() > 0 ? config.tasks() : Long.MAX_VALUE);
+  }
+
+  /**
+   * Takes up to {@code n} tasks out of the run's budget: how many may be enqueued (0 once it is
+   * spent).
+   */
+  int take(int n) {
+    while (true) {
+      long left = budget.get();
+      int taken = (int) Math.min(n, left);
+      if (budget.compareAndSet(left, left - taken)) {
+        return taken;
+      }
+    }
+  }
+
+  /**
+   * Whether the producers have enqueued every task the run was bounded to (never, for a run bounded
+   * by time).
+   */
+  boolean budgetSpent() {
+    return budget.get() == 0;
   }
 
   Endpoint node(int i) {
@@ -60,7 +103,9 @@ final class Workload {
     working = false;
   }
 
-  /** Keeps track of a stalled worker's late part, so the run can wait for it before the final read. */
+  /**
+   * Keeps track of a stalled worker's late part, so the run can wait for it before the final read.
+   */
   void stalled(Thread t) {
     stalled.removeIf(x -> !x.isAlive());
     stalled.add(t);
@@ -74,9 +119,25 @@ final class Workload {
   }
 
   /** Records an operation that went over HTTP. */
-  Op record(String process, Op.Fn f, long invokeNs, long leaseMs, List<Op.Item> items, Endpoint.Reply reply) {
-    return history.add(new Op(0, process, f, reply.type(), invokeNs, history.now(), leaseMs, items, reply.status(),
-        reply.error()));
+  Op record(
+      String process,
+      Op.Fn f,
+      long invokeNs,
+      long leaseMs,
+      List<Op.Item> items,
+      Endpoint.Reply reply) {
+    return history.add(
+        new Op(
+            0,
+            process,
+            f,
+            reply.type(),
+            invokeNs,
+            history.now(),
+            leaseMs,
+            items,
+            reply.status(),
+            reply.error()));
   }
 
   /** Records an event of the harness itself: a worker crash or stall, a fault window. */

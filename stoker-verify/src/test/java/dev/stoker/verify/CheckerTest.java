@@ -12,7 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The checker on hand-made histories: each kind of failure is caught, and a clean history passes. */
+/**
+ * The checker on hand-made histories: each kind of failure is caught, and a clean history passes.
+ */
 class CheckerTest {
   private static final long MS = 1_000_000L;
   private static final long LEASE = 2_000;
@@ -22,27 +24,97 @@ class CheckerTest {
     final List<Op> ops = new ArrayList<>();
 
     H op(String process, Fn f, Type type, long fromMs, long toMs, long leaseMs, Item... items) {
-      ops.add(new Op(ops.size(), process, f, type, fromMs * MS, toMs * MS, leaseMs, Arrays.asList(items),
-          type == Type.OK ? 200 : 0, null));
+      ops.add(
+          new Op(
+              ops.size(),
+              process,
+              f,
+              type,
+              fromMs * MS,
+              toMs * MS,
+              leaseMs,
+              Arrays.asList(items),
+              type == Type.OK ? 200 : 0,
+              null));
       return this;
     }
 
     H enqueue(Type type, long at, String... values) {
-      return op("p0", Fn.ENQUEUE, type, at, at + 1, 0,
-          Arrays.stream(values).map(v -> new Item(v, type == Type.OK ? "id-" + v : null, null, null))
+      return op(
+          "p0",
+          Fn.ENQUEUE,
+          type,
+          at,
+          at + 1,
+          0,
+          Arrays.stream(values)
+              .map(v -> new Item(v, type == Type.OK ? "id-" + v : null, null, null))
               .toArray(Item[]::new));
     }
 
     H claim(String worker, long at, String value, String token) {
-      return op(worker, Fn.CLAIM, Type.OK, at, at + 1, LEASE, new Item(value, "id-" + value, token, "working"));
+      return op(
+          worker,
+          Fn.CLAIM,
+          Type.OK,
+          at,
+          at + 1,
+          LEASE,
+          new Item(value, "id-" + value, token, "working"));
     }
 
     H heartbeat(Type type, long at, String value, String token) {
-      return op("w", Fn.HEARTBEAT, type, at, at + 1, LEASE, new Item(value, "id-" + value, token, null));
+      return op(
+          "w", Fn.HEARTBEAT, type, at, at + 1, LEASE, new Item(value, "id-" + value, token, null));
     }
 
     H complete(Type type, long at, String value, String token) {
-      return op("w", Fn.COMPLETE, type, at, at + 1, 0, new Item(value, "id-" + value, token, null));
+      return complete("w", type, at, value, token);
+    }
+
+    H complete(String worker, Type type, long at, String value, String token) {
+      return op(
+          worker, Fn.COMPLETE, type, at, at + 1, 0, new Item(value, "id-" + value, token, null));
+    }
+
+    /** The start of an AP-cluster history: three nodes, worker wI on node I mod 3. */
+    H cluster() {
+      return op(
+          "nemesis",
+          Fn.CLUSTER,
+          Type.OK,
+          0,
+          0,
+          0,
+          Item.of("node-0"),
+          Item.of("node-1"),
+          Item.of("node-2"));
+    }
+
+    /** Node {@code node} cut off from the other two from {@code fromMs} to {@code toMs}. */
+    H partition(long fromMs, long toMs, int node) {
+      return op("nemesis", Fn.PARTITION, Type.OK, fromMs, toMs, 0, Item.of("node-" + node));
+    }
+
+    /** The final read of every node of a cluster history, each seeing the same. */
+    H finalReads(String... valueStates) {
+      finalRead(valueStates);
+      for (String process : List.of("final-1", "final-2")) {
+        Op read = ops.get(ops.size() - 1);
+        ops.add(
+            new Op(
+                ops.size(),
+                process,
+                Fn.FINAL_READ,
+                Type.OK,
+                read.invokeNs(),
+                read.completeNs(),
+                0,
+                read.items(),
+                200,
+                null));
+      }
+      return this;
     }
 
     H finalRead(String... valueStates) {
@@ -62,14 +134,23 @@ class CheckerTest {
   /** The history is invalid, and for exactly {@code values}, found as {@code kind}. */
   private static void invalidFor(Checker.Result r, String kind, String... values) {
     assertThat(r.valid()).isFalse();
-    assertThat(r.failures().get(kind)).extracting(Checker.Finding::value).containsExactlyInAnyOrder(values);
+    assertThat(r.failures().get(kind))
+        .extracting(Checker.Finding::value)
+        .containsExactlyInAnyOrder(values);
   }
 
   @Test
   void a_clean_history_is_valid() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1", "p0-2").claim("w1", 10, "p0-1", "t1")
-        .claim("w2", 10, "p0-2", "t2").heartbeat(Type.OK, 500, "p0-1", "t1").complete(Type.OK, 900, "p0-1", "t1")
-        .complete(Type.OK, 900, "p0-2", "t2").finalRead("p0-1=done", "p0-2=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1", "p0-2")
+            .claim("w1", 10, "p0-1", "t1")
+            .claim("w2", 10, "p0-2", "t2")
+            .heartbeat(Type.OK, 500, "p0-1", "t1")
+            .complete(Type.OK, 900, "p0-1", "t1")
+            .complete(Type.OK, 900, "p0-2", "t2")
+            .finalRead("p0-1=done", "p0-2=done")
+            .check();
 
     assertThat(r.valid()).isTrue();
     assertThat(r.acknowledged()).isEqualTo(2);
@@ -79,11 +160,18 @@ class CheckerTest {
 
   @Test
   void an_acknowledged_task_missing_or_not_finished_at_the_end_is_lost() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1", "p0-2", "p0-3").claim("w1", 10, "p0-1", "t1")
-        .complete(Type.OK, 20, "p0-1", "t1").finalRead("p0-2=pending", "p0-3=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1", "p0-2", "p0-3")
+            .claim("w1", 10, "p0-1", "t1")
+            .complete(Type.OK, 20, "p0-1", "t1")
+            .finalRead("p0-2=pending", "p0-3=done")
+            .check();
 
     invalidFor(r, "lost", "p0-1", "p0-2");
-    assertThat(r.lost()).filteredOn(f -> f.value().equals("p0-1")).singleElement()
+    assertThat(r.lost())
+        .filteredOn(f -> f.value().equals("p0-1"))
+        .singleElement()
         .satisfies(f -> assertThat(f.detail()).contains("missing", "completion was acknowledged"));
   }
 
@@ -97,8 +185,12 @@ class CheckerTest {
 
   @Test
   void a_claimed_or_stored_task_never_enqueued_is_unexpected() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p9-9", "t1")
-        .finalRead("p0-1=done", "p9-9=done", "p8-8=pending").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p9-9", "t1")
+            .finalRead("p0-1=done", "p9-9=done", "p8-8=pending")
+            .check();
 
     invalidFor(r, "unexpected", "p9-9", "p8-8");
   }
@@ -112,8 +204,14 @@ class CheckerTest {
 
   @Test
   void an_enqueue_of_unknown_outcome_that_turns_up_is_recovered_and_fine() {
-    Checker.Result r = new H().enqueue(Type.INFO, 0, "p0-1").enqueue(Type.INFO, 0, "p0-2")
-        .claim("w1", 10, "p0-1", "t1").complete(Type.OK, 20, "p0-1", "t1").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.INFO, 0, "p0-1")
+            .enqueue(Type.INFO, 0, "p0-2")
+            .claim("w1", 10, "p0-1", "t1")
+            .complete(Type.OK, 20, "p0-1", "t1")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isTrue();
     assertThat(r.recovered()).extracting(Checker.Finding::value).containsExactly("p0-1");
@@ -129,31 +227,50 @@ class CheckerTest {
 
   @Test
   void a_batch_of_unknown_outcome_seen_in_part_is_a_failure() {
-    Checker.Result r = new H().enqueue(Type.INFO, 0, "p0-1", "p0-2", "p0-3").finalRead("p0-1=done", "p0-3=done")
-        .check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.INFO, 0, "p0-1", "p0-2", "p0-3")
+            .finalRead("p0-1=done", "p0-3=done")
+            .check();
 
     invalidFor(r, "partial batches", "p0-1");
   }
 
   @Test
   void a_second_claim_after_the_holder_crashed_is_an_explained_duplicate() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .op("w1", Fn.CRASH, Type.OK, 11, 11, 0, new Item("p0-1", "id-p0-1", "t1", null))
-        .claim("w2", 2_500, "p0-1", "t2").complete(Type.OK, 2_600, "p0-1", "t2").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .op("w1", Fn.CRASH, Type.OK, 11, 11, 0, new Item("p0-1", "id-p0-1", "t1", null))
+            .claim("w2", 2_500, "p0-1", "t2")
+            .complete(Type.OK, 2_600, "p0-1", "t2")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isTrue();
-    assertThat(r.duplicates()).singleElement().satisfies(d -> {
-      assertThat(d.explained()).isTrue();
-      assertThat(d.cause()).isEqualTo("worker crash");
-    });
+    assertThat(r.duplicates())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.explained()).isTrue();
+              assertThat(d.cause()).isEqualTo("worker crash");
+            });
   }
 
   @Test
   void a_second_claim_across_a_server_pause_is_explained_by_the_pause() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .op("nemesis", Fn.PAUSE, Type.OK, 100, 5_000, 0).heartbeat(Type.INFO, 700, "p0-1", "t1")
-        .claim("w2", 5_100, "p0-1", "t2").complete(Type.OK, 5_200, "p0-1", "t2")
-        .complete(Type.FAIL, 5_300, "p0-1", "t1").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .op("nemesis", Fn.PAUSE, Type.OK, 100, 5_000, 0)
+            .heartbeat(Type.INFO, 700, "p0-1", "t1")
+            .claim("w2", 5_100, "p0-1", "t2")
+            .complete(Type.OK, 5_200, "p0-1", "t2")
+            .complete(Type.FAIL, 5_300, "p0-1", "t1")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isTrue();
     assertThat(r.duplicateCauses()).containsExactly(java.util.Map.entry("server pause", 1));
@@ -161,9 +278,17 @@ class CheckerTest {
 
   @Test
   void a_second_claim_across_a_power_cut_is_explained_by_it_and_a_task_the_cut_took_back_is_lost() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1").enqueue(Type.OK, 90, "p0-2")
-        .op("nemesis", Fn.POWER, Type.OK, 100, 5_000, 0, Item.of("node-0")).heartbeat(Type.FAIL, 700, "p0-1", "t1")
-        .claim("w2", 5_100, "p0-1", "t2").complete(Type.OK, 5_200, "p0-1", "t2").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .enqueue(Type.OK, 90, "p0-2")
+            .op("nemesis", Fn.POWER, Type.OK, 100, 5_000, 0, Item.of("node-0"))
+            .heartbeat(Type.FAIL, 700, "p0-1", "t1")
+            .claim("w2", 5_100, "p0-1", "t2")
+            .complete(Type.OK, 5_200, "p0-1", "t2")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.duplicateCauses()).containsExactly(java.util.Map.entry("power cut", 1));
     invalidFor(r, "lost", "p0-2");
@@ -172,29 +297,115 @@ class CheckerTest {
   @Test
   void a_second_claim_while_the_first_lease_was_surely_held_is_unexplained() {
     // The holder's heartbeat at 1000 ms was acknowledged: the lease holds until 3000 ms at least.
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .heartbeat(Type.OK, 1_000, "p0-1", "t1").claim("w2", 2_500, "p0-1", "t2")
-        .complete(Type.OK, 2_600, "p0-1", "t2").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .heartbeat(Type.OK, 1_000, "p0-1", "t1")
+            .claim("w2", 2_500, "p0-1", "t2")
+            .complete(Type.OK, 2_600, "p0-1", "t2")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isFalse();
-    assertThat(r.unexplained()).singleElement().satisfies(d -> assertThat(d.cause()).contains("before the previous"
-        + " lease could have expired"));
+    assertThat(r.unexplained())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(d.cause())
+                    .contains("before the previous" + " lease could have expired"));
+  }
+
+  /**
+   * Two claim requests of one task that overlap in time, answered in the other order than the
+   * server made them (seen on etcd under load: a claim's reply took 5 s). w1's claim, sent at 0,
+   * was made first (its version is lower), its lease ran out at 2,000 ms at the latest, and w2's
+   * claim took the task over; w2's reply came first. In reply order w2's claim would hold the lease
+   * until 5,400 ms and w1's look like a claim made while it surely held.
+   */
+  private static H crossedClaims(String firstVersion, String secondVersion) {
+    H h = new H().enqueue(Type.OK, 0, "p0-1");
+    h.op(
+        "w2",
+        Fn.CLAIM,
+        Type.OK,
+        3_400,
+        4_800,
+        LEASE,
+        new Item("p0-1", "id-p0-1", "t2", "working", secondVersion));
+    h.op(
+        "w1",
+        Fn.CLAIM,
+        Type.OK,
+        0,
+        4_900,
+        LEASE,
+        new Item("p0-1", "id-p0-1", "t1", "working", firstVersion));
+    return h.complete(Type.OK, 5_000, "p0-1", "t2")
+        .complete(Type.FAIL, 5_100, "p0-1", "t1")
+        .finalRead("p0-1=done");
+  }
+
+  @Test
+  void claims_whose_replies_crossed_are_taken_in_the_order_of_their_versions() {
+    Checker.Result r = crossedClaims("0.0.0.1.1.100.0", "0.0.0.2.1.200.0").check();
+
+    assertThat(r.valid()).isTrue();
+    assertThat(r.duplicates()).singleElement().satisfies(d -> assertThat(d.explained()).isTrue());
+  }
+
+  @Test
+  void
+      claims_whose_versions_say_the_second_came_while_the_first_lease_surely_held_stay_unexplained() {
+    // Versions in reply order: w2 first, then w1 at most 4,900 ms in, before w2's lease (3,400 +
+    // 2,000) ran out.
+    Checker.Result r = crossedClaims("0.0.0.2.1.200.0", "0.0.0.1.1.100.0").check();
+
+    assertThat(r.valid()).isFalse();
+    assertThat(r.unexplained())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(d.cause())
+                    .contains("before the previous" + " lease could have expired"));
+  }
+
+  @Test
+  void versions_compare_field_by_field_as_numbers() {
+    assertThat(Checker.compareVersions("0.0.0.10.1.5.0", "0.0.0.9.1.7.0")).isPositive();
+    assertThat(Checker.compareVersions("1.0.0.0.1.1.0", "0.0.0.99.1.18446744073709551615.0"))
+        .isPositive();
+    assertThat(Checker.compareVersions("0.0.0.1.1.5.0", "0.0.0.1.1.5.0")).isZero();
   }
 
   @Test
   void a_claim_after_an_acknowledged_completion_is_unexplained() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .complete(Type.OK, 20, "p0-1", "t1").claim("w2", 5_000, "p0-1", "t2").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .complete(Type.OK, 20, "p0-1", "t1")
+            .claim("w2", 5_000, "p0-1", "t2")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isFalse();
-    assertThat(r.unexplained()).singleElement().satisfies(d -> assertThat(d.cause()).contains("after its completion"));
+    assertThat(r.unexplained())
+        .singleElement()
+        .satisfies(d -> assertThat(d.cause()).contains("after its completion"));
   }
 
   @Test
   void a_claim_after_the_holder_gave_the_task_back_is_a_retry_not_a_duplicate() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .op("w1", Fn.RELEASE, Type.OK, 20, 21, 0, new Item("p0-1", "id-p0-1", "t1", null))
-        .claim("w2", 30, "p0-1", "t2").complete(Type.OK, 40, "p0-1", "t2").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .op("w1", Fn.RELEASE, Type.OK, 20, 21, 0, new Item("p0-1", "id-p0-1", "t1", null))
+            .claim("w2", 30, "p0-1", "t2")
+            .complete(Type.OK, 40, "p0-1", "t2")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isTrue();
     assertThat(r.duplicates()).isEmpty();
@@ -203,52 +414,371 @@ class CheckerTest {
 
   @Test
   void a_heartbeat_accepted_with_a_superseded_token_breaks_the_fence() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .op("w1", Fn.STALL, Type.OK, 11, 4_000, 0, new Item("p0-1", "id-p0-1", "t1", null))
-        .claim("w2", 3_000, "p0-1", "t2").heartbeat(Type.OK, 4_000, "p0-1", "t1")
-        .complete(Type.OK, 4_100, "p0-1", "t2").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .op("w1", Fn.STALL, Type.OK, 11, 4_000, 0, new Item("p0-1", "id-p0-1", "t1", null))
+            .claim("w2", 3_000, "p0-1", "t2")
+            .heartbeat(Type.OK, 4_000, "p0-1", "t1")
+            .complete(Type.OK, 4_100, "p0-1", "t2")
+            .finalRead("p0-1=done")
+            .check();
 
     assertThat(r.valid()).isFalse();
-    assertThat(r.staleTokens()).singleElement().satisfies(f -> assertThat(f.detail()).startsWith("heartbeat"));
+    assertThat(r.staleTokens())
+        .singleElement()
+        .satisfies(f -> assertThat(f.detail()).startsWith("heartbeat"));
     assertThat(r.duplicateCauses()).containsExactly(java.util.Map.entry("worker stall", 1));
   }
 
   @Test
   void a_heartbeat_refused_as_stale_while_the_lease_was_surely_held_is_a_lease_revoked_early() {
-    H h = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1").heartbeat(Type.OK, 800, "p0-1", "t1");
-    h.ops.add(new Op(h.ops.size(), "w1", Fn.HEARTBEAT, Type.FAIL, 1_600 * MS, 1_601 * MS, LEASE,
-        List.of(new Item("p0-1", "id-p0-1", "t1", null)), 409, "https://stoker.dev/problems/stale-token"));
+    H h =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .heartbeat(Type.OK, 800, "p0-1", "t1");
+    h.ops.add(
+        new Op(
+            h.ops.size(),
+            "w1",
+            Fn.HEARTBEAT,
+            Type.FAIL,
+            1_600 * MS,
+            1_601 * MS,
+            LEASE,
+            List.of(new Item("p0-1", "id-p0-1", "t1", null)),
+            409,
+            "https://stoker.dev/problems/stale-token"));
     Checker.Result r = h.complete(Type.OK, 1_700, "p0-1", "t1").finalRead("p0-1=done").check();
 
     invalidFor(r, "leases revoked early", "p0-1");
   }
 
   @Test
+  void a_claim_whose_version_counts_a_completion_is_unexplained_even_if_the_completion_timed_out() {
+    // w1's completion timed out (unknown outcome), its lease ran out, w2 claimed the task again:
+    // harmless when the completion was never applied, a bug when it was, and only the version of
+    // w2's claim tells them apart (its first field counts completions).
+    for (String version : new String[] {"0.0.0.1.1.500.0", "1.0.0.0.1.500.0"}) {
+      H h =
+          new H()
+              .enqueue(Type.OK, 0, "p0-1")
+              .claim("w1", 10, "p0-1", "t1")
+              .op(
+                  "w1",
+                  Fn.COMPLETE,
+                  Type.INFO,
+                  100,
+                  6_000,
+                  0,
+                  new Item("p0-1", "id-p0-1", "t1", null));
+      Checker.Result r =
+          h.op(
+                  "w2",
+                  Fn.CLAIM,
+                  Type.OK,
+                  4_000,
+                  4_001,
+                  LEASE,
+                  new Item("p0-1", "id-p0-1", "t2", "working", version))
+              .complete(Type.OK, 4_100, "p0-1", "t2")
+              .finalRead("p0-1=done")
+              .check();
+
+      if (version.startsWith("0.")) {
+        assertThat(r.valid()).as(r.failures().toString()).isTrue();
+      } else {
+        invalidFor(r, "unexplained duplicates", "p0-1");
+        assertThat(r.unexplained())
+            .singleElement()
+            .satisfies(d -> assertThat(d.cause()).contains("although already completed"));
+      }
+    }
+  }
+
+  @Test
   void two_acknowledged_completions_of_one_task_are_a_failure() {
-    Checker.Result r = new H().enqueue(Type.OK, 0, "p0-1").claim("w1", 10, "p0-1", "t1")
-        .op("w1", Fn.STALL, Type.OK, 11, 4_000, 0, new Item("p0-1", "id-p0-1", "t1", null))
-        .claim("w2", 3_000, "p0-1", "t2").complete(Type.OK, 3_100, "p0-1", "t2")
-        .complete(Type.OK, 4_100, "p0-1", "t1").finalRead("p0-1=done").check();
+    Checker.Result r =
+        new H()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w1", 10, "p0-1", "t1")
+            .op("w1", Fn.STALL, Type.OK, 11, 4_000, 0, new Item("p0-1", "id-p0-1", "t1", null))
+            .claim("w2", 3_000, "p0-1", "t2")
+            .complete(Type.OK, 3_100, "p0-1", "t2")
+            .complete(Type.OK, 4_100, "p0-1", "t1")
+            .finalRead("p0-1=done")
+            .check();
 
     invalidFor(r, "double completions", "p0-1");
+  }
+
+  @Test
+  void
+      in_the_cluster_a_claim_across_a_partition_after_a_completion_or_within_a_lease_is_explained() {
+    // w0 (node 0) holds p0-1 and completes it while node 0 is cut off; w1 (node 1) steals it
+    // meanwhile.
+    // p0-2: w0 holds it and heartbeats; w2 (node 2) claims it within the lease, across the cut.
+    Checker.Result r =
+        new H()
+            .cluster()
+            .enqueue(Type.OK, 0, "p0-1", "p0-2")
+            .claim("w0", 10, "p0-1", "t1")
+            .claim("w0", 10, "p0-2", "t3")
+            .partition(100, 8_000, 0)
+            .complete("w0", Type.OK, 200, "p0-1", "t1")
+            .heartbeat(Type.OK, 2_500, "p0-2", "t3")
+            .claim("w1", 3_000, "p0-1", "t2")
+            .claim("w2", 3_000, "p0-2", "t4")
+            .complete("w1", Type.OK, 3_100, "p0-1", "t2")
+            .complete("w2", Type.OK, 3_100, "p0-2", "t4")
+            .finalReads("p0-1=done", "p0-2=done")
+            .check();
+
+    assertThat(r.valid()).as(r.failures().toString()).isTrue();
+    assertThat(r.duplicateCauses())
+        .containsExactly(java.util.Map.entry("partition: stolen across it (b)", 2));
+    assertThat(r.diverged())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.value()).isEqualTo("p0-1");
+              assertThat(f.detail()).startsWith("completion acknowledged 2 times").endsWith("(b)");
+            });
+  }
+
+  @Test
+  void in_the_cluster_the_same_claims_without_a_fault_between_the_two_nodes_are_unexplained() {
+    // Node 2 cut off: nodes 0 and 1, on the same side, must agree.
+    Checker.Result r =
+        new H()
+            .cluster()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w0", 10, "p0-1", "t1")
+            .partition(100, 8_000, 2)
+            .complete("w0", Type.OK, 200, "p0-1", "t1")
+            .claim("w1", 3_000, "p0-1", "t2")
+            .complete("w1", Type.OK, 3_100, "p0-1", "t2")
+            .finalReads("p0-1=done")
+            .check();
+
+    invalidFor(r, "unexplained duplicates", "p0-1");
+    invalidFor(r, "double completions", "p0-1");
+  }
+
+  @Test
+  void in_the_cluster_two_completions_close_together_on_two_nodes_are_explained_and_on_one_not() {
+    // w1 (node 1) took p0-1 while node 0 was cut off, then stalled past its lease: long after the
+    // heal, node 1 ends the lease it granted, and w0 claims p0-1 again on node 0 (a duplicate of
+    // the stall). w0 completes on node 0; w1 wakes and completes on node 1 before node 1 has heard
+    // of it (replication lag). On one node (w3, also on node 0) the second must be 409.
+    for (String waker : new String[] {"w1", "w3"}) {
+      Checker.Result r =
+          new H()
+              .cluster()
+              .enqueue(Type.OK, 0, "p0-1")
+              .partition(5, 3_000, 0)
+              .claim(waker, 2_500, "p0-1", "t1")
+              .op(
+                  waker,
+                  Fn.STALL,
+                  Type.OK,
+                  2_501,
+                  9_000,
+                  0,
+                  new Item("p0-1", "id-p0-1", "t1", null))
+              .claim("w0", 8_000, "p0-1", "t2")
+              .complete("w0", Type.OK, 8_100, "p0-1", "t2")
+              .complete(waker, Type.OK, 9_001, "p0-1", "t1")
+              .finalReads("p0-1=done")
+              .check();
+
+      if (waker.equals("w1")) {
+        assertThat(r.valid()).as(r.failures().toString()).isTrue();
+        assertThat(r.diverged())
+            .singleElement()
+            .satisfies(f -> assertThat(f.detail()).endsWith("before either heard of the other"));
+      } else {
+        invalidFor(r, "double completions", "p0-1");
+        assertThat(r.doubleCompletions())
+            .singleElement()
+            .satisfies(f -> assertThat(f.detail()).endsWith("on nodes [0, 0]"));
+      }
+    }
+  }
+
+  @Test
+  void in_the_cluster_a_claim_belongs_to_the_node_that_granted_it_not_to_the_workers_node() {
+    // w1 and w4 both talk to node 1. w1's claim of p0-1 was forwarded to its home, node 0 (the
+    // version names node id 1 = node-0); node 0 is paused, so node 1 steals its tasks and hands
+    // p0-1 to w4 within w1's lease: explained by the pause, between node 0 and node 1. Read by
+    // the workers' node alone, both claims would be on node 1, and nothing would explain it.
+    Checker.Result r =
+        new H()
+            .cluster()
+            .enqueue(Type.OK, 0, "p0-1")
+            .op(
+                "w1",
+                Fn.CLAIM,
+                Type.OK,
+                10,
+                11,
+                LEASE,
+                new Item("p0-1", "id-p0-1", "t1", "working", "0.0.0.0.1.10.1"))
+            .op("nemesis", Fn.PAUSE, Type.OK, 100, 6_000, 0, Item.of("node-0"))
+            .heartbeat(Type.OK, 2_000, "p0-1", "t1")
+            .op(
+                "w4",
+                Fn.CLAIM,
+                Type.OK,
+                3_000,
+                3_001,
+                LEASE,
+                new Item("p0-1", "id-p0-1", "t2", "working", "0.0.0.0.1.3000.2"))
+            .complete("w4", Type.OK, 3_100, "p0-1", "t2")
+            .finalReads("p0-1=done")
+            .check();
+
+    assertThat(r.valid()).as(r.failures().toString()).isTrue();
+    assertThat(r.duplicateCauses())
+        .containsExactly(java.util.Map.entry("node paused: false suspicion (c)", 1));
+  }
+
+  @Test
+  void
+      in_the_cluster_a_node_whose_clock_ran_beyond_max_offset_explains_its_own_early_expiry_and_within_it_not() {
+    for (long offset : new long[] {3_000, 300}) {
+      H h =
+          new H()
+              .cluster()
+              .enqueue(Type.OK, 0, "p0-1")
+              .claim("w0", 10, "p0-1", "t1")
+              .heartbeat(Type.OK, 700, "p0-1", "t1");
+      h.ops.add(
+          new Op(
+              h.ops.size(),
+              "nemesis",
+              Fn.SKEW,
+              Type.OK,
+              100 * MS,
+              6_000 * MS,
+              0,
+              List.of(Item.of("node-0")),
+              0,
+              String.format("clock %+d ms for 4000 ms", offset)));
+      Checker.Result r =
+          h.claim("w3", 1_500, "p0-1", "t2")
+              .complete("w3", Type.OK, 1_600, "p0-1", "t2")
+              .finalReads("p0-1=done")
+              .check();
+
+      if (offset > 500) {
+        assertThat(r.valid()).as(r.failures().toString()).isTrue();
+        assertThat(r.duplicateCauses())
+            .containsExactly(java.util.Map.entry("clock skew beyond max_offset (a)", 1));
+      } else {
+        invalidFor(r, "unexplained duplicates", "p0-1");
+      }
+    }
+  }
+
+  @Test
+  void in_the_cluster_a_lease_revoked_early_is_explained_only_by_a_claim_across_a_fault() {
+    // w0 (node 0) claims p0-1 while node 0 is cut off; a claim on node 1 whose reply was lost may
+    // have taken it too, and after the heal node 0 learns of it.
+    for (boolean cut : new boolean[] {true, false}) {
+      H h = new H().cluster().enqueue(Type.OK, 0, "p0-1").claim("w0", 10, "p0-1", "t1");
+      if (cut) {
+        h.partition(5, 500, 0);
+      }
+      h.op("w1", Fn.CLAIM, Type.INFO, 20, 5_000, LEASE);
+      h.ops.add(
+          new Op(
+              h.ops.size(),
+              "w0",
+              Fn.HEARTBEAT,
+              Type.FAIL,
+              800 * MS,
+              801 * MS,
+              LEASE,
+              List.of(new Item("p0-1", "id-p0-1", "t1", null)),
+              409,
+              "https://stoker.dev/problems/stale-token"));
+      Checker.Result r =
+          h.complete("w0", Type.OK, 900, "p0-1", "t1").finalReads("p0-1=done").check();
+
+      if (cut) {
+        assertThat(r.valid()).as(r.failures().toString()).isTrue();
+        assertThat(r.diverged())
+            .singleElement()
+            .satisfies(f -> assertThat(f.detail()).contains("unknown outcome"));
+      } else {
+        invalidFor(r, "leases revoked early", "p0-1");
+      }
+    }
+  }
+
+  @Test
+  void in_the_cluster_a_task_missing_on_one_node_at_the_end_is_lost() {
+    H h =
+        new H()
+            .cluster()
+            .enqueue(Type.OK, 0, "p0-1")
+            .claim("w0", 10, "p0-1", "t1")
+            .complete("w0", Type.OK, 20, "p0-1", "t1")
+            .finalReads("p0-1=done");
+    Op last = h.ops.remove(h.ops.size() - 1);
+    h.ops.add(
+        new Op(
+            last.index(),
+            last.process(),
+            last.f(),
+            last.type(),
+            last.invokeNs(),
+            last.completeNs(),
+            0,
+            List.of(),
+            200,
+            null));
+
+    invalidFor(h.check(), "lost", "p0-1");
+    assertThat(h.check().lost())
+        .singleElement()
+        .satisfies(f -> assertThat(f.detail()).contains("on node 2"));
   }
 
   @Test
   void the_history_file_reads_back_as_written(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("history.jsonl");
     try (History h = new History(file)) {
-      h.add(new Op(0, "p0", Fn.ENQUEUE, Type.OK, 5, 9, 0, List.of(new Item("p0-1", "ID", null, null)), 201, null));
+      h.add(
+          new Op(
+              0,
+              "p0",
+              Fn.ENQUEUE,
+              Type.OK,
+              5,
+              9,
+              0,
+              List.of(new Item("p0-1", "ID", null, null)),
+              201,
+              null));
       h.add(new Op(0, "w0", Fn.CLAIM, Type.INFO, 10, 20, 2000, List.of(), 0, "timed out"));
     }
     List<Op> back = History.read(file);
 
     assertThat(back).hasSize(2);
     assertThat(back.get(0).items()).containsExactly(new Item("p0-1", "ID", null, null));
-    assertThat(back.get(1)).isEqualTo(new Op(1, "w0", Fn.CLAIM, Type.INFO, 10, 20, 2000, List.of(), 0, "timed out"));
-    assertThat(java.nio.file.Files.readAllLines(file).get(0)).contains("\"f\":\"enqueue\"", "\"type\":\"ok\"");
+    assertThat(back.get(1))
+        .isEqualTo(new Op(1, "w0", Fn.CLAIM, Type.INFO, 10, 20, 2000, List.of(), 0, "timed out"));
+    assertThat(java.nio.file.Files.readAllLines(file).get(0))
+        .contains("\"f\":\"enqueue\"", "\"type\":\"ok\"");
 
     // The file of a run still going (or that died mid-write) ends in a torn line: left out.
-    java.nio.file.Files.writeString(file, "{\"index\":2,\"process\":\"w0\",\"f\":\"cla",
+    java.nio.file.Files.writeString(
+        file,
+        "{\"index\":2,\"process\":\"w0\",\"f\":\"cla",
         java.nio.file.StandardOpenOption.APPEND);
     assertThat(History.read(file)).hasSize(2);
   }

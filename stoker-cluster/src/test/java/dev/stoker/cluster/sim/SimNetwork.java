@@ -7,14 +7,16 @@ import java.util.SplittableRandom;
 
 /**
  * A seeded network between the simulated nodes: every message is delayed (so messages overtake each
- * other), and may be lost or delivered twice; links can be cut one way or both. Deterministic for a seed.
+ * other), and may be lost or delivered twice; links can be cut one way or both. Deterministic for a
+ * seed.
  */
 final class SimNetwork {
   record Delivery(long at, long order, int from, int to, Object message) {}
 
   private final SplittableRandom random;
-  private final PriorityQueue<Delivery> inFlight = new PriorityQueue<>(
-      (x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
+  private final PriorityQueue<Delivery> inFlight =
+      new PriorityQueue<>(
+          (x, y) -> x.at != y.at ? Long.compare(x.at, y.at) : Long.compare(x.order, y.order));
   private final Set<Long> cut = new HashSet<>();
   private long order;
   double loss;

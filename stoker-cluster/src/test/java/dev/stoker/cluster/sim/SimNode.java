@@ -31,10 +31,10 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
- * One simulated Stoker node in cluster mode, built from the real pure core: {@link Origin},
- * {@link Replica}, {@link CatchUp}, {@link Dispatch} and core's {@link Transitions}. Its disk is two
- * event logs: what was synced, and what was written since; a crash keeps only the first. Replies wait
- * for the sync that follows their round, as the embedded store's syncer makes them (storage.md), and
+ * One simulated Stoker node in cluster mode, built from the real pure core: {@link Origin}, {@link
+ * Replica}, {@link CatchUp}, {@link Dispatch} and core's {@link Transitions}. Its disk is two event
+ * logs: what was synced, and what was written since; a crash keeps only the first. Replies wait for
+ * the sync that follows their round, as the embedded store's syncer makes them (storage.md), and
  * only synced events are pushed or served to peers.
  */
 final class SimNode {
@@ -55,8 +55,10 @@ final class SimNode {
   boolean paused;
 
   private MemoryEventLog durable = new MemoryEventLog();
+
   /** On the disk too: the incarnation each start takes (the store would keep it in its meta). */
   private long starts;
+
   private MemoryEventLog log;
   private Replica replica;
   private Origin origin;
@@ -120,7 +122,9 @@ final class SimNode {
     }
   }
 
-  /** A client's or worker's request; answered after the sync that follows the round that runs it. */
+  /**
+   * A client's or worker's request; answered after the sync that follows the round that runs it.
+   */
   void request(Runnable r) {
     if (up) {
       requests.add(r);
@@ -191,10 +195,13 @@ final class SimNode {
     switch (message) {
       case Frame f -> {
         if (dispatch.onFrame(f, now)) {
-          // Pull what the peer already held a frame ago: pushes get that long to arrive, so what is still
+          // Pull what the peer already held a frame ago: pushes get that long to arrive, so what is
+          // still
           // missing was lost. One pull at a time, so two peers do not both send the same events.
           VersionVector earlier = frameAgo.put(from, f.vector());
-          if (earlier != null && !log.vector().covers(earlier) && now - lastPullAt >= PULL_EVERY_MS) {
+          if (earlier != null
+              && !log.vector().covers(earlier)
+              && now - lastPullAt >= PULL_EVERY_MS) {
             lastPullAt = now;
             sim.network.send(now, id, from, new Pull(log.vector()));
           }
@@ -203,7 +210,8 @@ final class SimNode {
       case Pull p -> {
         CatchUp.Page page = CatchUp.answer(durable, p.have(), PAGE);
         if (!page.events().isEmpty()) {
-          sim.network.send(now, id, from, new Events(page.events().stream().map(EventCodec::encode).toList()));
+          sim.network.send(
+              now, id, from, new Events(page.events().stream().map(EventCodec::encode).toList()));
         }
       }
       case Events batch -> {
@@ -242,7 +250,9 @@ final class SimNode {
         continue;
       }
       Task t = r.toTask();
-      if (t != null && t.state() == TaskState.WORKING && dispatch.judgesLeasesOf(t.version().node(), now)
+      if (t != null
+          && t.state() == TaskState.WORKING
+          && dispatch.judgesLeasesOf(t.version().node(), now)
           && Dispatch.leaseExpired(t.lease().expiresAt(), wall(), sim.config.maxOffsetMs())) {
         Stamp at = Stamp.next(hlc, id);
         record(r, Transitions.expire(t, at), at);
@@ -254,68 +264,77 @@ final class SimNode {
   // ---- the operations clients and workers call, answered after the sync ----
 
   void enqueue(TaskSpec spec, Consumer<TaskId> ack) {
-    request(() -> {
-      if (spec.uniqueKey() != null) {
-        for (TaskReplica r : replica.all()) {
-          Task t = r.toTask();
-          if (t != null && spec.uniqueKey().equals(t.uniqueKey()) && !t.state().isTerminal()) {
-            replies.add(() -> ack.accept(t.id()));
-            return;
+    request(
+        () -> {
+          if (spec.uniqueKey() != null) {
+            for (TaskReplica r : replica.all()) {
+              Task t = r.toTask();
+              if (t != null && spec.uniqueKey().equals(t.uniqueKey()) && !t.state().isTerminal()) {
+                replies.add(() -> ack.accept(t.id()));
+                return;
+              }
+            }
           }
-        }
-      }
-      Stamp at = Stamp.next(hlc, id);
-      Task t = Transitions.enqueue(ids.next(), QUEUE, spec, QueueSettings.DEFAULT, at);
-      record(null, t, at);
-      replies.add(() -> ack.accept(t.id()));
-    });
+          Stamp at = Stamp.next(hlc, id);
+          Task t = Transitions.enqueue(ids.next(), QUEUE, spec, QueueSettings.DEFAULT, at);
+          record(null, t, at);
+          replies.add(() -> ack.accept(t.id()));
+        });
   }
 
   /** A claim's answer: the task, or none and the peer to forward the claim to (-1 for none). */
   record ClaimReply(Task task, int forwardTo) {}
 
   void claim(String owner, Consumer<ClaimReply> reply) {
-    request(() -> {
-      long now = sim.now();
-      Task best = null;
-      Dispatch.Right right = null;
-      if (dispatch.isReady(now)) {
-        VersionVector mine = log.vector();
-        for (TaskReplica r : replica.all()) {
-          if (r.register() == null || r.register().state() != TaskState.PENDING || r.register().runAt() > wall()) {
-            continue;
+    request(
+        () -> {
+          long now = sim.now();
+          Task best = null;
+          Dispatch.Right right = null;
+          if (dispatch.isReady(now)) {
+            VersionVector mine = log.vector();
+            for (TaskReplica r : replica.all()) {
+              if (r.register() == null
+                  || r.register().state() != TaskState.PENDING
+                  || r.register().runAt() > wall()) {
+                continue;
+              }
+              Task t = r.toTask();
+              if (t == null
+                  || !t.isClaimableAt(wall())
+                  || (best != null && ORDER.compare(t, best) >= 0)) {
+                continue;
+              }
+              Dispatch.Right may = dispatch.mayDispatch(r.home(), now, mine);
+              if (may != null) {
+                best = t;
+                right = may;
+              }
+            }
           }
-          Task t = r.toTask();
-          if (t == null || !t.isClaimableAt(wall()) || (best != null && ORDER.compare(t, best) >= 0)) {
-            continue;
+          if (best == null) {
+            int forwardTo = dispatch.forwardTarget(readyByHome(), now);
+            replies.add(() -> reply.accept(new ClaimReply(null, forwardTo)));
+            return;
           }
-          Dispatch.Right may = dispatch.mayDispatch(r.home(), now, mine);
-          if (may != null) {
-            best = t;
-            right = may;
-          }
-        }
-      }
-      if (best == null) {
-        int forwardTo = dispatch.forwardTarget(readyByHome(), now);
-        replies.add(() -> reply.accept(new ClaimReply(null, forwardTo)));
-        return;
-      }
-      Stamp at = Stamp.next(hlc, id);
-      Task claimed = Transitions.claim(best, owner, sim.leaseMs, at);
-      record(replica.get(best.id()), claimed, at);
-      Dispatch.Right why = right;
-      replies.add(() -> {
-        sim.handedOut(this, claimed, why);
-        reply.accept(new ClaimReply(claimed, -1));
-      });
-    });
+          Stamp at = Stamp.next(hlc, id);
+          Task claimed = Transitions.claim(best, owner, sim.leaseMs, at);
+          record(replica.get(best.id()), claimed, at);
+          Dispatch.Right why = right;
+          replies.add(
+              () -> {
+                sim.handedOut(this, claimed, why);
+                reply.accept(new ClaimReply(claimed, -1));
+              });
+        });
   }
 
   private Map<Integer, Long> readyByHome() {
     Map<Integer, Long> ready = new HashMap<>();
     for (TaskReplica r : replica.all()) {
-      if (r.register() != null && r.register().state() == TaskState.PENDING && r.register().runAt() <= wall()
+      if (r.register() != null
+          && r.register().state() == TaskState.PENDING
+          && r.register().runAt() <= wall()
           && r.body() != null) {
         ready.merge(r.home(), 1L, Long::sum);
       }
@@ -331,25 +350,32 @@ final class SimNode {
     onTask(task, reply, (t, at) -> Transitions.complete(t, token, "{}", at));
   }
 
-  private void onTask(TaskId task, Consumer<Outcome> reply, java.util.function.BiFunction<Task, Stamp, Outcome> op) {
-    request(() -> {
-      TaskReplica current = replica.get(task);
-      Task t = current == null ? null : current.toTask();
-      if (t == null) {
-        replies.add(() -> reply.accept(new Outcome.NotFound(task)));
-        return;
-      }
-      Stamp at = Stamp.next(hlc, id);
-      Outcome o = op.apply(t, at);
-      if (o instanceof Outcome.Ok ok) {
-        record(current, ok.task(), at);
-      }
-      replies.add(() -> reply.accept(o));
-    });
+  private void onTask(
+      TaskId task,
+      Consumer<Outcome> reply,
+      java.util.function.BiFunction<Task, Stamp, Outcome> op) {
+    request(
+        () -> {
+          TaskReplica current = replica.get(task);
+          Task t = current == null ? null : current.toTask();
+          if (t == null) {
+            replies.add(() -> reply.accept(new Outcome.NotFound(task)));
+            return;
+          }
+          Stamp at = Stamp.next(hlc, id);
+          Outcome o = op.apply(t, at);
+          if (o instanceof Outcome.Ok ok) {
+            record(current, ok.task(), at);
+          }
+          replies.add(() -> reply.accept(o));
+        });
   }
 
-  private static final Comparator<Task> ORDER = Comparator.comparingInt(Task::priority).reversed()
-      .thenComparingLong(Task::runAt).thenComparing(Task::id);
+  private static final Comparator<Task> ORDER =
+      Comparator.comparingInt(Task::priority)
+          .reversed()
+          .thenComparingLong(Task::runAt)
+          .thenComparing(Task::id);
 
   // ---- what the checker reads ----
 

@@ -5,14 +5,20 @@ import dev.stoker.core.Task;
 import java.util.SplittableRandom;
 
 /**
- * A worker attached to one node: claims (forwarded once to the peer its node points at when its node
- * has nothing it may hand out), works for a while heartbeating to the node that granted the lease,
- * completes. A node that does not answer within a second is given up on and the next node is
- * tried (any node accepts any operation). A 409 on a heartbeat stops the work, as the guidance says.
- * Some workers stall: they stop heartbeating and complete only after their lease ran out (cause (a)).
+ * A worker attached to one node: claims (forwarded once to the peer its node points at when its
+ * node has nothing it may hand out), works for a while heartbeating to the node that granted the
+ * lease, completes. A node that does not answer within a second is given up on and the next node is
+ * tried (any node accepts any operation). A 409 on a heartbeat stops the work, as the guidance
+ * says. Some workers stall: they stop heartbeating and complete only after their lease ran out
+ * (cause (a)).
  */
 final class SimWorker {
-  private enum State { IDLE, CLAIMING, WORKING, COMPLETING }
+  private enum State {
+    IDLE,
+    CLAIMING,
+    WORKING,
+    COMPLETING
+  }
 
   private final Simulation sim;
   private final SplittableRandom random;
@@ -92,7 +98,11 @@ final class SimWorker {
     task = t;
     state = State.WORKING;
     stalled = random.nextDouble() < sim.scenario.stallOdds();
-    finishAt = now + 20 + random.nextInt(400) + (stalled ? sim.leaseMs + sim.config.maxOffsetMs() + 1_500 : 0);
+    finishAt =
+        now
+            + 20
+            + random.nextInt(400)
+            + (stalled ? sim.leaseMs + sim.config.maxOffsetMs() + 1_500 : 0);
     nextBeat = now + sim.leaseMs / 3;
   }
 

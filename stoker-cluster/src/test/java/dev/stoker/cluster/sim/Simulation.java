@@ -23,29 +23,37 @@ import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /**
- * A deterministic simulation of N cluster nodes in one JVM (ap-cluster.md §6, after TigerBeetle's VOPR):
- * virtual time in 10 ms ticks, a seeded {@link SimNetwork}, per-node clocks with an offset and jumps,
- * crashes that drop what was not synced, pauses, simulated clients and {@link SimWorker}s. A run is
- * chaos for the scenario's time, then everything heals and restarts and the run continues without
- * faults until every replica is equal and every task finished; then the checks:
+ * A deterministic simulation of N cluster nodes in one JVM (ap-cluster.md §6, after TigerBeetle's
+ * VOPR): virtual time in 10 ms ticks, a seeded {@link SimNetwork}, per-node clocks with an offset
+ * and jumps, crashes that drop what was not synced, pauses, simulated clients and {@link
+ * SimWorker}s. A run is chaos for the scenario's time, then everything heals and restarts and the
+ * run continues without faults until every replica is equal and every task finished; then the
+ * checks:
  *
  * <ul>
- *   <li>no replica ever lowered a version (checked at every apply), no origin reused a number (the log
- *       refuses it);
+ *   <li>no replica ever lowered a version (checked at every apply), no origin reused a number (the
+ *       log refuses it);
  *   <li>every acknowledged enqueue is on every node;
- *   <li>all replicas converge (equal vectors and equal states) after the heal, and no task is stuck;
- *   <li>every task handed out twice has a cause, (a)–(e), from the faults the run actually had, and only
- *       causes the scenario allows.
+ *   <li>all replicas converge (equal vectors and equal states) after the heal, and no task is
+ *       stuck;
+ *   <li>every task handed out twice has a cause, (a)–(e), from the faults the run actually had, and
+ *       only causes the scenario allows.
  * </ul>
  *
- * <p>Everything follows from the seed: a failure prints it, and {@code new Simulation(seed, scenario)}
- * replays the run exactly.
+ * <p>Everything follows from the seed: a failure prints it, and {@code new Simulation(seed,
+ * scenario)} replays the run exactly.
  */
 final class Simulation {
   static final long TICK_MS = 10;
   static final long LIVENESS_LIMIT_MS = 60_000;
 
-  private enum FaultKind { PARTITION, CUT, CRASH, PAUSE, JUMP }
+  private enum FaultKind {
+    PARTITION,
+    CUT,
+    CRASH,
+    PAUSE,
+    JUMP
+  }
 
   private record Fault(int node, FaultKind kind, long start, long end) {}
 
@@ -57,8 +65,18 @@ final class Simulation {
    * @param received events received by all nodes, pushed or pulled, new or already held
    * @param receivedBytes their encoded size
    */
-  record Result(long seed, int tasks, int handOuts, Map<Cause, Long> duplicates, long expiries, long stoppedBy409,
-      long convergedMsAfterHeal, int events, long received, long receivedBytes, List<String> problems) {}
+  record Result(
+      long seed,
+      int tasks,
+      int handOuts,
+      Map<Cause, Long> duplicates,
+      long expiries,
+      long stoppedBy409,
+      long convergedMsAfterHeal,
+      int events,
+      long received,
+      long receivedBytes,
+      List<String> problems) {}
 
   final long seed;
   final Scenario scenario;
@@ -98,7 +116,8 @@ final class Simulation {
     network.duplication = scenario.duplication();
     for (int id : members.nodes()) {
       SimNode n = new SimNode(id, this, random.split());
-      n.clockOffset = scenario.skewMs() == 0 ? 0 : random.nextLong(-scenario.skewMs(), scenario.skewMs() + 1);
+      n.clockOffset =
+          scenario.skewMs() == 0 ? 0 : random.nextLong(-scenario.skewMs(), scenario.skewMs() + 1);
       nodes.put(id, n);
       for (int w = 0; w < 3; w++) {
         workers.add(new SimWorker(this, random.split(), "w" + id + "." + w, id));
@@ -139,32 +158,48 @@ final class Simulation {
       }
     }
     if (convergedAt < 0) {
-      problems.add("not converged and finished " + LIVENESS_LIMIT_MS + " ms after the heal: " + status());
+      problems.add(
+          "not converged and finished " + LIVENESS_LIMIT_MS + " ms after the heal: " + status());
     } else {
       check();
     }
     Map<Cause, Long> dups = classifyDuplicates();
-    return new Result(seed, countTasks(), handOuts.size(), dups, expiries.size(), stoppedBy409,
-        convergedAt < 0 ? -1 : convergedAt - healedAt, nodes.get(1).durableLog().size(), received, receivedBytes,
+    return new Result(
+        seed,
+        countTasks(),
+        handOuts.size(),
+        dups,
+        expiries.size(),
+        stoppedBy409,
+        convergedAt < 0 ? -1 : convergedAt - healedAt,
+        nodes.get(1).durableLog().size(),
+        received,
+        receivedBytes,
         List.copyOf(problems));
   }
 
   void tick() {
     now += TICK_MS;
-    restartAt.entrySet().removeIf(e -> {
-      if (e.getValue() <= now) {
-        nodes.get(e.getKey()).start(now);
-        return true;
-      }
-      return false;
-    });
-    resumeAt.entrySet().removeIf(e -> {
-      if (e.getValue() <= now) {
-        nodes.get(e.getKey()).paused = false;
-        return true;
-      }
-      return false;
-    });
+    restartAt
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (e.getValue() <= now) {
+                nodes.get(e.getKey()).start(now);
+                return true;
+              }
+              return false;
+            });
+    resumeAt
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (e.getValue() <= now) {
+                nodes.get(e.getKey()).paused = false;
+                return true;
+              }
+              return false;
+            });
     if (networkFaultUntil != 0 && now >= networkFaultUntil) {
       cutsInForce.forEach(c -> network.heal((int) c[0], (int) c[1]));
       cutsInForce.clear();
@@ -176,7 +211,8 @@ final class Simulation {
     if (clientsOn) {
       for (SimNode n : nodes.values()) {
         if (random.nextDouble() < scenario.enqueueOdds()) {
-          String key = random.nextDouble() < scenario.uniqueKeyOdds() ? "key-" + random.nextInt(3) : null;
+          String key =
+              random.nextDouble() < scenario.uniqueKeyOdds() ? "key-" + random.nextInt(3) : null;
           enqueue(n.id, key);
         }
       }
@@ -287,7 +323,9 @@ final class Simulation {
         network.cut(other, alone);
       }
     }
-    members.nodes().forEach(n -> faults.add(new Fault(n, FaultKind.PARTITION, now, Long.MAX_VALUE)));
+    members
+        .nodes()
+        .forEach(n -> faults.add(new Fault(n, FaultKind.PARTITION, now, Long.MAX_VALUE)));
   }
 
   void runFor(long ms) {
@@ -324,7 +362,9 @@ final class Simulation {
     stoppedBy409++;
   }
 
-  /** An origin's events only ever move its HLC forward, across crashes too (C5: HLC ≥ pre-crash). */
+  /**
+   * An origin's events only ever move its HLC forward, across crashes too (C5: HLC ≥ pre-crash).
+   */
   void checkOwnHlcRises(SimNode n, Event e) {
     long synced = maxSyncedHlc.getOrDefault(n.id, Long.MIN_VALUE);
     if (e.hlc() <= synced) {
@@ -339,10 +379,19 @@ final class Simulation {
   }
 
   void checkNeverLower(SimNode n, TaskReplica before, TaskReplica after) {
-    if (before != null && before.version() != null && after.version() != null
+    if (before != null
+        && before.version() != null
+        && after.version() != null
         && after.version().compareTo(before.version()) < 0) {
-      problems.add("node " + n.id + " lowered the version of " + after.id() + " from " + before.version() + " to "
-          + after.version());
+      problems.add(
+          "node "
+              + n.id
+              + " lowered the version of "
+              + after.id()
+              + " from "
+              + before.version()
+              + " to "
+              + after.version());
     }
   }
 
@@ -360,7 +409,8 @@ final class Simulation {
   }
 
   private boolean allFinished() {
-    return nodes.get(1).replica().all().stream().allMatch(r -> r.toTask() == null || r.toTask().state().isTerminal());
+    return nodes.get(1).replica().all().stream()
+        .allMatch(r -> r.toTask() == null || r.toTask().state().isTerminal());
   }
 
   private void check() {
@@ -374,7 +424,10 @@ final class Simulation {
     }
   }
 
-  /** Every task handed out more than once in one generation, by cause; an unexplained one is a problem. */
+  /**
+   * Every task handed out more than once in one generation, by cause; an unexplained one is a
+   * problem.
+   */
   private Map<Cause, Long> classifyDuplicates() {
     Duplicates dups = new Duplicates();
     Map<TaskId, List<HandOut>> byTask = new HashMap<>();
@@ -386,15 +439,28 @@ final class Simulation {
       list.sort(Comparator.comparing(h -> h.task().version()));
       Task first = list.getFirst().task();
       if (first.uniqueKey() != null) {
-        runByKey.computeIfAbsent(List.of(first.queue(), first.uniqueKey()), k -> new ArrayList<>()).add(first.id());
+        runByKey
+            .computeIfAbsent(List.of(first.queue(), first.uniqueKey()), k -> new ArrayList<>())
+            .add(first.id());
       }
       for (int i = 1; i < list.size(); i++) {
         HandOut earlier = list.get(i - 1);
         HandOut later = list.get(i);
         Cause cause = cause(earlier, later);
         if (cause == null || !scenario.allowed().contains(cause)) {
-          problems.add("duplicate of " + later.task().id() + " " + (cause == null ? "without a cause" : "of cause "
-              + cause + ", not expected here") + ": " + earlier + " then " + later + "; faults: " + faults);
+          problems.add(
+              "duplicate of "
+                  + later.task().id()
+                  + " "
+                  + (cause == null
+                      ? "without a cause"
+                      : "of cause " + cause + ", not expected here")
+                  + ": "
+                  + earlier
+                  + " then "
+                  + later
+                  + "; faults: "
+                  + faults);
         }
         if (cause != null) {
           dups.count(cause);
@@ -416,13 +482,15 @@ final class Simulation {
   }
 
   /**
-   * Whether {@code later} was enqueued while {@code earlier} was still live: only then did one key have
-   * two live tasks (a key reused after its task finished is no duplicate).
+   * Whether {@code later} was enqueued while {@code earlier} was still live: only then did one key
+   * have two live tasks (a key reused after its task finished is no duplicate).
    */
   private boolean livesOverlap(TaskId earlier, TaskId later) {
     Task first = nodes.get(1).replica().get(earlier).toTask();
     Task second = nodes.get(1).replica().get(later).toTask();
-    return first == null || second == null || second.createdAt() <= first.updatedAt() + scenario.skewMs() * 2;
+    return first == null
+        || second == null
+        || second.createdAt() <= first.updatedAt() + scenario.skewMs() * 2;
   }
 
   private Cause cause(HandOut earlier, HandOut later) {
@@ -433,7 +501,8 @@ final class Simulation {
       return null;
     }
     if (v2.epoch() == v1.epoch()) {
-      // Two claims of one round: made on two sides. The home was out of touch; why decides the cause.
+      // Two claims of one round: made on two sides. The home was out of touch; why decides the
+      // cause.
       return faultCause(TaskReplica.homeOf(id), Math.max(earlier.at(), later.at()));
     }
     for (Expiry x : expiries) {
@@ -462,7 +531,8 @@ final class Simulation {
       if (f.node() == node && f.kind() == FaultKind.PAUSE) {
         best = Cause.FALSE_SUSPICION;
       } else if ((f.kind() == FaultKind.PARTITION || f.kind() == FaultKind.CUT) && best == null) {
-        // A cut link counts as a partition when the relay around it failed too (its third node down).
+        // A cut link counts as a partition when the relay around it failed too (its third node
+        // down).
         best = Cause.PARTITION;
       }
     }
@@ -470,8 +540,9 @@ final class Simulation {
   }
 
   private boolean hadLeaseFault(int node, long at) {
-    return scenario.stallOdds() > 0 || faults.stream().anyMatch(f -> f.node() == node && f.kind() == FaultKind.JUMP
-        && f.start() <= at);
+    return scenario.stallOdds() > 0
+        || faults.stream()
+            .anyMatch(f -> f.node() == node && f.kind() == FaultKind.JUMP && f.start() <= at);
   }
 
   private int countTasks() {
@@ -481,11 +552,22 @@ final class Simulation {
   private String status() {
     StringBuilder b = new StringBuilder();
     for (SimNode n : nodes.values()) {
-      long live = n.replica().all().stream().filter(r -> r.toTask() != null && !r.toTask().state().isTerminal()).count();
-      b.append("\n  node ").append(n.id).append(n.up ? "" : " DOWN").append(n.paused ? " PAUSED" : "")
-          .append(" vector ").append(n.vector()).append(" live tasks ").append(live)
-          .append(" steals ").append(n.dispatch().steals())
-          .append(" awaiting handback ").append(n.dispatch().awaitingHandback());
+      long live =
+          n.replica().all().stream()
+              .filter(r -> r.toTask() != null && !r.toTask().state().isTerminal())
+              .count();
+      b.append("\n  node ")
+          .append(n.id)
+          .append(n.up ? "" : " DOWN")
+          .append(n.paused ? " PAUSED" : "")
+          .append(" vector ")
+          .append(n.vector())
+          .append(" live tasks ")
+          .append(live)
+          .append(" steals ")
+          .append(n.dispatch().steals())
+          .append(" awaiting handback ")
+          .append(n.dispatch().awaitingHandback());
     }
     return b.toString();
   }
@@ -494,9 +576,14 @@ final class Simulation {
   Map<Integer, List<TaskId>> liveWithKey(String key) {
     Map<Integer, List<TaskId>> out = new TreeMap<>();
     for (SimNode n : nodes.values()) {
-      out.put(n.id, n.replica().all().stream().map(TaskReplica::toTask)
-          .filter(t -> t != null && key.equals(t.uniqueKey()) && !t.state().isTerminal())
-          .map(Task::id).sorted().toList());
+      out.put(
+          n.id,
+          n.replica().all().stream()
+              .map(TaskReplica::toTask)
+              .filter(t -> t != null && key.equals(t.uniqueKey()) && !t.state().isTerminal())
+              .map(Task::id)
+              .sorted()
+              .toList());
     }
     return out;
   }

@@ -9,9 +9,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The simulation over many seeds per scenario. A failing run names its seed; replay it with
- * {@code new Simulation(seed, Scenario.x()).run()} (or {@code -Dstoker.sim.seed=<seed>}, which makes it
- * the first seed of every scenario). {@code -Dstoker.sim.seeds=<n>} runs more seeds (nightly: thousands).
+ * The simulation over many seeds per scenario. A failing run names its seed; replay it with {@code
+ * new Simulation(seed, Scenario.x()).run()} (or {@code -Dstoker.sim.seed=<seed>}, which makes it
+ * the first seed of every scenario). {@code -Dstoker.sim.seeds=<n>} runs more seeds (nightly:
+ * thousands).
  */
 class SimulationTest {
   static final long BASE = Long.getLong("stoker.sim.seed", 1L);
@@ -28,25 +29,45 @@ class SimulationTest {
       try {
         r = new Simulation(seed, scenario).run();
       } catch (RuntimeException | AssertionError e) {
-        throw new AssertionError("scenario " + scenario.name() + " failed on seed " + seed
-            + " (replay: new Simulation(" + seed + "L, Scenario...).run(), or -Dstoker.sim.seed=" + seed + ")", e);
+        throw new AssertionError(
+            "scenario "
+                + scenario.name()
+                + " failed on seed "
+                + seed
+                + " (replay: new Simulation("
+                + seed
+                + "L, Scenario...).run(), or -Dstoker.sim.seed="
+                + seed
+                + ")",
+            e);
       }
-      assertThat(r.problems()).as("scenario %s, seed %d (replay with -Dstoker.sim.seed=%d): %s", scenario.name(),
-          seed, seed, r).isEmpty();
+      assertThat(r.problems())
+          .as(
+              "scenario %s, seed %d (replay with -Dstoker.sim.seed=%d): %s",
+              scenario.name(), seed, seed, r)
+          .isEmpty();
       assertThat(r.tasks()).as("seed %d made tasks", seed).isPositive();
       if (scenario.allowed().isEmpty()) {
-        assertThat(r.expiries()).as("seed %d: no lease ends early without a fault that ends leases", seed).isZero();
+        assertThat(r.expiries())
+            .as("seed %d: no lease ends early without a fault that ends leases", seed)
+            .isZero();
         assertThat(r.duplicates()).as("seed %d", seed).isEmpty();
       }
       duplicates += r.duplicates().values().stream().mapToLong(Long::longValue).sum();
       if (seed == BASE) {
         long needed = (long) r.events() * (scenario.nodes() - 1);
-        System.out.printf("%s, seed %d: %s%n  received %d events (%.2f per event a node lacked), %.1f bytes each%n",
-            scenario.name(), seed, r, r.received(), (double) r.received() / needed,
+        System.out.printf(
+            "%s, seed %d: %s%n  received %d events (%.2f per event a node lacked), %.1f bytes each%n",
+            scenario.name(),
+            seed,
+            r,
+            r.received(),
+            (double) r.received() / needed,
             (double) r.receivedBytes() / r.received());
       }
     }
-    System.out.println(scenario.name() + ": " + seeds + " seeds, " + duplicates + " duplicates in all");
+    System.out.println(
+        scenario.name() + ": " + seeds + " seeds, " + duplicates + " duplicates in all");
   }
 
   @Test
@@ -97,7 +118,10 @@ class SimulationTest {
     assertThat(a).isEqualTo(b);
   }
 
-  /** C13: one unique key enqueued on both sides of a partition; after the heal one live task holds it. */
+  /**
+   * C13: one unique key enqueued on both sides of a partition; after the heal one live task holds
+   * it.
+   */
   @Test
   void c13_one_unique_key_on_both_sides_leaves_one_live_task_after_the_heal() {
     for (long seed = BASE; seed < BASE + SEEDS; seed++) {
@@ -117,15 +141,20 @@ class SimulationTest {
       sim.runFor(3_000);
       assertThat(sim.converged()).as("seed %d converged", seed).isTrue();
       Map<Integer, List<TaskId>> after = sim.liveWithKey("the-key");
-      TaskId survivor = split.get(1).getFirst().compareTo(split.get(2).getFirst()) < 0
-          ? split.get(1).getFirst() : split.get(2).getFirst();
-      assertThat(after).as("seed %d", seed).allSatisfy((node, live) -> assertThat(live).containsExactly(survivor));
+      TaskId survivor =
+          split.get(1).getFirst().compareTo(split.get(2).getFirst()) < 0
+              ? split.get(1).getFirst()
+              : split.get(2).getFirst();
+      assertThat(after)
+          .as("seed %d", seed)
+          .allSatisfy((node, live) -> assertThat(live).containsExactly(survivor));
     }
   }
 
   @Test
   void the_scenarios_allow_only_the_causes_the_note_gives_them() {
     assertThat(Scenario.healthy().allowed()).isEmpty();
-    assertThat(Scenario.partitioned().allowed()).containsExactlyInAnyOrder(Cause.PARTITION, Cause.UNIQUE_KEY);
+    assertThat(Scenario.partitioned().allowed())
+        .containsExactlyInAnyOrder(Cause.PARTITION, Cause.UNIQUE_KEY);
   }
 }

@@ -19,7 +19,8 @@ public record FailParams(TaskId id, String token, String error, boolean permanen
     implements TaskChange {
   @Override
   public Outcome apply(Task current, QueueSettings queue, Stamp at, RandomGenerator random) {
-    return Transitions.fail(current, token, error, permanent, retryInMs, queue.backoff(), random.nextDouble(), at);
+    return Transitions.fail(
+        current, token, error, permanent, retryInMs, queue.backoff(), random.nextDouble(), at);
   }
 
   @Override

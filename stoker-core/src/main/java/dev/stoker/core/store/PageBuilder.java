@@ -8,15 +8,15 @@ import java.util.List;
 
 /**
  * One page of {@link TaskStore#taskList}, built the same way by every store from the rows it reads:
- * the store seeks to the row after {@link #after()} in its id-ordered index of the queue (of the state,
- * when one is asked for), adds rows while {@link #wantsNextRow()} (or {@link #offer}s them) and returns
- * {@link #page()}. The name filter and the paging rules live here:
+ * the store seeks to the row after {@link #after()} in its id-ordered index of the queue (of the
+ * state, when one is asked for), adds rows while {@link #wantsNextRow()} (or {@link #offer}s them)
+ * and returns {@link #page()}. The name filter and the paging rules live here:
  *
  * <ul>
- *   <li>a cursor is the id of the last row the page looked at, so paging is stable while tasks come and
- *       go (docs/api.md, "Paging through tasks");
- *   <li>a page reads at most {@link #SCAN_BUDGET} rows: with a name filter it can end with fewer than
- *       {@code limit} tasks, even none, and a cursor.
+ *   <li>a cursor is the id of the last row the page looked at, so paging is stable while tasks come
+ *       and go (docs/api.md, "Paging through tasks");
+ *   <li>a page reads at most {@link #SCAN_BUDGET} rows: with a name filter it can end with fewer
+ *       than {@code limit} tasks, even none, and a cursor.
  * </ul>
  */
 public final class PageBuilder {
@@ -30,7 +30,9 @@ public final class PageBuilder {
   private int scanned;
   private boolean more;
 
-  /** @throws InvalidInput when the cursor is not one a store issued */
+  /**
+   * @throws InvalidInput when the cursor is not one a store issued
+   */
   public PageBuilder(ListParams params) {
     this.params = params;
     this.after = parseCursor(params.cursor());
@@ -43,16 +45,16 @@ public final class PageBuilder {
   }
 
   /**
-   * The most rows the page can use (one more than it keeps, to know whether another page follows): a
-   * store that reads rows in bulk needs to read no more.
+   * The most rows the page can use (one more than it keeps, to know whether another page follows):
+   * a store that reads rows in bulk needs to read no more.
    */
   public int rowsToRead() {
     return (params.name() == null ? Math.min(params.limit(), SCAN_BUDGET) : SCAN_BUDGET) + 1;
   }
 
   /**
-   * Whether the page reads the next row in id order; call it only when there is one. False means the
-   * page is complete and ends with a cursor: stop reading.
+   * Whether the page reads the next row in id order; call it only when there is one. False means
+   * the page is complete and ends with a cursor: stop reading.
    */
   public boolean wantsNextRow() {
     if (tasks.size() == params.limit() || scanned == SCAN_BUDGET) {
@@ -65,7 +67,8 @@ public final class PageBuilder {
   /**
    * Reads the row {@link #wantsNextRow()} asked for.
    *
-   * @param task the row's task, or null when it is gone (an index entry the store has not cleaned up)
+   * @param task the row's task, or null when it is gone (an index entry the store has not cleaned
+   *     up)
    */
   public void add(TaskId id, Task task) {
     scanned++;
@@ -75,7 +78,9 @@ public final class PageBuilder {
     }
   }
 
-  /** {@link #wantsNextRow()} and, if so, {@link #add}: for a store that has the row's task at hand. */
+  /**
+   * {@link #wantsNextRow()} and, if so, {@link #add}: for a store that has the row's task at hand.
+   */
   public boolean offer(TaskId id, Task task) {
     if (!wantsNextRow()) {
       return false;

@@ -17,15 +17,17 @@ public record SettingsPatch(
   /** The settings after this change, checked against {@link Limits}. */
   public QueueSettings applyTo(QueueSettings s) {
     Backoff b = s.backoff();
-    Backoff backoff = new Backoff(
-        backoffInitialMs != null ? backoffInitialMs : b.initialMs(),
-        backoffMultiplier != null ? backoffMultiplier : b.multiplier(),
-        backoffMaxMs != null ? backoffMaxMs : b.maxMs());
-    return Limits.check(new QueueSettings(
-        leaseMs != null ? leaseMs : s.leaseMs(),
-        maxAttempts != null ? maxAttempts : s.maxAttempts(),
-        backoff,
-        retentionMs != null ? retentionMs : s.retentionMs(),
-        paused != null ? paused : s.paused()));
+    Backoff backoff =
+        new Backoff(
+            backoffInitialMs != null ? backoffInitialMs : b.initialMs(),
+            backoffMultiplier != null ? backoffMultiplier : b.multiplier(),
+            backoffMaxMs != null ? backoffMaxMs : b.maxMs());
+    return Limits.check(
+        new QueueSettings(
+            leaseMs != null ? leaseMs : s.leaseMs(),
+            maxAttempts != null ? maxAttempts : s.maxAttempts(),
+            backoff,
+            retentionMs != null ? retentionMs : s.retentionMs(),
+            paused != null ? paused : s.paused()));
   }
 }

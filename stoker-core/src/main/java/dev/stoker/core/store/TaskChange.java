@@ -9,10 +9,10 @@ import dev.stoker.core.Transitions;
 import java.util.random.RandomGenerator;
 
 /**
- * One of the port's writes to a single task (heartbeat, complete, fail, release, cancel), as the rule
- * of {@link Transitions} it applies, with the defaults the port leaves to the queue's settings. A
- * store only loads and stores: it loads the task (answering {@link Outcome.NotFound} when there is
- * none), calls {@link #apply} and stores the task of an {@link Outcome.Ok}:
+ * One of the port's writes to a single task (heartbeat, complete, fail, release, cancel), as the
+ * rule of {@link Transitions} it applies, with the defaults the port leaves to the queue's
+ * settings. A store only loads and stores: it loads the task (answering {@link Outcome.NotFound}
+ * when there is none), calls {@link #apply} and stores the task of an {@link Outcome.Ok}:
  *
  * <pre>{@code
  * Stored st = load(id);
@@ -30,8 +30,8 @@ public interface TaskChange {
   /**
    * The outcome of this change on {@code current}.
    *
-   * @param queue the settings of the task's queue; may be null when {@link #readsQueueSettings()} is
-   *     false
+   * @param queue the settings of the task's queue; may be null when {@link #readsQueueSettings()}
+   *     is false
    * @param random the source of backoff jitter (drawn only by a failure that retries)
    */
   Outcome apply(Task current, QueueSettings queue, Stamp at, RandomGenerator random);

@@ -11,35 +11,38 @@ import java.util.Optional;
 /**
  * The one port every backend implements: the operations of the HTTP API, on validated input.
  *
- * <p>Every write is durable before the method returns (synced to disk, or committed by the backend):
- * a caller may acknowledge it to its client at once. Methods block; call them from virtual threads.
+ * <p>Every write is durable before the method returns (synced to disk, or committed by the
+ * backend): a caller may acknowledge it to its client at once. Methods block; call them from
+ * virtual threads.
  *
  * <p>What reads ({@link #taskGet}, {@link #taskList}, {@link #queueGet}, {@link #queueList}) show:
  *
  * <ul>
  *   <li>every write that was acknowledged (whose method returned) before the read began;
- *   <li>each write whole or not at all: a batch enqueue, and the counts that follow it, never halfway;
- *   <li>possibly also a write that is not acknowledged yet. The embedded store's writes are readable
- *       once they are in its write-ahead log, before the sync its acknowledgement waits for (its
- *       syncer is a second stage, docs/storage.md); PostgreSQL's once committed, a moment before the
- *       method returns. A write that then fails ({@link StoreUnavailableException}: the sync failed)
- *       may have been seen and still be lost in a crash. So only an acknowledgement says a write is
- *       durable, never a read.
+ *   <li>each write whole or not at all: a batch enqueue, and the counts that follow it, never
+ *       halfway;
+ *   <li>possibly also a write that is not acknowledged yet. The embedded store's writes are
+ *       readable once they are in its write-ahead log, before the sync its acknowledgement waits
+ *       for (its syncer is a second stage, docs/storage.md); PostgreSQL's once committed, a moment
+ *       before the method returns. A write that then fails ({@link StoreUnavailableException}: the
+ *       sync failed) may have been seen and still be lost in a crash. So only an acknowledgement
+ *       says a write is durable, never a read.
  * </ul>
  *
- * The conformance suite pins all three, so a backend may show writes early or not, but no later than
- * their acknowledgement and never in part. One thing may show earlier still: a queue that a write
- * creates (its first enqueue or settings change) may be listed by {@link #queueList} and {@link
- * #queueGet}, empty, before that write is acknowledged, and stay listed if the write then fails.
- * Refusals that a client must handle (unknown task, stale token, finished task) come back as {@link
- * Outcome} values; a backend that cannot serve (disk error, database down) throws {@link
- * StoreUnavailableException}. Every backend runs the same conformance suite (stoker-testkit).
+ * The conformance suite pins all three, so a backend may show writes early or not, but no later
+ * than their acknowledgement and never in part. One thing may show earlier still: a queue that a
+ * write creates (its first enqueue or settings change) may be listed by {@link #queueList} and
+ * {@link #queueGet}, empty, before that write is acknowledged, and stay listed if the write then
+ * fails. Refusals that a client must handle (unknown task, stale token, finished task, ...) come
+ * back as {@link Outcome} values; a backend that cannot serve (disk error, database down) throws
+ * {@link StoreUnavailableException}. Every backend runs the same conformance suite
+ * (stoker-testkit).
  */
 public interface TaskStore extends AutoCloseable {
 
   /**
-   * Enqueues tasks into one queue, all or nothing. A spec whose {@code unique_key} names a live task of
-   * the queue enqueues nothing and returns that task with {@code duplicate = true}.
+   * Enqueues tasks into one queue, all or nothing. A spec whose {@code unique_key} names a live
+   * task of the queue enqueues nothing and returns that task with {@code duplicate = true}.
    */
   List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs);
 
@@ -69,12 +72,20 @@ public interface TaskStore extends AutoCloseable {
   Outcome taskCancel(TaskId id);
 
   /**
-   * Moves up to {@code limit} dead tasks of the queue, oldest id first, back to pending. A dead task
-   * whose {@code unique_key} a live task of the queue holds (one this redrive just moved included)
-   * would make two live tasks with one key: it stays dead, is passed over without counting toward
-   * {@code limit}, and is counted in {@link RedriveResult#skipped()} (those older than the last task
-   * moved, or all of them when fewer than {@code limit} moved). So a held key never stops the
-   * redrive of the tasks behind it.
+   * Retries one dead or cancelled task: pending now, with its attempts reset, as {@link
+   * #queueRedrive} moves a dead task. Refused, changing nothing, for a task in any other state
+   * ({@link Outcome.NotRetryable}) and for one whose {@code unique_key} a live task of the queue
+   * holds ({@link Outcome.KeyHeld}).
+   */
+  Outcome taskRetry(TaskId id);
+
+  /**
+   * Moves up to {@code limit} dead tasks of the queue, oldest id first, back to pending. A dead
+   * task whose {@code unique_key} a live task of the queue holds (one this redrive just moved
+   * included) would make two live tasks with one key: it stays dead, is passed over without
+   * counting toward {@code limit}, and is counted in {@link RedriveResult#skipped()} (those older
+   * than the last task moved, or all of them when fewer than {@code limit} moved). So a held key
+   * never stops the redrive of the tasks behind it.
    */
   RedriveResult queueRedrive(String queue, int limit);
 
@@ -91,6 +102,13 @@ public interface TaskStore extends AutoCloseable {
 
   /** Changes some of a queue's settings; returns the settings after the change. */
   QueueSettings queueUpdate(String queue, SettingsPatch patch);
+
+  /**
+   * Reports to {@code observer} from now on what the store does beyond its replies (see {@link
+   * StoreObserver}); it replaces the observer set before. A store that never expires leases on its
+   * own nor syncs may ignore it, as the default does.
+   */
+  default void observe(StoreObserver observer) {}
 
   /**
    * Prepares for shutdown: every waiting claim returns now (empty) and later claims do not wait.

@@ -62,12 +62,14 @@ class PageBuilderTest {
 
   @Test
   void the_cursor_is_where_the_next_page_starts_and_a_foreign_one_is_refused() {
-    assertThat(new PageBuilder(new ListParams("q", null, null, 5, id(7).toString())).after()).isEqualTo(id(7));
+    assertThat(new PageBuilder(new ListParams("q", null, null, 5, id(7).toString())).after())
+        .isEqualTo(id(7));
     assertThat(new PageBuilder(new ListParams("q", null, null, 5, null)).after()).isNull();
     assertThat(new PageBuilder(new ListParams("q", null, null, 5, null)).rowsToRead()).isEqualTo(6);
 
     assertThatThrownBy(() -> new PageBuilder(new ListParams("q", null, null, 5, "not-a-cursor")))
-        .isInstanceOf(InvalidInput.class).hasMessageContaining("cursor");
+        .isInstanceOf(InvalidInput.class)
+        .hasMessageContaining("cursor");
   }
 
   private static TaskId id(int n) {

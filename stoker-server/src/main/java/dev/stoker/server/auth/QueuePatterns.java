@@ -30,8 +30,11 @@ public final class QueuePatterns {
     for (String g : text.split(",", -1)) {
       String p = g.strip();
       if (!SYNTAX.matcher(p).matches()) {
-        throw new IllegalArgumentException("'" + p + "' is not a queue pattern: 1-128 characters of "
-            + "[A-Za-z0-9._-] and '*' (any run of characters), patterns separated by commas");
+        throw new IllegalArgumentException(
+            "'"
+                + p
+                + "' is not a queue pattern: 1-128 characters of "
+                + "[A-Za-z0-9._-] and '*' (any run of characters), patterns separated by commas");
       }
       globs.add(p);
     }

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * What a bearer token may do (docs/security.md has the table). Every role may read what its queue
  * patterns cover; beyond that a {@code producer} enqueues, a {@code worker} claims and settles
- * claims, and an {@code admin} may do everything, including settings, cancel and redrive.
+ * claims, and an {@code admin} may do everything, including settings, cancel, retry and redrive.
  */
 public enum Role {
   /** Enqueues tasks; reads its queues and their tasks. */
@@ -14,7 +14,7 @@ public enum Role {
   WORKER,
   /** Reads its queues and their tasks; changes nothing. */
   VIEWER,
-  /** Everything on its queues, including settings, cancel and redrive. */
+  /** Everything on its queues, including settings, cancel, retry and redrive. */
   ADMIN;
 
   /** What a request does, as far as permissions go. */
@@ -25,7 +25,10 @@ public enum Role {
     ENQUEUE,
     /** POST /v1/queues/{queue}/claim, and heartbeat, complete, fail, release of a claimed task. */
     WORK,
-    /** PUT /v1/queues/{queue}, POST /v1/queues/{queue}/redrive, POST /v1/tasks/{id}/cancel. */
+    /**
+     * PUT /v1/queues/{queue}, POST /v1/queues/{queue}/redrive, POST /v1/tasks/{id}/cancel and
+     * /retry.
+     */
     MANAGE
   }
 

@@ -28,13 +28,14 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>Fields are separated by spaces or tabs; blank lines and lines starting with {@code #} are
- * ignored. A plain (unsalted, fast) hash is enough because tokens are 256 random bits made by {@link
- * #newToken()}: nobody can guess one from its hash, so the slow, salted hashes passwords need buy
- * nothing here (docs/security.md).
+ * ignored. A plain (unsalted, fast) hash is enough because tokens are 256 random bits made by
+ * {@link #newToken()}: nobody can guess one from its hash, so the slow, salted hashes passwords
+ * need buy nothing here (docs/security.md).
  */
 public final class TokenFile {
   /** Every token starts with this, so leaked tokens are easy to spot (e.g. by secret scanners). */
   public static final String PREFIX = "stk_";
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern WHITESPACE = Pattern.compile("[ \\t]+");
   private static final String SHA256 = "sha256:";
@@ -45,7 +46,8 @@ public final class TokenFile {
   /**
    * One token: who it is for, what it may do, on which queues, and the SHA-256 of the token.
    *
-   * @param name a label for logs and revocation: 1-64 characters of [A-Za-z0-9._-], unique in the file
+   * @param name a label for logs and revocation: 1-64 characters of [A-Za-z0-9._-], unique in the
+   *     file
    * @param role what the token may do
    * @param queues the queues it may do it on
    * @param sha256 the SHA-256 of the token's UTF-8 bytes
@@ -53,7 +55,14 @@ public final class TokenFile {
   public record Entry(String name, Role role, QueuePatterns queues, byte[] sha256) {
     /** This entry as a line of the file. */
     public String line() {
-      return name + " " + role.wireName() + " " + queues + " " + SHA256 + HexFormat.of().formatHex(sha256);
+      return name
+          + " "
+          + role.wireName()
+          + " "
+          + queues
+          + " "
+          + SHA256
+          + HexFormat.of().formatHex(sha256);
     }
   }
 
@@ -114,7 +123,8 @@ public final class TokenFile {
   private static Entry parse(String line) {
     String[] f = WHITESPACE.split(line);
     if (f.length != 4) {
-      throw new IllegalArgumentException("expected 4 fields, NAME ROLE QUEUES sha256:HEX; found " + f.length);
+      throw new IllegalArgumentException(
+          "expected 4 fields, NAME ROLE QUEUES sha256:HEX; found " + f.length);
     }
     if (!f[3].startsWith(SHA256) || f[3].length() != SHA256.length() + 64) {
       throw new IllegalArgumentException("the hash must be sha256: and 64 hex digits");
@@ -130,7 +140,8 @@ public final class TokenFile {
 
   private static String checkName(String name) {
     if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("'" + name + "' is not a token name: 1-64 characters of [A-Za-z0-9._-]");
+      throw new IllegalArgumentException(
+          "'" + name + "' is not a token name: 1-64 characters of [A-Za-z0-9._-]");
     }
     return name;
   }
@@ -138,28 +149,35 @@ public final class TokenFile {
   private static Role checkRole(String role) {
     Role r = Role.fromWireName(role);
     if (r == null) {
-      throw new IllegalArgumentException("'" + role + "' is not a role: producer, worker, viewer or admin");
+      throw new IllegalArgumentException(
+          "'" + role + "' is not a role: producer, worker, viewer or admin");
     }
     return r;
   }
 
   /**
-   * Appends {@code entry} to {@code file}, creating the file readable and writable by its owner only
-   * (0600) when it does not exist.
+   * Appends {@code entry} to {@code file}, creating the file readable and writable by its owner
+   * only (0600) when it does not exist.
    *
-   * @throws IllegalArgumentException when the file already has a token of that name, or is not valid
+   * @throws IllegalArgumentException when the file already has a token of that name, or is not
+   *     valid
    */
   public static void append(Path file, Entry entry) throws IOException {
     createPrivate(file);
     for (Entry e : read(file)) {
       if (e.name().equals(entry.name())) {
-        throw new IllegalArgumentException("the token file " + file + " already has a token named '"
-            + entry.name() + "'; revoke it first or pick another name");
+        throw new IllegalArgumentException(
+            "the token file "
+                + file
+                + " already has a token named '"
+                + entry.name()
+                + "'; revoke it first or pick another name");
       }
     }
     byte[] existing = Files.readAllBytes(file);
     String sep = existing.length > 0 && existing[existing.length - 1] != '\n' ? "\n" : "";
-    Files.writeString(file, sep + entry.line() + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    Files.writeString(
+        file, sep + entry.line() + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
   }
 
   /**
@@ -196,7 +214,9 @@ public final class TokenFile {
     }
     try {
       if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } else {
         Files.createFile(file);
       }

@@ -46,8 +46,10 @@ class QueuePatternsTest {
   @Test
   void a_pattern_with_characters_no_queue_name_has_is_refused() {
     for (String bad : new String[] {"", "a,,b", "bil ling", "a/b", "a?", "[ab]", "x".repeat(129)}) {
-      assertThatThrownBy(() -> QueuePatterns.parse(bad)).as(bad)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a queue pattern");
+      assertThatThrownBy(() -> QueuePatterns.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("not a queue pattern");
     }
   }
 

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TokenFileTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void new_tokens_are_prefixed_256_bit_and_distinct() {
@@ -41,7 +40,8 @@ class TokenFileTest {
     String t1 = TokenFile.newToken();
     TokenFile.append(f, TokenFile.entry("ci", "producer", "billing.*,reports", t1));
     TokenFile.append(f, TokenFile.entry("w1", "worker", "*", TokenFile.newToken()));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+        .isEqualTo("rw-------");
     String text = Files.readString(f);
     assertThat(text).doesNotContain(t1).contains("ci producer billing.*,reports sha256:");
     List<TokenFile.Entry> entries = TokenFile.read(f);
@@ -55,7 +55,8 @@ class TokenFileTest {
   void a_name_is_used_once() throws Exception {
     Path f = dir.resolve("tokens");
     TokenFile.append(f, TokenFile.entry("ci", "producer", "*", TokenFile.newToken()));
-    assertThatThrownBy(() -> TokenFile.append(f, TokenFile.entry("ci", "admin", "*", TokenFile.newToken())))
+    assertThatThrownBy(
+            () -> TokenFile.append(f, TokenFile.entry("ci", "admin", "*", TokenFile.newToken())))
         .hasMessageContaining("already has a token named 'ci'");
   }
 
@@ -64,27 +65,33 @@ class TokenFileTest {
     Path f = dir.resolve("tokens");
     String hash = HexFormat.of().formatHex(TokenFile.sha256("x"));
     Files.writeString(f, "# a comment\n\n  ops\tadmin\t*\tsha256:" + hash + "  \n");
-    assertThat(TokenFile.read(f)).singleElement().extracting(TokenFile.Entry::name).isEqualTo("ops");
+    assertThat(TokenFile.read(f))
+        .singleElement()
+        .extracting(TokenFile.Entry::name)
+        .isEqualTo("ops");
   }
 
   @Test
   void a_bad_line_is_reported_with_its_number() throws Exception {
     String hash = "sha256:" + "ab".repeat(32);
     String[][] cases = {
-        {"ops admin *", "expected 4 fields"},
-        {"ops root * " + hash, "'root' is not a role"},
-        {"o/ps admin * " + hash, "not a token name"},
-        {"ops admin a/b " + hash, "not a queue pattern"},
-        {"ops admin * sha256:abc", "64 hex digits"},
-        {"ops admin * md5:" + "ab".repeat(32), "64 hex digits"},
-        {"ops admin * sha256:" + "zz".repeat(32), "64 hex digits"},
-        {"ops admin * " + hash + "\nops viewer * " + hash, "used twice"},
+      {"ops admin *", "expected 4 fields"},
+      {"ops root * " + hash, "'root' is not a role"},
+      {"o/ps admin * " + hash, "not a token name"},
+      {"ops admin a/b " + hash, "not a queue pattern"},
+      {"ops admin * sha256:abc", "64 hex digits"},
+      {"ops admin * md5:" + "ab".repeat(32), "64 hex digits"},
+      {"ops admin * sha256:" + "zz".repeat(32), "64 hex digits"},
+      {"ops admin * " + hash + "\nops viewer * " + hash, "used twice"},
     };
     for (String[] c : cases) {
       Path f = dir.resolve("bad");
       Files.writeString(f, "# header\n" + c[0] + "\n", StandardCharsets.UTF_8);
-      assertThatThrownBy(() -> TokenFile.read(f)).as(c[0]).isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining(c[1]).hasMessageContaining(f + ":" + (c[1].equals("used twice") ? 3 : 2) + ":");
+      assertThatThrownBy(() -> TokenFile.read(f))
+          .as(c[0])
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(c[1])
+          .hasMessageContaining(f + ":" + (c[1].equals("used twice") ? 3 : 2) + ":");
     }
   }
 
@@ -98,6 +105,7 @@ class TokenFileTest {
     assertThat(TokenFile.revoke(f, "a")).isFalse();
     assertThat(TokenFile.read(f)).extracting(TokenFile.Entry::name).containsExactly("b");
     assertThat(Files.readString(f)).startsWith("# keep me\n");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+        .isEqualTo("rw-------");
   }
 }

@@ -3,6 +3,7 @@ package dev.stoker.store.embedded;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.store.embedded.Codec.Stored;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,19 +21,20 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 
 /**
- * One group commit: the writes of every command the sequencer took in one round, staged in a
- * {@link WriteBatch} and written to disk with one sync.
+ * One group commit: the writes of every command the sequencer took in one round, staged in a {@link
+ * WriteBatch} and written to disk with one sync.
  *
- * <p>Later commands of the round read what earlier ones wrote: every write also goes to an in-memory
- * overlay, one sorted map per column family, which {@link #get}, {@link #load} and {@link #scan}
- * consult before the database. (A {@code WriteBatchWithIndex} does the same, but keeping its native
- * skiplist index cost the writer thread more than the writes themselves: docs/performance.md.)
+ * <p>Later commands of the round read what earlier ones wrote: every write also goes to an
+ * in-memory overlay, one sorted map per column family, which {@link #get}, {@link #load} and {@link
+ * #scan} consult before the database. (A {@code WriteBatchWithIndex} does the same, but keeping its
+ * native skiplist index cost the writer thread more than the writes themselves:
+ * docs/performance.md.)
  *
  * <p>{@link #write} is the single place where a task's indexes and counts follow its state: every
  * operation computes the new task with {@code Transitions} and hands old and new here.
  *
- * <p>Each command runs between {@link #begin} and {@link #commit} (or {@link #abort}, which rolls its
- * writes back), so a command that fails half-way leaves nothing behind.
+ * <p>Each command runs between {@link #begin} and {@link #commit} (or {@link #abort}, which rolls
+ * its writes back), so a command that fails half-way leaves nothing behind.
  */
 final class Batch implements AutoCloseable {
   /** Marks a key this round deleted; compared by identity, never written. */
@@ -41,6 +43,7 @@ final class Batch implements AutoCloseable {
   final Storage storage;
   final WriteBatch wb = new WriteBatch();
   final long now;
+
   /** The cluster's event log in cluster mode, else null: a single node does no cluster work. */
   private final ClusterLog cluster;
 
@@ -49,16 +52,18 @@ final class Batch implements AutoCloseable {
    * Keyed by identity: {@code ColumnFamilyHandle.hashCode} and {@code equals} are JNI calls.
    */
   private final Map<ColumnFamilyHandle, TreeMap<byte[], byte[]>> overlay = new IdentityHashMap<>();
+
   /**
    * The overlay's previous state of every key written since the oldest open savepoint, newest last,
    * so that {@link #abort} can put the overlay back where the write batch goes back to.
    */
   private final List<Undo> undo = new ArrayList<>();
+
   /** Per open savepoint, innermost last: the size of {@link #undo} when it was set. */
   private final List<Integer> savepoints = new ArrayList<>();
 
   /** A key's overlay value before a write; {@code previous} null means it had none. */
-  private record Undo(TreeMap<byte[], byte[]> map, byte[] key, byte[] previous) { }
+  private record Undo(TreeMap<byte[], byte[]> map, byte[] key, byte[] previous) {}
 
   private final Map<QueueState, long[]> counts = new HashMap<>();
   private final Map<QueueState, long[]> commandCounts = new HashMap<>();
@@ -66,6 +71,26 @@ final class Batch implements AutoCloseable {
   private final Set<String> commandSignals = new HashSet<>();
   private final Map<QueueState, byte[]> floors = new HashMap<>();
   private final List<QueueState> commandCreated = new ArrayList<>();
+
+  /**
+   * Transitions to report to the store's observer once the round is durable: all, and the current
+   * command's.
+   */
+  private final List<Observed> observed = new ArrayList<>();
+
+  private final List<Observed> commandObserved = new ArrayList<>();
+
+  /** A transition the port's replies do not carry: a lease that ran out, or a redrive. */
+  record Observed(boolean expired, Task task) {
+    void report(StoreObserver observer) {
+      if (expired) {
+        observer.leaseExpired(task);
+      } else {
+        observer.redriven(task);
+      }
+    }
+  }
+
   private long due = Long.MAX_VALUE;
   private long maxHlc;
   private boolean dirty;
@@ -97,16 +122,19 @@ final class Batch implements AutoCloseable {
     if (savepoints.isEmpty()) {
       undo.clear(); // nothing left to roll back to
     }
-    commandCounts.forEach((q, d) -> {
-      long[] into = counts.computeIfAbsent(q, k -> new long[QueueState.SLOTS]);
-      for (int i = 0; i < d.length; i++) {
-        into[i] += d[i];
-      }
-    });
+    commandCounts.forEach(
+        (q, d) -> {
+          long[] into = counts.computeIfAbsent(q, k -> new long[QueueState.SLOTS]);
+          for (int i = 0; i < d.length; i++) {
+            into[i] += d[i];
+          }
+        });
     commandCounts.clear();
     signals.addAll(commandSignals);
     commandSignals.clear();
     commandCreated.clear();
+    observed.addAll(commandObserved);
+    commandObserved.clear();
   }
 
   /** Rolls back the current command: its writes, its counts, and the queues it created. */
@@ -129,6 +157,26 @@ final class Batch implements AutoCloseable {
     commandSignals.clear();
     commandCreated.forEach(storage.catalog::remove);
     commandCreated.clear();
+    commandObserved.clear();
+  }
+
+  /**
+   * Notes that {@code task} is the end of a lease that ran out, to report once durable; returns it.
+   */
+  Task expired(Task task) {
+    commandObserved.add(new Observed(true, task));
+    return task;
+  }
+
+  /** Notes that {@code task} was redriven, to report once durable; returns it. */
+  Task redriven(Task task) {
+    commandObserved.add(new Observed(false, task));
+    return task;
+  }
+
+  /** The transitions noted by the commands committed so far. */
+  List<Observed> observed() {
+    return List.copyOf(observed);
   }
 
   Stored load(TaskId id) throws RocksDBException {
@@ -163,7 +211,8 @@ final class Batch implements AutoCloseable {
   }
 
   private void remember(ColumnFamilyHandle cf, byte[] key, byte[] value) {
-    TreeMap<byte[], byte[]> written = overlay.computeIfAbsent(cf, k -> new TreeMap<>(Arrays::compareUnsigned));
+    TreeMap<byte[], byte[]> written =
+        overlay.computeIfAbsent(cf, k -> new TreeMap<>(Arrays::compareUnsigned));
     byte[] previous = written.put(key, value);
     if (!savepoints.isEmpty()) {
       undo.add(new Undo(written, key, previous));
@@ -171,22 +220,23 @@ final class Batch implements AutoCloseable {
   }
 
   /**
-   * Up to {@code limit} keys of {@code cf} from {@code from} on that start with {@code prefix}, as this
-   * batch sees them: the database's keys merged with the round's overlay, where the overlay wins on
-   * equal keys and its tombstones hide keys. The iterator is closed before the caller writes, and
-   * the overlay is not changed while this runs.
+   * Up to {@code limit} keys of {@code cf} from {@code from} on that start with {@code prefix}, as
+   * this batch sees them: the database's keys merged with the round's overlay, where the overlay
+   * wins on equal keys and its tombstones hide keys. The iterator is closed before the caller
+   * writes, and the overlay is not changed while this runs.
    */
   List<byte[]> scan(ColumnFamilyHandle cf, byte[] from, byte[] prefix, int limit) {
     List<byte[]> keys = new ArrayList<>(Math.min(limit, 256));
     TreeMap<byte[], byte[]> written = overlay.get(cf);
-    Iterator<Map.Entry<byte[], byte[]>> ours = written == null
-        ? null : written.tailMap(from, true).entrySet().iterator();
+    Iterator<Map.Entry<byte[], byte[]>> ours =
+        written == null ? null : written.tailMap(from, true).entrySet().iterator();
     Map.Entry<byte[], byte[]> next = ours != null && ours.hasNext() ? ours.next() : null;
     try (RocksIterator it = storage.db.newIterator(cf, storage.readOptions)) {
       it.seek(from);
       byte[] stored = it.isValid() ? it.key() : null;
       while (keys.size() < limit && (stored != null || next != null)) {
-        int order = stored == null ? 1 : next == null ? -1 : Arrays.compareUnsigned(stored, next.getKey());
+        int order =
+            stored == null ? 1 : next == null ? -1 : Arrays.compareUnsigned(stored, next.getKey());
         byte[] key;
         boolean hidden;
         if (order < 0) {
@@ -263,11 +313,12 @@ final class Batch implements AutoCloseable {
         }
       }
       case WORKING -> delete(storage.leases, Keys.timed(b.lease().expiresAt(), b.id()));
-      default -> { } // finished tasks leave their expiry entry; the pruner checks it is still due
+      default -> {} // finished tasks leave their expiry entry; the pruner checks it is still due
     }
   }
 
-  private void index(QueueState q, Task t, boolean scheduled, TaskState previous) throws RocksDBException {
+  private void index(QueueState q, Task t, boolean scheduled, TaskState previous)
+      throws RocksDBException {
     switch (t.state()) {
       case PENDING -> {
         if (scheduled) {
@@ -325,7 +376,10 @@ final class Batch implements AutoCloseable {
     }
   }
 
-  /** Removes a finished task and everything that points at it (in cluster mode: leaving a tombstone). */
+  /**
+   * Removes a finished task and everything that points at it (in cluster mode: leaving a
+   * tombstone).
+   */
   void prune(Stored stored) throws RocksDBException {
     remove(stored);
     if (cluster != null) {
@@ -340,7 +394,8 @@ final class Batch implements AutoCloseable {
     delete(storage.tasks, Keys.task(t.id()));
     delete(storage.byQueue, Keys.byQueue(q.id, t.id()));
     delete(storage.byState, Keys.byState(q.id, t.state(), t.id()));
-    commandCounts.computeIfAbsent(q, k -> new long[QueueState.SLOTS])[QueueState.slot(t.state(), false)]--;
+    commandCounts
+        .computeIfAbsent(q, k -> new long[QueueState.SLOTS])[QueueState.slot(t.state(), false)]--;
   }
 
   byte[] floor(QueueState q) {
@@ -360,7 +415,9 @@ final class Batch implements AutoCloseable {
     }
   }
 
-  /** An HLC timestamp this round stamped on or received with an event, so a restart resumes past it. */
+  /**
+   * An HLC timestamp this round stamped on or received with an event, so a restart resumes past it.
+   */
   void observedHlc(long hlc) {
     maxHlc = Math.max(maxHlc, hlc);
   }

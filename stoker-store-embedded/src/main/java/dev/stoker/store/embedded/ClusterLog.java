@@ -1,34 +1,43 @@
 package dev.stoker.store.embedded;
 
+import dev.stoker.cluster.Duplicates;
 import dev.stoker.cluster.Event;
 import dev.stoker.cluster.EventCodec;
 import dev.stoker.cluster.Origin;
 import dev.stoker.cluster.TaskReplica;
 import dev.stoker.cluster.TaskReplicaCodec;
+import dev.stoker.cluster.UniqueKeys;
 import dev.stoker.cluster.VersionVector;
 import dev.stoker.core.Hlc;
+import dev.stoker.core.Outcome;
 import dev.stoker.core.Stamp;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.Transitions;
 import dev.stoker.store.embedded.Codec.Stored;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
- * The embedded store's side of the AP cluster (docs/backends/cluster.md, "the hook the embedded store
- * needs"): present only in cluster mode, so a single node pays nothing for it.
+ * The embedded store's side of the AP cluster (docs/backends/cluster.md, "the hook the embedded
+ * store needs"): present only in cluster mode, so a single node pays nothing for it.
  *
- * <p>Every local change a round writes ({@link Batch#write}, {@link Batch#prune}) becomes this node's next
- * {@link Event}, put into the {@code events} column family of the same WriteBatch as the task record, and
- * the task's {@link TaskReplica} is kept beside the task in {@code replicas}: the event is synced with the
- * change, before the reply. Received events go through the sequencer like commands and change the task
- * only through the merge: the task record and its indexes follow the replica's (before, after).
+ * <p>Every local change a round writes ({@link Batch#write}, {@link Batch#prune}) becomes this
+ * node's next {@link Event}, put into the {@code events} column family of the same WriteBatch as
+ * the task record, and the task's {@link TaskReplica} is kept beside the task in {@code replicas}:
+ * the event is synced with the change, before the reply. Received events go through the sequencer
+ * like commands and change the task only through the merge: the task record and its indexes follow
+ * the replica's (before, after).
  *
- * <p>Sequencer thread, except {@link #vector} and {@link #lastSyncedOwn}, which the replication side reads.
+ * <p>Sequencer thread, except {@link #vector} and {@link #lastSyncedOwn}, which the replication
+ * side reads.
  */
 final class ClusterLog {
   private final Storage s;
@@ -36,21 +45,46 @@ final class ClusterLog {
   private final int self;
   private final long incarnation;
   private Origin origin;
+
   /** Per other origin, the highest seq held: received events are stored only without gaps. */
   private final Map<Integer, Long> marks = new HashMap<>();
+
   /** The origin's last seq and the marks at each open savepoint, innermost last. */
   private final List<Long> savedSeqs = new ArrayList<>();
+
   private final List<Map<Integer, Long>> savedMarks = new ArrayList<>();
   private volatile Map<Integer, Long> written = Map.of();
   private volatile long syncedOwn;
   private volatile long behindPeer;
   final long maxOffsetMs;
   volatile DispatchRights rights = DispatchRights.NONE;
+
   /**
-   * Set while a node rejoins on a lost data directory ({@code --rejoin}): it takes its own events back
-   * from its peers, and makes none of its own until it holds all of them.
+   * {@link System#nanoTime} until which {@link #rights} are good, once the cluster side renews them
+   * (see {@link Replication#rightsValidFor}); until then they do not lapse.
+   */
+  volatile long rightsValidUntil;
+
+  volatile boolean rightsLapse;
+
+  /**
+   * Set while a node rejoins on a lost data directory ({@code --rejoin}): it takes its own events
+   * back from its peers, and makes none of its own until it holds all of them.
    */
   volatile boolean rejoining;
+
+  /**
+   * Work this node found handed out twice, by cause ({@link Duplicates.Cause} order): leases it
+   * ended (a), second claims of its own tasks (as {@link #stolenBecause} says), unique keys live
+   * twice (e).
+   */
+  private final AtomicLongArray duplicates = new AtomicLongArray(Duplicates.Cause.values().length);
+
+  /**
+   * What a second claim of one of this node's tasks is put down to now: the cluster side decides.
+   */
+  volatile Duplicates.Cause stolenBecause = Duplicates.Cause.PARTITION;
+
   /** Told (on the syncer thread) when new own events may leave the node; must not block. */
   volatile Runnable onSynced;
 
@@ -84,8 +118,54 @@ final class ClusterLog {
     return self;
   }
 
+  void counted(Duplicates.Cause cause) {
+    duplicates.incrementAndGet(cause.ordinal());
+  }
+
+  /** How many duplicates of each cause this node counted since it started. Any thread. */
+  Map<Duplicates.Cause, Long> duplicates() {
+    Map<Duplicates.Cause, Long> out = new EnumMap<>(Duplicates.Cause.class);
+    for (Duplicates.Cause c : Duplicates.Cause.values()) {
+      out.put(c, duplicates.get(c.ordinal()));
+    }
+    return out;
+  }
+
   long incarnation() {
     return incarnation;
+  }
+
+  /**
+   * How many ready tasks of {@code queue} (pending, due, the queue not paused) this replica holds
+   * per home node, among the first {@code cap} entries of the queue's ready index: bounded, since
+   * it runs for claims that found nothing (claim forwarding). Any thread: it reads the database
+   * directly.
+   */
+  Map<Integer, Long> readyByHome(String queue, int cap) throws RocksDBException {
+    QueueState q = s.catalog.byName(queue);
+    if (q == null || q.settings().paused()) {
+      return Map.of();
+    }
+    Map<Integer, Long> out = new HashMap<>();
+    byte[] prefix = Keys.queuePrefix(q.id);
+    int seen = 0;
+    try (RocksIterator it = s.db.newIterator(s.ready)) {
+      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+        if (++seen > cap) {
+          break;
+        }
+        TaskId id = Keys.trailingId(it.key());
+        byte[] bytes = s.db.get(s.tasks, Keys.task(id));
+        if (bytes == null) {
+          continue; // a stale entry
+        }
+        Stored st = Codec.decodeTask(bytes, queue);
+        if (st.task().state() == TaskState.PENDING && !st.scheduled()) {
+          out.merge(TaskReplica.homeOf(id), 1L, Long::sum);
+        }
+      }
+    }
+    return out;
   }
 
   /** The events held, as peers may be served them: others' once written, own once synced. */
@@ -101,12 +181,18 @@ final class ClusterLog {
     return syncedOwn;
   }
 
-  /** The largest own seq a peer said it holds beyond this node's own log (0 if none): a lost data dir. */
+  /**
+   * The largest own seq a peer said it holds beyond this node's own log (0 if none): a lost data
+   * dir.
+   */
   long behindPeer() {
     return behindPeer;
   }
 
-  /** Whether a peer holds own events this node lacks: they must be taken back before it numbers more. */
+  /**
+   * Whether a peer holds own events this node lacks: they must be taken back before it numbers
+   * more.
+   */
   boolean behind() {
     return behindPeer > syncedOwn;
   }
@@ -127,7 +213,9 @@ final class ClusterLog {
     return origin.lastSeq();
   }
 
-  /** After the sync of a round whose last own event was {@code seq}: own events may leave the node. */
+  /**
+   * After the sync of a round whose last own event was {@code seq}: own events may leave the node.
+   */
   void synced(long seq) {
     if (seq > syncedOwn) {
       syncedOwn = seq;
@@ -156,12 +244,16 @@ final class ClusterLog {
 
   /** Whether this node may hand out the pending task {@code id} now. */
   boolean mayHandOut(TaskId id) {
-    return rights.mayHandOut(TaskReplica.homeOf(id));
+    return rightsValid() && rights.mayHandOut(TaskReplica.homeOf(id));
+  }
+
+  boolean rightsValid() {
+    return !rightsLapse || System.nanoTime() - rightsValidUntil < 0;
   }
 
   /** Whether this node judges the lease of {@code t} (its claim version's node). */
   boolean judgesLease(Task t) {
-    return rights.judgesLeasesOf(t.version().node());
+    return rightsValid() && rights.judgesLeasesOf(t.version().node());
   }
 
   /** A local change: this node's next event, in the same batch as the change. */
@@ -186,9 +278,9 @@ final class ClusterLog {
   }
 
   /**
-   * Applies events received from a peer, by the merge rule only. An event already held is skipped, and so
-   * is one past a gap in its origin's log (it is pulled again in order); this node's own events are never
-   * taken back from a peer. Returns how many were new.
+   * Applies events received from a peer, by the merge rule only. An event already held is skipped,
+   * and so is one past a gap in its origin's log (it is pulled again in order); this node's own
+   * events are never taken back from a peer. Returns how many were new.
    */
   int receive(Batch b, Operations ops, List<Event> events) throws RocksDBException {
     int applied = 0;
@@ -202,7 +294,8 @@ final class ClusterLog {
         continue;
       }
       if (e.origin() == self) {
-        origin = new Origin(self, e.seq()); // numbering goes on after the last event the cluster holds
+        origin =
+            new Origin(self, e.seq()); // numbering goes on after the last event the cluster holds
       } else {
         marks.put(e.origin(), e.seq());
       }
@@ -212,6 +305,9 @@ final class ClusterLog {
       TaskReplica before = replica(b, e.taskId());
       if (before == null) {
         before = TaskReplica.empty(e.taskId());
+      }
+      if (TaskReplica.homeOf(e.taskId()) == self && Duplicates.revealsSecondClaim(before, e)) {
+        counted(stolenBecause); // counted once in the cluster: by the task's home
       }
       TaskReplica after = before.apply(e);
       applied++;
@@ -228,15 +324,73 @@ final class ClusterLog {
       } else if (st == null || !st.task().equals(t)) {
         QueueState q = ops.queueForWrite(b, t.queue());
         b.store(st, t);
-        if (st == null && !t.state().isTerminal()) {
-          b.claimUniqueKey(q, t);
+        if (st == null && !t.state().isTerminal() && t.uniqueKey() != null) {
+          settleUniqueKey(b, q, t);
         }
       }
     }
     return applied;
   }
 
-  /** The held events of {@code origin} numbered in (after, upTo], at most {@code max}. Any thread. */
+  /**
+   * A live task with a unique key arrived. If another live task holds the key — one was enqueued on
+   * each side of a partition — the smaller id keeps it on every node, and the home of the other
+   * cancels it while it is pending ({@link UniqueKeys}): one cancel in the cluster, the same
+   * outcome everywhere.
+   */
+  private void settleUniqueKey(Batch b, QueueState q, Task arrived) throws RocksDBException {
+    byte[] key = Keys.unique(q.id, arrived.uniqueKey());
+    byte[] held = b.get(s.unique, key);
+    Stored holder = held == null ? null : b.load(Keys.taskId(held, 0));
+    if (holder == null
+        || holder.task().state().isTerminal()
+        || holder.task().id().equals(arrived.id())) {
+      b.put(s.unique, key, Keys.task(arrived.id()));
+      return;
+    }
+    Task keeper = UniqueKeys.keeper(holder.task(), arrived);
+    b.put(s.unique, key, Keys.task(keeper.id()));
+    cancelIfLost(b, keeper == arrived ? holder : b.load(arrived.id()));
+  }
+
+  /**
+   * Whether the pending task {@code st} lost its unique key to another live task (see {@link
+   * #settleUniqueKey}): then it is not handed out, and its home cancels it. A task that lost its
+   * key while working comes here when it is pending again.
+   */
+  boolean lostUniqueKey(Batch b, QueueState q, Stored st) throws RocksDBException {
+    Task t = st.task();
+    if (t.uniqueKey() == null) {
+      return false;
+    }
+    byte[] held = b.get(s.unique, Keys.unique(q.id, t.uniqueKey()));
+    if (held == null || Keys.taskId(held, 0).equals(t.id())) {
+      return false;
+    }
+    Stored holder = b.load(Keys.taskId(held, 0));
+    if (holder == null || holder.task().state().isTerminal()) {
+      return false;
+    }
+    cancelIfLost(b, st);
+    return true;
+  }
+
+  private void cancelIfLost(Batch b, Stored loser) throws RocksDBException {
+    if (TaskReplica.homeOf(loser.task().id()) == self
+        && loser.task().state() != TaskState.PENDING) {
+      counted(Duplicates.Cause.UNIQUE_KEY); // it ran, or runs, beside the key's holder
+    }
+    if (UniqueKeys.cancelsHere(loser.task(), self)) {
+      b.write(
+          loser,
+          ((Outcome.Ok) Transitions.cancel(loser.task(), new Stamp(b.now, hlc.now(), self)))
+              .task());
+    }
+  }
+
+  /**
+   * The held events of {@code origin} numbered in (after, upTo], at most {@code max}. Any thread.
+   */
   List<Event> read(int origin, long after, long upTo, int max) {
     List<Event> out = new ArrayList<>();
     try (RocksIterator it = s.db.newIterator(s.events)) {

@@ -13,19 +13,22 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Binary records of the store. A task record holds the queue's number, not its name, and no lease
- * token: the token is derived from the id and version, so it is rebuilt on read. The first byte is a
- * format version so records can evolve.
+ * token: the token is derived from the id and version, so it is rebuilt on read. The first byte is
+ * a format version so records can evolve; a field added at the end (the traceparent) is read only
+ * when the record has it, so older records of the same format still read.
  */
 final class Codec {
   private Codec() {}
 
   private static final byte TASK_FORMAT = 1;
   private static final byte SETTINGS_FORMAT = 1;
+
   /**
-   * format, scheduled, id, queue, priority, run_at, max_attempts, attempt, state, generation, epoch,
-   * hlc, flags, created_at, updated_at, node, lease expiry.
+   * format, scheduled, id, queue, priority, run_at, max_attempts, attempt, state, generation,
+   * epoch, hlc, flags, created_at, updated_at, node, lease expiry.
    */
-  private static final int FIXED_TASK_BYTES = 1 + 1 + 16 + 4 + 4 + 8 + 4 + 4 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 8;
+  private static final int FIXED_TASK_BYTES =
+      1 + 1 + 16 + 4 + 4 + 8 + 4 + 4 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 4 + 8;
 
   /** A task as stored, with whether a pending task sits in the scheduled index (run_at ahead). */
   record Stored(Task task, int queue, boolean scheduled) {}
@@ -37,7 +40,16 @@ final class Codec {
     byte[] owner = t.lease() == null ? null : utf8(t.lease().owner());
     byte[] result = utf8(t.resultJson());
     byte[] error = utf8(t.lastError());
-    int size = FIXED_TASK_BYTES + len(name) + len(params) + len(unique) + len(owner) + len(result) + len(error);
+    byte[] traceparent = utf8(t.traceparent());
+    int size =
+        FIXED_TASK_BYTES
+            + len(name)
+            + len(params)
+            + len(unique)
+            + len(owner)
+            + len(result)
+            + len(error)
+            + len(traceparent);
     ByteBuffer b = ByteBuffer.allocate(size);
     b.put(TASK_FORMAT).put((byte) (scheduled ? 1 : 0));
     b.putLong(t.id().hi()).putLong(t.id().lo());
@@ -56,6 +68,7 @@ final class Codec {
     put(b, owner);
     put(b, result);
     put(b, error);
+    put(b, traceparent);
     return b.array();
   }
 
@@ -87,10 +100,29 @@ final class Codec {
     String owner = getString(b);
     String result = getString(b);
     String error = getString(b);
-    Version v = new Version(flags >> 4 & 1, generation, flags >> 1 & 3, epoch, flags & 1, hlc, node);
+    String traceparent = b.hasRemaining() ? getString(b) : null;
+    Version v =
+        new Version(flags >> 4 & 1, generation, flags >> 1 & 3, epoch, flags & 1, hlc, node);
     Lease lease = owner == null ? null : new Lease(owner, LeaseToken.of(id, v).encode(), expiresAt);
-    Task t = new Task(id, queueName, name, params, priority, runAt, unique, maxAttempts, attempt, state, v,
-        lease, result, error, createdAt, updatedAt);
+    Task t =
+        new Task(
+            id,
+            queueName,
+            name,
+            params,
+            priority,
+            runAt,
+            unique,
+            maxAttempts,
+            attempt,
+            state,
+            v,
+            lease,
+            result,
+            error,
+            createdAt,
+            updatedAt,
+            traceparent);
     return new Stored(t, queue, scheduled);
   }
 
@@ -105,7 +137,9 @@ final class Codec {
     b.put(SETTINGS_FORMAT);
     put(b, n);
     b.putLong(s.leaseMs()).putInt(s.maxAttempts());
-    b.putLong(s.backoff().initialMs()).putDouble(s.backoff().multiplier()).putLong(s.backoff().maxMs());
+    b.putLong(s.backoff().initialMs())
+        .putDouble(s.backoff().multiplier())
+        .putLong(s.backoff().maxMs());
     b.putLong(s.retentionMs()).put((byte) (s.paused() ? 1 : 0));
     return b.array();
   }
@@ -124,7 +158,8 @@ final class Codec {
     Backoff backoff = new Backoff(b.getLong(), b.getDouble(), b.getLong());
     long retention = b.getLong();
     boolean paused = b.get() == 1;
-    return new QueueRecord(name, new QueueSettings(leaseMs, maxAttempts, backoff, retention, paused));
+    return new QueueRecord(
+        name, new QueueSettings(leaseMs, maxAttempts, backoff, retention, paused));
   }
 
   static byte[] encodeCounts(long[] counts) {

@@ -1,24 +1,26 @@
 package dev.stoker.store.embedded;
 
 /**
- * What this node may do with other nodes' tasks in cluster mode, decided by the cluster's dispatch rules
- * (dev.stoker.cluster.Dispatch) outside the store and read by the sequencer on every claim and sweep. Must
- * be cheap and thread-safe: an immutable snapshot the cluster side replaces when the rights change.
+ * What this node may do with other nodes' tasks in cluster mode, decided by the cluster's dispatch
+ * rules (dev.stoker.cluster.Dispatch) outside the store and read by the sequencer on every claim
+ * and sweep. Must be cheap and thread-safe: an immutable snapshot the cluster side replaces when
+ * the rights change.
  */
 public interface DispatchRights {
 
   /** Nothing is handed out and no lease is judged: a node that has not heard from its peers yet. */
-  DispatchRights NONE = new DispatchRights() {
-    @Override
-    public boolean mayHandOut(int home) {
-      return false;
-    }
+  DispatchRights NONE =
+      new DispatchRights() {
+        @Override
+        public boolean mayHandOut(int home) {
+          return false;
+        }
 
-    @Override
-    public boolean judgesLeasesOf(int grantingNode) {
-      return false;
-    }
-  };
+        @Override
+        public boolean judgesLeasesOf(int grantingNode) {
+          return false;
+        }
+      };
 
   /** Whether this node may hand out a pending task whose home is {@code home}. */
   boolean mayHandOut(int home);

@@ -7,7 +7,6 @@ import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskSpec;
-import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
@@ -15,11 +14,12 @@ import dev.stoker.core.store.FailParams;
 import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
 import dev.stoker.core.store.Page;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
 import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
-import dev.stoker.core.store.PageBuilder;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
@@ -48,7 +48,8 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   private final byte[] leaseTokenKey;
   private final Replication replication;
 
-  private EmbeddedStore(Storage storage, Sequencer sequencer, byte[] leaseTokenKey, Replication replication) {
+  private EmbeddedStore(
+      Storage storage, Sequencer sequencer, byte[] leaseTokenKey, Replication replication) {
     this.storage = storage;
     this.sequencer = sequencer;
     this.leaseTokenKey = leaseTokenKey;
@@ -73,39 +74,45 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
 
   /**
    * Opens (or creates) the store in {@code dir} as node {@code node} of an AP cluster
-   * (docs/backends/cluster.md): every change is also an event of this node's log, synced with it, and
-   * {@link #replication()} receives and serves events. It hands out nothing until given its {@link
-   * DispatchRights}.
+   * (docs/backends/cluster.md): every change is also an event of this node's log, synced with it,
+   * and {@link #replication()} receives and serves events. It hands out nothing until given its
+   * {@link DispatchRights}.
    *
    * @param maxOffsetMs the largest clock difference assumed between nodes: a lease ends only when
    *     {@code now − max_offset > expires_at}
    */
-  public static EmbeddedStore openCluster(Path dir, Clock clock, int node, RandomGenerator random, long maxOffsetMs) {
+  public static EmbeddedStore openCluster(
+      Path dir, Clock clock, int node, RandomGenerator random, long maxOffsetMs) {
     if (maxOffsetMs < 0) {
       throw new IllegalArgumentException("max_offset must be ≥ 0");
     }
     return open(dir, clock, node, random, maxOffsetMs);
   }
 
-  private static EmbeddedStore open(Path dir, Clock clock, int node, RandomGenerator random, long maxOffsetMs) {
+  private static EmbeddedStore open(
+      Path dir, Clock clock, int node, RandomGenerator random, long maxOffsetMs) {
     Storage storage;
     try {
       storage = new Storage(dir);
     } catch (RocksDBException e) {
-      throw new StoreUnavailableException("cannot open the store in " + dir + ": " + e.getMessage(), e);
+      throw new StoreUnavailableException(
+          "cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
     try {
       Hlc hlc = new Hlc(clock);
       hlc.observe(storage.storedHlc());
       byte[] key = storage.leaseTokenKey();
       ClusterLog cluster = maxOffsetMs < 0 ? null : new ClusterLog(storage, hlc, node, maxOffsetMs);
-      Sequencer sequencer = new Sequencer(storage, new Operations(storage, hlc, node, random, cluster), clock,
-          cluster);
+      Sequencer sequencer =
+          new Sequencer(
+              storage, new Operations(storage, hlc, node, random, cluster), clock, cluster);
       sequencer.start();
-      return new EmbeddedStore(storage, sequencer, key, cluster == null ? null : new Replication(cluster, sequencer));
+      return new EmbeddedStore(
+          storage, sequencer, key, cluster == null ? null : new Replication(cluster, sequencer));
     } catch (RocksDBException | RuntimeException e) {
       storage.close();
-      throw new StoreUnavailableException("cannot open the store in " + dir + ": " + e.getMessage(), e);
+      throw new StoreUnavailableException(
+          "cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -122,7 +129,8 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
 
   @Override
   public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return sequencer.submit((ops, b) -> ops.change(b, new TaskChange.Heartbeat(id, token, leaseMs)));
+    return sequencer.submit(
+        (ops, b) -> ops.change(b, new TaskChange.Heartbeat(id, token, leaseMs)));
   }
 
   @Override
@@ -132,13 +140,14 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
 
   @Override
   public List<Outcome> taskCompleteMany(List<Completion> completions) {
-    return sequencer.submit((ops, b) -> {
-      List<Outcome> out = new ArrayList<>(completions.size());
-      for (Completion c : completions) {
-        out.add(ops.change(b, c));
-      }
-      return out;
-    });
+    return sequencer.submit(
+        (ops, b) -> {
+          List<Outcome> out = new ArrayList<>(completions.size());
+          for (Completion c : completions) {
+            out.add(ops.change(b, c));
+          }
+          return out;
+        });
   }
 
   @Override
@@ -154,6 +163,11 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   @Override
   public Outcome taskCancel(TaskId id) {
     return sequencer.submit((ops, b) -> ops.change(b, new TaskChange.Cancel(id)));
+  }
+
+  @Override
+  public Outcome taskRetry(TaskId id) {
+    return sequencer.submit((ops, b) -> ops.retry(b, id));
   }
 
   @Override
@@ -173,7 +187,8 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
       if (bytes == null) {
         return Optional.empty();
       }
-      return Optional.of(Codec.decodeTask(bytes, storage.catalog.byId(Codec.queueOf(bytes)).name).task());
+      return Optional.of(
+          Codec.decodeTask(bytes, storage.catalog.byId(Codec.queueOf(bytes)).name).task());
     } catch (RocksDBException e) {
       throw new StoreUnavailableException("read failed: " + e.getMessage(), e);
     }
@@ -186,13 +201,18 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
     if (q == null) {
       return page.page();
     }
-    byte[] prefix = p.state() == null ? Keys.queuePrefix(q.id) : Keys.byStatePrefix(q.id, p.state());
+    byte[] prefix =
+        p.state() == null ? Keys.queuePrefix(q.id) : Keys.byStatePrefix(q.id, p.state());
     byte[] from = prefix;
     if (page.after() != null) {
-      byte[] at = p.state() == null ? Keys.byQueue(q.id, page.after()) : Keys.byState(q.id, p.state(), page.after());
+      byte[] at =
+          p.state() == null
+              ? Keys.byQueue(q.id, page.after())
+              : Keys.byState(q.id, p.state(), page.after());
       from = Arrays.copyOf(at, at.length + 1);
     }
-    try (RocksIterator it = storage.db.newIterator(p.state() == null ? storage.byQueue : storage.byState)) {
+    try (RocksIterator it =
+        storage.db.newIterator(p.state() == null ? storage.byQueue : storage.byState)) {
       for (it.seek(from); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
         if (!page.wantsNextRow()) {
           break;
@@ -207,13 +227,16 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   @Override
   public QueueInfo queueGet(String queue) {
     QueueState q = storage.catalog.byName(queue);
-    return q == null ? new QueueInfo(queue, QueueCounts.ZERO, QueueSettings.DEFAULT)
+    return q == null
+        ? new QueueInfo(queue, QueueCounts.ZERO, QueueSettings.DEFAULT)
         : new QueueInfo(q.name, q.counts(), q.settings());
   }
 
   @Override
   public List<QueueInfo> queueList() {
-    return storage.catalog.all().stream().map(q -> new QueueInfo(q.name, q.counts(), q.settings())).toList();
+    return storage.catalog.all().stream()
+        .map(q -> new QueueInfo(q.name, q.counts(), q.settings()))
+        .toList();
   }
 
   /** The cluster side of a store opened with {@link #openCluster}; null otherwise. */
@@ -227,6 +250,11 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   }
 
   @Override
+  public void observe(StoreObserver observer) {
+    sequencer.observe(observer);
+  }
+
+  @Override
   public void drain() {
     sequencer.drain();
   }
@@ -236,5 +264,4 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
     sequencer.stop();
     storage.close();
   }
-
 }

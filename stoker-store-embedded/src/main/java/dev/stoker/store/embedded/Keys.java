@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The key layout of every column family (docs/storage.md). Keys are big-endian so that RocksDB's
- * bytewise order is the numeric order; signed numbers have their sign bit flipped for the same reason.
- * Queues appear in keys as a 4-byte number assigned on first use, not by name.
+ * bytewise order is the numeric order; signed numbers have their sign bit flipped for the same
+ * reason. Queues appear in keys as a 4-byte number assigned on first use, not by name.
  */
 final class Keys {
   private Keys() {}
@@ -31,7 +31,8 @@ final class Keys {
         .putInt(queue)
         .putInt((int) (Integer.MAX_VALUE - (long) priority))
         .putLong(runAt ^ Long.MIN_VALUE)
-        .putLong(id.hi()).putLong(id.lo())
+        .putLong(id.hi())
+        .putLong(id.lo())
         .array();
   }
 
@@ -46,11 +47,15 @@ final class Keys {
 
   /**
    * scheduled (pending with a future run_at), leases (working, by expiry) and expiry (finished, by
-   * prune time): time, id → empty. One ordered index per kind of deadline, so the sweeper reads only
-   * what is due.
+   * prune time): time, id → empty. One ordered index per kind of deadline, so the sweeper reads
+   * only what is due.
    */
   static byte[] timed(long millis, TaskId id) {
-    return ByteBuffer.allocate(8 + ID_BYTES).putLong(millis ^ Long.MIN_VALUE).putLong(id.hi()).putLong(id.lo()).array();
+    return ByteBuffer.allocate(8 + ID_BYTES)
+        .putLong(millis ^ Long.MIN_VALUE)
+        .putLong(id.hi())
+        .putLong(id.lo())
+        .array();
   }
 
   static long timedMillis(byte[] key) {
@@ -63,13 +68,23 @@ final class Keys {
 
   /** by_queue: queue, id → empty. Lists a queue's tasks in id order. */
   static byte[] byQueue(int queue, TaskId id) {
-    return ByteBuffer.allocate(4 + ID_BYTES).putInt(queue).putLong(id.hi()).putLong(id.lo()).array();
+    return ByteBuffer.allocate(4 + ID_BYTES)
+        .putInt(queue)
+        .putLong(id.hi())
+        .putLong(id.lo())
+        .array();
   }
 
-  /** by_state: queue, state, id → empty. Lists a queue's tasks in one state, and finds dead ones. */
+  /**
+   * by_state: queue, state, id → empty. Lists a queue's tasks in one state, and finds dead ones.
+   */
   static byte[] byState(int queue, TaskState state, TaskId id) {
     return ByteBuffer.allocate(4 + 1 + ID_BYTES)
-        .putInt(queue).put((byte) state.ordinal()).putLong(id.hi()).putLong(id.lo()).array();
+        .putInt(queue)
+        .put((byte) state.ordinal())
+        .putLong(id.hi())
+        .putLong(id.lo())
+        .array();
   }
 
   static byte[] byStatePrefix(int queue, TaskState state) {
@@ -114,6 +129,7 @@ final class Keys {
 
   /** meta: fixed names. */
   static final byte[] META_HLC = "hlc".getBytes(StandardCharsets.US_ASCII);
+
   static final byte[] META_FORMAT = "format".getBytes(StandardCharsets.US_ASCII);
   static final byte[] META_INCARNATION = "incarnation".getBytes(StandardCharsets.US_ASCII);
   static final byte[] META_TOKEN_KEY = "lease_token_key".getBytes(StandardCharsets.US_ASCII);

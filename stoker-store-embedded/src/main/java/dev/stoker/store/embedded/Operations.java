@@ -1,10 +1,13 @@
 package dev.stoker.store.embedded;
 
+import dev.stoker.cluster.Duplicates;
+import dev.stoker.cluster.UnseenClaim;
 import dev.stoker.core.Hlc;
 import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Stamp;
 import dev.stoker.core.Task;
+import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskIdGenerator;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
@@ -35,6 +38,7 @@ final class Operations {
   private final int node;
   private final TaskIdGenerator ids;
   private final RandomGenerator random;
+
   /** In cluster mode, the rights the dispatch rules give this node; null on a single node. */
   private final ClusterLog cluster;
 
@@ -90,11 +94,16 @@ final class Operations {
       }
       for (byte[] key : keys) {
         Stored st = b.load(Keys.trailingId(key));
-        // The ready index holds the tasks that were due when indexed; the wall clock may have stepped
+        // The ready index holds the tasks that were due when indexed; the wall clock may have
+        // stepped
         // back since, and they stay due. Anything else under the key is a stale entry.
         if (st != null && st.task().state() == TaskState.PENDING && !st.scheduled()) {
           if (cluster != null && !cluster.mayHandOut(st.task().id())) {
             continue; // another node hands it out; it stays in the index for when this one may
+          }
+          if (cluster != null && cluster.lostUniqueKey(b, q, st)) {
+            continue; // its key went to a task enqueued elsewhere in a partition; its home cancels
+            // it
           }
           Task t = Transitions.claim(st.task(), p.worker(), leaseMs, stamp(b));
           b.write(st, t);
@@ -118,11 +127,40 @@ final class Operations {
     if (st == null) {
       return new Outcome.NotFound(change.id());
     }
-    Task t = st.task();
-    QueueSettings queue = change.readsQueueSettings() ? s.catalog.byName(t.queue()).settings() : null;
+    Task t = cluster == null ? st.task() : UnseenClaim.recordedIn(st.task(), tokenOf(change));
+    QueueSettings queue =
+        change.readsQueueSettings() ? s.catalog.byName(t.queue()).settings() : null;
     Outcome o = change.apply(t, queue, stamp(b), random);
     if (o instanceof Outcome.Ok ok) {
       b.write(st, ok.task());
+    }
+    return o;
+  }
+
+  /**
+   * The token of a change that settles the current claim; null for one that does not (complete
+   * takes any).
+   */
+  private static String tokenOf(TaskChange change) {
+    return switch (change) {
+      case TaskChange.Heartbeat h -> h.token();
+      case TaskChange.Release r -> r.token();
+      case dev.stoker.core.store.FailParams f -> f.token();
+      default -> null;
+    };
+  }
+
+  /** Retries one dead or cancelled task (see {@link Transitions#retry}). */
+  Outcome retry(Batch b, TaskId id) throws RocksDBException {
+    Stored st = b.load(id);
+    if (st == null) {
+      return new Outcome.NotFound(id);
+    }
+    Task t = st.task();
+    Task holder = liveHolder(b, s.catalog.byName(t.queue()), t.uniqueKey());
+    Outcome o = Transitions.retry(t, holder == null ? null : holder.id(), stamp(b));
+    if (o instanceof Outcome.Ok ok) {
+      b.write(st, ok.task()); // takes the key, if it has one
     }
     return o;
   }
@@ -146,7 +184,9 @@ final class Operations {
         if (liveHolder(b, q, st.task().uniqueKey()) != null) {
           skipped++; // a second live task with the key would break enqueue's promise
         } else {
-          b.write(st, Transitions.redrive(st.task(), stamp(b))); // takes the key, if it has one
+          b.write(
+              st,
+              b.redriven(Transitions.redrive(st.task(), stamp(b)))); // takes the key, if it has one
           moved++;
         }
       }
@@ -179,29 +219,67 @@ final class Operations {
 
   /**
    * Makes due scheduled tasks claimable, ends expired leases and prunes finished tasks past their
-   * retention, each up to {@link #SWEEP_BUDGET}. Returns whether it left due work for another round.
+   * retention, each up to {@link #SWEEP_BUDGET}. Returns whether it left due work for another
+   * round.
    */
   boolean sweep(Batch b) throws RocksDBException {
-    boolean more = sweep(b, s.scheduled, b.now, st -> st.task().state() == TaskState.PENDING && st.scheduled()
-        ? st.task() : null);
+    boolean more =
+        sweep(
+            b,
+            s.scheduled,
+            b.now,
+            st -> st.task().state() == TaskState.PENDING && st.scheduled() ? st.task() : null);
     if (cluster == null) {
-      more |= sweep(b, s.leases, b.now - 1, st -> st.task().isLeaseExpiredAt(b.now)
-          ? Transitions.expire(st.task(), stamp(b)) : null);
+      more |=
+          sweep(
+              b,
+              s.leases,
+              b.now - 1,
+              st ->
+                  st.task().isLeaseExpiredAt(b.now)
+                      ? b.expired(Transitions.expire(st.task(), stamp(b)))
+                      : null);
     } else {
       // The granting node (or its stealer) judges a lease, on its own wall clock less max_offset.
       long upTo = b.now - cluster.maxOffsetMs - 1;
-      more |= sweep(b, s.leases, upTo, st -> st.task().state() != TaskState.WORKING ? null
-          : !cluster.judgesLease(st.task()) ? st.task()
-          : st.task().isLeaseExpiredAt(upTo + 1) ? Transitions.expire(st.task(), stamp(b)) : null);
+      more |=
+          sweep(
+              b,
+              s.leases,
+              upTo,
+              st ->
+                  st.task().state() != TaskState.WORKING
+                      ? null
+                      : !cluster.judgesLease(st.task())
+                          ? st.task()
+                          : st.task().isLeaseExpiredAt(upTo + 1)
+                              ? b.expired(expireJudged(b, st.task()))
+                              : null);
     }
     more |= prune(b);
     return more;
   }
 
-  /** Applies {@code step} to each task of a time index due at {@code upTo}; null means "stale entry". */
-  private boolean sweep(Batch b, org.rocksdb.ColumnFamilyHandle index, long upTo, Function<Stored, Task> step)
+  /**
+   * Ends a lease this node judges: its task may now run twice (docs/backends/cluster.md). A lease
+   * this node granted is cause (a); one it judges as the stealer of an unreachable home is the
+   * partition's, (b): its heartbeats may be reaching the home's side.
+   */
+  private Task expireJudged(Batch b, Task t) {
+    cluster.counted(
+        t.version().node() == node ? Duplicates.Cause.LEASE_EXPIRY : Duplicates.Cause.PARTITION);
+    return Transitions.expire(t, stamp(b));
+  }
+
+  /**
+   * Applies {@code step} to each task of a time index due at {@code upTo}; null means "stale
+   * entry".
+   */
+  private boolean sweep(
+      Batch b, org.rocksdb.ColumnFamilyHandle index, long upTo, Function<Stored, Task> step)
       throws RocksDBException {
-    List<byte[]> keys = b.scan(index, Keys.timedFloor(s.timedFloor(index)), new byte[0], SWEEP_BUDGET);
+    List<byte[]> keys =
+        b.scan(index, Keys.timedFloor(s.timedFloor(index)), new byte[0], SWEEP_BUDGET);
     int handled = 0;
     for (byte[] key : keys) {
       if (Keys.timedMillis(key) > upTo) {
@@ -229,7 +307,8 @@ final class Operations {
   }
 
   private boolean prune(Batch b) throws RocksDBException {
-    List<byte[]> keys = b.scan(s.expiry, Keys.timedFloor(s.timedFloor(s.expiry)), new byte[0], SWEEP_BUDGET);
+    List<byte[]> keys =
+        b.scan(s.expiry, Keys.timedFloor(s.timedFloor(s.expiry)), new byte[0], SWEEP_BUDGET);
     int handled = 0;
     for (byte[] key : keys) {
       if (Keys.timedMillis(key) > b.now) {
@@ -242,7 +321,8 @@ final class Operations {
       if (st == null || !st.task().state().isTerminal()) {
         continue; // redriven since, or already gone
       }
-      long pruneAt = st.task().updatedAt() + s.catalog.byName(st.task().queue()).settings().retentionMs();
+      long pruneAt =
+          st.task().updatedAt() + s.catalog.byName(st.task().queue()).settings().retentionMs();
       if (pruneAt <= b.now) {
         b.prune(st);
       } else {
@@ -256,16 +336,14 @@ final class Operations {
     return handled == SWEEP_BUDGET;
   }
 
-  /**
-   * Applies events received from a peer (cluster mode): see {@link ClusterLog#receive}.
-   */
+  /** Applies events received from a peer (cluster mode): see {@link ClusterLog#receive}. */
   int receive(Batch b, List<dev.stoker.cluster.Event> events) throws RocksDBException {
     return cluster.receive(b, this, events);
   }
 
   /**
-   * After the dispatch rights changed: look again at the leases kept for another judge, and wake the
-   * parked claims of every queue, which may now get tasks they could not.
+   * After the dispatch rights changed: look again at the leases kept for another judge, and wake
+   * the parked claims of every queue, which may now get tasks they could not.
    */
   void rightsChanged(Batch b) {
     s.lowerTimedFloor(s.leases, Long.MIN_VALUE);

@@ -23,6 +23,7 @@ final class QueueState {
   private volatile QueueSettings settings;
   private final long[] counts;
   private volatile QueueCounts published;
+
   /**
    * A key of the ready index below which this queue has no entries but tombstones. Claims start
    * their scan here instead of at the queue's first key, so they do not wade through the deletions
@@ -62,8 +63,14 @@ final class QueueState {
   }
 
   private void publish() {
-    published = new QueueCounts(counts[PENDING], counts[SCHEDULED], counts[WORKING], counts[DONE], counts[DEAD],
-        counts[CANCELLED]);
+    published =
+        new QueueCounts(
+            counts[PENDING],
+            counts[SCHEDULED],
+            counts[WORKING],
+            counts[DONE],
+            counts[DEAD],
+            counts[CANCELLED]);
   }
 
   static int slot(TaskState state, boolean scheduled) {

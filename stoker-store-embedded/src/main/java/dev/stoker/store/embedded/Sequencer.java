@@ -3,6 +3,7 @@ package dev.stoker.store.embedded;
 import dev.stoker.core.Clock;
 import dev.stoker.core.Task;
 import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.StoreUnavailableException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,15 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The store's one writer: a loop that takes every command waiting, applies them in one {@link Batch}
- * and writes the batch to the WAL; the {@link Syncer} syncs the WAL and only then answers them
- * (group commit, in two stages). While one round syncs, the next is applied, so the number of syncs
- * adapts to the load and not to the number of clients, and the loop never waits for the disk.
+ * The store's one writer: a loop that takes every command waiting, applies them in one {@link
+ * Batch} and writes the batch to the WAL; the {@link Syncer} syncs the WAL and only then answers
+ * them (group commit, in two stages). While one round syncs, the next is applied, so the number of
+ * syncs adapts to the load and not to the number of clients, and the loop never waits for the disk.
  *
- * <p>The loop is also the store's clock-driven scheduler: it wakes when a delayed task is due, when a
- * lease runs out, when a finished task's retention ends, and when a parked long-poll claim times out.
- * A claim that finds nothing and may wait is parked per queue, first come first served, and tried
- * again in the round after anything makes a task of that queue claimable; no claimer polls.
+ * <p>The loop is also the store's clock-driven scheduler: it wakes when a delayed task is due, when
+ * a lease runs out, when a finished task's retention ends, and when a parked long-poll claim times
+ * out. A claim that finds nothing and may wait is parked per queue, first come first served, and
+ * tried again in the round after anything makes a task of that queue claimable; no claimer polls.
  */
 final class Sequencer implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Sequencer.class);
@@ -76,11 +77,16 @@ final class Sequencer implements Runnable {
   private long nextDue;
   private volatile boolean stopping;
   private volatile boolean draining;
-  /** Set once the loop has taken its last command; later commands are refused by whoever sees them. */
+
+  /**
+   * Set once the loop has taken its last command; later commands are refused by whoever sees them.
+   */
   private volatile boolean finished;
+
   private volatile Throwable failure;
   private final Thread thread;
   private final Syncer syncer;
+
   /** The cluster's event log in cluster mode, else null. */
   private final ClusterLog cluster;
 
@@ -93,7 +99,8 @@ final class Sequencer implements Runnable {
     this.storage = storage;
     this.ops = ops;
     this.clock = clock;
-    this.nextDue = Long.MIN_VALUE; // sweep once at start: whatever fell due while the store was closed
+    this.nextDue =
+        Long.MIN_VALUE; // sweep once at start: whatever fell due while the store was closed
     this.thread = new Thread(this, "stoker-sequencer");
     thread.setDaemon(true);
     this.syncer = new Syncer(storage, this::syncFailed);
@@ -119,7 +126,8 @@ final class Sequencer implements Runnable {
   <R> R submit(Command<R> command) {
     Throwable f = failure;
     if (f != null) {
-      throw new StoreUnavailableException("the store failed and must be restarted: " + f.getMessage(), f);
+      throw new StoreUnavailableException(
+          "the store failed and must be restarted: " + f.getMessage(), f);
     }
     if (stopping) {
       throw new StoreUnavailableException("the store is shutting down");
@@ -139,6 +147,11 @@ final class Sequencer implements Runnable {
   }
 
   /** Ends every parked claim now, and makes claims from now on return without waiting. */
+  /** Reports the transitions the store makes on its own, and each sync, to {@code observer}. */
+  void observe(StoreObserver observer) {
+    syncer.observe(observer);
+  }
+
   void drain() {
     draining = true;
     thread.interrupt();
@@ -187,7 +200,9 @@ final class Sequencer implements Runnable {
     syncer.stop();
   }
 
-  /** Refuses every command still in the inbox (the loop has stopped, or is stopping on a failure). */
+  /**
+   * Refuses every command still in the inbox (the loop has stopped, or is stopping on a failure).
+   */
   private void refuseRemaining(StoreUnavailableException reason) {
     Command<?> c;
     while ((c = inbox.poll()) != null) {
@@ -257,16 +272,23 @@ final class Sequencer implements Runnable {
       signalled.addAll(batch.signals());
       nextDue = moreDue ? now : Math.min(now >= nextDue ? recomputeDue() : nextDue, batch.due());
       List<Claim> answered = parkOrAnswer(claims);
-      syncer.after(new Syncer.Round(batch.dirty(), () -> {
-        if (cluster != null) {
-          cluster.synced(ownSeq); // only synced events of this node leave it
-        }
-        answer(run);
-        answered.forEach(Sequencer::complete);
-      }, refusal -> {
-        run.forEach(c -> c.future.completeExceptionally(refusal));
-        answered.forEach(c -> c.future.completeExceptionally(refusal));
-      }));
+      List<Batch.Observed> observed = batch.observed();
+      syncer.after(
+          new Syncer.Round(
+              batch.dirty(),
+              () -> {
+                if (cluster != null) {
+                  cluster.synced(ownSeq); // only synced events of this node leave it
+                }
+                answer(run);
+                answered.forEach(Sequencer::complete);
+                StoreObserver o = syncer.observer();
+                observed.forEach(t -> t.report(o));
+              },
+              refusal -> {
+                run.forEach(c -> c.future.completeExceptionally(refusal));
+                answered.forEach(c -> c.future.completeExceptionally(refusal));
+              }));
       expireParked();
     } catch (RocksDBException | RuntimeException e) {
       fail(e, incoming, claims);
@@ -324,13 +346,14 @@ final class Sequencer implements Runnable {
     long now = System.nanoTime();
     for (Iterator<ArrayDeque<Claim>> it = parked.values().iterator(); it.hasNext(); ) {
       ArrayDeque<Claim> q = it.next();
-      q.removeIf(c -> {
-        if (now - c.deadlineNanos >= 0 || draining) {
-          c.future.complete(List.of());
-          return true;
-        }
-        return false;
-      });
+      q.removeIf(
+          c -> {
+            if (now - c.deadlineNanos >= 0 || draining) {
+              c.future.complete(List.of());
+              return true;
+            }
+            return false;
+          });
       if (q.isEmpty()) {
         it.remove();
       }
@@ -340,7 +363,8 @@ final class Sequencer implements Runnable {
   /** The earliest time any time-ordered index has something due. */
   private long recomputeDue() {
     long due = Long.MAX_VALUE;
-    byte[] k = storage.firstKey(storage.scheduled, Keys.timedFloor(storage.timedFloor(storage.scheduled)));
+    byte[] k =
+        storage.firstKey(storage.scheduled, Keys.timedFloor(storage.timedFloor(storage.scheduled)));
     if (k != null) {
       due = Math.min(due, Keys.timedMillis(k));
     }
@@ -358,7 +382,8 @@ final class Sequencer implements Runnable {
   private void fail(Exception e, List<Command<?>> incoming, List<Claim> claims) {
     log.error("store write failed; refusing further writes until restart", e);
     failure = e;
-    StoreUnavailableException unavailable = new StoreUnavailableException("store write failed: " + e.getMessage(), e);
+    StoreUnavailableException unavailable =
+        new StoreUnavailableException("store write failed: " + e.getMessage(), e);
     for (Command<?> c : incoming) {
       c.future.completeExceptionally(unavailable);
     }

@@ -34,6 +34,7 @@ final class Storage implements AutoCloseable {
 
   /** The on-disk format: the column families, key layouts and records of docs/storage.md. */
   static final long FORMAT = 1;
+
   static final long CACHE_BYTES = 128L << 20;
   static final long MEMTABLE_BYTES = 64L << 20;
 
@@ -49,14 +50,23 @@ final class Storage implements AutoCloseable {
   final ColumnFamilyHandle unique;
   final ColumnFamilyHandle queues;
   final ColumnFamilyHandle counts;
+
   /** Cluster mode only (docs/backends/cluster.md): every origin's events, (origin, seq) → event. */
   final ColumnFamilyHandle events;
-  /** Cluster mode only: id → the task's replica (register, version, attempts per node, tombstone). */
+
+  /**
+   * Cluster mode only: id → the task's replica (register, version, attempts per node, tombstone).
+   */
   final ColumnFamilyHandle replicas;
+
   final ReadOptions readOptions = new ReadOptions();
   final WriteOptions syncWrite = new WriteOptions().setSync(true);
-  /** Rounds are written unsynced and made durable by {@link Syncer}, which syncs the WAL for many. */
+
+  /**
+   * Rounds are written unsynced and made durable by {@link Syncer}, which syncs the WAL for many.
+   */
   final WriteOptions unsyncedWrite = new WriteOptions().setSync(false);
+
   final Catalog catalog = new Catalog();
 
   /**
@@ -65,7 +75,8 @@ final class Storage implements AutoCloseable {
    * insert below it (a clock that stepped back), raised by the sweeper. Sequencer thread only.
    * Keyed by identity: {@code ColumnFamilyHandle.hashCode} and {@code equals} are JNI calls.
    */
-  private final java.util.Map<ColumnFamilyHandle, Long> timedFloors = new java.util.IdentityHashMap<>();
+  private final java.util.Map<ColumnFamilyHandle, Long> timedFloors =
+      new java.util.IdentityHashMap<>();
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
@@ -81,24 +92,44 @@ final class Storage implements AutoCloseable {
     // filter of hundreds of kilobytes (docs/storage.md#memory).
     Cache cache = keep(new LRUCache(CACHE_BYTES, -1, false, 0.5));
     WriteBufferManager memtables = keep(new WriteBufferManager(MEMTABLE_BYTES, cache));
-    DBOptions options = keep(new DBOptions()
-        .setCreateIfMissing(true)
-        .setCreateMissingColumnFamilies(true)
-        .setWriteBufferManager(memtables)
-        .setMaxBackgroundJobs(2)
-        .setMaxTotalWalSize(256L << 20)
-        .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
-        .setKeepLogFileNum(2)
-        .setMaxLogFileSize(8L << 20));
+    DBOptions options =
+        keep(
+            new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setWriteBufferManager(memtables)
+                .setMaxBackgroundJobs(2)
+                .setMaxTotalWalSize(256L << 20)
+                .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
+                .setKeepLogFileNum(2)
+                .setMaxLogFileSize(8L << 20));
     ColumnFamilyOptions records = keep(columnFamily(cache, CompressionType.LZ4_COMPRESSION, true));
     ColumnFamilyOptions indexes = keep(columnFamily(cache, CompressionType.NO_COMPRESSION, false));
-    String[] names = {"default", "tasks", "ready", "scheduled", "leases", "expiry", "by_queue", "by_state",
-        "unique", "queues", "counts", "events", "replicas"};
+    String[] names = {
+      "default",
+      "tasks",
+      "ready",
+      "scheduled",
+      "leases",
+      "expiry",
+      "by_queue",
+      "by_state",
+      "unique",
+      "queues",
+      "counts",
+      "events",
+      "replicas"
+    };
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (String name : names) {
-      boolean isRecord = name.equals("tasks") || name.equals("default") || name.equals("queues")
-          || name.equals("counts") || name.equals("unique") || name.equals("events")
-          || name.equals("replicas");
+      boolean isRecord =
+          name.equals("tasks")
+              || name.equals("default")
+              || name.equals("queues")
+              || name.equals("counts")
+              || name.equals("unique")
+              || name.equals("events")
+              || name.equals("replicas");
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(), isRecord ? records : indexes));
     }
     db = RocksDB.open(options, dir.toString(), descriptors, handles);
@@ -119,17 +150,19 @@ final class Storage implements AutoCloseable {
     loadCatalog();
   }
 
-  private static ColumnFamilyOptions columnFamily(Cache cache, CompressionType compression, boolean pointLookups) {
+  private static ColumnFamilyOptions columnFamily(
+      Cache cache, CompressionType compression, boolean pointLookups) {
     // Partitioned index and filters: a lookup loads the small partitions it needs, not a whole
     // file's index and filter, so a deep store's metadata need not fit in the cache at once.
-    BlockBasedTableConfig table = new BlockBasedTableConfig()
-        .setBlockCache(cache)
-        .setCacheIndexAndFilterBlocks(true)
-        .setCacheIndexAndFilterBlocksWithHighPriority(true)
-        .setPinL0FilterAndIndexBlocksInCache(true)
-        .setIndexType(IndexType.kTwoLevelIndexSearch)
-        .setPinTopLevelIndexAndFilter(true)
-        .setBlockSize(16 * 1024);
+    BlockBasedTableConfig table =
+        new BlockBasedTableConfig()
+            .setBlockCache(cache)
+            .setCacheIndexAndFilterBlocks(true)
+            .setCacheIndexAndFilterBlocksWithHighPriority(true)
+            .setPinL0FilterAndIndexBlocksInCache(true)
+            .setIndexType(IndexType.kTwoLevelIndexSearch)
+            .setPinTopLevelIndexAndFilter(true)
+            .setBlockSize(16 * 1024);
     if (pointLookups) {
       table.setFilterPolicy(new BloomFilter(10)).setPartitionFilters(true);
     }
@@ -151,8 +184,11 @@ final class Storage implements AutoCloseable {
       db.put(meta, syncWrite, Keys.META_FORMAT, Codec.encodeLong(FORMAT));
     } else if (Codec.decodeLong(format) != FORMAT) {
       db.close();
-      throw new RocksDBException("the data directory holds store format " + Codec.decodeLong(format)
-          + "; this Stoker reads format " + FORMAT);
+      throw new RocksDBException(
+          "the data directory holds store format "
+              + Codec.decodeLong(format)
+              + "; this Stoker reads format "
+              + FORMAT);
     }
   }
 
@@ -162,7 +198,8 @@ final class Storage implements AutoCloseable {
         int id = java.nio.ByteBuffer.wrap(it.key()).getInt();
         Codec.QueueRecord r = Codec.decodeQueue(it.value());
         byte[] c = db.get(counts, it.key());
-        long[] counted = c == null ? new long[QueueState.SLOTS] : Codec.decodeCounts(c, QueueState.SLOTS);
+        long[] counted =
+            c == null ? new long[QueueState.SLOTS] : Codec.decodeCounts(c, QueueState.SLOTS);
         catalog.add(new QueueState(id, r.name(), r.settings(), counted));
       }
     }

@@ -1,5 +1,6 @@
 package dev.stoker.store.embedded;
 
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.StoreUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,24 +24,32 @@ final class Syncer implements Runnable {
   record Round(boolean wrote, Runnable answers, Consumer<StoreUnavailableException> refuse) {}
 
   /**
-   * TEST ONLY, never for use: {@code -Dstoker.test.ack-before-sync=true} answers every round at once
-   * and syncs the WAL at most every {@link #UNSAFE_SYNC_INTERVAL_NS} (as a periodic fsync does,
-   * NATS JetStream's default): the bug of acknowledging writes that a power cut can take back. It
-   * exists as the negative control of {@code stoker verify --faults power}, which must report those
-   * writes lost (docs/reliability.md). A constant, so the check costs nothing when off.
+   * TEST ONLY, never for use: {@code -Dstoker.test.ack-before-sync=true} answers every round at
+   * once and syncs the WAL at most every {@link #UNSAFE_SYNC_INTERVAL_NS} (as a periodic fsync
+   * does, NATS JetStream's default): the bug of acknowledging writes that a power cut can take
+   * back. It exists as the negative control of {@code stoker verify --faults power}, which must
+   * report those writes lost (docs/reliability.md). A constant, so the check costs nothing when
+   * off.
    */
   private static final boolean ACK_BEFORE_SYNC = Boolean.getBoolean("stoker.test.ack-before-sync");
+
   private static final long UNSAFE_SYNC_INTERVAL_NS = 1_000_000_000L;
 
-  private static final Round STOP = new Round(false, () -> { }, e -> { });
+  private static final Round STOP = new Round(false, () -> {}, e -> {});
 
   private final Storage storage;
   private final Consumer<Throwable> onFailure;
   private final LinkedBlockingQueue<Round> rounds = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile Throwable failure;
-  /** Under {@link #ACK_BEFORE_SYNC} only: answered writes not synced yet, and when the WAL was last synced. */
+  private volatile StoreObserver observer = StoreObserver.NONE;
+
+  /**
+   * Under {@link #ACK_BEFORE_SYNC} only: answered writes not synced yet, and when the WAL was last
+   * synced.
+   */
   private boolean unsynced;
+
   private long lastSyncNs;
 
   Syncer(Storage storage, Consumer<Throwable> onFailure) {
@@ -54,11 +63,25 @@ final class Syncer implements Runnable {
     thread.start();
   }
 
+  /**
+   * Reports each sync's duration, and the rounds' transitions (the sequencer's), to {@code
+   * observer}.
+   */
+  void observe(StoreObserver observer) {
+    this.observer = observer;
+  }
+
+  StoreObserver observer() {
+    return observer;
+  }
+
   /** Answers the round once everything written so far is durable. */
   void after(Round round) {
     Throwable f = failure;
     if (f != null) {
-      round.refuse().accept(new StoreUnavailableException("syncing the store failed: " + f.getMessage(), f));
+      round
+          .refuse()
+          .accept(new StoreUnavailableException("syncing the store failed: " + f.getMessage(), f));
       return;
     }
     rounds.add(round);
@@ -100,7 +123,9 @@ final class Syncer implements Runnable {
       }
       try {
         if (failure == null && wrote) {
+          long start = System.nanoTime();
           storage.db.syncWal();
+          observer.synced(System.nanoTime() - start);
         }
       } catch (RocksDBException | RuntimeException e) {
         log.error("syncing the WAL failed; refusing further writes until restart", e);
@@ -120,7 +145,9 @@ final class Syncer implements Runnable {
       if (f == null) {
         r.answers().run();
       } else {
-        r.refuse().accept(new StoreUnavailableException("syncing the store failed: " + f.getMessage(), f));
+        r.refuse()
+            .accept(
+                new StoreUnavailableException("syncing the store failed: " + f.getMessage(), f));
       }
     }
   }

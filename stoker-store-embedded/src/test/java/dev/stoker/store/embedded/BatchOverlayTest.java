@@ -16,8 +16,7 @@ import org.rocksdb.RocksDBException;
 
 /** A round's reads see its own writes: the batch's overlay merged over the database. */
 class BatchOverlayTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -37,16 +36,19 @@ class BatchOverlayTest {
         batch.begin();
         batch.put(s.ready, b("a2"), b("new"));
         batch.put(s.ready, b("a3"), b("over")); // shadows the database's a3
-        batch.delete(s.ready, b("a1"));         // hides a database key
+        batch.delete(s.ready, b("a1")); // hides a database key
         batch.put(s.ready, b("a4"), b("gone"));
-        batch.delete(s.ready, b("a4"));         // an in-round put, deleted again
+        batch.delete(s.ready, b("a4")); // an in-round put, deleted again
         batch.put(s.ready, b("a6"), b("new"));
         batch.commit();
 
-        assertThat(strings(batch.scan(s.ready, b("a"), b("a"), 100))).containsExactly("a2", "a3", "a5", "a6");
-        assertThat(strings(batch.scan(s.ready, b("a3"), b("a"), 100))).containsExactly("a3", "a5", "a6");
+        assertThat(strings(batch.scan(s.ready, b("a"), b("a"), 100)))
+            .containsExactly("a2", "a3", "a5", "a6");
+        assertThat(strings(batch.scan(s.ready, b("a3"), b("a"), 100)))
+            .containsExactly("a3", "a5", "a6");
         assertThat(strings(batch.scan(s.ready, b("a"), b("a"), 2))).containsExactly("a2", "a3");
-        assertThat(strings(batch.scan(s.ready, b(""), b(""), 100))).containsExactly("a2", "a3", "a5", "a6", "b1");
+        assertThat(strings(batch.scan(s.ready, b(""), b(""), 100)))
+            .containsExactly("a2", "a3", "a5", "a6", "b1");
         assertThat(strings(batch.scan(s.ready, b("b"), b("b"), 100))).containsExactly("b1");
         assertThat(batch.scan(s.ready, b("c"), b("c"), 100)).isEmpty();
 
@@ -130,10 +132,14 @@ class BatchOverlayTest {
     }
   }
 
-  private static void assertAgrees(Storage s, Batch batch, TreeMap<byte[], byte[]> model, SplittableRandom random)
+  private static void assertAgrees(
+      Storage s, Batch batch, TreeMap<byte[], byte[]> model, SplittableRandom random)
       throws RocksDBException {
     byte[] prefix = random.nextInt(4) == 0 ? b("") : b("k" + (char) ('a' + random.nextInt(3)));
-    byte[] from = random.nextBoolean() ? prefix : b(new String(prefix, StandardCharsets.UTF_8) + random.nextInt(40));
+    byte[] from =
+        random.nextBoolean()
+            ? prefix
+            : b(new String(prefix, StandardCharsets.UTF_8) + random.nextInt(40));
     int limit = 1 + random.nextInt(50);
     List<String> expected = new ArrayList<>();
     for (Map.Entry<byte[], byte[]> e : model.tailMap(from, true).entrySet()) {
@@ -142,7 +148,8 @@ class BatchOverlayTest {
       }
       expected.add(new String(e.getKey(), StandardCharsets.UTF_8));
     }
-    assertThat(strings(batch.scan(s.ready, from, prefix, limit))).containsExactlyElementsOf(expected);
+    assertThat(strings(batch.scan(s.ready, from, prefix, limit)))
+        .containsExactlyElementsOf(expected);
     byte[] key = b("k" + (char) ('a' + random.nextInt(3)) + random.nextInt(40));
     assertThat(batch.get(s.ready, key)).isEqualTo(model.get(key));
   }

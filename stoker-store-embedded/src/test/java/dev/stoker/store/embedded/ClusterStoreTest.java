@@ -16,34 +16,37 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The embedded store in cluster mode: own events with every change, received events by the merge. */
+/**
+ * The embedded store in cluster mode: own events with every change, received events by the merge.
+ */
 class ClusterStoreTest {
-  @TempDir
-  Path dirA;
-  @TempDir
-  Path dirB;
+  @TempDir Path dirA;
+  @TempDir Path dirB;
 
   private final ManualClock clock = new ManualClock(1_767_225_600_000L);
 
   private EmbeddedStore open(Path dir, int node) {
     EmbeddedStore s = EmbeddedStore.openCluster(dir, clock, node, new SplittableRandom(node), 500);
-    s.replication().rights(new DispatchRights() {
-      @Override
-      public boolean mayHandOut(int home) {
-        return home == node;
-      }
+    s.replication()
+        .rights(
+            new DispatchRights() {
+              @Override
+              public boolean mayHandOut(int home) {
+                return home == node;
+              }
 
-      @Override
-      public boolean judgesLeasesOf(int grantingNode) {
-        return grantingNode == node;
-      }
-    });
+              @Override
+              public boolean judgesLeasesOf(int grantingNode) {
+                return grantingNode == node;
+              }
+            });
     return s;
   }
 
   /** Everything {@code from} holds that {@code to} lacks, as one anti-entropy pull. */
   private static int pull(EmbeddedStore to, EmbeddedStore from) {
-    return to.replication().receive(CatchUp.answer(from.replication(), to.replication().vector(), 10_000).events());
+    return to.replication()
+        .receive(CatchUp.answer(from.replication(), to.replication().vector(), 10_000).events());
   }
 
   private static List<Task> claim(EmbeddedStore s, int max) {
@@ -52,7 +55,8 @@ class ClusterStoreTest {
 
   @Test
   void every_change_is_an_event_and_a_peer_applies_it_by_the_merge() {
-    try (EmbeddedStore a = open(dirA, 1); EmbeddedStore b = open(dirB, 2)) {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
       Task t = a.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"))).get(0).task();
       assertThat(a.replication().vector()).isEqualTo(VersionVector.of(java.util.Map.of(1, 1L)));
       assertThat(pull(b, a)).isEqualTo(1);
@@ -61,7 +65,8 @@ class ClusterStoreTest {
       assertThat(claim(b, 1)).as("only the home hands out its tasks").isEmpty();
 
       Task claimed = claim(a, 1).get(0);
-      assertThat(a.taskComplete(t.id(), claimed.lease().token(), "{\"ok\":1}")).isInstanceOf(Outcome.Ok.class);
+      assertThat(a.taskComplete(t.id(), claimed.lease().token(), "{\"ok\":1}"))
+          .isInstanceOf(Outcome.Ok.class);
       assertThat(pull(b, a)).isEqualTo(2);
       assertThat(pull(b, a)).as("a second pull finds nothing new").isZero();
       Task done = b.taskGet(t.id()).orElseThrow();
@@ -71,7 +76,8 @@ class ClusterStoreTest {
       assertThat(b.queueGet("q").counts().done()).isEqualTo(1);
       assertThat(b.queueGet("q").counts().pending()).isZero();
       assertThat(b.taskHeartbeat(t.id(), claimed.lease().token(), null))
-          .as("a heartbeat on a task done elsewhere").isInstanceOf(Outcome.AlreadyFinished.class);
+          .as("a heartbeat on a task done elsewhere")
+          .isInstanceOf(Outcome.AlreadyFinished.class);
     }
   }
 
@@ -79,17 +85,46 @@ class ClusterStoreTest {
   void the_log_and_the_vector_survive_a_reopen() {
     Task t;
     try (EmbeddedStore a = open(dirA, 1)) {
-      t = a.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"), TaskSpec.of("u", "null"))).get(0).task();
+      t =
+          a.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"), TaskSpec.of("u", "null")))
+              .get(0)
+              .task();
     }
-    try (EmbeddedStore a = open(dirA, 1); EmbeddedStore b = open(dirB, 2)) {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
       assertThat(a.replication().vector().get(1)).isEqualTo(2);
       a.taskCancel(t.id());
-      assertThat(a.replication().vector().get(1)).as("numbers go on after the last one").isEqualTo(3);
+      assertThat(a.replication().vector().get(1))
+          .as("numbers go on after the last one")
+          .isEqualTo(3);
       assertThat(pull(b, a)).isEqualTo(3);
       assertThat(b.taskGet(t.id())).get().extracting(Task::state).isEqualTo(TaskState.CANCELLED);
       b.taskEnqueueMany("q", List.of(TaskSpec.of("v", "null")));
       assertThat(pull(a, b)).as("only what a lacks: b's own event").isEqualTo(1);
       assertThat(a.queueGet("q").counts().pending()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void a_replica_counts_the_ready_tasks_of_a_queue_per_home_within_a_cap() {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      a.taskEnqueueMany(
+          "q",
+          List.of(TaskSpec.of("t", "null"), TaskSpec.of("u", "null"), TaskSpec.of("v", "null")));
+      b.taskEnqueueMany("q", List.of(TaskSpec.of("w", "null")));
+      pull(b, a);
+      assertThat(b.replication().readyByHome("q", 1_000)).isEqualTo(java.util.Map.of(1, 3L, 2, 1L));
+      assertThat(b.replication().readyByHome("q", 2).values().stream().mapToLong(n -> n).sum())
+          .as("counted within the cap")
+          .isEqualTo(2);
+      assertThat(b.replication().readyByHome("other", 1_000)).isEmpty();
+
+      claim(a, 1);
+      pull(b, a);
+      assertThat(b.replication().readyByHome("q", 1_000))
+          .as("a task claimed at its home is no longer ready in the replica")
+          .isEqualTo(java.util.Map.of(1, 2L, 2, 1L));
     }
   }
 }

@@ -9,11 +9,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The embedded store runs the one conformance suite, unchanged. */
 class EmbeddedStoreConformanceTest extends StoreConformanceSuite {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Override
   protected TaskStore newStore(ManualClock clock) {
-    return EmbeddedStore.open(dir.resolve("store-" + System.nanoTime()), clock, 1, new SplittableRandom(7));
+    return EmbeddedStore.open(
+        dir.resolve("store-" + System.nanoTime()), clock, 1, new SplittableRandom(7));
   }
 }

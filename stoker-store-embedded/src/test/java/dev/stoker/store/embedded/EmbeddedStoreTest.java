@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What is particular to the embedded store: its scan floors, and what survives a reopen. */
 class EmbeddedStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final ManualClock clock = new ManualClock(1_767_225_600_000L);
 
@@ -40,10 +39,15 @@ class EmbeddedStoreTest {
       }
       s.taskEnqueueMany("q", specs);
       assertThat(claim(s, "q", 30)).hasSize(30); // the floor is now past 30 tombstones
-      Task urgent = s.taskEnqueueMany("q", List.of(new TaskSpec("urgent", "null", 10, null, null, null, null)))
-          .get(0).task();
-      Task older = s.taskEnqueueMany("q", List.of(new TaskSpec("older", "null", 0, 0L, null, null, null)))
-          .get(0).task();
+      Task urgent =
+          s.taskEnqueueMany(
+                  "q", List.of(new TaskSpec("urgent", "null", 10, null, null, null, null)))
+              .get(0)
+              .task();
+      Task older =
+          s.taskEnqueueMany("q", List.of(new TaskSpec("older", "null", 0, 0L, null, null, null)))
+              .get(0)
+              .task();
       List<Task> next = claim(s, "q", 3);
       assertThat(next).extracting(Task::name).containsExactly("urgent", "older", "t30");
       assertThat(next.get(0).id()).isEqualTo(urgent.id());
@@ -56,9 +60,14 @@ class EmbeddedStoreTest {
     try (EmbeddedStore s = open()) {
       Task t = s.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"))).get(0).task();
       clock.set(clock.millis() - 1_000);
-      assertThat(claim(s, "q", 1)).extracting(Task::id).as("a due task stays due").containsExactly(t.id());
-      Task later = s.taskEnqueueMany("q", List.of(new TaskSpec("l", "null", 0, null, 500L, null, null)))
-          .get(0).task();
+      assertThat(claim(s, "q", 1))
+          .extracting(Task::id)
+          .as("a due task stays due")
+          .containsExactly(t.id());
+      Task later =
+          s.taskEnqueueMany("q", List.of(new TaskSpec("l", "null", 0, null, 500L, null, null)))
+              .get(0)
+              .task();
       clock.set(clock.millis() - 5_000);
       assertThat(claim(s, "q", 1)).as("a delayed task waits for its time").isEmpty();
       clock.advanceMillis(6_000);
@@ -72,10 +81,17 @@ class EmbeddedStoreTest {
     Task working;
     try (EmbeddedStore s = open()) {
       s.queueUpdate("q", new SettingsPatch(5_000L, 3, null, null, null, null, null));
-      s.taskEnqueueMany("q", List.of(TaskSpec.of("a", "{\"x\":1}"), TaskSpec.of("b", "[]"),
-          new TaskSpec("later", "null", 0, null, 60_000L, "k", null)));
+      s.taskEnqueueMany(
+          "q",
+          List.of(
+              TaskSpec.of("a", "{\"x\":1}"),
+              TaskSpec.of("b", "[]"),
+              new TaskSpec("later", "null", 0, null, 60_000L, "k", null)));
       List<Task> claimed = claim(s, "q", 2);
-      done = ((Outcome.Ok) s.taskComplete(claimed.get(0).id(), claimed.get(0).lease().token(), "\"ok\"")).task();
+      done =
+          ((Outcome.Ok)
+                  s.taskComplete(claimed.get(0).id(), claimed.get(0).lease().token(), "\"ok\""))
+              .task();
       working = claimed.get(1);
     }
     clock.set(clock.millis() - 10_000); // the wall clock stepped back while the store was closed
@@ -89,10 +105,15 @@ class EmbeddedStoreTest {
       assertThat(info.counts().working()).isEqualTo(1);
       assertThat(info.counts().scheduled()).isEqualTo(1);
       Task fresh = s.taskEnqueueMany("q", List.of(TaskSpec.of("c", "null"))).get(0).task();
-      assertThat(fresh.version().hlc()).as("HLC resumes past every stored version")
+      assertThat(fresh.version().hlc())
+          .as("HLC resumes past every stored version")
           .isGreaterThan(done.version().hlc());
-      assertThat(s.taskEnqueueMany("q", List.of(new TaskSpec("dup", "null", 0, null, null, "k", null))).get(0)
-          .duplicate()).as("unique keys survive a reopen").isTrue();
+      assertThat(
+              s.taskEnqueueMany("q", List.of(new TaskSpec("dup", "null", 0, null, null, "k", null)))
+                  .get(0)
+                  .duplicate())
+          .as("unique keys survive a reopen")
+          .isTrue();
     }
   }
 
@@ -134,9 +155,11 @@ class EmbeddedStoreTest {
       }
       assertThat(claimed).isEqualTo(n);
       assertThat(s.queueGet("q").counts().working()).isEqualTo(n);
-      assertThat(s.taskList(new dev.stoker.core.store.ListParams("q", TaskState.WORKING, null, 10, null)).tasks())
+      assertThat(
+              s.taskList(
+                      new dev.stoker.core.store.ListParams("q", TaskState.WORKING, null, 10, null))
+                  .tasks())
           .hasSize(10);
     }
   }
-
 }

@@ -13,14 +13,16 @@ import org.junit.jupiter.api.AfterAll;
 
 /**
  * Fuzzes sequences of store operations on the embedded store against the reference model ({@link
- * StoreVersusModel}), each on a queue of its own in one long-lived store. In the suite this replays the
- * inputs under {@code src/test/resources/dev/stoker/store/embedded/StoreSequenceFuzzTestInputs/}, which
- * the PostgreSQL store replays too; see docs/fuzzing.md.
+ * StoreVersusModel}), each on a queue of its own in one long-lived store. In the suite this replays
+ * the inputs under {@code
+ * src/test/resources/dev/stoker/store/embedded/StoreSequenceFuzzTestInputs/}, which the PostgreSQL
+ * store replays too; see docs/fuzzing.md.
  */
 class StoreSequenceFuzzTest {
   private static final ManualClock CLOCK = new ManualClock();
   private static final Path DIR = tempDir();
-  private static final EmbeddedStore EMBEDDED = EmbeddedStore.open(DIR, CLOCK, 1, new SplittableRandom(7));
+  private static final EmbeddedStore EMBEDDED =
+      EmbeddedStore.open(DIR, CLOCK, 1, new SplittableRandom(7));
   private static final StoreVersusModel SEQUENCES = new StoreVersusModel(CLOCK, EMBEDDED);
 
   @AfterAll

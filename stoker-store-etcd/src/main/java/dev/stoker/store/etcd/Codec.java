@@ -21,43 +21,47 @@ final class Codec {
   private Codec() {}
 
   static ByteSequence task(Task t) {
-    return write(out -> {
-      out.writeByte(FORMAT);
-      out.writeLong(t.id().hi());
-      out.writeLong(t.id().lo());
-      out.writeUTF(t.queue());
-      string(out, t.name());
-      string(out, t.paramsJson());
-      out.writeInt(t.priority());
-      out.writeLong(t.runAt());
-      string(out, t.uniqueKey());
-      out.writeInt(t.maxAttempts());
-      out.writeInt(t.attempt());
-      out.writeByte(t.state().ordinal());
-      Version v = t.version();
-      out.writeByte(v.done());
-      out.writeLong(v.generation());
-      out.writeByte(v.terminalRank());
-      out.writeLong(v.epoch());
-      out.writeByte(v.phase());
-      out.writeLong(v.hlc());
-      out.writeShort(v.node());
-      Lease l = t.lease();
-      out.writeBoolean(l != null);
-      if (l != null) {
-        string(out, l.owner());
-        string(out, l.token());
-        out.writeLong(l.expiresAt());
-      }
-      string(out, t.resultJson());
-      string(out, t.lastError());
-      out.writeLong(t.createdAt());
-      out.writeLong(t.updatedAt());
-    });
+    return write(
+        out -> {
+          out.writeByte(FORMAT);
+          out.writeLong(t.id().hi());
+          out.writeLong(t.id().lo());
+          out.writeUTF(t.queue());
+          string(out, t.name());
+          string(out, t.paramsJson());
+          out.writeInt(t.priority());
+          out.writeLong(t.runAt());
+          string(out, t.uniqueKey());
+          out.writeInt(t.maxAttempts());
+          out.writeInt(t.attempt());
+          out.writeByte(t.state().ordinal());
+          Version v = t.version();
+          out.writeByte(v.done());
+          out.writeLong(v.generation());
+          out.writeByte(v.terminalRank());
+          out.writeLong(v.epoch());
+          out.writeByte(v.phase());
+          out.writeLong(v.hlc());
+          out.writeShort(v.node());
+          Lease l = t.lease();
+          out.writeBoolean(l != null);
+          if (l != null) {
+            string(out, l.owner());
+            string(out, l.token());
+            out.writeLong(l.expiresAt());
+          }
+          string(out, t.resultJson());
+          string(out, t.lastError());
+          out.writeLong(t.createdAt());
+          out.writeLong(t.updatedAt());
+          // added after the format shipped: read only when a record has it
+          string(out, t.traceparent());
+        });
   }
 
   static Task task(ByteSequence bytes) {
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes.getBytes()))) {
+    try (DataInputStream in =
+        new DataInputStream(new java.io.ByteArrayInputStream(bytes.getBytes()))) {
       format(in);
       TaskId id = new TaskId(in.readLong(), in.readLong());
       String queue = in.readUTF();
@@ -69,34 +73,68 @@ final class Codec {
       int maxAttempts = in.readInt();
       int attempt = in.readInt();
       TaskState state = TaskState.values()[in.readByte()];
-      Version v = new Version(in.readByte(), in.readLong(), in.readByte(), in.readLong(), in.readByte(),
-          in.readLong(), in.readShort() & 0xFFFF);
+      Version v =
+          new Version(
+              in.readByte(),
+              in.readLong(),
+              in.readByte(),
+              in.readLong(),
+              in.readByte(),
+              in.readLong(),
+              in.readShort() & 0xFFFF);
       Lease lease = in.readBoolean() ? new Lease(string(in), string(in), in.readLong()) : null;
-      return new Task(id, queue, name, params, priority, runAt, uniqueKey, maxAttempts, attempt, state, v, lease,
-          string(in), string(in), in.readLong(), in.readLong());
+      String result = string(in);
+      String lastError = string(in);
+      long createdAt = in.readLong();
+      long updatedAt = in.readLong();
+      String traceparent = in.available() > 0 ? string(in) : null;
+      return new Task(
+          id,
+          queue,
+          name,
+          params,
+          priority,
+          runAt,
+          uniqueKey,
+          maxAttempts,
+          attempt,
+          state,
+          v,
+          lease,
+          result,
+          lastError,
+          createdAt,
+          updatedAt,
+          traceparent);
     } catch (IOException e) {
       throw new UncheckedIOException("a task record that cannot be read", e);
     }
   }
 
   static ByteSequence settings(QueueSettings s) {
-    return write(out -> {
-      out.writeByte(FORMAT);
-      out.writeLong(s.leaseMs());
-      out.writeInt(s.maxAttempts());
-      out.writeLong(s.backoff().initialMs());
-      out.writeDouble(s.backoff().multiplier());
-      out.writeLong(s.backoff().maxMs());
-      out.writeLong(s.retentionMs());
-      out.writeBoolean(s.paused());
-    });
+    return write(
+        out -> {
+          out.writeByte(FORMAT);
+          out.writeLong(s.leaseMs());
+          out.writeInt(s.maxAttempts());
+          out.writeLong(s.backoff().initialMs());
+          out.writeDouble(s.backoff().multiplier());
+          out.writeLong(s.backoff().maxMs());
+          out.writeLong(s.retentionMs());
+          out.writeBoolean(s.paused());
+        });
   }
 
   static QueueSettings settings(ByteSequence bytes) {
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes.getBytes()))) {
+    try (DataInputStream in =
+        new DataInputStream(new java.io.ByteArrayInputStream(bytes.getBytes()))) {
       format(in);
-      return new QueueSettings(in.readLong(), in.readInt(), new Backoff(in.readLong(), in.readDouble(), in.readLong()),
-          in.readLong(), in.readBoolean());
+      return new QueueSettings(
+          in.readLong(),
+          in.readInt(),
+          new Backoff(in.readLong(), in.readDouble(), in.readLong()),
+          in.readLong(),
+          in.readBoolean());
     } catch (IOException e) {
       throw new UncheckedIOException("a queue record that cannot be read", e);
     }
@@ -124,7 +162,9 @@ final class Codec {
     return ByteSequence.from(buf.toByteArray());
   }
 
-  /** A nullable string of any length (writeUTF stops at 64 KiB): a length, −1 for null, then UTF-8. */
+  /**
+   * A nullable string of any length (writeUTF stops at 64 KiB): a length, −1 for null, then UTF-8.
+   */
   private static void string(DataOutputStream out, String s) throws IOException {
     if (s == null) {
       out.writeInt(-1);

@@ -20,9 +20,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The etcd calls the store makes, blocking with a deadline, with etcd's failures turned into {@link
- * StoreUnavailableException}s whose message names the cause (unreachable, out of space). A call that
- * timed out may still commit later (jetcd does not cancel it), which is why every write the store makes
- * is guarded by compares and safe to repeat.
+ * StoreUnavailableException}s whose message names the cause (unreachable, out of space). A call
+ * that timed out may still commit later (jetcd does not cancel it), which is why every write the
+ * store makes is guarded by compares and safe to repeat.
  */
 final class Etcd {
   private final Client client;
@@ -47,18 +47,27 @@ final class Etcd {
 
   /** Keys (and values unless {@code keysOnly}) in [from, to), at most {@code limit} (0: all). */
   GetResponse range(String from, String to, long limit, boolean keysOnly, boolean serializable) {
-    GetOption opt = GetOption.builder().withRange(Keys.bytes(to)).withLimit(limit).withKeysOnly(keysOnly)
-        .withSerializable(serializable).build();
+    GetOption opt =
+        GetOption.builder()
+            .withRange(Keys.bytes(to))
+            .withLimit(limit)
+            .withKeysOnly(keysOnly)
+            .withSerializable(serializable)
+            .build();
     return await(kv.get(Keys.bytes(from), opt), "read");
   }
 
   /** How many keys start with {@code prefix}, linearizable (visits every one of them). */
   static Op count(String prefix) {
-    return Op.get(Keys.bytes(prefix), GetOption.builder().withRange(Keys.bytes(Keys.end(prefix)))
-        .withCountOnly(true).build());
+    return Op.get(
+        Keys.bytes(prefix),
+        GetOption.builder().withRange(Keys.bytes(Keys.end(prefix))).withCountOnly(true).build());
   }
 
-  /** Many keys at once, linearizable, in one read-only transaction per {@code chunk} keys; absent keys give null. */
+  /**
+   * Many keys at once, linearizable, in one read-only transaction per {@code chunk} keys; absent
+   * keys give null.
+   */
   List<KeyValue> getAll(List<ByteSequence> keys, int chunk) {
     List<KeyValue> out = new ArrayList<>(keys.size());
     for (int from = 0; from < keys.size(); from += chunk) {
@@ -80,8 +89,13 @@ final class Etcd {
       return f.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(false);
-      throw new StoreUnavailableException("etcd did not answer a " + what + " within " + timeoutMs
-          + " ms (unreachable, or no leader)", e);
+      throw new StoreUnavailableException(
+          "etcd did not answer a "
+              + what
+              + " within "
+              + timeoutMs
+              + " ms (unreachable, or no leader)",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreUnavailableException("interrupted while waiting for etcd", e);
@@ -94,11 +108,14 @@ final class Etcd {
   static StoreUnavailableException unavailable(Throwable cause) {
     String msg = String.valueOf(cause.getMessage());
     if (msg.contains("database space exceeded") || msg.contains("NOSPACE")) {
-      return new StoreUnavailableException("etcd is out of space (NOSPACE alarm): it accepts only reads and deletes "
-          + "until it is compacted, defragmented and the alarm disarmed", cause);
+      return new StoreUnavailableException(
+          "etcd is out of space (NOSPACE alarm): it accepts only reads and deletes "
+              + "until it is compacted, defragmented and the alarm disarmed",
+          cause);
     }
     if (cause instanceof EtcdException ee) {
-      return new StoreUnavailableException("etcd refused the request (" + ee.getErrorCode() + "): " + msg, cause);
+      return new StoreUnavailableException(
+          "etcd refused the request (" + ee.getErrorCode() + "): " + msg, cause);
     }
     return new StoreUnavailableException("etcd failed: " + msg, cause);
   }

@@ -2,7 +2,6 @@ package dev.stoker.store.etcd;
 
 import dev.stoker.core.Clock;
 import dev.stoker.core.Hlc;
-import dev.stoker.core.InvalidInput;
 import dev.stoker.core.Outcome;
 import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Stamp;
@@ -13,19 +12,22 @@ import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
 import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.Combiner;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
 import dev.stoker.core.store.LeaseTokenKeySource;
 import dev.stoker.core.store.ListParams;
-import dev.stoker.core.store.PageBuilder;
-import dev.stoker.core.store.RedriveResult;
-import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.Page;
+import dev.stoker.core.store.PageBuilder;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
+import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.StoreCounters;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.StoreUnavailableException;
+import dev.stoker.core.store.TaskChange;
 import dev.stoker.core.store.TaskStore;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -41,41 +43,60 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A store on etcd: any number of Stoker servers over one etcd cluster (docs/backends/etcd.md). Every
- * write is one etcd transaction, committed (by a quorum, fsynced) before the method returns, that
- * compares the mod revision of every task record it read: that compare is the fence that makes a
- * stale claim, a concurrent claim by another server or a late sweep lose. The rules of every
- * transition are those of {@link Transitions}; this class only decides which keys to read and write.
+ * A store on etcd: any number of Stoker servers over one etcd cluster (docs/backends/etcd.md).
+ * Every write is one etcd transaction, committed (by a quorum, fsynced) before the method returns,
+ * that compares the mod revision of every task record it read: that compare is the fence that makes
+ * a stale claim, a concurrent claim by another server or a late sweep lose. The rules of every
+ * transition are those of {@link Transitions}; this class only decides which keys to read and
+ * write.
  *
  * <p>A claim reads a bounded range at the head of the queue's ready keys (see {@link #candidates}),
  * the records of the candidates, and claims them in one transaction: delete the ready key, put the
  * working key, put the record, put the lock bound to this server's etcd lease.
  */
-public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
+public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCounters {
   private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);
-  /** Claim attempts (each a read and a transaction) before a claim gives up on a contended queue. */
-  private static final int CLAIM_ATTEMPTS = 8;
-  /** Attempts of a transaction whose compares failed because another writer changed a task between. */
-  private static final int WRITE_ATTEMPTS = 16;
+
   /**
-   * The most bytes of keys and values this store puts in one transaction of several tasks, well under
-   * etcd's default request limit (1.5 MiB); a single task may take more, up to that limit.
+   * Claim attempts (each a read and a transaction) before a claim gives up on a contended queue.
+   */
+  private static final int CLAIM_ATTEMPTS = 8;
+
+  /**
+   * Attempts of a transaction whose compares failed because another writer changed a task between.
+   */
+  private static final int WRITE_ATTEMPTS = 16;
+
+  /**
+   * The most bytes of keys and values this store puts in one transaction of several tasks, well
+   * under etcd's default request limit (1.5 MiB); a single task may take more, up to that limit.
    */
   static final int TXN_BYTES = 512 * 1024;
-  /** How long a waiting claim sleeps at most before it looks again (a missed wake-up costs this much). */
+
+  /**
+   * How long a waiting claim sleeps at most before it looks again (a missed wake-up costs this
+   * much).
+   */
   private static final long RECHECK_MS = 1_000;
 
   private final EtcdConfig config;
@@ -94,21 +115,47 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   private final PendingWatch watch;
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
+
   /**
-   * Per queue, the width in run_at of the window a claim reads at the head of the ready keys: adapted so
-   * that the window holds a few times the tasks a claim wants (etcd visits every key of the range).
+   * Per queue, the width in run_at of the window a claim reads at the head of the ready keys:
+   * adapted so that the window holds a few times the tasks a claim wants (etcd visits every key of
+   * the range).
    */
   private final Map<String, Long> windows = new ConcurrentHashMap<>();
+
   private static final long MAX_WINDOW_MS = 3_600_000;
+
   /** Per queue, the revision of this server's last write that made a task of it ready. */
   private final Map<String, Long> readyWritten = new ConcurrentHashMap<>();
+
   /** The settings last read per queue: only for when to prune next, never for a rule. */
   private final Map<String, QueueSettings> settingsCache = new ConcurrentHashMap<>();
+
   private final int claimsPerTxn;
+
+  /**
+   * Per queue, the claims of this server's workers that go to etcd together (see {@link
+   * #claimBatch}).
+   */
+  private final Map<String, Combiner<ClaimParams, List<Task>>> claimers = new ConcurrentHashMap<>();
+
+  /**
+   * The completions of this server's workers that go to etcd together, as many as one transaction
+   * takes.
+   */
+  private final Combiner<Completion, Outcome> completer;
+
   private volatile boolean draining;
   private volatile boolean closed;
+  private volatile StoreObserver observer = StoreObserver.NONE;
 
-  private EtcdStore(EtcdConfig config, Etcd etcd, Clock clock, int node, RandomGenerator random, byte[] tokenKey) {
+  private EtcdStore(
+      EtcdConfig config,
+      Etcd etcd,
+      Clock clock,
+      int node,
+      RandomGenerator random,
+      byte[] tokenKey) {
     this.config = config;
     this.etcd = etcd;
     this.keys = new Keys(config.prefix());
@@ -121,10 +168,20 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     this.session = new Session(etcd, config.sessionTtl().toSeconds());
     this.sweeper = new Sweeper(this, etcd, keys, clock);
     this.watch = new PendingWatch(etcd, keys, floors, waiters);
-    this.leadership = new Leadership(etcd, keys, session, node, sweeper, config.sweepInterval().toMillis());
-    // A claim writes five keys per task: deletes the ready key (and the delayed one, in case), puts the
+    this.leadership =
+        new Leadership(etcd, keys, session, node, sweeper, config.sweepInterval().toMillis());
+    // A claim writes five keys per task: deletes the ready key (and the delayed one, in case), puts
+    // the
     // working key, the record and the lock.
     this.claimsPerTxn = Math.max(1, config.maxTxnOps() / 5);
+    // Two completion transactions in flight: completions of different tasks rarely touch the same
+    // record.
+    this.completer =
+        new Combiner<>(
+            this::changeAll,
+            changesPerTxn(),
+            2,
+            r -> Thread.ofVirtual().name("stoker-etcd-complete").start(r));
   }
 
   /** Opens the store on the system clock with a node id etcd hands out. */
@@ -133,8 +190,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
-   * Connects, makes the shared lease-token key on first use, starts the watch and the campaign for the
-   * sweeping role.
+   * Connects, makes the shared lease-token key on first use, starts the watch and the campaign for
+   * the sweeping role.
    *
    * @param clock the time source for run_at, leases and retention (servers over one cluster need
    *     synchronised clocks, as with any lease)
@@ -143,8 +200,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
    * @throws StoreUnavailableException when etcd cannot be reached
    */
   public static EtcdStore open(EtcdConfig config, Clock clock, int node, RandomGenerator random) {
-    Client client = Client.builder().endpoints(config.endpoints().toArray(URI[]::new))
-        .connectTimeout(config.requestTimeout()).build();
+    Client client =
+        Client.builder()
+            .endpoints(config.endpoints().toArray(URI[]::new))
+            .connectTimeout(config.requestTimeout())
+            .build();
     Etcd etcd = new Etcd(client, config.requestTimeout().toMillis());
     try {
       Keys keys = new Keys(config.prefix());
@@ -168,7 +228,9 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   /** How long a server waits at start-up for etcd to answer (a cluster that is still starting). */
   static final long STARTUP_WAIT_MS = 30_000;
 
-  /** The first call to etcd, repeated for up to {@link #STARTUP_WAIT_MS} while etcd does not answer. */
+  /**
+   * The first call to etcd, repeated for up to {@link #STARTUP_WAIT_MS} while etcd does not answer.
+   */
   private static <T> T firstCall(java.util.function.Supplier<T> call) {
     long deadline = System.nanoTime() + STARTUP_WAIT_MS * 1_000_000;
     while (true) {
@@ -186,8 +248,10 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     byte[] fresh = new byte[32];
     new SecureRandom().nextBytes(fresh);
     ByteSequence k = keys.tokenKey();
-    etcd.txn(new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))},
-        new Op[] {Op.put(k, ByteSequence.from(fresh), PutOption.DEFAULT)}, new Op[0]);
+    etcd.txn(
+        new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))},
+        new Op[] {Op.put(k, ByteSequence.from(fresh), PutOption.DEFAULT)},
+        new Op[0]);
     return etcd.get(k).getValue().getBytes();
   }
 
@@ -197,10 +261,15 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     while (true) {
       KeyValue kv = etcd.get(k);
       long last = kv == null ? -1 : Long.parseLong(Keys.text(kv.getValue()));
-      Cmp cmp = kv == null ? new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))
-          : new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision()));
-      if (etcd.txn(new Cmp[] {cmp}, new Op[] {Op.put(k, Keys.bytes(Long.toString(last + 1)), PutOption.DEFAULT)},
-          new Op[0]).isSucceeded()) {
+      Cmp cmp =
+          kv == null
+              ? new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))
+              : new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision()));
+      if (etcd.txn(
+              new Cmp[] {cmp},
+              new Op[] {Op.put(k, Keys.bytes(Long.toString(last + 1)), PutOption.DEFAULT)},
+              new Op[0])
+          .isSucceeded()) {
         return (int) ((last + 1) % 65536);
       }
     }
@@ -214,6 +283,16 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   /** Claim transactions that lost to another writer (a measure of contention between servers). */
   public long claimConflicts() {
     return conflicts.get();
+  }
+
+  @Override
+  public List<Counter> counters() {
+    return List.of(
+        new Counter(
+            "stoker.etcd.claim.conflicts",
+            "claim transactions of this server that did nothing "
+                + "because another writer changed one of their tasks first (only those tasks are picked again)",
+            conflicts::get));
   }
 
   Stamp stamp(long now) {
@@ -247,10 +326,13 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     if (w.isEmpty()) {
       return true;
     }
-    TxnResponse r = etcd.txn(w.cmps(), w.ops(), new Op[0]);
+    long start = System.nanoTime();
+    TxnResponse r = etcd.txn(w.cmps(), w.ops(), w.otherwise());
+    long took = System.nanoTime() - start;
     // A failed compare may be our own write: jetcd repeats a call whose answer was lost (a leader
     // change), and the repeat fails on what the first attempt wrote.
     if (!r.isSucceeded() && (w.changed().isEmpty() || !committedAnyway(w.changed()))) {
+      w.conflicted(r.getGetResponses());
       return false;
     }
     long revision = r.getHeader().getRevision();
@@ -262,6 +344,9 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     for (Task t : w.changed()) {
       noteDue(t);
     }
+    StoreObserver o = observer;
+    o.synced(took);
+    w.committed(o);
     return true;
   }
 
@@ -275,7 +360,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
       case WORKING -> sweeper.note(t.lease().expiresAt() + 1);
       default -> {
         QueueSettings s = settingsCache.get(t.queue());
-        sweeper.note(t.updatedAt() + (s != null ? s.retentionMs() : QueueSettings.DEFAULT.retentionMs()));
+        sweeper.note(
+            t.updatedAt() + (s != null ? s.retentionMs() : QueueSettings.DEFAULT.retentionMs()));
       }
     }
   }
@@ -287,15 +373,18 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
-   * Applies {@code step} to the tasks named by these index keys (ids at their end), a transaction per
-   * chunk, each retried with fresh reads when another writer got in between. Returns how many changed.
+   * Applies {@code step} to the tasks named by these index keys (ids at their end), a transaction
+   * per chunk, each retried with fresh reads when another writer got in between. Returns how many
+   * changed.
    */
   int applyToIndexed(List<KeyValue> indexKeys, long now, IndexedStep step) {
-    List<TaskId> taskIds = indexKeys.stream().map(kv -> Keys.idAtEnd(Keys.text(kv.getKey()))).toList();
+    List<TaskId> taskIds =
+        indexKeys.stream().map(kv -> Keys.idAtEnd(Keys.text(kv.getKey()))).toList();
     int changed = 0;
     int chunk = Math.max(1, config.maxTxnOps() / 8);
     for (int from = 0; from < taskIds.size(); from += chunk) {
-      changed += applyToIds(taskIds.subList(from, Math.min(taskIds.size(), from + chunk)), now, step);
+      changed +=
+          applyToIds(taskIds.subList(from, Math.min(taskIds.size(), from + chunk)), now, step);
     }
     return changed;
   }
@@ -311,7 +400,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
       }
       if (w.bytes() > TXN_BYTES && part.size() > 1) {
         int half = part.size() / 2;
-        return applyToIds(part.subList(0, half), now, step) + applyToIds(part.subList(half, part.size()), now, step);
+        return applyToIds(part.subList(0, half), now, step)
+            + applyToIds(part.subList(half, part.size()), now, step);
       }
       if (commit(w)) {
         return n;
@@ -321,9 +411,9 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
-   * Reads the task, expires its claim first if the lease ran out (so no operation acts on a claim that
-   * is over, whether or not a sweep got to it), applies {@code change} and writes the result in one
-   * transaction that compares the record as read.
+   * Reads the task, expires its claim first if the lease ran out (so no operation acts on a claim
+   * that is over, whether or not a sweep got to it), applies {@code change} and writes the result
+   * in one transaction that compares the record as read.
    */
   private Outcome change(TaskChange change) {
     return changeAll(List.of(change)).get(0);
@@ -332,13 +422,17 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   private List<Outcome> changeAll(List<? extends TaskChange> changes) {
     sweeper.sweepIfDue();
     List<Outcome> out = new ArrayList<>(Collections.nCopies(changes.size(), null));
-    // Per chunk: up to 6 writes per task (record, two index keys out, two in, lock or unique key).
-    int chunk = Math.max(1, config.maxTxnOps() / 6);
+    int chunk = changesPerTxn();
     for (int from = 0; from < changes.size(); from += chunk) {
       int to = Math.min(changes.size(), from + chunk);
       changeChunk(changes.subList(from, to), out, from);
     }
     return out;
+  }
+
+  /** Up to 6 writes per changed task (record, two index keys out, two in, lock or unique key). */
+  private int changesPerTxn() {
+    return Math.max(1, config.maxTxnOps() / 6);
   }
 
   private void changeChunk(List<? extends TaskChange> changes, List<Outcome> out, int offset) {
@@ -349,6 +443,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
       Map<TaskId, Stored> current = new HashMap<>();
       Map<TaskId, Task> intended = new LinkedHashMap<>();
       List<Outcome> outcomes = new ArrayList<>(taskIds.size());
+      List<Task> expiredHere = new ArrayList<>();
       boolean needsLease = false;
       for (int i = 0; i < taskIds.size(); i++) {
         TaskId id = taskIds.get(i);
@@ -361,10 +456,15 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         if (t.isLeaseExpiredAt(now)) {
           t = Transitions.expire(t, stamp(now));
           intended.put(id, t);
+          expiredHere.add(t);
         }
         TaskChange change = changes.get(i);
-        Outcome o = change.apply(t, change.readsQueueSettings() ? settingsOrDefault(t.queue()) : null, stamp(now),
-            random);
+        Outcome o =
+            change.apply(
+                t,
+                change.readsQueueSettings() ? settingsOrDefault(t.queue()) : null,
+                stamp(now),
+                random);
         if (o instanceof Outcome.Ok ok) {
           t = ok.task();
           intended.put(id, t);
@@ -374,14 +474,18 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         outcomes.add(o);
       }
       Writes w = new Writes(keys, now, needsLease ? session.id() : 0);
+      expiredHere.forEach(w::expired);
       for (int i = 0; i < taskIds.size(); i++) {
         TaskId id = taskIds.get(i);
-        if (intended.containsKey(id) && before.get(i) != null && w.changed().stream().noneMatch(c -> c.id().equals(id))) {
+        if (intended.containsKey(id)
+            && before.get(i) != null
+            && w.changed().stream().noneMatch(c -> c.id().equals(id))) {
           w.update(before.get(i), intended.get(id));
         }
       }
       if (w.bytes() > TXN_BYTES && taskIds.size() > 1) {
-        // Records carry params and results: halves, until each transaction fits etcd's request limit.
+        // Records carry params and results: halves, until each transaction fits etcd's request
+        // limit.
         int half = taskIds.size() / 2;
         changeChunk(changes.subList(0, half), out, offset);
         changeChunk(changes.subList(half, changes.size()), out, offset + half);
@@ -394,8 +498,12 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         return;
       }
       if (attempt + 1 >= WRITE_ATTEMPTS) {
-        throw new StoreUnavailableException("etcd: gave up after " + WRITE_ATTEMPTS + " conflicting writes to "
-            + taskIds.size() + " task(s)");
+        throw new StoreUnavailableException(
+            "etcd: gave up after "
+                + WRITE_ATTEMPTS
+                + " conflicting writes to "
+                + taskIds.size()
+                + " task(s)");
       }
     }
   }
@@ -416,13 +524,17 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         return false;
       }
       if (!w.changed().isEmpty() && committedAnyway(w.changed())) {
+        w.committed(observer);
         return true;
       }
       throw e;
     }
   }
 
-  /** Whether every one of these tasks is stored exactly so (a write of ours committed); false if unsure. */
+  /**
+   * Whether every one of these tasks is stored exactly so (a write of ours committed); false if
+   * unsure.
+   */
   private boolean committedAnyway(List<Task> written) {
     try {
       List<Stored> now = read(written.stream().map(Task::id).toList());
@@ -458,8 +570,10 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
       return s;
     }
     ByteSequence k = keys.queue(queue);
-    etcd.txn(new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))},
-        new Op[] {Op.put(k, Codec.settings(QueueSettings.DEFAULT), PutOption.DEFAULT)}, new Op[0]);
+    etcd.txn(
+        new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0))},
+        new Op[] {Op.put(k, Codec.settings(QueueSettings.DEFAULT), PutOption.DEFAULT)},
+        new Op[0]);
     return settings(queue);
   }
 
@@ -483,8 +597,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     while (true) {
       KeyValue kv = etcd.get(k);
       QueueSettings next = patch.applyTo(Codec.settings(kv.getValue()));
-      if (etcd.txn(new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision()))},
-          new Op[] {Op.put(k, Codec.settings(next), PutOption.DEFAULT)}, new Op[0]).isSucceeded()) {
+      if (etcd.txn(
+              new Cmp[] {new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision()))},
+              new Op[] {Op.put(k, Codec.settings(next), PutOption.DEFAULT)},
+              new Op[0])
+          .isSucceeded()) {
         remember(queue, next);
         if (!next.paused()) {
           waiters.wake(queue);
@@ -507,18 +624,38 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     return infos(new ArrayList<>(queueSettings().keySet()));
   }
 
-  /** Settings and counts, read in one transaction per queue: counts are the sizes of the index prefixes. */
+  /**
+   * Settings and counts, read in one transaction per queue: counts are the sizes of the index
+   * prefixes.
+   */
   private List<QueueInfo> infos(List<String> queues) {
     List<QueueInfo> out = new ArrayList<>(queues.size());
     for (String q : queues) {
-      Op[] reads = {Op.get(keys.queue(q), GetOption.DEFAULT), Etcd.count(keys.ready(q)), Etcd.count(keys.delayed(q)),
-          Etcd.count(keys.working(q)), Etcd.count(keys.finished(q, TaskState.DONE)),
-          Etcd.count(keys.finished(q, TaskState.DEAD)), Etcd.count(keys.finished(q, TaskState.CANCELLED))};
+      Op[] reads = {
+        Op.get(keys.queue(q), GetOption.DEFAULT),
+        Etcd.count(keys.ready(q)),
+        Etcd.count(keys.delayed(q)),
+        Etcd.count(keys.working(q)),
+        Etcd.count(keys.finished(q, TaskState.DONE)),
+        Etcd.count(keys.finished(q, TaskState.DEAD)),
+        Etcd.count(keys.finished(q, TaskState.CANCELLED))
+      };
       List<GetResponse> r = etcd.txn(new Cmp[0], reads, new Op[0]).getGetResponses();
-      QueueSettings s = r.get(0).getKvs().isEmpty() ? QueueSettings.DEFAULT
-          : remember(q, Codec.settings(r.get(0).getKvs().get(0).getValue()));
-      out.add(new QueueInfo(q, new QueueCounts(r.get(1).getCount(), r.get(2).getCount(), r.get(3).getCount(),
-          r.get(4).getCount(), r.get(5).getCount(), r.get(6).getCount()), s));
+      QueueSettings s =
+          r.get(0).getKvs().isEmpty()
+              ? QueueSettings.DEFAULT
+              : remember(q, Codec.settings(r.get(0).getKvs().get(0).getValue()));
+      out.add(
+          new QueueInfo(
+              q,
+              new QueueCounts(
+                  r.get(1).getCount(),
+                  r.get(2).getCount(),
+                  r.get(3).getCount(),
+                  r.get(4).getCount(),
+                  r.get(5).getCount(),
+                  r.get(6).getCount()),
+              s));
     }
     return out;
   }
@@ -532,7 +669,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     QueueSettings s = ensure(queue);
     Stamp at = stamp(clock.millis());
     // The ids are fixed before the first attempt, so a repeated attempt writes the same keys.
-    List<Task> made = specs.stream().map(spec -> Transitions.enqueue(ids.next(), queue, spec, s, at)).toList();
+    List<Task> made =
+        specs.stream().map(spec -> Transitions.enqueue(ids.next(), queue, spec, s, at)).toList();
     Map<TaskId, Boolean> written = new HashMap<>();
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Map<String, Task> holders = liveHolders(queue, made, written);
@@ -558,17 +696,25 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         return results;
       }
     }
-    throw new StoreUnavailableException("etcd: gave up enqueueing after " + WRITE_ATTEMPTS + " conflicts on unique keys");
+    throw new StoreUnavailableException(
+        "etcd: gave up enqueueing after " + WRITE_ATTEMPTS + " conflicts on unique keys");
   }
 
-  /** The live tasks holding the unique keys of {@code made} (a task of ours already written holds its own). */
-  private Map<String, Task> liveHolders(String queue, List<Task> made, Map<TaskId, Boolean> written) {
-    List<String> uniqueKeys = made.stream().map(Task::uniqueKey).filter(k -> k != null).distinct().toList();
+  /**
+   * The live tasks holding the unique keys of {@code made} (a task of ours already written holds
+   * its own).
+   */
+  private Map<String, Task> liveHolders(
+      String queue, List<Task> made, Map<TaskId, Boolean> written) {
+    List<String> uniqueKeys =
+        made.stream().map(Task::uniqueKey).filter(k -> k != null).distinct().toList();
     Map<String, Task> out = new HashMap<>();
     if (uniqueKeys.isEmpty()) {
       return out;
     }
-    List<KeyValue> held = etcd.getAll(uniqueKeys.stream().map(k -> keys.unique(queue, k)).toList(), config.maxTxnOps());
+    List<KeyValue> held =
+        etcd.getAll(
+            uniqueKeys.stream().map(k -> keys.unique(queue, k)).toList(), config.maxTxnOps());
     List<TaskId> holderIds = new ArrayList<>();
     List<String> holderKeys = new ArrayList<>();
     for (int i = 0; i < uniqueKeys.size(); i++) {
@@ -588,34 +734,88 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
-   * Writes new tasks, as many per transaction as etcd allows; returns false when a unique key was taken
-   * in between (the caller reads the holders again). A transaction whose compare failed because its
-   * tasks already exist as written is one of our own earlier attempts that committed after all: that
-   * counts as written ({@link #commit}), which is what makes a retried enqueue write nothing twice.
+   * Writes new tasks, as many per transaction as etcd allows, up to {@link #ENQUEUE_TXNS_IN_FLIGHT}
+   * transactions at once; returns false when a unique key was taken in between (the caller reads
+   * the holders again). A transaction whose compare failed because its tasks already exist as
+   * written is one of our own earlier attempts that committed after all: that counts as written
+   * ({@link #commit}), which is what makes a retried enqueue write nothing twice.
    */
   private boolean writeNew(List<Task> create, long now, Map<TaskId, Boolean> written) {
+    List<Writes> txns = new ArrayList<>();
+    List<List<Task>> parts = new ArrayList<>();
     int from = 0;
     while (from < create.size()) {
       Writes w = new Writes(keys, now, 0);
       int to = from;
       // As many tasks as fit one transaction: etcd's op limit, and its request size limit.
-      while (to < create.size() && (to == from || (w.size() + 4 <= config.maxTxnOps() && w.bytes() < TXN_BYTES))) {
+      while (to < create.size()
+          && (to == from || (w.size() + 4 <= config.maxTxnOps() && w.bytes() < TXN_BYTES))) {
         w.create(create.get(to++));
       }
-      List<Task> part = create.subList(from, to);
-      boolean ok;
-      try {
-        ok = commit(w);
-      } catch (StoreUnavailableException e) {
-        ok = retryOnce(w, e);
-      }
-      if (!ok) {
-        return false;
-      }
-      part.forEach(t -> written.put(t.id(), true));
+      txns.add(w);
+      parts.add(create.subList(from, to));
       from = to;
     }
-    return true;
+    boolean allWritten = true;
+    StoreUnavailableException failure = null;
+    for (int wave = 0; wave < txns.size(); wave += ENQUEUE_TXNS_IN_FLIGHT) {
+      List<Writes> these = txns.subList(wave, Math.min(txns.size(), wave + ENQUEUE_TXNS_IN_FLIGHT));
+      List<Object> results = inParallel(these);
+      for (int i = 0; i < these.size(); i++) {
+        if (results.get(i) instanceof StoreUnavailableException e) {
+          failure = failure != null ? failure : e;
+        } else if (Boolean.TRUE.equals(results.get(i))) {
+          parts.get(wave + i).forEach(t -> written.put(t.id(), true));
+        } else {
+          allWritten = false;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+    return allWritten;
+  }
+
+  /** Transactions of one enqueue in flight at once: a batch of 1,000 small tasks takes about 32. */
+  private static final int ENQUEUE_TXNS_IN_FLIGHT = 8;
+
+  /**
+   * Commits each of these (once more after a lost answer), at once; per transaction its outcome or
+   * its failure.
+   */
+  private List<Object> inParallel(List<Writes> txns) {
+    if (txns.size() == 1) {
+      return List.of(commitOrFailure(txns.get(0)));
+    }
+    try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<Object>> running =
+          txns.stream().map(w -> threads.submit(() -> commitOrFailure(w))).toList();
+      List<Object> out = new ArrayList<>(running.size());
+      for (Future<Object> f : running) {
+        out.add(f.get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreUnavailableException("interrupted while writing to etcd", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private Object commitOrFailure(Writes w) {
+    try {
+      try {
+        return commit(w);
+      } catch (StoreUnavailableException e) {
+        return retryOnce(w, e);
+      }
+    } catch (StoreUnavailableException e) {
+      return e;
+    }
   }
 
   /** A write that failed for want of an answer is sent once more: it may have committed, or not. */
@@ -650,46 +850,146 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   private List<Task> claimNow(ClaimParams p) {
+    return claimers
+        .computeIfAbsent(
+            p.queue(),
+            q -> new Combiner<ClaimParams, List<Task>>(batch -> claimBatch(q, batch), claimsPerTxn))
+        .submit(p);
+  }
+
+  /**
+   * The claim requests of this server's workers on one queue that arrived together, served by as
+   * few transactions as etcd's limits allow: one while the requests want no more than {@link
+   * #claimsPerTxn} tasks in all. The tasks go to the requests in the order they came, each under
+   * its own worker and lease. When another writer took some of the candidates first (the
+   * transaction did nothing), its else branch has read their records back: the candidates nobody
+   * touched are kept, and only the lost ones are replaced, picked at random among the first few
+   * ready keys so that contending servers spread out.
+   */
+  private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests) {
     sweeper.sweepIfDue();
-    QueueSettings s = settings(p.queue());
-    if (s == null || s.paused()) {
-      return List.of();
-    }
-    long leaseMs = p.leaseMsIn(s);
-    List<Task> claimed = new ArrayList<>();
+    ClaimShares shares = new ClaimShares(requests);
+    QueueSettings s = null;
+    List<Stored> kept = List.of();
     boolean sweptOnDemand = false;
     int attempt = 0;
-    while (claimed.size() < p.max() && attempt < CLAIM_ATTEMPTS) {
-      int want = Math.min(p.max() - claimed.size(), claimsPerTxn);
-      Floors.Snapshot floor = floors.get(p.queue());
-      List<String> found = candidates(p.queue(), floor, attempt == 0 ? want : 2 * want + 8);
-      if (found.isEmpty()) {
-        if (!sweptOnDemand && sweeper.onDemand(p.queue())) {
-          sweptOnDemand = true;
-          continue;
+    while (shares.left() > 0 && attempt < CLAIM_ATTEMPTS) {
+      int want = Math.min(shares.left(), claimsPerTxn);
+      Floors.Snapshot floor = floors.get(queue);
+      List<Stored> picked = new ArrayList<>(kept);
+      kept = List.of();
+      int more = want - picked.size();
+      List<String> fresh = List.of();
+      if (more > 0) {
+        Set<String> have =
+            picked.stream().map(st -> Keys.text(keys.ready(st.task()))).collect(Collectors.toSet());
+        List<String> found =
+            candidates(queue, floor, attempt == 0 ? want : 2 * want + 8).stream()
+                .filter(k -> !have.contains(k))
+                .toList();
+        if (found.isEmpty() && picked.isEmpty()) {
+          if (!sweptOnDemand && sweeper.onDemand(queue)) {
+            sweptOnDemand = true;
+            continue;
+          }
+          break;
         }
-        break;
+        fresh = attempt == 0 ? found.subList(0, Math.min(more, found.size())) : spread(found, more);
+        Claimable c = claimable(queue, fresh);
+        s = c.settings();
+        if (s == null || s.paused()) {
+          return shares.got();
+        }
+        picked.addAll(c.tasks());
       }
-      List<String> picked = attempt == 0 ? found.subList(0, Math.min(want, found.size())) : spread(found, want);
-      List<Task> got = claim(picked, p.worker(), leaseMs);
-      if (got == null) {
-        conflicts.incrementAndGet();
+      if (picked.isEmpty()) {
         attempt++;
         continue;
       }
-      if (attempt == 0 && picked.size() == got.size()) {
-        // Everything below the last key taken is gone now: the next claim starts after it.
-        floors.raise(p.queue(), Keys.after(picked.get(picked.size() - 1)), floor);
+      picked.sort(Comparator.comparing(st -> Keys.text(keys.ready(st.task()))));
+      Writes w = claimWrites(picked, shares, s);
+      if (commitFenced(w)) {
+        shares.handOut(w.changed());
+        if (attempt == 0 && fresh.size() == picked.size() && w.changed().size() == picked.size()) {
+          // Everything below the last key taken is gone now: the next claim starts after it.
+          floors.raise(queue, Keys.after(fresh.get(fresh.size() - 1)), floor);
+        }
+        continue;
       }
-      claimed.addAll(got);
-      if (got.isEmpty()) {
-        attempt++;
+      attempt++;
+      List<GetResponse> now = w.readOnConflict();
+      if (!now.isEmpty()) {
+        conflicts.incrementAndGet();
+        kept = untouched(picked.subList(0, now.size()), now);
       }
     }
-    return claimed;
+    return shares.got();
   }
 
-  /** {@code want} of the candidates, at random (contended claims by several servers spread out), in key order. */
+  /** The queue's settings (null: no such queue) and the tasks a claim may take, read together. */
+  private record Claimable(QueueSettings settings, List<Stored> tasks) {}
+
+  /**
+   * The queue's settings and the records of the tasks of these ready keys that are still ready, in
+   * one read (a claim's round trips are its cost); a stale key (read from a lagging member) is
+   * passed over.
+   */
+  private Claimable claimable(String queue, List<String> readyKeys) {
+    List<ByteSequence> wanted = new ArrayList<>(readyKeys.size() + 1);
+    readyKeys.forEach(k -> wanted.add(keys.task(Keys.idAtEnd(k))));
+    wanted.add(keys.queue(queue));
+    List<KeyValue> got = etcd.getAll(wanted, config.maxTxnOps());
+    KeyValue settings = got.get(readyKeys.size());
+    List<Stored> out = new ArrayList<>(readyKeys.size());
+    for (int i = 0; i < readyKeys.size(); i++) {
+      Stored st = got.get(i) == null ? null : stored(got.get(i));
+      if (st != null
+          && st.task().state() == TaskState.PENDING
+          && Keys.text(keys.ready(st.task())).equals(readyKeys.get(i))) {
+        out.add(st);
+      }
+    }
+    return new Claimable(
+        settings == null ? null : remember(queue, Codec.settings(settings.getValue())), out);
+  }
+
+  /**
+   * One transaction claiming these tasks (as many as fit etcd's request limit) for the requests
+   * that still want tasks, in order; it reads their records back if a compare fails.
+   */
+  private Writes claimWrites(List<Stored> picked, ClaimShares shares, QueueSettings s) {
+    long now = clock.millis();
+    Writes w = new Writes(keys, now, session.id());
+    w.readBackOnConflict();
+    Iterator<ClaimParams> to = shares.nextTasksGoTo(picked.size()).iterator();
+    for (Stored st : picked) {
+      if (!w.changed().isEmpty() && w.bytes() >= TXN_BYTES) {
+        break;
+      }
+      ClaimParams p = to.next();
+      w.update(st, Transitions.claim(st.task(), p.worker(), p.leaseMsIn(s), stamp(now)));
+    }
+    return w;
+  }
+
+  /**
+   * The tasks whose records are still as {@code read} (mod revision unchanged): nobody took them.
+   */
+  private static List<Stored> untouched(List<Stored> read, List<GetResponse> now) {
+    List<Stored> out = new ArrayList<>();
+    for (int i = 0; i < read.size(); i++) {
+      List<KeyValue> kvs = now.get(i).getKvs();
+      if (!kvs.isEmpty() && kvs.get(0).getModRevision() == read.get(i).modRevision()) {
+        out.add(read.get(i));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code want} of the candidates, at random (contended claims by several servers spread out), in
+   * key order.
+   */
   private List<String> spread(List<String> found, int want) {
     List<String> shuffled = new ArrayList<>(found);
     for (int i = shuffled.size() - 1; i > 0; i--) {
@@ -702,10 +1002,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
 
   /**
    * Up to {@code n} ready keys from the head of the queue, read serializable (the claim's compare
-   * guards correctness). The range never runs to the end of the queue while there is a head to find:
-   * it starts at the queue's floor and ends a window of run_at later within the floor's priority (see
-   * {@link #windows}), a window that grows (×16, 4 times) while it comes back empty. Only then, or when there is no floor
-   * yet, does it read to the end of the queue's keys, and then it sets the floor at the first key.
+   * guards correctness). The range never runs to the end of the queue while there is a head to
+   * find: it starts at the queue's floor and ends a window of run_at later within the floor's
+   * priority (see {@link #windows}), a window that grows (×16, 4 times) while it comes back empty.
+   * Only then, or when there is no floor yet, does it read to the end of the queue's keys, and then
+   * it sets the floor at the first key.
    */
   private List<String> candidates(String queue, Floors.Snapshot floor, int n) {
     String prefix = keys.ready(queue);
@@ -718,7 +1019,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         long until = runAt > Long.MAX_VALUE - window ? Long.MAX_VALUE : runAt + window;
         GetResponse r = readyRange(queue, from, band + Keys.time(until), n);
         if (r.getCount() > 16L * n && window > 1) {
-          windows.put(queue, Math.max(1, window / 4)); // etcd walked many keys to count them: narrower
+          windows.put(
+              queue, Math.max(1, window / 4)); // etcd walked many keys to count them: narrower
         } else if (r.getCount() < n && window < MAX_WINDOW_MS) {
           windows.put(queue, window * 2);
         }
@@ -740,10 +1042,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
-   * Ready keys in [from, to), serializable: answered by whichever member jetcd picks, without a round
-   * trip to the leader. A member may lag behind the leader by a few milliseconds; when it has not yet
-   * applied this server's own last write that made a task of the queue ready, the range is read again
-   * linearizable, so that a task this server just enqueued (or released) is always seen by its claims.
+   * Ready keys in [from, to), serializable: answered by whichever member jetcd picks, without a
+   * round trip to the leader. A member may lag behind the leader by a few milliseconds; when it has
+   * not yet applied this server's own last write that made a task of the queue ready, the range is
+   * read again linearizable, so that a task this server just enqueued (or released) is always seen
+   * by its claims.
    */
   private GetResponse readyRange(String queue, String from, String to, int n) {
     GetResponse r = etcd.range(from, to, n, true, true);
@@ -755,28 +1058,6 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
 
   private static List<String> keysOf(GetResponse r) {
     return r.getKvs().stream().map(kv -> Keys.text(kv.getKey())).toList();
-  }
-
-  /**
-   * Claims the tasks of these ready keys in one transaction; null when another writer got one of them
-   * first (the whole transaction then did nothing). Keys whose task is no longer ready are skipped.
-   */
-  private List<Task> claim(List<String> readyKeys, String worker, long leaseMs) {
-    long now = clock.millis();
-    List<Stored> got = read(readyKeys.stream().map(Keys::idAtEnd).toList());
-    long lease = session.id();
-    Writes w = new Writes(keys, now, lease);
-    List<Task> claimed = new ArrayList<>();
-    for (int i = 0; i < readyKeys.size() && (claimed.isEmpty() || w.bytes() < TXN_BYTES); i++) {
-      Stored st = got.get(i);
-      if (st == null || st.task().state() != TaskState.PENDING || !Keys.text(keys.ready(st.task())).equals(readyKeys.get(i))) {
-        continue;
-      }
-      Task t = Transitions.claim(st.task(), worker, leaseMs, stamp(now));
-      w.update(st, t);
-      claimed.add(t);
-    }
-    return commitFenced(w) ? claimed : null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -794,7 +1075,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
 
   @Override
   public Outcome taskComplete(TaskId id, String token, String resultJson) {
-    return change(new Completion(id, token, resultJson));
+    return completer.submit(new Completion(id, token, resultJson));
   }
 
   @Override
@@ -818,6 +1099,39 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   }
 
   /**
+   * Retries one dead or cancelled task in one transaction that compares its record as read and that
+   * its unique key is still free (see {@link Writes#update}).
+   */
+  @Override
+  public Outcome taskRetry(TaskId id) {
+    sweeper.sweepIfDue();
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      long now = clock.millis();
+      Stored st = read(List.of(id)).get(0);
+      if (st == null) {
+        return new Outcome.NotFound(id);
+      }
+      Outcome o = Transitions.retry(st.task(), keyHolder(st.task()), stamp(now));
+      if (!(o instanceof Outcome.Ok ok)) {
+        return o;
+      }
+      Writes w = new Writes(keys, now, 0);
+      w.update(st, ok.task());
+      if (commit(w)) {
+        return o;
+      }
+    }
+    throw new StoreUnavailableException(
+        "etcd: gave up retrying " + id + " after " + WRITE_ATTEMPTS + " conflicts");
+  }
+
+  /** The task that holds the unique key of {@code t} (a live one), or null. */
+  private TaskId keyHolder(Task t) {
+    KeyValue held = t.uniqueKey() == null ? null : etcd.get(keys.unique(t.queue(), t.uniqueKey()));
+    return held == null ? null : TaskId.parse(Keys.text(held.getValue()));
+  }
+
+  /**
    * Moves up to {@code limit} dead tasks of the queue, oldest id first, back to pending, one
    * transaction each. A dead task whose unique key a live task holds (one moved by this redrive
    * included) stays dead and is passed over, so a held key never stops the tasks behind it.
@@ -830,7 +1144,9 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     int moved = 0;
     int skipped = 0;
     while (moved < limit) {
-      List<String> dead = keysOf(etcd.range(from, Keys.end(prefix), Math.min(256, limit - moved + 16), true, false));
+      List<String> dead =
+          keysOf(
+              etcd.range(from, Keys.end(prefix), Math.min(256, limit - moved + 16), true, false));
       for (String key : dead) {
         if (moved == limit) {
           break;
@@ -838,7 +1154,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         switch (redriveOne(Keys.idAtEnd(key))) {
           case MOVED -> moved++;
           case HELD -> skipped++;
-          case GONE -> { }
+          case GONE -> {}
         }
       }
       if (dead.size() < Math.min(256, limit - moved + 16) || moved == limit) {
@@ -849,7 +1165,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
     return new RedriveResult(moved, skipped);
   }
 
-  private enum RedriveOne { MOVED, HELD, GONE }
+  private enum RedriveOne {
+    MOVED,
+    HELD,
+    GONE
+  }
 
   private RedriveOne redriveOne(TaskId id) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
@@ -859,16 +1179,17 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
         return RedriveOne.GONE;
       }
       Task t = st.task();
-      if (t.uniqueKey() != null && etcd.get(keys.unique(t.queue(), t.uniqueKey())) != null) {
+      if (keyHolder(t) != null) {
         return RedriveOne.HELD;
       }
       Writes w = new Writes(keys, now, 0);
-      w.update(st, Transitions.redrive(t, stamp(now)));
+      w.update(st, w.redriven(Transitions.redrive(t, stamp(now))));
       if (commit(w)) {
         return RedriveOne.MOVED;
       }
     }
-    throw new StoreUnavailableException("etcd: gave up redriving " + id + " after " + WRITE_ATTEMPTS + " conflicts");
+    throw new StoreUnavailableException(
+        "etcd: gave up redriving " + id + " after " + WRITE_ATTEMPTS + " conflicts");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -910,6 +1231,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource {
   @Override
   public byte[] leaseTokenKey() {
     return leaseTokenKey.clone();
+  }
+
+  @Override
+  public void observe(StoreObserver observer) {
+    this.observer = observer;
   }
 
   @Override

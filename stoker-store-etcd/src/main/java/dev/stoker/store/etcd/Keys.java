@@ -7,10 +7,10 @@ import io.etcd.jetcd.ByteSequence;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The key layout under one prefix (docs/backends/etcd.md). Keys are ASCII; every field that must sort
- * is fixed-width lower-case hex, so etcd's bytewise order is the order an operation needs. Queue names
- * ({@code [A-Za-z0-9._-]}) never contain {@code /}, so one queue's keys never share a prefix with
- * another's.
+ * The key layout under one prefix (docs/backends/etcd.md). Keys are ASCII; every field that must
+ * sort is fixed-width lower-case hex, so etcd's bytewise order is the order an operation needs.
+ * Queue names ({@code [A-Za-z0-9._-]}) never contain {@code /}, so one queue's keys never share a
+ * prefix with another's.
  *
  * <pre>
  * meta/token-key                 the lease-token signing key
@@ -31,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 final class Keys {
   /** Width of a task id's text (Crockford base32 sorts like the id). */
   static final int ID = TaskId.TEXT_LENGTH;
+
   static final int TIME = 16;
   static final int PRIORITY = 8;
 

@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The campaign for the sweeping role: one server at a time, elected through etcd's election API under
- * its session lease, sweeps every queue every interval (what other servers wrote, what dead ones left). When
- * the leader dies its lease expires, its election key with it, and the next campaigner wins.
+ * The campaign for the sweeping role: one server at a time, elected through etcd's election API
+ * under its session lease, sweeps every queue every interval (what other servers wrote, what dead
+ * ones left). When the leader dies its lease expires, its election key with it, and the next
+ * campaigner wins.
  */
 final class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);
@@ -80,8 +81,11 @@ final class Leadership implements AutoCloseable {
 
   /** Campaigns until elected; null when the store closes or the lease is lost first. */
   private LeaderKey campaign(Election election, long lease) throws InterruptedException {
-    CompletableFuture<CampaignResponse> f = election.campaign(keys.election(), lease,
-        ByteSequence.from(Integer.toString(node), java.nio.charset.StandardCharsets.UTF_8));
+    CompletableFuture<CampaignResponse> f =
+        election.campaign(
+            keys.election(),
+            lease,
+            ByteSequence.from(Integer.toString(node), java.nio.charset.StandardCharsets.UTF_8));
     while (!closed) {
       try {
         return f.get(500, TimeUnit.MILLISECONDS).getLeader();

@@ -8,12 +8,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the ready keys of every queue and the queues' settings, from the revision this server last
- * read, so that a waiting claim wakes when any server makes a task claimable or resumes a queue, and so
- * that the claim floors know of ready keys written below them. The watch is only a wake-up: claims look
- * again every second anyway and recovery scans, because a watch cannot resume across a compaction and
- * may miss a delete near one. When jetcd gives up on it (compacted, no leader), it is started again
- * from the current revision, and every waiter is woken and every floor reset, since events may be lost.
+ * Watches the ready keys of every queue and the queues' settings, from the revision this server
+ * last read, so that a waiting claim wakes when any server makes a task claimable or resumes a
+ * queue, and so that the claim floors know of ready keys written below them. The watch is only a
+ * wake-up: claims look again every second anyway and recovery scans, because a watch cannot resume
+ * across a compaction and may miss a delete near one. When jetcd gives up on it (compacted, no
+ * leader), it is started again from the current revision, and every waiter is woken and every floor
+ * reset, since events may be lost.
  */
 final class PendingWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PendingWatch.class);
@@ -24,8 +25,12 @@ final class PendingWatch implements AutoCloseable {
   private final Waiters waiters;
   private Watch.Watcher ready;
   private Watch.Watcher queues;
-  /** Which start the current watchers belong to: callbacks of watchers stopped since are ignored. */
+
+  /**
+   * Which start the current watchers belong to: callbacks of watchers stopped since are ignored.
+   */
   private long generation;
+
   private volatile boolean closed;
 
   PendingWatch(Etcd etcd, Keys keys, Floors floors, Waiters waiters) {
@@ -40,14 +45,22 @@ final class PendingWatch implements AutoCloseable {
       return;
     }
     String anyKey = Keys.text(keys.tokenKey());
-    long revision = etcd.range(anyKey, Keys.after(anyKey), 1, true, false).getHeader().getRevision();
+    long revision =
+        etcd.range(anyKey, Keys.after(anyKey), 1, true, false).getHeader().getRevision();
     Watch w = etcd.client().getWatchClient();
-    WatchOption opt = WatchOption.builder().isPrefix(true).withNoDelete(true).withRevision(revision + 1).build();
+    WatchOption opt =
+        WatchOption.builder().isPrefix(true).withNoDelete(true).withRevision(revision + 1).build();
     long gen = ++generation;
-    ready = w.watch(Keys.bytes(keys.readyRoot()), opt,
-        Watch.listener(this::onReady, t -> restart(gen, t), () -> restart(gen, null)));
-    queues = w.watch(Keys.bytes(keys.queuePrefix()), opt,
-        Watch.listener(this::onQueue, t -> restart(gen, t), () -> restart(gen, null)));
+    ready =
+        w.watch(
+            Keys.bytes(keys.readyRoot()),
+            opt,
+            Watch.listener(this::onReady, t -> restart(gen, t), () -> restart(gen, null)));
+    queues =
+        w.watch(
+            Keys.bytes(keys.queuePrefix()),
+            opt,
+            Watch.listener(this::onQueue, t -> restart(gen, t), () -> restart(gen, null)));
     // Anything written before the watch began is found by the claims' own reads.
     floors.resetAll();
     waiters.wakeAll();
@@ -73,9 +86,10 @@ final class PendingWatch implements AutoCloseable {
   }
 
   /**
-   * Starts the watch again from the current revision, unless it was stopped since {@code gen} began.
-   * jetcd resumes a watch by itself after a transient error; this covers the ends it does not resume
-   * (compaction, no leader), at the price of sometimes restarting one that would have resumed.
+   * Starts the watch again from the current revision, unless it was stopped since {@code gen}
+   * began. jetcd resumes a watch by itself after a transient error; this covers the ends it does
+   * not resume (compaction, no leader), at the price of sometimes restarting one that would have
+   * resumed.
    */
   private void restart(long gen, Throwable t) {
     synchronized (this) {
@@ -85,20 +99,23 @@ final class PendingWatch implements AutoCloseable {
       stop();
     }
     log.info("etcd watch ended ({}); starting it again", t == null ? "completed" : t.getMessage());
-    Thread.ofVirtual().name("stoker-etcd-rewatch").start(() -> {
-      while (!closed) {
-        try {
-          start();
-          return;
-        } catch (RuntimeException e) {
-          try {
-            Thread.sleep(500);
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
-      }
-    });
+    Thread.ofVirtual()
+        .name("stoker-etcd-rewatch")
+        .start(
+            () -> {
+              while (!closed) {
+                try {
+                  start();
+                  return;
+                } catch (RuntimeException e) {
+                  try {
+                    Thread.sleep(500);
+                  } catch (InterruptedException ie) {
+                    return;
+                  }
+                }
+              }
+            });
   }
 
   private void stop() {

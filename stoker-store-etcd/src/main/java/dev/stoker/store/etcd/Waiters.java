@@ -4,10 +4,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The claims of this server that wait for a queue to get a claimable task. A waiter reads the queue's
- * generation before it looks for tasks and sleeps only while the generation is unchanged, so a task that
- * became claimable between its look and its sleep wakes it at once. What bumps a generation: this
- * server's own writes, and the watch on the ready and queue prefixes (every server's writes).
+ * The claims of this server that wait for a queue to get a claimable task. A waiter reads the
+ * queue's generation before it looks for tasks and sleeps only while the generation is unchanged,
+ * so a task that became claimable between its look and its sleep wakes it at once. What bumps a
+ * generation: this server's own writes, and the watch on the ready and queue prefixes (every
+ * server's writes).
  */
 final class Waiters {
   private final Map<String, Long> generations = new HashMap<>();

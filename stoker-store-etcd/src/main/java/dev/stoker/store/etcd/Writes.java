@@ -1,11 +1,14 @@
 package dev.stoker.store.etcd;
 
 import dev.stoker.core.Task;
+import dev.stoker.core.store.StoreObserver;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,9 +19,9 @@ import java.util.Set;
 
 /**
  * The writes of one etcd transaction: task records and the index keys that follow from each task's
- * state (see {@link Keys}), with the compares that make it all-or-nothing against every other writer.
- * A changed task's record is compared by mod revision, a new task's by version 0 (so a retried
- * enqueue whose first attempt committed after all cannot write it twice).
+ * state (see {@link Keys}), with the compares that make it all-or-nothing against every other
+ * writer. A changed task's record is compared by mod revision, a new task's by version 0 (so a
+ * retried enqueue whose first attempt committed after all cannot write it twice).
  */
 final class Writes {
   private final Keys keys;
@@ -31,6 +34,10 @@ final class Writes {
   private final List<Op> nested = new ArrayList<>();
   private final List<Task> ready = new ArrayList<>();
   private final List<Task> changed = new ArrayList<>();
+  private final List<Task> expired = new ArrayList<>();
+  private final List<Task> redriven = new ArrayList<>();
+  private boolean readBack;
+  private List<GetResponse> readOnConflict = List.of();
 
   /**
    * @param now the time that decides whether a pending task is ready or delayed
@@ -42,7 +49,9 @@ final class Writes {
     this.lease = lease;
   }
 
-  /** A new task: its record, its listing key, its state's keys and (when it has one) its unique key. */
+  /**
+   * A new task: its record, its listing key, its state's keys and (when it has one) its unique key.
+   */
   void create(Task t) {
     cmps.add(new Cmp(keys.task(t.id()), Cmp.Op.EQUAL, CmpTarget.version(0)));
     puts.put(keys.task(t.id()), Codec.task(t));
@@ -68,10 +77,14 @@ final class Writes {
       ByteSequence mine = Keys.bytes(t.id().toString());
       if (next.state().isTerminal()) {
         // Free the key only if this task holds it (a redriven task may have found it taken).
-        nested.add(Op.txn(new Cmp[] {new Cmp(u, Cmp.Op.EQUAL, CmpTarget.value(mine))},
-            new Op[] {Op.delete(u, DeleteOption.DEFAULT)}, new Op[0]));
+        nested.add(
+            Op.txn(
+                new Cmp[] {new Cmp(u, Cmp.Op.EQUAL, CmpTarget.value(mine))},
+                new Op[] {Op.delete(u, DeleteOption.DEFAULT)},
+                new Op[0]));
       } else {
-        // A redrive: the key must be free, or the transaction fails (the caller passes the task over).
+        // A redrive: the key must be free, or the transaction fails (the caller passes the task
+        // over).
         cmps.add(new Cmp(u, Cmp.Op.EQUAL, CmpTarget.version(0)));
         puts.put(u, mine);
       }
@@ -173,15 +186,72 @@ final class Writes {
     List<Op> ops = new ArrayList<>(size());
     deletes.forEach(k -> ops.add(Op.delete(k, DeleteOption.DEFAULT)));
     puts.forEach((k, v) -> ops.add(Op.put(k, v, PutOption.DEFAULT)));
-    PutOption withLease = lease == 0 ? PutOption.DEFAULT : PutOption.builder().withLeaseId(lease).build();
+    PutOption withLease =
+        lease == 0 ? PutOption.DEFAULT : PutOption.builder().withLeaseId(lease).build();
     leased.forEach(k -> ops.add(Op.put(k, Keys.bytes(Long.toHexString(lease)), withLease)));
     ops.addAll(nested);
     return ops.toArray(Op[]::new);
   }
 
-  /** Pending tasks this transaction makes ready: the waiters of their queues are woken after commit. */
+  /**
+   * Makes the transaction read the records of the tasks it changes when a compare fails (its else
+   * branch): the caller then learns which of them another writer changed, without another round
+   * trip.
+   */
+  void readBackOnConflict() {
+    readBack = true;
+  }
+
+  /** The else branch: nothing, or the reads {@link #readBackOnConflict()} asks for. */
+  Op[] otherwise() {
+    if (!readBack) {
+      return new Op[0];
+    }
+    return changed.stream()
+        .map(t -> (Op) Op.get(keys.task(t.id()), GetOption.DEFAULT))
+        .toArray(Op[]::new);
+  }
+
+  /** Called with what the else branch read, when the transaction's compares failed. */
+  void conflicted(List<GetResponse> reads) {
+    readOnConflict = reads;
+  }
+
+  /**
+   * After a failed commit, the records of the changed tasks as the else branch read them, in the
+   * order of {@link #changed()}; empty when the transaction read nothing back or did not fail on a
+   * compare.
+   */
+  List<GetResponse> readOnConflict() {
+    return readOnConflict;
+  }
+
+  /**
+   * Pending tasks this transaction makes ready: the waiters of their queues are woken after commit.
+   */
   List<Task> madeReady() {
     return ready;
+  }
+
+  /**
+   * Notes that {@code task} ends a lease that ran out, to report to the store's observer once
+   * committed.
+   */
+  Task expired(Task task) {
+    expired.add(task);
+    return task;
+  }
+
+  /** Notes that {@code task} was redriven, to report to the store's observer once committed. */
+  Task redriven(Task task) {
+    redriven.add(task);
+    return task;
+  }
+
+  /** Reports the transitions noted, now that the transaction committed. */
+  void committed(StoreObserver observer) {
+    expired.forEach(observer::leaseExpired);
+    redriven.forEach(observer::redriven);
   }
 
   /** The tasks as this transaction leaves them (new and changed). */

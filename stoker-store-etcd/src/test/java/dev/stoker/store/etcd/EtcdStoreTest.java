@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the conformance suite does not cover: several stores (servers) over one prefix of a real
- * 3-member cluster, sharing one manual clock; batches larger than one etcd transaction; the claims of
- * a server that died; and etcd's failures as the store reports them.
+ * 3-member cluster, sharing one manual clock; batches larger than one etcd transaction; the claims
+ * of a server that died; and etcd's failures as the store reports them.
  */
 class EtcdStoreTest {
   private static final String Q = "q";
@@ -47,8 +47,12 @@ class EtcdStoreTest {
   }
 
   private EtcdStore server(int node) {
-    return open(EtcdConfig.of(EtcdTemp.shared().endpoints()).withPrefix(prefix).withSessionTtl(Duration.ofSeconds(2))
-        .withSweepInterval(Duration.ofMillis(50)), node);
+    return open(
+        EtcdConfig.of(EtcdTemp.shared().endpoints())
+            .withPrefix(prefix)
+            .withSessionTtl(Duration.ofSeconds(2))
+            .withSweepInterval(Duration.ofMillis(50)),
+        node);
   }
 
   @AfterEach
@@ -64,7 +68,8 @@ class EtcdStoreTest {
   void a_batch_larger_than_one_transaction_is_stored_whole_and_claimed_in_order() {
     EtcdStore a = server(1);
     String big = "\"" + "x".repeat(100_000) + "\"";
-    List<EnqueueResult> small = a.taskEnqueueMany(Q, specs(100, "{}")); // 100 tasks: 4 transactions by ops
+    List<EnqueueResult> small =
+        a.taskEnqueueMany(Q, specs(100, "{}")); // 100 tasks: 4 transactions by ops
     List<EnqueueResult> large = a.taskEnqueueMany(Q, specs(12, big)); // 1.2 MB: several by size
 
     assertThat(a.queueGet(Q).counts().pending()).isEqualTo(112);
@@ -72,7 +77,9 @@ class EtcdStoreTest {
     List<Task> expected = new ArrayList<>();
     small.forEach(r -> expected.add(r.task()));
     large.forEach(r -> expected.add(r.task()));
-    assertThat(claimed).extracting(Task::id).containsExactlyElementsOf(expected.stream().map(Task::id).toList());
+    assertThat(claimed)
+        .extracting(Task::id)
+        .containsExactlyElementsOf(expected.stream().map(Task::id).toList());
     assertThat(claimed.get(111).paramsJson()).isEqualTo(big);
     assertThat(a.queueGet(Q).counts().working()).isEqualTo(112);
   }
@@ -87,10 +94,12 @@ class EtcdStoreTest {
     Task onB = b.taskClaimMany(new ClaimParams(Q, "w-b", 1, 60_000L, 0)).get(0);
     assertThat(onB.id()).isNotEqualTo(onA.id());
 
-    assertThat(b.taskHeartbeat(onA.id(), onB.lease().token(), null)).isInstanceOf(Outcome.StaleToken.class);
+    assertThat(b.taskHeartbeat(onA.id(), onB.lease().token(), null))
+        .isInstanceOf(Outcome.StaleToken.class);
     assertThat(b.taskComplete(onA.id(), onA.lease().token(), "1")).isInstanceOf(Outcome.Ok.class);
     assertThat(a.taskGet(onA.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
-    assertThat(a.taskRelease(onA.id(), onA.lease().token(), 0)).isInstanceOf(Outcome.AlreadyFinished.class);
+    assertThat(a.taskRelease(onA.id(), onA.lease().token(), 0))
+        .isInstanceOf(Outcome.AlreadyFinished.class);
   }
 
   @Test
@@ -105,15 +114,17 @@ class EtcdStoreTest {
     for (int i = 0; i < 8; i++) {
       EtcdStore s = i % 2 == 0 ? a : b;
       String worker = "w-" + i;
-      claimers.add(pool.submit(() -> {
-        while (true) {
-          List<Task> c = s.taskClaimMany(new ClaimParams(Q, worker, 3, 600_000L, 0));
-          if (c.isEmpty() && s.queueGet(Q).counts().pending() == 0) {
-            return null;
-          }
-          got.addAll(c);
-        }
-      }));
+      claimers.add(
+          pool.submit(
+              () -> {
+                while (true) {
+                  List<Task> c = s.taskClaimMany(new ClaimParams(Q, worker, 3, 600_000L, 0));
+                  if (c.isEmpty() && s.queueGet(Q).counts().pending() == 0) {
+                    return null;
+                  }
+                  got.addAll(c);
+                }
+              }));
     }
     for (Future<?> f : claimers) {
       f.get(3, TimeUnit.MINUTES);
@@ -125,7 +136,36 @@ class EtcdStoreTest {
   }
 
   @Test
-  void a_claim_whose_server_died_is_honoured_until_its_lease_runs_out_and_then_taken_over_by_another() {
+  void concurrent_claims_on_one_server_each_get_their_own_tasks_under_their_own_worker_and_lease()
+      throws Exception {
+    EtcdStore a = server(1);
+    int claimers = 16;
+    a.taskEnqueueMany(Q, specs(claimers * 4, "{}"));
+    long now = clock.millis();
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    List<Future<List<Task>>> answers = new ArrayList<>();
+    for (int i = 0; i < claimers; i++) {
+      ClaimParams p = new ClaimParams(Q, "w-" + i, 1 + i % 4, 60_000L + i, 0);
+      answers.add(pool.submit(() -> a.taskClaimMany(p)));
+    }
+    Set<Object> ids = new HashSet<>();
+    for (int i = 0; i < claimers; i++) {
+      List<Task> got = answers.get(i).get(1, TimeUnit.MINUTES);
+      assertThat(got).as("claimer %d", i).hasSize(1 + i % 4);
+      for (Task t : got) {
+        assertThat(ids.add(t.id())).as("claimed once: %s", t.id()).isTrue();
+        assertThat(t.lease().owner()).isEqualTo("w-" + i);
+        assertThat(t.lease().expiresAt()).isEqualTo(now + 60_000L + i);
+        assertThat(a.taskGet(t.id()).orElseThrow()).isEqualTo(t);
+      }
+    }
+    pool.shutdown();
+    assertThat(a.queueGet(Q).counts().working()).isEqualTo(ids.size());
+  }
+
+  @Test
+  void
+      a_claim_whose_server_died_is_honoured_until_its_lease_runs_out_and_then_taken_over_by_another() {
     EtcdStore a = server(1);
     EtcdStore b = server(2);
     a.taskEnqueueMany(Q, specs(2, "{}"));
@@ -135,15 +175,20 @@ class EtcdStoreTest {
     a.close(); // its lease is revoked: both locks vanish, as when it dies and its TTL runs out
     clock.advanceMillis(40_000);
     // Another server serves the claim now: a worker of a dead server keeps its claim.
-    assertThat(b.taskHeartbeat(moved.id(), moved.lease().token(), null)).isInstanceOf(Outcome.Ok.class);
-    assertThat(b.taskClaimMany(new ClaimParams(Q, "w-3", 5, null, 0))).as("nothing ends before its lease").isEmpty();
+    assertThat(b.taskHeartbeat(moved.id(), moved.lease().token(), null))
+        .isInstanceOf(Outcome.Ok.class);
+    assertThat(b.taskClaimMany(new ClaimParams(Q, "w-3", 5, null, 0)))
+        .as("nothing ends before its lease")
+        .isEmpty();
 
     clock.advanceMillis(20_001); // past the abandoned claim's lease
-    Awaitility.await().atMost(Duration.ofSeconds(30))
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
         .until(() -> b.taskGet(abandoned.id()).orElseThrow().state() == TaskState.PENDING);
     assertThat(b.taskGet(abandoned.id()).orElseThrow().lastError()).contains("w-1");
     assertThat(b.taskGet(moved.id()).orElseThrow().state()).isEqualTo(TaskState.WORKING);
-    assertThat(b.taskClaimMany(new ClaimParams(Q, "w-3", 5, null, 0))).extracting(Task::id)
+    assertThat(b.taskClaimMany(new ClaimParams(Q, "w-3", 5, null, 0)))
+        .extracting(Task::id)
         .containsExactly(abandoned.id());
   }
 
@@ -158,7 +203,9 @@ class EtcdStoreTest {
     assertThat(a.taskGet(first.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
     assertThat(a.taskGet(second.id()).orElseThrow().state()).isEqualTo(TaskState.DEAD);
     assertThat(a.taskGet(plain.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
-    assertThat(a.taskEnqueueMany(Q, List.of(new TaskSpec("again", "{}", 0, null, null, "k", null))).get(0))
+    assertThat(
+            a.taskEnqueueMany(Q, List.of(new TaskSpec("again", "{}", 0, null, null, "k", null)))
+                .get(0))
         .isEqualTo(new EnqueueResult(a.taskGet(first.id()).orElseThrow(), true));
     assertThat(a.queueRedrive(Q, 10)).isEqualTo(new RedriveResult(0, 1));
   }
@@ -167,7 +214,9 @@ class EtcdStoreTest {
     Task t = s.taskEnqueueMany(Q, List.of(spec)).get(0).task();
     Task c = s.taskClaimMany(new ClaimParams(Q, "w-killer", 1, null, 0)).get(0);
     assertThat(c.id()).isEqualTo(t.id());
-    assertThat(s.taskFail(new dev.stoker.core.store.FailParams(c.id(), c.lease().token(), "x", true, null)))
+    assertThat(
+            s.taskFail(
+                new dev.stoker.core.store.FailParams(c.id(), c.lease().token(), "x", true, null)))
         .isInstanceOf(Outcome.Ok.class);
     return t;
   }
@@ -175,18 +224,26 @@ class EtcdStoreTest {
   @Test
   void an_unreachable_cluster_is_a_store_unavailable_naming_the_cause() {
     try (EtcdTemp single = EtcdTemp.start(1)) {
-      EtcdStore s = open(EtcdConfig.of(single.endpoints()).withPrefix(prefix)
-          .withRequestTimeout(Duration.ofMillis(3_000)), 1);
+      EtcdStore s =
+          open(
+              EtcdConfig.of(single.endpoints())
+                  .withPrefix(prefix)
+                  .withRequestTimeout(Duration.ofMillis(3_000)),
+              1);
       s.taskEnqueueMany(Q, specs(1, "{}"));
       single.kill(1);
 
-      assertThatThrownBy(() -> s.queueGet(Q)).isInstanceOf(StoreUnavailableException.class)
+      assertThatThrownBy(() -> s.queueGet(Q))
+          .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining("etcd did not answer");
-      assertThatThrownBy(() -> s.taskEnqueueMany(Q, specs(1, "{}"))).isInstanceOf(StoreUnavailableException.class);
+      assertThatThrownBy(() -> s.taskEnqueueMany(Q, specs(1, "{}")))
+          .isInstanceOf(StoreUnavailableException.class);
 
       single.restart(1);
       single.waitHealthy();
-      Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
           .until(() -> s.queueGet(Q).counts().pending() == 1);
     }
   }

@@ -5,11 +5,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.stoker.core.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.LongConsumer;
 
 /**
- * The connection pool and the one way the store runs a transaction: retried on a serialization failure
- * or deadlock, and any other database error turned into {@link StoreUnavailableException} (HTTP 503),
- * after which nothing was committed.
+ * The connection pool and the one way the store runs a transaction: retried on a serialization
+ * failure or deadlock, and any other database error turned into {@link StoreUnavailableException}
+ * (HTTP 503), after which nothing was committed.
  */
 final class Db implements AutoCloseable {
   private static final int ATTEMPTS = 5;
@@ -44,11 +45,21 @@ final class Db implements AutoCloseable {
 
   /** Runs {@code work} in one transaction and commits it. */
   <R> R tx(Work<R> work) {
+    return tx(work, nanos -> {});
+  }
+
+  /**
+   * Runs {@code work} in one transaction and commits it, telling {@code commitTook} how long the
+   * commit took.
+   */
+  <R> R tx(Work<R> work, LongConsumer commitTook) {
     for (int attempt = 1; ; attempt++) {
       try (Connection c = pool.getConnection()) {
         try {
           R r = work.apply(c);
+          long start = System.nanoTime();
           c.commit();
+          commitTook.accept(System.nanoTime() - start);
           return r;
         } catch (SQLException | RuntimeException | Error e) {
           rollbackQuietly(c);

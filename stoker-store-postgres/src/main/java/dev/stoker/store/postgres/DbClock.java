@@ -9,9 +9,9 @@ import java.sql.Statement;
 /**
  * The database's clock, read without a round trip: this machine's clock plus the offset to the
  * database's {@code clock_timestamp()}, measured at start-up and again every sweep interval. Every
- * server over one database therefore judges run_at, leases and retention by (nearly) one clock, whatever
- * the machines' own clocks say. The offset is taken from the fastest of a few round trips, so it is
- * off by at most half that round trip.
+ * server over one database therefore judges run_at, leases and retention by (nearly) one clock,
+ * whatever the machines' own clocks say. The offset is taken from the fastest of a few round trips,
+ * so it is off by at most half that round trip.
  */
 final class DbClock implements Clock {
   private volatile long offsetMs;
@@ -33,7 +33,8 @@ final class DbClock implements Clock {
         long before = System.currentTimeMillis();
         long t0 = System.nanoTime();
         long db;
-        try (ResultSet rs = st.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
+        try (ResultSet rs =
+            st.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
           rs.next();
           db = rs.getLong(1);
         }

@@ -1,11 +1,11 @@
 package dev.stoker.store.postgres;
 
 /**
- * When this server should next sweep: the earliest time it knows of at which a delayed task falls due,
- * a lease runs out or a finished task's retention ends. Transactions lower it as they commit; a sweep
- * sets it from the database (which includes what other servers wrote). A sweep that runs while
- * transactions commit keeps their times too, so no due time is lost between the sweep's reading and
- * its setting; an early time costs one sweep that finds nothing.
+ * When this server should next sweep: the earliest time it knows of at which a delayed task falls
+ * due, a lease runs out or a finished task's retention ends. Transactions lower it as they commit;
+ * a sweep sets it from the database (which includes what other servers wrote). A sweep that runs
+ * while transactions commit keeps their times too, so no due time is lost between the sweep's
+ * reading and its setting; an early time costs one sweep that finds nothing.
  */
 final class Due {
   private long next = Long.MIN_VALUE; // sweep at once after start-up

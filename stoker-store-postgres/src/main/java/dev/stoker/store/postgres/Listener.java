@@ -64,7 +64,9 @@ final class Listener implements Runnable {
       } catch (SQLException e) {
         if (!stopped) {
           if (!wasDown) {
-            log.warn("lost the notification connection ({}); waiting claims poll until it is back", e.getMessage());
+            log.warn(
+                "lost the notification connection ({}); waiting claims poll until it is back",
+                e.getMessage());
           }
           wasDown = true;
           pause();

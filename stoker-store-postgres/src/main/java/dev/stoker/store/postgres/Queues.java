@@ -9,13 +9,14 @@ import java.sql.SQLException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The queues' numbers by name, cached (a queue is never renamed or removed), and their settings, read
- * from the database in the transaction that needs them so that a change made on any server counts at
- * once. The retention is also kept here as a hint for when this server should next prune.
+ * The queues' numbers by name, cached (a queue is never renamed or removed), and their settings,
+ * read from the database in the transaction that needs them so that a change made on any server
+ * counts at once. The retention is also kept here as a hint for when this server should next prune.
  */
 final class Queues {
-  static final String SETTINGS = "lease_ms, max_attempts, backoff_initial_ms, backoff_multiplier, backoff_max_ms,"
-      + " retention_ms, paused";
+  static final String SETTINGS =
+      "lease_ms, max_attempts, backoff_initial_ms, backoff_multiplier, backoff_max_ms,"
+          + " retention_ms, paused";
 
   private final Db db;
   private final ConcurrentHashMap<String, Integer> ids = new ConcurrentHashMap<>();
@@ -29,7 +30,10 @@ final class Queues {
   /** The queue's number, or null when it was never used. */
   Integer find(Connection c, String name) throws SQLException {
     Integer id = ids.get(name);
-    return id != null ? id : lookup(c, "SELECT id, name FROM ${schema}.queues WHERE name = ?", ps -> ps.setString(1, name));
+    return id != null
+        ? id
+        : lookup(
+            c, "SELECT id, name FROM ${schema}.queues WHERE name = ?", ps -> ps.setString(1, name));
   }
 
   @FunctionalInterface
@@ -53,27 +57,37 @@ final class Queues {
     if (id != null) {
       return id;
     }
-    return db.tx(c -> {
-      try (PreparedStatement ins = c.prepareStatement(
-          db.sql("INSERT INTO ${schema}.queues (name) VALUES (?) ON CONFLICT (name) DO NOTHING"))) {
-        ins.setString(1, name);
-        ins.executeUpdate();
-      }
-      return find(c, name);
-    });
+    return db.tx(
+        c -> {
+          try (PreparedStatement ins =
+              c.prepareStatement(
+                  db.sql(
+                      "INSERT INTO ${schema}.queues (name) VALUES (?) ON CONFLICT (name) DO NOTHING"))) {
+            ins.setString(1, name);
+            ins.executeUpdate();
+          }
+          return find(c, name);
+        });
   }
 
   String name(Connection c, int id) throws SQLException {
     String name = names.get(id);
-    if (name == null && lookup(c, "SELECT id, name FROM ${schema}.queues WHERE id = ?", ps -> ps.setInt(1, id)) == null) {
+    if (name == null
+        && lookup(c, "SELECT id, name FROM ${schema}.queues WHERE id = ?", ps -> ps.setInt(1, id))
+            == null) {
       throw new IllegalStateException("a task names unknown queue number " + id);
     }
     return names.get(id);
   }
 
   QueueSettings settings(Connection c, int id, boolean forUpdate) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(db.sql("SELECT " + SETTINGS + " FROM ${schema}.queues WHERE id = ?"
-        + (forUpdate ? " FOR UPDATE" : "")))) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            db.sql(
+                "SELECT "
+                    + SETTINGS
+                    + " FROM ${schema}.queues WHERE id = ?"
+                    + (forUpdate ? " FOR UPDATE" : "")))) {
       ps.setInt(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -84,17 +98,24 @@ final class Queues {
 
   /** Reads the {@link #SETTINGS} columns starting at {@code at}. */
   QueueSettings settings(int id, ResultSet rs, int at) throws SQLException {
-    QueueSettings s = new QueueSettings(rs.getLong(at), rs.getInt(at + 1),
-        new Backoff(rs.getLong(at + 2), rs.getDouble(at + 3), rs.getLong(at + 4)), rs.getLong(at + 5),
-        rs.getBoolean(at + 6));
+    QueueSettings s =
+        new QueueSettings(
+            rs.getLong(at),
+            rs.getInt(at + 1),
+            new Backoff(rs.getLong(at + 2), rs.getDouble(at + 3), rs.getLong(at + 4)),
+            rs.getLong(at + 5),
+            rs.getBoolean(at + 6));
     retention.put(id, s.retentionMs());
     return s;
   }
 
   void update(Connection c, int id, QueueSettings s) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(db.sql("UPDATE ${schema}.queues SET lease_ms = ?, max_attempts = ?,"
-        + " backoff_initial_ms = ?, backoff_multiplier = ?, backoff_max_ms = ?, retention_ms = ?, paused = ?"
-        + " WHERE id = ?"))) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            db.sql(
+                "UPDATE ${schema}.queues SET lease_ms = ?, max_attempts = ?,"
+                    + " backoff_initial_ms = ?, backoff_multiplier = ?, backoff_max_ms = ?, retention_ms = ?, paused = ?"
+                    + " WHERE id = ?"))) {
       ps.setLong(1, s.leaseMs());
       ps.setInt(2, s.maxAttempts());
       ps.setLong(3, s.backoff().initialMs());

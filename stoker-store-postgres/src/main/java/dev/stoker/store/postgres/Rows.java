@@ -13,21 +13,28 @@ import java.sql.Types;
 import java.util.UUID;
 
 /**
- * How a {@link Task} maps to a row of {@code tasks}: the columns, reading a row and binding one. The
- * lease token is not stored: it is a function of the id and the version ({@link LeaseToken#of}).
+ * How a {@link Task} maps to a row of {@code tasks}: the columns, reading a row and binding one.
+ * The lease token is not stored: it is a function of the id and the version ({@link
+ * LeaseToken#of}).
  */
 final class Rows {
-  static final String COLUMNS = "id, queue_id, name, params, priority, run_at, unique_key, max_attempts, attempt,"
-      + " state, scheduled, v_done, v_generation, v_rank, v_epoch, v_phase, v_hlc, v_node, lease_owner,"
-      + " lease_expires_at, result, last_error, created_at, updated_at";
-  static final String INSERT = "INSERT INTO ${schema}.tasks (" + COLUMNS + ")"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  static final String UPDATE = "UPDATE ${schema}.tasks SET run_at = ?, attempt = ?, state = ?, scheduled = ?,"
-      + " v_done = ?, v_generation = ?, v_rank = ?, v_epoch = ?, v_phase = ?, v_hlc = ?, v_node = ?,"
-      + " lease_owner = ?, lease_expires_at = ?, result = ?, last_error = ?, updated_at = ? WHERE id = ?";
+  static final String COLUMNS =
+      "id, queue_id, name, params, priority, run_at, unique_key, max_attempts, attempt,"
+          + " state, scheduled, v_done, v_generation, v_rank, v_epoch, v_phase, v_hlc, v_node, lease_owner,"
+          + " lease_expires_at, result, last_error, created_at, updated_at, traceparent";
+  static final String INSERT =
+      "INSERT INTO ${schema}.tasks ("
+          + COLUMNS
+          + ")"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String UPDATE =
+      "UPDATE ${schema}.tasks SET run_at = ?, attempt = ?, state = ?, scheduled = ?,"
+          + " v_done = ?, v_generation = ?, v_rank = ?, v_epoch = ?, v_phase = ?, v_hlc = ?, v_node = ?,"
+          + " lease_owner = ?, lease_expires_at = ?, result = ?, last_error = ?, updated_at = ? WHERE id = ?";
 
   /** The slots of a queue's counts, in the column order of {@code counts}. */
   static final int PENDING = 0;
+
   static final int SCHEDULED = 1;
   static final int SLOTS = 6;
 
@@ -61,18 +68,43 @@ final class Rows {
   static Stored read(ResultSet rs, String queueName) throws SQLException {
     TaskId id = taskId(rs.getObject(1, UUID.class));
     TaskState state = StateCodes.state(rs.getShort(10));
-    Version v = new Version(rs.getShort(12), rs.getLong(13), rs.getShort(14), rs.getLong(15), rs.getShort(16),
-        rs.getLong(17), rs.getInt(18));
+    Version v =
+        new Version(
+            rs.getShort(12),
+            rs.getLong(13),
+            rs.getShort(14),
+            rs.getLong(15),
+            rs.getShort(16),
+            rs.getLong(17),
+            rs.getInt(18));
     String owner = rs.getString(19);
-    Lease lease = owner == null ? null : new Lease(owner, LeaseToken.of(id, v).encode(), rs.getLong(20));
-    Task t = new Task(id, queueName, rs.getString(3), rs.getString(4), rs.getInt(5), rs.getLong(6), rs.getString(7),
-        rs.getInt(8), rs.getInt(9), state, v, lease, rs.getString(21), rs.getString(22), rs.getLong(23),
-        rs.getLong(24));
+    Lease lease =
+        owner == null ? null : new Lease(owner, LeaseToken.of(id, v).encode(), rs.getLong(20));
+    Task t =
+        new Task(
+            id,
+            queueName,
+            rs.getString(3),
+            rs.getString(4),
+            rs.getInt(5),
+            rs.getLong(6),
+            rs.getString(7),
+            rs.getInt(8),
+            rs.getInt(9),
+            state,
+            v,
+            lease,
+            rs.getString(21),
+            rs.getString(22),
+            rs.getLong(23),
+            rs.getLong(24),
+            rs.getString(25));
     return new Stored(t, rs.getInt(2), rs.getBoolean(11));
   }
 
   /** Binds {@link #INSERT}. */
-  static void bindInsert(PreparedStatement ps, Task t, int queueId, boolean scheduled) throws SQLException {
+  static void bindInsert(PreparedStatement ps, Task t, int queueId, boolean scheduled)
+      throws SQLException {
     ps.setObject(1, uuid(t.id()));
     ps.setInt(2, queueId);
     ps.setString(3, t.name());
@@ -90,6 +122,7 @@ final class Rows {
     ps.setString(22, t.lastError());
     ps.setLong(23, t.createdAt());
     ps.setLong(24, t.updatedAt());
+    ps.setString(25, t.traceparent());
   }
 
   /** Binds {@link #UPDATE}: everything a transition may change. */

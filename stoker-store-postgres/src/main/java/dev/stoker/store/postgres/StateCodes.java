@@ -3,8 +3,8 @@ package dev.stoker.store.postgres;
 import dev.stoker.core.TaskState;
 
 /**
- * The codes of the {@code state} column. They are fixed by the schema (V1__tasks.sql's indexes and the
- * SQL enqueue function name them), so they are spelled out here rather than taken from {@code
+ * The codes of the {@code state} column. They are fixed by the schema (V1__tasks.sql's indexes and
+ * the SQL enqueue function name them), so they are spelled out here rather than taken from {@code
  * TaskState.ordinal()}, and SQL is written with these names, never with bare numbers.
  */
 final class StateCodes {
@@ -13,9 +13,16 @@ final class StateCodes {
   static final int DONE = 2;
   static final int DEAD = 3;
   static final int CANCELLED = 4;
-  /** The live states (pending, working) are the codes up to this one: {@code state <= LAST_LIVE}. */
+
+  /**
+   * The live states (pending, working) are the codes up to this one: {@code state <= LAST_LIVE}.
+   */
   static final int LAST_LIVE = WORKING;
-  /** The finished states (done, dead, cancelled) are the codes from this one: {@code state >= FIRST_FINISHED}. */
+
+  /**
+   * The finished states (done, dead, cancelled) are the codes from this one: {@code state >=
+   * FIRST_FINISHED}.
+   */
   static final int FIRST_FINISHED = DONE;
 
   private StateCodes() {}

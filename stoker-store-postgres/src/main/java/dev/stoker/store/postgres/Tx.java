@@ -6,6 +6,7 @@ import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.store.postgres.Rows.Stored;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,11 +20,12 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * One transaction of the store: the connection, the time it runs at, and what it changes. Transitions
- * are computed in Java by {@link Transitions} (the same rules as every backend); the rows they change
- * are written in one batch, the changes to the counts of each queue are appended once, and the queues in
- * which a task became claimable are notified (NOTIFY is delivered on commit). {@link #afterCommit}
- * then wakes this server's own waiting claims and tells the sweeper what falls due when.
+ * One transaction of the store: the connection, the time it runs at, and what it changes.
+ * Transitions are computed in Java by {@link Transitions} (the same rules as every backend); the
+ * rows they change are written in one batch, the changes to the counts of each queue are appended
+ * once, and the queues in which a task became claimable are notified (NOTIFY is delivered on
+ * commit). {@link #afterCommit} then wakes this server's own waiting claims and tells the sweeper
+ * what falls due when.
  */
 final class Tx {
   final Connection c;
@@ -32,6 +34,14 @@ final class Tx {
   private final Map<Integer, long[]> deltas = new TreeMap<>();
   private final List<Stored> updates = new ArrayList<>();
   private final Set<String> wake = new TreeSet<>();
+
+  /**
+   * The transitions to report to the store's observer after the commit: leases ended, tasks
+   * redriven.
+   */
+  private final List<Task> expired = new ArrayList<>();
+
+  private final List<Task> redriven = new ArrayList<>();
   private long due = Long.MAX_VALUE;
 
   /** What every transaction of one store shares. */
@@ -69,9 +79,10 @@ final class Tx {
   }
 
   /**
-   * Reads and locks rows of {@code tasks} (the query says {@code FOR UPDATE}, with or without {@code
-   * SKIP LOCKED}). A working task whose lease ran out is expired on the way, in this transaction, so
-   * that no operation acts on a claim that is over, whether or not the sweeper got to it yet.
+   * Reads and locks rows of {@code tasks} (the query says {@code FOR UPDATE}, with or without
+   * {@code SKIP LOCKED}). A working task whose lease ran out is expired on the way, in this
+   * transaction, so that no operation acts on a claim that is over, whether or not the sweeper got
+   * to it yet.
    */
   List<Stored> lockAll(String sql, Binder binder) throws SQLException {
     if (!sql.contains(" FOR UPDATE")) {
@@ -81,7 +92,9 @@ final class Tx {
     for (int i = 0; i < out.size(); i++) {
       Stored st = out.get(i);
       if (st.task().isLeaseExpiredAt(now)) {
-        out.set(i, update(st, Transitions.expire(st.task(), stamp())));
+        Task next = Transitions.expire(st.task(), stamp());
+        expired.add(next);
+        out.set(i, update(st, next));
       }
     }
     return out;
@@ -89,8 +102,10 @@ final class Tx {
 
   /** The task, locked for this transaction, or null. */
   Stored lock(TaskId id) throws SQLException {
-    List<Stored> got = lockAll("SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ? FOR UPDATE",
-        ps -> ps.setObject(1, Rows.uuid(id)));
+    List<Stored> got =
+        lockAll(
+            "SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ? FOR UPDATE",
+            ps -> ps.setObject(1, Rows.uuid(id)));
     return got.isEmpty() ? null : got.get(0);
   }
 
@@ -106,9 +121,15 @@ final class Tx {
   /** Inserts a new task; returns false when a live task of its queue has its unique key. */
   boolean insert(Task t, int queueId) throws SQLException {
     boolean scheduled = isScheduled(t);
-    try (PreparedStatement ps = c.prepareStatement(sql(Rows.INSERT + (t.uniqueKey() == null ? ""
-        : " ON CONFLICT (queue_id, unique_key) WHERE unique_key IS NOT NULL AND state <= " + StateCodes.LAST_LIVE
-            + " DO NOTHING")))) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            sql(
+                Rows.INSERT
+                    + (t.uniqueKey() == null
+                        ? ""
+                        : " ON CONFLICT (queue_id, unique_key) WHERE unique_key IS NOT NULL AND state <= "
+                            + StateCodes.LAST_LIVE
+                            + " DO NOTHING")))) {
       Rows.bindInsert(ps, t, queueId, scheduled);
       if (ps.executeUpdate() == 0) {
         return false;
@@ -134,7 +155,9 @@ final class Tx {
     }
   }
 
-  /** Records that {@code old} became {@code next}; written by {@link #flush}. Returns the new row. */
+  /**
+   * Records that {@code old} became {@code next}; written by {@link #flush}. Returns the new row.
+   */
   Stored update(Stored old, Task next) {
     Stored st = new Stored(next, old.queueId(), isScheduled(next));
     delta(old.queueId())[old.slot()]--;
@@ -148,7 +171,10 @@ final class Tx {
     delta(queueId)[slot]--;
   }
 
-  /** Records that tasks of the queue moved between slots without a transition (a delayed task fell due). */
+  /**
+   * Records that tasks of the queue moved between slots without a transition (a delayed task fell
+   * due).
+   */
   void moved(int queueId, String queue, int from, int to) {
     long[] d = delta(queueId);
     d[from]--;
@@ -197,11 +223,16 @@ final class Tx {
         ps.executeBatch();
       }
     }
-    List<Map.Entry<Integer, long[]>> changed = deltas.entrySet().stream()
-        .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(v -> v != 0)).toList();
+    List<Map.Entry<Integer, long[]>> changed =
+        deltas.entrySet().stream()
+            .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(v -> v != 0))
+            .toList();
     if (!changed.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement(sql("INSERT INTO ${schema}.count_deltas"
-          + " (queue_id, pending, scheduled, working, done, dead, cancelled) VALUES (?, ?, ?, ?, ?, ?, ?)"))) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              sql(
+                  "INSERT INTO ${schema}.count_deltas"
+                      + " (queue_id, pending, scheduled, working, done, dead, cancelled) VALUES (?, ?, ?, ?, ?, ?, ?)"))) {
         for (Map.Entry<Integer, long[]> e : changed) {
           ps.setInt(1, e.getKey());
           for (int i = 0; i < Rows.SLOTS; i++) {
@@ -213,7 +244,8 @@ final class Tx {
       }
     }
     if (!wake.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, q) FROM unnest(?::text[]) AS q")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT pg_notify(?, q) FROM unnest(?::text[]) AS q")) {
         ps.setString(1, env.channel());
         ps.setArray(2, c.createArrayOf("text", wake.toArray()));
         ps.executeQuery().close();
@@ -222,10 +254,23 @@ final class Tx {
   }
 
   /** Wakes this server's waiting claims at once (not waiting for the notification to come back). */
-  void afterCommit() {
+  void afterCommit(StoreObserver observer) {
     wake.forEach(env.wakeups()::signal);
     if (due != Long.MAX_VALUE) {
       env.due().note(due);
     }
+    expired.forEach(observer::leaseExpired);
+    redriven.forEach(observer::redriven);
+  }
+
+  /** Notes that {@code task} was redriven, to report after the commit; returns it. */
+  Task redriven(Task task) {
+    redriven.add(task);
+    return task;
+  }
+
+  /** Whether this transaction wrote tasks. */
+  boolean wrote() {
+    return !deltas.isEmpty();
   }
 }

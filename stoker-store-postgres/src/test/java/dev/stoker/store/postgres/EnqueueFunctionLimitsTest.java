@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.stoker.core.InvalidInput;
 import dev.stoker.core.Limits;
 import dev.stoker.core.TaskSpec;
+import dev.stoker.core.Traceparent;
 import dev.stoker.testkit.PgTemp;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,9 +18,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SQL enqueue function, called directly (as another language would), accepts and refuses exactly
- * what {@link Limits} does at each limit's edge: its limits are filled in from Limits when the schema
- * is migrated, and this checks they are the ones in force.
+ * The SQL enqueue function, called directly (as another language would), accepts and refuses
+ * exactly what {@link Limits} does at each limit's edge: its limits are filled in from Limits when
+ * the schema is migrated, and this checks they are the ones in force.
  */
 class EnqueueFunctionLimitsTest {
   private String schema;
@@ -70,7 +71,74 @@ class EnqueueFunctionLimitsTest {
     assertRefused("max_attempts", "q", "n", 0, null, 0);
   }
 
-  private void assertTaken(String queue, String name, long delayMs, String key, Integer attempts) throws SQLException {
+  @Test
+  void a_traceparent_is_kept_and_one_the_api_refuses_the_function_refuses_too()
+      throws SQLException {
+    String valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    String later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-";
+    String longest = later + "x".repeat(Traceparent.MAX_LENGTH - later.length());
+    String viaJava =
+        new TransactionalEnqueue(schema)
+            .enqueue(c, "q", TaskSpec.of("n", "{}").inTrace(valid))
+            .taskId();
+    assertThat(traceparentOf(viaJava)).isEqualTo(valid);
+    for (String ok : new String[] {valid, longest}) {
+      assertThat(Traceparent.check("traceparent", ok)).isEqualTo(ok);
+      assertThat(traceparentOf(traced(ok))).isEqualTo(ok);
+    }
+    for (String bad :
+        new String[] {
+          valid.toUpperCase(),
+          "ff" + valid.substring(2),
+          "00-" + "0".repeat(32) + valid.substring(35),
+          valid.substring(0, 36) + "0".repeat(16) + valid.substring(52),
+          valid + "-extra",
+          longest + "x",
+          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+        }) {
+      assertThatThrownBy(() -> Traceparent.check("traceparent", bad))
+          .as("the API refuses %s", bad)
+          .isInstanceOf(InvalidInput.class);
+      assertThatThrownBy(() -> traced(bad))
+          .as("the SQL function refuses %s", bad)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("traceparent:")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
+    }
+  }
+
+  private String traceparentOf(String taskId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT traceparent FROM "
+                + schema
+                + ".tasks WHERE "
+                + schema
+                + ".task_id_text(id) = ?")) {
+      ps.setString(1, taskId);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  private String traced(String traceparent) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT task_id FROM "
+                + schema
+                + ".enqueue(queue => 'q', name => 'n', traceparent => ?)")) {
+      ps.setString(1, traceparent);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  private void assertTaken(String queue, String name, long delayMs, String key, Integer attempts)
+      throws SQLException {
     Limits.DEFAULT.check(spec(name, delayMs, key, attempts));
     try (ResultSet rs = call(queue, name, delayMs, key, attempts)) {
       assertThat(rs.next()).isTrue();
@@ -78,12 +146,17 @@ class EnqueueFunctionLimitsTest {
     }
   }
 
-  private void assertRefused(String field, String queue, String name, long delayMs, String key, Integer attempts) {
-    assertThatThrownBy(() -> {
-      Limits.checkQueueName("queue", queue);
-      Limits.DEFAULT.check(spec(name, delayMs, key, attempts));
-    }).as("Limits refuses it").isInstanceOf(InvalidInput.class);
-    assertThatThrownBy(() -> call(queue, name, delayMs, key, attempts).close()).as("the SQL function refuses it")
+  private void assertRefused(
+      String field, String queue, String name, long delayMs, String key, Integer attempts) {
+    assertThatThrownBy(
+            () -> {
+              Limits.checkQueueName("queue", queue);
+              Limits.DEFAULT.check(spec(name, delayMs, key, attempts));
+            })
+        .as("Limits refuses it")
+        .isInstanceOf(InvalidInput.class);
+    assertThatThrownBy(() -> call(queue, name, delayMs, key, attempts).close())
+        .as("the SQL function refuses it")
         .isInstanceOf(SQLException.class)
         .hasMessageContaining(field + ":")
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22023"));
@@ -93,9 +166,13 @@ class EnqueueFunctionLimitsTest {
     return new TaskSpec(name, "{}", 0, null, delayMs, key, attempts);
   }
 
-  private ResultSet call(String queue, String name, long delayMs, String key, Integer attempts) throws SQLException {
-    PreparedStatement ps = c.prepareStatement("SELECT task_id FROM " + schema
-        + ".enqueue(queue => ?, name => ?, delay_ms => ?, unique_key => ?, max_attempts => ?)");
+  private ResultSet call(String queue, String name, long delayMs, String key, Integer attempts)
+      throws SQLException {
+    PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT task_id FROM "
+                + schema
+                + ".enqueue(queue => ?, name => ?, delay_ms => ?, unique_key => ?, max_attempts => ?)");
     ps.closeOnCompletion();
     ps.setString(1, queue);
     ps.setString(2, name);

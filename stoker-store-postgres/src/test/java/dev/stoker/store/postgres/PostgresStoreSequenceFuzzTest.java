@@ -18,9 +18,15 @@ import org.junit.jupiter.api.AfterAll;
  */
 class PostgresStoreSequenceFuzzTest {
   private static final ManualClock CLOCK = new ManualClock();
-  private static final PostgresStore STORE = PostgresStore.open(PostgresConfig.of(PgTemp.shared().url())
-      .withSchema(PgTemp.freshSchema()).withPoolSize(4).withConnectionTimeout(Duration.ofSeconds(30)),
-      CLOCK, 1, new SplittableRandom(7));
+  private static final PostgresStore STORE =
+      PostgresStore.open(
+          PostgresConfig.of(PgTemp.shared().url())
+              .withSchema(PgTemp.freshSchema())
+              .withPoolSize(4)
+              .withConnectionTimeout(Duration.ofSeconds(30)),
+          CLOCK,
+          1,
+          new SplittableRandom(7));
   private static final StoreVersusModel SEQUENCES = new StoreVersusModel(CLOCK, STORE);
 
   @AfterAll

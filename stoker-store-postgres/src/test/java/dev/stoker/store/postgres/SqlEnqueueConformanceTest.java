@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Nested;
 /**
  * The conformance suite's enqueue contract, with every enqueue made by the SQL function ({@link
  * TransactionalEnqueue}, one transaction per batch) instead of the store's Java path: the two must
- * make the same tasks. The function stamps tasks with the transaction's {@code stoker.now_ms}, set to
- * the suite's manual clock; everything else goes to the store.
+ * make the same tasks. The function stamps tasks with the transaction's {@code stoker.now_ms}, set
+ * to the suite's manual clock; everything else goes to the store.
  */
 class SqlEnqueueConformanceTest implements StoreBackend {
   @Nested
@@ -37,26 +37,41 @@ class SqlEnqueueConformanceTest implements StoreBackend {
   @Override
   public TaskStore newStore(ManualClock clock) {
     String schema = PgTemp.freshSchema();
-    PostgresStore store = PostgresStore.open(PostgresConfig.of(PgTemp.shared().url()).withSchema(schema)
-        .withPoolSize(2).withConnectionTimeout(Duration.ofSeconds(30)), clock, 1, new SplittableRandom(7));
+    PostgresStore store =
+        PostgresStore.open(
+            PostgresConfig.of(PgTemp.shared().url())
+                .withSchema(schema)
+                .withPoolSize(2)
+                .withConnectionTimeout(Duration.ofSeconds(30)),
+            clock,
+            1,
+            new SplittableRandom(7));
     TransactionalEnqueue sql = new TransactionalEnqueue(schema);
-    return (TaskStore) Proxy.newProxyInstance(TaskStore.class.getClassLoader(), new Class<?>[] {TaskStore.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("taskEnqueueMany")) {
-            @SuppressWarnings("unchecked")
-            List<TaskSpec> specs = (List<TaskSpec>) args[1];
-            return enqueue(store, sql, clock, (String) args[0], specs);
-          }
-          try {
-            return method.invoke(store, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return (TaskStore)
+        Proxy.newProxyInstance(
+            TaskStore.class.getClassLoader(),
+            new Class<?>[] {TaskStore.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("taskEnqueueMany")) {
+                @SuppressWarnings("unchecked")
+                List<TaskSpec> specs = (List<TaskSpec>) args[1];
+                return enqueue(store, sql, clock, (String) args[0], specs);
+              }
+              try {
+                return method.invoke(store, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
-  private static List<EnqueueResult> enqueue(PostgresStore store, TransactionalEnqueue sql, ManualClock clock,
-      String queue, List<TaskSpec> specs) throws SQLException {
+  private static List<EnqueueResult> enqueue(
+      PostgresStore store,
+      TransactionalEnqueue sql,
+      ManualClock clock,
+      String queue,
+      List<TaskSpec> specs)
+      throws SQLException {
     List<TransactionalEnqueue.Enqueued> made = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(PgTemp.shared().url())) {
       c.setAutoCommit(false);
@@ -68,7 +83,11 @@ class SqlEnqueueConformanceTest implements StoreBackend {
       }
       c.commit();
     }
-    return made.stream().map(e -> new EnqueueResult(store.taskGet(TaskId.parse(e.taskId())).orElseThrow(),
-        e.duplicate())).toList();
+    return made.stream()
+        .map(
+            e ->
+                new EnqueueResult(
+                    store.taskGet(TaskId.parse(e.taskId())).orElseThrow(), e.duplicate()))
+        .toList();
   }
 }

@@ -1,4 +1,4 @@
-package dev.stoker.it;
+package dev.stoker.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,44 +10,45 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy for one direction of one link between two cluster nodes: the node on the near side reaches
- * its peer through it, so a test can cut the link (every connection through it is closed, new ones are
- * closed at once) and heal it, as a partition would. The nodes learn each other's identities from the
- * handshake, not from the address, so the proxy changes nothing else.
+ * A TCP proxy for one direction of one link between two cluster nodes: the node on the near side
+ * reaches its peer through it, so a test can cut the link (every connection through it is closed,
+ * new ones are closed at once) and heal it, as a partition would. The nodes learn each other's
+ * identities from the handshake, not from the address, so the proxy changes nothing else. Used by
+ * the cluster tests and by {@code stoker verify --backend cluster}.
  */
-final class LinkProxy implements AutoCloseable {
+public final class LinkProxy implements AutoCloseable {
   private final ServerSocket server;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile int target = -1;
   private volatile boolean cut;
   private volatile boolean closed;
 
-  LinkProxy() throws IOException {
+  public LinkProxy() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread.ofPlatform().daemon().name("link-proxy-" + server.getLocalPort()).start(this::accept);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + port();
   }
 
   /** Forwards to the node listening on {@code port} from now on. */
-  void target(int port) {
+  public void target(int port) {
     this.target = port;
   }
 
   /** Cuts the link: closes every connection through it and every new one. */
-  void cut() {
+  public void cut() {
     cut = true;
     open.forEach(LinkProxy::closeQuietly);
     open.clear();
   }
 
-  void heal() {
+  public void heal() {
     cut = false;
   }
 
@@ -77,22 +78,26 @@ final class LinkProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread.ofPlatform().daemon().start(() -> {
-      byte[] buf = new byte[16 * 1024];
-      try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-        for (int n = i.read(buf); n >= 0 && !cut; n = i.read(buf)) {
-          o.write(buf, 0, n);
-          o.flush();
-        }
-      } catch (IOException e) {
-        // one side closed or the link was cut
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        open.remove(from);
-        open.remove(to);
-      }
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              try (InputStream i = from.getInputStream();
+                  OutputStream o = to.getOutputStream()) {
+                for (int n = i.read(buf); n >= 0 && !cut; n = i.read(buf)) {
+                  o.write(buf, 0, n);
+                  o.flush();
+                }
+              } catch (IOException e) {
+                // one side closed or the link was cut
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                open.remove(from);
+                open.remove(to);
+              }
+            });
   }
 
   private static void closeQuietly(Socket s) {

@@ -5,6 +5,7 @@ import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
@@ -14,28 +15,59 @@ import dev.stoker.core.store.Page;
 import dev.stoker.core.store.QueueInfo;
 import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
+import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.TaskStore;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A {@link TaskStore} that counts what goes through it: the task counters and timings of
- * docs/observability.md, taken from what the store answers, so they hold for every backend. Only the
- * writes this server carries are counted; a fleet of servers over one store is summed by Prometheus.
+ * A {@link TaskStore} whose acknowledged writes are observed: counted into the task counters and
+ * timings of docs/observability.md, and published as transitions on the {@link ChangeFeed} of
+ * {@code GET /v1/events}. Both are taken from what the store answers through the port, so they hold
+ * for every backend; only the writes this server carries are seen (docs/adr/0007). A write is
+ * observed once the store returned it, that is once it is durable. What the store does on its own
+ * (leases that run out) or does not return (the tasks a redrive moved), and how long its syncs
+ * take, it reports through the {@link StoreObserver} this class sets on it.
  */
-final class MeteredStore implements TaskStore {
+final class ObservedStore implements TaskStore {
   private final TaskStore store;
   private final Metrics metrics;
+  private final ChangeFeed feed;
 
-  MeteredStore(TaskStore store, Metrics metrics) {
+  ObservedStore(TaskStore store, Metrics metrics, ChangeFeed feed) {
     this.store = store;
     this.metrics = metrics;
+    this.feed = feed;
+    store.observe(
+        new StoreObserver() {
+          @Override
+          public void leaseExpired(Task task) {
+            metrics.queue(task.queue()).leaseExpirations.increment();
+            feed.publish(Transition.EXPIRED, task);
+          }
+
+          @Override
+          public void redriven(Task task) {
+            feed.publish(Transition.REDRIVEN, task);
+          }
+
+          @Override
+          public void synced(long nanos) {
+            metrics.synced(nanos);
+          }
+        });
   }
 
   @Override
   public List<EnqueueResult> taskEnqueueMany(String queue, List<TaskSpec> specs) {
     List<EnqueueResult> results = store.taskEnqueueMany(queue, specs);
-    long added = results.stream().filter(r -> !r.duplicate()).count();
+    long added = 0;
+    for (EnqueueResult r : results) {
+      if (!r.duplicate()) {
+        added++;
+        feed.publish(Transition.ENQUEUED, r.task());
+      }
+    }
     if (added > 0) {
       metrics.queue(queue).enqueued.increment(added);
     }
@@ -49,6 +81,7 @@ final class MeteredStore implements TaskStore {
       metrics.queue(params.queue()).claimed.increment(claimed.size());
       for (Task t : claimed) {
         metrics.claimed(t);
+        feed.publish(Transition.CLAIMED, t);
       }
     }
     return claimed;
@@ -79,6 +112,7 @@ final class MeteredStore implements TaskStore {
     if (o instanceof Outcome.Ok ok) {
       metrics.queue(ok.task().queue()).completed.increment();
       metrics.settled(token, ok.task());
+      feed.publish(Transition.COMPLETED, ok.task());
     }
   }
 
@@ -88,6 +122,8 @@ final class MeteredStore implements TaskStore {
     if (o instanceof Outcome.Ok ok) {
       metrics.queue(ok.task().queue()).failed.increment();
       metrics.forget(params.token());
+      feed.publish(
+          ok.task().state() == TaskState.DEAD ? Transition.DEAD : Transition.FAILED, ok.task());
     }
     return o;
   }
@@ -95,15 +131,29 @@ final class MeteredStore implements TaskStore {
   @Override
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
     Outcome o = store.taskRelease(id, token, delayMs);
-    if (o instanceof Outcome.Ok) {
+    if (o instanceof Outcome.Ok ok) {
       metrics.forget(token);
+      feed.publish(Transition.RELEASED, ok.task());
     }
     return o;
   }
 
   @Override
   public Outcome taskCancel(TaskId id) {
-    return store.taskCancel(id);
+    return published(store.taskCancel(id), Transition.CANCELLED);
+  }
+
+  @Override
+  public Outcome taskRetry(TaskId id) {
+    return published(store.taskRetry(id), Transition.RETRIED);
+  }
+
+  /** Publishes the task an applied operation made as {@code transition}; returns {@code o}. */
+  private Outcome published(Outcome o, Transition transition) {
+    if (o instanceof Outcome.Ok ok) {
+      feed.publish(transition, ok.task());
+    }
+    return o;
   }
 
   @Override

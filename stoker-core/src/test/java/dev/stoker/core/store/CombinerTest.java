@@ -1,9 +1,8 @@
-package dev.stoker.store.postgres;
+package dev.stoker.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.stoker.core.store.StoreUnavailableException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,10 +17,10 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * The group-commit batcher on its own, with a batch function in place of a transaction: which requests
- * go together, who gets which answer, and what a failing or closed batch does to whom. Requests are
- * lined up deterministically: the first batch is held while the others queue behind it ({@link
- * Combiner#queued()} says when they have), then released.
+ * The group-commit batcher on its own, with a batch function in place of a transaction: which
+ * requests go together, who gets which answer, and what a failing or closed batch does to whom.
+ * Requests are lined up deterministically: the first batch is held while the others queue behind it
+ * ({@link Combiner#queued()} says when they have), then released.
  */
 class CombinerTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -32,8 +31,13 @@ class CombinerTest {
     final CountDownLatch firstEntered = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile Integer poison;
-    /** The poisoned batch throws a checked exception (sneakily), as no Function should but a bug might. */
+
+    /**
+     * The poisoned batch throws a checked exception (sneakily), as no Function should but a bug
+     * might.
+     */
     volatile boolean poisonChecked;
+
     volatile boolean closed;
 
     @Override
@@ -59,25 +63,34 @@ class CombinerTest {
   /** A request under way on its own thread: its answer, or what it threw. */
   private static CompletableFuture<Integer> submit(Combiner<Integer, Integer> c, int n) {
     CompletableFuture<Integer> f = new CompletableFuture<>();
-    Thread.ofPlatform().name("request-" + n).start(() -> {
-      try {
-        f.complete(c.submit(n));
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    });
+    Thread.ofPlatform()
+        .name("request-" + n)
+        .start(
+            () -> {
+              try {
+                f.complete(c.submit(n));
+              } catch (Throwable e) {
+                f.completeExceptionally(e);
+              }
+            });
     return f;
   }
 
-  /** Submits 0, whose batch is held; then 1..n, one after the other, each queued before the next. */
-  private static List<CompletableFuture<Integer>> lineUp(Combiner<Integer, Integer> c, Batches b, int n) {
+  /**
+   * Submits 0, whose batch is held; then 1..n, one after the other, each queued before the next.
+   */
+  private static List<CompletableFuture<Integer>> lineUp(
+      Combiner<Integer, Integer> c, Batches b, int n) {
     List<CompletableFuture<Integer>> out = new ArrayList<>();
     out.add(submit(c, 0));
     await(b.firstEntered);
     for (int i = 1; i <= n; i++) {
       out.add(submit(c, i));
       int queued = i;
-      Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1)).until(() -> c.queued() == queued);
+      Awaitility.await()
+          .atMost(PATIENCE)
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> c.queued() == queued);
     }
     return out;
   }
@@ -102,7 +115,10 @@ class CombinerTest {
     b.release.countDown();
 
     for (int i = 0; i <= 20; i++) {
-      assertThat(answers.get(i)).as("request %d gets its own answer", i).succeedsWithin(PATIENCE).isEqualTo(i * 10);
+      assertThat(answers.get(i))
+          .as("request %d gets its own answer", i)
+          .succeedsWithin(PATIENCE)
+          .isEqualTo(i * 10);
     }
     assertThat(b.seen).containsExactly(List.of(0), IntStream.rangeClosed(1, 20).boxed().toList());
     assertThat(c.queued()).isZero();
@@ -119,7 +135,8 @@ class CombinerTest {
     for (int i = 0; i <= 10; i++) {
       assertThat(answers.get(i)).succeedsWithin(PATIENCE).isEqualTo(i * 10);
     }
-    assertThat(b.seen).containsExactly(List.of(0), List.of(1, 2, 3, 4), List.of(5, 6, 7, 8), List.of(9, 10));
+    assertThat(b.seen)
+        .containsExactly(List.of(0), List.of(1, 2, 3, 4), List.of(5, 6, 7, 8), List.of(9, 10));
   }
 
   @Test
@@ -128,11 +145,13 @@ class CombinerTest {
   }
 
   @Test
-  void a_batch_throwing_a_checked_exception_in_the_background_fails_its_requests_instead_of_stranding_them() {
+  void
+      a_batch_throwing_a_checked_exception_in_the_background_fails_its_requests_instead_of_stranding_them() {
     assertOnlyThePoisonedBatchFails(true, IOException.class);
   }
 
-  private static void assertOnlyThePoisonedBatchFails(boolean checked, Class<? extends Throwable> expected) {
+  private static void assertOnlyThePoisonedBatchFails(
+      boolean checked, Class<? extends Throwable> expected) {
     Batches b = new Batches();
     b.poison = 6;
     b.poisonChecked = checked;
@@ -146,7 +165,9 @@ class CombinerTest {
       CompletableFuture<Integer> f = answers.get(i);
       Awaitility.await().atMost(PATIENCE).until(f::isDone);
       if (f.isCompletedExceptionally()) {
-        assertThatThrownBy(f::join).hasRootCauseInstanceOf(expected).hasRootCauseMessage("batch with 6 failed");
+        assertThatThrownBy(f::join)
+            .hasRootCauseInstanceOf(expected)
+            .hasRootCauseMessage("batch with 6 failed");
         failed.add(i);
       } else {
         assertThat(f.join()).isEqualTo(i * 10);
@@ -161,20 +182,26 @@ class CombinerTest {
     Combiner<Integer, Integer> c = new Combiner<>(batch -> List.of(1), 64);
     assertThat(c.submit(5)).isEqualTo(1);
     Combiner<Integer, Integer> none = new Combiner<>(batch -> List.of(), 64);
-    assertThatThrownBy(() -> none.submit(5)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> none.submit(5))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("a batch of 1 requests gave 0 answers");
   }
 
   @Test
   void whatever_a_batch_throws_reaches_its_requests_instead_of_leaving_them_waiting() {
-    Combiner<Integer, Integer> error = new Combiner<>(batch -> {
-      throw new AssertionError("bug");
-    }, 64);
+    Combiner<Integer, Integer> error =
+        new Combiner<>(
+            batch -> {
+              throw new AssertionError("bug");
+            },
+            64);
     assertThatThrownBy(() -> error.submit(1)).isInstanceOf(AssertionError.class).hasMessage("bug");
 
-    Combiner<Integer, Integer> checked = new Combiner<>(batch -> sneakyThrow(new IOException("disk")), 64);
+    Combiner<Integer, Integer> checked =
+        new Combiner<>(batch -> sneakyThrow(new IOException("disk")), 64);
     assertThatThrownBy(() -> checked.submit(1)).hasRootCauseInstanceOf(IOException.class);
-    assertThatThrownBy(() -> checked.submit(2)).as("and the next request runs too")
+    assertThatThrownBy(() -> checked.submit(2))
+        .as("and the next request runs too")
         .hasRootCauseInstanceOf(IOException.class);
   }
 
@@ -192,13 +219,15 @@ class CombinerTest {
       assertThatThrownBy(f::join).hasCauseInstanceOf(StoreUnavailableException.class);
     }
     assertThat(c.queued()).isZero();
-    assertThatThrownBy(() -> c.submit(7)).as("a request after close runs alone and fails at once")
+    assertThatThrownBy(() -> c.submit(7))
+        .as("a request after close runs alone and fails at once")
         .isInstanceOf(StoreUnavailableException.class);
     assertThat(b.seen).containsExactly(List.of(0), List.of(1, 2, 3, 4), List.of(5, 6), List.of(7));
   }
 
   @Test
-  void many_concurrent_requests_each_get_their_own_answer_and_are_in_exactly_one_batch() throws Exception {
+  void many_concurrent_requests_each_get_their_own_answer_and_are_in_exactly_one_batch()
+      throws Exception {
     Batches b = new Batches();
     b.release.countDown();
     Combiner<Integer, Integer> c = new Combiner<>(b, 64);
@@ -208,10 +237,12 @@ class CombinerTest {
     for (int i = 0; i < n; i++) {
       int item = i;
       CompletableFuture<Integer> f = new CompletableFuture<>();
-      Thread.ofVirtual().start(() -> {
-        await(start);
-        f.complete(c.submit(item));
-      });
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                await(start);
+                f.complete(c.submit(item));
+              });
       answers.add(f);
     }
     start.countDown();
@@ -220,12 +251,15 @@ class CombinerTest {
       assertThat(answers.get(i).join()).isEqualTo(i * 10);
     }
     List<Integer> all = b.seen.stream().flatMap(List::stream).sorted().toList();
-    assertThat(all).as("every request in exactly one batch").isEqualTo(IntStream.range(0, n).boxed().toList());
+    assertThat(all)
+        .as("every request in exactly one batch")
+        .isEqualTo(IntStream.range(0, n).boxed().toList());
     assertThat(b.seen).allSatisfy(batch -> assertThat(batch).hasSizeBetween(1, 64));
   }
 
   @Test
-  void with_two_in_flight_a_second_batch_runs_while_the_first_is_held_and_a_third_waits_for_either() {
+  void
+      with_two_in_flight_a_second_batch_runs_while_the_first_is_held_and_a_third_waits_for_either() {
     Batches b = new Batches();
     Combiner<Integer, Integer> c = new Combiner<>(b, 64, 2, r -> Thread.ofVirtual().start(r));
     CompletableFuture<Integer> first = submit(c, 0);

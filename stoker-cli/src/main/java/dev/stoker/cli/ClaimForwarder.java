@@ -1,0 +1,93 @@
+package dev.stoker.cli;
+
+import dev.stoker.server.ClusterEndpoint;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a claim on to a peer over its API (docs/backends/cluster.md, "Forwarding"), as the worker
+ * would: the same body (not waiting), the worker's own {@code Authorization} — every node reads the
+ * same token file — and the {@code Stoker-Forwarded} mark, so the peer never forwards it again.
+ * Counts what came of it.
+ */
+final class ClaimForwarder {
+  private static final Logger log = LoggerFactory.getLogger(ClaimForwarder.class);
+
+  /**
+   * How long a forwarded claim may take: the peer claims without waiting, so this only bounds a
+   * peer that hangs.
+   */
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(1))
+          .build();
+
+  private final AtomicLong withTasks = new AtomicLong();
+  private final AtomicLong empty = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+
+  /**
+   * Posts the claim to {@code peer}'s claim endpoint of {@code queue}: its reply body on a 200,
+   * else (or when it cannot be reached) null.
+   */
+  byte[] forward(int peerId, URI peer, String queue, byte[] claimBody, String authorization) {
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(peer.resolve("/v1/queues/" + queue + "/claim"))
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .header(ClusterEndpoint.FORWARDED_HEADER, "1")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(claimBody));
+    if (authorization != null) {
+      req.header("Authorization", authorization);
+    }
+    try {
+      HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200) {
+        failed.incrementAndGet();
+        log.debug(
+            "node {} answered a forwarded claim of queue {} with {}: {}",
+            peerId,
+            queue,
+            r.statusCode(),
+            new String(r.body(), StandardCharsets.UTF_8));
+        return null;
+      }
+      (holdsTasks(r.body()) ? withTasks : empty).incrementAndGet();
+      return r.body();
+    } catch (java.io.IOException e) {
+      failed.incrementAndGet();
+      log.debug("a claim of queue {} forwarded to node {} failed: {}", queue, peerId, e.toString());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failed.incrementAndGet();
+      return null;
+    }
+  }
+
+  /** Whether a claim reply names a task: an empty one is exactly {@code {"tasks":[]}}. */
+  private static boolean holdsTasks(byte[] reply) {
+    return reply.length > "{\"tasks\":[]}".length();
+  }
+
+  /** The forwarded claims by result: tasks, empty, failed. */
+  Map<String, Long> counts() {
+    Map<String, Long> out = new TreeMap<>();
+    out.put("tasks", withTasks.get());
+    out.put("empty", empty.get());
+    out.put("failed", failed.get());
+    return out;
+  }
+}

@@ -1,0 +1,188 @@
+package dev.stoker.verify;
+
+import dev.stoker.testkit.LinkProxy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The AP cluster under test (docs/backends/cluster.md): {@link #NODES} {@code stoker serve
+ * --cluster} processes, each on its own data directory ({@code cluster-N} under {@code --out}),
+ * node ids 1..N for indexes 0..N-1. Every node reaches every peer through a {@link LinkProxy} of
+ * its own per direction, so a partition cuts those proxies; clients reach the nodes directly, so
+ * both sides of a partition keep serving them. Test timings: {@code steal_delay} {@value
+ * #STEAL_DELAY_MS} ms, {@code max_offset} {@value #MAX_OFFSET_MS} ms. A skewed node is restarted
+ * with the test-only JVM property {@value #CLOCK_OFFSET}, which offsets the clock it stamps HLCs
+ * and judges leases with.
+ */
+final class ApCluster implements Cluster {
+  static final int NODES = 3;
+  static final long STEAL_DELAY_MS = 2_000;
+  static final long MAX_OFFSET_MS = 500;
+  static final String CLOCK_OFFSET = "stoker.test.clock-offset-ms";
+
+  private final Path dir;
+
+  /** proxies[from][to]: how node {@code from} reaches node {@code to}. */
+  private final LinkProxy[][] proxies = new LinkProxy[NODES][NODES];
+
+  private final ServerProcess[] nodes = new ServerProcess[NODES];
+  private final int[] ports = new int[NODES];
+  private boolean leftOver;
+
+  ApCluster(Path dir) {
+    this.dir = dir;
+  }
+
+  private Path data(int i) {
+    return dir.resolve("cluster-" + i);
+  }
+
+  @Override
+  public void start() throws IOException {
+    for (int i = 0; i < NODES; i++) {
+      leftOver |= EmbeddedCluster.deleteIfPresent(data(i));
+      Files.createDirectories(data(i));
+      for (int j = 0; j < NODES; j++) {
+        if (i != j) {
+          proxies[i][j] = new LinkProxy();
+        }
+      }
+    }
+    for (int i = 0; i < NODES; i++) {
+      startNode(i, 0);
+    }
+  }
+
+  private void startNode(int i, long clockOffsetMs) throws IOException {
+    List<String> peers = new ArrayList<>();
+    for (int j = 0; j < NODES; j++) {
+      if (j != i) {
+        peers.add((j + 1) + "=" + proxies[i][j].url());
+      }
+    }
+    List<String> jvm = new ArrayList<>(ServerProcess.FAST_RESTART);
+    if (clockOffsetMs != 0) {
+      jvm.add("-D" + CLOCK_OFFSET + "=" + clockOffsetMs);
+    }
+    nodes[i] =
+        ServerProcess.start(
+            jvm,
+            List.of("--data", data(i).toString()),
+            ports[i],
+            "--cluster",
+            "--node-id",
+            Integer.toString(i + 1),
+            "--peers",
+            String.join(",", peers),
+            "--steal-delay-ms",
+            Long.toString(STEAL_DELAY_MS),
+            "--max-offset-ms",
+            Long.toString(MAX_OFFSET_MS));
+    ports[i] = nodes[i].port();
+    for (int j = 0; j < NODES; j++) {
+      if (j != i) {
+        proxies[j][i].target(ports[i]);
+      }
+    }
+  }
+
+  @Override
+  public String data() {
+    return "empty data in "
+        + dir.resolve("cluster-{0.." + (NODES - 1) + "}")
+        + (leftOver ? " (an earlier run's data there was deleted first)" : "")
+        + "; "
+        + NODES
+        + " nodes, every link through a proxy, steal_delay "
+        + STEAL_DELAY_MS
+        + " ms, max_offset "
+        + MAX_OFFSET_MS
+        + " ms";
+  }
+
+  @Override
+  public List<String> urls() {
+    List<String> urls = new ArrayList<>();
+    for (int port : ports) {
+      urls.add("http://127.0.0.1:" + port);
+    }
+    return urls;
+  }
+
+  @Override
+  public boolean replicated() {
+    return true;
+  }
+
+  @Override
+  public void kill(int i) throws InterruptedException {
+    nodes[i].kill();
+  }
+
+  @Override
+  public void restart(int i) throws IOException {
+    startNode(i, 0);
+  }
+
+  @Override
+  public void restartSkewed(int i, long clockOffsetMs) throws IOException {
+    startNode(i, clockOffsetMs);
+  }
+
+  @Override
+  public void pause(int i) throws IOException, InterruptedException {
+    nodes[i].pause();
+  }
+
+  @Override
+  public void resume(int i) throws IOException, InterruptedException {
+    nodes[i].resume();
+  }
+
+  @Override
+  public void partition(Collection<Integer> side) {
+    for (int a : side) {
+      for (int b = 0; b < NODES; b++) {
+        if (!side.contains(b)) {
+          proxies[a][b].cut();
+          proxies[b][a].cut();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void heal() {
+    for (LinkProxy[] row : proxies) {
+      for (LinkProxy p : row) {
+        if (p != null) {
+          p.heal();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ServerProcess p : nodes) {
+      if (p != null) {
+        p.close();
+      }
+    }
+    for (LinkProxy[] row : proxies) {
+      for (LinkProxy p : row) {
+        if (p != null) {
+          try {
+            p.close();
+          } catch (IOException e) {
+            // a proxy's socket that will not close is gone with this JVM
+          }
+        }
+      }
+    }
+  }
+}
