@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * partition leaves one live task (C13), and a cluster with --tokens works
  * (docs/backends/cluster.md).
  */
+@ExtendWith(NodeLogsOnFailure.class)
 class ClusterClaimsTest {
   @TempDir Path root;
 

@@ -1,7 +1,6 @@
 package dev.stoker.it;
 
 import static dev.stoker.it.ClusterTest.QUEUE;
-import static dev.stoker.it.ClusterTest.doneOn;
 import static dev.stoker.it.ClusterTest.enqueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (SIGSTOP) past steal_delay; C9, node clocks off by ±300 ms ({@code
  * -Dstoker.test.clock-offset-ms}) with max_offset 500 ms.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 class ClusterFaultsTest {
   @TempDir Path root;
 
@@ -47,11 +48,11 @@ class ClusterFaultsTest {
                   assertThat(cluster.http(2).get("/v1/cluster").body().get("steals").toString())
                       .isEqualTo("[1]"));
       // The stealer hands out the paused home's tasks: they get done while it is stopped.
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(250))
-          .untilAsserted(
-              () -> assertThat(doneOn(cluster, 2)).containsAll(ofNode1).containsAll(whilePaused));
+      List<String> stealable = new ArrayList<>(ofNode1);
+      stealable.addAll(whilePaused);
+      // One worker thread per node completes one task per request, each synced to disk: on a slow
+      // disk the 100 tasks take many seconds, hence the same bound as the run to the end.
+      ClusterTest.awaitDoneOn(cluster, workers, 2, stealable, Duration.ofSeconds(60), 2, 3);
 
       cluster.node(1).resume();
       Awaitility.await()

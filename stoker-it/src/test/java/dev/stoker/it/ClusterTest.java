@@ -16,12 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The AP cluster with real node processes on loopback, every link through a TCP proxy
  * (docs/backends/cluster.md; the fault scenarios are those of ap-cluster.md §6).
  */
+@ExtendWith(NodeLogsOnFailure.class)
 class ClusterTest {
   static final String QUEUE = "/v1/queues/c";
 
@@ -81,6 +83,20 @@ class ClusterTest {
       }
     }
 
+    /** Each worker thread's state and where it is, for a failure's message. */
+    String describe() {
+      StringBuilder out = new StringBuilder();
+      for (Thread t : threads) {
+        out.append("worker thread ").append(t.getName()).append(' ').append(t.getState());
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i < Math.min(8, stack.length); i++) {
+          out.append("\n    at ").append(stack[i]);
+        }
+        out.append('\n');
+      }
+      return out.toString();
+    }
+
     Set<String> duplicates() {
       Set<String> d = new HashSet<>();
       claims.forEach(
@@ -131,6 +147,73 @@ class ClusterTest {
                     .containsAll(ids);
               }
             });
+  }
+
+  /**
+   * Waits until every id is done on {@code node}; when it is not in time, prints where the missing
+   * tasks stand on each of {@code ask} (nodes that answer: a paused node would not), what those
+   * nodes say of the cluster, and where the workers are, before failing.
+   */
+  static void awaitDoneOn(
+      ClusterNodes cluster,
+      Workers workers,
+      int node,
+      List<String> ids,
+      Duration within,
+      int... ask)
+      throws Exception {
+    try {
+      Awaitility.await()
+          .atMost(within)
+          .pollInterval(Duration.ofMillis(250))
+          .untilAsserted(() -> assertThat(doneOn(cluster, node)).containsAll(ids));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      Set<String> missing = new java.util.TreeSet<>(ids);
+      missing.removeAll(doneOn(cluster, node));
+      StringBuilder why = new StringBuilder();
+      why.append(missing.size())
+          .append(" of ")
+          .append(ids.size())
+          .append(" tasks not done on node ")
+          .append(node)
+          .append(" after ")
+          .append(within)
+          .append('\n');
+      int shown = 0;
+      for (String id : missing) {
+        if (shown++ == 20) {
+          why.append("...\n");
+          break;
+        }
+        why.append(id);
+        for (int n : ask) {
+          JsonNode t = cluster.http(n).get("/v1/tasks/" + id).body();
+          why.append("\n  on node ")
+              .append(n)
+              .append(": ")
+              .append(t.path("state").asText())
+              .append(" attempts=")
+              .append(t.path("attempts").asText())
+              .append(" version=")
+              .append(t.path("version").asText())
+              .append(" lease=")
+              .append(t.path("lease"));
+        }
+        why.append('\n');
+      }
+      for (int n : ask) {
+        why.append("node ")
+            .append(n)
+            .append(" at ")
+            .append(java.time.Instant.now())
+            .append(": ")
+            .append(cluster.http(n).get("/v1/cluster").body())
+            .append('\n');
+      }
+      why.append(workers.describe());
+      System.out.println(why);
+      throw new AssertionError(why.toString(), e);
+    }
   }
 
   /** The ids of the tasks done on {@code node}. */
