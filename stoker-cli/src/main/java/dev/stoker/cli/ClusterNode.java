@@ -214,7 +214,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     boolean lapsed = !store.rightsValid();
     synchronized (this) {
       checkPause(now);
-      dispatch.refresh(now, mine);
+      dispatch.refresh(now);
       for (int n : members.nodes()) {
         if (dispatch.mayDispatch(n, now, mine) != null) {
           handOut.add(n);
@@ -242,6 +242,14 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
       store.rights(next, rightsValidMs);
     } else {
       store.rightsValidFor(rightsValidMs);
+    }
+    // store.rights returns once the store's rounds under the old rights are on disk: the vector
+    // read now holds every claim this node made as a stealer, which the home must see before it
+    // dispatches again.
+    synchronized (this) {
+      if (dispatch.stopping()) {
+        dispatch.stopped(monotonicMillis(), store.vector());
+      }
     }
   }
 

@@ -50,6 +50,15 @@ public final class Dispatch {
   private final ClusterConfig config;
   private final FailureDetector detector;
   private final Set<Integer> stealing = new HashSet<>();
+
+  /**
+   * Homes this node stopped stealing from whose handback waits for {@link #stopped}: until the
+   * store has stopped handing out their tasks, a claim may still be made under the old rights, and
+   * a vector read before it would let the home dispatch without having seen it. Frames report them
+   * as still stolen, so their homes wait.
+   */
+  private final Set<Integer> ending = new HashSet<>();
+
   private final Map<Integer, VersionVector> handedBack = new HashMap<>();
   private final Map<Integer, Long> handedBackAt = new HashMap<>();
 
@@ -97,11 +106,12 @@ public final class Dispatch {
   }
 
   /**
-   * Re-decides which homes this node steals from, at {@code now} (monotonic), given its vector. A
-   * steal that ends is remembered with {@code mine} — the stealer has stopped before it says so —
-   * until the home has had a steal_delay to hear of it.
+   * Re-decides which homes this node steals from, at {@code now} (monotonic). A steal that ends is
+   * handed back once the store has stopped handing out the home's tasks ({@link #stopped}), with
+   * the vector the store had then, and that handback is remembered until the home has had a
+   * steal_delay to hear of it.
    */
-  public void refresh(long now, VersionVector mine) {
+  public void refresh(long now) {
     for (int home : members.nodes()) {
       boolean steals =
           home != self
@@ -109,10 +119,10 @@ public final class Dispatch {
               && members.stealerOf(home, n -> detector.unreachable(n, now)) == self;
       if (steals) {
         stealing.add(home);
+        ending.remove(home);
         handedBack.remove(home);
       } else if (stealing.remove(home)) {
-        handedBack.put(home, mine);
-        handedBackAt.put(home, now);
+        ending.add(home);
       }
     }
     handedBackAt
@@ -127,14 +137,33 @@ public final class Dispatch {
             });
   }
 
+  /**
+   * The store now hands out none of the tasks of the homes whose steal ended, and every claim it
+   * made under the old rights is in {@code mine}: their handback can go out, with that vector.
+   */
+  public void stopped(long now, VersionVector mine) {
+    for (int home : ending) {
+      handedBack.put(home, mine);
+      handedBackAt.put(home, now);
+    }
+    ending.clear();
+  }
+
+  /** Whether a steal ended and waits for {@link #stopped}. */
+  public boolean stopping() {
+    return !ending.isEmpty();
+  }
+
   /** The frame to send to peers now. */
   public Frame frame(long now, VersionVector mine) {
+    Set<Integer> stolen = new HashSet<>(stealing);
+    stolen.addAll(ending);
     return new Frame(
         self,
         incarnation,
         ++framesSent,
         detector.ages(now),
-        Set.copyOf(stealing),
+        Set.copyOf(stolen),
         Map.copyOf(handedBack),
         mine);
   }

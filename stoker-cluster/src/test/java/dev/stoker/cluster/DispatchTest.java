@@ -25,7 +25,8 @@ class DispatchTest {
     }
 
     Frame frame(long now) {
-      dispatch.refresh(now, vector);
+      dispatch.refresh(now);
+      dispatch.stopped(now, vector);
       return dispatch.frame(now, vector);
     }
   }
@@ -94,6 +95,40 @@ class DispatchTest {
     c.dispatch.onFrame(a.frame(t), t);
     a.dispatch.onFrame(c.frame(t), t);
     assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isEqualTo(Dispatch.Right.HOME);
+  }
+
+  /**
+   * The stealer's store may still make a claim under the old rights after the steal ended: the
+   * handback waits for the store to stop and carries the vector from then, so the home sees that
+   * claim before it dispatches again.
+   */
+  @Test
+  void a_steal_that_ends_is_handed_back_with_the_vector_from_after_the_store_stopped() {
+    long t = 0;
+    for (; t <= 2_000; t += 200) {
+      exchange(t, new Node[] {b, c});
+    }
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isEqualTo(Dispatch.Right.STEAL);
+    t += 200;
+    b.dispatch.onFrame(a.frame(t), t);
+    b.dispatch.refresh(t);
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).as("B stopped stealing").isNull();
+    Frame meanwhile = b.dispatch.frame(t, b.vector);
+    assertThat(meanwhile.stealing()).as("until its store has stopped too").contains(1);
+    assertThat(meanwhile.handedBack()).isEmpty();
+    a.dispatch.onFrame(meanwhile, t);
+    assertThat(a.dispatch.mayDispatch(1, t, a.vector)).isNull();
+
+    VersionVector afterLastClaim = VersionVector.of(Map.of(2, 41L));
+    b.dispatch.stopped(t, afterLastClaim);
+    Frame handback = b.dispatch.frame(t, afterLastClaim);
+    assertThat(handback.stealing()).isEmpty();
+    assertThat(handback.handedBack()).containsEntry(1, afterLastClaim);
+    a.dispatch.onFrame(handback, t);
+    assertThat(a.dispatch.mayDispatch(1, t, VersionVector.of(Map.of(2, 40L))))
+        .as("A lacks B's last claim")
+        .isNull();
+    assertThat(a.dispatch.mayDispatch(1, t, afterLastClaim)).isEqualTo(Dispatch.Right.HOME);
   }
 
   @Test
@@ -196,7 +231,8 @@ class DispatchTest {
     assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isEqualTo(Dispatch.Right.STEAL);
     // a runs again; by its own clock everyone was silent, but it knows that silence was its own.
     a.dispatch.resumed(t);
-    a.dispatch.refresh(t, a.vector);
+    a.dispatch.refresh(t);
+    a.dispatch.stopped(t, a.vector);
     assertThat(a.dispatch.mayDispatch(1, t, a.vector))
         .as("before it hears from its peers")
         .isNull();

@@ -140,7 +140,8 @@ final class SimNode {
     for (Object[] m : messages) {
       receive((int) m[0], m[1], now);
     }
-    dispatch.refresh(now, durable.vector());
+    dispatch.refresh(now);
+    dispatch.stopped(now, durable.vector()); // this store reads its rights from dispatch itself
     sweep(now);
     if (now - lastFrameAt >= FRAME_EVERY_MS) {
       for (TaskId loser : UniqueKeys.toCancel(replica.all(), id)) {
