@@ -478,6 +478,9 @@ public final class Checker {
           if (done != null) {
             Divergence.Cause why =
                 x == y ? null : divergence.cause(x, y, done.invokeNs(), next.op.completeNs());
+            if (why == null) {
+              why = unheard(divergence.nodeOf(done), y, done.invokeNs(), next.op.completeNs());
+            }
             out.add(
                 new Duplicate(
                     value,
@@ -495,13 +498,18 @@ public final class Checker {
           }
           long lastRenew = prev.op.invokeNs();
           long sureUntil = prev.op.invokeNs() + prev.op.leaseMs() * 1_000_000L;
+          Op renewal = null;
           for (Op o : held) {
             if (o.f() == Fn.HEARTBEAT && o.ok() && o.invokeNs() < next.op.completeNs()) {
               lastRenew = Math.max(lastRenew, o.invokeNs());
               sureUntil = Math.max(sureUntil, o.invokeNs() + o.leaseMs() * 1_000_000L);
+              renewal = o;
             }
           }
           Divergence.Cause across = divergence.cause(x, y, lastRenew, next.op.completeNs());
+          if (across == null && renewal != null) {
+            across = unheard(divergence.nodeOf(renewal), y, lastRenew, next.op.completeNs());
+          }
           if (next.op.completeNs() < sureUntil) {
             out.add(
                 new Duplicate(
@@ -540,6 +548,16 @@ public final class Checker {
      * nothing may hand out a task once it was completed, on one node or on a replica that heard of
      * it.
      */
+    /**
+     * Why node {@code granted}, which handed a task out again, could not have heard what node
+     * {@code acted} acknowledged of the previous claim (a heartbeat, a completion: a worker sends
+     * them to its own node, which need not be the one that granted the lease): a fault between the
+     * two, or null when they are one node or none.
+     */
+    private Divergence.Cause unheard(int acted, int granted, long fromNs, long toNs) {
+      return acted == granted ? null : divergence.cause(acted, granted, fromNs, toNs);
+    }
+
     private static boolean completedBefore(Item claimed) {
       String v = claimed.version();
       return v != null && v.startsWith("1.");

@@ -645,6 +645,61 @@ class CheckerTest {
         .containsExactly(java.util.Map.entry("node paused: false suspicion (c)", 1));
   }
 
+  /**
+   * From a run of {@code stoker verify} (seed 20261208): node 0 granted w4's lease (forwarded from
+   * node 1); w4 stalled while node 1 was paused, and node 0 ended the lease. After the pause, node
+   * 1, not yet told, took w4's heartbeat and completion; node 0, not yet told of those, handed the
+   * task to w3. Both claims were granted by node 0, but what made it hand the task out again was
+   * node 1's pause: explained, as cause (c). Without that pause, the same history is a bug.
+   */
+  @Test
+  void in_the_cluster_a_claim_after_a_completion_on_a_paused_node_is_explained_by_the_pause() {
+    for (boolean paused : new boolean[] {true, false}) {
+      H h =
+          new H()
+              .cluster()
+              .enqueue(Type.OK, 0, "p0-1")
+              .op(
+                  "w4",
+                  Fn.CLAIM,
+                  Type.OK,
+                  10,
+                  11,
+                  LEASE,
+                  new Item("p0-1", "id-p0-1", "t1", "working", "0.0.0.0.1.10.1"));
+      if (paused) {
+        h.op("nemesis", Fn.PAUSE, Type.OK, 100, 4_500, 0, Item.of("node-1"));
+      }
+      Checker.Result r =
+          h.op(
+                  "w4",
+                  Fn.HEARTBEAT,
+                  Type.OK,
+                  5_000,
+                  5_001,
+                  LEASE,
+                  new Item("p0-1", "id-p0-1", "t1", null))
+              .complete("w4", Type.OK, 5_200, "p0-1", "t1")
+              .op(
+                  "w3",
+                  Fn.CLAIM,
+                  Type.OK,
+                  5_400,
+                  5_401,
+                  LEASE,
+                  new Item("p0-1", "id-p0-1", "t2", "working", "0.0.0.1.1.5400.1"))
+              .finalReads("p0-1=done")
+              .check();
+      if (paused) {
+        assertThat(r.valid()).as(r.failures().toString()).isTrue();
+        assertThat(r.duplicateCauses())
+            .containsExactly(java.util.Map.entry("node paused: false suspicion (c)", 1));
+      } else {
+        invalidFor(r, "unexplained duplicates", "p0-1");
+      }
+    }
+  }
+
   @Test
   void
       in_the_cluster_a_node_whose_clock_ran_beyond_max_offset_explains_its_own_early_expiry_and_within_it_not() {
