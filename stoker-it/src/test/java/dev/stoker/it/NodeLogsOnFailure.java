@@ -12,9 +12,10 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * When a test of real nodes fails, keeps their logs ({@code node-N.log} in the test's {@code
- * TempDir}, which JUnit deletes afterwards) under {@code target/node-logs/CLASS.METHOD/} and prints
- * the last lines of each, so a failure on CI can be read from its output alone.
+ * When a test of real nodes fails, keeps their logs ({@code *.log} in the test's {@code TempDir},
+ * which JUnit deletes afterwards) and a verify run's history and summary under {@code
+ * target/node-logs/CLASS.METHOD/}, and prints the last lines of each log, so a failure on CI can be
+ * read from its output alone.
  */
 final class NodeLogsOnFailure implements TestExecutionExceptionHandler {
   private static final int TAIL_LINES = 40;
@@ -49,6 +50,11 @@ final class NodeLogsOnFailure implements TestExecutionExceptionHandler {
     List<Path> logs;
     try (Stream<Path> files = Files.list(root)) {
       logs = files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+    }
+    for (String file : new String[] {"history.jsonl", "summary.txt"}) {
+      if (Files.exists(root.resolve(file))) {
+        Files.copy(root.resolve(file), kept.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     for (Path log : logs) {
       Files.copy(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);

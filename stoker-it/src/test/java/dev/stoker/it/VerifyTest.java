@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * expired lease. And the negative control: the same power faults catch a server that acknowledges
  * before it syncs.
  */
+@ExtendWith(NodeLogsOnFailure.class)
 class VerifyTest {
   @TempDir Path out;
 
