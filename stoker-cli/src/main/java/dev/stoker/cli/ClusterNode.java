@@ -289,6 +289,11 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
 
     @Override
+    public boolean handsOutNothing() {
+      return handOut.isEmpty();
+    }
+
+    @Override
     public boolean judgesLeasesOf(int grantingNode) {
       return judged.contains(grantingNode);
     }

@@ -247,6 +247,11 @@ final class ClusterLog {
     return rightsValid() && rights.mayHandOut(TaskReplica.homeOf(id));
   }
 
+  /** Whether this node may hand out no pending task at all now. */
+  boolean handsOutNothing() {
+    return !rightsValid() || rights.handsOutNothing();
+  }
+
   boolean rightsValid() {
     return !rightsLapse || System.nanoTime() - rightsValidUntil < 0;
   }

@@ -20,6 +20,11 @@ public interface DispatchRights {
         public boolean judgesLeasesOf(int grantingNode) {
           return false;
         }
+
+        @Override
+        public boolean handsOutNothing() {
+          return true;
+        }
       };
 
   /** Whether this node may hand out a pending task whose home is {@code home}. */
@@ -27,4 +32,9 @@ public interface DispatchRights {
 
   /** Whether this node judges the expiry of leases granted by {@code grantingNode}. */
   boolean judgesLeasesOf(int grantingNode);
+
+  /** Whether {@link #mayHandOut} is false for every home: a claim need not look at all. */
+  default boolean handsOutNothing() {
+    return false;
+  }
 }

@@ -33,6 +33,9 @@ final class Operations {
   /** How many due entries of each kind one round of the sweeper handles; the rest wait a round. */
   static final int SWEEP_BUDGET = 2_000;
 
+  /** How many keys of the ready index a claim reads at a time in cluster mode (see claim). */
+  private static final int CLUSTER_SCAN = 256;
+
   private final Storage s;
   private final Hlc hlc;
   private final int node;
@@ -80,7 +83,7 @@ final class Operations {
 
   List<Task> claim(Batch b, ClaimParams p) throws RocksDBException {
     QueueState q = s.catalog.byName(p.queue());
-    if (q == null || q.settings().paused()) {
+    if (q == null || q.settings().paused() || (cluster != null && cluster.handsOutNothing())) {
       return List.of();
     }
     long leaseMs = p.leaseMsIn(q.settings());
@@ -88,19 +91,30 @@ final class Operations {
     byte[] from = b.floor(q);
     List<Task> claimed = new ArrayList<>(p.max());
     while (claimed.size() < p.max()) {
-      List<byte[]> keys = b.scan(s.ready, from, prefix, p.max() - claimed.size());
+      // In cluster mode the index also holds the tasks other nodes hand out, passed over here:
+      // read it in larger steps than the claim needs.
+      int need = p.max() - claimed.size();
+      List<byte[]> keys =
+          b.scan(s.ready, from, prefix, cluster == null ? need : Math.max(need, CLUSTER_SCAN));
       if (keys.isEmpty()) {
         break;
       }
       for (byte[] key : keys) {
-        Stored st = b.load(Keys.trailingId(key));
+        if (claimed.size() == p.max()) {
+          break;
+        }
+        from = successor(key);
+        TaskId id = Keys.trailingId(key);
+        if (cluster != null && !cluster.mayHandOut(id)) {
+          // Another node hands it out; it stays in the index for when this one may. Decided by
+          // the id alone, before reading the task: a node may pass over many of them per claim.
+          continue;
+        }
+        Stored st = b.load(id);
         // The ready index holds the tasks that were due when indexed; the wall clock may have
         // stepped
         // back since, and they stay due. Anything else under the key is a stale entry.
         if (st != null && st.task().state() == TaskState.PENDING && !st.scheduled()) {
-          if (cluster != null && !cluster.mayHandOut(st.task().id())) {
-            continue; // another node hands it out; it stays in the index for when this one may
-          }
           if (cluster != null && cluster.lostUniqueKey(b, q, st)) {
             continue; // its key went to a task enqueued elsewhere in a partition; its home cancels
             // it
@@ -112,7 +126,6 @@ final class Operations {
           b.delete(s.ready, key);
         }
       }
-      from = successor(keys.get(keys.size() - 1));
     }
     if (cluster == null) {
       // In cluster mode the index keeps tasks other nodes hand out below any such floor.

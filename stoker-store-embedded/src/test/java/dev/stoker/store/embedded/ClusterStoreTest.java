@@ -106,6 +106,47 @@ class ClusterStoreTest {
   }
 
   @Test
+  void a_claim_passes_over_the_tasks_other_nodes_hand_out_and_finds_its_own_behind_them() {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      for (int i = 0; i < 6; i++) {
+        a.taskEnqueueMany("q", java.util.Collections.nCopies(100, TaskSpec.of("a", "null")));
+      }
+      clock.advance(java.time.Duration.ofMillis(1));
+      List<Task> own =
+          b
+              .taskEnqueueMany("q", java.util.Collections.nCopies(3, TaskSpec.of("b", "null")))
+              .stream()
+              .map(r -> r.task())
+              .toList();
+      pull(b, a);
+      assertThat(claim(b, 5))
+          .as("node 2's three tasks, behind 600 of node 1's in the index")
+          .extracting(Task::id)
+          .containsExactlyInAnyOrderElementsOf(own.stream().map(Task::id).toList());
+
+      b.replication().rights(DispatchRights.NONE);
+      b.taskEnqueueMany("q", List.of(TaskSpec.of("c", "null")));
+      assertThat(claim(b, 5)).as("a node that may hand out nothing").isEmpty();
+
+      b.replication()
+          .rights(
+              new DispatchRights() {
+                @Override
+                public boolean mayHandOut(int home) {
+                  return true;
+                }
+
+                @Override
+                public boolean judgesLeasesOf(int grantingNode) {
+                  return true;
+                }
+              });
+      assertThat(claim(b, 700)).as("stealing node 1's tasks too: all of them").hasSize(601);
+    }
+  }
+
+  @Test
   void a_replica_counts_the_ready_tasks_of_a_queue_per_home_within_a_cap() {
     try (EmbeddedStore a = open(dirA, 1);
         EmbeddedStore b = open(dirB, 2)) {
