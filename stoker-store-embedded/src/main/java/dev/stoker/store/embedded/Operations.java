@@ -99,11 +99,12 @@ final class Operations {
       if (keys.isEmpty()) {
         break;
       }
+      byte[] last = null;
       for (byte[] key : keys) {
         if (claimed.size() == p.max()) {
           break;
         }
-        from = successor(key);
+        last = key;
         TaskId id = Keys.trailingId(key);
         if (cluster != null && !cluster.mayHandOut(id)) {
           // Another node hands it out; it stays in the index for when this one may. Decided by
@@ -126,6 +127,7 @@ final class Operations {
           b.delete(s.ready, key);
         }
       }
+      from = successor(last);
     }
     if (cluster == null) {
       // In cluster mode the index keeps tasks other nodes hand out below any such floor.
