@@ -1,12 +1,16 @@
 package dev.stoker.verify;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.stoker.testkit.LinkProxy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The AP cluster under test (docs/backends/cluster.md): {@link #NODES} {@code stoker serve
@@ -21,6 +25,11 @@ import java.util.List;
 final class ApCluster implements Cluster {
   static final int NODES = 3;
   static final long STEAL_DELAY_MS = 2_000;
+
+  /** The longest a restarted or resumed node is waited for to catch up (see awaitCaughtUp). */
+  static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+  private static final Duration VECTOR_READ = Duration.ofSeconds(2);
   static final long MAX_OFFSET_MS = 500;
   static final String CLOCK_OFFSET = "stoker.test.clock-offset-ms";
 
@@ -124,13 +133,56 @@ final class ApCluster implements Cluster {
   }
 
   @Override
-  public void restart(int i) throws IOException {
+  public void restart(int i) throws IOException, InterruptedException {
     startNode(i, 0);
+    awaitCaughtUp(i);
   }
 
   @Override
-  public void restartSkewed(int i, long clockOffsetMs) throws IOException {
+  public void restartSkewed(int i, long clockOffsetMs) throws IOException, InterruptedException {
     startNode(i, clockOffsetMs);
+    awaitCaughtUp(i);
+  }
+
+  /**
+   * A node serves as soon as it listens (or runs again), while it still applies what its peers did
+   * meanwhile: until then it may take a heartbeat for a lease a peer has already ended, or hand out
+   * a task a peer has completed. So a restart or a pause lasts, in the history, until the node's
+   * vector covers what each peer held when it came back (or {@link #CATCH_UP} passed): the checker
+   * explains what the node does in that time by the fault, as it explains the moments after.
+   */
+  private void awaitCaughtUp(int i) throws InterruptedException {
+    Map<String, Long> held = new HashMap<>();
+    for (int j = 0; j < NODES; j++) {
+      if (j != i) {
+        Endpoint.Reply r = new Endpoint(nodes[j].url()).get("/v1/cluster", VECTOR_READ);
+        if (r.ok()) {
+          r.body()
+              .get("vector")
+              .fields()
+              .forEachRemaining(e -> held.merge(e.getKey(), e.getValue().asLong(), Math::max));
+        }
+      }
+    }
+    Endpoint node = new Endpoint(nodes[i].url());
+    long deadline = System.nanoTime() + CATCH_UP.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      Endpoint.Reply r = node.get("/v1/cluster", VECTOR_READ);
+      if (r.ok() && covers(r.body().get("vector"), held)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static boolean covers(JsonNode vector, Map<String, Long> held) {
+    for (Map.Entry<String, Long> e : held.entrySet()) {
+      JsonNode n = vector.get(e.getKey());
+      if (n == null || n.asLong() < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -141,6 +193,7 @@ final class ApCluster implements Cluster {
   @Override
   public void resume(int i) throws IOException, InterruptedException {
     nodes[i].resume();
+    awaitCaughtUp(i);
   }
 
   @Override
