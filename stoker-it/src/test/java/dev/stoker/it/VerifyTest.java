@@ -136,6 +136,9 @@ class VerifyTest {
   /**
    * Two servers over one 3-member etcd cluster, producers and workers spread over both, while a
    * server is killed or paused and etcd members (the leader among them) are killed and restarted.
+   * Batches of up to 32 tasks: the etcd store writes a larger batch in several transactions, not
+   * atomically (docs/backends/etcd.md, "Batches"), and a kill between them leaves part of it, which
+   * the checker rightly reports as a partial batch (seen on 7 Dec: 50 of a batch of 92).
    */
   @Test
   void a_short_verify_of_two_servers_over_etcd_under_server_and_member_kills_finds_nothing_lost()
@@ -151,7 +154,9 @@ class VerifyTest {
             6,
             Duration.ofMillis(2500),
             Duration.ofSeconds(3),
-            Duration.ofSeconds(180));
+            Duration.ofSeconds(180),
+            0,
+            32);
     List<Op> history = runAndCheck(config);
     assertThat(history)
         .filteredOn(o -> o.f() == Op.Fn.KILL)
