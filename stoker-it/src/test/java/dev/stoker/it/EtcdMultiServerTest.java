@@ -73,7 +73,9 @@ class EtcdMultiServerTest {
           fleet
               .https
               .get(1)
-              .post("/v1/queues/kill/claim", "{\"worker\":\"doomed\",\"max\":8,\"lease_ms\":6000}");
+              .post(
+                  "/v1/queues/kill/claim",
+                  "{\"worker\":\"doomed\",\"max\":8,\"lease_ms\":6000,\"wait_ms\":5000}");
       assertThat(held.status()).isEqualTo(200);
       List<String> heldIds = new java.util.ArrayList<>();
       held.at("/tasks").forEach(t -> heldIds.add(t.get("id").asText()));
