@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,10 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   private final Map<Integer, PeerLink> links = new TreeMap<>();
   private final Runnable onBehind;
   private final Thread refresher;
+
+  /** One refresh at a time: the refresher's, or one a peer's frame sets off ({@link #heard}). */
+  private final ReentrantLock refreshing = new ReentrantLock();
+
   private volatile boolean running = true;
   private volatile Rights rights;
 
@@ -136,12 +141,25 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
       checkPause(now);
       dispatch.onFrame(f, now);
     }
+    // A frame from a home this node steals from (or news of it, relayed) ends the steal. The store
+    // must stop handing out that home's tasks before it applies the events that came with the
+    // frame: else it could hand out a task of the home whose claim or completion is in the next
+    // page, a duplicate the heal itself made.
+    Rights now = rights;
+    if (now != null && now.reachBeyond(self)) {
+      refresh();
+    }
     PeerLink link = links.get(f.from());
     if (link != null) {
       link.heard(f);
     }
     store.peerHolds(f.vector().get(self));
     checkBehind();
+  }
+
+  /** An exchange this node started with {@code peer} ended without an answer. */
+  synchronized void unanswered(int peer) {
+    detector.tried(peer, monotonicMillis());
   }
 
   private void checkBehind() {
@@ -207,6 +225,15 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   }
 
   private void refresh() {
+    refreshing.lock();
+    try {
+      refreshUnderLock();
+    } finally {
+      refreshing.unlock();
+    }
+  }
+
+  private void refreshUnderLock() {
     long now = monotonicMillis();
     VersionVector mine = store.vector();
     Set<Integer> handOut = new HashSet<>();
@@ -296,6 +323,11 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     @Override
     public boolean judgesLeasesOf(int grantingNode) {
       return judged.contains(grantingNode);
+    }
+
+    /** Whether these rights hand out or judge anything of a node other than {@code self}. */
+    boolean reachBeyond(int self) {
+      return handOut.stream().anyMatch(n -> n != self) || judged.stream().anyMatch(n -> n != self);
     }
   }
 

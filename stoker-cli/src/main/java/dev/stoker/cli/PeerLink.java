@@ -127,6 +127,7 @@ final class PeerLink {
         }
         connected = false;
         sentOwn = -1;
+        node.unanswered(id);
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(FRAME_EVERY_MS));
       } catch (InterruptedException e) {
         return;

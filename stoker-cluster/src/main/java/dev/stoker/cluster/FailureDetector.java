@@ -1,7 +1,9 @@
 package dev.stoker.cluster;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * When this node last had evidence that each peer was alive: a frame from it (direct), or a frame
@@ -11,11 +13,19 @@ import java.util.Map;
  *
  * <p>Times are this node's monotonic milliseconds, never wall-clock or HLC time: a clock step must
  * neither make a peer look dead nor keep a dead one alive.
+ *
+ * <p>After a start or a {@link #resumed resume}, a peer's silence counts only from the end of this
+ * node's first exchange with it ({@link #tried}): a node whose own first exchanges are slow (a
+ * starved machine, a long first catch-up) has no evidence yet that anyone is gone, and must not
+ * find every peer unreachable before it has heard back.
  */
 public final class FailureDetector {
   private final int self;
   private final ClusterConfig config;
   private final Map<Integer, Long> lastContact = new HashMap<>();
+
+  /** Peers no exchange with has ended since the start or the last resume. */
+  private final Set<Integer> untried = new HashSet<>();
 
   /**
    * Every peer counts as just heard at {@code startedAt}, so no node steals in its first
@@ -27,6 +37,7 @@ public final class FailureDetector {
     for (int n : members.nodes()) {
       if (n != self) {
         lastContact.put(n, startedAt);
+        untried.add(n);
       }
     }
   }
@@ -37,11 +48,23 @@ public final class FailureDetector {
    */
   public void resumed(long now) {
     lastContact.replaceAll((peer, at) -> Math.max(at, now));
+    untried.addAll(lastContact.keySet());
   }
 
   /** A frame came from {@code peer}. */
   public void heard(int peer, long now) {
     lastContact.merge(peer, now, Math::max);
+    untried.remove(peer);
+  }
+
+  /**
+   * An exchange this node started with {@code peer} ended, answered or not (refused, timed out).
+   * The first one since the start or a resume is when the peer's silence starts to count.
+   */
+  public void tried(int peer, long now) {
+    if (untried.remove(peer)) {
+      lastContact.merge(peer, now, Math::max);
+    }
   }
 
   /** A frame from another node says it heard from {@code peer} {@code ageMs} ago. */
@@ -68,6 +91,6 @@ public final class FailureDetector {
   }
 
   public boolean unreachable(int peer, long now) {
-    return peer != self && silence(peer, now) >= config.stealDelayMs();
+    return peer != self && !untried.contains(peer) && silence(peer, now) >= config.stealDelayMs();
   }
 }

@@ -24,7 +24,11 @@ class DispatchTest {
       dispatch = new Dispatch(id, members, CONFIG, detector, incarnation, 0);
     }
 
+    /** The frame this node sends to every peer at {@code now}, each send an exchange that ends. */
     Frame frame(long now) {
+      for (int peer : members.nodes()) {
+        detector.tried(peer, now);
+      }
       dispatch.refresh(now);
       dispatch.stopped(now, vector);
       return dispatch.frame(now, vector);
@@ -144,6 +148,29 @@ class DispatchTest {
     assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs() - 1, alone.vector)).isNull();
     assertThat(alone.dispatch.mayDispatch(1, CONFIG.stealDelayMs(), alone.vector))
         .isEqualTo(Dispatch.Right.HOME);
+  }
+
+  @Test
+  void a_node_whose_first_exchanges_have_not_ended_steals_from_nobody_however_long_they_take() {
+    Node slow = new Node(2, 2); // restarted; a starved machine, or a long first catch-up
+    long t = 10 * CONFIG.stealDelayMs();
+    slow.dispatch.refresh(t);
+    assertThat(slow.dispatch.steals()).as("no evidence yet that anyone is gone").isEmpty();
+    assertThat(slow.dispatch.mayDispatch(1, t, slow.vector)).isNull();
+
+    slow.detector.tried(1, t); // the first exchanges end unanswered: silence counts from here
+    slow.detector.tried(3, t);
+    slow.dispatch.refresh(t + CONFIG.stealDelayMs() - 1);
+    assertThat(slow.dispatch.steals()).isEmpty();
+    slow.dispatch.refresh(t + CONFIG.stealDelayMs());
+    assertThat(slow.dispatch.steals()).containsExactlyInAnyOrder(1, 3);
+    assertThat(slow.dispatch.mayDispatch(1, t + CONFIG.stealDelayMs(), slow.vector))
+        .isEqualTo(Dispatch.Right.STEAL);
+
+    t += 2 * CONFIG.stealDelayMs();
+    slow.dispatch.resumed(t); // stopped, and running again: the same holds
+    slow.dispatch.refresh(t + 5 * CONFIG.stealDelayMs());
+    assertThat(slow.dispatch.steals()).isEmpty();
   }
 
   @Test

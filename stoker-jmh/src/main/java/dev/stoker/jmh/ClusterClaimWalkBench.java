@@ -70,19 +70,7 @@ public class ClusterClaimWalkBench {
   private static EmbeddedStore open(Path dir, int id) {
     EmbeddedStore s =
         EmbeddedStore.openCluster(dir, Clock.system(), id, new SplittableRandom(id), 500);
-    s.replication()
-        .rights(
-            new DispatchRights() {
-              @Override
-              public boolean mayHandOut(int home) {
-                return home == id;
-              }
-
-              @Override
-              public boolean judgesLeasesOf(int grantingNode) {
-                return grantingNode == id;
-              }
-            });
+    s.replication().rights(DispatchRights.only(id));
     return s;
   }
 

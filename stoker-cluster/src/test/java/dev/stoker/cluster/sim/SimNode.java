@@ -165,6 +165,8 @@ final class SimNode {
       for (int peer : sim.members.nodes()) {
         if (peer != id) {
           sim.network.send(now, id, peer, f);
+          // The simulated network carries datagrams: a frame sent is an exchange that ended.
+          detector.tried(peer, now);
         }
       }
     }

@@ -27,6 +27,35 @@ public interface DispatchRights {
         }
       };
 
+  /** Everything is handed out and every lease judged: one node serving every home's tasks. */
+  DispatchRights ALL =
+      new DispatchRights() {
+        @Override
+        public boolean mayHandOut(int home) {
+          return true;
+        }
+
+        @Override
+        public boolean judgesLeasesOf(int grantingNode) {
+          return true;
+        }
+      };
+
+  /** A healthy node's rights: its own tasks and the leases it granted, nobody else's. */
+  static DispatchRights only(int node) {
+    return new DispatchRights() {
+      @Override
+      public boolean mayHandOut(int home) {
+        return home == node;
+      }
+
+      @Override
+      public boolean judgesLeasesOf(int grantingNode) {
+        return grantingNode == node;
+      }
+    };
+  }
+
   /** Whether this node may hand out a pending task whose home is {@code home}. */
   boolean mayHandOut(int home);
 

@@ -27,19 +27,7 @@ class ClusterStoreTest {
 
   private EmbeddedStore open(Path dir, int node) {
     EmbeddedStore s = EmbeddedStore.openCluster(dir, clock, node, new SplittableRandom(node), 500);
-    s.replication()
-        .rights(
-            new DispatchRights() {
-              @Override
-              public boolean mayHandOut(int home) {
-                return home == node;
-              }
-
-              @Override
-              public boolean judgesLeasesOf(int grantingNode) {
-                return grantingNode == node;
-              }
-            });
+    s.replication().rights(DispatchRights.only(node));
     return s;
   }
 
@@ -129,19 +117,7 @@ class ClusterStoreTest {
       b.taskEnqueueMany("q", List.of(TaskSpec.of("c", "null")));
       assertThat(claim(b, 5)).as("a node that may hand out nothing").isEmpty();
 
-      b.replication()
-          .rights(
-              new DispatchRights() {
-                @Override
-                public boolean mayHandOut(int home) {
-                  return true;
-                }
-
-                @Override
-                public boolean judgesLeasesOf(int grantingNode) {
-                  return true;
-                }
-              });
+      b.replication().rights(DispatchRights.ALL);
       assertThat(claim(b, 700)).as("stealing node 1's tasks too: all of them").hasSize(601);
     }
   }
