@@ -16,7 +16,8 @@ final class Peers {
           "bullmq",
           "pgboss",
           "stoker-postgres",
-          "stoker-etcd");
+          "stoker-etcd",
+          "stoker-cluster");
 
   /**
    * The most tasks per phase for peers whose claim costs O(depth) (etcd 3.4's range over every
@@ -57,6 +58,7 @@ final class Peers {
       case "pgboss" -> NodePeer.pgboss(config.atMost(O_DEPTH_CAP), log, params, address);
       case "stoker-postgres" -> StokerPeer.postgres(address, config, log, params);
       case "stoker-etcd" -> StokerPeer.etcd(address, config, log, params);
+      case "stoker-cluster" -> StokerPeer.cluster(address, config, log, params);
       default -> throw new IllegalArgumentException("no peer of kind " + kind);
     };
   }

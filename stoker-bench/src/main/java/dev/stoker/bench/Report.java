@@ -61,6 +61,21 @@ public final class Report {
    */
   private static final Map<String, String> SAME_SYSTEM_PEER = Map.of("postgres", PostgresPeer.NAME);
 
+  /**
+   * Replication in an AP cluster during one workload: how many events went from one node to
+   * another, within what lag at p50 and p99 (bucket bounds of the nodes' histograms, ms), and how
+   * long after the workload's last completion every node held every task done (ms); and the bytes
+   * the nodes received on the wire per new event, frames included.
+   */
+  public record Replication(
+      String system,
+      String workload,
+      long events,
+      double p50Ms,
+      double p99Ms,
+      double convergedMs,
+      double bytesPerEvent) {}
+
   /** A workload that failed for one system; the other systems' rows still stand. */
   public record Failure(String system, String workload, String error) {}
 
@@ -78,6 +93,7 @@ public final class Report {
   private final List<Latency> latencies = new ArrayList<>();
   private final List<SystemInfo> systems = new ArrayList<>();
   private final List<Failure> failures = new ArrayList<>();
+  private final List<Replication> replications = new ArrayList<>();
   private Baseline baseline;
   private List<Depth.Level> depth = List.of();
   private final String server;
@@ -107,6 +123,15 @@ public final class Report {
   /** Workloads that failed, per system; empty when everything ran. */
   public List<Failure> failures() {
     return List.copyOf(failures);
+  }
+
+  void replication(Replication r) {
+    replications.add(r);
+  }
+
+  /** The AP clusters' replication figures, one per cluster and workload. */
+  public List<Replication> replications() {
+    return List.copyOf(replications);
   }
 
   void latency(Latency l) {
@@ -196,6 +221,20 @@ public final class Report {
           l.p999(),
           l.max());
     }
+    for (Replication r : replications) {
+      out.printf(
+          Locale.ROOT,
+          "%s %s replication: %d events between nodes, lag p50 ≤ %s ms, p99 ≤ %s ms, %.0f bytes"
+              + " received per event; every node held every task done %.0f ms after the last"
+              + " completion%n",
+          r.system(),
+          r.workload(),
+          r.events(),
+          bound(r.p50Ms()),
+          bound(r.p99Ms()),
+          r.bytesPerEvent(),
+          r.convergedMs());
+    }
     if (!systems.isEmpty()) {
       out.println(
           "durability (× BEST PEER compares with the best peer whose acknowledgements are durable):");
@@ -238,7 +277,8 @@ public final class Report {
 
   /**
    * For Stoker on a backend that a peer also runs on (PostgreSQL): each end-to-end rate over that
-   * peer's, and several servers over one server of the same backend. One line each, for people.
+   * peer's, and several servers over one server of the same backend; for an AP cluster, its
+   * end-to-end rate over the one node under test's. One line each, for people.
    */
   List<String> comparisons() {
     List<String> lines = new ArrayList<>();
@@ -277,6 +317,26 @@ public final class Report {
                   single.system()));
         }
         lines.add(line.toString());
+      }
+    }
+    for (SystemInfo s : systems) {
+      if (!"cluster".equals(s.backend())) {
+        continue;
+      }
+      for (String workload : List.of("w1", "w2")) {
+        double nodes = rate(s.system(), workload, "end-to-end");
+        double one = rate(Bench.TARGET, workload, "end-to-end");
+        if (!Double.isNaN(nodes) && !Double.isNaN(one)) {
+          lines.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s %s end-to-end = %s × one node's (%s %s)",
+                  s.system(),
+                  workload,
+                  format(nodes / one),
+                  Bench.TARGET,
+                  workload));
+        }
       }
     }
     return lines;
@@ -329,8 +389,14 @@ public final class Report {
     return Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio);
   }
 
+  private static String bound(double ms) {
+    return Double.isNaN(ms)
+        ? "?"
+        : Double.isInfinite(ms) ? "∞" : String.format(Locale.ROOT, "%.0f", ms);
+  }
+
   private static String number(double ratio) {
-    return Double.isNaN(ratio) ? "null" : String.format(Locale.ROOT, "%.3f", ratio);
+    return !Double.isFinite(ratio) ? "null" : String.format(Locale.ROOT, "%.3f", ratio);
   }
 
   private static String quoted(String s) {
@@ -350,6 +416,16 @@ public final class Report {
     return b.append('"').toString();
   }
 
+  /** Appends {@code items} as a JSON array, each as {@code json} writes it. */
+  private static <T> void array(
+      StringBuilder b, List<T> items, java.util.function.Function<T, String> json) {
+    b.append('[');
+    for (int i = 0; i < items.size(); i++) {
+      b.append(i == 0 ? "" : ",").append(json.apply(items.get(i)));
+    }
+    b.append(']');
+  }
+
   /** The same as JSON, for scripts and charts. */
   public String json() {
     StringBuilder b = new StringBuilder();
@@ -361,42 +437,55 @@ public final class Report {
         .append(config.workers())
         .append(",\"params_bytes\":")
         .append(config.paramsBytes())
-        .append(",\"phases\":[");
-    for (int i = 0; i < phases.size(); i++) {
-      Phase p = phases.get(i);
-      b.append(i == 0 ? "" : ",")
-          .append(
-              String.format(
-                  Locale.ROOT,
-                  "{\"system\":\"%s\",\"workload\":\"%s\",\"phase\":\"%s\",\"tasks\":%d,\"seconds\":%.4f,"
-                      + "\"per_second\":%.1f,\"vs_best_durable_peer\":%s}",
-                  p.target(),
-                  p.workload(),
-                  p.phase(),
-                  p.tasks(),
-                  p.seconds(),
-                  p.perSecond(),
-                  number(ratio(p))));
-    }
-    b.append("]");
-    b.append(",\"pickup_latency_ms\":[");
-    for (int i = 0; i < latencies.size(); i++) {
-      Latency l = latencies.get(i);
-      b.append(i == 0 ? "" : ",")
-          .append(
-              String.format(
-                  Locale.ROOT,
-                  "{\"system\":\"%s\",\"tasks\":%d,"
-                      + "\"offered_per_second\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}",
-                  l.target(),
-                  l.tasks(),
-                  l.offeredPerSecond(),
-                  l.p50(),
-                  l.p99(),
-                  l.p999(),
-                  l.max()));
-    }
-    b.append("],\"systems\":[");
+        .append(",\"phases\":");
+    array(
+        b,
+        phases,
+        p ->
+            String.format(
+                Locale.ROOT,
+                "{\"system\":\"%s\",\"workload\":\"%s\",\"phase\":\"%s\",\"tasks\":%d,\"seconds\":%.4f,"
+                    + "\"per_second\":%.1f,\"vs_best_durable_peer\":%s}",
+                p.target(),
+                p.workload(),
+                p.phase(),
+                p.tasks(),
+                p.seconds(),
+                p.perSecond(),
+                number(ratio(p))));
+    b.append(",\"pickup_latency_ms\":");
+    array(
+        b,
+        latencies,
+        l ->
+            String.format(
+                Locale.ROOT,
+                "{\"system\":\"%s\",\"tasks\":%d,"
+                    + "\"offered_per_second\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}",
+                l.target(),
+                l.tasks(),
+                l.offeredPerSecond(),
+                l.p50(),
+                l.p99(),
+                l.p999(),
+                l.max()));
+    b.append(",\"replication\":");
+    array(
+        b,
+        replications,
+        r ->
+            String.format(
+                Locale.ROOT,
+                "{\"system\":%s,\"workload\":\"%s\",\"events\":%d,\"lag_p50_ms_at_most\":%s,"
+                    + "\"lag_p99_ms_at_most\":%s,\"converged_ms\":%.1f,\"bytes_per_event\":%s}",
+                quoted(r.system()),
+                r.workload(),
+                r.events(),
+                number(r.p50Ms()),
+                number(r.p99Ms()),
+                r.convergedMs(),
+                number(r.bytesPerEvent())));
+    b.append(",\"systems\":[");
     for (int i = 0; i < systems.size(); i++) {
       SystemInfo s = systems.get(i);
       b.append(i == 0 ? "" : ",")

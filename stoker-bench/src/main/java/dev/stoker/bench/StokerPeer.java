@@ -1,5 +1,6 @@
 package dev.stoker.bench;
 
+import dev.stoker.client.ProblemException;
 import dev.stoker.client.QueueCounts;
 import dev.stoker.client.StokerClient;
 import java.io.PrintStream;
@@ -20,13 +21,16 @@ import org.HdrHistogram.Histogram;
 /**
  * Stoker itself as a system of the run: the server under test, or Stoker on another backend given
  * with {@code --peer stoker-postgres=URL[,URL…]} (several servers over one database) or {@code
- * --peer stoker-etcd=URL[,URL…]} (several servers over one etcd cluster). Each phase runs on a
- * fresh queue and ends with a check, through the Java client, that the counts add up (every task
- * enqueued, claimed and completed exactly as often as the phase says). With several servers the
- * workers are spread over them round robin, the producer sends its batches to each in turn, and the
- * latency run enqueues on the last server while its worker waits on the first, so that the wake-up
- * crosses servers. The load goes over lean keep-alive connections ({@link RawHttp}), one per
- * worker, so that the measurement is of the server and not of the client's CPU on a shared machine.
+ * --peer stoker-etcd=URL[,URL…]} (several servers over one etcd cluster), or an AP cluster given
+ * with {@code --peer stoker-cluster=URL,URL…} (one URL per node). Each phase runs on a fresh queue
+ * and ends with a check, through the Java client, that the counts add up (every task enqueued,
+ * claimed and completed exactly as often as the phase says): on the first server, or for a cluster
+ * on every node once replication has brought them there, which also times the convergence. With
+ * several servers the workers are spread over them round robin, the producer sends its batches to
+ * each in turn, and the latency run enqueues on the last server while its worker waits on the
+ * first, so that the wake-up crosses servers. The load goes over lean keep-alive connections
+ * ({@link RawHttp}), one per worker, so that the measurement is of the server and not of the
+ * client's CPU on a shared machine.
  */
 final class StokerPeer implements Peer {
   private static final Duration POLL = Duration.ofSeconds(1);
@@ -40,7 +44,14 @@ final class StokerPeer implements Peer {
   private final BenchConfig config;
   private final PrintStream log;
   private final String params;
+
+  /** One per server, in the order of {@link #servers}. */
+  private final List<StokerClient> clients = new ArrayList<>();
+
   private final StokerClient client;
+
+  /** How long a cluster's nodes get to agree on a phase's counts. */
+  private static final Duration CONVERGE_WITHIN = Duration.ofSeconds(60);
 
   /** Tells apart the queues of two Stoker systems sharing one database in one run. */
   private static final AtomicLong RUNS = new AtomicLong();
@@ -69,11 +80,14 @@ final class StokerPeer implements Peer {
     this.config = config;
     this.log = log;
     this.params = params;
-    this.client =
-        StokerClient.builder()
-            .baseUrl(servers.get(0).toString())
-            .requestTimeout(Duration.ofSeconds(60))
-            .build();
+    for (URI server : servers) {
+      clients.add(
+          StokerClient.builder()
+              .baseUrl(server.toString())
+              .requestTimeout(Duration.ofSeconds(60))
+              .build());
+    }
+    this.client = clients.get(0);
   }
 
   /** Stoker on PostgreSQL: {@code URL[,URL…]}, servers sharing one database. */
@@ -84,6 +98,15 @@ final class StokerPeer implements Peer {
   /** Stoker on etcd: {@code URL[,URL…]}, servers sharing one etcd cluster. */
   static StokerPeer etcd(String urls, BenchConfig config, PrintStream log, String params) {
     return shared("etcd", urls, config, log, params);
+  }
+
+  /** An AP cluster: {@code URL,URL…}, one per node. */
+  static StokerPeer cluster(String urls, BenchConfig config, PrintStream log, String params) {
+    return shared("cluster", urls, config, log, params);
+  }
+
+  private boolean cluster() {
+    return backend.equals("cluster");
   }
 
   private static StokerPeer shared(
@@ -126,6 +149,11 @@ final class StokerPeer implements Peer {
               + " reply; "
               + servers.size()
               + " server(s) over one etcd cluster";
+      case "cluster" ->
+          "each node's WAL fsync (group commit) before every reply, the events sent on to the other"
+              + " nodes after it (asynchronous replication); "
+              + servers.size()
+              + " nodes, each holding every task";
       default -> "as the " + backend + " store is configured";
     };
   }
@@ -138,6 +166,7 @@ final class StokerPeer implements Peer {
   @Override
   public void throughput(Report report, String workload, int claimMax) throws InterruptedException {
     String queue = "bench-" + run + "-" + workload;
+    ReplicationScrape before = cluster() ? ReplicationScrape.scrape(servers) : null;
     long start = System.nanoTime();
     enqueue(queue, config.tasks());
     phase(report, workload, "enqueue", queue, start, System.nanoTime(), config.tasks(), 0);
@@ -153,10 +182,35 @@ final class StokerPeer implements Peer {
             config.workers(),
             () -> enqueue(e2e, config.tasks()),
             ready -> finished[0] = work(e2e, claimMax, config.tasks(), ready));
-    phase(report, workload, "end-to-end", e2e, began, finished[0], config.tasks(), config.tasks());
+    double convergedMs =
+        phase(
+            report,
+            workload,
+            "end-to-end",
+            e2e,
+            began,
+            finished[0],
+            config.tasks(),
+            config.tasks());
+    if (before != null) {
+      ReplicationScrape r = ReplicationScrape.scrape(servers).since(before);
+      report.replication(
+          new Report.Replication(
+              name,
+              workload,
+              r.events(),
+              r.quantileMs(0.5),
+              r.quantileMs(0.99),
+              convergedMs,
+              r.bytesPerEvent()));
+    }
   }
 
-  private void phase(
+  /**
+   * Checks the phase's counts and reports it; returns how long after {@code endNanos} the counts
+   * added up on every server checked (ms).
+   */
+  private double phase(
       Report report,
       String workload,
       String phase,
@@ -164,32 +218,59 @@ final class StokerPeer implements Peer {
       long startNanos,
       long endNanos,
       long tasks,
-      long expectDone) {
+      long expectDone)
+      throws InterruptedException {
     double seconds = (endNanos - startNanos) / 1e9;
-    QueueCounts c = client.queue(queue).counts();
     long expectPending = tasks - expectDone;
-    if (c.done() != expectDone
-        || c.pending() + c.scheduled() != expectPending
-        || c.working() != 0
-        || c.dead() != 0) {
-      throw new IllegalStateException(
-          name
-              + " "
-              + workload
-              + " "
-              + phase
-              + ": counts do not add up: expected "
-              + expectDone
-              + " done and "
-              + expectPending
-              + " pending, the server says "
-              + c);
+    long deadline = System.nanoTime() + CONVERGE_WITHIN.toNanos();
+    for (StokerClient server : cluster() ? clients : List.of(client)) {
+      QueueCounts c;
+      while (!addUp(c = counts(server, queue), expectDone, expectPending)) {
+        if (!cluster() || System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException(
+              name
+                  + " "
+                  + workload
+                  + " "
+                  + phase
+                  + ": counts do not add up: expected "
+                  + expectDone
+                  + " done and "
+                  + expectPending
+                  + " pending, the server says "
+                  + c
+                  + (cluster() ? " after " + CONVERGE_WITHIN.toSeconds() + " s" : ""));
+        }
+        Thread.sleep(5);
+      }
     }
+    double settledMs = (System.nanoTime() - endNanos) / 1e6;
     Report.Phase p = new Report.Phase(name, workload, phase, tasks, seconds);
     report.add(p);
     log.printf(
         "%s %s %s: %d tasks in %.2f s (%.0f/s)%n",
         name, workload, phase, tasks, seconds, p.perSecond());
+    return settledMs;
+  }
+
+  /** The queue's counts on one server; null on a cluster node that has not heard of it yet. */
+  private QueueCounts counts(StokerClient server, String queue) {
+    try {
+      return server.queue(queue).counts();
+    } catch (ProblemException e) {
+      if (cluster() && e.isNotFound()) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private static boolean addUp(QueueCounts c, long done, long pending) {
+    return c != null
+        && c.done() == done
+        && c.pending() + c.scheduled() == pending
+        && c.working() == 0
+        && c.dead() == 0;
   }
 
   /**

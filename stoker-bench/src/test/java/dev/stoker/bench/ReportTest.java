@@ -49,6 +49,32 @@ class ReportTest {
   }
 
   @Test
+  void an_ap_cluster_is_compared_with_the_one_node_under_test_and_its_replication_shown() {
+    Report r = report();
+    r.system(new Report.SystemInfo("stoker/cluster ×3", "cluster", 3, true, "fsync", null));
+    endToEnd(r, Bench.TARGET, 0.5);
+    endToEnd(r, "stoker/cluster ×3", 1.0);
+    r.replication(
+        new Report.Replication(
+            "stoker/cluster ×3", "w1", 4_000, 5, Double.POSITIVE_INFINITY, 120, 61.5));
+
+    assertThat(r.comparisons())
+        .containsExactly("stoker/cluster ×3 w1 end-to-end = 0.50 × one node's (stoker w1)");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    r.print(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains(
+            "stoker/cluster ×3 w1 replication: 4000 events between nodes, lag p50 ≤ 5 ms, p99 ≤ ∞ ms,"
+                + " 62 bytes received per event; every node held every task done 120 ms after the"
+                + " last completion");
+    assertThat(r.json())
+        .contains(
+            "{\"system\":\"stoker/cluster ×3\",\"workload\":\"w1\",\"events\":4000,"
+                + "\"lag_p50_ms_at_most\":5.000,\"lag_p99_ms_at_most\":null,\"converged_ms\":120.0,"
+                + "\"bytes_per_event\":61.500}");
+  }
+
+  @Test
   void no_line_when_the_loop_did_not_run() {
     Report r = report();
     r.system(stokerOnPostgres("stoker/postgres ×1", 1));

@@ -87,7 +87,8 @@ final class BenchCommand implements Callable<Integer> {
         "Also run the same workloads against this peer, in the same run (repeatable; bench/compare.sh "
             + "starts them all). Kinds: beanstalkd=HOST:PORT, postgres=JDBC_URL, rabbitmq=amqp://HOST:PORT, "
             + "nats=nats://HOST:PORT, etcd=http://HOST:PORT, bullmq=redis://HOST:PORT, pgboss=postgres://USER@HOST:PORT/DB, "
-            + "stoker-postgres=URL[,URL], stoker-etcd=URL[,URL] (Stoker servers over one database / etcd cluster)"
+            + "stoker-postgres=URL[,URL], stoker-etcd=URL[,URL] (Stoker servers over one database / etcd cluster), "
+            + "stoker-cluster=URL,URL[,URL] (the nodes of one AP cluster)"
       })
   List<String> peers = List.of();
 

@@ -10,6 +10,7 @@ import dev.stoker.cluster.FailureDetector;
 import dev.stoker.cluster.Frame;
 import dev.stoker.cluster.Membership;
 import dev.stoker.cluster.VersionVector;
+import dev.stoker.core.Hlc;
 import dev.stoker.server.ClusterEndpoint;
 import dev.stoker.store.embedded.DispatchRights;
 import dev.stoker.store.embedded.Replication;
@@ -21,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,12 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   private final ReentrantLock refreshing = new ReentrantLock();
 
   private volatile boolean running = true;
+
+  /** Where the replication lag of received events goes ({@link #recordLagWith}). */
+  private volatile LongConsumer lag = ms -> {};
+
+  private final LongAdder receivedBytes = new LongAdder();
+  private final LongAdder receivedEvents = new LongAdder();
   private volatile Rights rights;
 
   /** While rejoining, own events a peer holds are taken back rather than a reason to refuse. */
@@ -202,7 +211,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
     check(x);
     heard(x.frame());
-    store.receive(x.events());
+    apply(x.events(), message.length);
     CatchUp.Page page =
         x.pull()
             ? CatchUp.answer(store, x.frame().vector(), PAGE)
@@ -521,8 +530,47 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     return running;
   }
 
-  void received(List<Event> events) {
+  /** A peer answered this node's exchange with {@code events}, in {@code bytes} on the wire. */
+  void received(List<Event> events, int bytes) {
+    apply(events, bytes);
+  }
+
+  /**
+   * Applies a peer's events, counts them and the message's bytes, and records the replication lag
+   * of those that were new here.
+   */
+  private void apply(List<Event> events, int bytes) {
+    receivedBytes.add(bytes);
+    if (events.isEmpty()) {
+      return;
+    }
+    VersionVector before = store.vector();
     store.receive(events);
+    long wall = System.currentTimeMillis();
+    LongConsumer record = lag;
+    int fresh = 0;
+    for (Event e : events) {
+      if (e.seq() > before.get(e.origin())) {
+        fresh++;
+        record.accept(Math.max(0, wall - Hlc.physicalMillis(e.hlc())));
+      }
+    }
+    receivedEvents.add(fresh);
+  }
+
+  @Override
+  public long receivedBytes() {
+    return receivedBytes.sum();
+  }
+
+  @Override
+  public long receivedEvents() {
+    return receivedEvents.sum();
+  }
+
+  @Override
+  public void recordLagWith(LongConsumer millis) {
+    lag = millis;
   }
 
   @Override

@@ -2,13 +2,11 @@ package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stoker.bench.Bench;
 import dev.stoker.bench.BenchConfig;
 import dev.stoker.bench.Depth;
 import dev.stoker.bench.Report;
 import dev.stoker.testkit.EtcdTemp;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -50,13 +48,7 @@ class BenchEtcdSmokeTest {
               false,
               endpoints);
       ByteArrayOutputStream log = new ByteArrayOutputStream();
-      Report report;
-      try {
-        report = Bench.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
-      } finally {
-        System.out.print(log.toString(StandardCharsets.UTF_8));
-      }
-      report.print(System.out);
+      Report report = BenchRuns.run(config, log);
 
       assertThat(report.failures()).isEmpty();
       assertThat(report.systems()).extracting(Report.SystemInfo::system).contains("stoker/etcd ×1");

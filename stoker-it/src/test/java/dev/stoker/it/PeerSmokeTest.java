@@ -2,12 +2,9 @@ package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stoker.bench.Bench;
 import dev.stoker.bench.BenchConfig;
 import dev.stoker.bench.Report;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +69,6 @@ class PeerSmokeTest {
                 + "="
                 + (peer.getKey().equals("pgboss") ? postgresUrl(address) : address));
       }
-      ByteArrayOutputStream log = new ByteArrayOutputStream();
       BenchConfig config =
           new BenchConfig(
               server.url(),
@@ -83,13 +79,7 @@ class PeerSmokeTest {
               LATENCY_TASKS,
               Duration.ofMillis(5),
               specs);
-      Report report;
-      try {
-        report = Bench.run(config, new PrintStream(log, true, StandardCharsets.UTF_8));
-      } finally {
-        System.out.print(log.toString(StandardCharsets.UTF_8));
-      }
-      report.print(System.out);
+      Report report = BenchRuns.run(config);
 
       assertThat(report.failures()).as("no peer's workload failed").isEmpty();
       assertThat(report.systems()).hasSize(PEERS.size() + 1);

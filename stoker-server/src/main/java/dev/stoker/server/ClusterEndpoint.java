@@ -66,6 +66,30 @@ public interface ClusterEndpoint {
   }
 
   /**
+   * Where to record, for each event a peer sent that is new here, how long it took from its origin
+   * to this node in milliseconds: this node's wall clock once the event is applied, minus the time
+   * in the event's HLC stamp (so it includes the offset between the two nodes' clocks). Shown in
+   * /metrics as {@code stoker_cluster_replication_lag_seconds}.
+   */
+  default void recordLagWith(java.util.function.LongConsumer millis) {}
+
+  /**
+   * Bytes of the exchanges this node received from its peers (their requests and their answers):
+   * {@code stoker_cluster_received_bytes_total}.
+   */
+  default long receivedBytes() {
+    return 0;
+  }
+
+  /**
+   * Events from peers that were new here: {@code stoker_cluster_received_events_total}. Over {@link
+   * #receivedBytes}, what replication costs on the wire per event, frames included.
+   */
+  default long receivedEvents() {
+    return 0;
+  }
+
+  /**
    * Why this node may not hand out tasks yet ({@code /readyz} answers 503 with it), or null when it
    * may.
    */

@@ -54,6 +54,10 @@ final class Metrics implements AutoCloseable {
   private static final Duration[] TASK_BUCKETS =
       buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600);
 
+  /** The AP cluster's replication lag: its targets are 5 ms at p50 and 50 ms at p99. */
+  private static final Duration[] LAG_BUCKETS =
+      buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600);
+
   private static final Duration[] SYNC_BUCKETS =
       buckets(
           0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
@@ -129,6 +133,20 @@ final class Metrics implements AutoCloseable {
    * (docs/backends/cluster.md).
    */
   void cluster(ClusterEndpoint node) {
+    Timer lag =
+        Timer.builder("stoker.cluster.replication.lag")
+            .description(
+                "from an event's HLC stamp on its origin to its being applied on this node, for"
+                    + " every event a peer sent that was new here")
+            .serviceLevelObjectives(LAG_BUCKETS)
+            .register(registry);
+    node.recordLagWith(ms -> lag.record(ms, java.util.concurrent.TimeUnit.MILLISECONDS));
+    FunctionCounter.builder("stoker.cluster.received.bytes", node, ClusterEndpoint::receivedBytes)
+        .description("bytes of the exchanges this node received from its peers, frames included")
+        .register(registry);
+    FunctionCounter.builder("stoker.cluster.received.events", node, ClusterEndpoint::receivedEvents)
+        .description("events from peers that were new on this node")
+        .register(registry);
     for (String cause : node.duplicates().keySet()) {
       io.micrometer.core.instrument.FunctionCounter.builder(
               "stoker.cluster.duplicates", node, n -> n.duplicates().getOrDefault(cause, 0L))
