@@ -1,5 +1,6 @@
 package dev.stoker.store.embedded;
 
+import dev.stoker.cluster.TaskReplica;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
@@ -69,7 +70,14 @@ final class Batch implements AutoCloseable {
   private final Map<QueueState, long[]> commandCounts = new HashMap<>();
   private final Set<String> signals = new HashSet<>();
   private final Set<String> commandSignals = new HashSet<>();
-  private final Map<QueueState, byte[]> floors = new HashMap<>();
+
+  /** The range of a queue's ready index a floor is for: the whole queue, or one home's. */
+  private record Range(QueueState queue, int home) {}
+
+  /** The range of a single node's ready index: the whole queue. */
+  static final int QUEUE_RANGE = -1;
+
+  private final Map<Range, byte[]> floors = new HashMap<>();
   private final List<QueueState> commandCreated = new ArrayList<>();
 
   /**
@@ -309,7 +317,7 @@ final class Batch implements AutoCloseable {
         if (wasScheduled) {
           delete(storage.scheduled, Keys.timed(b.runAt(), b.id()));
         } else {
-          delete(storage.ready, Keys.ready(q.id, b.priority(), b.runAt(), b.id()));
+          delete(storage.ready, readyKey(q, b));
         }
       }
       case WORKING -> delete(storage.leases, Keys.timed(b.lease().expiresAt(), b.id()));
@@ -325,9 +333,9 @@ final class Batch implements AutoCloseable {
           putTimed(storage.scheduled, t.runAt(), t.id());
           due(t.runAt());
         } else {
-          byte[] key = Keys.ready(q.id, t.priority(), t.runAt(), t.id());
+          byte[] key = readyKey(q, t);
           put(storage.ready, key, Empty.BYTES);
-          lowerFloor(q, key);
+          lowerFloor(q, rangeOf(t.id()), key);
           commandSignals.add(q.name);
         }
         if (previous != null && previous.isTerminal()) {
@@ -398,20 +406,45 @@ final class Batch implements AutoCloseable {
         .computeIfAbsent(q, k -> new long[QueueState.SLOTS])[QueueState.slot(t.state(), false)]--;
   }
 
-  byte[] floor(QueueState q) {
-    byte[] f = floors.containsKey(q) ? floors.get(q) : q.readyFloor;
-    return f != null ? f : Keys.queuePrefix(q.id);
+  /** The task's ready-index key: in cluster mode, in its home's range. */
+  private byte[] readyKey(QueueState q, Task t) {
+    return cluster == null
+        ? Keys.ready(q.id, t.priority(), t.runAt(), t.id())
+        : Keys.readyOfHome(q.id, TaskReplica.homeOf(t.id()), t.priority(), t.runAt(), t.id());
   }
 
-  /** After a claim scanned the ready index up to {@code key}: nothing live is left below it. */
-  void raiseFloor(QueueState q, byte[] key) {
-    floors.put(q, key);
+  private int rangeOf(TaskId id) {
+    return cluster == null ? QUEUE_RANGE : TaskReplica.homeOf(id);
   }
 
-  private void lowerFloor(QueueState q, byte[] key) {
-    byte[] f = floors.containsKey(q) ? floors.get(q) : q.readyFloor;
+  /** The first key of a range of the queue's ready index ({@link #QUEUE_RANGE} or a home). */
+  static byte[] rangePrefix(QueueState q, int range) {
+    return range == QUEUE_RANGE ? Keys.queuePrefix(q.id) : Keys.homePrefix(q.id, range);
+  }
+
+  /** Where a claim starts its scan of a range of the queue's ready index. */
+  byte[] floor(QueueState q, int range) {
+    byte[] f = currentFloor(q, range);
+    return f != null ? f : rangePrefix(q, range);
+  }
+
+  private byte[] currentFloor(QueueState q, int range) {
+    Range r = new Range(q, range);
+    return floors.containsKey(r) ? floors.get(r) : q.readyFloors.get(range);
+  }
+
+  /**
+   * After a claim scanned a range of the ready index up to {@code key}: nothing live is left below
+   * it.
+   */
+  void raiseFloor(QueueState q, int range, byte[] key) {
+    floors.put(new Range(q, range), key);
+  }
+
+  private void lowerFloor(QueueState q, int range, byte[] key) {
+    byte[] f = currentFloor(q, range);
     if (f != null && java.util.Arrays.compareUnsigned(key, f) < 0) {
-      floors.put(q, key);
+      floors.put(new Range(q, range), key);
     }
   }
 
@@ -456,7 +489,7 @@ final class Batch implements AutoCloseable {
   /** Publishes the batch to memory once it is on disk. */
   void applyToMemory() {
     counts.forEach(QueueState::add);
-    floors.forEach((q, f) -> q.readyFloor = f);
+    floors.forEach((r, f) -> r.queue().readyFloors.put(r.home(), f));
   }
 
   Set<String> signals() {

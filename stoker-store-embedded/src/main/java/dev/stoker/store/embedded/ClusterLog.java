@@ -137,9 +137,9 @@ final class ClusterLog {
 
   /**
    * How many ready tasks of {@code queue} (pending, due, the queue not paused) this replica holds
-   * per home node, among the first {@code cap} entries of the queue's ready index: bounded, since
-   * it runs for claims that found nothing (claim forwarding). Any thread: it reads the database
-   * directly.
+   * per home node, among the first {@code cap} entries of each home's range of the queue's ready
+   * index: bounded, since it runs for claims that found nothing (claim forwarding). Any thread: it
+   * reads the database directly.
    */
   Map<Integer, Long> readyByHome(String queue, int cap) throws RocksDBException {
     QueueState q = s.catalog.byName(queue);
@@ -147,21 +147,23 @@ final class ClusterLog {
       return Map.of();
     }
     Map<Integer, Long> out = new HashMap<>();
-    byte[] prefix = Keys.queuePrefix(q.id);
-    int seen = 0;
     try (RocksIterator it = s.db.newIterator(s.ready)) {
-      for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
-        if (++seen > cap) {
-          break;
-        }
-        TaskId id = Keys.trailingId(it.key());
-        byte[] bytes = s.db.get(s.tasks, Keys.task(id));
-        if (bytes == null) {
-          continue; // a stale entry
-        }
-        Stored st = Codec.decodeTask(bytes, queue);
-        if (st.task().state() == TaskState.PENDING && !st.scheduled()) {
-          out.merge(TaskReplica.homeOf(id), 1L, Long::sum);
+      for (int home : homes()) {
+        byte[] prefix = Keys.homePrefix(q.id, home);
+        int seen = 0;
+        for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+          if (++seen > cap) {
+            break;
+          }
+          TaskId id = Keys.trailingId(it.key());
+          byte[] bytes = s.db.get(s.tasks, Keys.task(id));
+          if (bytes == null) {
+            continue; // a stale entry
+          }
+          Stored st = Codec.decodeTask(bytes, queue);
+          if (st.task().state() == TaskState.PENDING && !st.scheduled()) {
+            out.merge(home, 1L, Long::sum);
+          }
         }
       }
     }
@@ -242,9 +244,31 @@ final class ClusterLog {
     marks.putAll(savedMarks.removeLast());
   }
 
-  /** Whether this node may hand out the pending task {@code id} now. */
-  boolean mayHandOut(TaskId id) {
-    return rightsValid() && rights.mayHandOut(TaskReplica.homeOf(id));
+  /** The homes whose pending tasks this node may hand out now: itself, and those it steals from. */
+  List<Integer> homesHandedOut() {
+    if (!rightsValid()) {
+      return List.of();
+    }
+    DispatchRights now = rights;
+    List<Integer> homes = new ArrayList<>();
+    for (int home : homes()) {
+      if (now.mayHandOut(home)) {
+        homes.add(home);
+      }
+    }
+    return homes;
+  }
+
+  /** Every node whose tasks this store may hold: itself first, then the origins it heard of. */
+  private List<Integer> homes() {
+    List<Integer> homes = new ArrayList<>();
+    homes.add(self);
+    for (int origin : new java.util.TreeSet<>(written.keySet())) {
+      if (origin != self) {
+        homes.add(origin);
+      }
+    }
+    return homes;
   }
 
   /** Whether this node may hand out no pending task at all now. */

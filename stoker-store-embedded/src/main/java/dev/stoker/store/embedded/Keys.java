@@ -36,6 +36,27 @@ final class Keys {
         .array();
   }
 
+  /**
+   * ready in cluster mode: queue, home node, priority (descending), run_at, id → empty. One range
+   * per home, each in claim order: a node claims from the ranges of the homes it may hand out and
+   * never passes over the tasks of the others.
+   */
+  static byte[] readyOfHome(int queue, int home, int priority, long runAt, TaskId id) {
+    return ByteBuffer.allocate(4 + 2 + 4 + 8 + ID_BYTES)
+        .putInt(queue)
+        .putShort((short) home)
+        .putInt((int) (Integer.MAX_VALUE - (long) priority))
+        .putLong(runAt ^ Long.MIN_VALUE)
+        .putLong(id.hi())
+        .putLong(id.lo())
+        .array();
+  }
+
+  /** The start of one home's range of a queue's ready index in cluster mode. */
+  static byte[] homePrefix(int queue, int home) {
+    return ByteBuffer.allocate(4 + 2).putInt(queue).putShort((short) home).array();
+  }
+
   static byte[] queuePrefix(int queue) {
     return ByteBuffer.allocate(4).putInt(queue).array();
   }

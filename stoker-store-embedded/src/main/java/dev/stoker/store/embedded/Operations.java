@@ -33,9 +33,6 @@ final class Operations {
   /** How many due entries of each kind one round of the sweeper handles; the rest wait a round. */
   static final int SWEEP_BUDGET = 2_000;
 
-  /** How many keys of the ready index a claim reads at a time in cluster mode (see claim). */
-  private static final int CLUSTER_SCAN = 256;
-
   private final Storage s;
   private final Hlc hlc;
   private final int node;
@@ -87,53 +84,131 @@ final class Operations {
       return List.of();
     }
     long leaseMs = p.leaseMsIn(q.settings());
-    byte[] prefix = Keys.queuePrefix(q.id);
-    byte[] from = b.floor(q);
     List<Task> claimed = new ArrayList<>(p.max());
-    while (claimed.size() < p.max()) {
-      // In cluster mode the index also holds the tasks other nodes hand out, passed over here:
-      // read it in larger steps than the claim needs.
-      int need = p.max() - claimed.size();
-      List<byte[]> keys =
-          b.scan(s.ready, from, prefix, cluster == null ? need : Math.max(need, CLUSTER_SCAN));
-      if (keys.isEmpty()) {
-        break;
+    if (cluster == null) {
+      claimFrom(b, q, new Cursor(b, q, Batch.QUEUE_RANGE), p, leaseMs, claimed);
+      return claimed;
+    }
+    // Each home's tasks have a range of the index of their own: only the ranges of the homes this
+    // node may hand out are read.
+    List<Cursor> ranges = new ArrayList<>();
+    for (int home : cluster.homesHandedOut()) {
+      ranges.add(new Cursor(b, q, home));
+    }
+    if (ranges.size() == 1) {
+      claimFrom(b, q, ranges.get(0), p, leaseMs, claimed);
+    } else if (!ranges.isEmpty()) {
+      claimAcross(b, q, ranges, p, leaseMs, claimed);
+    }
+    return claimed;
+  }
+
+  /** What a claim did with one entry of the ready index. */
+  private enum Seen {
+    TAKEN,
+    STALE,
+    KEPT
+  }
+
+  /** A claim's place in one range of a queue's ready index, and how far its floor may rise. */
+  private static final class Cursor {
+    final int range;
+    final byte[] prefix;
+    byte[] from;
+    byte[] floor;
+
+    /** An entry was kept in the index: the floor stays below it. */
+    boolean kept;
+
+    Cursor(Batch b, QueueState q, int range) {
+      this.range = range;
+      this.prefix = Batch.rangePrefix(q, range);
+      this.from = b.floor(q, range);
+      this.floor = from;
+    }
+
+    void past(byte[] key, Seen seen) {
+      kept |= seen == Seen.KEPT;
+      if (!kept) {
+        floor = successor(key);
       }
-      byte[] last = null;
+      from = successor(key);
+    }
+
+    void done(Batch b, QueueState q) {
+      b.raiseFloor(q, range, floor);
+    }
+  }
+
+  /** Claims from one range of the ready index, reading as many entries at a time as it needs. */
+  private void claimFrom(
+      Batch b, QueueState q, Cursor c, ClaimParams p, long leaseMs, List<Task> claimed)
+      throws RocksDBException {
+    List<byte[]> keys;
+    while (claimed.size() < p.max()
+        && !(keys = b.scan(s.ready, c.from, c.prefix, p.max() - claimed.size())).isEmpty()) {
       for (byte[] key : keys) {
         if (claimed.size() == p.max()) {
           break;
         }
-        last = key;
-        TaskId id = Keys.trailingId(key);
-        if (cluster != null && !cluster.mayHandOut(id)) {
-          // Another node hands it out; it stays in the index for when this one may. Decided by
-          // the id alone, before reading the task: a node may pass over many of them per claim.
-          continue;
-        }
-        Stored st = b.load(id);
-        // The ready index holds the tasks that were due when indexed; the wall clock may have
-        // stepped
-        // back since, and they stay due. Anything else under the key is a stale entry.
-        if (st != null && st.task().state() == TaskState.PENDING && !st.scheduled()) {
-          if (cluster != null && cluster.lostUniqueKey(b, q, st)) {
-            continue; // its key went to a task enqueued elsewhere in a partition; its home cancels
-            // it
-          }
-          Task t = Transitions.claim(st.task(), p.worker(), leaseMs, stamp(b));
-          b.write(st, t);
-          claimed.add(t);
-        } else {
-          b.delete(s.ready, key);
+        c.past(key, take(b, q, key, p, leaseMs, claimed));
+      }
+    }
+    c.done(b, q);
+  }
+
+  /**
+   * Claims from several homes' ranges (a node that steals) in one claim order, as if they were one
+   * index: each step takes the first entry by priority, run_at and id among the ranges' next ones,
+   * so a stolen home's tasks wait no longer than the node's own.
+   */
+  private void claimAcross(
+      Batch b, QueueState q, List<Cursor> ranges, ClaimParams p, long leaseMs, List<Task> claimed)
+      throws RocksDBException {
+    int prefix = ranges.get(0).prefix.length;
+    while (claimed.size() < p.max()) {
+      Cursor first = null;
+      byte[] firstKey = null;
+      for (Cursor c : ranges) {
+        List<byte[]> next = b.scan(s.ready, c.from, c.prefix, 1);
+        if (!next.isEmpty()
+            && (firstKey == null
+                || java.util.Arrays.compareUnsigned(
+                        next.get(0), prefix, next.get(0).length, firstKey, prefix, firstKey.length)
+                    < 0)) {
+          first = c;
+          firstKey = next.get(0);
         }
       }
-      from = successor(last);
+      if (first == null) {
+        break;
+      }
+      first.past(firstKey, take(b, q, firstKey, p, leaseMs, claimed));
     }
-    if (cluster == null) {
-      // In cluster mode the index keeps tasks other nodes hand out below any such floor.
-      b.raiseFloor(q, from);
+    for (Cursor c : ranges) {
+      c.done(b, q);
     }
-    return claimed;
+  }
+
+  /** Claims the task of one ready-index entry if it is ready; deletes a stale entry. */
+  private Seen take(
+      Batch b, QueueState q, byte[] key, ClaimParams p, long leaseMs, List<Task> claimed)
+      throws RocksDBException {
+    Stored st = b.load(Keys.trailingId(key));
+    // The ready index holds the tasks that were due when indexed; the wall clock may have stepped
+    // back since, and they stay due. Anything else under the key is a stale entry.
+    if (st == null || st.task().state() != TaskState.PENDING || st.scheduled()) {
+      b.delete(s.ready, key);
+      return Seen.STALE;
+    }
+    if (cluster != null && cluster.lostUniqueKey(b, q, st)) {
+      return Seen.KEPT; // its key went to a task enqueued elsewhere in a partition; its home
+      // cancels it
+    }
+    Task t = Transitions.claim(st.task(), p.worker(), leaseMs, stamp(b));
+    b.write(st, t);
+    claimed.add(t);
+    return Seen.TAKEN;
   }
 
   /** Applies one of the single-task writes (see {@link TaskChange}). */

@@ -25,11 +25,13 @@ final class QueueState {
   private volatile QueueCounts published;
 
   /**
-   * A key of the ready index below which this queue has no entries but tombstones. Claims start
-   * their scan here instead of at the queue's first key, so they do not wade through the deletions
-   * that claiming leaves behind. Lowered by every insert below it; null means the queue's start.
+   * Per range of this queue's ready index (the queue's, {@link Batch#QUEUE_RANGE}, or in cluster
+   * mode each home's), a key below which the range has no entries but tombstones. Claims start
+   * their scan here instead of at the range's first key, so they do not wade through the deletions
+   * that claiming leaves behind. Lowered by every insert below it; none means the range's start.
+   * Sequencer thread only.
    */
-  byte[] readyFloor;
+  final java.util.Map<Integer, byte[]> readyFloors = new java.util.HashMap<>();
 
   QueueState(int id, String name, QueueSettings settings, long[] counts) {
     this.id = id;
