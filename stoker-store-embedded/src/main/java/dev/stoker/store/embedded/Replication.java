@@ -40,7 +40,7 @@ public final class Replication implements EventLog {
     if (events.isEmpty()) {
       return 0;
     }
-    return sequencer.submit((ops, b) -> ops.receive(b, events));
+    return sequencer.submit(new Sequencer.Written<>((ops, b) -> ops.receive(b, events)));
   }
 
   /** Stores one event if new: see {@link #receive}. */

@@ -56,6 +56,17 @@ final class Sequencer implements Runnable {
     }
   }
 
+  /**
+   * Work answered once its batch is written, before the sync: for what no acknowledgement rests on.
+   * Events received from a peer are that: their origin holds them durable, and a tail this node
+   * loses in a crash it pulls again. So a peer's exchange waits for no fsync here.
+   */
+  static final class Written<R> extends Command<R> {
+    Written(Work<R> work) {
+      super(work);
+    }
+  }
+
   /** A claim, which may park until its deadline (a {@link System#nanoTime()} value). */
   static final class Claim extends Command<List<Task>> {
     final ClaimParams params;
@@ -269,6 +280,7 @@ final class Sequencer implements Runnable {
       }
       batch.applyToMemory();
       long ownSeq = cluster == null ? 0 : cluster.roundWritten();
+      answerWritten(run);
       signalled.addAll(batch.signals());
       nextDue = moreDue ? now : Math.min(now >= nextDue ? recomputeDue() : nextDue, batch.due());
       List<Claim> answered = parkOrAnswer(claims);
@@ -310,6 +322,16 @@ final class Sequencer implements Runnable {
 
   private <R> void applyTyped(Batch batch, Command<R> c) throws RocksDBException {
     c.result = c.apply(ops, batch);
+  }
+
+  /** Answers the {@link Written} commands of the round, and leaves the others to the sync. */
+  private static void answerWritten(List<Command<?>> run) {
+    for (java.util.Iterator<Command<?>> it = run.iterator(); it.hasNext(); ) {
+      if (it.next() instanceof Written<?> w) {
+        complete(w);
+        it.remove();
+      }
+    }
   }
 
   private static void answer(List<Command<?>> commands) {
