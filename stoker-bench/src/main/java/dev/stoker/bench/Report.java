@@ -64,8 +64,8 @@ public final class Report {
   /**
    * Replication in an AP cluster during one workload: how many events went from one node to
    * another, within what lag at p50 and p99 (bucket bounds of the nodes' histograms, ms), and how
-   * long after the workload's last completion every node held every task done (ms); and the bytes
-   * the nodes received on the wire per new event, frames included.
+   * long after the last completion of the workload's drain every node held every task done (ms);
+   * and the bytes the nodes received on the wire per new event, frames included.
    */
   public record Replication(
       String system,
@@ -225,8 +225,8 @@ public final class Report {
       out.printf(
           Locale.ROOT,
           "%s %s replication: %d events between nodes, lag p50 ≤ %s ms, p99 ≤ %s ms, %.0f bytes"
-              + " received per event; every node held every task done %.0f ms after the last"
-              + " completion%n",
+              + " received per event; every node held every task done %.0f ms after the drain's"
+              + " last completion%n",
           r.system(),
           r.workload(),
           r.events(),

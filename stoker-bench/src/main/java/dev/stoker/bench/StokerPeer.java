@@ -173,7 +173,10 @@ final class StokerPeer implements Peer {
 
     start = System.nanoTime();
     long end = work(queue, claimMax, config.tasks(), null);
-    phase(report, workload, "drain", queue, start, end, config.tasks(), config.tasks());
+    // Convergence is timed on the drain: its workers stop at once (no long poll to wait out), so
+    // the check starts right after the last completion.
+    double convergedMs =
+        phase(report, workload, "drain", queue, start, end, config.tasks(), config.tasks());
 
     String e2e = queue + "-e2e";
     long[] finished = new long[1];
@@ -182,16 +185,7 @@ final class StokerPeer implements Peer {
             config.workers(),
             () -> enqueue(e2e, config.tasks()),
             ready -> finished[0] = work(e2e, claimMax, config.tasks(), ready));
-    double convergedMs =
-        phase(
-            report,
-            workload,
-            "end-to-end",
-            e2e,
-            began,
-            finished[0],
-            config.tasks(),
-            config.tasks());
+    phase(report, workload, "end-to-end", e2e, began, finished[0], config.tasks(), config.tasks());
     if (before != null) {
       ReplicationScrape r = ReplicationScrape.scrape(servers).since(before);
       report.replication(

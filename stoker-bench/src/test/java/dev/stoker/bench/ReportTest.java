@@ -66,7 +66,7 @@ class ReportTest {
         .contains(
             "stoker/cluster ×3 w1 replication: 4000 events between nodes, lag p50 ≤ 5 ms, p99 ≤ ∞ ms,"
                 + " 62 bytes received per event; every node held every task done 120 ms after the"
-                + " last completion");
+                + " drain's last completion");
     assertThat(r.json())
         .contains(
             "{\"system\":\"stoker/cluster ×3\",\"workload\":\"w1\",\"events\":4000,"

@@ -30,9 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A claim on a node of the AP cluster whose replica holds {@code others} pending tasks of another
- * home ahead of its own in the ready index: the claim passes over all of them (docs/backends/
- * cluster.md, "Claims skip others' tasks by scanning"). One thread, one task per claim, each claim
- * a synced round; the node's own tasks are refilled a thousand at a time, behind the others.
+ * home, older than its own. With one range of the ready index per home (docs/storage.md) the claim
+ * never reads them, so its cost should not depend on how many there are; it once walked past all
+ * of them. One thread, one task per claim, each claim a synced round; the node's own tasks are
+ * refilled a thousand at a time, behind the others.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
