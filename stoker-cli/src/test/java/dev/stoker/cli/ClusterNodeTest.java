@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,15 +84,11 @@ class ClusterNodeTest {
         dir, dev.stoker.core.Clock.system(), node, new SplittableRandom(node), 0);
   }
 
-  private static void awaitStatus(ClusterNode node, String part, Duration within)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    String status;
-    while (!(status = new String(node.status(), StandardCharsets.UTF_8)).contains(part)) {
-      assertThat(System.nanoTime() - deadline)
-          .as("within %s the status holds %s; it is %s", within, part, status)
-          .isNegative();
-      Thread.sleep(20);
-    }
+  private static void awaitStatus(ClusterNode node, String part, Duration within) {
+    Awaitility.await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () -> assertThat(new String(node.status(), StandardCharsets.UTF_8)).contains(part));
   }
 }

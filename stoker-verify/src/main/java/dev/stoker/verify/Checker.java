@@ -475,27 +475,6 @@ public final class Checker {
                       o -> o.f() == Fn.COMPLETE && o.ok() && o.completeNs() < next.op.invokeNs())
                   .findFirst()
                   .orElse(null);
-          if (done != null) {
-            Divergence.Cause why =
-                x == y ? null : divergence.cause(x, y, done.invokeNs(), next.op.completeNs());
-            if (why == null) {
-              why = unheard(divergence.nodeOf(done), y, done.invokeNs(), next.op.completeNs());
-            }
-            out.add(
-                new Duplicate(
-                    value,
-                    next.item.id(),
-                    why != null
-                        ? why.label
-                        : "claimed again (op "
-                            + next.op.index()
-                            + ") after its completion was acknowledged (op "
-                            + done.index()
-                            + ")",
-                    why != null,
-                    next.op.index()));
-            continue;
-          }
           long lastRenew = prev.op.invokeNs();
           long sureUntil = prev.op.invokeNs() + prev.op.leaseMs() * 1_000_000L;
           Op renewal = null;
@@ -505,6 +484,38 @@ public final class Checker {
               sureUntil = Math.max(sureUntil, o.invokeNs() + o.leaseMs() * 1_000_000L);
               renewal = o;
             }
+          }
+          if (done != null) {
+            Divergence.Cause why =
+                x == y ? null : divergence.cause(x, y, done.invokeNs(), next.op.completeNs());
+            if (why == null) {
+              why = unheard(divergence.nodeOf(done), y, done.invokeNs(), next.op.completeNs());
+            }
+            // A completion sent after the lease could have run out (a worker that stalled or was
+            // cut off) is a race the worker may lose in the cluster: another node may hand the
+            // task out again until it hears of the completion. The lease that ran out explains it.
+            boolean lostRace =
+                why == null
+                    && done.invokeNs() >= sureUntil
+                    && divergence.lag(
+                            divergence.nodeOf(done), y, done.completeNs(), next.op.invokeNs())
+                        != null;
+            out.add(
+                new Duplicate(
+                    value,
+                    next.item.id(),
+                    why != null
+                        ? why.label
+                        : lostRace
+                            ? cause(held, lastRenew, next.op.completeNs())
+                            : "claimed again (op "
+                                + next.op.index()
+                                + ") after its completion was acknowledged (op "
+                                + done.index()
+                                + ")",
+                    why != null || lostRace,
+                    next.op.index()));
+            continue;
           }
           Divergence.Cause across = divergence.cause(x, y, lastRenew, next.op.completeNs());
           if (across == null && renewal != null) {

@@ -127,12 +127,13 @@ final class Divergence {
   }
 
   /**
-   * Why a completion acknowledged by node {@code y} could not yet know of one node {@code x}
-   * acknowledged first: nodes that hear each other still learn of each other's events a moment
-   * late. Two live claims of one task on two nodes come from a duplicate the checker explains apart
-   * (a lease that ran out, a steal); this explains only that both completions were answered 2xx,
-   * when the second was sent less than {@link #SETTLE_NS} after the first was acknowledged. Never
-   * on one node: there the second must be 409 {@code already-finished}.
+   * Why node {@code y} could not yet know of a completion node {@code x} acknowledged: nodes that
+   * hear each other still learn of each other's events a moment late. Two live claims of one task
+   * on two nodes come from a duplicate the checker explains apart (a lease that ran out, a steal);
+   * this explains only that both completions were answered 2xx, or that {@code y} handed out again
+   * a task whose lease had run out before its completion, when {@code y} acted less than {@link
+   * #SETTLE_NS} after the completion was acknowledged. Never on one node: there the second
+   * completion must be 409 {@code already-finished}, and nothing is handed out once completed.
    */
   Cause lag(int x, int y, long firstAckNs, long secondInvokeNs) {
     return replicated() && x != y && secondInvokeNs - firstAckNs < SETTLE_NS ? Cause.LAG : null;

@@ -549,6 +549,38 @@ class CheckerTest {
   }
 
   @Test
+  void
+      in_the_cluster_a_claim_just_after_a_completion_sent_past_its_lease_on_another_node_is_explained_by_the_lease() {
+    // w4 (node 1) stalls past its lease, then completes; node 2 had every right to hand the task
+    // out again and had not heard of the completion yet. On the completion's own node, or seconds
+    // later, nothing explains it; nor a completion sent while the lease was surely held.
+    record Case(String claimer, long completedAt, long claimedAt, boolean explained) {}
+    for (Case c :
+        List.of(
+            new Case("w5", 5_000, 5_150, true),
+            new Case("w7", 5_000, 5_150, false),
+            new Case("w5", 5_000, 8_000, false),
+            new Case("w5", 1_000, 1_150, false))) {
+      Checker.Result r =
+          new H()
+              .cluster()
+              .enqueue(Type.OK, 0, "p0-1")
+              .claim("w4", 10, "p0-1", "t1")
+              .op("w4", Fn.STALL, Type.OK, 11, 4_900, 0, new Item("p0-1", "id-p0-1", "t1", null))
+              .complete("w4", Type.OK, c.completedAt(), "p0-1", "t1")
+              .claim(c.claimer(), c.claimedAt(), "p0-1", "t2")
+              .finalReads("p0-1=done")
+              .check();
+      if (c.explained()) {
+        assertThat(r.valid()).as(c + ": " + r.failures()).isTrue();
+        assertThat(r.duplicateCauses()).containsExactly(java.util.Map.entry("worker stall", 1));
+      } else {
+        invalidFor(r, "unexplained duplicates", "p0-1");
+      }
+    }
+  }
+
+  @Test
   void in_the_cluster_the_same_claims_without_a_fault_between_the_two_nodes_are_unexplained() {
     // Node 2 cut off: nodes 0 and 1, on the same side, must agree.
     Checker.Result r =
