@@ -37,6 +37,17 @@ class ClusterFaultsTest {
       }
       List<String> ofNode1 = enqueue(cluster, 1, 40, "c8-home-1");
       beforePause.addAll(ofNode1);
+      // A stealer hands out only what it holds: the home's tasks must have reached the others
+      // before it stops (an acknowledged task not yet pushed waits for its home to run again).
+      long enqueued = cluster.http(1).get("/v1/cluster").body().at("/vector/1").asLong();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () ->
+                  cluster.http(2).get("/v1/cluster").body().at("/vector/1").asLong() >= enqueued
+                      && cluster.http(3).get("/v1/cluster").body().at("/vector/1").asLong()
+                          >= enqueued);
       cluster.node(1).pause();
       List<String> whilePaused = new ArrayList<>(enqueue(cluster, 2, 30, "c8-paused-2"));
       whilePaused.addAll(enqueue(cluster, 3, 30, "c8-paused-3"));
