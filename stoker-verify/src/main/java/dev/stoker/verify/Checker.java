@@ -469,6 +469,25 @@ public final class Checker {
           String value = next.item.value();
           int x = divergence.grantorOf(prev.op, prev.item);
           int y = divergence.grantorOf(next.op, next.item);
+          if (divergence.replicated() && x != y && prev.op.invokeNs() > next.op.completeNs()) {
+            // Two nodes that could not hear each other make concurrent versions: the claim first
+            // by version was made after the other in time, by a node that had not heard of it.
+            // In time order, the later claim is the duplicate.
+            Divergence.Cause why = divergence.cause(y, x, next.op.invokeNs(), prev.op.completeNs());
+            out.add(
+                new Duplicate(
+                    value,
+                    prev.item.id(),
+                    why != null
+                        ? why.label
+                        : "claimed again (op "
+                            + prev.op.index()
+                            + ") by a node that had not heard of the claim of op "
+                            + next.op.index(),
+                    why != null,
+                    prev.op.index()));
+            continue;
+          }
           Op done =
               held.stream()
                   .filter(
