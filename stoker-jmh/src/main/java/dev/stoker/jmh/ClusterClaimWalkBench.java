@@ -31,8 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A claim on a node of the AP cluster whose replica holds {@code others} pending tasks of another
  * home, older than its own. With one range of the ready index per home (docs/storage.md) the claim
- * never reads them, so its cost should not depend on how many there are; it once walked past all
- * of them. One thread, one task per claim, each claim a synced round; the node's own tasks are
+ * never reads them, so its cost should not depend on how many there are; it once walked past all of
+ * them. One thread, one task per claim, each claim a synced round; the node's own tasks are
  * refilled a thousand at a time, behind the others.
  */
 @State(Scope.Benchmark)
