@@ -1,5 +1,7 @@
 package dev.stoker.server;
 
+import dev.stoker.core.Hlc;
+import dev.stoker.core.LeaseToken;
 import dev.stoker.core.Task;
 import dev.stoker.core.store.QueueCounts;
 import dev.stoker.core.store.QueueInfo;
@@ -43,14 +45,6 @@ final class Metrics implements AutoCloseable {
    */
   static final int MAX_QUEUES_REPORTED = 1_000;
 
-  /** The most claims remembered at once to time their runs; past it, further claims go untimed. */
-  static final int MAX_CLAIMS_TIMED = 100_000;
-
-  /**
-   * A claim not settled within this long is forgotten (its lease ran out, or its worker is slow).
-   */
-  static final long CLAIM_TIMED_FOR_MS = Duration.ofDays(1).toMillis();
-
   private static final Duration[] TASK_BUCKETS =
       buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600);
 
@@ -67,12 +61,6 @@ final class Metrics implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ConcurrentHashMap<String, QueueMeters> queues = new ConcurrentHashMap<>();
 
-  /**
-   * The time of each claim this server handed out and not yet saw settled, by the store's lease
-   * token.
-   */
-  private final ConcurrentHashMap<String, Long> claimedAt = new ConcurrentHashMap<>();
-
   private final Timer pickup;
   private final Timer run;
   private final Timer sync;
@@ -88,8 +76,7 @@ final class Metrics implements AutoCloseable {
             .register(registry);
     run =
         Timer.builder("stoker.task.run")
-            .description(
-                "from a claim to its completion, for claims and completions through this server")
+            .description("from a claim to its completion, for the completions this server applied")
             .serviceLevelObjectives(TASK_BUCKETS)
             .register(registry);
     sync =
@@ -176,26 +163,23 @@ final class Metrics implements AutoCloseable {
     return m != null ? m : queues.computeIfAbsent(name, q -> new QueueMeters(registry, q));
   }
 
-  /**
-   * Records how long {@code task}, just claimed, waited to be; remembers the claim to time its run.
-   */
+  /** Records how long {@code task}, just claimed, waited to be. */
   void claimed(Task task) {
-    long at = task.updatedAt();
     pickup.record(
-        Math.max(0, at - Math.max(task.runAt(), task.createdAt())), TimeUnit.MILLISECONDS);
-    if (task.lease() != null && claimedAt.size() < MAX_CLAIMS_TIMED) {
-      claimedAt.put(task.lease().token(), at);
-    }
+        Math.max(0, task.updatedAt() - Math.max(task.runAt(), task.createdAt())),
+        TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Records the run of the claim {@code token} names, now that it completed {@code done}, if it was
-   * timed.
+   * Records the run of the claim that the store's lease token {@code token} names, now that it
+   * completed {@code done}. The token holds the version the claim made, whose HLC time is the
+   * claim's: so whichever server handed the claim out, nothing needs remembering between the two.
    */
   void settled(String token, Task done) {
-    Long at = claimedAt.remove(token);
-    if (at != null) {
-      run.record(Math.max(0, done.updatedAt() - at), TimeUnit.MILLISECONDS);
+    LeaseToken claim = LeaseToken.tryParse(token);
+    if (claim != null && claim.hlc() != 0) {
+      long claimedAt = Hlc.physicalMillis(claim.hlc());
+      run.record(Math.max(0, done.updatedAt() - claimedAt), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -204,14 +188,9 @@ final class Metrics implements AutoCloseable {
     sync.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  void forget(String token) {
-    claimedAt.remove(token);
-  }
-
   /** The metrics in Prometheus' text format, the queue sizes read from {@code store} now. */
   String scrape(TaskStore store) {
     refreshQueueSizes(store);
-    forgetOldClaims();
     return registry.scrape();
   }
 
@@ -234,15 +213,6 @@ final class Metrics implements AutoCloseable {
       rows.add(row(q.name(), "cancelled", c.cancelled()));
     }
     queueTasks.register(rows, true);
-  }
-
-  /**
-   * Drops the claims remembered for longer than {@link #CLAIM_TIMED_FOR_MS}: their leases ran out,
-   * most likely.
-   */
-  private void forgetOldClaims() {
-    long before = System.currentTimeMillis() - CLAIM_TIMED_FOR_MS;
-    claimedAt.values().removeIf(at -> at < before);
   }
 
   private static MultiGauge.Row<?> row(String queue, String state, long count) {

@@ -121,7 +121,6 @@ final class ObservedStore implements TaskStore {
     Outcome o = store.taskFail(params);
     if (o instanceof Outcome.Ok ok) {
       metrics.queue(ok.task().queue()).failed.increment();
-      metrics.forget(params.token());
       feed.publish(
           ok.task().state() == TaskState.DEAD ? Transition.DEAD : Transition.FAILED, ok.task());
     }
@@ -132,7 +131,6 @@ final class ObservedStore implements TaskStore {
   public Outcome taskRelease(TaskId id, String token, long delayMs) {
     Outcome o = store.taskRelease(id, token, delayMs);
     if (o instanceof Outcome.Ok ok) {
-      metrics.forget(token);
       feed.publish(Transition.RELEASED, ok.task());
     }
     return o;
