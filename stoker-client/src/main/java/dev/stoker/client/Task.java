@@ -47,63 +47,6 @@ public record Task(
     String traceparent) {
 
   /**
-   * A task in no trace (the record before it had {@link #traceparent()}).
-   *
-   * @param id the id
-   * @param queue the queue
-   * @param name the name
-   * @param params the params
-   * @param priority the priority
-   * @param runAt the time it runs at
-   * @param uniqueKey the unique key
-   * @param maxAttempts the attempts allowed
-   * @param attempt the attempts so far
-   * @param state the state
-   * @param lease the lease
-   * @param result the result
-   * @param lastError the last error
-   * @param createdAt when it was enqueued
-   * @param updatedAt when it last changed
-   * @param duplicate whether an enqueue found it by its unique key
-   */
-  public Task(
-      String id,
-      String queue,
-      String name,
-      JsonNode params,
-      int priority,
-      Instant runAt,
-      String uniqueKey,
-      int maxAttempts,
-      int attempt,
-      TaskState state,
-      Lease lease,
-      JsonNode result,
-      String lastError,
-      Instant createdAt,
-      Instant updatedAt,
-      boolean duplicate) {
-    this(
-        id,
-        queue,
-        name,
-        params,
-        priority,
-        runAt,
-        uniqueKey,
-        maxAttempts,
-        attempt,
-        state,
-        lease,
-        result,
-        lastError,
-        createdAt,
-        updatedAt,
-        duplicate,
-        null);
-  }
-
-  /**
    * Decodes the params into {@code type} with a default {@code ObjectMapper} (one that registers
    * the Jackson modules found on the class path). To decode with the mapper the client was built
    * with, use {@link TaskContext#params(Class)} in a handler, or {@link StokerClient#decode}.

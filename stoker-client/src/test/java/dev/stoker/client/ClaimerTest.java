@@ -190,6 +190,7 @@ class ClaimerTest {
         null,
         t,
         t,
-        false);
+        false,
+        null);
   }
 }

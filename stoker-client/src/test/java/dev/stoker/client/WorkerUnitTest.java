@@ -30,7 +30,8 @@ class WorkerUnitTest {
             null,
             updated,
             updated,
-            false);
+            false,
+            null);
     assertThat(Job.leaseMillis(t, null)).isEqualTo(45_000);
     assertThat(Job.leaseMillis(t, Duration.ofSeconds(9))).isEqualTo(9_000);
     assertThat(new Job(t, null, null, null).heartbeatEveryMs)
