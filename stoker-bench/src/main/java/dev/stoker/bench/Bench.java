@@ -89,6 +89,9 @@ public final class Bench {
       if (config.workloads().contains("depth")) {
         report.depth(Depth.run(config, log, params));
       }
+      if (config.workloads().contains("partition")) {
+        report.partition(Partition.run(config, log, params, Partition.DURATION));
+      }
     } finally {
       peers.remove(target);
       peers.add(target); // closed once, whether or not the peers all opened
@@ -209,7 +212,7 @@ public final class Bench {
   }
 
   /** A JSON object of about {@code bytes} bytes, shaped like a real task's params. */
-  static String params(int bytes) {
+  public static String params(int bytes) {
     String head =
         "{\"user\":123456,\"email\":\"someone@example.com\",\"template\":\"welcome-v2\",\"pad\":\"";
     int pad = Math.max(0, bytes - head.length() - 2);

@@ -41,7 +41,8 @@ public record BenchConfig(
   /** The kinds of peer, in the order they run. */
   public static final List<String> PEERS = Peers.KINDS;
 
-  public static final Set<String> ALL = Set.of("w1", "w2", "latency", "references", "depth");
+  public static final Set<String> ALL =
+      Set.of("w1", "w2", "latency", "references", "depth", "partition");
 
   /** Issue 5's depths: 10 k, 1 M and 10 M pending tasks. */
   public static final List<Long> DEPTHS = List.of(10_000L, 1_000_000L, 10_000_000L);

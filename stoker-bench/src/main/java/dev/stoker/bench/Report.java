@@ -96,6 +96,7 @@ public final class Report {
   private final List<Replication> replications = new ArrayList<>();
   private Baseline baseline;
   private List<Depth.Level> depth = List.of();
+  private Partition.Result partition;
   private final String server;
   private final BenchConfig config;
 
@@ -166,6 +167,15 @@ public final class Report {
   /** The depth workload's figures, one per depth; empty when it did not run. */
   public List<Depth.Level> depth() {
     return depth;
+  }
+
+  void partition(Partition.Result r) {
+    this.partition = r;
+  }
+
+  /** The partition workload's figures; null when it did not run. */
+  public Partition.Result partition() {
+    return partition;
   }
 
   /** A table for people. */
@@ -262,6 +272,20 @@ public final class Report {
           config.workers());
     }
     Depth.print(depth, config.depthEtcd(), out);
+    if (partition != null) {
+      Partition.Result r = partition;
+      out.printf(
+          Locale.ROOT,
+          "AP cluster partition: node 1 cut off from nodes 2 and 3 for %.1f s under load (%d tasks"
+              + " enqueued, %d completed meanwhile): every node agreed %.0f ms after the heal"
+              + " (target ≤ 10 s); %d events on every node; duplicates counted by the nodes: %d%n",
+          r.partitionSeconds(),
+          r.enqueued(),
+          r.completed(),
+          r.convergedMs(),
+          r.events(),
+          r.duplicates());
+    }
   }
 
   /**
@@ -537,6 +561,20 @@ public final class Report {
     }
     if (!depth.isEmpty()) {
       b.append(",\"depth\":").append(Depth.json(depth));
+    }
+    if (partition != null) {
+      Partition.Result r = partition;
+      b.append(
+          String.format(
+              Locale.ROOT,
+              ",\"partition\":{\"seconds\":%.3f,\"enqueued\":%d,\"completed\":%d,\"events\":%d,"
+                  + "\"converged_ms\":%.1f,\"duplicates\":%d}",
+              r.partitionSeconds(),
+              r.enqueued(),
+              r.completed(),
+              r.events(),
+              r.convergedMs(),
+              r.duplicates()));
     }
     return b.append("}").toString();
   }

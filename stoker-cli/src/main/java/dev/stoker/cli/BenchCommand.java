@@ -62,7 +62,9 @@ final class BenchCommand implements Callable<Integer> {
       description =
           "Any of w1, w2, latency, references (a bare hello server on the same HTTP stack, fsync'd "
               + "appends, and Stoker's claim requests/s beside them), depth (on a server of its own: rates, memory, "
-              + "disk and restart at each of --depths). Default: ${DEFAULT-VALUE}")
+              + "disk and restart at each of --depths), partition (an AP cluster of three nodes of its own: node 1 "
+              + "cut off for 30 s while --tasks tasks are enqueued over the nodes and --workers work them; "
+              + "the time until the nodes agree after the heal). Default: ${DEFAULT-VALUE}")
   Set<String> workloads;
 
   @Option(

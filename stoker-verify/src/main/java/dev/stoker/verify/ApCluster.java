@@ -22,7 +22,7 @@ import java.util.Map;
  * with the test-only JVM property {@value #CLOCK_OFFSET}, which offsets the clock it stamps HLCs
  * and judges leases with.
  */
-final class ApCluster implements Cluster {
+public final class ApCluster implements Cluster {
   static final int NODES = 3;
   static final long STEAL_DELAY_MS = 2_000;
 
@@ -34,6 +34,7 @@ final class ApCluster implements Cluster {
   static final String CLOCK_OFFSET = "stoker.test.clock-offset-ms";
 
   private final Path dir;
+  private final List<String> jvmOptions;
 
   /** proxies[from][to]: how node {@code from} reaches node {@code to}. */
   private final LinkProxy[][] proxies = new LinkProxy[NODES][NODES];
@@ -42,8 +43,17 @@ final class ApCluster implements Cluster {
   private final int[] ports = new int[NODES];
   private boolean leftOver;
 
+  /**
+   * Nodes in JVMs that start fast ({@link ServerProcess#FAST_RESTART}), as verify restarts them.
+   */
   ApCluster(Path dir) {
+    this(dir, ServerProcess.FAST_RESTART);
+  }
+
+  /** Nodes in JVMs with these options (a benchmark wants {@link ServerProcess#AS_LAUNCHED}). */
+  public ApCluster(Path dir, List<String> jvmOptions) {
     this.dir = dir;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
   private Path data(int i) {
@@ -73,7 +83,7 @@ final class ApCluster implements Cluster {
         peers.add((j + 1) + "=" + proxies[i][j].url());
       }
     }
-    List<String> jvm = new ArrayList<>(ServerProcess.FAST_RESTART);
+    List<String> jvm = new ArrayList<>(jvmOptions);
     if (clockOffsetMs != 0) {
       jvm.add("-D" + CLOCK_OFFSET + "=" + clockOffsetMs);
     }
