@@ -42,7 +42,8 @@ final class ClaimForwarder {
    * Posts the claim to {@code peer}'s claim endpoint of {@code queue}: its reply body on a 200,
    * else (or when it cannot be reached) null.
    */
-  byte[] forward(int peerId, URI peer, String queue, byte[] claimBody, String authorization) {
+  ClusterEndpoint.ForwardedClaim forward(
+      int peerId, URI peer, String queue, byte[] claimBody, String authorization) {
     HttpRequest.Builder req =
         HttpRequest.newBuilder(peer.resolve("/v1/queues/" + queue + "/claim"))
             .timeout(TIMEOUT)
@@ -65,7 +66,7 @@ final class ClaimForwarder {
         return null;
       }
       (holdsTasks(r.body()) ? withTasks : empty).incrementAndGet();
-      return r.body();
+      return new ClusterEndpoint.ForwardedClaim(peerId, r.body());
     } catch (java.io.IOException e) {
       failed.incrementAndGet();
       log.debug("a claim of queue {} forwarded to node {} failed: {}", queue, peerId, e.toString());
@@ -74,6 +75,42 @@ final class ClaimForwarder {
       Thread.currentThread().interrupt();
       failed.incrementAndGet();
       return null;
+    }
+  }
+
+  /**
+   * Releases, on {@code peer}, a task it handed out for a forwarded claim whose worker never got
+   * it: the worker's own release, with its token and {@code Authorization}. Returns whether the
+   * peer answered 200.
+   */
+  boolean release(int peerId, URI peer, String taskId, String token, String authorization) {
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(peer.resolve("/v1/tasks/" + taskId + "/release"))
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"token\":\"" + token + "\"}", StandardCharsets.UTF_8));
+    if (authorization != null) {
+      req.header("Authorization", authorization);
+    }
+    try {
+      HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200) {
+        log.debug(
+            "node {} answered the release of task {} with {}: {}",
+            peerId,
+            taskId,
+            r.statusCode(),
+            new String(r.body(), StandardCharsets.UTF_8));
+      }
+      return r.statusCode() == 200;
+    } catch (java.io.IOException e) {
+      log.debug("the release of task {} on node {} failed: {}", taskId, peerId, e.toString());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -455,12 +455,18 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   private final ClaimForwarder forwarder = new ClaimForwarder();
 
   @Override
-  public byte[] forwardClaim(String queue, byte[] claimBody, String authorization) {
+  public ForwardedClaim forwardClaim(String queue, byte[] claimBody, String authorization) {
     int target = forwardTarget(queue);
     PeerLink peer = links.get(target);
     return peer == null
         ? null
         : forwarder.forward(target, peer.url, queue, claimBody, authorization);
+  }
+
+  @Override
+  public boolean releaseAt(int node, String taskId, String token, String authorization) {
+    PeerLink peer = links.get(node);
+    return peer != null && forwarder.release(node, peer.url, taskId, token, authorization);
   }
 
   /**

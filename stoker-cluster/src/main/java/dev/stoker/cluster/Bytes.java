@@ -238,6 +238,57 @@ final class Bytes {
         baseMs + in.zigzag());
   }
 
+  /**
+   * A settings change's fields ({@link QueueSettingsReplica#FIELDS} order, null for a field it does
+   * not set): a mask of the fields present, then each: integers as zigzag varints, the multiplier
+   * as its IEEE bits, paused as a byte.
+   */
+  static void settings(Out out, Object[] values) {
+    int mask = 0;
+    for (int i = 0; i < values.length; i++) {
+      mask |= values[i] != null ? 1 << i : 0;
+    }
+    out.write(mask);
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != null) {
+        setting(out, i, values[i]);
+      }
+    }
+  }
+
+  static Object[] settings(In in) {
+    int mask = in.u8();
+    if (mask >>> QueueSettingsReplica.FIELDS.length != 0) {
+      throw new IllegalStateException("unknown settings fields in mask " + mask);
+    }
+    Object[] values = new Object[QueueSettingsReplica.FIELDS.length];
+    for (int i = 0; i < values.length; i++) {
+      if ((mask & 1 << i) != 0) {
+        values[i] = setting(in, i);
+      }
+    }
+    return values;
+  }
+
+  private static void setting(Out out, int field, Object value) {
+    switch (value) {
+      case Long l -> out.zigzag(l);
+      case Integer n -> out.zigzag(n);
+      case Double d -> out.i64(Double.doubleToLongBits(d));
+      case Boolean b -> out.write(b ? 1 : 0);
+      default -> throw new IllegalArgumentException("setting " + field + ": " + value);
+    }
+  }
+
+  private static Object setting(In in, int field) {
+    return switch (field) {
+      case 1 -> (int) in.zigzag();
+      case 3 -> Double.longBitsToDouble(in.i64());
+      case 6 -> in.u8() != 0;
+      default -> in.zigzag();
+    };
+  }
+
   private static void counts(Out out, SortedMap<Integer, Integer> counts) {
     out.varint(counts.size());
     counts.forEach(

@@ -19,11 +19,15 @@ import dev.stoker.core.Version;
  * body:    queue str | name str | params str | priority zz | unique_key str | max_attempts zz | created_at Δ
  *          | [traceparent str, with flag 8]
  * crc32c u32 over everything before
+ *
+ * settings event (flag 16): format u8 | flags u8 | origin u16 | seq varint | hlc i64 | queue str
+ *          | field mask u8 | the fields set, in mask order | crc32c u32
  * </pre>
  *
- * <p>Flags: 1 prune, 2 body present, 4 version HLC written, 8 the body has a traceparent. A string
- * is a varint of its UTF-8 length plus one (0 = null) and the bytes; Δ is a zigzag varint of the
- * difference to the event's HLC millisecond.
+ * <p>Flags: 1 prune, 2 body present, 4 version HLC written, 8 the body has a traceparent, 16 a
+ * settings event (no task: {@link Bytes#settings}). A string is a varint of its UTF-8 length plus
+ * one (0 = null) and the bytes; Δ is a zigzag varint of the difference to the event's HLC
+ * millisecond.
  */
 public final class EventCodec {
   private static final int FORMAT = 1;
@@ -31,11 +35,15 @@ public final class EventCodec {
   private static final int BODY = 2;
   private static final int VERSION_HLC = 4;
   private static final int TRACE = 8;
+  private static final int SETTINGS = 16;
 
   private EventCodec() {}
 
   public static byte[] encode(Event e) {
     Bytes.Out out = new Bytes.Out();
+    if (e.kind() == Event.Kind.SETTINGS) {
+      return encodeSettings(out, e);
+    }
     long ms = Hlc.physicalMillis(e.hlc());
     Version v = e.version();
     int flags =
@@ -64,6 +72,17 @@ public final class EventCodec {
     return out.sealed();
   }
 
+  private static byte[] encodeSettings(Bytes.Out out, Event e) {
+    out.write(FORMAT);
+    out.write(SETTINGS);
+    out.u16(e.origin());
+    out.varint(e.seq());
+    out.i64(e.hlc());
+    out.str(e.settings().queue());
+    Bytes.settings(out, QueueSettingsReplica.values(e.settings().patch()));
+    return out.sealed();
+  }
+
   /**
    * @throws IllegalArgumentException if the bytes are not a whole, intact event of a known format
    */
@@ -85,6 +104,18 @@ public final class EventCodec {
     int origin = in.u16();
     long seq = in.varint();
     long hlc = in.i64();
+    if ((flags & SETTINGS) != 0) {
+      String queue = in.str();
+      if (queue == null) {
+        throw new IllegalArgumentException("a settings event names no queue");
+      }
+      SettingsChange change =
+          new SettingsChange(queue, QueueSettingsReplica.patch(Bytes.settings(in)));
+      if (flags != SETTINGS || !in.atEnd()) {
+        throw new IllegalArgumentException("malformed settings event");
+      }
+      return Event.settings(origin, seq, hlc, change);
+    }
     long ms = Hlc.physicalMillis(hlc);
     TaskId id = new TaskId(in.i64(), in.i64());
     Version v = Bytes.version(in, (flags & VERSION_HLC) != 0 ? null : hlc);
@@ -110,6 +141,7 @@ public final class EventCodec {
         v,
         b,
         r,
-        a);
+        a,
+        null);
   }
 }

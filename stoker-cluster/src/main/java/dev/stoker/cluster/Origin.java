@@ -65,7 +65,8 @@ public final class Origin {
         after.version(),
         newLife ? Body.of(after) : null,
         Register.of(after),
-        attempts.after(after.version().generation(), node, delta));
+        attempts.after(after.version().generation(), node, delta),
+        null);
   }
 
   /** The event that prunes a finished task after its retention, leaving its tombstone. */
@@ -74,5 +75,14 @@ public final class Origin {
       throw new IllegalStateException("only a finished task is pruned: " + current.id());
     }
     return Event.prune(node, ++lastSeq, at.hlc(), current.id(), current.version());
+  }
+
+  /**
+   * The event of a change to some of a queue's settings this node made: the fields {@code change}
+   * sets, stamped with {@code at}'s HLC, which orders them against every other write of the same
+   * fields ({@link QueueSettingsReplica}).
+   */
+  public Event settingsEvent(SettingsChange change, Stamp at) {
+    return Event.settings(node, ++lastSeq, at.hlc(), change);
   }
 }

@@ -22,7 +22,11 @@ public final class Replica {
     }
   }
 
+  /** Applies an event of a task (a queue's settings event is {@link QueueSettingsReplica}'s). */
   public Change apply(Event e) {
+    if (e.kind() == Event.Kind.SETTINGS) {
+      throw new IllegalArgumentException("a settings event is not a task's: " + e);
+    }
     TaskReplica before = tasks.getOrDefault(e.taskId(), TaskReplica.empty(e.taskId()));
     TaskReplica after = before.apply(e);
     tasks.put(e.taskId(), after);

@@ -49,7 +49,7 @@ public record TaskReplica(
 
   /** This replica after applying {@code e}, an event of this task. */
   public TaskReplica apply(Event e) {
-    if (!e.taskId().equals(id)) {
+    if (!id.equals(e.taskId())) {
       throw new IllegalArgumentException("event of task " + e.taskId() + " applied to " + id);
     }
     Version tomb = tombstone;

@@ -174,4 +174,18 @@ final class Histories {
   static boolean reaches(List<Event> events, TaskState s) {
     return events.stream().anyMatch(e -> e.register() != null && e.register().state() == s);
   }
+
+  /**
+   * The events, each once, and up to as many again drawn from them (duplicates, as a network that
+   * redelivers makes), in a random order.
+   */
+  static List<Event> anyMultiset(List<Event> events, java.util.Random shuffle) {
+    List<Event> multiset = new ArrayList<>(events);
+    int extra = shuffle.nextInt(events.size() + 1);
+    for (int i = 0; i < extra; i++) {
+      multiset.add(events.get(shuffle.nextInt(events.size())));
+    }
+    java.util.Collections.shuffle(multiset, shuffle);
+    return multiset;
+  }
 }

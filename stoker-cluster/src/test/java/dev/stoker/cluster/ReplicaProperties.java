@@ -44,12 +44,7 @@ class ReplicaProperties {
           Map<TaskId, TaskReplica> inOrder = applyAll(c.events());
           Random shuffle = new Random(c.shuffleSeed());
           for (int replica = 0; replica < 3; replica++) {
-            List<Event> multiset = new ArrayList<>(c.events());
-            int extra = shuffle.nextInt(c.events().size() + 1);
-            for (int i = 0; i < extra; i++) {
-              multiset.add(c.events().get(shuffle.nextInt(c.events().size())));
-            }
-            Collections.shuffle(multiset, shuffle);
+            List<Event> multiset = Histories.anyMultiset(c.events(), shuffle);
             assertThat(applyAll(multiset)).as("replica %d", replica).isEqualTo(inOrder);
           }
         });

@@ -661,17 +661,16 @@ final class Api {
    */
   private Response claimReply(Call c, ClaimParams params, Json.Body finished) {
     long began = System.nanoTime();
-    ClusterClaims.Claimed got = claimHereOrAtAPeer(c, params);
-    List<Task> claimed = got.local();
-    Tracing.linkClaimed(claimed);
+    ClusterClaims.Claimed claimed = claimHereOrAtAPeer(c, params);
+    Tracing.linkClaimed(claimed.local());
     if (!claimed.isEmpty()
         && params.waitMs() > 0
         && System.nanoTime() - began >= WAITED_NANOS
         && c.client().closed()) {
-      releaseUndelivered(claimed, "its client hung up while the claim waited");
-      claimed = List.of();
+      releaseUndelivered(c, claimed, "its client hung up while the claim waited");
+      claimed = ClusterClaims.Claimed.here(List.of());
     }
-    List<Task> tasks = claimed;
+    ClusterClaims.Claimed got = claimed;
     return Response.json(
             200,
             Json.write(
@@ -687,7 +686,7 @@ final class Api {
                     g.writeRawValue(got.forwardedTasks());
                   } else {
                     g.writeArrayFieldStart("tasks");
-                    for (Task t : tasks) {
+                    for (Task t : got.local()) {
                       Json.task(g, t, tokens, false);
                     }
                     g.writeEndArray();
@@ -697,7 +696,7 @@ final class Api {
                   }
                   g.writeEndObject();
                 }))
-        .whenUndelivered(() -> releaseUndelivered(tasks, "the reply could not be written"));
+        .whenUndelivered(() -> releaseUndelivered(c, got, "the reply could not be written"));
   }
 
   /**
@@ -711,6 +710,50 @@ final class Api {
     }
     return new ClusterClaims(store, node, json)
         .claim(params, c.headers().first("Authorization"), c.client(), () -> !ready);
+  }
+
+  /**
+   * Releases the tasks of a claim whose worker never got them: those of this node here, and those a
+   * peer handed out for a forwarded claim on that peer ({@link ClusterEndpoint#releaseAt}), or,
+   * when the peer cannot be reached, here: the release's event takes them back to pending on the
+   * peer too (a token of a claim not seen here yet is recorded with it, docs/backends/cluster.md).
+   */
+  private void releaseUndelivered(Call c, ClusterClaims.Claimed claimed, String why) {
+    releaseUndelivered(claimed.local(), why);
+    if (claimed.forwarded().isEmpty()) {
+      return;
+    }
+    String authorization = c.headers().first("Authorization");
+    int atPeer = 0;
+    int here = 0;
+    for (ClusterClaims.Granted t : claimed.forwarded()) {
+      if (t.id() == null || t.token() == null) {
+        continue;
+      }
+      if (cluster.releaseAt(claimed.peer(), t.id(), t.token(), authorization)) {
+        atPeer++;
+      } else if (releaseHere(t)) {
+        here++;
+      }
+    }
+    log.info(
+        "released {} task(s) node {} handed out for a forwarded claim ({} there, {} here;"
+            + " the others wait out their lease): {}",
+        atPeer + here,
+        claimed.peer(),
+        atPeer,
+        here,
+        why);
+  }
+
+  /** Releases a task a peer handed out, in this node's store; whether it was released. */
+  private boolean releaseHere(ClusterClaims.Granted t) {
+    try {
+      return store.taskRelease(TaskId.parse(t.id()), storeToken(t.token()), 0)
+          instanceof Outcome.Ok;
+    } catch (IllegalArgumentException | StoreUnavailableException e) {
+      return false;
+    }
   }
 
   private void releaseUndelivered(List<Task> tasks, String why) {

@@ -7,6 +7,7 @@ import dev.stoker.core.Task;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.TaskStore;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -32,17 +33,20 @@ final class ClusterClaims {
 
   /**
    * What a claim got: tasks of this node, or the JSON array of tasks a peer handed out (its tokens
-   * signed with the cluster's key), with how many.
+   * signed with the cluster's key), with the peer and each task's id and token.
    */
-  record Claimed(List<Task> local, String forwardedTasks, int forwardedCount) {
+  record Claimed(List<Task> local, String forwardedTasks, int peer, List<Granted> forwarded) {
     static Claimed here(List<Task> tasks) {
-      return new Claimed(tasks, null, 0);
+      return new Claimed(tasks, null, -1, List.of());
     }
 
     boolean isEmpty() {
-      return local.isEmpty() && forwardedCount == 0;
+      return local.isEmpty() && forwarded.isEmpty();
     }
   }
+
+  /** A task a peer handed out for a forwarded claim: its id and the lease token it gave. */
+  record Granted(String id, String token) {}
 
   private final TaskStore store;
   private final ClusterEndpoint node;
@@ -57,7 +61,8 @@ final class ClusterClaims {
   /**
    * Claims here, else at the peer with most ready tasks; while {@code params} may wait, waits here
    * in slices of {@link #RECHECK_MS} and looks at the peers again after each. Stops waiting when
-   * the client hangs up or the server drains.
+   * the client hangs up (and then forwards nothing: a peer's tasks would go to nobody) or the
+   * server drains.
    */
   Claimed claim(
       ClaimParams params, String authorization, ClientConnection client, Draining draining) {
@@ -69,12 +74,15 @@ final class ClusterClaims {
       if (!here.isEmpty()) {
         return Claimed.here(here);
       }
+      if (slice > 0 && client.closed()) {
+        return Claimed.here(List.of());
+      }
       Claimed there = forwarded(node.forwardClaim(params.queue(), forward, authorization));
       if (there != null) {
         return there;
       }
       long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (left <= 0 || client.closed() || draining.now()) {
+      if (left <= 0 || draining.now()) {
         return Claimed.here(List.of());
       }
       slice = Math.min(left, RECHECK_MS);
@@ -110,10 +118,11 @@ final class ClusterClaims {
   }
 
   /** The tasks in a peer's claim reply, or null when it holds none (or is not one). */
-  private Claimed forwarded(byte[] reply) {
-    if (reply == null) {
+  private Claimed forwarded(ClusterEndpoint.ForwardedClaim answer) {
+    if (answer == null) {
       return null;
     }
+    byte[] reply = answer.reply();
     try (JsonParser p = json.createParser(reply)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return null;
@@ -128,22 +137,47 @@ final class ClusterClaims {
           return null;
         }
         int start = (int) p.currentTokenLocation().getByteOffset();
-        int count = 0;
+        List<Granted> granted = new ArrayList<>();
         while (p.nextToken() == JsonToken.START_OBJECT) {
-          count++;
-          p.skipChildren();
+          granted.add(granted(p));
         }
         int end = (int) p.currentTokenLocation().getByteOffset() + 1;
-        return count == 0
+        return granted.isEmpty()
             ? null
             : new Claimed(
                 List.of(),
                 new String(reply, start, end - start, java.nio.charset.StandardCharsets.UTF_8),
-                count);
+                answer.peer(),
+                List.copyOf(granted));
       }
       return null;
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /** The id and lease token of the task object the parser is at the start of; reads past it. */
+  private static Granted granted(JsonParser p) throws IOException {
+    String id = null;
+    String token = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      if (field.equals("id") && value == JsonToken.VALUE_STRING) {
+        id = p.getText();
+      } else if (field.equals("lease") && value == JsonToken.START_OBJECT) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String leaseField = p.currentName();
+          if (p.nextToken() == JsonToken.VALUE_STRING && leaseField.equals("token")) {
+            token = p.getText();
+          } else {
+            p.skipChildren();
+          }
+        }
+      } else {
+        p.skipChildren();
+      }
+    }
+    return new Granted(id, token);
   }
 }

@@ -44,16 +44,36 @@ public interface ClusterEndpoint {
   }
 
   /**
+   * A peer's 200 answer to a forwarded claim.
+   *
+   * @param peer the node that answered, and so granted the claim's tasks
+   * @param reply {@code {"tasks":[…]}}, with tokens every node checks
+   */
+  record ForwardedClaim(int peer, byte[] reply) {}
+
+  /**
    * Sends a claim this node found nothing for to the peer that may hand out the most ready tasks of
    * {@code queue} in this node's replica (docs/backends/cluster.md, "Forwarding"): one hop, the
    * peer deciding by its own rights. {@code claimBody} is a claim request body that does not wait;
    * {@code authorization} is the worker's header, passed on (null for none).
    *
-   * @return the peer's reply, {@code {"tasks":[…]}} with tokens every node checks, or null when no
-   *     peer has ready tasks of the queue or the peer did not answer 200
+   * @return the peer's reply, or null when no peer has ready tasks of the queue or the peer did not
+   *     answer 200
    */
-  default byte[] forwardClaim(String queue, byte[] claimBody, String authorization) {
+  default ForwardedClaim forwardClaim(String queue, byte[] claimBody, String authorization) {
     return null;
+  }
+
+  /**
+   * Gives back, on the peer that granted it, a task of a forwarded claim whose worker never got it
+   * (it hung up, or the reply could not be written): posts the release there, with the task's lease
+   * token and the worker's {@code authorization} (null for none), so the task is pending again at
+   * once where it was handed out, as a task claimed here is.
+   *
+   * @return whether the peer answered 200 (released)
+   */
+  default boolean releaseAt(int peer, String taskId, String token, String authorization) {
+    return false;
   }
 
   /**

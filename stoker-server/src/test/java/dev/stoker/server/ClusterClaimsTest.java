@@ -5,31 +5,45 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stoker.core.Limits;
+import dev.stoker.core.Task;
+import dev.stoker.core.TaskSpec;
+import dev.stoker.core.TaskState;
+import dev.stoker.core.store.ClaimParams;
 import dev.stoker.testkit.ManualClock;
 import dev.stoker.testkit.ModelStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
  * The claim route on a node of a cluster: a claim that finds nothing here is forwarded (once, not
  * waiting) and answers the peer's tasks; a forwarded claim is never forwarded again; tasks here go
- * first.
+ * first; a peer's tasks the worker never got are released on that peer (or here, when it cannot be
+ * reached).
  */
 class ClusterClaimsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PEER_TASK =
       "{\"id\":\"from-the-peer\",\"state\":\"working\",\"lease\":{\"token\":\"t1.x\"}}";
 
-  /** A cluster side whose peer answers {@code reply}, recording what it was asked. */
+  /**
+   * A cluster side whose peer, node 2, answers {@code replies} in turn (the last one from then on),
+   * recording what it was asked; it releases tasks when {@link #releases} says so.
+   */
   private static final class Peer implements ClusterEndpoint {
     final List<String> forwarded = new CopyOnWriteArrayList<>();
-    final String reply;
+    final List<String> released = new CopyOnWriteArrayList<>();
+    final List<String> replies;
+    volatile boolean releases = true;
 
-    Peer(String reply) {
-      this.reply = reply;
+    /** Run at every forwarded claim, before it is answered. */
+    volatile Runnable onForward = () -> {};
+
+    Peer(String... replies) {
+      this.replies = List.of(replies);
     }
 
     @Override
@@ -43,21 +57,37 @@ class ClusterClaimsTest {
     }
 
     @Override
-    public byte[] forwardClaim(String queue, byte[] claimBody, String authorization) {
+    public ForwardedClaim forwardClaim(String queue, byte[] claimBody, String authorization) {
       forwarded.add(
           queue + " " + new String(claimBody, StandardCharsets.UTF_8) + " " + authorization);
-      return reply.getBytes(StandardCharsets.UTF_8);
+      onForward.run();
+      String reply = replies.get(Math.min(forwarded.size(), replies.size()) - 1);
+      return new ForwardedClaim(2, reply.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public boolean releaseAt(int peer, String taskId, String token, String authorization) {
+      released.add(peer + " " + taskId + " " + token + " " + authorization);
+      return releases;
     }
   }
 
-  private final Api api =
-      new Api(
-          new ModelStore(new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), 1),
-          new byte[32],
-          Limits.DEFAULT,
-          1 << 20);
+  private static final byte[] TOKEN_KEY = new byte[32];
+
+  private final ModelStore store =
+      new ModelStore(new ManualClock(Instant.parse("2026-01-01T00:00:00Z")), 1);
+  private final Api api = new Api(store, TOKEN_KEY, Limits.DEFAULT, 1 << 20);
+
+  private static final RequestHeaders WORKER =
+      name -> name.equals("Authorization") ? "Bearer abc" : null;
 
   private JsonNode post(String path, String body, RequestHeaders headers) throws Exception {
+    Response r = send(path, body, ClientConnection.UNKNOWN, headers);
+    return JSON.readTree(r.body());
+  }
+
+  private Response send(String path, String body, ClientConnection client, RequestHeaders headers)
+      throws Exception {
     Response r =
         api.handle(
             "POST",
@@ -66,10 +96,10 @@ class ClusterClaimsTest {
             "application/json",
             body.getBytes(StandardCharsets.UTF_8),
             Visibility.ALL,
-            ClientConnection.UNKNOWN,
+            client,
             headers);
     assertThat(r.status()).isIn(200, 201);
-    return JSON.readTree(r.body());
+    return r;
   }
 
   @Test
@@ -123,5 +153,63 @@ class ClusterClaimsTest {
     JsonNode empty = post("/v1/queues/q/claim", "{\"worker\":\"w\"}", RequestHeaders.NONE);
     assertThat(empty.get("tasks")).isEmpty();
     assertThat(peer.forwarded).hasSize(1);
+  }
+
+  @Test
+  void a_peers_tasks_whose_reply_could_not_be_written_are_released_on_that_peer() throws Exception {
+    Peer peer = new Peer("{\"tasks\":[" + PEER_TASK + "]}");
+    api.cluster(peer);
+    Response r = send("/v1/queues/q/claim", "{\"worker\":\"w\"}", ClientConnection.UNKNOWN, WORKER);
+    assertThat(JSON.readTree(r.body()).get("tasks")).hasSize(1);
+    assertThat(peer.released).isEmpty();
+    r.undelivered().run(); // what the server does when the reply cannot be written
+    assertThat(peer.released).containsExactly("2 from-the-peer t1.x Bearer abc");
+  }
+
+  @Test
+  void
+      a_worker_that_hangs_up_while_a_peer_answers_its_waiting_claim_gets_nothing_and_the_peer_releases()
+          throws Exception {
+    Peer peer = new Peer("{\"tasks\":[]}", "{\"tasks\":[" + PEER_TASK + "]}");
+    AtomicBoolean gone = new AtomicBoolean();
+    peer.onForward = () -> gone.set(peer.forwarded.size() == 2); // hangs up during the second
+    api.cluster(peer);
+    Response r =
+        send("/v1/queues/q/claim", "{\"worker\":\"w\",\"wait_ms\":5000}", gone::get, WORKER);
+    assertThat(peer.forwarded).as("forwarded, waited a slice, forwarded again").hasSize(2);
+    assertThat(JSON.readTree(r.body()).get("tasks")).isEmpty();
+    assertThat(peer.released).containsExactly("2 from-the-peer t1.x Bearer abc");
+  }
+
+  @Test
+  void a_claim_whose_worker_hung_up_while_it_waited_is_not_forwarded_again() throws Exception {
+    Peer peer = new Peer("{\"tasks\":[]}", "{\"tasks\":[" + PEER_TASK + "]}");
+    api.cluster(peer);
+    Response r =
+        send("/v1/queues/q/claim", "{\"worker\":\"w\",\"wait_ms\":5000}", () -> true, WORKER);
+    assertThat(JSON.readTree(r.body()).get("tasks")).isEmpty();
+    assertThat(peer.forwarded).as("only the first look, before the claim waited").hasSize(1);
+    assertThat(peer.released).isEmpty();
+  }
+
+  @Test
+  void a_task_its_peer_cannot_release_is_released_here_and_its_event_carries_it_there()
+      throws Exception {
+    Task t = store.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"))).get(0).task();
+    Task claimed = store.taskClaimMany(new ClaimParams("q", "w", 1, 60_000L, 0)).get(0);
+    String signed = new TokenSigner(TOKEN_KEY).sign(claimed.lease().token());
+    Peer peer =
+        new Peer(
+            "{\"tasks\":[{\"id\":\""
+                + t.id()
+                + "\",\"state\":\"working\",\"lease\":{\"owner\":\"w\",\"token\":\""
+                + signed
+                + "\"}}]}");
+    peer.releases = false; // unreachable
+    api.cluster(peer);
+    Response r = send("/v1/queues/q/claim", "{\"worker\":\"w\"}", ClientConnection.UNKNOWN, WORKER);
+    r.undelivered().run();
+    assertThat(peer.released).containsExactly("2 " + t.id() + " " + signed + " Bearer abc");
+    assertThat(store.taskGet(t.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
   }
 }

@@ -4,17 +4,22 @@ import dev.stoker.cluster.Duplicates;
 import dev.stoker.cluster.Event;
 import dev.stoker.cluster.EventCodec;
 import dev.stoker.cluster.Origin;
+import dev.stoker.cluster.QueueSettingsReplica;
+import dev.stoker.cluster.QueueSettingsReplicaCodec;
+import dev.stoker.cluster.SettingsChange;
 import dev.stoker.cluster.TaskReplica;
 import dev.stoker.cluster.TaskReplicaCodec;
 import dev.stoker.cluster.UniqueKeys;
 import dev.stoker.cluster.VersionVector;
 import dev.stoker.core.Hlc;
 import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Stamp;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
+import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.store.embedded.Codec.Stored;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -34,7 +39,9 @@ import org.rocksdb.RocksIterator;
  * the task record, and the task's {@link TaskReplica} is kept beside the task in {@code replicas}:
  * the event is synced with the change, before the reply. Received events go through the sequencer
  * like commands and change the task only through the merge: the task record and its indexes follow
- * the replica's (before, after).
+ * the replica's (before, after). A change of a queue's settings is an event too, and a queue's
+ * settings are the merge of every such event ({@link QueueSettingsReplica}), kept in {@code
+ * replicas} under the queue's number.
  *
  * <p>Sequencer thread, except {@link #vector} and {@link #lastSyncedOwn}, which the replication
  * side reads.
@@ -300,6 +307,32 @@ final class ClusterLog {
     }
   }
 
+  /**
+   * A local change of some of a queue's settings: this node's next event, in the same batch as the
+   * change. Returns the queue's settings after it (the change's fields win: this node's HLC is past
+   * every write it has applied).
+   */
+  QueueSettings settingsChanged(Batch b, QueueState q, SettingsPatch patch)
+      throws RocksDBException {
+    Event e =
+        origin.settingsEvent(new SettingsChange(q.name, patch), new Stamp(b.now, hlc.now(), self));
+    b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
+    b.observedHlc(e.hlc());
+    return mergeSettings(b, q, e);
+  }
+
+  /** The queue's settings once {@code e}, a settings event, is merged into its replica. */
+  private QueueSettings mergeSettings(Batch b, QueueState q, Event e) throws RocksDBException {
+    byte[] bytes = b.get(s.replicas, Keys.queue(q.id));
+    QueueSettingsReplica before =
+        bytes == null ? QueueSettingsReplica.EMPTY : QueueSettingsReplicaCodec.decode(bytes);
+    QueueSettingsReplica after = before.apply(e);
+    if (!after.equals(before)) {
+      b.put(s.replicas, Keys.queue(q.id), QueueSettingsReplicaCodec.encode(after));
+    }
+    return after.over(q.settings());
+  }
+
   private void store(Batch b, Event e, TaskReplica current) throws RocksDBException {
     b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
     b.put(s.replicas, Keys.task(e.taskId()), TaskReplicaCodec.encode(current.apply(e)));
@@ -331,6 +364,12 @@ final class ClusterLog {
       hlc.observe(e.hlc());
       b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
       b.observedHlc(e.hlc());
+      if (e.kind() == Event.Kind.SETTINGS) {
+        QueueState q = ops.queueForWrite(b, e.settings().queue());
+        ops.settings(b, q, mergeSettings(b, q, e));
+        applied++;
+        continue;
+      }
       TaskReplica before = replica(b, e.taskId());
       if (before == null) {
         before = TaskReplica.empty(e.taskId());

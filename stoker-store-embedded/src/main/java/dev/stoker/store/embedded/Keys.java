@@ -118,7 +118,10 @@ final class Keys {
     return ByteBuffer.allocate(4 + k.length).putInt(queue).put(k).array();
   }
 
-  /** queues: queue number → name and settings. counts: queue number → counts. */
+  /**
+   * queues: queue number → name and settings. counts: queue number → counts. replicas (cluster
+   * mode): queue number → the merge state of the queue's settings (task ids there are 16 bytes).
+   */
   static byte[] queue(int queue) {
     return queuePrefix(queue);
   }

@@ -295,16 +295,28 @@ final class Operations {
     return st != null && !st.task().state().isTerminal() ? st.task() : null;
   }
 
+  /**
+   * Changes the fields of a queue's settings {@code patch} sets; in cluster mode the change is this
+   * node's event, and every node merges it ({@link ClusterLog#settingsChanged}).
+   */
   QueueSettings updateSettings(Batch b, String queue, SettingsPatch patch) throws RocksDBException {
     QueueState q = s.catalog.byName(queue);
     QueueSettings next = patch.applyTo(q != null ? q.settings() : QueueSettings.DEFAULT);
     q = queueForWrite(b, queue);
+    if (cluster != null) {
+      next = cluster.settingsChanged(b, q, patch);
+    }
+    settings(b, q, next);
+    return next;
+  }
+
+  /** Gives a queue its settings; a queue that is not paused wakes its parked claims. */
+  void settings(Batch b, QueueState q, QueueSettings next) throws RocksDBException {
     q.settings(next);
     b.put(s.queues, Keys.queue(q.id), Codec.encodeQueue(q.name, next));
     if (!next.paused()) {
       b.signal(q.name);
     }
-    return next;
   }
 
   /**

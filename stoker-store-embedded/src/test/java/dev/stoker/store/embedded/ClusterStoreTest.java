@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.stoker.cluster.CatchUp;
 import dev.stoker.cluster.VersionVector;
 import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.testkit.ManualClock;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,6 +150,91 @@ class ClusterStoreTest {
       assertThat(b.replication().readyByHome("q", 1_000))
           .as("a task claimed at its home is no longer ready in the replica")
           .isEqualTo(java.util.Map.of(1, 2L, 2, 1L));
+    }
+  }
+
+  private static SettingsPatch paused(boolean paused) {
+    return new SettingsPatch(null, null, null, null, null, null, paused);
+  }
+
+  private static SettingsPatch leaseMs(long ms) {
+    return new SettingsPatch(ms, null, null, null, null, null, null);
+  }
+
+  @Test
+  void a_pause_on_one_node_is_an_event_and_pauses_the_queue_on_the_node_that_receives_it() {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      b.taskEnqueueMany("q", List.of(TaskSpec.of("b", "null")));
+      a.queueUpdate("q", paused(true));
+      assertThat(a.replication().vector().get(1)).as("the change is node 1's event").isEqualTo(1);
+      assertThat(pull(b, a)).isEqualTo(1);
+      assertThat(b.queueGet("q").settings().paused()).isTrue();
+      assertThat(claim(b, 1)).as("node 2's own task, in a queue paused on node 1").isEmpty();
+
+      QueueSettings after = b.queueUpdate("q", paused(false));
+      assertThat(after.paused()).isFalse();
+      pull(a, b);
+      assertThat(a.queueGet("q").settings()).isEqualTo(after);
+      assertThat(claim(b, 1)).extracting(Task::name).containsExactly("b");
+    }
+  }
+
+  @Test
+  void changes_of_different_fields_on_two_nodes_both_stick_and_one_field_converges_to_the_later() {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      a.queueUpdate("q", paused(true));
+      a.queueUpdate("q", leaseMs(5_000));
+      clock.advance(java.time.Duration.ofMillis(1));
+      b.queueUpdate("q", leaseMs(7_000)); // after a's, by the clock, without having seen it
+      pull(a, b);
+      pull(b, a);
+      QueueSettings expected =
+          new SettingsPatch(7_000L, null, null, null, null, null, true)
+              .applyTo(QueueSettings.DEFAULT);
+      assertThat(a.queueGet("q").settings()).isEqualTo(expected);
+      assertThat(b.queueGet("q").settings()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void which_change_holds_a_field_survives_a_reopen() {
+    try (EmbeddedStore b = open(dirB, 2)) {
+      b.queueUpdate("q", leaseMs(5_000));
+    }
+    clock.advance(java.time.Duration.ofMillis(1));
+    try (EmbeddedStore a = open(dirA, 1)) {
+      a.queueUpdate("q", leaseMs(7_000));
+    }
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      assertThat(pull(a, b)).isEqualTo(1);
+      assertThat(a.queueGet("q").settings().leaseMs())
+          .as("node 2's older change does not undo node 1's, made before the reopen")
+          .isEqualTo(7_000);
+      pull(b, a);
+      assertThat(b.queueGet("q").settings().leaseMs()).isEqualTo(7_000);
+    }
+  }
+
+  @Test
+  void a_claim_parked_on_a_paused_queue_wakes_when_the_unpause_arrives_from_a_peer()
+      throws Exception {
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      a.queueUpdate("q", paused(true));
+      pull(b, a);
+      Task own = b.taskEnqueueMany("q", List.of(TaskSpec.of("b", "null"))).get(0).task();
+      CompletableFuture<List<Task>> parked =
+          CompletableFuture.supplyAsync(
+              () -> b.taskClaimMany(new ClaimParams("q", "w", 1, null, 30_000)));
+      b.taskEnqueueMany("q", List.of(TaskSpec.of("c", "null"))); // wakes the queue's claims
+      assertThat(b.queueGet("q").counts().pending()).isEqualTo(2);
+      assertThat(parked).as("paused: the claim stays parked").isNotDone();
+      a.queueUpdate("q", paused(false));
+      pull(b, a);
+      assertThat(parked.get(10, TimeUnit.SECONDS)).extracting(Task::id).containsExactly(own.id());
     }
   }
 }

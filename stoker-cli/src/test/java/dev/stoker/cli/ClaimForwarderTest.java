@@ -1,0 +1,76 @@
+package dev.stoker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stoker.server.StokerServer;
+import dev.stoker.store.embedded.EmbeddedStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The release a node sends to the peer that granted a forwarded claim's task its worker never got
+ * (docs/backends/cluster.md, "Forwarded claims"): a real server on a real store, over HTTP.
+ */
+class ClaimForwarderTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private JsonNode post(URI base, String path, String body) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(base.resolve(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return JSON.readTree(r.body());
+  }
+
+  @Test
+  void a_task_handed_out_for_a_forwarded_claim_is_released_on_the_peer_with_its_token()
+      throws Exception {
+    try (EmbeddedStore store = EmbeddedStore.open(dir);
+        StokerServer peer =
+            StokerServer.start(
+                store,
+                new StokerServer.Config(
+                    "127.0.0.1",
+                    0,
+                    1 << 20,
+                    16 << 10,
+                    dev.stoker.core.Limits.DEFAULT,
+                    java.time.Duration.ofSeconds(10),
+                    java.time.Duration.ofSeconds(1)))) {
+      URI base = URI.create("http://127.0.0.1:" + peer.port() + "/");
+      String id = post(base, "/v1/queues/q/tasks", "{\"name\":\"t\"}").get("id").asText();
+      JsonNode task =
+          post(base, "/v1/queues/q/claim", "{\"worker\":\"gone\",\"lease_ms\":60000}")
+              .at("/tasks/0");
+      String token = task.at("/lease/token").asText();
+      ClaimForwarder forwarder = new ClaimForwarder();
+
+      assertThat(forwarder.release(2, base, id, token + "x", null))
+          .as("a token the peer does not take")
+          .isFalse();
+      assertThat(forwarder.release(2, base, id, token, null)).isTrue();
+      JsonNode again = post(base, "/v1/queues/q/claim", "{\"worker\":\"alive\"}").at("/tasks/0");
+      assertThat(again.get("id").asText()).isEqualTo(id);
+      assertThat(again.get("attempt").asInt())
+          .as("the released claim's attempt is not counted")
+          .isEqualTo(1);
+      assertThat(forwarder.release(2, URI.create("http://127.0.0.1:9/"), id, token, null))
+          .as("an unreachable peer")
+          .isFalse();
+    }
+  }
+}
