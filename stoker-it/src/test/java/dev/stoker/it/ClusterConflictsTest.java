@@ -174,7 +174,7 @@ class ClusterConflictsTest {
       List<String> fell = new ArrayList<>();
       int[] alikeFor = {0};
       Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
+          .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(50))
           .until(
               () -> {
