@@ -168,7 +168,7 @@ class ClusterConflictsTest {
 
       cluster.healAll();
       List<String> ids = List.of(cancelled, failed, retried, redriven, lone, twice);
-      // Until every node shows every task alike, and a while after: each node's versions only
+      // Until every node shows every task alike, and 10 rounds after: each node's versions only
       // rise, while both claims' workers go on heartbeating on their own side.
       Map<String, String> last = new HashMap<>();
       List<String> fell = new ArrayList<>();
@@ -194,7 +194,7 @@ class ClusterConflictsTest {
                   }
                 }
                 alikeFor[0] = seen.containsValue("") ? 0 : alikeFor[0] + 1;
-                return alikeFor[0] >= 20;
+                return alikeFor[0] >= 10;
               });
       assertThat(fell).as("versions that went back on a node").isEmpty();
       ClusterTest.awaitEqualVectors(cluster);

@@ -165,7 +165,7 @@ class ClusterLinksTest {
   }
 
   /**
-   * Every link resets its connections after a random number of bytes (log-uniform, 256 B to 256
+   * Every link resets its connections after a random number of bytes (log-uniform, 256 B to 128
    * KB), so exchanges are torn off mid-request or mid-answer: a push the receiver applied whose
    * answer is lost, a catch-up page cut in two. Node 3 is first cut off while nodes 1 and 2 take
    * tasks, so its catch-up comes in large pages. With the resets going on the cluster still
@@ -180,31 +180,33 @@ class ClusterLinksTest {
     try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll()) {
       List<String> all = new ArrayList<>();
       cluster.isolate(3);
-      for (int round = 0; round < 20; round++) {
+      for (int round = 0; round < 16; round++) {
         all.addAll(enqueue(cluster, 1 + round % 2, 20, "c11-backlog-" + round));
       }
       cluster.healAll();
       cluster.resetLinksAfter(
           () -> {
             synchronized (random) {
-              return (long) Math.exp(Math.log(256) + random.nextDouble() * Math.log(1024));
+              return (long) Math.exp(Math.log(256) + random.nextDouble() * Math.log(512));
             }
           });
       try (ClusterTest.Workers workers = new ClusterTest.Workers(cluster)) {
+        // Resets come with the bytes the links carry: new tasks until there were enough of them.
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         int round = 0;
         do {
           for (int node = 1; node <= 3; node++) {
             all.addAll(enqueue(cluster, node, 10, "c11-reset-" + round + "-" + node));
           }
           round++;
-        } while (cluster.resets() < 30 && round < 100);
+        } while (cluster.resets() < 20 && System.nanoTime() < until);
         // Still resetting: the cluster converges through the torn exchanges.
         ClusterTest.awaitDoneEverywhere(cluster, all, Duration.ofSeconds(60));
         long resets = cluster.resets();
         cluster.healAll();
         ClusterTest.awaitRunToTheEnd(cluster, workers, all, "C11");
         System.out.printf("C11: %d connections reset mid-stream%n", resets);
-        assertThat(resets).as("connections reset").isGreaterThanOrEqualTo(30);
+        assertThat(resets).as("connections reset").isGreaterThanOrEqualTo(20);
       }
       Map<String, JsonNode> first = ClusterTest.tasksOn(cluster, 1, QUEUE, "");
       assertThat(first.keySet()).containsExactlyInAnyOrderElementsOf(all);
