@@ -21,14 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  * C10 of ap-cluster.md §6 on real node processes: conflicting changes to the same tasks on both
  * sides of a partition, made by script, then the heal. The merge rule decides
  * (docs/state-machine.md#the-version, docs/backends/cluster.md#the-merge): a completion beats a
- * cancel, a retryable fail, a retry and a redrive made on the other side; a redrive alone beats the
- * dead task it revives; of two claims of one task, one on each side, the larger version holds the
- * task on every node for good, however the losing side heartbeats.
+ * cancel, a retryable fail, a retry and a redrive made on the other side, whichever side the home
+ * is on; a redrive alone beats the dead task it revives; of two claims of one task, one on each
+ * side, the larger version holds the task on every node for good, however the losing side
+ * heartbeats.
  */
 @ExtendWith(NodeLogsOnFailure.class)
 class ClusterConflictsTest {
   private static final String SETTLED = "/v1/queues/c10";
   private static final String DEAD = "/v1/queues/c10-dead";
+  private static final String DEAD_AT_HOME = "/v1/queues/c10-dead-at-home";
   private static final String CLAIMS = "/v1/queues/c10-claims";
 
   @TempDir Path root;
@@ -86,62 +88,32 @@ class ClusterConflictsTest {
     try (ClusterNodes cluster = new ClusterNodes(root, 3).startAll()) {
       Http one = cluster.http(1);
       Http two = cluster.http(2);
-      // Every task's home is node 1, which ends up alone.
-      List<String> settled = enqueue(cluster, 1, SETTLED, 4, "settled");
+      // Every task's home is node 1, which ends up alone. Eight tasks claimed before the cut: the
+      // first four are completed on node 1's side and changed on node 2's, the others the other
+      // way round.
+      List<String> settled = enqueue(cluster, 1, SETTLED, 8, "settled");
+      List<String> doneOnOne = settled.subList(0, 4);
+      List<String> doneOnTwo = settled.subList(4, 8);
       String lone = enqueue(cluster, 1, DEAD, 1, "dead").get(0);
+      String loneAtHome = enqueue(cluster, 1, DEAD_AT_HOME, 1, "dead").get(0);
       String twice = enqueue(cluster, 1, CLAIMS, 1, "twice").get(0);
       Map<String, String> tokens = new HashMap<>();
-      claim(one, SETTLED, "w-one", 4).forEach(t -> tokens.put(t.get("id").asText(), token(t)));
-      tokens.put(lone, token(claim(one, DEAD, "w-one", 1).get(0)));
-      String cancelled = settled.get(0);
-      String failed = settled.get(1);
-      String retried = settled.get(2);
-      String redriven = settled.get(3);
-      ok(
-          one,
-          "/v1/tasks/" + lone + "/fail",
-          "{\"token\":\"" + tokens.get(lone) + "\",\"error\":\"gone\",\"permanent\":true}");
+      claim(one, SETTLED, "w-one", 8).forEach(t -> tokens.put(t.get("id").asText(), token(t)));
+      for (String[] dead : new String[][] {{lone, DEAD}, {loneAtHome, DEAD_AT_HOME}}) {
+        String token = token(claim(one, dead[1], "w-one", 1).get(0));
+        ok(
+            one,
+            "/v1/tasks/" + dead[0] + "/fail",
+            "{\"token\":\"" + token + "\",\"error\":\"gone\",\"permanent\":true}");
+      }
       ClusterTest.awaitEqualVectors(cluster);
 
       cluster.isolate(1);
-      // Node 1's side: its worker completes the tasks it holds.
-      for (String id : List.of(cancelled, failed, retried, redriven)) {
-        assertThat(
-                ok(
-                        one,
-                        "/v1/tasks/" + id + "/complete",
-                        "{\"token\":\"" + tokens.get(id) + "\",\"result\":{\"side\":1}}")
-                    .get("state")
-                    .asText())
-            .isEqualTo("done");
-      }
-      // The other side, meanwhile: a cancel, a retryable fail, a cancel and a retry, a permanent
-      // fail and a redrive, and the redrive of a task dead on both sides.
-      assertThat(ok(two, "/v1/tasks/" + cancelled + "/cancel", "{}").get("state").asText())
-          .isEqualTo("cancelled");
-      assertThat(
-              ok(
-                      two,
-                      "/v1/tasks/" + failed + "/fail",
-                      "{\"token\":\""
-                          + tokens.get(failed)
-                          + "\",\"error\":\"flaky\",\"retry_in_ms\":60000}")
-                  .get("state")
-                  .asText())
-          .isEqualTo("pending");
-      ok(two, "/v1/tasks/" + retried + "/cancel", "{}");
-      assertThat(ok(two, "/v1/tasks/" + retried + "/retry", "{}").get("state").asText())
-          .isEqualTo("pending");
-      ok(
-          two,
-          "/v1/tasks/" + redriven + "/fail",
-          "{\"token\":\"" + tokens.get(redriven) + "\",\"error\":\"gone\",\"permanent\":true}");
-      assertThat(ok(two, SETTLED + "/redrive", "{}").get("moved").asInt())
-          .as("the task just failed for good, the one dead task of queue c10 on node 2's side")
-          .isEqualTo(1);
-      assertThat(ok(two, DEAD + "/redrive", "{}").get("moved").asInt())
-          .as("the task dead on both sides, alone in its queue")
-          .isEqualTo(1);
+      conflict(doneOnOne, tokens, one, 1, two);
+      conflict(doneOnTwo, tokens, two, 2, one);
+      // A task dead on both sides, redriven on one side only: on node 2's, and on its home's.
+      assertThat(ok(two, DEAD + "/redrive", "{}").get("moved").asInt()).isEqualTo(1);
+      assertThat(ok(one, DEAD_AT_HOME + "/redrive", "{}").get("moved").asInt()).isEqualTo(1);
 
       // Two claims of one task: node 1 hands it out as its home, node 2 as its stealer once node 1
       // has been unreachable for steal_delay.
@@ -167,7 +139,8 @@ class ClusterConflictsTest {
       assertThat(heartbeat(two, twice, token(claimTwo)).status()).isEqualTo(200);
 
       cluster.healAll();
-      List<String> ids = List.of(cancelled, failed, retried, redriven, lone, twice);
+      List<String> ids = new ArrayList<>(settled);
+      ids.addAll(List.of(lone, loneAtHome, twice));
       // Until every node shows every task alike, and 10 rounds after: each node's versions only
       // rise, while both claims' workers go on heartbeating on their own side.
       Map<String, String> last = new HashMap<>();
@@ -200,11 +173,9 @@ class ClusterConflictsTest {
       ClusterTest.awaitEqualVectors(cluster);
 
       Map<String, String> expected = new LinkedHashMap<>();
-      expected.put(cancelled, "done");
-      expected.put(failed, "done");
-      expected.put(retried, "done");
-      expected.put(redriven, "done");
+      settled.forEach(id -> expected.put(id, "done"));
       expected.put(lone, "pending");
+      expected.put(loneAtHome, "pending");
       expected.put(twice, "working");
       for (int node = 1; node <= 3; node++) {
         Http http = cluster.http(node);
@@ -214,17 +185,19 @@ class ClusterConflictsTest {
               .as("%s on node %d: %s", e.getKey(), node, t)
               .isEqualTo(e.getValue());
           if (e.getValue().equals("done")) {
-            assertThat(t.get("result").toString()).isEqualTo("{\"side\":1}");
+            assertThat(t.get("result").toString())
+                .as("completed on the side of node %s", doneOnOne.contains(e.getKey()) ? 1 : 2)
+                .isEqualTo("{\"side\":" + (doneOnOne.contains(e.getKey()) ? 1 : 2) + "}");
             assertThat(version(t.get("version").asText())[1])
                 .as("the completion's generation, not the retry's or redrive's: %s", t)
                 .isZero();
+          } else if (e.getValue().equals("pending")) {
+            assertThat(version(t.get("version").asText())[1])
+                .as("the lone redrive's new generation on node %d: %s", node, t)
+                .isEqualTo(1);
+            assertThat(t.get("attempt").asInt()).isZero();
           }
         }
-        JsonNode revived = http.get("/v1/tasks/" + lone).body();
-        assertThat(version(revived.get("version").asText())[1])
-            .as("the lone redrive's new generation on node %d: %s", node, revived)
-            .isEqualTo(1);
-        assertThat(revived.get("attempt").asInt()).isZero();
         JsonNode held = http.get("/v1/tasks/" + twice).body();
         assertThat(held.get("version").asText())
             .as("the larger claim holds the task on node %d", node)
@@ -246,5 +219,41 @@ class ClusterConflictsTest {
           .isEqualTo(1);
       assertThat(counted).as("duplicates counted on all nodes").isEqualTo(1);
     }
+  }
+
+  /**
+   * Across the cut, on four tasks claimed before it: {@code doneSide} (node {@code doneNode})
+   * completes each, while {@code otherSide} cancels the first, fails the second (retryable),
+   * cancels and retries the third, and fails the fourth for good and redrives its queue.
+   */
+  private static void conflict(
+      List<String> four, Map<String, String> tokens, Http doneSide, int doneNode, Http otherSide)
+      throws Exception {
+    for (String id : four) {
+      String completion =
+          "{\"token\":\"" + tokens.get(id) + "\",\"result\":{\"side\":" + doneNode + "}}";
+      assertThat(ok(doneSide, "/v1/tasks/" + id + "/complete", completion).get("state").asText())
+          .isEqualTo("done");
+    }
+    String cancelled = four.get(0);
+    String failed = four.get(1);
+    String retried = four.get(2);
+    String redriven = four.get(3);
+    assertThat(ok(otherSide, "/v1/tasks/" + cancelled + "/cancel", "{}").get("state").asText())
+        .isEqualTo("cancelled");
+    String retryable =
+        "{\"token\":\"" + tokens.get(failed) + "\",\"error\":\"flaky\",\"retry_in_ms\":60000}";
+    assertThat(ok(otherSide, "/v1/tasks/" + failed + "/fail", retryable).get("state").asText())
+        .isEqualTo("pending");
+    ok(otherSide, "/v1/tasks/" + retried + "/cancel", "{}");
+    assertThat(ok(otherSide, "/v1/tasks/" + retried + "/retry", "{}").get("state").asText())
+        .isEqualTo("pending");
+    ok(
+        otherSide,
+        "/v1/tasks/" + redriven + "/fail",
+        "{\"token\":\"" + tokens.get(redriven) + "\",\"error\":\"gone\",\"permanent\":true}");
+    assertThat(ok(otherSide, SETTLED + "/redrive", "{}").get("moved").asInt())
+        .as("the task just failed for good: on this side the one dead task of its queue")
+        .isEqualTo(1);
   }
 }
