@@ -32,7 +32,7 @@ class ClusterLinksTest {
    * Polls every node's {@code /v1/cluster} until closed and keeps what must not happen while every
    * node reaches every other one directly or through a third: a steal, a peer found unreachable.
    */
-  static final class StealWatch implements AutoCloseable {
+  private static final class StealWatch implements AutoCloseable {
     final List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Thread thread;
@@ -74,7 +74,7 @@ class ClusterLinksTest {
   }
 
   /** Node {@code node}'s view of {@code peer} in its {@code /v1/cluster}. */
-  static JsonNode peer(ClusterNodes cluster, int node, int peer) throws Exception {
+  private static JsonNode peer(ClusterNodes cluster, int node, int peer) throws Exception {
     for (JsonNode p : cluster.http(node).get("/v1/cluster").body().get("peers")) {
       if (p.get("node").asInt() == peer) {
         return p;
