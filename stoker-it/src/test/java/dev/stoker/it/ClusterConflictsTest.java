@@ -44,7 +44,10 @@ class ClusterConflictsTest {
     return Arrays.compare(version(a), version(b));
   }
 
-  /** The tasks claimed, in claim order: their ids and tokens, and the claim replies. */
+  /**
+   * Claims {@code max} tasks, all of them ready now; the claim waits (up to 10 s) only while the
+   * node may hand out nothing yet, after a start on a starved machine.
+   */
   private static List<JsonNode> claim(Http http, String queue, String worker, int max)
       throws Exception {
     Http.Reply r =
@@ -54,7 +57,7 @@ class ClusterConflictsTest {
                 + worker
                 + "\",\"max\":"
                 + max
-                + ",\"lease_ms\":60000,\"wait_ms\":2000}");
+                + ",\"lease_ms\":60000,\"wait_ms\":10000}");
     assertThat(r.status()).as("claim on %s: %s", queue, r.body()).isEqualTo(200);
     List<JsonNode> tasks = new ArrayList<>();
     r.body().get("tasks").forEach(tasks::add);
