@@ -95,15 +95,7 @@ class ClusterFaultsTest {
       assertThat(workers.duplicates())
           .as("only tasks that existed when the home stopped run twice (c)")
           .isSubsetOf(new HashSet<>(beforePause));
-      long counted = 0;
-      for (int node = 1; node <= 3; node++) {
-        JsonNode dups = cluster.http(node).get("/v1/cluster").body().get("duplicates");
-        System.out.printf("C8: node %d counted duplicates %s%n", node, dups);
-        for (JsonNode n : dups) {
-          counted += n.asLong();
-        }
-      }
-      assertThat(counted)
+      assertThat(ClusterTest.countedDuplicates(cluster, "C8"))
           .as("every task handed out twice is counted by a node, with its cause")
           .isGreaterThanOrEqualTo(workers.duplicates().size());
     }

@@ -150,11 +150,45 @@ final class ClusterNodes implements AutoCloseable {
     }
   }
 
+  /**
+   * Cuts the one direction of the link between two nodes on which {@code from} reaches {@code to}:
+   * {@code from}'s exchanges with {@code to} (its pushes and pulls, and the answers) and the claims
+   * it forwards there. {@code to} still reaches {@code from}, and hears from it in the answers.
+   */
+  void cut(int from, int to) {
+    proxies[from - 1][to - 1].cut();
+  }
+
+  /**
+   * From now on every link resets each of its connections (TCP RST) once it has carried the number
+   * of bytes {@code limits} gives it, in the middle of whatever exchange it carries; {@link
+   * #healAll} ends it.
+   */
+  void resetLinksAfter(java.util.function.LongSupplier limits) {
+    eachLink(p -> p.resetAfter(limits));
+  }
+
+  /** How many connections the links have reset so far. */
+  long resets() {
+    long[] sum = {0};
+    eachLink(p -> sum[0] += p.resets());
+    return sum[0];
+  }
+
+  /** Every link passes everything again: no cut, no resets. */
   void healAll() {
+    eachLink(
+        p -> {
+          p.resetAfter(null);
+          p.heal();
+        });
+  }
+
+  private void eachLink(java.util.function.Consumer<LinkProxy> action) {
     for (LinkProxy[] row : proxies) {
       for (LinkProxy p : row) {
         if (p != null) {
-          p.heal();
+          action.accept(p);
         }
       }
     }

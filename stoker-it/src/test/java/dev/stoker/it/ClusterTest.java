@@ -35,16 +35,34 @@ class ClusterTest {
     final AtomicInteger alreadyFinished = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
+    private final long leaseMs;
 
     Workers(ClusterNodes cluster) {
-      this(cluster, java.util.stream.IntStream.rangeClosed(1, cluster.size()).toArray());
+      this(cluster, 3_000, allNodes(cluster));
     }
 
     /** Workers on the given nodes only, one thread each. */
     Workers(ClusterNodes cluster, int... nodes) {
+      this(cluster, 3_000, nodes);
+    }
+
+    private Workers(ClusterNodes cluster, long leaseMs, int[] nodes) {
+      this.leaseMs = leaseMs;
       for (int node : nodes) {
         threads.add(Thread.ofPlatform().daemon().start(() -> work(cluster, node)));
       }
+    }
+
+    /**
+     * One worker per node, claiming leases of {@code leaseMs}: long enough that no lease runs out
+     * on a starved machine where a scenario expects none to (cause (a) is not what it tests).
+     */
+    static Workers leasing(ClusterNodes cluster, long leaseMs) {
+      return new Workers(cluster, leaseMs, allNodes(cluster));
+    }
+
+    private static int[] allNodes(ClusterNodes cluster) {
+      return java.util.stream.IntStream.rangeClosed(1, cluster.size()).toArray();
     }
 
     private void work(ClusterNodes cluster, int node) {
@@ -54,7 +72,11 @@ class ClusterTest {
           Http.Reply r =
               http.post(
                   QUEUE + "/claim",
-                  "{\"worker\":\"w" + node + "\",\"max\":20,\"lease_ms\":3000,\"wait_ms\":300}");
+                  "{\"worker\":\"w"
+                      + node
+                      + "\",\"max\":20,\"lease_ms\":"
+                      + leaseMs
+                      + ",\"wait_ms\":300}");
           if (r.status() != 200) {
             Thread.sleep(50);
             continue;
@@ -120,6 +142,12 @@ class ClusterTest {
   /** Enqueues {@code count} tasks on {@code node} in batches; returns the acknowledged ids. */
   static List<String> enqueue(ClusterNodes cluster, int node, int count, String tag)
       throws Exception {
+    return enqueue(cluster, node, QUEUE, count, tag);
+  }
+
+  /** As {@link #enqueue(ClusterNodes, int, int, String)}, into {@code queue} (a path). */
+  static List<String> enqueue(ClusterNodes cluster, int node, String queue, int count, String tag)
+      throws Exception {
     List<String> ids = new ArrayList<>();
     Http http = cluster.http(node);
     for (int done = 0; done < count; done += 10) {
@@ -127,7 +155,7 @@ class ClusterTest {
       for (int i = done; i < Math.min(count, done + 10); i++) {
         specs.add(Map.of("name", tag + "-" + i));
       }
-      Http.Reply r = http.post(QUEUE + "/tasks", Http.json(Map.of("tasks", specs)));
+      Http.Reply r = http.post(queue + "/tasks", Http.json(Map.of("tasks", specs)));
       assertThat(r.status()).as("enqueue on node %d: %s", node, r.body()).isEqualTo(201);
       r.body().get("tasks").forEach(t -> ids.add(t.get("id").asText()));
     }
@@ -218,18 +246,49 @@ class ClusterTest {
 
   /** The ids of the tasks done on {@code node}. */
   static Set<String> doneOn(ClusterNodes cluster, int node) throws Exception {
-    Set<String> done = new HashSet<>();
+    return tasksOn(cluster, node, QUEUE, "state=done&").keySet();
+  }
+
+  /**
+   * Every task of {@code queue} on {@code node} by id, in id order, as the node lists them; {@code
+   * filter} is empty or a query such as {@code "state=done&"}.
+   */
+  static Map<String, JsonNode> tasksOn(ClusterNodes cluster, int node, String queue, String filter)
+      throws Exception {
+    Map<String, JsonNode> tasks = new java.util.LinkedHashMap<>();
     Http http = cluster.http(node);
     String cursor = null;
     do {
       Http.Reply r =
           http.get(
-              QUEUE + "/tasks?state=done&limit=1000" + (cursor == null ? "" : "&cursor=" + cursor));
-      r.body().get("tasks").forEach(t -> done.add(t.get("id").asText()));
+              queue
+                  + "/tasks?"
+                  + filter
+                  + "limit=1000"
+                  + (cursor == null ? "" : "&cursor=" + cursor));
+      r.body().get("tasks").forEach(t -> tasks.put(t.get("id").asText(), t));
       JsonNode next = r.body().get("next_cursor");
       cursor = next == null || next.isNull() ? null : next.asText();
     } while (cursor != null);
-    return done;
+    return tasks;
+  }
+
+  /**
+   * The duplicates the nodes counted ({@code /v1/cluster} {@code duplicates}), summed over the
+   * nodes and the causes; prints each node's, with its forwarded claims.
+   */
+  static long countedDuplicates(ClusterNodes cluster, String scenario) throws Exception {
+    long counted = 0;
+    for (int node = 1; node <= cluster.size(); node++) {
+      JsonNode status = cluster.http(node).get("/v1/cluster").body();
+      System.out.printf(
+          "%s: node %d counted duplicates %s, forwarded claims %s%n",
+          scenario, node, status.get("duplicates"), status.get("forwarded_claims"));
+      for (JsonNode n : status.get("duplicates")) {
+        counted += n.asLong();
+      }
+    }
+    return counted;
   }
 
   /** Every node's vector, as its /v1/cluster shows it. */

@@ -8,6 +8,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * A TCP proxy for one direction of one link between two cluster nodes: the node on the near side
@@ -15,13 +18,54 @@ import java.util.concurrent.ConcurrentHashMap;
  * new ones are closed at once) and heal it, as a partition would. The nodes learn each other's
  * identities from the handshake, not from the address, so the proxy changes nothing else. Used by
  * the cluster tests and by {@code stoker verify --backend cluster}.
+ *
+ * <p>It can also {@linkplain #resetAfter reset} every connection after some bytes, so that a
+ * message is torn off in the middle (ap-cluster.md's C11: a link reset mid-batch, repeatedly).
  */
 public final class LinkProxy implements AutoCloseable {
   private final ServerSocket server;
-  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Connection> open = ConcurrentHashMap.newKeySet();
   private volatile int target = -1;
   private volatile boolean cut;
   private volatile boolean closed;
+
+  /** Per new connection, after how many bytes to reset it; null: never. */
+  private volatile LongSupplier resetAfter;
+
+  private final AtomicLong resets = new AtomicLong();
+
+  /** One connection through the proxy: its two sockets, and the bytes it carried both ways. */
+  private static final class Connection {
+    final Socket in;
+    final Socket out;
+    final long limit;
+    final AtomicLong carried = new AtomicLong();
+    final AtomicBoolean closed = new AtomicBoolean();
+
+    Connection(Socket in, Socket out, long limit) {
+      this.in = in;
+      this.out = out;
+      this.limit = limit;
+    }
+
+    /** Closes both sockets, with a TCP RST when {@code reset}; whether this call closed them. */
+    boolean close(boolean reset) {
+      if (!closed.compareAndSet(false, true)) {
+        return false;
+      }
+      for (Socket s : new Socket[] {in, out}) {
+        if (reset) {
+          try {
+            s.setSoLinger(true, 0);
+          } catch (IOException ignored) {
+            // already closed: the close below does nothing
+          }
+        }
+        closeQuietly(s);
+      }
+      return true;
+    }
+  }
 
   public LinkProxy() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -44,12 +88,35 @@ public final class LinkProxy implements AutoCloseable {
   /** Cuts the link: closes every connection through it and every new one. */
   public void cut() {
     cut = true;
-    open.forEach(LinkProxy::closeQuietly);
+    open.forEach(c -> c.close(false));
     open.clear();
   }
 
   public void heal() {
     cut = false;
+  }
+
+  /**
+   * From now on resets (TCP RST) every connection through the link once it has carried, both ways
+   * together, the number of bytes {@code limits} gives it (asked once per connection): whatever
+   * message it carries then is torn off in the middle, the part before the limit delivered. The
+   * connections open now are reset at once. {@code null} stops it for new connections.
+   */
+  public void resetAfter(LongSupplier limits) {
+    resetAfter = limits;
+    if (limits != null) {
+      for (Connection c : open) {
+        if (c.close(true)) {
+          resets.incrementAndGet();
+        }
+      }
+      open.clear();
+    }
+  }
+
+  /** How many connections this proxy has reset so far (by {@link #resetAfter}). */
+  public long resets() {
+    return resets.get();
   }
 
   private void accept() {
@@ -67,17 +134,19 @@ public final class LinkProxy implements AutoCloseable {
       }
       try {
         Socket out = new Socket(InetAddress.getLoopbackAddress(), to);
-        open.add(in);
-        open.add(out);
-        pump(in, out);
-        pump(out, in);
+        LongSupplier limits = resetAfter;
+        Connection c =
+            new Connection(in, out, limits == null ? Long.MAX_VALUE : limits.getAsLong());
+        open.add(c);
+        pump(c, in, out);
+        pump(c, out, in);
       } catch (IOException e) {
         closeQuietly(in);
       }
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Connection c, Socket from, Socket to) {
     Thread.ofPlatform()
         .daemon()
         .start(
@@ -86,16 +155,23 @@ public final class LinkProxy implements AutoCloseable {
               try (InputStream i = from.getInputStream();
                   OutputStream o = to.getOutputStream()) {
                 for (int n = i.read(buf); n >= 0 && !cut; n = i.read(buf)) {
-                  o.write(buf, 0, n);
+                  long before = c.carried.getAndAdd(n);
+                  int pass = (int) Math.max(0, Math.min(n, c.limit - before));
+                  o.write(buf, 0, pass);
                   o.flush();
+                  if (pass < n) {
+                    // Reset here: closing the streams below would end the connection with a FIN.
+                    if (c.close(true)) {
+                      resets.incrementAndGet();
+                    }
+                    break;
+                  }
                 }
               } catch (IOException e) {
                 // one side closed or the link was cut
               } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-                open.remove(from);
-                open.remove(to);
+                c.close(false);
+                open.remove(c);
               }
             });
   }
