@@ -522,18 +522,6 @@ public final class Checker {
               renewal = o;
             }
           }
-          if (done != null
-              && next.op.completeNs() >= sureUntil
-              && lag.behind(y, divergence.nodeOf(done), done.invokeNs(), next.op.completeNs())) {
-            // The previous lease could have run out, and the node that handed the task out again
-            // had not received the completion yet, by the samples: a lease that ran out before the
-            // news of the completion arrived. Within the lease this would be a second dispatcher
-            // of the task, which no lag excuses (judged below).
-            out.add(
-                new Duplicate(
-                    value, next.item.id(), Divergence.Cause.BEHIND.label, true, next.op.index()));
-            continue;
-          }
           if (done != null) {
             Divergence.Cause why =
                 x == y ? null : divergence.cause(x, y, done.invokeNs(), next.op.completeNs());
@@ -549,6 +537,15 @@ public final class Checker {
                     && divergence.lag(
                             divergence.nodeOf(done), y, done.completeNs(), next.op.invokeNs())
                         != null;
+            // The same race judged from the samples: the previous lease could have run out, and
+            // the node that handed the task out again had not received the completion yet. Within
+            // the lease it would be a second dispatcher of the task, which no lag excuses.
+            boolean behind =
+                why == null
+                    && !lostRace
+                    && next.op.completeNs() >= sureUntil
+                    && lag.behind(
+                        y, divergence.nodeOf(done), done.invokeNs(), next.op.completeNs());
             out.add(
                 new Duplicate(
                     value,
@@ -557,12 +554,14 @@ public final class Checker {
                         ? why.label
                         : lostRace
                             ? cause(held, lastRenew, next.op.completeNs())
-                            : "claimed again (op "
-                                + next.op.index()
-                                + ") after its completion was acknowledged (op "
-                                + done.index()
-                                + ")",
-                    why != null || lostRace,
+                            : behind
+                                ? Divergence.Cause.BEHIND.label
+                                : "claimed again (op "
+                                    + next.op.index()
+                                    + ") after its completion was acknowledged (op "
+                                    + done.index()
+                                    + ")",
+                    why != null || lostRace || behind,
                     next.op.index()));
             continue;
           }
