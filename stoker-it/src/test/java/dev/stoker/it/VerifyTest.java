@@ -193,6 +193,11 @@ class VerifyTest {
     List<Op> history = runAndCheck(config);
     assertThat(history).extracting(Op::f).as("a partition was injected").contains(Op.Fn.PARTITION);
     assertThat(history)
+        .filteredOn(o -> o.f() == Op.Fn.CLUSTER_STATE)
+        .extracting(o -> o.nodeState().node())
+        .as("every node's GET /v1/cluster was sampled into the history")
+        .contains(1, 2, 3);
+    assertThat(history)
         .filteredOn(o -> o.f() == Op.Fn.FINAL_READ)
         .as("every node was read at the end")
         .hasSize(3)

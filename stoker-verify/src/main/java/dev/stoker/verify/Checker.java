@@ -167,6 +167,7 @@ public final class Checker {
     private final Map<String, List<Op>> byToken = new HashMap<>();
     private final Map<String, List<Op>> completes = new LinkedHashMap<>();
     private final List<Op> faults = new ArrayList<>();
+    private final List<Op> samples = new ArrayList<>();
     private final Map<Fn, Map<Type, Integer>> counts = new EnumMap<>(Fn.class);
 
     /** The final read of node 0 (or of the only server). */
@@ -176,6 +177,7 @@ public final class Checker {
     private final Map<String, Map<String, Item>> finalReads = new LinkedHashMap<>();
 
     private final Divergence divergence;
+    private final ReplicationLag lag;
 
     Run(List<Op> history) {
       int nodes = 0;
@@ -196,6 +198,7 @@ public final class Checker {
           }
           case KILL, PAUSE, POWER, PARTITION, SKEW -> faults.add(op);
           case CLUSTER -> nodes = op.items().size();
+          case CLUSTER_STATE -> samples.add(op);
           case FINAL_READ -> {
             if (op.ok()) {
               Map<String, Item> read = new HashMap<>();
@@ -220,6 +223,7 @@ public final class Checker {
       }
       claims.values().forEach(list -> list.sort(SERVER_ORDER));
       divergence = new Divergence(nodes, faults);
+      lag = new ReplicationLag(samples, faults);
       if (nodes > 0 && finalReads.size() < nodes) {
         finalState =
             null; // a node that could not be read: nothing can be concluded about its replica
@@ -352,12 +356,26 @@ public final class Checker {
         if (c == null) {
           c = divergence.lag(x, y, a.completeNs(), b.invokeNs());
         }
+        if (c == null && behind(y, x, a, b)) {
+          c = Divergence.Cause.BEHIND;
+        }
         if (c == null) {
           return null;
         }
         why = c.label;
       }
       return why;
+    }
+
+    /**
+     * Whether node {@code y}, which acknowledged completion {@code b}, had not received the
+     * completion {@code a} that node {@code x} acknowledged first, by the samples; and, when {@code
+     * b} was sent before {@code a} was answered (either could have been applied first), neither had
+     * {@code x} received {@code b}.
+     */
+    private boolean behind(int y, int x, Op a, Op b) {
+      return lag.behind(y, x, a.invokeNs(), b.completeNs())
+          && (b.invokeNs() >= a.completeNs() || lag.behind(x, y, b.invokeNs(), a.completeNs()));
     }
 
     /**
@@ -519,6 +537,15 @@ public final class Checker {
                     && divergence.lag(
                             divergence.nodeOf(done), y, done.completeNs(), next.op.invokeNs())
                         != null;
+            // The same race judged from the samples: the previous lease could have run out, and
+            // the node that handed the task out again had not received the completion yet. Within
+            // the lease it would be a second dispatcher of the task, which no lag excuses.
+            boolean behind =
+                why == null
+                    && !lostRace
+                    && next.op.completeNs() >= sureUntil
+                    && lag.behind(
+                        y, divergence.nodeOf(done), done.invokeNs(), next.op.completeNs());
             out.add(
                 new Duplicate(
                     value,
@@ -527,12 +554,14 @@ public final class Checker {
                         ? why.label
                         : lostRace
                             ? cause(held, lastRenew, next.op.completeNs())
-                            : "claimed again (op "
-                                + next.op.index()
-                                + ") after its completion was acknowledged (op "
-                                + done.index()
-                                + ")",
-                    why != null || lostRace,
+                            : behind
+                                ? Divergence.Cause.BEHIND.label
+                                : "claimed again (op "
+                                    + next.op.index()
+                                    + ") after its completion was acknowledged (op "
+                                    + done.index()
+                                    + ")",
+                    why != null || lostRace || behind,
                     next.op.index()));
             continue;
           }
@@ -640,6 +669,9 @@ public final class Checker {
               int y = divergence.grantorOf(next.op, next.item);
               Divergence.Cause why =
                   x == y ? null : divergence.cause(x, y, next.op.invokeNs(), o.completeNs());
+              if (why == null && lag.behind(x, y, next.op.invokeNs(), o.completeNs())) {
+                why = Divergence.Cause.BEHIND; // the node had not received the newer claim
+              }
               (why != null ? diverged : stale)
                   .add(
                       new Finding(

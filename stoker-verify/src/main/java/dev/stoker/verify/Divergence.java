@@ -21,7 +21,8 @@ final class Divergence {
     PAUSE("node paused: false suspicion (c)"),
     KILL("node killed before pushing (d)"),
     SKEW("clock skew beyond max_offset (a)"),
-    LAG("completed on two nodes before either heard of the other");
+    LAG("completed on two nodes before either heard of the other"),
+    BEHIND("node behind on the other's events (sampled)");
 
     final String label;
 

@@ -1,8 +1,10 @@
 package dev.stoker.verify;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One operation of a verify run and its outcome: a line of the history file.
@@ -21,6 +23,7 @@ import java.util.List;
  * @param items what it was about: the values enqueued, the tasks claimed, the task completed, ...
  * @param status the HTTP status (0 when there was none)
  * @param error why it failed or is unknown, in words
+ * @param nodeState what a node of the AP cluster said of itself ({@link Fn#CLUSTER_STATE} only)
  */
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)
 public record Op(
@@ -33,10 +36,26 @@ public record Op(
     @JsonProperty("lease_ms") long leaseMs,
     List<Item> items,
     int status,
-    String error) {
+    String error,
+    @JsonProperty("node_state") NodeState nodeState) {
 
   public Op {
     items = items == null ? List.of() : List.copyOf(items);
+  }
+
+  /** An operation that is not a sample of a node's state. */
+  public Op(
+      long index,
+      String process,
+      Fn f,
+      Type type,
+      long invokeNs,
+      long completeNs,
+      long leaseMs,
+      List<Item> items,
+      int status,
+      String error) {
+    this(index, process, f, type, invokeNs, completeNs, leaseMs, items, status, error, null);
   }
 
   /**
@@ -92,7 +111,14 @@ public record Op(
     CLUSTER,
     /** The final read: every task of the queue with its state, after the drain. */
     @JsonProperty("final-read")
-    FINAL_READ
+    FINAL_READ,
+    /**
+     * A sample of one node's {@code GET /v1/cluster} (the item names the node, {@code node-I}; the
+     * {@link NodeState} is what it said), taken a few times a second through the whole run: the
+     * evidence of how far behind each node was ({@link ReplicationLag}).
+     */
+    @JsonProperty("cluster-state")
+    CLUSTER_STATE
   }
 
   /**
@@ -132,9 +158,43 @@ public record Op(
     }
   }
 
+  /**
+   * What a node of the AP cluster said of itself in {@code GET /v1/cluster}
+   * (docs/backends/cluster.md): the part the checker reads, and what a reader of the history wants
+   * beside it.
+   *
+   * @param node its node id (1 + its index in the history)
+   * @param incarnation larger at every start of the node
+   * @param vector per origin node id, how many of its events the node held without a gap
+   * @param steals the homes whose tasks it handed out because they were unreachable
+   * @param peers what it knew of each peer
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record NodeState(
+      int node,
+      long incarnation,
+      Map<String, Long> vector,
+      List<Integer> steals,
+      List<PeerState> peers) {}
+
+  /**
+   * What a node knew of one peer: the failure detector's verdict, and how far the peer was behind
+   * this node's events at its last frame.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record PeerState(
+      int node,
+      boolean reachable,
+      boolean suspected,
+      @JsonProperty("lag_events") long lagEvents,
+      @JsonProperty("lag_ms") long lagMs,
+      Map<String, Long> vector) {}
+
   /** The same operation, numbered. */
   Op withIndex(long i) {
-    return new Op(i, process, f, type, invokeNs, completeNs, leaseMs, items, status, error);
+    return new Op(
+        i, process, f, type, invokeNs, completeNs, leaseMs, items, status, error, nodeState);
   }
 
   boolean ok() {

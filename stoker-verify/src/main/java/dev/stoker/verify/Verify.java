@@ -191,6 +191,12 @@ public final class Verify {
               .name("verify-worker-" + i)
               .start(new MisbehavingWorker(i, w, seeds.split())));
     }
+    List<ClusterSampler> samplers = new ArrayList<>();
+    List<Thread> sampling = new ArrayList<>();
+    for (int i = 0; replicated && i < w.nodes.size(); i++) {
+      samplers.add(new ClusterSampler(w, i));
+      sampling.add(Thread.ofPlatform().name("verify-sampler-" + i).start(samplers.get(i)));
+    }
     List<Fault> faults = config.faults().stream().sorted().toList();
     Nemesis nemesis =
         new Nemesis(cluster, faults, w, nemesisRandom, config.faultInterval().toMillis());
@@ -233,6 +239,9 @@ public final class Verify {
       nemesisThread.interrupt();
       producers.forEach(Thread::interrupt);
       workers.forEach(Thread::interrupt);
+      samplers.forEach(ClusterSampler::stop);
+      sampling.forEach(Thread::interrupt);
+      join(sampling); // the history closes next: no sample may come after
     }
     return w.history.ops();
   }
