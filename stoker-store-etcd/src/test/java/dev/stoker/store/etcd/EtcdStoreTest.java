@@ -10,6 +10,7 @@ import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.RedriveResult;
+import dev.stoker.core.store.StoreCounters;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.ManualClock;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -133,6 +135,53 @@ class EtcdStoreTest {
     Set<Object> ids = new HashSet<>();
     got.forEach(t -> assertThat(ids.add(t.id())).as("claimed once: %s", t.id()).isTrue());
     assertThat(ids).hasSize(n);
+  }
+
+  /**
+   * Two servers claim the head of one queue at the same moment, round after round, until one of
+   * them loses a claim transaction to the other: the loser counts it, and the counter the server
+   * publishes on /metrics reads the same. Every round's tasks are still claimed once.
+   */
+  @Test
+  void a_claim_transaction_lost_to_another_server_counts_as_a_conflict() {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    StoreCounters.Counter published =
+        a.counters().stream()
+            .filter(c -> c.name().equals("stoker.etcd.claim.conflicts"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(published.value().getAsLong()).isZero();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    Set<Object> claimed = new HashSet<>();
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () -> {
+                a.taskEnqueueMany(Q, specs(8, "{}"));
+                CyclicBarrier together = new CyclicBarrier(2);
+                List<Future<List<Task>>> both = new ArrayList<>();
+                for (EtcdStore s : List.of(a, b)) {
+                  both.add(
+                      pool.submit(
+                          () -> {
+                            together.await();
+                            return s.taskClaimMany(new ClaimParams(Q, "w", 4, 600_000L, 0));
+                          }));
+                }
+                for (Future<List<Task>> f : both) {
+                  f.get(1, TimeUnit.MINUTES)
+                      .forEach(
+                          t -> assertThat(claimed.add(t.id())).as("once: %s", t.id()).isTrue());
+                }
+                return a.claimConflicts() + b.claimConflicts() > 0;
+              });
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(published.value().getAsLong()).isEqualTo(a.claimConflicts());
+    assertThat(b.counters().get(0).value().getAsLong()).isEqualTo(b.claimConflicts());
   }
 
   @Test
