@@ -45,7 +45,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +58,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,14 +116,6 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
   private final Written written = new Written();
-  private final HeldKeys held = new HeldKeys();
-
-  /**
-   * Claim batches of one queue in flight at once (see {@link HeldKeys}): one at a time, a claim
-   * waited for the whole of the batch before it, and etcd committed one claim transaction at a time
-   * however many workers waited.
-   */
-  private static final int CLAIM_BATCHES_IN_FLIGHT = 4;
 
   /**
    * Per queue, the width in run_at of the window a claim reads at the head of the ready keys:
@@ -900,12 +892,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     return claimers
         .computeIfAbsent(
             p.queue(),
-            q ->
-                new Combiner<ClaimParams, List<Task>>(
-                    batch -> claimBatch(q, batch),
-                    claimsPerTxn,
-                    CLAIM_BATCHES_IN_FLIGHT,
-                    r -> Thread.ofVirtual().name("stoker-etcd-claim").start(r)))
+            q -> new Combiner<ClaimParams, List<Task>>(batch -> claimBatch(q, batch), claimsPerTxn))
         .submit(p);
   }
 
@@ -920,25 +907,6 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
    */
   private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests) {
     sweeper.sweepIfDue();
-    Set<String> mine = new HashSet<>();
-    Set<String> took = new HashSet<>();
-    try {
-      return claimBatch(queue, requests, mine, took);
-    } finally {
-      held.release(queue, mine);
-      // A key held but not taken (the batch failed or stopped) may still be ready, below a floor
-      // that another batch raised past it meanwhile.
-      mine.removeAll(took);
-      mine.stream().min(String::compareTo).ifPresent(k -> floors.lower(queue, k));
-    }
-  }
-
-  /**
-   * {@link #claimBatch(String, List)}, holding the ready keys it picks in {@code mine} so that the
-   * other batches in flight pick others; those it claimed go to {@code took}.
-   */
-  private List<List<Task>> claimBatch(
-      String queue, List<ClaimParams> requests, Set<String> mine, Set<String> took) {
     ClaimShares shares = new ClaimShares(requests);
     QueueSettings s = null;
     List<Stored> kept = List.of();
@@ -952,9 +920,12 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
       int more = want - picked.size();
       List<String> fresh = List.of();
       if (more > 0) {
-        // The keys other batches hold (and this one's own picks) come back in the range too.
+        Set<String> have =
+            picked.stream().map(st -> Keys.text(keys.ready(st.task()))).collect(Collectors.toSet());
         List<String> found =
-            candidates(queue, floor, (attempt == 0 ? want : 2 * want + 8) + held.count(queue));
+            candidates(queue, floor, attempt == 0 ? want : 2 * want + 8).stream()
+                .filter(k -> !have.contains(k))
+                .toList();
         if (found.isEmpty() && picked.isEmpty()) {
           if (!sweptOnDemand && sweeper.onDemand(queue)) {
             sweptOnDemand = true;
@@ -962,15 +933,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
           }
           break;
         }
-        fresh =
-            attempt == 0
-                ? held.take(queue, found, more)
-                : sorted(held.take(queue, shuffled(found), more));
-        mine.addAll(fresh);
-        if (fresh.isEmpty() && picked.isEmpty()) {
-          attempt++; // every key found is another batch's: look again
-          continue;
-        }
+        fresh = attempt == 0 ? found.subList(0, Math.min(more, found.size())) : spread(found, more);
         Claimable c = claimable(queue, fresh);
         s = c.settings();
         if (s == null || s.paused()) {
@@ -986,22 +949,9 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
       Writes w = claimWrites(picked, shares, s);
       if (commitFenced(w)) {
         shares.handOut(w.changed());
-        for (Stored st : picked.subList(0, w.changed().size())) {
-          took.add(Keys.text(keys.ready(st.task())));
-        }
-        // What did not fit the transaction's byte cap is picked again by the next round.
-        List<String> left =
-            picked.subList(w.changed().size(), picked.size()).stream()
-                .map(st -> Keys.text(keys.ready(st.task())))
-                .toList();
-        held.release(queue, left);
-        left.forEach(mine::remove);
         if (attempt == 0 && fresh.size() == picked.size() && w.changed().size() == picked.size()) {
-          // Everything below the last key taken is gone now, but for what other batches hold: the
-          // next claim starts after it, or at the lowest key another batch may yet leave ready.
-          String next = Keys.after(fresh.get(fresh.size() - 1));
-          String other = held.lowestOther(queue, mine);
-          floors.raise(queue, other != null && other.compareTo(next) < 0 ? other : next, floor);
+          // Everything below the last key taken is gone now: the next claim starts after it.
+          floors.raise(queue, Keys.after(fresh.get(fresh.size() - 1)), floor);
         }
         continue;
       }
@@ -1076,21 +1026,17 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   }
 
   /**
-   * The candidates in random order: after a conflict, a batch picks at random among them, so that
-   * contended claims by several servers spread out.
+   * {@code want} of the candidates, at random (contended claims by several servers spread out), in
+   * key order.
    */
-  private List<String> shuffled(List<String> found) {
+  private List<String> spread(List<String> found, int want) {
     List<String> shuffled = new ArrayList<>(found);
     for (int i = shuffled.size() - 1; i > 0; i--) {
       Collections.swap(shuffled, i, random.nextInt(i + 1));
     }
-    return shuffled;
-  }
-
-  private static List<String> sorted(List<String> picked) {
-    List<String> out = new ArrayList<>(picked);
-    Collections.sort(out);
-    return out;
+    List<String> picked = new ArrayList<>(shuffled.subList(0, Math.min(want, shuffled.size())));
+    Collections.sort(picked);
+    return picked;
   }
 
   /**
