@@ -5,7 +5,8 @@
 # (auto-compaction on, as docs/backends/etcd.md asks; an 8 GiB quota for the million tasks), a Stoker
 # server on the embedded store (every bench run measures one) and one over etcd, and stops and deletes
 # everything afterwards. Extra arguments go to `stoker bench` (e.g. --json-out etcd.json). $STOKER is
-# the launcher (default ./stoker); $TASKS (10000) and $DEPTHS (10000,1000000) change the sizes.
+# the launcher (default ./stoker); $TASKS (10000) and $DEPTHS (10000,1000000) change the sizes, and
+# $WORKLOADS (w1,depth) what runs (e.g. WORKLOADS=w1: the side-by-side run alone, a few minutes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STOKER=${STOKER:-$root/stoker}
@@ -29,5 +30,5 @@ start_stoker stoker --data "$work/stoker-data"
 server=$url
 start_stoker stoker-etcd --store etcd --etcd "$ETCD_ENDPOINTS" --etcd-prefix /bench
 cd "$root"
-"$STOKER" bench --server "$server" --tasks "${TASKS:-10000}" --workloads w1,depth --peer "etcd=${ETCD_ENDPOINTS%%,*}" \
+"$STOKER" bench --server "$server" --tasks "${TASKS:-10000}" --workloads "${WORKLOADS:-w1,depth}" --peer "etcd=${ETCD_ENDPOINTS%%,*}" \
   --peer "stoker-etcd=$url" --depths "${DEPTHS:-10000,1000000}" --depth-etcd "$ETCD_ENDPOINTS" "$@"
