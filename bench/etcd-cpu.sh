@@ -9,17 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STOKER=${STOKER:-$root/stoker}
 TASKS=${TASKS:-5000}
-work=$(mktemp -d /tmp/stoker-etcd-cpu.XXXXXX)
-cleanup() {
-  for pid in "${stoker_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  "$root/bin/etcd-cluster" stop "$work/etcd" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-eval "$("$root/bin/etcd-cluster" start 3 "$work/etcd" | grep '^ETCD_')"
-. "$root/bench/stoker-serve.sh"
+. "$root/bench/etcd-temp.sh" stoker-etcd-cpu
 "$STOKER" --version >/dev/null
 start_stoker stoker-etcd --store etcd --etcd "$ETCD_ENDPOINTS" --etcd-prefix /bench
 members=$(cat "$work"/etcd/m*/pid)

@@ -10,21 +10,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STOKER=${STOKER:-$root/stoker}
-work=$(mktemp -d /tmp/stoker-etcd-bench.XXXXXX)
-cleanup() {
-  for pid in "${stoker_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  "$root/bin/etcd-cluster" stop "$work/etcd" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 export ETCD_EXTRA_ARGS="--auto-compaction-mode=revision --auto-compaction-retention=10000 \
 --quota-backend-bytes=8589934592 ${ETCD_EXTRA_ARGS:-}"
-eval "$("$root/bin/etcd-cluster" start 3 "$work/etcd" | grep '^ETCD_')"
-echo "bench: etcd at $ETCD_ENDPOINTS" >&2
+. "$root/bench/etcd-temp.sh" stoker-etcd-bench
 
-. "$root/bench/stoker-serve.sh"
 "$STOKER" --version >/dev/null # builds once, before the servers start
 start_stoker stoker --data "$work/stoker-data"
 server=$url
