@@ -5,29 +5,19 @@
 # (auto-compaction on, as docs/backends/etcd.md asks; an 8 GiB quota for the million tasks), a Stoker
 # server on the embedded store (every bench run measures one) and one over etcd, and stops and deletes
 # everything afterwards. Extra arguments go to `stoker bench` (e.g. --json-out etcd.json). $STOKER is
-# the launcher (default ./stoker); $TASKS (10000) and $DEPTHS (10000,1000000) change the sizes.
+# the launcher (default ./stoker); $TASKS (10000) and $DEPTHS (10000,1000000) change the sizes, and
+# $WORKLOADS (w1,depth) what runs (e.g. WORKLOADS=w1: the side-by-side run alone, a few minutes).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STOKER=${STOKER:-$root/stoker}
-work=$(mktemp -d /tmp/stoker-etcd-bench.XXXXXX)
-cleanup() {
-  for pid in "${stoker_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  "$root/bin/etcd-cluster" stop "$work/etcd" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 export ETCD_EXTRA_ARGS="--auto-compaction-mode=revision --auto-compaction-retention=10000 \
 --quota-backend-bytes=8589934592 ${ETCD_EXTRA_ARGS:-}"
-eval "$("$root/bin/etcd-cluster" start 3 "$work/etcd" | grep '^ETCD_')"
-echo "bench: etcd at $ETCD_ENDPOINTS" >&2
+. "$root/bench/etcd-temp.sh" stoker-etcd-bench
 
-. "$root/bench/stoker-serve.sh"
 "$STOKER" --version >/dev/null # builds once, before the servers start
 start_stoker stoker --data "$work/stoker-data"
 server=$url
 start_stoker stoker-etcd --store etcd --etcd "$ETCD_ENDPOINTS" --etcd-prefix /bench
 cd "$root"
-"$STOKER" bench --server "$server" --tasks "${TASKS:-10000}" --workloads w1,depth --peer "etcd=${ETCD_ENDPOINTS%%,*}" \
+"$STOKER" bench --server "$server" --tasks "${TASKS:-10000}" --workloads "${WORKLOADS:-w1,depth}" --peer "etcd=${ETCD_ENDPOINTS%%,*}" \
   --peer "stoker-etcd=$url" --depths "${DEPTHS:-10000,1000000}" --depth-etcd "$ETCD_ENDPOINTS" "$@"

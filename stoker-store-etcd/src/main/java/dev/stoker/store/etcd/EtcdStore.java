@@ -115,6 +115,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   private final PendingWatch watch;
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
+  private final Written written = new Written();
 
   /**
    * Per queue, the width in run_at of the window a claim reads at the head of the ready keys:
@@ -333,9 +334,15 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     // change), and the repeat fails on what the first attempt wrote.
     if (!r.isSucceeded() && (w.changed().isEmpty() || !committedAnyway(w.changed()))) {
       w.conflicted(r.getGetResponses());
+      written.forget(w.changed().stream().map(Task::id).toList());
       return false;
     }
     long revision = r.getHeader().getRevision();
+    if (r.isSucceeded()) {
+      written.committed(w.changed(), revision); // every record it put has this mod revision
+    } else {
+      written.forget(w.changed().stream().map(Task::id).toList());
+    }
     for (Task t : w.madeReady()) {
       readyWritten.merge(t.queue(), revision, Math::max);
       floors.lower(t.queue(), Keys.text(keys.ready(t)));
@@ -439,7 +446,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     List<TaskId> taskIds = changes.stream().map(TaskChange::id).toList();
     for (int attempt = 0; ; attempt++) {
       long now = clock.millis();
-      List<Stored> before = read(taskIds);
+      List<Stored> before = attempt == 0 ? readUnlessWritten(taskIds) : read(taskIds);
       Map<TaskId, Stored> current = new HashMap<>();
       Map<TaskId, Task> intended = new LinkedHashMap<>();
       List<Outcome> outcomes = new ArrayList<>(taskIds.size());
@@ -472,6 +479,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
         }
         current.put(id, new Stored(t, st.modRevision()));
         outcomes.add(o);
+      }
+      if (attempt == 0 && outcomes.stream().anyMatch(o -> !(o instanceof Outcome.Ok))) {
+        // A refusal writes nothing, so no compare would catch a guess that was out of date (a
+        // task claimed again through another server): it is only given on records read.
+        continue;
       }
       Writes w = new Writes(keys, now, needsLease ? session.id() : 0);
       expiredHere.forEach(w::expired);
@@ -509,6 +521,32 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   }
 
   /**
+   * The records of these tasks (null where there is none), in order: as this server last wrote them
+   * where it did ({@link Written}: a worker completing or heartbeating through the server that gave
+   * it the claim costs no read), the others read from etcd in one round trip.
+   */
+  private List<Stored> readUnlessWritten(List<TaskId> taskIds) {
+    List<Stored> out = new ArrayList<>(taskIds.size());
+    List<TaskId> unknown = new ArrayList<>();
+    for (TaskId id : taskIds) {
+      Stored st = written.get(id);
+      out.add(st);
+      if (st == null) {
+        unknown.add(id);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      Iterator<Stored> got = read(unknown).iterator();
+      for (int i = 0; i < out.size(); i++) {
+        if (out.get(i) == null) {
+          out.set(i, got.next());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Commits writes that change tasks (claims, worker operations): a lease that vanished under us is
    * replaced and the write retried (false); a write whose answer was lost (timeout, leader change)
    * counts as committed when the records now read exactly as it wrote them, so that a claim that
@@ -524,6 +562,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
         return false;
       }
       if (!w.changed().isEmpty() && committedAnyway(w.changed())) {
+        written.forget(w.changed().stream().map(Task::id).toList());
         w.committed(observer);
         return true;
       }
@@ -535,11 +574,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
    * Whether every one of these tasks is stored exactly so (a write of ours committed); false if
    * unsure.
    */
-  private boolean committedAnyway(List<Task> written) {
+  private boolean committedAnyway(List<Task> intended) {
     try {
-      List<Stored> now = read(written.stream().map(Task::id).toList());
-      for (int i = 0; i < written.size(); i++) {
-        if (now.get(i) == null || !now.get(i).task().equals(written.get(i))) {
+      List<Stored> now = read(intended.stream().map(Task::id).toList());
+      for (int i = 0; i < intended.size(); i++) {
+        if (now.get(i) == null || !now.get(i).task().equals(intended.get(i))) {
           return false;
         }
       }

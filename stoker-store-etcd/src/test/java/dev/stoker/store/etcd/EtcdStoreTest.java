@@ -10,6 +10,7 @@ import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.RedriveResult;
+import dev.stoker.core.store.StoreCounters;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.ManualClock;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -102,6 +104,46 @@ class EtcdStoreTest {
         .isInstanceOf(Outcome.AlreadyFinished.class);
   }
 
+  /**
+   * The server that gave a claim starts a worker's next write from the record as it wrote it: when
+   * another server changed the task since, that guess is out of date, and the write is still judged
+   * on what is stored.
+   */
+  @Test
+  void
+      a_write_through_the_claiming_server_is_judged_on_the_stored_record_after_another_changed_it() {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    a.taskEnqueueMany(Q, specs(2, "{}"));
+
+    // Extended through the other server: the claiming server's record still has the first lease.
+    Task extended = a.taskClaimMany(new ClaimParams(Q, "w-1", 1, 10_000L, 0)).get(0);
+    clock.advanceMillis(5_000);
+    assertThat(b.taskHeartbeat(extended.id(), extended.lease().token(), 60_000L))
+        .isInstanceOf(Outcome.Ok.class);
+    clock.advanceMillis(10_000);
+    assertThat(a.taskHeartbeat(extended.id(), extended.lease().token(), null))
+        .as("past the first lease, within the extended one")
+        .isInstanceOf(Outcome.Ok.class);
+    assertThat(a.taskComplete(extended.id(), extended.lease().token(), "1"))
+        .isInstanceOf(Outcome.Ok.class);
+
+    // Released and claimed again through the other server, within the first lease: the claiming
+    // server knows only the first claim's token.
+    Task first = a.taskClaimMany(new ClaimParams(Q, "w-2", 1, 60_000L, 0)).get(0);
+    assertThat(b.taskRelease(first.id(), first.lease().token(), 0)).isInstanceOf(Outcome.Ok.class);
+    Task again = b.taskClaimMany(new ClaimParams(Q, "w-3", 1, 60_000L, 0)).get(0);
+    assertThat(again.id()).isEqualTo(first.id());
+    assertThat(a.taskHeartbeat(again.id(), again.lease().token(), null))
+        .as("the current claim's heartbeat, refused by the guess alone")
+        .isInstanceOf(Outcome.Ok.class);
+    assertThat(a.taskHeartbeat(first.id(), first.lease().token(), null))
+        .isInstanceOf(Outcome.StaleToken.class);
+    assertThat(a.taskComplete(again.id(), again.lease().token(), "2"))
+        .isInstanceOf(Outcome.Ok.class);
+    assertThat(b.taskGet(again.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
+  }
+
   @Test
   void concurrent_claimers_on_two_servers_get_every_task_exactly_once() throws Exception {
     EtcdStore a = server(1);
@@ -133,6 +175,53 @@ class EtcdStoreTest {
     Set<Object> ids = new HashSet<>();
     got.forEach(t -> assertThat(ids.add(t.id())).as("claimed once: %s", t.id()).isTrue());
     assertThat(ids).hasSize(n);
+  }
+
+  /**
+   * Two servers claim the head of one queue at the same moment, round after round, until one of
+   * them loses a claim transaction to the other: the loser counts it, and the counter the server
+   * publishes on /metrics reads the same. Every round's tasks are still claimed once.
+   */
+  @Test
+  void a_claim_transaction_lost_to_another_server_counts_as_a_conflict() {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    StoreCounters.Counter published =
+        a.counters().stream()
+            .filter(c -> c.name().equals("stoker.etcd.claim.conflicts"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(published.value().getAsLong()).isZero();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    Set<Object> claimed = new HashSet<>();
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () -> {
+                a.taskEnqueueMany(Q, specs(8, "{}"));
+                CyclicBarrier together = new CyclicBarrier(2);
+                List<Future<List<Task>>> both = new ArrayList<>();
+                for (EtcdStore s : List.of(a, b)) {
+                  both.add(
+                      pool.submit(
+                          () -> {
+                            together.await();
+                            return s.taskClaimMany(new ClaimParams(Q, "w", 4, 600_000L, 0));
+                          }));
+                }
+                for (Future<List<Task>> f : both) {
+                  f.get(1, TimeUnit.MINUTES)
+                      .forEach(
+                          t -> assertThat(claimed.add(t.id())).as("once: %s", t.id()).isTrue());
+                }
+                return a.claimConflicts() + b.claimConflicts() > 0;
+              });
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(published.value().getAsLong()).isEqualTo(a.claimConflicts());
+    assertThat(b.counters().get(0).value().getAsLong()).isEqualTo(b.claimConflicts());
   }
 
   @Test
