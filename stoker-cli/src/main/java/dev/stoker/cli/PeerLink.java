@@ -6,11 +6,9 @@ import dev.stoker.cluster.Frame;
 import dev.stoker.cluster.VersionVector;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -18,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node's link to one peer: a thread that sends {@link Exchange}s one at a time over one
- * persistent HTTP/1.1 connection to the peer's API port ({@code POST /v1/cluster/exchange}, a
- * binary body both ways).
+ * persistent HTTP/1.1 connection ({@link PeerHttp}) to the peer's API port ({@code POST
+ * /v1/cluster/exchange}, a binary body both ways).
  *
  * <p>Why HTTP on the API port rather than a socket of its own: a peer is named by one URL, the one
  * its clients use, so a TCP proxy in front of a node carries both; HTTP/1.1 keep-alive gives the
@@ -40,6 +38,9 @@ final class PeerLink {
   static final long FRAME_EVERY_MS = 200;
   static final long PULL_EVERY_MS = 1_000;
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final String EXCHANGE = "/v1/cluster/exchange";
+  private static final Map<String, String> BINARY =
+      Map.of("Content-Type", "application/octet-stream");
 
   /** A peer's last frame and when it came (monotonic ms). */
   record Seen(Frame frame, long at) {}
@@ -47,7 +48,7 @@ final class PeerLink {
   final int id;
   final URI url;
   private final ClusterNode node;
-  private final HttpClient http;
+  private final PeerHttp http;
   private final Thread thread;
   private volatile Seen seen;
   private volatile boolean connected;
@@ -67,12 +68,8 @@ final class PeerLink {
   PeerLink(ClusterNode node, int id, URI url) {
     this.node = node;
     this.id = id;
-    this.url = url.resolve("/v1/cluster/exchange");
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1))
-            .build();
+    this.url = url;
+    this.http = new PeerHttp(url, Duration.ofSeconds(1));
     this.thread = Thread.ofPlatform().daemon().name("stoker-peer-" + id).unstarted(this::run);
   }
 
@@ -129,31 +126,18 @@ final class PeerLink {
         sentOwn = -1;
         node.unanswered(id);
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(FRAME_EVERY_MS));
-      } catch (InterruptedException e) {
-        return;
       }
     }
   }
 
-  private void exchange(boolean pull, List<Event> events) throws IOException, InterruptedException {
+  private void exchange(boolean pull, List<Event> events) throws IOException {
     VersionVector mine = node.store.vector();
     byte[] body =
         node.key.seal(new Exchange(node.frame(), node.membershipHash, pull, true, events).encode());
     lastSent = ClusterNode.monotonicMillis();
-    HttpResponse<byte[]> r =
-        http.send(
-            HttpRequest.newBuilder(url)
-                .timeout(TIMEOUT)
-                .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    if (r.statusCode() != 200) {
-      throw new IOException(
-          "answered "
-              + r.statusCode()
-              + ": "
-              + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    PeerHttp.Answer r = http.post(EXCHANGE, BINARY, body, TIMEOUT);
+    if (r.status() != 200) {
+      throw new IOException("answered " + r.status() + ": " + r.text());
     }
     Exchange answer = Exchange.decode(node.key.open(r.body()));
     node.check(answer);
@@ -181,5 +165,6 @@ final class PeerLink {
 
   void close() {
     thread.interrupt();
+    http.close();
   }
 }
