@@ -98,6 +98,30 @@ class ClusterStoreTest {
   }
 
   @Test
+  void own_events_read_from_memory_are_the_events_of_the_log() {
+    List<dev.stoker.cluster.Event> live;
+    List<dev.stoker.cluster.Event> latest;
+    try (EmbeddedStore a = open(dirA, 1)) {
+      for (int i = 0; i < 10; i++) { // more events than the recent ring holds
+        a.taskEnqueueMany("q", java.util.Collections.nCopies(1_000, TaskSpec.of("t", "null")));
+      }
+      Task claimed = claim(a, 1).get(0);
+      a.taskComplete(claimed.id(), claimed.lease().token(), "{}");
+      assertThat(a.replication().vector().get(1)).isEqualTo(10_002);
+      live = a.replication().read(1, 0, 10_002, 20_000);
+      latest = a.replication().read(1, 9_900, 10_002, 50);
+    }
+    try (EmbeddedStore a = open(dirA, 1)) { // a new process: every read comes from the log
+      assertThat(live).isEqualTo(a.replication().read(1, 0, 10_002, 20_000)).hasSize(10_002);
+      assertThat(latest)
+          .isEqualTo(a.replication().read(1, 9_900, 10_002, 50))
+          .extracting(dev.stoker.cluster.Event::seq)
+          .containsExactlyElementsOf(
+              java.util.stream.LongStream.rangeClosed(9_901, 9_950).boxed().toList());
+    }
+  }
+
+  @Test
   void a_claim_passes_over_the_tasks_other_nodes_hand_out_and_finds_its_own_behind_them() {
     try (EmbeddedStore a = open(dirA, 1);
         EmbeddedStore b = open(dirB, 2)) {
