@@ -29,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsTest {
   @TempDir static Path dir;
   static Path cert;
+  static Path key;
+  static Path tokens;
   static String token;
   static StokerProcess server;
 
@@ -70,11 +72,11 @@ class TlsTest {
       ks.load(in, "changeit".toCharArray());
     }
     cert = dir.resolve("cert.pem");
-    Path key = dir.resolve("key.pem");
+    key = dir.resolve("key.pem");
     Files.writeString(cert, pem("CERTIFICATE", ks.getCertificate("stoker").getEncoded()));
     Files.writeString(
         key, pem("PRIVATE KEY", ks.getKey("stoker", "changeit".toCharArray()).getEncoded()));
-    Path tokens = dir.resolve("tokens");
+    tokens = dir.resolve("tokens");
     Cli.Run r =
         Cli.run(
             dir,
@@ -108,6 +110,136 @@ class TlsTest {
   @AfterAll
   static void stop() throws Exception {
     server.close();
+  }
+
+  /**
+   * Two cluster nodes on https peer URLs, each trusting the certificate through the JVM's default
+   * trust store (as an operator configures it): a task enqueued on one is on the other, so the peer
+   * links speak TLS; a node that does not trust the certificate gets nothing.
+   */
+  @Test
+  void cluster_nodes_link_over_https_when_their_jvm_trusts_the_certificate() throws Exception {
+    Path trust = dir.resolve("trust.p12");
+    KeyStore ts = KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    try (FileInputStream in = new FileInputStream(dir.resolve("server.p12").toFile())) {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(in, "changeit".toCharArray());
+      ts.setCertificateEntry("stoker", ks.getCertificate("stoker"));
+    }
+    try (var out = Files.newOutputStream(trust)) {
+      ts.store(out, "changeit".toCharArray());
+    }
+    Path clusterKey = dir.resolve("cluster.key");
+    Files.writeString(clusterKey, "0123456789abcdef0123456789abcdef");
+    int[] ports = {freePort(), freePort(), freePort()};
+    List<String> trusting =
+        List.of(
+            "-Djavax.net.ssl.trustStore=" + trust, "-Djavax.net.ssl.trustStorePassword=changeit");
+    // Node 3's JVM does not trust the certificate: its own links to 1 and 2 must fail.
+    List<java.util.concurrent.CompletableFuture<dev.stoker.verify.ServerProcess>> starting =
+        new java.util.ArrayList<>();
+    for (int id = 1; id <= 3; id++) {
+      int self = id;
+      List<String> peers = new java.util.ArrayList<>();
+      for (int other = 1; other <= 3; other++) {
+        if (other != self) {
+          peers.add(other + "=https://127.0.0.1:" + ports[other - 1]);
+        }
+      }
+      starting.add(
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return dev.stoker.verify.ServerProcess.start(
+                      self == 3 ? List.of() : trusting,
+                      List.of("--data", dir.resolve("node-" + self).toString()),
+                      ports[self - 1],
+                      "--cluster",
+                      "--node-id",
+                      String.valueOf(self),
+                      "--peers",
+                      String.join(",", peers),
+                      "--cluster-key-file",
+                      clusterKey.toString(),
+                      "--tls-cert",
+                      cert.toString(),
+                      "--tls-key",
+                      key.toString(),
+                      "--tokens",
+                      tokens.toString());
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              }));
+    }
+    List<dev.stoker.verify.ServerProcess> nodes = new java.util.ArrayList<>();
+    try {
+      for (var f : starting) {
+        nodes.add(f.get(200, TimeUnit.SECONDS));
+      }
+      try (StokerClient one = client(nodes.get(0));
+          StokerClient two = client(nodes.get(1));
+          StokerClient three = client(nodes.get(2))) {
+        Task t = one.enqueue("tls", "linked", Map.of("a", 1));
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> two.task(t.id()).isPresent());
+        Task u = two.enqueue("tls", "back", Map.of("b", 2));
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> one.task(u.id()).isPresent());
+        // Node 3 gets them too, through the links of nodes 1 and 2 to it, while its own links fail:
+        // it cannot check the certificate.
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> three.task(t.id()).isPresent() && three.task(u.id()).isPresent());
+        javax.net.ssl.TrustManagerFactory tmf =
+            javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        HttpClient https =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).build();
+        assertThat(connected(new Http(nodes.get(0).url(), token, https)))
+            .containsEntry(2, true)
+            .containsEntry(3, true);
+        assertThat(connected(new Http(nodes.get(2).url(), token, https)))
+            .containsEntry(1, false)
+            .containsEntry(2, false);
+      }
+    } finally {
+      for (var f : starting) {
+        f.thenAccept(
+            p -> {
+              try {
+                p.close();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+      }
+    }
+  }
+
+  /** Per peer of the node, whether its own link to the peer is up ({@code GET /v1/cluster}). */
+  private static Map<Integer, Boolean> connected(Http node) throws Exception {
+    Map<Integer, Boolean> out = new java.util.TreeMap<>();
+    for (var peer : node.get("/v1/cluster").body().get("peers")) {
+      out.put(peer.get("node").asInt(), peer.get("connected").asBoolean());
+    }
+    return out;
+  }
+
+  private static StokerClient client(dev.stoker.verify.ServerProcess node) {
+    return StokerClient.builder().baseUrl(node.url()).token(token).trustCertificates(cert).build();
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   @Test
