@@ -23,6 +23,7 @@ final class ReplicationScrape {
   private static final String BUCKET = "stoker_cluster_replication_lag_seconds_bucket{";
   private static final String BYTES = "stoker_cluster_received_bytes_total";
   private static final String EVENTS = "stoker_cluster_received_events_total";
+  private static final String EXCHANGES = "stoker_cluster_exchanges_total";
   private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
 
   /** Upper bound in seconds → events at most that late, summed over the nodes. */
@@ -30,11 +31,14 @@ final class ReplicationScrape {
 
   private final double bytes;
   private final double received;
+  private final double exchanges;
 
-  private ReplicationScrape(TreeMap<Double, Double> cumulative, double bytes, double received) {
+  private ReplicationScrape(
+      TreeMap<Double, Double> cumulative, double bytes, double received, double exchanges) {
     this.cumulative = cumulative;
     this.bytes = bytes;
     this.received = received;
+    this.exchanges = exchanges;
   }
 
   static ReplicationScrape scrape(List<URI> nodes) throws InterruptedException {
@@ -64,13 +68,17 @@ final class ReplicationScrape {
   /** One node's figures, from its Prometheus text exposition. */
   static ReplicationScrape of(String exposition) {
     return new ReplicationScrape(
-        new TreeMap<>(parse(exposition)), counter(exposition, BYTES), counter(exposition, EVENTS));
+        new TreeMap<>(parse(exposition)),
+        counter(exposition, BYTES),
+        counter(exposition, EVENTS),
+        counter(exposition, EXCHANGES));
   }
 
   private ReplicationScrape plus(ReplicationScrape other) {
     TreeMap<Double, Double> sum = new TreeMap<>(cumulative);
     other.cumulative.forEach((le, n) -> sum.merge(le, n, Double::sum));
-    return new ReplicationScrape(sum, bytes + other.bytes, received + other.received);
+    return new ReplicationScrape(
+        sum, bytes + other.bytes, received + other.received, exchanges + other.exchanges);
   }
 
   /** The histogram's buckets in a Prometheus text exposition. */
@@ -104,12 +112,18 @@ final class ReplicationScrape {
   ReplicationScrape since(ReplicationScrape earlier) {
     TreeMap<Double, Double> diff = new TreeMap<>();
     cumulative.forEach((le, n) -> diff.put(le, n - earlier.cumulative.getOrDefault(le, 0.0)));
-    return new ReplicationScrape(diff, bytes - earlier.bytes, received - earlier.received);
+    return new ReplicationScrape(
+        diff, bytes - earlier.bytes, received - earlier.received, exchanges - earlier.exchanges);
   }
 
   /** Events that reached a node new to it, with a lag recorded. */
   long events() {
     return cumulative.isEmpty() ? 0 : Math.round(cumulative.lastEntry().getValue());
+  }
+
+  /** New events per exchange between two nodes (how well pushes batch); NaN without exchanges. */
+  double eventsPerExchange() {
+    return exchanges == 0 ? Double.NaN : received / exchanges;
   }
 
   /** Bytes received on the wire per new event, frames included; NaN without events. */

@@ -65,7 +65,8 @@ public final class Report {
    * Replication in an AP cluster during one workload: how many events went from one node to
    * another, within what lag at p50 and p99 (bucket bounds of the nodes' histograms, ms), and how
    * long after the last completion of the workload's drain every node held every task done (ms);
-   * and the bytes the nodes received on the wire per new event, frames included.
+   * and the bytes the nodes received on the wire per new event, frames included, and the new events
+   * per exchange.
    */
   public record Replication(
       String system,
@@ -74,7 +75,8 @@ public final class Report {
       double p50Ms,
       double p99Ms,
       double convergedMs,
-      double bytesPerEvent) {}
+      double bytesPerEvent,
+      double eventsPerExchange) {}
 
   /** A workload that failed for one system; the other systems' rows still stand. */
   public record Failure(String system, String workload, String error) {}
@@ -235,14 +237,15 @@ public final class Report {
       out.printf(
           Locale.ROOT,
           "%s %s replication: %d events between nodes, lag p50 ≤ %s ms, p99 ≤ %s ms, %.0f bytes"
-              + " received per event; every node held every task done %.0f ms after the drain's"
-              + " last completion%n",
+              + " received per event, %.1f events per exchange; every node held every task done"
+              + " %.0f ms after the drain's last completion%n",
           r.system(),
           r.workload(),
           r.events(),
           bound(r.p50Ms()),
           bound(r.p99Ms()),
           r.bytesPerEvent(),
+          r.eventsPerExchange(),
           r.convergedMs());
     }
     if (!systems.isEmpty()) {
@@ -501,14 +504,16 @@ public final class Report {
             String.format(
                 Locale.ROOT,
                 "{\"system\":%s,\"workload\":\"%s\",\"events\":%d,\"lag_p50_ms_at_most\":%s,"
-                    + "\"lag_p99_ms_at_most\":%s,\"converged_ms\":%.1f,\"bytes_per_event\":%s}",
+                    + "\"lag_p99_ms_at_most\":%s,\"converged_ms\":%.1f,\"bytes_per_event\":%s,"
+                    + "\"events_per_exchange\":%s}",
                 quoted(r.system()),
                 r.workload(),
                 r.events(),
                 number(r.p50Ms()),
                 number(r.p99Ms()),
                 r.convergedMs(),
-                number(r.bytesPerEvent())));
+                number(r.bytesPerEvent()),
+                number(r.eventsPerExchange())));
     b.append(",\"systems\":[");
     for (int i = 0; i < systems.size(); i++) {
       SystemInfo s = systems.get(i);

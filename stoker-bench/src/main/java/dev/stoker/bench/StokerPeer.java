@@ -196,7 +196,8 @@ final class StokerPeer implements Peer {
               r.quantileMs(0.5),
               r.quantileMs(0.99),
               convergedMs,
-              r.bytesPerEvent()));
+              r.bytesPerEvent(),
+              r.eventsPerExchange()));
     }
   }
 

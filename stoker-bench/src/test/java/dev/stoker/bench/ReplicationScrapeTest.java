@@ -18,9 +18,10 @@ class ReplicationScrapeTest {
         stoker_cluster_replication_lag_seconds_count %d
         stoker_cluster_received_bytes_total %d.0
         stoker_cluster_received_events_total %d.0
+        stoker_cluster_exchanges_total %d.0
         stoker_claim_pickup_seconds_bucket{le="0.005"} 999
         """
-        .formatted(le1ms, le5ms, le50ms, all, all, bytes, all);
+        .formatted(le1ms, le5ms, le50ms, all, all, bytes, all, all / 4);
   }
 
   @Test
@@ -48,6 +49,7 @@ class ReplicationScrapeTest {
     assertThat(workload.quantileMs(0.99)).isEqualTo(50.0);
     assertThat(workload.quantileMs(1.0)).isInfinite();
     assertThat(workload.bytesPerEvent()).isCloseTo(60.0, within(1e-9));
+    assertThat(workload.eventsPerExchange()).isCloseTo(100.0 / 25, within(1e-9));
     assertThat(ReplicationScrape.of("").quantileMs(0.5)).isNaN();
   }
 }

@@ -56,7 +56,7 @@ class ReportTest {
     endToEnd(r, "stoker/cluster ×3", 1.0);
     r.replication(
         new Report.Replication(
-            "stoker/cluster ×3", "w1", 4_000, 5, Double.POSITIVE_INFINITY, 120, 61.5));
+            "stoker/cluster ×3", "w1", 4_000, 5, Double.POSITIVE_INFINITY, 120, 61.5, 12.5));
 
     assertThat(r.comparisons())
         .containsExactly("stoker/cluster ×3 w1 end-to-end = 0.50 × one node's (stoker w1)");
@@ -65,13 +65,13 @@ class ReportTest {
     assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
         .contains(
             "stoker/cluster ×3 w1 replication: 4000 events between nodes, lag p50 ≤ 5 ms, p99 ≤ ∞ ms,"
-                + " 62 bytes received per event; every node held every task done 120 ms after the"
-                + " drain's last completion");
+                + " 62 bytes received per event, 12.5 events per exchange; every node held every"
+                + " task done 120 ms after the drain's last completion");
     assertThat(r.json())
         .contains(
             "{\"system\":\"stoker/cluster ×3\",\"workload\":\"w1\",\"events\":4000,"
                 + "\"lag_p50_ms_at_most\":5.000,\"lag_p99_ms_at_most\":null,\"converged_ms\":120.0,"
-                + "\"bytes_per_event\":61.500}");
+                + "\"bytes_per_event\":61.500,\"events_per_exchange\":12.500}");
   }
 
   @Test

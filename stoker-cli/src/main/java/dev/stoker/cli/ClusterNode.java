@@ -71,6 +71,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
 
   private final LongAdder receivedBytes = new LongAdder();
   private final LongAdder receivedEvents = new LongAdder();
+  private final LongAdder served = new LongAdder();
   private volatile Rights rights;
 
   /** While rejoining, own events a peer holds are taken back rather than a reason to refuse. */
@@ -210,6 +211,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
       throw new Refused(e.getMessage());
     }
     check(x);
+    served.increment();
     heard(x.frame());
     apply(x.events(), message.length);
     CatchUp.Page page =
@@ -572,6 +574,11 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   @Override
   public long receivedEvents() {
     return receivedEvents.sum();
+  }
+
+  @Override
+  public long exchangesServed() {
+    return served.sum();
   }
 
   @Override

@@ -110,6 +110,15 @@ public interface ClusterEndpoint {
   }
 
   /**
+   * Exchanges peers sent this node (each answered once): {@code stoker_cluster_exchanges_total}.
+   * Summed over the nodes, every exchange of the cluster; the events per exchange are how well
+   * pushes batch.
+   */
+  default long exchangesServed() {
+    return 0;
+  }
+
+  /**
    * Why this node may not hand out tasks yet ({@code /readyz} answers 503 with it), or null when it
    * may.
    */

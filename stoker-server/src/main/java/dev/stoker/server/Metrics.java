@@ -134,6 +134,9 @@ final class Metrics implements AutoCloseable {
     FunctionCounter.builder("stoker.cluster.received.events", node, ClusterEndpoint::receivedEvents)
         .description("events from peers that were new on this node")
         .register(registry);
+    FunctionCounter.builder("stoker.cluster.exchanges", node, ClusterEndpoint::exchangesServed)
+        .description("exchanges peers sent this node, each answered once")
+        .register(registry);
     for (String cause : node.duplicates().keySet()) {
       io.micrometer.core.instrument.FunctionCounter.builder(
               "stoker.cluster.duplicates", node, n -> n.duplicates().getOrDefault(cause, 0L))
