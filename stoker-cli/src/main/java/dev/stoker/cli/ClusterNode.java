@@ -145,10 +145,11 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
 
   /** A peer's frame arrived (in its request or in its answer). */
   void heard(Frame f) {
+    boolean newest;
     synchronized (this) {
       long now = monotonicMillis();
       checkPause(now);
-      dispatch.onFrame(f, now);
+      newest = dispatch.onFrame(f, now);
     }
     // A frame from a home this node steals from (or news of it, relayed) ends the steal. The store
     // must stop handing out that home's tasks before it applies the events that came with the
@@ -160,7 +161,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
     PeerLink link = links.get(f.from());
     if (link != null) {
-      link.heard(f);
+      link.heard(f, newest);
     }
     store.peerHolds(f.vector().get(self));
     checkBehind();

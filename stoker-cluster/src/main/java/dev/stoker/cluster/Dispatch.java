@@ -168,16 +168,28 @@ public final class Dispatch {
         mine);
   }
 
-  /** A frame from a peer arrived at {@code now}; returns false if it was overtaken and ignored. */
+  /**
+   * A frame from a peer arrived at {@code now}. Whatever its number, it shows that its sender is
+   * alive: the failure detector takes every frame as direct contact. The rest — the contact ages it
+   * relays, its steals and handbacks — is taken only from a frame newer than the last one taken: a
+   * frame overtaken by a later one (a peer's own request, built before its answer to this node's
+   * request, arriving after it on the other connection) is old news there, and its ages, measured
+   * before the later frame's, would make a silent third node look heard from as late as the
+   * overtaken frame arrived. Returns false if the frame was overtaken.
+   */
   public boolean onFrame(Frame f, long now) {
+    // Before, an overtaken frame was ignored for the detector too: a node that had just relinked to
+    // a peer (its answer's frame came first) could find it unreachable a second later, while the
+    // peer's requests kept arriving, and become a second stealer of a paused third node (verify
+    // seed 20261211 at 1,994 s).
+    detector.heard(f.from(), now);
     Frame last = lastFrame.get(f.from());
     if (last != null && !f.isAfter(last)) {
       return false;
     }
+    f.contactAges().forEach((peer, age) -> detector.heardOf(peer, age, now));
     lastFrame.put(f.from(), f);
     heardSinceStart.add(f.from());
-    detector.heard(f.from(), now);
-    f.contactAges().forEach((peer, age) -> detector.heardOf(peer, age, now));
     if (f.stealing().contains(self)) {
       blockedBy.put(f.from(), null);
     } else if (f.handedBack().containsKey(self)) {

@@ -193,6 +193,36 @@ class DispatchTest {
         .isEqualTo(Dispatch.Right.HOME);
   }
 
+  /**
+   * Node 3's frames reach node 1 on two connections: in node 3's answers to node 1's requests and
+   * in node 3's own requests. A request built before an answer can arrive after it. It is not news
+   * about steals, but it is news that node 3 is alive: node 1 must not find node 3 unreachable, and
+   * so make itself the stealer of a paused node 2 beside node 3 (verify seed 20261211, 1,994 s).
+   */
+  @Test
+  void a_frame_overtaken_by_a_later_one_still_shows_its_sender_alive() {
+    long t = 0;
+    for (; t <= 1_000; t += 200) {
+      exchange(t, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    }
+    // Node 2 is stopped from here on. Node 3 builds a request (older), then answers node 1
+    // (newer); the answer arrives first, the request 700 ms later; then node 1 hears nothing more
+    // from node 3 for a while (its requests are slow to come back).
+    Frame older = c.frame(1_200);
+    Frame newer = c.frame(1_210);
+    assertThat(a.dispatch.onFrame(newer, 1_210)).isTrue();
+    assertThat(a.dispatch.onFrame(older, 1_900)).as("overtaken: its steals are old news").isFalse();
+
+    long later = 1_210 + CONFIG.stealDelayMs() + 100;
+    a.frame(later);
+    assertThat(a.detector.unreachable(3, later))
+        .as("node 3 was heard %d ms ago", later - 1_900)
+        .isFalse();
+    assertThat(a.detector.unreachable(2, later)).isTrue();
+    assertThat(a.dispatch.steals()).as("node 3 is node 2's stealer, not node 1").isEmpty();
+    assertThat(a.dispatch.mayDispatch(2, later, a.vector)).isNull();
+  }
+
   @Test
   void a_claim_without_local_work_goes_to_the_peer_that_may_hand_out_the_most() {
     exchange(0, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
