@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Who may hand out which pending task, and who judges which lease, on one node (ap-cluster.md §4).
@@ -220,13 +221,18 @@ public final class Dispatch {
 
   /**
    * Where to forward a claim this node cannot serve from its own tasks (ap-cluster.md §4: one hop,
-   * one decision point): the reachable peer that may hand out the most ready tasks — a home for its
-   * own, a stealer for an unreachable home's — or -1 when none has any. The peer then decides by
-   * its own rights, so forwarding never dispatches a task twice.
+   * one decision point): the peer that may hand out the most ready tasks — a home for its own, a
+   * stealer for an unreachable home's — or -1 when none has any. The peer then decides by its own
+   * rights, so forwarding never dispatches a task twice.
+   *
+   * <p>Only a peer this node's own link reaches now ({@code linked}) and that is not suspected: the
+   * forward goes over that link. Relayed evidence keeps a peer behind a cut link unsuspected (C4),
+   * and a claim forwarded to it would fail at once.
    *
    * @param readyByHome per home node, how many of its tasks are ready in this node's replica
+   * @param linked whether this node's last exchange with a peer succeeded
    */
-  public int forwardTarget(Map<Integer, Long> readyByHome, long now) {
+  public int forwardTarget(Map<Integer, Long> readyByHome, IntPredicate linked, long now) {
     Map<Integer, Long> byDispatcher = new HashMap<>();
     readyByHome.forEach(
         (home, ready) -> {
@@ -236,6 +242,7 @@ public final class Dispatch {
                   : home;
           if (dispatcher != self
               && dispatcher >= 0
+              && linked.test(dispatcher)
               && !detector.suspected(dispatcher, now)
               && ready > 0) {
             byDispatcher.merge(dispatcher, ready, Long::sum);

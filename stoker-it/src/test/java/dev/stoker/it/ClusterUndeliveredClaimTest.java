@@ -110,4 +110,58 @@ class ClusterUndeliveredClaimTest {
           .isEqualTo(1);
     }
   }
+
+  /**
+   * Node 1 answers node 2's forwarded claim only after the 2 s forwarding timeout (its answers on
+   * that link held 3 s): the worker gets nothing, and the tasks node 1 handed out for it are
+   * pending again on node 1 within seconds, not after their 600 s lease (they stayed working
+   * before).
+   */
+  @Test
+  void a_forwarded_claims_tasks_whose_answer_comes_too_late_are_pending_again_on_the_peer()
+      throws Exception {
+    int tasks = 5;
+    try (ClusterNodes cluster = new ClusterNodes(root, 2).startAll()) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  cluster.http(1).get("/readyz").status() == 200
+                      && cluster.http(2).get("/readyz").status() == 200);
+      for (int i = 0; i < tasks; i++) {
+        assertThat(cluster.http(1).post(QUEUE + "/tasks", "{\"name\":\"late-" + i + "\"}").status())
+            .isEqualTo(201);
+      }
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == tasks);
+
+      cluster.delayAnswers(2, 1, 3_000);
+      Http.Reply claim =
+          cluster
+              .http(2)
+              .post(
+                  QUEUE + "/claim",
+                  "{\"worker\":\"w\",\"max\":" + tasks + ",\"lease_ms\":600000,\"wait_ms\":0}");
+      assertThat(claim.status()).isEqualTo(200);
+      assertThat(claim.body().get("tasks")).as("node 1's answer came too late").isEmpty();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> cluster.http(1).get(QUEUE).at("/counts/working").asInt() == tasks);
+
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () ->
+                  assertThat(cluster.http(1).get(QUEUE).at("/counts/pending").asInt())
+                      .as("pending again on node 1, long before the 600 s lease ends")
+                      .isEqualTo(tasks));
+      assertThat(cluster.http(2).get("/v1/cluster").at("/forwarded_claims/failed").asLong())
+          .isGreaterThanOrEqualTo(1);
+    }
+  }
 }
