@@ -271,14 +271,20 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
     Rights next = new Rights(Set.copyOf(handOut), Set.copyOf(judged));
     if (!next.equals(rights) || lapsed) {
-      if (rights != null) {
-        log.info(
-            "dispatch: hands out the tasks of nodes {}, judges the leases of nodes {}",
-            handOut,
-            judged);
-      }
+      boolean changed = rights != null && !next.equals(rights);
       rights = next;
       store.rights(next, rightsValidMs);
+      if (changed) {
+        // Logged once the store obeys them: a claim of the store's round in flight when they were
+        // decided may still be made under the old ones, with an HLC up to that long after the
+        // decision (the handback's vector, read below, holds it).
+        log.info(
+            "dispatch: hands out the tasks of nodes {}, judges the leases of nodes {} "
+                + "(decided {} ms before the store's last round under the old rights was synced)",
+            handOut,
+            judged,
+            monotonicMillis() - now);
+      }
     } else {
       store.rightsValidFor(rightsValidMs);
     }
