@@ -36,21 +36,25 @@ class ClaimForwarderTest {
     return JSON.readTree(r.body());
   }
 
+  /** A peer: a real server on {@code store}, on a free port of loopback. */
+  private static StokerServer serve(EmbeddedStore store) throws Exception {
+    return StokerServer.start(
+        store,
+        new StokerServer.Config(
+            "127.0.0.1",
+            0,
+            1 << 20,
+            16 << 10,
+            dev.stoker.core.Limits.DEFAULT,
+            java.time.Duration.ofSeconds(10),
+            java.time.Duration.ofSeconds(1)));
+  }
+
   @Test
   void a_task_handed_out_for_a_forwarded_claim_is_released_on_the_peer_with_its_token()
       throws Exception {
     try (EmbeddedStore store = EmbeddedStore.open(dir);
-        StokerServer peer =
-            StokerServer.start(
-                store,
-                new StokerServer.Config(
-                    "127.0.0.1",
-                    0,
-                    1 << 20,
-                    16 << 10,
-                    dev.stoker.core.Limits.DEFAULT,
-                    java.time.Duration.ofSeconds(10),
-                    java.time.Duration.ofSeconds(1)))) {
+        StokerServer peer = serve(store)) {
       URI base = URI.create("http://127.0.0.1:" + peer.port() + "/");
       String id = post(base, "/v1/queues/q/tasks", "{\"name\":\"t\"}").get("id").asText();
       JsonNode task =
@@ -84,17 +88,7 @@ class ClaimForwarderTest {
   void an_answer_after_the_timeout_goes_to_the_late_handler_and_its_tasks_can_be_released()
       throws Exception {
     try (EmbeddedStore store = EmbeddedStore.open(dir);
-        StokerServer peer =
-            StokerServer.start(
-                store,
-                new StokerServer.Config(
-                    "127.0.0.1",
-                    0,
-                    1 << 20,
-                    16 << 10,
-                    dev.stoker.core.Limits.DEFAULT,
-                    java.time.Duration.ofSeconds(10),
-                    java.time.Duration.ofSeconds(1)));
+        StokerServer peer = serve(store);
         dev.stoker.testkit.LinkProxy slow = new dev.stoker.testkit.LinkProxy()) {
       URI direct = URI.create("http://127.0.0.1:" + peer.port() + "/");
       String id = post(direct, "/v1/queues/q/tasks", "{\"name\":\"t\"}").get("id").asText();

@@ -27,8 +27,8 @@ final class ClusterClaims {
   /**
    * How often a waiting claim looks again at the peers. Replicated events arrive in bursts many
    * times a second; a quarter second keeps a waiting worker's delay small against the lease times
-   * tasks run for, and the look (a capped scan of the replica's ready index, cached by the cluster
-   * side until its replica changes) cheap.
+   * tasks run for, and the look (a capped scan of the replica's ready index, whose counts the
+   * cluster side keeps a while) cheap.
    */
   static final long RECHECK_MS = 250;
 
