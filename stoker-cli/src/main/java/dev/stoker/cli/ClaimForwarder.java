@@ -9,7 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +28,16 @@ final class ClaimForwarder {
   private static final Logger log = LoggerFactory.getLogger(ClaimForwarder.class);
 
   /**
-   * How long a forwarded claim may take: the peer claims without waiting, so this only bounds a
-   * peer that hangs.
+   * How long a claim waits for a forwarded claim's answer: the peer claims without waiting, so this
+   * only bounds a peer that hangs.
    */
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  /**
+   * How long an answer is still taken after {@link #TIMEOUT}, to give back what the peer handed out
+   * for it: longer than a starved peer takes to answer, shorter than a lease is worth waiting.
+   */
+  private static final Duration LATE = Duration.ofSeconds(30);
 
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -39,43 +50,62 @@ final class ClaimForwarder {
   private final AtomicLong failed = new AtomicLong();
 
   /**
-   * Posts the claim to {@code peer}'s claim endpoint of {@code queue}: its reply body on a 200,
-   * else (or when it cannot be reached) null.
+   * Posts the claim to {@code peer}'s claim endpoint of {@code queue}: its reply body on a 200
+   * within {@link #TIMEOUT}, else (or when it cannot be reached) null. A 200 that comes later, with
+   * tasks the peer handed out for nobody, goes to {@code tooLate} (on another thread), which gives
+   * them back.
    */
   ClusterEndpoint.ForwardedClaim forward(
-      int peerId, URI peer, String queue, byte[] claimBody, String authorization) {
+      int peerId,
+      URI peer,
+      String queue,
+      byte[] claimBody,
+      String authorization,
+      Consumer<ClusterEndpoint.ForwardedClaim> tooLate) {
     HttpRequest.Builder req =
         HttpRequest.newBuilder(peer.resolve("/v1/queues/" + queue + "/claim"))
-            .timeout(TIMEOUT)
+            .timeout(TIMEOUT.plus(LATE))
             .header("Content-Type", "application/json")
             .header(ClusterEndpoint.FORWARDED_HEADER, "1")
             .POST(HttpRequest.BodyPublishers.ofByteArray(claimBody));
     if (authorization != null) {
       req.header("Authorization", authorization);
     }
+    CompletableFuture<HttpResponse<byte[]>> answer =
+        http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r;
     try {
-      HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() != 200) {
-        failed.incrementAndGet();
-        log.debug(
-            "node {} answered a forwarded claim of queue {} with {}: {}",
-            peerId,
-            queue,
-            r.statusCode(),
-            new String(r.body(), StandardCharsets.UTF_8));
-        return null;
+      r = answer.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
       }
-      (holdsTasks(r.body()) ? withTasks : empty).incrementAndGet();
-      return new ClusterEndpoint.ForwardedClaim(peerId, r.body());
-    } catch (java.io.IOException e) {
       failed.incrementAndGet();
-      log.debug("a claim of queue {} forwarded to node {} failed: {}", queue, peerId, e.toString());
+      log.debug("a claim of queue {} forwarded to node {} got no answer in time", queue, peerId);
+      answer.thenAccept(
+          after -> {
+            if (after.statusCode() == 200 && holdsTasks(after.body())) {
+              tooLate.accept(new ClusterEndpoint.ForwardedClaim(peerId, after.body()));
+            }
+          });
       return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
       failed.incrementAndGet();
+      log.debug("a claim of queue {} forwarded to node {} failed: {}", queue, peerId, e.getCause());
       return null;
     }
+    if (r.statusCode() != 200) {
+      failed.incrementAndGet();
+      log.debug(
+          "node {} answered a forwarded claim of queue {} with {}: {}",
+          peerId,
+          queue,
+          r.statusCode(),
+          new String(r.body(), StandardCharsets.UTF_8));
+      return null;
+    }
+    (holdsTasks(r.body()) ? withTasks : empty).incrementAndGet();
+    return new ClusterEndpoint.ForwardedClaim(peerId, r.body());
   }
 
   /**
@@ -115,11 +145,14 @@ final class ClaimForwarder {
   }
 
   /** Whether a claim reply names a task: an empty one is exactly {@code {"tasks":[]}}. */
-  private static boolean holdsTasks(byte[] reply) {
+  static boolean holdsTasks(byte[] reply) {
     return reply.length > "{\"tasks\":[]}".length();
   }
 
-  /** The forwarded claims by result: tasks, empty, failed. */
+  /**
+   * The forwarded claims by result: tasks, empty, failed (a late answer's claim is among the
+   * failed: its worker did not get the tasks).
+   */
   Map<String, Long> counts() {
     Map<String, Long> out = new TreeMap<>();
     out.put("tasks", withTasks.get());

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,6 +126,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     peers.forEach((id, url) -> links.put(id, new PeerLink(this, id, url)));
     store.onSynced(() -> links.values().forEach(PeerLink::wake));
     this.rightsValidMs = Math.min(1_000, config.stealDelayMs() / 2);
+    this.targets = new ForwardTargets(q -> store.readyByHome(q, FORWARD_SCAN), FORWARD_TARGET_MS);
     this.refresher =
         Thread.ofPlatform().daemon().name("stoker-cluster-dispatch").unstarted(this::refreshLoop);
   }
@@ -146,10 +148,11 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
 
   /** A peer's frame arrived (in its request or in its answer). */
   void heard(Frame f) {
+    boolean newest;
     synchronized (this) {
       long now = monotonicMillis();
       checkPause(now);
-      dispatch.onFrame(f, now);
+      newest = dispatch.onFrame(f, now);
     }
     // A frame from a home this node steals from (or news of it, relayed) ends the steal. The store
     // must stop handing out that home's tasks before it applies the events that came with the
@@ -161,7 +164,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
     PeerLink link = links.get(f.from());
     if (link != null) {
-      link.heard(f);
+      link.heard(f, newest);
     }
     store.peerHolds(f.vector().get(self));
     checkBehind();
@@ -270,14 +273,20 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     }
     Rights next = new Rights(Set.copyOf(handOut), Set.copyOf(judged));
     if (!next.equals(rights) || lapsed) {
-      if (rights != null) {
-        log.info(
-            "dispatch: hands out the tasks of nodes {}, judges the leases of nodes {}",
-            handOut,
-            judged);
-      }
+      boolean changed = rights != null && !next.equals(rights);
       rights = next;
       store.rights(next, rightsValidMs);
+      if (changed) {
+        // Logged once the store obeys them: a claim of the store's round in flight when they were
+        // decided may still be made under the old ones, with an HLC up to that long after the
+        // decision (the handback's vector, read below, holds it).
+        log.info(
+            "dispatch: hands out the tasks of nodes {}, judges the leases of nodes {} "
+                + "(decided {} ms before the store's last round under the old rights was synced)",
+            handOut,
+            judged,
+            monotonicMillis() - now);
+      }
     } else {
       store.rightsValidFor(rightsValidMs);
     }
@@ -436,33 +445,50 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   }
 
   /**
-   * The most entries of a queue's ready index a claim that found nothing counts through when it
-   * looks for a peer to forward to: the count only ranks the peers.
+   * The most entries of each home's range of a queue's ready index a claim that found nothing
+   * counts through when it looks for a peer to forward to: the count only ranks the peers, and a
+   * few hundred is plenty for that.
    */
-  static final int FORWARD_SCAN = 1_000;
+  static final int FORWARD_SCAN = 256;
 
   /**
-   * How long a queue's forward target stays good while this node's replica does not change: the
+   * How long a queue's ready counts serve forward targets at most ({@link ForwardTargets}): the
    * failure detector's view (who is reachable, who steals) changes on a scale of seconds.
    */
   static final long FORWARD_TARGET_MS = 1_000;
 
-  /**
-   * A queue's forward target, decided at {@code at} (monotonic ms) with the replica at {@code
-   * vector}.
-   */
-  private record Target(int node, VersionVector vector, long at) {}
-
-  private final Map<String, Target> targets = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ForwardTargets targets;
   private final ClaimForwarder forwarder = new ClaimForwarder();
 
   @Override
-  public ForwardedClaim forwardClaim(String queue, byte[] claimBody, String authorization) {
-    int target = forwardTarget(queue);
-    PeerLink peer = links.get(target);
+  public ForwardedClaim forwardClaim(
+      String queue, byte[] claimBody, String authorization, Consumer<ForwardedClaim> tooLate) {
+    ForwardTargets.Target first = forwardTarget(queue);
+    ForwardedClaim answer = forwardTo(first.node(), queue, claimBody, authorization, tooLate);
+    if (first.node() < 0
+        || first.scanned()
+        || (answer != null && ClaimForwarder.holdsTasks(answer.reply()))) {
+      return answer;
+    }
+    // Chosen on counts scanned earlier, and that peer had nothing for it (or did not answer):
+    // count again now, and go to another peer if that shows one, rather than make the claim wait.
+    targets.forget(queue);
+    ForwardTargets.Target again = forwardTarget(queue);
+    return again.node() >= 0 && again.node() != first.node()
+        ? forwardTo(again.node(), queue, claimBody, authorization, tooLate)
+        : answer;
+  }
+
+  private ForwardedClaim forwardTo(
+      int node,
+      String queue,
+      byte[] claimBody,
+      String authorization,
+      Consumer<ForwardedClaim> tooLate) {
+    PeerLink peer = links.get(node);
     return peer == null
         ? null
-        : forwarder.forward(target, peer.url, queue, claimBody, authorization);
+        : forwarder.forward(node, peer.url, queue, claimBody, authorization, tooLate);
   }
 
   @Override
@@ -472,24 +498,26 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   }
 
   /**
-   * The peer that may hand out the most ready tasks of {@code queue} in this replica ({@link
-   * Dispatch#forwardTarget}), or -1; decided again when the replica changed or {@link
-   * #FORWARD_TARGET_MS} passed, so many waiting claims cost one scan.
+   * The peer that may hand out the most ready tasks of {@code queue} in this replica, over a link
+   * that is up ({@link Dispatch#forwardTarget}), or -1; on counts kept a while ({@link
+   * ForwardTargets}), so many claims that find nothing cost one scan.
    */
-  private int forwardTarget(String queue) {
-    long now = monotonicMillis();
-    VersionVector v = store.vector();
-    Target t = targets.get(queue);
-    if (t != null && t.vector().equals(v) && now - t.at() < FORWARD_TARGET_MS) {
-      return t.node();
-    }
-    Map<Integer, Long> ready = store.readyByHome(queue, FORWARD_SCAN);
-    int node;
-    synchronized (this) {
-      node = ready.isEmpty() ? -1 : dispatch.forwardTarget(ready, now);
-    }
-    targets.put(queue, new Target(node, v, now));
-    return node;
+  private ForwardTargets.Target forwardTarget(String queue) {
+    return targets.target(
+        queue,
+        store.vector(),
+        monotonicMillis(),
+        ready -> {
+          synchronized (this) {
+            return dispatch.forwardTarget(ready, this::linked, monotonicMillis());
+          }
+        });
+  }
+
+  /** Whether this node's last exchange with {@code peer} succeeded. */
+  private boolean linked(int peer) {
+    PeerLink link = links.get(peer);
+    return link != null && link.connected();
   }
 
   @Override

@@ -82,8 +82,13 @@ final class PeerLink {
     LockSupport.unpark(thread);
   }
 
-  void heard(Frame f) {
-    seen = new Seen(f, ClusterNode.monotonicMillis());
+  /**
+   * A frame of the peer arrived; {@code newest} says whether it is later than every one before (an
+   * overtaken one counts as contact, but what it says is older than what the status shows).
+   */
+  void heard(Frame f, boolean newest) {
+    Seen before = seen;
+    seen = new Seen(newest || before == null ? f : before.frame(), ClusterNode.monotonicMillis());
   }
 
   Seen seen() {

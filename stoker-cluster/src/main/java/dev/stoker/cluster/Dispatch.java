@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Who may hand out which pending task, and who judges which lease, on one node (ap-cluster.md §4).
@@ -168,16 +169,28 @@ public final class Dispatch {
         mine);
   }
 
-  /** A frame from a peer arrived at {@code now}; returns false if it was overtaken and ignored. */
+  /**
+   * A frame from a peer arrived at {@code now}. Whatever its number, it shows that its sender is
+   * alive: the failure detector takes every frame as direct contact. The rest — the contact ages it
+   * relays, its steals and handbacks — is taken only from a frame newer than the last one taken: a
+   * frame overtaken by a later one (a peer's own request, built before its answer to this node's
+   * request, arriving after it on the other connection) is old news there, and its ages, measured
+   * before the later frame's, would make a silent third node look heard from as late as the
+   * overtaken frame arrived. Returns false if the frame was overtaken.
+   */
   public boolean onFrame(Frame f, long now) {
+    // Before, an overtaken frame was ignored for the detector too: a node that had just relinked to
+    // a peer (its answer's frame came first) could find it unreachable a second later, while the
+    // peer's requests kept arriving, and become a second stealer of a paused third node (verify
+    // seed 20261211 at 1,994 s).
+    detector.heard(f.from(), now);
     Frame last = lastFrame.get(f.from());
     if (last != null && !f.isAfter(last)) {
       return false;
     }
+    f.contactAges().forEach((peer, age) -> detector.heardOf(peer, age, now));
     lastFrame.put(f.from(), f);
     heardSinceStart.add(f.from());
-    detector.heard(f.from(), now);
-    f.contactAges().forEach((peer, age) -> detector.heardOf(peer, age, now));
     if (f.stealing().contains(self)) {
       blockedBy.put(f.from(), null);
     } else if (f.handedBack().containsKey(self)) {
@@ -208,13 +221,18 @@ public final class Dispatch {
 
   /**
    * Where to forward a claim this node cannot serve from its own tasks (ap-cluster.md §4: one hop,
-   * one decision point): the reachable peer that may hand out the most ready tasks — a home for its
-   * own, a stealer for an unreachable home's — or -1 when none has any. The peer then decides by
-   * its own rights, so forwarding never dispatches a task twice.
+   * one decision point): the peer that may hand out the most ready tasks — a home for its own, a
+   * stealer for an unreachable home's — or -1 when none has any. The peer then decides by its own
+   * rights, so forwarding never dispatches a task twice.
+   *
+   * <p>Only a peer this node's own link reaches now ({@code linked}) and that is not suspected: the
+   * forward goes over that link. Relayed evidence keeps a peer behind a cut link unsuspected (C4),
+   * and a claim forwarded to it would fail at once.
    *
    * @param readyByHome per home node, how many of its tasks are ready in this node's replica
+   * @param linked whether this node's last exchange with a peer succeeded
    */
-  public int forwardTarget(Map<Integer, Long> readyByHome, long now) {
+  public int forwardTarget(Map<Integer, Long> readyByHome, IntPredicate linked, long now) {
     Map<Integer, Long> byDispatcher = new HashMap<>();
     readyByHome.forEach(
         (home, ready) -> {
@@ -224,6 +242,7 @@ public final class Dispatch {
                   : home;
           if (dispatcher != self
               && dispatcher >= 0
+              && linked.test(dispatcher)
               && !detector.suspected(dispatcher, now)
               && ready > 0) {
             byDispatcher.merge(dispatcher, ready, Long::sum);

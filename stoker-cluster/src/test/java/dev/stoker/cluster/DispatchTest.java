@@ -35,6 +35,9 @@ class DispatchTest {
     }
   }
 
+  /** Every link up: this node's last exchange with each peer succeeded. */
+  static final java.util.function.IntPredicate ALL_LINKED = peer -> true;
+
   final Node a = new Node(1);
   final Node b = new Node(2);
   final Node c = new Node(3);
@@ -193,22 +196,71 @@ class DispatchTest {
         .isEqualTo(Dispatch.Right.HOME);
   }
 
+  /**
+   * Node 3's frames reach node 1 on two connections: in node 3's answers to node 1's requests and
+   * in node 3's own requests. A request built before an answer can arrive after it. It is not news
+   * about steals, but it is news that node 3 is alive: node 1 must not find node 3 unreachable, and
+   * so make itself the stealer of a paused node 2 beside node 3 (verify seed 20261211, 1,994 s).
+   */
+  @Test
+  void a_frame_overtaken_by_a_later_one_still_shows_its_sender_alive() {
+    long t = 0;
+    for (; t <= 1_000; t += 200) {
+      exchange(t, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    }
+    // Node 2 is stopped from here on. Node 3 builds a request (older), then answers node 1
+    // (newer); the answer arrives first, the request 700 ms later; then node 1 hears nothing more
+    // from node 3 for a while (its requests are slow to come back).
+    Frame older = c.frame(1_200);
+    Frame newer = c.frame(1_210);
+    assertThat(a.dispatch.onFrame(newer, 1_210)).isTrue();
+    assertThat(a.dispatch.onFrame(older, 1_900)).as("overtaken: its steals are old news").isFalse();
+
+    long later = 1_210 + CONFIG.stealDelayMs() + 100;
+    a.frame(later);
+    assertThat(a.detector.unreachable(3, later))
+        .as("node 3 was heard %d ms ago", later - 1_900)
+        .isFalse();
+    assertThat(a.detector.unreachable(2, later)).isTrue();
+    assertThat(a.dispatch.steals()).as("node 3 is node 2's stealer, not node 1").isEmpty();
+    assertThat(a.dispatch.mayDispatch(2, later, a.vector)).isNull();
+  }
+
   @Test
   void a_claim_without_local_work_goes_to_the_peer_that_may_hand_out_the_most() {
     exchange(0, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
-    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L, 2, 3L, 3, 4L), 0)).isEqualTo(3);
-    assertThat(a.dispatch.forwardTarget(Map.of(2, 4L, 3, 4L), 0))
+    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L, 2, 3L, 3, 4L), ALL_LINKED, 0)).isEqualTo(3);
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 4L, 3, 4L), ALL_LINKED, 0))
         .as("a tie goes to the lower id")
         .isEqualTo(2);
-    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L), 0)).as("only its own tasks").isEqualTo(-1);
-    assertThat(a.dispatch.forwardTarget(Map.of(), 0)).isEqualTo(-1);
+    assertThat(a.dispatch.forwardTarget(Map.of(1, 5L), ALL_LINKED, 0))
+        .as("only its own tasks")
+        .isEqualTo(-1);
+    assertThat(a.dispatch.forwardTarget(Map.of(), ALL_LINKED, 0)).isEqualTo(-1);
     // C is gone for a steal_delay: its tasks are B's to hand out now (B is C's stealer, seen from
     // A).
     long t = 0;
     for (t = 200; t <= 2_000; t += 200) {
       exchange(t, new Node[] {a, b});
     }
-    assertThat(a.dispatch.forwardTarget(Map.of(2, 1L, 3, 4L), t)).isEqualTo(2);
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 1L, 3, 4L), ALL_LINKED, t)).isEqualTo(2);
+  }
+
+  /**
+   * A peer behind a cut link stays unsuspected while a third node relays news of it (C4), but a
+   * claim forwarded to it over that link would fail: only peers this node's own link reaches are
+   * chosen.
+   */
+  @Test
+  void a_claim_is_forwarded_only_over_a_link_that_is_up() {
+    exchange(0, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    java.util.function.IntPredicate cutToC = peer -> peer != 3;
+    assertThat(a.dispatch.forwardTarget(Map.of(2, 3L, 3, 40L), cutToC, 0))
+        .as("C has more, but A's link to C is down")
+        .isEqualTo(2);
+    assertThat(a.dispatch.forwardTarget(Map.of(3, 40L), cutToC, 0))
+        .as("nobody else has any")
+        .isEqualTo(-1);
   }
 
   @Test

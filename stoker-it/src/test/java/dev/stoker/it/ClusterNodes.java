@@ -160,6 +160,15 @@ final class ClusterNodes implements AutoCloseable {
   }
 
   /**
+   * Holds every answer {@code to} sends back on the link on which {@code from} reaches it {@code
+   * ms} (0: none): {@code to} answers {@code from}'s exchanges and forwarded claims late, as a
+   * starved node would, while its own requests to {@code from} go through at once.
+   */
+  void delayAnswers(int from, int to, long ms) {
+    proxies[from - 1][to - 1].delayAnswers(ms);
+  }
+
+  /**
    * From now on every link resets each of its connections (TCP RST) once it has carried the number
    * of bytes {@code limits} gives it, in the middle of whatever exchange it carries; {@link
    * #healAll} ends it.

@@ -38,13 +38,7 @@ class ClusterUndeliveredClaimTest {
   void a_forwarded_claims_tasks_whose_reply_cannot_be_written_are_pending_again_on_the_peer()
       throws Exception {
     try (ClusterNodes cluster = new ClusterNodes(root, 2).startAll()) {
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () ->
-                  cluster.http(1).get("/readyz").status() == 200
-                      && cluster.http(2).get("/readyz").status() == 200);
+      awaitReady(cluster);
       String big = "\"" + "x".repeat(PARAMS_BYTES) + "\"";
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < TASKS; i++) {
@@ -55,10 +49,7 @@ class ClusterUndeliveredClaimTest {
         assertThat(r.status()).as("enqueue: %s", r.body()).isEqualTo(201);
         ids.add(r.body().get("id").asText());
       }
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> cluster.http(2).get(QUEUE).at("/counts/pending").asInt() == TASKS);
+      awaitCount(cluster, 2, "pending", TASKS);
 
       URI node2 = URI.create(cluster.node(2).url());
       try (Socket worker = new Socket()) {
@@ -88,14 +79,7 @@ class ClusterUndeliveredClaimTest {
         worker.setSoLinger(true, 0); // close with a reset: the blocked write fails
       }
 
-      Awaitility.await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(100))
-          .untilAsserted(
-              () ->
-                  assertThat(cluster.http(1).get(QUEUE).at("/counts/pending").asInt())
-                      .as("pending again on node 1, long before the 600 s lease ends")
-                      .isEqualTo(TASKS));
+      awaitPendingAgainOnNode1(cluster, TASKS);
       Http.Reply again =
           cluster
               .http(1)
@@ -109,5 +93,69 @@ class ClusterUndeliveredClaimTest {
       assertThat(cluster.http(2).get("/v1/cluster").at("/forwarded_claims/tasks").asLong())
           .isEqualTo(1);
     }
+  }
+
+  /**
+   * Node 1 answers node 2's forwarded claim only after the 2 s forwarding timeout (its answers on
+   * that link held 3 s): the worker gets nothing, and the tasks node 1 handed out for it are
+   * pending again on node 1 within seconds, not after their 600 s lease (they stayed working
+   * before).
+   */
+  @Test
+  void a_forwarded_claims_tasks_whose_answer_comes_too_late_are_pending_again_on_the_peer()
+      throws Exception {
+    int tasks = 5;
+    try (ClusterNodes cluster = new ClusterNodes(root, 2).startAll()) {
+      awaitReady(cluster);
+      for (int i = 0; i < tasks; i++) {
+        assertThat(cluster.http(1).post(QUEUE + "/tasks", "{\"name\":\"late-" + i + "\"}").status())
+            .isEqualTo(201);
+      }
+      awaitCount(cluster, 2, "pending", tasks);
+
+      cluster.delayAnswers(2, 1, 3_000);
+      Http.Reply claim =
+          cluster
+              .http(2)
+              .post(
+                  QUEUE + "/claim",
+                  "{\"worker\":\"w\",\"max\":" + tasks + ",\"lease_ms\":600000,\"wait_ms\":0}");
+      assertThat(claim.status()).isEqualTo(200);
+      assertThat(claim.body().get("tasks")).as("node 1's answer came too late").isEmpty();
+      awaitCount(cluster, 1, "working", tasks);
+
+      awaitPendingAgainOnNode1(cluster, tasks);
+      assertThat(cluster.http(2).get("/v1/cluster").at("/forwarded_claims/failed").asLong())
+          .isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  private static void awaitReady(ClusterNodes cluster) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                cluster.http(1).get("/readyz").status() == 200
+                    && cluster.http(2).get("/readyz").status() == 200);
+  }
+
+  /** Waits until node {@code id} counts {@code n} tasks of the queue in {@code state}. */
+  private static void awaitCount(ClusterNodes cluster, int id, String state, int n) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> cluster.http(id).get(QUEUE).at("/counts/" + state).asInt() == n);
+  }
+
+  private static void awaitPendingAgainOnNode1(ClusterNodes cluster, int n) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () ->
+                assertThat(cluster.http(1).get(QUEUE).at("/counts/pending").asInt())
+                    .as("pending again on node 1, long before the 600 s lease ends")
+                    .isEqualTo(n));
   }
 }

@@ -708,8 +708,16 @@ final class Api {
     if (node == null || c.headers().first(ClusterEndpoint.FORWARDED_HEADER) != null) {
       return ClusterClaims.Claimed.here(store.taskClaimMany(params));
     }
+    String authorization = c.headers().first("Authorization");
     return new ClusterClaims(store, node, json)
-        .claim(params, c.headers().first("Authorization"), c.client(), () -> !ready);
+        .claim(
+            params,
+            authorization,
+            c.client(),
+            () -> !ready,
+            late ->
+                releaseUndelivered(
+                    authorization, late, "the peer's answer came after the forwarding timeout"));
   }
 
   /**
@@ -719,11 +727,14 @@ final class Api {
    * peer too (a token of a claim not seen here yet is recorded with it, docs/backends/cluster.md).
    */
   private void releaseUndelivered(Call c, ClusterClaims.Claimed claimed, String why) {
+    releaseUndelivered(c.headers().first("Authorization"), claimed, why);
+  }
+
+  private void releaseUndelivered(String authorization, ClusterClaims.Claimed claimed, String why) {
     releaseUndelivered(claimed.local(), why);
     if (claimed.forwarded().isEmpty()) {
       return;
     }
-    String authorization = c.headers().first("Authorization");
     int atPeer = 0;
     int here = 0;
     for (ClusterClaims.Granted t : claimed.forwarded()) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A claim on a node of an AP cluster (docs/backends/cluster.md, "Forwarding"): when this node has
@@ -26,8 +27,8 @@ final class ClusterClaims {
   /**
    * How often a waiting claim looks again at the peers. Replicated events arrive in bursts many
    * times a second; a quarter second keeps a waiting worker's delay small against the lease times
-   * tasks run for, and the look (a capped scan of the replica's ready index, cached by the cluster
-   * side until its replica changes) cheap.
+   * tasks run for, and the look (a capped scan of the replica's ready index, whose counts the
+   * cluster side keeps a while) cheap.
    */
   static final long RECHECK_MS = 250;
 
@@ -62,10 +63,15 @@ final class ClusterClaims {
    * Claims here, else at the peer with most ready tasks; while {@code params} may wait, waits here
    * in slices of {@link #RECHECK_MS} and looks at the peers again after each. Stops waiting when
    * the client hangs up (and then forwards nothing: a peer's tasks would go to nobody) or the
-   * server drains.
+   * server drains. A peer's answer that came after the forwarding timeout, with tasks nobody gets,
+   * goes to {@code tooLate}, on another thread, to be given back.
    */
   Claimed claim(
-      ClaimParams params, String authorization, ClientConnection client, Draining draining) {
+      ClaimParams params,
+      String authorization,
+      ClientConnection client,
+      Draining draining,
+      Consumer<Claimed> tooLate) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(params.waitMs());
     byte[] forward = forwardBody(params);
     long slice = 0;
@@ -77,7 +83,18 @@ final class ClusterClaims {
       if (slice > 0 && client.closed()) {
         return Claimed.here(List.of());
       }
-      Claimed there = forwarded(node.forwardClaim(params.queue(), forward, authorization));
+      Claimed there =
+          forwarded(
+              node.forwardClaim(
+                  params.queue(),
+                  forward,
+                  authorization,
+                  late -> {
+                    Claimed granted = forwarded(late);
+                    if (granted != null) {
+                      tooLate.accept(granted);
+                    }
+                  }));
       if (there != null) {
         return there;
       }

@@ -57,10 +57,18 @@ public interface ClusterEndpoint {
    * peer deciding by its own rights. {@code claimBody} is a claim request body that does not wait;
    * {@code authorization} is the worker's header, passed on (null for none).
    *
+   * <p>A peer that answers only after the forwarding timeout may have handed out tasks for the
+   * claim that no worker gets: that answer goes to {@code tooLate} (on another thread), which gives
+   * them back as for a claim whose worker hung up.
+   *
    * @return the peer's reply, or null when no peer has ready tasks of the queue or the peer did not
-   *     answer 200
+   *     answer 200 in time
    */
-  default ForwardedClaim forwardClaim(String queue, byte[] claimBody, String authorization) {
+  default ForwardedClaim forwardClaim(
+      String queue,
+      byte[] claimBody,
+      String authorization,
+      java.util.function.Consumer<ForwardedClaim> tooLate) {
     return null;
   }
 

@@ -56,13 +56,30 @@ class ClusterClaimsTest {
       return "{}".getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Whether the peer answers after the forwarding timeout: the claim gets nothing, and the answer
+     * goes to the late handler (from another thread, once the claim has returned).
+     */
+    volatile boolean late;
+
+    final List<Thread> lateAnswers = new CopyOnWriteArrayList<>();
+
     @Override
-    public ForwardedClaim forwardClaim(String queue, byte[] claimBody, String authorization) {
+    public ForwardedClaim forwardClaim(
+        String queue,
+        byte[] claimBody,
+        String authorization,
+        java.util.function.Consumer<ForwardedClaim> tooLate) {
       forwarded.add(
           queue + " " + new String(claimBody, StandardCharsets.UTF_8) + " " + authorization);
       onForward.run();
       String reply = replies.get(Math.min(forwarded.size(), replies.size()) - 1);
-      return new ForwardedClaim(2, reply.getBytes(StandardCharsets.UTF_8));
+      ForwardedClaim answer = new ForwardedClaim(2, reply.getBytes(StandardCharsets.UTF_8));
+      if (late) {
+        lateAnswers.add(Thread.ofPlatform().start(() -> tooLate.accept(answer)));
+        return null;
+      }
+      return answer;
     }
 
     @Override
@@ -190,6 +207,25 @@ class ClusterClaimsTest {
     assertThat(JSON.readTree(r.body()).get("tasks")).isEmpty();
     assertThat(peer.forwarded).as("only the first look, before the claim waited").hasSize(1);
     assertThat(peer.released).isEmpty();
+  }
+
+  /**
+   * The peer handed tasks out for the forwarded claim, but its answer came after the forwarding
+   * timeout: the worker got nothing, and the tasks are released on that peer with their tokens and
+   * the worker's Authorization, as for a worker that hung up.
+   */
+  @Test
+  void a_peers_tasks_whose_answer_came_too_late_are_released_on_that_peer() throws Exception {
+    Peer peer = new Peer("{\"tasks\":[" + PEER_TASK + "]}");
+    peer.late = true;
+    api.cluster(peer);
+    Response r = send("/v1/queues/q/claim", "{\"worker\":\"w\"}", ClientConnection.UNKNOWN, WORKER);
+    assertThat(JSON.readTree(r.body()).get("tasks")).as("too late for this claim").isEmpty();
+    for (Thread t : peer.lateAnswers) {
+      t.join(10_000);
+    }
+    assertThat(peer.lateAnswers).hasSize(1);
+    assertThat(peer.released).containsExactly("2 from-the-peer t1.x Bearer abc");
   }
 
   @Test

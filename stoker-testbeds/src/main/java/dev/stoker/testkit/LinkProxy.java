@@ -34,6 +34,9 @@ public final class LinkProxy implements AutoCloseable {
 
   private final AtomicLong resets = new AtomicLong();
 
+  /** How long each piece of an answer (bytes from the far node back) is held before it goes on. */
+  private volatile long answerDelayMs;
+
   /** One connection through the proxy: its two sockets, and the bytes it carried both ways. */
   private static final class Connection {
     final Socket in;
@@ -114,6 +117,14 @@ public final class LinkProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on holds every piece of what the far node sends back (its answers) {@code ms} before
+   * passing it on, as a slow or starved peer would answer late; 0 stops it.
+   */
+  public void delayAnswers(long ms) {
+    answerDelayMs = ms;
+  }
+
   /** How many connections this proxy has reset so far (by {@link #resetAfter}). */
   public long resets() {
     return resets.get();
@@ -155,6 +166,10 @@ public final class LinkProxy implements AutoCloseable {
               try (InputStream i = from.getInputStream();
                   OutputStream o = to.getOutputStream()) {
                 for (int n = i.read(buf); n >= 0 && !cut; n = i.read(buf)) {
+                  long delay = answerDelayMs;
+                  if (from == c.out && delay > 0) {
+                    Thread.sleep(delay);
+                  }
                   long before = c.carried.getAndAdd(n);
                   int pass = (int) Math.max(0, Math.min(n, c.limit - before));
                   o.write(buf, 0, pass);
@@ -167,7 +182,7 @@ public final class LinkProxy implements AutoCloseable {
                     break;
                   }
                 }
-              } catch (IOException e) {
+              } catch (IOException | InterruptedException e) {
                 // one side closed or the link was cut
               } finally {
                 c.close(false);

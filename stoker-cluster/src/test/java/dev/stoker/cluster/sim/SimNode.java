@@ -316,7 +316,9 @@ final class SimNode {
             }
           }
           if (best == null) {
-            int forwardTo = dispatch.forwardTarget(readyByHome(), now);
+            // The simulated network carries datagrams: no link is "up" or "down" but by the frames
+            // that cross it, which the failure detector already counts.
+            int forwardTo = dispatch.forwardTarget(readyByHome(), peer -> true, now);
             replies.add(() -> reply.accept(new ClaimReply(null, forwardTo)));
             return;
           }
