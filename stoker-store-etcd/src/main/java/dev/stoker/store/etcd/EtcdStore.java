@@ -891,11 +891,20 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
 
   @SuppressWarnings("unchecked")
   private List<Task> claimNow(ClaimParams p) {
-    return (List<Task>)
-        claimers
-            .computeIfAbsent(
-                p.queue(), q -> new Combiner<>(batch -> queueBatch(q, batch), claimsPerTxn))
-            .submit(p);
+    return (List<Task>) answer(queueCombiner(p.queue()).submit(p));
+  }
+
+  private Combiner<Object, Object> queueCombiner(String queue) {
+    return claimers.computeIfAbsent(
+        queue, q -> new Combiner<>(batch -> queueBatch(q, batch), claimsPerTxn));
+  }
+
+  /** An answer of {@link #queueBatch}: a failure is thrown to its request alone. */
+  private static Object answer(Object o) {
+    if (o instanceof RuntimeException e) {
+      throw e;
+    }
+    return o;
   }
 
   /**
@@ -924,8 +933,14 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
             this::stamp,
             config.maxTxnOps() / 2,
             TXN_BYTES / 2);
-    Iterator<List<Task>> claimed =
-        claims.isEmpty() ? null : claimBatch(queue, claims, riders).iterator();
+    // A failure answers the requests it concerns, not the riders that committed before it.
+    Iterator<List<Task>> claimed = null;
+    RuntimeException claimFailed = null;
+    try {
+      claimed = claims.isEmpty() ? null : claimBatch(queue, claims, riders).iterator();
+    } catch (RuntimeException e) {
+      claimFailed = e;
+    }
     List<Outcome> outcomes = riders.outcomes(completions.size());
     List<Completion> left = new ArrayList<>();
     for (int i = 0; i < completions.size(); i++) {
@@ -933,15 +948,21 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
         left.add(completions.get(i));
       }
     }
-    Iterator<Outcome> written = (left.isEmpty() ? List.<Outcome>of() : changeAll(left)).iterator();
+    Iterator<Outcome> written = null;
+    RuntimeException writeFailed = null;
+    try {
+      written = (left.isEmpty() ? List.<Outcome>of() : changeAll(left)).iterator();
+    } catch (RuntimeException e) {
+      writeFailed = e;
+    }
     Iterator<Outcome> completed = outcomes.iterator();
     List<Object> out = new ArrayList<>(batch.size());
     for (Object o : batch) {
       if (o instanceof ClaimParams) {
-        out.add(claimed.next());
+        out.add(claimFailed != null ? claimFailed : claimed.next());
       } else {
         Outcome c = completed.next();
-        out.add(c != null ? c : written.next());
+        out.add(c != null ? c : writeFailed != null ? writeFailed : written.next());
       }
     }
     return out;
@@ -1233,7 +1254,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     if (claims != null) {
       // The queue's claims go to etcd one batch at a time: the completion rides in the next one
       // (Riders), or goes alone at once when no claim batch is running.
-      return (Outcome) claims.submit(c);
+      return (Outcome) answer(claims.submit(c));
     }
     return completer.submit(c);
   }
