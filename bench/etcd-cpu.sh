@@ -4,7 +4,8 @@
 # three etcd members and the Stoker server used during it, per task. On a machine whose cores every
 # process shares, a rate is about the inverse of this; it moves much less with other load than the
 # rates do. The load generator's own CPU (for the recipe, its etcd client) is not counted. $STOKER is
-# the launcher (default ./stoker); $TASKS (5000) the tasks per phase.
+# the launcher (default ./stoker); $TASKS (5000) the tasks per phase; RECIPE=no leaves the recipe out
+# (Stoker alone: half the time, for A/B runs of two builds).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STOKER=${STOKER:-$root/stoker}
@@ -24,7 +25,9 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 e0=$(cpu $members)
 s0=$(cpu "${stoker_pids[0]}")
 cd "$root"
-"$STOKER" bench --server "$url" --tasks "$TASKS" --workloads w1 --peer "etcd=${ETCD_ENDPOINTS%%,*}" 2>&1 |
+peer=(--peer "etcd=${ETCD_ENDPOINTS%%,*}")
+[ "${RECIPE:-yes}" = no ] && peer=()
+"$STOKER" bench --server "$url" --tasks "$TASKS" --workloads w1 "${peer[@]}" 2>&1 |
   grep --line-buffered -E ' w1 [a-z-]+: [0-9]+ tasks' | while IFS= read -r line; do
     # shellcheck disable=SC2086
     e1=$(cpu $members)

@@ -136,9 +136,10 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
 
   /**
    * Per queue, the claims of this server's workers that go to etcd together (see {@link
-   * #claimBatch}).
+   * #claimBatch}), and the completions that ride in their transaction ({@link Riders}): each item a
+   * {@link ClaimParams} answered by its tasks, or a {@link Completion} answered by its outcome.
    */
-  private final Map<String, Combiner<ClaimParams, List<Task>>> claimers = new ConcurrentHashMap<>();
+  private final Map<String, Combiner<Object, Object>> claimers = new ConcurrentHashMap<>();
 
   /**
    * The completions of this server's workers that go to etcd together, as many as one transaction
@@ -888,12 +889,83 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     }
   }
 
+  @SuppressWarnings("unchecked")
   private List<Task> claimNow(ClaimParams p) {
-    return claimers
-        .computeIfAbsent(
-            p.queue(),
-            q -> new Combiner<ClaimParams, List<Task>>(batch -> claimBatch(q, batch), claimsPerTxn))
-        .submit(p);
+    return (List<Task>) answer(queueCombiner(p.queue()).submit(p));
+  }
+
+  private Combiner<Object, Object> queueCombiner(String queue) {
+    return claimers.computeIfAbsent(
+        queue, q -> new Combiner<>(batch -> queueBatch(q, batch), claimsPerTxn));
+  }
+
+  /** An answer of {@link #queueBatch}: a failure is thrown to its request alone. */
+  private static Object answer(Object o) {
+    if (o instanceof RuntimeException e) {
+      throw e;
+    }
+    return o;
+  }
+
+  /**
+   * A batch of a queue's claims and the completions that came with them (see {@link Riders}): the
+   * completions ride in the first claim transaction when they can, and are written on their own (as
+   * {@link #taskComplete} does otherwise) when they cannot, or when that transaction fails or is
+   * never made (nothing to claim, a paused queue).
+   */
+  private List<Object> queueBatch(String queue, List<Object> batch) {
+    List<ClaimParams> claims = new ArrayList<>();
+    List<Completion> completions = new ArrayList<>();
+    for (Object o : batch) {
+      if (o instanceof ClaimParams p) {
+        claims.add(p);
+      } else {
+        completions.add((Completion) o);
+      }
+    }
+    long now = clock.millis();
+    Riders riders =
+        new Riders(
+            claims.isEmpty() ? List.of() : completions,
+            written,
+            keys,
+            now,
+            this::stamp,
+            config.maxTxnOps() / 2,
+            TXN_BYTES / 2);
+    // A failure answers the requests it concerns, not the riders that committed before it.
+    Iterator<List<Task>> claimed = null;
+    RuntimeException claimFailed = null;
+    try {
+      claimed = claims.isEmpty() ? null : claimBatch(queue, claims, riders).iterator();
+    } catch (RuntimeException e) {
+      claimFailed = e;
+    }
+    List<Outcome> outcomes = riders.outcomes(completions.size());
+    List<Completion> left = new ArrayList<>();
+    for (int i = 0; i < completions.size(); i++) {
+      if (outcomes.get(i) == null) {
+        left.add(completions.get(i));
+      }
+    }
+    Iterator<Outcome> written = null;
+    RuntimeException writeFailed = null;
+    try {
+      written = (left.isEmpty() ? List.<Outcome>of() : changeAll(left)).iterator();
+    } catch (RuntimeException e) {
+      writeFailed = e;
+    }
+    Iterator<Outcome> completed = outcomes.iterator();
+    List<Object> out = new ArrayList<>(batch.size());
+    for (Object o : batch) {
+      if (o instanceof ClaimParams) {
+        out.add(claimFailed != null ? claimFailed : claimed.next());
+      } else {
+        Outcome c = completed.next();
+        out.add(c != null ? c : writeFailed != null ? writeFailed : written.next());
+      }
+    }
+    return out;
   }
 
   /**
@@ -905,15 +977,15 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
    * touched are kept, and only the lost ones are replaced, picked at random among the first few
    * ready keys so that contending servers spread out.
    */
-  private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests) {
+  private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests, Riders riders) {
     sweeper.sweepIfDue();
     ClaimShares shares = new ClaimShares(requests);
-    QueueSettings s = null;
+    QueueSeen s = null;
     List<Stored> kept = List.of();
     boolean sweptOnDemand = false;
     int attempt = 0;
     while (shares.left() > 0 && attempt < CLAIM_ATTEMPTS) {
-      int want = Math.min(shares.left(), claimsPerTxn);
+      int want = Math.min(shares.left(), Math.max(1, (config.maxTxnOps() - riders.ops()) / 5));
       Floors.Snapshot floor = floors.get(queue);
       List<Stored> picked = new ArrayList<>(kept);
       kept = List.of();
@@ -934,9 +1006,11 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
           break;
         }
         fresh = attempt == 0 ? found.subList(0, Math.min(more, found.size())) : spread(found, more);
+      }
+      if (!fresh.isEmpty() || s == null) {
         Claimable c = claimable(queue, fresh);
         s = c.settings();
-        if (s == null || s.paused()) {
+        if (s == null || s.settings().paused()) {
           return shares.got();
         }
         picked.addAll(c.tasks());
@@ -946,10 +1020,15 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
         continue;
       }
       picked.sort(Comparator.comparing(st -> Keys.text(keys.ready(st.task()))));
-      Writes w = claimWrites(picked, shares, s);
+      Writes w = claimWrites(queue, picked, shares, s);
+      int claims = w.changed().size();
+      boolean riding = riders.rideIn(w);
       if (commitFenced(w)) {
-        shares.handOut(w.changed());
-        if (attempt == 0 && fresh.size() == picked.size() && w.changed().size() == picked.size()) {
+        if (riding) {
+          riders.committed();
+        }
+        shares.handOut(w.changed().subList(0, claims));
+        if (attempt == 0 && fresh.size() == picked.size() && claims == picked.size()) {
           // Everything below the last key taken is gone now: the next claim starts after it.
           floors.raise(queue, Keys.after(fresh.get(fresh.size() - 1)), floor);
         }
@@ -958,55 +1037,110 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
       attempt++;
       List<GetResponse> now = w.readOnConflict();
       if (!now.isEmpty()) {
-        conflicts.incrementAndGet();
-        kept = untouched(picked.subList(0, now.size()), now);
+        kept = untouched(picked.subList(0, claims), now.subList(0, claims));
+        if (kept.size() < claims) {
+          conflicts.incrementAndGet();
+        }
       }
+      // The settings may have changed instead (or a rider's task): read them again.
+      seenSettings.remove(queue);
+      s = null;
     }
     return shares.got();
   }
 
-  /** The queue's settings (null: no such queue) and the tasks a claim may take, read together. */
-  private record Claimable(QueueSettings settings, List<Stored> tasks) {}
+  /**
+   * A queue's settings as a claim last read them, with the mod revision of their key: the claim
+   * transaction compares it, so a claim decided on settings that changed since (a pause, another
+   * lease) does nothing.
+   */
+  private record QueueSeen(QueueSettings settings, long modRevision) {}
+
+  /**
+   * Per queue, the settings as the last claim read them: a claim whose candidates this server wrote
+   * itself ({@link Written}) reads nothing before its transaction.
+   */
+  private final Map<String, QueueSeen> seenSettings = new ConcurrentHashMap<>();
+
+  /** The queue's settings (null: no such queue) and the tasks a claim may take. */
+  private record Claimable(QueueSeen settings, List<Stored> tasks) {}
 
   /**
    * The queue's settings and the records of the tasks of these ready keys that are still ready, in
    * one read (a claim's round trips are its cost); a stale key (read from a lagging member) is
-   * passed over.
+   * passed over. Records this server wrote itself ({@link Written}) and settings a claim read
+   * before are not read again: the claim transaction compares both, so a guess that is out of date
+   * makes it fail and the next attempt reads.
    */
   private Claimable claimable(String queue, List<String> readyKeys) {
+    Stored[] found = new Stored[readyKeys.size()];
     List<ByteSequence> wanted = new ArrayList<>(readyKeys.size() + 1);
-    readyKeys.forEach(k -> wanted.add(keys.task(Keys.idAtEnd(k))));
-    wanted.add(keys.queue(queue));
-    List<KeyValue> got = etcd.getAll(wanted, config.maxTxnOps());
-    KeyValue settings = got.get(readyKeys.size());
-    List<Stored> out = new ArrayList<>(readyKeys.size());
+    List<Integer> wantedAt = new ArrayList<>(readyKeys.size());
     for (int i = 0; i < readyKeys.size(); i++) {
-      Stored st = got.get(i) == null ? null : stored(got.get(i));
-      if (st != null
-          && st.task().state() == TaskState.PENDING
-          && Keys.text(keys.ready(st.task())).equals(readyKeys.get(i))) {
+      TaskId id = Keys.idAtEnd(readyKeys.get(i));
+      Stored st = written.get(id);
+      if (st != null && isReadyAs(st, readyKeys.get(i))) {
+        found[i] = st;
+      } else {
+        wanted.add(keys.task(id));
+        wantedAt.add(i);
+      }
+    }
+    QueueSeen s = seenSettings.get(queue);
+    if (!wanted.isEmpty() || s == null) {
+      wanted.add(keys.queue(queue));
+      List<KeyValue> got = etcd.getAll(wanted, config.maxTxnOps());
+      for (int j = 0; j < wantedAt.size(); j++) {
+        Stored st = got.get(j) == null ? null : stored(got.get(j));
+        int i = wantedAt.get(j);
+        found[i] = st != null && isReadyAs(st, readyKeys.get(i)) ? st : null;
+      }
+      KeyValue settings = got.get(wantedAt.size());
+      if (settings == null) {
+        seenSettings.remove(queue);
+        return new Claimable(null, List.of());
+      }
+      s =
+          new QueueSeen(
+              remember(queue, Codec.settings(settings.getValue())), settings.getModRevision());
+      if (s.settings().paused()) {
+        seenSettings.remove(queue); // no transaction would compare them: a resume must be read
+      } else {
+        seenSettings.put(queue, s);
+      }
+    }
+    List<Stored> out = new ArrayList<>(readyKeys.size());
+    for (Stored st : found) {
+      if (st != null) {
         out.add(st);
       }
     }
-    return new Claimable(
-        settings == null ? null : remember(queue, Codec.settings(settings.getValue())), out);
+    return new Claimable(s, out);
+  }
+
+  /** Whether the task is pending and ready under this key (not claimed or moved since). */
+  private boolean isReadyAs(Stored st, String readyKey) {
+    return st.task().state() == TaskState.PENDING
+        && Keys.text(keys.ready(st.task())).equals(readyKey);
   }
 
   /**
    * One transaction claiming these tasks (as many as fit etcd's request limit) for the requests
-   * that still want tasks, in order; it reads their records back if a compare fails.
+   * that still want tasks, in order, if the queue's settings are still as read; it reads the tasks'
+   * records back if a compare fails.
    */
-  private Writes claimWrites(List<Stored> picked, ClaimShares shares, QueueSettings s) {
+  private Writes claimWrites(String queue, List<Stored> picked, ClaimShares shares, QueueSeen s) {
     long now = clock.millis();
     Writes w = new Writes(keys, now, session.id());
     w.readBackOnConflict();
+    w.require(keys.queue(queue), s.modRevision());
     Iterator<ClaimParams> to = shares.nextTasksGoTo(picked.size()).iterator();
     for (Stored st : picked) {
       if (!w.changed().isEmpty() && w.bytes() >= TXN_BYTES) {
         break;
       }
       ClaimParams p = to.next();
-      w.update(st, Transitions.claim(st.task(), p.worker(), p.leaseMsIn(s), stamp(now)));
+      w.update(st, Transitions.claim(st.task(), p.worker(), p.leaseMsIn(s.settings()), stamp(now)));
     }
     return w;
   }
@@ -1114,7 +1248,15 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
 
   @Override
   public Outcome taskComplete(TaskId id, String token, String resultJson) {
-    return completer.submit(new Completion(id, token, resultJson));
+    Completion c = new Completion(id, token, resultJson);
+    Stored st = written.get(id);
+    Combiner<Object, Object> claims = st == null ? null : claimers.get(st.task().queue());
+    if (claims != null) {
+      // The queue's claims go to etcd one batch at a time: the completion rides in the next one
+      // (Riders), or goes alone at once when no claim batch is running.
+      return (Outcome) answer(claims.submit(c));
+    }
+    return completer.submit(c);
   }
 
   @Override

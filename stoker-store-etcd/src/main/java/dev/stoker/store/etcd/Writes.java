@@ -92,6 +92,15 @@ final class Writes {
     changed.add(next);
   }
 
+  /**
+   * Makes the transaction depend on a key it did not write being as read (mod revision {@code
+   * modRevision}): a claim's queue settings, which decide its lease and whether the queue is
+   * paused.
+   */
+  void require(ByteSequence key, long modRevision) {
+    cmps.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)));
+  }
+
   long lease() {
     return lease;
   }

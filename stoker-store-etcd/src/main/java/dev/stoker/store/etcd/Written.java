@@ -2,18 +2,17 @@ package dev.stoker.store.etcd;
 
 import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
-import dev.stoker.core.TaskState;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The records of the working tasks this server last wrote (claims, heartbeats), each with the mod
- * revision its transaction gave it: a worker's next write through this server (a completion, a
- * heartbeat) starts from it instead of reading the record first, which saves a round trip per task.
- * It is only a guess at what is stored: the write compares the mod revision as always, so when
- * anyone else changed the task since (another server, a sweep), the write fails its compare and the
- * store reads the record and decides again.
+ * The records of the live tasks this server last wrote (enqueues, claims, heartbeats, releases),
+ * each with the mod revision its transaction gave it: a claim of a pending task, or a worker's next
+ * write through this server (a completion, a heartbeat), starts from it instead of reading the
+ * record first, which saves a round trip per batch. It is only a guess at what is stored: the write
+ * compares the mod revision as always, so when anyone else changed the task since (another server,
+ * a sweep), the write fails its compare and the store reads the record and decides again.
  */
 final class Written {
   /**
@@ -27,7 +26,7 @@ final class Written {
   /** A transaction of this server committed these tasks at {@code revision}. */
   void committed(List<Task> tasks, long revision) {
     for (Task t : tasks) {
-      if (t.state() == TaskState.WORKING) {
+      if (!t.state().isTerminal()) {
         if (records.size() >= MAX) {
           records.clear();
         }

@@ -10,6 +10,7 @@ import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.RedriveResult;
+import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.StoreCounters;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.testkit.EtcdTemp;
@@ -142,6 +143,78 @@ class EtcdStoreTest {
     assertThat(a.taskComplete(again.id(), again.lease().token(), "2"))
         .isInstanceOf(Outcome.Ok.class);
     assertThat(b.taskGet(again.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
+  }
+
+  /**
+   * A server claims tasks it enqueued itself without reading their records or the queue's settings
+   * first: the settings it last read are compared in the claim transaction, so a pause or a new
+   * lease set through another server since holds at once.
+   */
+  @Test
+  void a_claim_holds_to_settings_changed_through_another_server_since_it_last_read_them() {
+    EtcdStore a = server(1);
+    EtcdStore b = server(2);
+    a.taskEnqueueMany(Q, specs(3, "{}"));
+    long now = clock.millis();
+    assertThat(a.taskClaimMany(new ClaimParams(Q, "w", 1, null, 0))).hasSize(1);
+
+    b.queueUpdate(Q, new SettingsPatch(null, null, null, null, null, null, true));
+    assertThat(a.taskClaimMany(new ClaimParams(Q, "w", 1, null, 0)))
+        .as("paused through the other server")
+        .isEmpty();
+
+    b.queueUpdate(Q, new SettingsPatch(123_000L, null, null, null, null, null, false));
+    List<Task> got = a.taskClaimMany(new ClaimParams(Q, "w", 1, null, 0));
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0).lease().expiresAt()).isEqualTo(now + 123_000L);
+    assertThat(a.claimConflicts()).as("a change of settings is no contention").isZero();
+  }
+
+  /**
+   * Workers that complete a task and claim the next through one server (the completions ride in
+   * that server's claim transactions when claims are waiting): every completion is answered for its
+   * own task, and every task is done once.
+   */
+  @Test
+  void concurrent_finish_and_claim_on_one_server_completes_every_task_once() throws Exception {
+    EtcdStore a = server(1);
+    int n = 400;
+    a.taskEnqueueMany(Q, specs(n, "{}"));
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    ConcurrentLinkedQueue<Object> done = new ConcurrentLinkedQueue<>();
+    List<Future<?>> workers = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String worker = "w-" + i;
+      workers.add(
+          pool.submit(
+              () -> {
+                List<Task> mine = a.taskClaimMany(new ClaimParams(Q, worker, 1, 600_000L, 0));
+                while (!mine.isEmpty()) {
+                  Task t = mine.get(0);
+                  Outcome o = a.taskComplete(t.id(), t.lease().token(), "\"" + t.id() + "\"");
+                  assertThat(o).isInstanceOf(Outcome.Ok.class);
+                  Task finished = ((Outcome.Ok) o).task();
+                  assertThat(finished.id()).isEqualTo(t.id());
+                  assertThat(finished.state()).isEqualTo(TaskState.DONE);
+                  assertThat(
+                          a.taskComplete(t.id(), t.lease().token().substring(1) + "x", "\"again\""))
+                      .as("a second completion with another token")
+                      .isNotInstanceOf(Outcome.Ok.class);
+                  done.add(t.id());
+                  mine = a.taskClaimMany(new ClaimParams(Q, worker, 1, 600_000L, 0));
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : workers) {
+      f.get(3, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    assertThat(new HashSet<>(done)).hasSize(n);
+    assertThat(done).hasSize(n);
+    assertThat(a.queueGet(Q).counts().done()).isEqualTo(n);
+    Task one = a.taskGet((dev.stoker.core.TaskId) done.peek()).orElseThrow();
+    assertThat(one.resultJson()).isEqualTo("\"" + one.id() + "\"");
   }
 
   @Test
