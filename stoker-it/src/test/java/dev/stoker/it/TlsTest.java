@@ -86,15 +86,13 @@ class TlsTest {
             null);
     assertThat(r.exit()).as(r.err()).isZero();
     token = r.out().strip();
-    server =
-        StokerProcess.start(
-            dir.resolve("data"),
-            "--tls-cert",
-            cert.toString(),
-            "--tls-key",
-            key.toString(),
-            "--tokens",
-            tokens.toString());
+    server = StokerProcess.start(dir.resolve("data"), secured().toArray(String[]::new));
+  }
+
+  /** What every server of these tests is started with: TLS, and tokens. */
+  private static List<String> secured() {
+    return List.of(
+        "--tls-cert", cert.toString(), "--tls-key", key.toString(), "--tokens", tokens.toString());
   }
 
   static String pem(String type, byte[] der) {
@@ -151,23 +149,22 @@ class TlsTest {
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> {
                 try {
+                  List<String> args =
+                      new java.util.ArrayList<>(
+                          List.of(
+                              "--cluster",
+                              "--node-id",
+                              String.valueOf(self),
+                              "--peers",
+                              String.join(",", peers),
+                              "--cluster-key-file",
+                              clusterKey.toString()));
+                  args.addAll(secured());
                   return dev.stoker.verify.ServerProcess.start(
                       self == 3 ? List.of() : trusting,
                       List.of("--data", dir.resolve("node-" + self).toString()),
                       ports[self - 1],
-                      "--cluster",
-                      "--node-id",
-                      String.valueOf(self),
-                      "--peers",
-                      String.join(",", peers),
-                      "--cluster-key-file",
-                      clusterKey.toString(),
-                      "--tls-cert",
-                      cert.toString(),
-                      "--tls-key",
-                      key.toString(),
-                      "--tokens",
-                      tokens.toString());
+                      args.toArray(String[]::new));
                 } catch (java.io.IOException e) {
                   throw new java.io.UncheckedIOException(e);
                 }
