@@ -1,6 +1,7 @@
 package dev.stoker.server;
 
 import dev.stoker.core.Task;
+import dev.stoker.core.store.Transition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,11 +30,19 @@ final class ChangeFeed {
    */
   static final int MAX_READ = 512;
 
-  /** One transition of a task: its position in the stream, what happened, and the task after it. */
+  /**
+   * One transition of a task: its position in the stream, what happened, and the task after it; or
+   * a mark that transitions may be missing here ({@link #isReset()}).
+   */
   static final class Event {
     final long position;
+
+    /** Null in a reset mark. */
     final Transition transition;
+
+    /** Null in a reset mark. */
     final Task task;
+
     final long chars;
 
     /** The task's JSON, written once by the first subscriber that sends it. */
@@ -44,10 +53,20 @@ final class ChangeFeed {
       this.transition = transition;
       this.task = task;
       this.chars =
-          task.paramsJson().length()
-              + length(task.resultJson())
-              + length(task.lastError())
-              + task.name().length();
+          task == null
+              ? 0
+              : task.paramsJson().length()
+                  + length(task.resultJson())
+                  + length(task.lastError())
+                  + task.name().length();
+    }
+
+    /**
+     * Whether this marks that transitions before it may be missing from the stream (another
+     * server's, when the store lost track of them): every subscriber is told to reload.
+     */
+    boolean isReset() {
+      return transition == null;
     }
 
     private static int length(String s) {
@@ -132,6 +151,19 @@ final class ChangeFeed {
    * Appends a transition; drops the oldest events beyond the capacity. Never waits for subscribers.
    */
   void publish(Transition transition, Task task) {
+    append(transition, task);
+  }
+
+  /**
+   * Appends a mark that transitions may be missing before it (the store lost track of other
+   * servers' transitions): subscribers that read it get {@code event: reset}, as a subscriber that
+   * fell behind does.
+   */
+  void publishReset() {
+    append(null, null);
+  }
+
+  private void append(Transition transition, Task task) {
     lock.lock();
     try {
       Event e = new Event(last + 1, transition, task);
