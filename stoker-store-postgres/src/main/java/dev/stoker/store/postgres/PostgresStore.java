@@ -72,6 +72,7 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
   private final RandomGenerator random;
   private final Wakeups wakeups;
   private final Listener listener;
+  private final Elsewhere elsewhere;
   private final Sweeper sweeper;
   private final byte[] leaseTokenKey;
   private final Thread background;
@@ -106,7 +107,8 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     this.env =
         new Tx.Env(db, queues, new Hlc(clock), opened.node(), wakeups, due, config.channel());
     this.sweeper = new Sweeper(this, clock, due);
-    this.listener = new Listener(config.url(), config.channel(), wakeups);
+    this.elsewhere = new Elsewhere(opened.node(), this::readBack, () -> observer);
+    this.listener = new Listener(config.url(), config.channel(), wakeups, elsewhere);
     this.leaseTokenKey = opened.leaseTokenKey();
     this.background = new Thread(this::background, "stoker-pg-sweeper");
     background.setDaemon(true);
@@ -149,6 +151,7 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     Bootstrap.Opened opened = Bootstrap.open(config, clock, node);
     try {
       PostgresStore store = new PostgresStore(config, opened, random);
+      store.elsewhere.start();
       store.listener.start();
       store.background.start();
       log.info("PostgreSQL store in schema {} as node {}", config.schema(), opened.node());
@@ -450,6 +453,20 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
         });
   }
 
+  /** The tasks of these ids as they are now, for {@link Elsewhere}. */
+  private List<Task> readBack(List<TaskId> ids) {
+    UUID[] keys = ids.stream().map(Rows::uuid).distinct().toArray(UUID[]::new);
+    return run(
+        tx ->
+            tx
+                .select(
+                    "SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ANY(?)",
+                    ps -> ps.setArray(1, tx.c.createArrayOf("uuid", keys)))
+                .stream()
+                .map(Stored::task)
+                .toList());
+  }
+
   @Override
   public Optional<Task> taskGet(TaskId id) {
     return reads.taskGet(id);
@@ -495,6 +512,7 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     wakeups.signalAll();
     background.interrupt();
     listener.stop();
+    elsewhere.stop();
     batchThreads.shutdown();
     try {
       background.join(5_000);

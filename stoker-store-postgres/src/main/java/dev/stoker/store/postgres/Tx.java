@@ -7,6 +7,7 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
 import dev.stoker.core.store.StoreObserver;
+import dev.stoker.core.store.Transition;
 import dev.stoker.store.postgres.Rows.Stored;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,9 +24,10 @@ import java.util.TreeSet;
  * One transaction of the store: the connection, the time it runs at, and what it changes.
  * Transitions are computed in Java by {@link Transitions} (the same rules as every backend); the
  * rows they change are written in one batch, the changes to the counts of each queue are appended
- * once, and the queues in which a task became claimable are notified (NOTIFY is delivered on
- * commit). {@link #afterCommit} then wakes this server's own waiting claims and tells the sweeper
- * what falls due when.
+ * once, and the queues in which a task became claimable are notified, and so are the transitions
+ * for the other servers' event feeds ({@link TransitionNotices}; NOTIFY is delivered on commit).
+ * {@link #afterCommit} then wakes this server's own waiting claims and tells the sweeper what falls
+ * due when.
  */
 final class Tx {
   final Connection c;
@@ -42,6 +44,10 @@ final class Tx {
   private final List<Task> expired = new ArrayList<>();
 
   private final List<Task> redriven = new ArrayList<>();
+
+  /** The transitions this transaction makes, for the other servers' event feeds. */
+  private final TransitionNotices notices;
+
   private long due = Long.MAX_VALUE;
 
   /** What every transaction of one store shares. */
@@ -51,6 +57,7 @@ final class Tx {
     this.c = c;
     this.now = now;
     this.env = env;
+    this.notices = new TransitionNotices(env.node());
   }
 
   Stamp stamp() {
@@ -136,6 +143,7 @@ final class Tx {
       }
     }
     added(new Stored(t, queueId, scheduled));
+    notices.add(Transition.ENQUEUED, t);
     return true;
   }
 
@@ -150,6 +158,7 @@ final class Tx {
         Rows.bindInsert(ps, t, queueId, scheduled);
         ps.addBatch();
         added(new Stored(t, queueId, scheduled));
+        notices.add(Transition.ENQUEUED, t);
       }
       ps.executeBatch();
     }
@@ -163,6 +172,10 @@ final class Tx {
     delta(old.queueId())[old.slot()]--;
     added(st);
     updates.add(st);
+    Transition transition = Transition.between(old.task(), next);
+    if (transition != null) {
+      notices.add(transition, next);
+    }
     return st;
   }
 
@@ -243,11 +256,15 @@ final class Tx {
         ps.executeBatch();
       }
     }
-    if (!wake.isEmpty()) {
+    // One statement for the wake-ups (payload: a queue) and the transition notices (payload: see
+    // TransitionNotices), on one channel: one LISTEN per server hears both.
+    List<String> payloads = new ArrayList<>(wake);
+    payloads.addAll(notices.payloads());
+    if (!payloads.isEmpty()) {
       try (PreparedStatement ps =
           c.prepareStatement("SELECT pg_notify(?, q) FROM unnest(?::text[]) AS q")) {
         ps.setString(1, env.channel());
-        ps.setArray(2, c.createArrayOf("text", wake.toArray()));
+        ps.setArray(2, c.createArrayOf("text", payloads.toArray()));
         ps.executeQuery().close();
       }
     }
