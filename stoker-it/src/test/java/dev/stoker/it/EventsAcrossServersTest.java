@@ -1,0 +1,130 @@
+package dev.stoker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stoker.testkit.EtcdTemp;
+import dev.stoker.testkit.PgTemp;
+import dev.stoker.testkit.SseClient;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /v1/events} of one server shows the transitions made through another server over the
+ * same store (docs/api.md#events, docs/adr/0008): two real {@code stoker serve} processes over a
+ * real PostgreSQL and over a real etcd cluster, a subscriber of server A, every write through
+ * server B. Each step waits for its event before the next, so no transition is folded into a later
+ * one. A server's own writes come once; a lost listening connection is a {@code reset}, and events
+ * go on after it.
+ */
+class EventsAcrossServersTest {
+
+  @Test
+  void on_postgres_a_subscriber_of_one_server_sees_the_transitions_made_through_the_other()
+      throws Exception {
+    try (PgFleet fleet = new PgFleet(PgTemp.shared().url(), PgTemp.freshSchema(), 2)) {
+      seesTheOtherServersTransitions(fleet);
+    }
+  }
+
+  @Test
+  void on_etcd_a_subscriber_of_one_server_sees_the_transitions_made_through_the_other()
+      throws Exception {
+    String prefix = EtcdTemp.freshPrefix();
+    String endpoints = EtcdTemp.shared().endpoints();
+    try (PgFleet fleet =
+        new PgFleet(PgFleet.startAll(2, () -> StokerProcess.startOnEtcd(endpoints, prefix)))) {
+      seesTheOtherServersTransitions(fleet);
+    }
+  }
+
+  @Test
+  void on_postgres_a_lost_listening_connection_is_a_reset_and_events_go_on_after_it()
+      throws Exception {
+    String schema = PgTemp.freshSchema();
+    try (PgFleet fleet = new PgFleet(PgTemp.shared().url(), schema, 2);
+        SseClient a = subscribe(fleet)) {
+      Http b = fleet.https.get(1);
+      String first = enqueue(b);
+      awaitEvent(a, "enqueued", first);
+
+      // The listening connections of this schema's servers (stoker-listener, LISTEN stoker_SCHEMA)
+      PgTemp.shared()
+          .execute(
+              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                  + " WHERE application_name = 'stoker-listener' AND query = 'LISTEN stoker_"
+                  + schema
+                  + "'");
+      assertThat(a.next().name())
+          .as("the first event after the connection was lost")
+          .isEqualTo("reset");
+
+      String second = enqueue(b);
+      awaitEvent(a, "enqueued", second);
+    }
+  }
+
+  private static void seesTheOtherServersTransitions(PgFleet fleet) throws Exception {
+    Http a = fleet.https.get(0);
+    Http b = fleet.https.get(1);
+    try (SseClient events = subscribe(fleet)) {
+      String id = enqueue(b);
+      JsonNode enqueued = awaitEvent(events, "enqueued", id);
+      assertThat(enqueued.at("/state").asText()).isEqualTo("pending");
+
+      Http.Reply claim =
+          b.post("/v1/queues/feed/claim", "{\"worker\": \"w\", \"lease_ms\": 60000}");
+      assertThat(claim.status()).isEqualTo(200);
+      JsonNode task = claim.at("/tasks/0");
+      assertThat(task.at("/id").asText()).isEqualTo(id);
+      assertThat(awaitEvent(events, "claimed", id).at("/state").asText()).isEqualTo("working");
+
+      Http.Reply complete =
+          b.post(
+              "/v1/tasks/" + id + "/complete",
+              Http.json(Map.of("token", task.at("/lease/token").asText(), "result", 42)));
+      assertThat(complete.status()).isEqualTo(200);
+      JsonNode done = awaitEvent(events, "completed", id);
+      assertThat(done.at("/state").asText()).isEqualTo("done");
+      assertThat(done.at("/result").asInt()).isEqualTo(42);
+
+      // A's own write is published once, from its reply: the event after it is B's next one.
+      String own = enqueue(a);
+      awaitEvent(events, "enqueued", own);
+      Http.Reply cancel = a.post("/v1/tasks/" + own + "/cancel", "{}");
+      assertThat(cancel.status()).isEqualTo(200);
+      awaitEvent(events, "cancelled", own);
+      String next = enqueue(b);
+      SseClient.Event after = events.next();
+      assertThat(List.of(after.name(), Http.JSON.readTree(after.data()).at("/id").asText()))
+          .as("the event after A's own cancel")
+          .containsExactly("enqueued", next);
+    }
+  }
+
+  private static SseClient subscribe(PgFleet fleet) throws Exception {
+    SseClient events = SseClient.open(fleet.servers.get(0).url() + "/v1/events?queue=feed");
+    assertThat(events.status()).isEqualTo(200);
+    return events;
+  }
+
+  private static String enqueue(Http server) throws Exception {
+    Http.Reply r = server.post("/v1/queues/feed/tasks", "{\"name\": \"t\", \"params\": {}}");
+    assertThat(r.status()).isEqualTo(201);
+    return r.at("/id").asText();
+  }
+
+  /**
+   * The next event, which must be {@code name} of task {@code id} (within the client's deadline);
+   * returns its task.
+   */
+  private static JsonNode awaitEvent(SseClient events, String name, String id) throws Exception {
+    SseClient.Event e = events.next();
+    JsonNode task = Http.JSON.readTree(e.data());
+    assertThat(List.of(e.name(), task.at("/id").asText()))
+        .as("the next event")
+        .containsExactly(name, id);
+    return task;
+  }
+}
