@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * same store (docs/api.md#events, docs/adr/0008): two real {@code stoker serve} processes over a
  * real PostgreSQL and over a real etcd cluster, a subscriber of server A, every write through
  * server B. Each step waits for its event before the next, so no transition is folded into a later
- * one. A server's own writes come once; a lost listening connection is a {@code reset}, and events
- * go on after it.
+ * one. A server's own writes come once, a bulk cancel through B is one event per task on A; a lost
+ * listening connection is a {@code reset}, and events go on after it.
  */
 class EventsAcrossServersTest {
 
@@ -100,6 +100,18 @@ class EventsAcrossServersTest {
       assertThat(List.of(after.name(), Http.JSON.readTree(after.data()).at("/id").asText()))
           .as("the event after A's own cancel")
           .containsExactly("enqueued", next);
+
+      // A bulk cancel through B: every live task of the queue, one event each on A, in id order;
+      // the done and the cancelled task stay as they are.
+      String last = enqueue(b);
+      awaitEvent(events, "enqueued", last);
+      Http.Reply bulk = b.post("/v1/queues/feed/tasks/cancel", "");
+      assertThat(bulk.status()).isEqualTo(200);
+      assertThat(bulk.at("/changed").asInt()).isEqualTo(2);
+      assertThat(bulk.at("/unchanged").asInt()).isZero();
+      awaitEvent(events, "cancelled", next);
+      awaitEvent(events, "cancelled", last);
+      assertThat(b.get("/v1/tasks/" + id).at("/state").asText()).isEqualTo("done");
     }
   }
 
