@@ -59,7 +59,8 @@ final class ElsewhereWatch implements AutoCloseable {
     watchAfter(seen);
   }
 
-  private synchronized void watchAfter(long revision) {
+  /** Watches the task records from after {@code revision}. */
+  synchronized void watchAfter(long revision) {
     if (closed) {
       return;
     }
@@ -131,27 +132,10 @@ final class ElsewhereWatch implements AutoCloseable {
     if (compacted) {
       observer.get().missedElsewhere();
     }
-    Thread.ofVirtual()
-        .name("stoker-etcd-rewatch-elsewhere")
-        .start(
-            () -> {
-              while (!closed) {
-                try {
-                  if (compacted) {
-                    start();
-                  } else {
-                    watchAfter(seen);
-                  }
-                  return;
-                } catch (RuntimeException e) {
-                  try {
-                    Thread.sleep(500);
-                  } catch (InterruptedException ie) {
-                    return;
-                  }
-                }
-              }
-            });
+    Restarts.inBackground(
+        "stoker-etcd-rewatch-elsewhere",
+        () -> closed,
+        compacted ? this::start : () -> watchAfter(seen));
   }
 
   private void stop() {
