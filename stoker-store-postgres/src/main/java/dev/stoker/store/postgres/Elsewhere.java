@@ -33,6 +33,7 @@ final class Elsewhere implements Runnable {
   static final int READ_TOGETHER = 64;
 
   private final int node;
+  private final String ownHeader;
   private final Function<List<TaskId>, List<Task>> readBack;
   private final Supplier<StoreObserver> observer;
   private final BlockingQueue<String> payloads = new ArrayBlockingQueue<>(BACKLOG);
@@ -46,6 +47,7 @@ final class Elsewhere implements Runnable {
   Elsewhere(
       int node, Function<List<TaskId>, List<Task>> readBack, Supplier<StoreObserver> observer) {
     this.node = node;
+    this.ownHeader = TransitionNotices.header(node) + " ";
     this.readBack = readBack;
     this.observer = observer;
     this.thread = new Thread(this, "stoker-pg-elsewhere");
@@ -58,7 +60,8 @@ final class Elsewhere implements Runnable {
 
   /** A payload from the listening connection (called on its thread: never blocks). */
   void notice(String payload) {
-    if (observer.get() == StoreObserver.NONE) {
+    // this server's own notices are the most frequent: dropped here, unparsed
+    if (observer.get() == StoreObserver.NONE || payload.startsWith(ownHeader)) {
       return;
     }
     if (!payloads.offer(payload)) {

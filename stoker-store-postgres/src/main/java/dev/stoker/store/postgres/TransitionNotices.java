@@ -32,7 +32,12 @@ final class TransitionNotices {
   private StringBuilder current;
 
   TransitionNotices(int node) {
-    this.header = MARK + Integer.toHexString(node);
+    this.header = header(node);
+  }
+
+  /** The start of every payload of {@code node}'s transactions. */
+  static String header(int node) {
+    return MARK + Integer.toHexString(node);
   }
 
   /** Notes that {@code task} is the version {@code transition} made. */
