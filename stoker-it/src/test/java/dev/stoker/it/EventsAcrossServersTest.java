@@ -6,9 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.PgTemp;
 import dev.stoker.testkit.SseClient;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * {@code GET /v1/events} of one server shows the transitions made through another server over the
@@ -16,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * real PostgreSQL and over a real etcd cluster, a subscriber of server A, every write through
  * server B. Each step waits for its event before the next, so no transition is folded into a later
  * one. A server's own writes come once, a bulk cancel through B is one event per task on A; a lost
- * listening connection is a {@code reset}, and events go on after it.
+ * listening connection is a {@code reset}, and events go on after it. Over PostgreSQL, no server
+ * sends those notices while no other server has a subscriber.
  */
 class EventsAcrossServersTest {
 
@@ -115,8 +124,93 @@ class EventsAcrossServersTest {
     }
   }
 
+  @Test
+  void on_postgres_no_transition_notice_is_sent_while_no_other_server_has_a_subscriber()
+      throws Exception {
+    String schema = PgTemp.freshSchema();
+    try (PgFleet fleet = new PgFleet(PgTemp.shared().url(), schema, 2);
+        Connection listening = DriverManager.getConnection(PgTemp.shared().url())) {
+      try (Statement st = listening.createStatement()) {
+        st.execute("LISTEN stoker_" + schema);
+      }
+      PGConnection pg = listening.unwrap(PGConnection.class);
+      Http b = fleet.https.get(1);
+
+      // Nobody subscribes on A: B's enqueue, claim and completion send the wake-up of the queue
+      // only. Notifications come in commit order, so once the wake-up of a later enqueue (queue
+      // "marker") came, anything the completion sent came before it.
+      complete(b, enqueue(b));
+      b.post("/v1/queues/marker/tasks", "{\"name\": \"t\", \"params\": {}}");
+      assertThat(notificationsUntil(pg, "marker"))
+          .as("what B's writes notified while nobody subscribed on A")
+          .containsOnly("feed");
+
+      // A subscriber on A: from a moment later, B's transitions reach it, told by a notice.
+      try (SseClient events = subscribe(fleet)) {
+        String id = enqueue(b);
+        awaitEvent(events, "enqueued", id);
+        complete(b, id);
+        awaitEvent(events, "claimed", id);
+        assertThat(awaitEvent(events, "completed", id).at("/state").asText()).isEqualTo("done");
+        b.post("/v1/queues/marker/tasks", "{\"name\": \"t\", \"params\": {}}");
+        assertThat(notificationsUntil(pg, "marker"))
+            .as("what B's writes notified while A has a subscriber")
+            .anyMatch(p -> p.startsWith("!"));
+      }
+    }
+  }
+
+  /** Claims task {@code id} of queue feed through {@code server} and completes it. */
+  private static void complete(Http server, String id) throws Exception {
+    Http.Reply claim =
+        server.post("/v1/queues/feed/claim", "{\"worker\": \"w\", \"lease_ms\": 60000}");
+    assertThat(claim.at("/tasks/0/id").asText()).isEqualTo(id);
+    Http.Reply done =
+        server.post(
+            "/v1/tasks/" + id + "/complete",
+            Http.json(Map.of("token", claim.at("/tasks/0/lease/token").asText(), "result", 1)));
+    assertThat(done.status()).isEqualTo(200);
+  }
+
+  /** The payloads notified on {@code pg}'s channel up to the first that is {@code last}. */
+  private static List<String> notificationsUntil(PGConnection pg, String last) throws Exception {
+    List<String> seen = new ArrayList<>();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < end) {
+      PGNotification[] got = pg.getNotifications(500);
+      for (PGNotification n : got == null ? new PGNotification[0] : got) {
+        if (n.getParameter().equals(last)) {
+          return seen;
+        }
+        seen.add(n.getParameter());
+      }
+    }
+    throw new AssertionError("no notification " + last + " within 20 s; got " + seen);
+  }
+
+  /**
+   * Subscribes to server A's events of queue feed, and returns once B's transitions reach A: the
+   * servers over PostgreSQL tell each other their transitions only while another server has a
+   * subscriber, from a second or two after the first one (docs/api.md#events). Probes through B, on
+   * a queue of their own, until one shows on A.
+   */
   private static SseClient subscribe(PgFleet fleet) throws Exception {
-    SseClient events = SseClient.open(fleet.servers.get(0).url() + "/v1/events?queue=feed");
+    SseClient events = open(fleet, "feed");
+    Http b = fleet.https.get(1);
+    try (SseClient probes = open(fleet, "probe")) {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      do {
+        b.post("/v1/queues/probe/tasks", "{\"name\": \"probe\", \"params\": {}}");
+        if (probes.next(Duration.ofMillis(300)) != null) {
+          return events;
+        }
+      } while (System.nanoTime() < end);
+    }
+    throw new AssertionError("B's transitions did not reach A's subscriber within 20 s");
+  }
+
+  private static SseClient open(PgFleet fleet, String queue) throws Exception {
+    SseClient events = SseClient.open(fleet.servers.get(0).url() + "/v1/events?queue=" + queue);
     assertThat(events.status()).isEqualTo(200);
     return events;
   }

@@ -5,6 +5,7 @@ import dev.stoker.core.store.Transition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -96,6 +97,11 @@ final class ChangeFeed {
 
   private long chars;
   private boolean closed;
+
+  /**
+   * How many subscribers read now: the store tells other servers' transitions only while some do.
+   */
+  private final AtomicInteger subscribers = new AtomicInteger();
 
   ChangeFeed() {
     this(DEFAULT_CAPACITY, DEFAULT_MAX_CHARS);
@@ -208,6 +214,23 @@ final class ChangeFeed {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** A subscriber starts reading; {@link #unsubscribed} when it stops. */
+  void subscribed() {
+    subscribers.incrementAndGet();
+  }
+
+  void unsubscribed() {
+    subscribers.decrementAndGet();
+  }
+
+  /**
+   * Whether anyone reads this feed now (the store reports other servers' transitions only then:
+   * docs/adr/0008).
+   */
+  boolean hasSubscribers() {
+    return subscribers.get() > 0;
   }
 
   /** Ends every subscription: their reads return {@code closed} at once. */

@@ -47,6 +47,15 @@ final class EventStream implements Response.Stream {
   public void writeTo(OutputStream out) throws IOException {
     // the position first: a client that saw the opening comment sees every transition after it
     long after = feed.resumeAfter(lastEventId);
+    feed.subscribed();
+    try {
+      stream(out, after);
+    } finally {
+      feed.unsubscribed();
+    }
+  }
+
+  private void stream(OutputStream out, long after) throws IOException {
     out.write(OPENED);
     out.flush();
     long lastWrite = System.nanoTime();

@@ -67,6 +67,11 @@ final class ObservedStore implements TaskStore {
           public void missedElsewhere() {
             feed.publishReset();
           }
+
+          @Override
+          public boolean watching() {
+            return feed.hasSubscribers();
+          }
         });
   }
 

@@ -71,6 +71,26 @@ public final class SseClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The next event if one comes within {@code wait} (skipping comments), else null: for a test that
+   * repeats something until an event shows it took effect.
+   */
+  public Event next(Duration wait) throws InterruptedException {
+    long end = System.nanoTime() + wait.toNanos();
+    while (true) {
+      Object item = items.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (item == null || item == END) {
+        if (item == END) {
+          items.add(END);
+        }
+        return null;
+      }
+      if (item instanceof Event e) {
+        return e;
+      }
+    }
+  }
+
   /** The next comment, skipping events. */
   public Comment nextComment() throws InterruptedException {
     while (true) {

@@ -12,8 +12,14 @@ import dev.stoker.core.Task;
  * or call back into the store.
  */
 public interface StoreObserver {
-  /** Observes nothing. */
-  StoreObserver NONE = new StoreObserver() {};
+  /** Observes nothing, and watches nothing made elsewhere. */
+  StoreObserver NONE =
+      new StoreObserver() {
+        @Override
+        public boolean watching() {
+          return false;
+        }
+      };
 
   /**
    * A lease ran out and the store ended the claim: {@code task} is pending again, or dead after its
@@ -41,4 +47,16 @@ public interface StoreObserver {
    * connection, or its history was compacted): whoever shows them should read the tasks again.
    */
   default void missedElsewhere() {}
+
+  /**
+   * Whether someone watches the transitions made elsewhere now (the server: while {@code GET
+   * /v1/events} has a subscriber). A store whose writers pay to report their transitions to the
+   * other servers (PostgreSQL: a NOTIFY serialises commits) reports them only while some other
+   * server's observer watches, asks this every few tenths of a second, and reports a lapse of its
+   * interest as {@link #missedElsewhere}. A store whose reports cost its writers nothing (etcd)
+   * ignores it.
+   */
+  default boolean watching() {
+    return true;
+  }
 }

@@ -73,6 +73,7 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
   private final Wakeups wakeups;
   private final Listener listener;
   private final Elsewhere elsewhere;
+  private final Interest interest;
   private final Sweeper sweeper;
   private final byte[] leaseTokenKey;
   private final Thread background;
@@ -104,8 +105,10 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     this.queues = new Queues(db);
     this.wakeups = new Wakeups();
     Due due = new Due();
+    this.interest = new Interest(db, opened.node(), () -> observer);
     this.env =
-        new Tx.Env(db, queues, new Hlc(clock), opened.node(), wakeups, due, config.channel());
+        new Tx.Env(
+            db, queues, new Hlc(clock), opened.node(), wakeups, due, config.channel(), interest);
     this.sweeper = new Sweeper(this, clock, due);
     this.elsewhere = new Elsewhere(opened.node(), this::readBack, () -> observer);
     this.listener = new Listener(config.url(), config.channel(), wakeups, elsewhere);
@@ -151,6 +154,7 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     Bootstrap.Opened opened = Bootstrap.open(config, clock, node);
     try {
       PostgresStore store = new PostgresStore(config, opened, random);
+      store.interest.start();
       store.elsewhere.start();
       store.listener.start();
       store.background.start();
@@ -513,6 +517,7 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     background.interrupt();
     listener.stop();
     elsewhere.stop();
+    interest.stop();
     batchThreads.shutdown();
     try {
       background.join(5_000);
