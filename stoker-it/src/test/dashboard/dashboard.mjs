@@ -156,7 +156,8 @@ try {
   });
 
   await step('bulkRedrive', async () => {
-    await page.goto(`${base}/#/queues/thumbnails?state=dead`);
+    // with a name filter: the server retries the dead tasks of that name (tasks/retry)
+    await page.goto(`${base}/#/queues/thumbnails?state=dead&name=resize-large`);
     await page.waitForSelector('table.tasks tbody tr', WAIT);
     const deadBefore = await page.$$eval('table.tasks tbody tr', (rows) => rows.length);
     await page.click('button[data-action="redrive-matching"]');

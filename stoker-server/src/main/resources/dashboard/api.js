@@ -38,23 +38,32 @@ export async function call(method, path, body) {
 
 const q = encodeURIComponent;
 
+/** The query of a task filter ({state, name, cursor, limit}, each optional), '' when empty. */
+function query({state, name, cursor, limit} = {}) {
+  const p = new URLSearchParams();
+  if (state) p.set('state', state);
+  if (name) p.set('name', name);
+  if (cursor) p.set('cursor', cursor);
+  if (limit) p.set('limit', String(limit));
+  const text = p.toString();
+  return text ? `?${text}` : '';
+}
+
 export const api = {
   queues: () => call('GET', '/v1/queues').then((r) => r.queues),
   queue: (name) => call('GET', `/v1/queues/${q(name)}`),
   /** One page of a queue's tasks: {tasks, next_cursor}. */
-  tasks: (queue, {state, name, cursor, limit} = {}) => {
-    const p = new URLSearchParams();
-    if (state) p.set('state', state);
-    if (name) p.set('name', name);
-    if (cursor) p.set('cursor', cursor);
-    if (limit) p.set('limit', String(limit));
-    const query = p.toString();
-    return call('GET', `/v1/queues/${q(queue)}/tasks${query ? `?${query}` : ''}`);
-  },
+  tasks: (queue, filter = {}) => call('GET', `/v1/queues/${q(queue)}/tasks${query(filter)}`),
   task: (id) => call('GET', `/v1/tasks/${q(id)}`),
   cancel: (id) => call('POST', `/v1/tasks/${q(id)}/cancel`),
   retry: (id) => call('POST', `/v1/tasks/${q(id)}/retry`),
   redrive: (queue, limit) => call('POST', `/v1/queues/${q(queue)}/redrive`, {limit}),
+  /**
+   * Cancels ('cancel') or retries ('retry') up to `limit` tasks the filter lists, on the server:
+   * {changed, unchanged, more}.
+   */
+  matching: (queue, action, {state, name, limit}) =>
+    call('POST', `/v1/queues/${q(queue)}/tasks/${action}${query({state, name, limit})}`),
   pause: (queue, paused) => call('PUT', `/v1/queues/${q(queue)}`, {paused}),
 };
 

@@ -154,41 +154,66 @@ export function queuePage(root, ctx, name, params) {
     }
   }
 
-  async function bulkCancel() {
-    const tasks = (await allTasks(name, filter)).filter((t) => t.state === 'pending' || t.state === 'working');
-    if (!tasks.length) return ctx.toast('Nothing to cancel: no pending or working task matches');
-    const ok = await ctx.confirm(`Cancel ${number.format(tasks.length)} tasks?`,
-      `Every pending or working task of ${name}${describe(filter)} — ${number.format(tasks.length)} now — is cancelled. `
-      + 'Workers holding one find out on their next heartbeat. This cannot be undone.', `Cancel ${tasks.length}`);
-    if (!ok) return;
-    let done = 0;
-    let finished = 0; // finished by a worker between the listing and the cancel (409)
-    let failed = null;
-    const queue = [...tasks];
-    await Promise.all(Array.from({length: 8}, async () => {
-      for (let t; !failed && (t = queue.shift());) {
-        try {
-          await api.cancel(t.id);
-          done++;
-        } catch (e) {
-          if (e.status === 409 || e.status === 404) finished++;
-          else failed = e; // the server refuses or is gone: stop, and say so
-        }
-        if ((done + finished) % 50 === 0) ctx.toast(`Cancelling… ${done + finished} of ${tasks.length}`);
+  /** How many tasks the filter lists in `states` now: the queue's counts, or a listing with a name filter. */
+  async function matchingCount(states) {
+    if (!filter.name) {
+      const c = (await api.queue(name)).counts;
+      return states.reduce((n, st) => n + c[st] + (st === 'pending' ? c.scheduled : 0), 0);
+    }
+    return (await allTasks(name, filter)).filter((t) => states.includes(t.state)).length;
+  }
+
+  /**
+   * Has the server cancel or retry what the filter lists (POST /v1/queues/{q}/tasks/cancel|retry),
+   * 1000 tasks a request, until nothing more matches or a request changes nothing (tasks that stay,
+   * such as dead ones whose unique key is taken). Returns {changed, unchanged, failed}.
+   */
+  async function onServer(action, state, total, progress) {
+    let changed = 0;
+    let unchanged = 0;
+    try {
+      for (let more = true; more;) {
+        const r = await api.matching(name, action, {state, name: filter.name, limit: 1000});
+        changed += r.changed;
+        unchanged += r.unchanged;
+        more = r.more && r.changed > 0;
+        if (more) ctx.toast(`${progress}… ${number.format(changed + unchanged)} of ${number.format(total)}`);
       }
-    }));
-    const summary = `Cancelled ${done} of ${tasks.length}${finished ? `; ${finished} had finished meanwhile` : ''}`;
-    ctx.toast(failed ? `${summary}; then stopped: ${failed.message}` : summary, Boolean(failed));
-    ctx.refresh();
+      return {changed, unchanged, failed: null};
+    } catch (e) {
+      return {changed, unchanged, failed: e}; // the server refuses or is gone: say so, and how far it got
+    } finally {
+      ctx.refresh();
+    }
+  }
+
+  async function bulkCancel() {
+    const total = await matchingCount(filter.state ? [filter.state] : ['pending', 'working']);
+    if (!total) return ctx.toast('Nothing to cancel: no pending or working task matches');
+    const ok = await ctx.confirm(`Cancel ${number.format(total)} tasks?`,
+      `Every pending or working task of ${name}${describe(filter)} — ${number.format(total)} now — is cancelled. `
+      + 'Workers holding one find out on their next heartbeat. This cannot be undone.', `Cancel ${total}`);
+    if (!ok) return;
+    const r = await onServer('cancel', filter.state, total, 'Cancelling');
+    const summary = `Cancelled ${r.changed} of ${total}${r.unchanged ? `; ${r.unchanged} had finished meanwhile` : ''}`;
+    ctx.toast(r.failed ? `${summary}; then stopped: ${r.failed.message}` : summary, Boolean(r.failed));
   }
 
   async function bulkRedrive(dead) {
-    const ok = await ctx.confirm(`Redrive ${number.format(dead)} dead tasks?`,
-      `Every dead task of ${name} goes back to pending with its attempts reset, oldest first. `
-      + 'A dead task whose unique key a live task holds stays dead.', `Redrive ${dead}`);
+    const total = filter.name ? await matchingCount(['dead']) : dead;
+    if (!total) return ctx.toast('Nothing to redrive: no dead task matches');
+    const ok = await ctx.confirm(`Redrive ${number.format(total)} dead tasks?`,
+      `Every dead task of ${name}${describe(filter)} goes back to pending with its attempts reset, oldest first. `
+      + 'A dead task whose unique key a live task holds stays dead.', `Redrive ${total}`);
     if (!ok) return;
-    const r = await act(ctx, `Redrive of ${name}`, () => api.redrive(name, Math.min(dead, 100000)));
-    if (r) ctx.toast(`Redrove ${r.moved}${r.skipped ? `; ${r.skipped} kept dead (their unique key is taken)` : ''}`);
+    if (!filter.name) {
+      const r = await act(ctx, `Redrive of ${name}`, () => api.redrive(name, Math.min(dead, 100000)));
+      if (r) ctx.toast(`Redrove ${r.moved}${r.skipped ? `; ${r.skipped} kept dead (their unique key is taken)` : ''}`);
+      return;
+    }
+    const r = await onServer('retry', 'dead', total, 'Redriving');
+    const summary = `Redrove ${r.changed}${r.unchanged ? `; ${r.unchanged} kept dead (their unique key is taken)` : ''}`;
+    ctx.toast(r.failed ? `${summary}; then stopped: ${r.failed.message}` : summary, Boolean(r.failed));
   }
 
   // The filter form is drawn once, so a refresh does not take the text from under the operator's fingers.
@@ -231,7 +256,7 @@ export function queuePage(root, ctx, name, params) {
           filter.state !== 'done' && filter.state !== 'dead' && filter.state !== 'cancelled'
             ? h('button', {type: 'button', class: 'danger', 'data-action': 'cancel-matching', onclick: bulkCancel},
               'Cancel matching…') : null,
-          filter.state === 'dead' && !filter.name && c.dead
+          filter.state === 'dead' && c.dead
             ? h('button', {type: 'button', 'data-action': 'redrive-matching', onclick: () => bulkRedrive(c.dead)},
               'Redrive these…') : null);
       }

@@ -23,10 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The dashboard (docs/dashboard.md) in a real headless Chromium, driven by Playwright
  * (src/test/dashboard/dashboard.mjs) against a real {@code stoker serve --tokens}: an operator with
  * an admin token reads the overview, pauses a queue, pages and filters a queue, cancels a filtered
- * set, redrives the dead tasks, and retries a dead task whose page then follows a worker taking and
- * finishing it; a viewer token sees the same pages without a single action. The script reports what
- * it saw; this test seeds the queues before and checks the report and the server after.
- * src/test/dashboard/install provisions Chromium, Node.js and playwright-core when missing.
+ * set, redrives the dead tasks of a name (on the server), and retries a dead task whose page then
+ * follows a worker taking and finishing it; a viewer token sees the same pages without a single
+ * action. The script reports what it saw; this test seeds the queues before and checks the report
+ * and the server after. src/test/dashboard/install provisions Chromium, Node.js and playwright-core
+ * when missing.
  *
  * <p>The screenshots go to target/dashboard-screenshots, or to the directory named by the system
  * property {@code stoker.dashboard.screenshots} (docs/images refreshes the documentation's).

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,10 @@ final class Api {
               new Route("POST", "/v1/queues/{queue}/tasks", Action.ENQUEUE, Api::enqueue),
               CLAIM,
               new Route("POST", "/v1/queues/{queue}/redrive", Action.MANAGE, Api::redrive),
+              new Route(
+                  "POST", "/v1/queues/{queue}/tasks/cancel", Action.MANAGE, Api::cancelMatching),
+              new Route(
+                  "POST", "/v1/queues/{queue}/tasks/retry", Action.MANAGE, Api::retryMatching),
               new Route("POST", "/v1/tasks/complete", Action.WORK, Api::completeMany),
               new Route("GET", "/v1/tasks/{id}", Action.READ, Api::task),
               new Route("POST", "/v1/tasks/{id}/heartbeat", Action.WORK, Api::heartbeat),
@@ -571,7 +576,13 @@ final class Api {
    */
   private TaskId taskWithoutBody(Call c) {
     TaskId id = c.id();
-    byte[] body = c.jsonBodyIfAny();
+    noFields(c.jsonBodyIfAny());
+    requireVisible(id, c.visible());
+    return id;
+  }
+
+  /** Checks that a body, if any, is {@code {}}. */
+  private void noFields(byte[] body) {
     if (body.length > 0) {
       ObjectReader r = ObjectReader.open(json, body);
       if (r.nextField() != null) {
@@ -579,8 +590,6 @@ final class Api {
       }
       r.end();
     }
-    requireVisible(id, c.visible());
-    return id;
   }
 
   private Response enqueue(Call c) {
@@ -974,28 +983,12 @@ final class Api {
     String queue = c.queue();
     Query q = Query.parse(c.query());
     q.only("state", "name", "limit", "cursor");
-    TaskState state = null;
-    String stateText = q.get("state");
-    if (stateText != null) {
-      state = TaskState.fromWireName(stateText);
-      if (state == null) {
-        throw Problem.of(
-                400,
-                "invalid-query",
-                "Invalid query parameter",
-                "state must be one of pending, working, done, dead, cancelled")
-            .withField("state")
-            .refusal();
-      }
-    }
+    TaskState state = stateFilter(q);
     int limit = q.integer("limit", 1, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT);
-    String name = q.get("name");
+    String name = nameFilter(q);
     String cursor = q.get("cursor");
     Page page;
     try {
-      if (name != null) {
-        Limits.checkText("name", name, Limits.MAX_TASK_NAME);
-      }
       page = store.taskList(new ListParams(queue, state, name, limit, cursor));
     } catch (InvalidInput e) {
       throw Problem.of(400, "invalid-query", "Invalid query parameter", e.getMessage())
@@ -1018,6 +1011,96 @@ final class Api {
               } else {
                 g.writeStringField("next_cursor", page.nextCursor());
               }
+              g.writeEndObject();
+            }));
+  }
+
+  /** The {@code state} filter of the list and the bulk actions, or null. */
+  private static TaskState stateFilter(Query q) {
+    String stateText = q.get("state");
+    if (stateText == null) {
+      return null;
+    }
+    TaskState state = TaskState.fromWireName(stateText);
+    if (state == null) {
+      throw Problem.of(
+              400,
+              "invalid-query",
+              "Invalid query parameter",
+              "state must be one of pending, working, done, dead, cancelled")
+          .withField("state")
+          .refusal();
+    }
+    return state;
+  }
+
+  /** The {@code name} filter of the list and the bulk actions, or null. */
+  private static String nameFilter(Query q) {
+    String name = q.get("name");
+    if (name != null) {
+      try {
+        Limits.checkText("name", name, Limits.MAX_TASK_NAME);
+      } catch (InvalidInput e) {
+        throw Problem.of(400, "invalid-query", "Invalid query parameter", e.getMessage())
+            .withField(e.field())
+            .refusal();
+      }
+    }
+    return name;
+  }
+
+  /** Cancels the pending and working tasks of a queue that the list's filter lists. */
+  private Response cancelMatching(Call c) {
+    List<TaskState> live = List.of(TaskState.PENDING, TaskState.WORKING);
+    return matching(c, live, live, store::taskCancel);
+  }
+
+  /** Retries the dead (or, with {@code state=cancelled}, cancelled) tasks the filter lists. */
+  private Response retryMatching(Call c) {
+    return matching(
+        c, List.of(TaskState.DEAD, TaskState.CANCELLED), List.of(TaskState.DEAD), store::taskRetry);
+  }
+
+  /**
+   * A bulk action ({@link BulkAction}): the list's {@code state} and {@code name} filter, the state
+   * one of {@code states} ({@code defaults} when not given), and {@code limit}; a body, if any,
+   * must be {@code {}}.
+   */
+  private Response matching(
+      Call c,
+      List<TaskState> states,
+      List<TaskState> defaults,
+      java.util.function.Function<TaskId, Outcome> operation) {
+    String queue = c.queue();
+    Query q = Query.parse(c.query());
+    q.only("state", "name", "limit");
+    TaskState state = stateFilter(q);
+    if (state != null && !states.contains(state)) {
+      throw Problem.of(
+              400,
+              "invalid-query",
+              "Invalid query parameter",
+              "state must be "
+                  + states.stream().map(TaskState::wireName).collect(Collectors.joining(" or "))
+                  + " here: only those tasks can change")
+          .withField("state")
+          .refusal();
+    }
+    String name = nameFilter(q);
+    int limit = q.integer("limit", 1, BulkAction.MAX_LIMIT, BulkAction.DEFAULT_LIMIT);
+    noFields(c.jsonBodyIfAny());
+    BulkAction.Result r =
+        BulkAction.apply(
+            store, queue, state != null ? List.of(state) : defaults, name, limit, operation);
+    return Response.json(
+        200,
+        Json.write(
+            json,
+            g -> {
+              g.writeStartObject();
+              g.writeNumberField("changed", r.changed());
+              g.writeNumberField("unchanged", r.unchanged());
+              g.writeBooleanField("more", r.more());
               g.writeEndObject();
             }));
   }

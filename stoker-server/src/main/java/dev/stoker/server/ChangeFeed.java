@@ -1,9 +1,11 @@
 package dev.stoker.server;
 
 import dev.stoker.core.Task;
+import dev.stoker.core.store.Transition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,11 +31,19 @@ final class ChangeFeed {
    */
   static final int MAX_READ = 512;
 
-  /** One transition of a task: its position in the stream, what happened, and the task after it. */
+  /**
+   * One transition of a task: its position in the stream, what happened, and the task after it; or
+   * a mark that transitions may be missing here ({@link #isReset()}).
+   */
   static final class Event {
     final long position;
+
+    /** Null in a reset mark. */
     final Transition transition;
+
+    /** Null in a reset mark. */
     final Task task;
+
     final long chars;
 
     /** The task's JSON, written once by the first subscriber that sends it. */
@@ -44,10 +54,20 @@ final class ChangeFeed {
       this.transition = transition;
       this.task = task;
       this.chars =
-          task.paramsJson().length()
-              + length(task.resultJson())
-              + length(task.lastError())
-              + task.name().length();
+          task == null
+              ? 0
+              : task.paramsJson().length()
+                  + length(task.resultJson())
+                  + length(task.lastError())
+                  + task.name().length();
+    }
+
+    /**
+     * Whether this marks that transitions before it may be missing from the stream (another
+     * server's, when the store lost track of them): every subscriber is told to reload.
+     */
+    boolean isReset() {
+      return transition == null;
     }
 
     private static int length(String s) {
@@ -77,6 +97,11 @@ final class ChangeFeed {
 
   private long chars;
   private boolean closed;
+
+  /**
+   * How many subscribers read now: the store tells other servers' transitions only while some do.
+   */
+  private final AtomicInteger subscribers = new AtomicInteger();
 
   ChangeFeed() {
     this(DEFAULT_CAPACITY, DEFAULT_MAX_CHARS);
@@ -132,6 +157,19 @@ final class ChangeFeed {
    * Appends a transition; drops the oldest events beyond the capacity. Never waits for subscribers.
    */
   void publish(Transition transition, Task task) {
+    append(transition, task);
+  }
+
+  /**
+   * Appends a mark that transitions may be missing before it (the store lost track of other
+   * servers' transitions): subscribers that read it get {@code event: reset}, as a subscriber that
+   * fell behind does.
+   */
+  void publishReset() {
+    append(null, null);
+  }
+
+  private void append(Transition transition, Task task) {
     lock.lock();
     try {
       Event e = new Event(last + 1, transition, task);
@@ -176,6 +214,23 @@ final class ChangeFeed {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** A subscriber starts reading; {@link #unsubscribed} when it stops. */
+  void subscribed() {
+    subscribers.incrementAndGet();
+  }
+
+  void unsubscribed() {
+    subscribers.decrementAndGet();
+  }
+
+  /**
+   * Whether anyone reads this feed now (the store reports other servers' transitions only then:
+   * docs/adr/0008).
+   */
+  boolean hasSubscribers() {
+    return subscribers.get() > 0;
   }
 
   /** Ends every subscription: their reads return {@code closed} at once. */

@@ -47,6 +47,15 @@ final class EventStream implements Response.Stream {
   public void writeTo(OutputStream out) throws IOException {
     // the position first: a client that saw the opening comment sees every transition after it
     long after = feed.resumeAfter(lastEventId);
+    feed.subscribed();
+    try {
+      stream(out, after);
+    } finally {
+      feed.unsubscribed();
+    }
+  }
+
+  private void stream(OutputStream out, long after) throws IOException {
     out.write(OPENED);
     out.flush();
     long lastWrite = System.nanoTime();
@@ -64,7 +73,10 @@ final class EventStream implements Response.Stream {
             wrote = true;
           }
           for (ChangeFeed.Event e : r.events()) {
-            if (queues.test(e.task.queue())) {
+            if (e.isReset()) {
+              reset(out, e.position);
+              wrote = true;
+            } else if (queues.test(e.task.queue())) {
               event(out, e);
               wrote = true;
             }
@@ -103,7 +115,9 @@ final class EventStream implements Response.Stream {
               g.writeStringField(
                   "detail",
                   "events were missed (the Last-Event-ID is not one of the events this server still "
-                      + "keeps, or the client read too slowly): reload what you show from the API, then read on from here");
+                      + "keeps, the client read too slowly, or this server lost track of other "
+                      + "servers' transitions for a while): reload what you show from the API, then "
+                      + "read on from here");
               g.writeEndObject();
             });
     write(out, "reset", feed.id(next), data);

@@ -17,6 +17,7 @@ import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
 import dev.stoker.core.store.StoreObserver;
 import dev.stoker.core.store.TaskStore;
+import dev.stoker.core.store.Transition;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,10 +25,11 @@ import java.util.Optional;
  * A {@link TaskStore} whose acknowledged writes are observed: counted into the task counters and
  * timings of docs/observability.md, and published as transitions on the {@link ChangeFeed} of
  * {@code GET /v1/events}. Both are taken from what the store answers through the port, so they hold
- * for every backend; only the writes this server carries are seen (docs/adr/0007). A write is
- * observed once the store returned it, that is once it is durable. What the store does on its own
- * (leases that run out) or does not return (the tasks a redrive moved), and how long its syncs
- * take, it reports through the {@link StoreObserver} this class sets on it.
+ * for every backend (docs/adr/0007). A write is observed once the store returned it, that is once
+ * it is durable. What the store does on its own (leases that run out) or does not return (the tasks
+ * a redrive moved), how long its syncs take, and the transitions other servers over the same store
+ * made (published on the feed only: each server counts its own writes in its metrics,
+ * docs/adr/0008), it reports through the {@link StoreObserver} this class sets on it.
  */
 final class ObservedStore implements TaskStore {
   private final TaskStore store;
@@ -54,6 +56,21 @@ final class ObservedStore implements TaskStore {
           @Override
           public void synced(long nanos) {
             metrics.synced(nanos);
+          }
+
+          @Override
+          public void madeElsewhere(Transition transition, Task task) {
+            feed.publish(transition, task);
+          }
+
+          @Override
+          public void missedElsewhere() {
+            feed.publishReset();
+          }
+
+          @Override
+          public boolean watching() {
+            return feed.hasSubscribers();
           }
         });
   }

@@ -8,6 +8,7 @@ import dev.stoker.core.Task;
 import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.Transitions;
+import dev.stoker.core.store.Transition;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -92,5 +93,19 @@ class ChangeFeedTest {
     Thread closer = Thread.ofVirtual().start(feed::close);
     assertThat(feed.read(1, 60_000_000_000L).closed()).isTrue();
     closer.join();
+  }
+
+  @Test
+  void a_reset_mark_is_read_in_order_by_every_subscriber() throws Exception {
+    ChangeFeed feed = new ChangeFeed(4, 1 << 20);
+    long after = feed.resumeAfter(null);
+    feed.publish(Transition.ENQUEUED, task("1"));
+    feed.publishReset();
+    feed.publish(Transition.CLAIMED, task("2"));
+    ChangeFeed.Read r = feed.read(after, 0);
+    assertThat(positions(r)).containsExactly(1L, 2L, 3L);
+    assertThat(r.events().stream().map(ChangeFeed.Event::isReset))
+        .containsExactly(false, true, false);
+    assertThat(r.reset()).as("the subscriber did not fall behind").isFalse();
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stoker.server.auth.TokenFile;
 import dev.stoker.testkit.ManualClock;
 import dev.stoker.testkit.ModelStore;
+import dev.stoker.testkit.SseClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

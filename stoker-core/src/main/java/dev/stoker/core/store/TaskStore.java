@@ -105,8 +105,10 @@ public interface TaskStore extends AutoCloseable {
 
   /**
    * Reports to {@code observer} from now on what the store does beyond its replies (see {@link
-   * StoreObserver}); it replaces the observer set before. A store that never expires leases on its
-   * own nor syncs may ignore it, as the default does.
+   * StoreObserver}), and, in a store that several servers share, the transitions the other servers
+   * make ({@link StoreObserver#madeElsewhere}); it replaces the observer set before. A store that
+   * never expires leases on its own nor syncs, and that one server owns, may ignore it, as the
+   * default does.
    */
   default void observe(StoreObserver observer) {}
 

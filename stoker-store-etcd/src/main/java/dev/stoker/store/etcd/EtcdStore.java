@@ -113,6 +113,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   private final Floors floors = new Floors();
   private final Sweeper sweeper;
   private final PendingWatch watch;
+  private final ElsewhereWatch elsewhere;
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
   private final Written written = new Written();
@@ -170,6 +171,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     this.session = new Session(etcd, config.sessionTtl().toSeconds());
     this.sweeper = new Sweeper(this, etcd, keys, clock);
     this.watch = new PendingWatch(etcd, keys, floors, waiters);
+    this.elsewhere = new ElsewhereWatch(etcd, keys, node, () -> observer);
     this.leadership =
         new Leadership(etcd, keys, session, node, sweeper, config.sweepInterval().toMillis());
     // A claim writes five keys per task: deletes the ready key (and the delayed one, in case), puts
@@ -218,6 +220,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
       }
       EtcdStore store = new EtcdStore(config, etcd, clock, node, random, tokenKey);
       store.watch.start();
+      store.elsewhere.start();
       store.leadership.start();
       log.info("etcd store at {} under {} as node {}", config.endpoints(), keys.root(), node);
       return store;
@@ -1434,6 +1437,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     waiters.wakeAll();
     leadership.close();
     watch.close();
+    elsewhere.close();
     session.close();
     etcd.client().close();
   }

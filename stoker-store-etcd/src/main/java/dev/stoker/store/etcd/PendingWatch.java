@@ -99,23 +99,7 @@ final class PendingWatch implements AutoCloseable {
       stop();
     }
     log.info("etcd watch ended ({}); starting it again", t == null ? "completed" : t.getMessage());
-    Thread.ofVirtual()
-        .name("stoker-etcd-rewatch")
-        .start(
-            () -> {
-              while (!closed) {
-                try {
-                  start();
-                  return;
-                } catch (RuntimeException e) {
-                  try {
-                    Thread.sleep(500);
-                  } catch (InterruptedException ie) {
-                    return;
-                  }
-                }
-              }
-            });
+    Restarts.inBackground("stoker-etcd-rewatch", () -> closed, this::start);
   }
 
   private void stop() {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * when any server (or a transactional enqueue in SQL) made a task of a queue claimable. Reconnects
  * when the connection breaks, and then wakes every waiter, since notifications sent meanwhile are
  * lost; waiting claims also look again every poll interval, so a missed notification costs latency,
- * never a task.
+ * never a task. The other servers' transition notices come on the same channel and go to {@link
+ * Elsewhere}, which is told after a reconnect that some may be lost.
  */
 final class Listener implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
@@ -22,14 +23,16 @@ final class Listener implements Runnable {
   private final String url;
   private final String channel;
   private final Wakeups wakeups;
+  private final Elsewhere elsewhere;
   private final Thread thread;
   private volatile boolean stopped;
   private volatile Connection current;
 
-  Listener(String url, String channel, Wakeups wakeups) {
+  Listener(String url, String channel, Wakeups wakeups, Elsewhere elsewhere) {
     this.url = url;
     this.channel = channel;
     this.wakeups = wakeups;
+    this.elsewhere = elsewhere;
     this.thread = new Thread(this, "stoker-pg-listener");
     thread.setDaemon(true);
   }
@@ -49,6 +52,7 @@ final class Listener implements Runnable {
         }
         if (wasDown) {
           log.info("listening for wake-ups again");
+          elsewhere.lost();
         }
         wasDown = false;
         wakeups.signalAll();
@@ -57,7 +61,12 @@ final class Listener implements Runnable {
           PGNotification[] ns = pg.getNotifications(500);
           if (ns != null) {
             for (PGNotification n : ns) {
-              wakeups.signal(n.getParameter());
+              String payload = n.getParameter();
+              if (TransitionNotices.isNotice(payload)) {
+                elsewhere.notice(payload);
+              } else {
+                wakeups.signal(payload);
+              }
             }
           }
         }

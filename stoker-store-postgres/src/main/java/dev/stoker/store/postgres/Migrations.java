@@ -37,7 +37,8 @@ final class Migrations {
           "V2__enqueue_function.sql",
           "V3__enqueue_function_limits.sql",
           "V4__traceparent.sql",
-          "V5__enqueue_traceparent.sql");
+          "V5__enqueue_traceparent.sql",
+          "V6__feed_interest.sql");
 
   /** A migration: its file name and its SQL, with {@code ${schema}} still in it. */
   record Script(String name, String sql) {

@@ -72,6 +72,8 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
   private final RandomGenerator random;
   private final Wakeups wakeups;
   private final Listener listener;
+  private final Elsewhere elsewhere;
+  private final Interest interest;
   private final Sweeper sweeper;
   private final byte[] leaseTokenKey;
   private final Thread background;
@@ -103,10 +105,13 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     this.queues = new Queues(db);
     this.wakeups = new Wakeups();
     Due due = new Due();
+    this.interest = new Interest(db, opened.node(), () -> observer);
     this.env =
-        new Tx.Env(db, queues, new Hlc(clock), opened.node(), wakeups, due, config.channel());
+        new Tx.Env(
+            db, queues, new Hlc(clock), opened.node(), wakeups, due, config.channel(), interest);
     this.sweeper = new Sweeper(this, clock, due);
-    this.listener = new Listener(config.url(), config.channel(), wakeups);
+    this.elsewhere = new Elsewhere(opened.node(), this::readBack, () -> observer);
+    this.listener = new Listener(config.url(), config.channel(), wakeups, elsewhere);
     this.leaseTokenKey = opened.leaseTokenKey();
     this.background = new Thread(this::background, "stoker-pg-sweeper");
     background.setDaemon(true);
@@ -149,6 +154,8 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     Bootstrap.Opened opened = Bootstrap.open(config, clock, node);
     try {
       PostgresStore store = new PostgresStore(config, opened, random);
+      store.interest.start();
+      store.elsewhere.start();
       store.listener.start();
       store.background.start();
       log.info("PostgreSQL store in schema {} as node {}", config.schema(), opened.node());
@@ -450,6 +457,20 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
         });
   }
 
+  /** The tasks of these ids as they are now, for {@link Elsewhere}. */
+  private List<Task> readBack(List<TaskId> ids) {
+    UUID[] keys = ids.stream().map(Rows::uuid).distinct().toArray(UUID[]::new);
+    return run(
+        tx ->
+            tx
+                .select(
+                    "SELECT " + Rows.COLUMNS + " FROM ${schema}.tasks WHERE id = ANY(?)",
+                    ps -> ps.setArray(1, tx.c.createArrayOf("uuid", keys)))
+                .stream()
+                .map(Stored::task)
+                .toList());
+  }
+
   @Override
   public Optional<Task> taskGet(TaskId id) {
     return reads.taskGet(id);
@@ -495,6 +516,8 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
     wakeups.signalAll();
     background.interrupt();
     listener.stop();
+    elsewhere.stop();
+    interest.stop();
     batchThreads.shutdown();
     try {
       background.join(5_000);

@@ -7,6 +7,7 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
 import dev.stoker.core.store.StoreObserver;
+import dev.stoker.core.store.Transition;
 import dev.stoker.store.postgres.Rows.Stored;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,9 +24,10 @@ import java.util.TreeSet;
  * One transaction of the store: the connection, the time it runs at, and what it changes.
  * Transitions are computed in Java by {@link Transitions} (the same rules as every backend); the
  * rows they change are written in one batch, the changes to the counts of each queue are appended
- * once, and the queues in which a task became claimable are notified (NOTIFY is delivered on
- * commit). {@link #afterCommit} then wakes this server's own waiting claims and tells the sweeper
- * what falls due when.
+ * once, and the queues in which a task became claimable are notified, and so are the transitions,
+ * while another server has event subscribers, for their event feeds ({@link TransitionNotices},
+ * {@link Interest}; NOTIFY is delivered on commit). {@link #afterCommit} then wakes this server's
+ * own waiting claims and tells the sweeper what falls due when.
  */
 final class Tx {
   final Connection c;
@@ -42,15 +44,31 @@ final class Tx {
   private final List<Task> expired = new ArrayList<>();
 
   private final List<Task> redriven = new ArrayList<>();
+
+  /**
+   * The transitions this transaction makes, for the other servers' event feeds; null while no other
+   * server has a subscriber (a NOTIFY serialises commits: {@link Interest}).
+   */
+  private final TransitionNotices notices;
+
   private long due = Long.MAX_VALUE;
 
   /** What every transaction of one store shares. */
-  record Env(Db db, Queues queues, Hlc hlc, int node, Wakeups wakeups, Due due, String channel) {}
+  record Env(
+      Db db,
+      Queues queues,
+      Hlc hlc,
+      int node,
+      Wakeups wakeups,
+      Due due,
+      String channel,
+      Interest interest) {}
 
   Tx(Connection c, long now, Env env) {
     this.c = c;
     this.now = now;
     this.env = env;
+    this.notices = env.interest().othersWatch() ? new TransitionNotices(env.node()) : null;
   }
 
   Stamp stamp() {
@@ -136,6 +154,7 @@ final class Tx {
       }
     }
     added(new Stored(t, queueId, scheduled));
+    notice(Transition.ENQUEUED, t);
     return true;
   }
 
@@ -150,6 +169,7 @@ final class Tx {
         Rows.bindInsert(ps, t, queueId, scheduled);
         ps.addBatch();
         added(new Stored(t, queueId, scheduled));
+        notice(Transition.ENQUEUED, t);
       }
       ps.executeBatch();
     }
@@ -163,7 +183,19 @@ final class Tx {
     delta(old.queueId())[old.slot()]--;
     added(st);
     updates.add(st);
+    if (notices != null) {
+      Transition transition = Transition.between(old.task(), next);
+      if (transition != null) {
+        notices.add(transition, next);
+      }
+    }
     return st;
+  }
+
+  private void notice(Transition transition, Task task) {
+    if (notices != null) {
+      notices.add(transition, task);
+    }
   }
 
   /** Records that a task left the table (pruned). */
@@ -243,11 +275,17 @@ final class Tx {
         ps.executeBatch();
       }
     }
-    if (!wake.isEmpty()) {
+    // One statement for the wake-ups (payload: a queue) and the transition notices (payload: see
+    // TransitionNotices), on one channel: one LISTEN per server hears both.
+    List<String> payloads = new ArrayList<>(wake);
+    if (notices != null) {
+      payloads.addAll(notices.payloads());
+    }
+    if (!payloads.isEmpty()) {
       try (PreparedStatement ps =
           c.prepareStatement("SELECT pg_notify(?, q) FROM unnest(?::text[]) AS q")) {
         ps.setString(1, env.channel());
-        ps.setArray(2, c.createArrayOf("text", wake.toArray()));
+        ps.setArray(2, c.createArrayOf("text", payloads.toArray()));
         ps.executeQuery().close();
       }
     }

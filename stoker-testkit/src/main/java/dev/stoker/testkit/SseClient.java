@@ -1,4 +1,4 @@
-package dev.stoker.server;
+package dev.stoker.testkit;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -21,13 +21,13 @@ import java.util.concurrent.TimeUnit;
  * into events and comments; the test takes them one by one, failing when none comes within a
  * deadline.
  */
-final class SseClient implements AutoCloseable {
+public final class SseClient implements AutoCloseable {
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Object END = new Object();
 
-  record Event(String name, String id, String data) {}
+  public record Event(String name, String id, String data) {}
 
-  record Comment(String text) {}
+  public record Comment(String text) {}
 
   private final HttpResponse<InputStream> response;
   private final BlockingQueue<Object> items = new LinkedBlockingQueue<>();
@@ -38,10 +38,14 @@ final class SseClient implements AutoCloseable {
     this.reader = Thread.ofVirtual().start(this::read);
   }
 
-  /** Opens {@code path} with the headers given as name, value, name, value… */
-  static SseClient open(int port, String path, String... headers) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
+  /** Opens {@code path} on 127.0.0.1 with the headers given as name, value, name, value… */
+  public static SseClient open(int port, String path, String... headers) throws Exception {
+    return open("http://127.0.0.1:" + port + path, headers);
+  }
+
+  /** Opens {@code url} with the headers given as name, value, name, value… */
+  public static SseClient open(String url, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET();
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -49,16 +53,16 @@ final class SseClient implements AutoCloseable {
     return new SseClient(http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()));
   }
 
-  int status() {
+  public int status() {
     return response.statusCode();
   }
 
-  String header(String name) {
+  public String header(String name) {
     return response.headers().firstValue(name).orElse(null);
   }
 
   /** The next event, skipping comments. */
-  Event next() throws InterruptedException {
+  public Event next() throws InterruptedException {
     while (true) {
       Object item = take();
       if (item instanceof Event e) {
@@ -67,8 +71,28 @@ final class SseClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The next event if one comes within {@code wait} (skipping comments), else null: for a test that
+   * repeats something until an event shows it took effect.
+   */
+  public Event next(Duration wait) throws InterruptedException {
+    long end = System.nanoTime() + wait.toNanos();
+    while (true) {
+      Object item = items.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (item == null || item == END) {
+        if (item == END) {
+          items.add(END);
+        }
+        return null;
+      }
+      if (item instanceof Event e) {
+        return e;
+      }
+    }
+  }
+
   /** The next comment, skipping events. */
-  Comment nextComment() throws InterruptedException {
+  public Comment nextComment() throws InterruptedException {
     while (true) {
       Object item = take();
       if (item instanceof Comment c) {
@@ -78,7 +102,7 @@ final class SseClient implements AutoCloseable {
   }
 
   /** Waits for the server to end the stream, skipping what comes before. */
-  void awaitEnd() throws InterruptedException {
+  public void awaitEnd() throws InterruptedException {
     while (take() != END) {
       // skip
     }
@@ -132,7 +156,7 @@ final class SseClient implements AutoCloseable {
   }
 
   /** Whether the stream ended. */
-  boolean ended() {
+  public boolean ended() {
     return !reader.isAlive();
   }
 

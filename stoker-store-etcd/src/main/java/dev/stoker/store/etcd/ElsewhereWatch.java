@@ -1,0 +1,154 @@
+package dev.stoker.store.etcd;
+
+import dev.stoker.core.Task;
+import dev.stoker.core.store.StoreObserver;
+import dev.stoker.core.store.Transition;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports the transitions other servers over the cluster make ({@link
+ * StoreObserver#madeElsewhere}): a watch on the task records ({@code task/ID}) with each put's
+ * previous value, from the revision this server started at, naming each change by {@link
+ * Transition#between} the record before and after. A record whose version this server made is its
+ * own write (published from its reply), and one whose version did not change is a heartbeat; both
+ * are passed over, as are deletes (retention).
+ *
+ * <p>jetcd resumes a broken watch by itself from the last revision it delivered. When the watch
+ * ends anyway it is started again after that revision; when that revision was compacted meanwhile,
+ * from the current one, and a miss is reported ({@link StoreObserver#missedElsewhere}), as it is
+ * for any other end this class cannot resume exactly. Nothing is decoded while nobody observes.
+ */
+final class ElsewhereWatch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ElsewhereWatch.class);
+
+  private final Etcd etcd;
+  private final Keys keys;
+  private final int node;
+  private final Supplier<StoreObserver> observer;
+  private Watch.Watcher watcher;
+
+  /** The revision of the last response delivered: the watch resumes after it. */
+  private volatile long seen;
+
+  /**
+   * Which start the current watcher belongs to: callbacks of watchers stopped since are ignored.
+   */
+  private volatile long generation;
+
+  private volatile boolean closed;
+
+  ElsewhereWatch(Etcd etcd, Keys keys, int node, Supplier<StoreObserver> observer) {
+    this.etcd = etcd;
+    this.keys = keys;
+    this.node = node;
+    this.observer = observer;
+  }
+
+  /** Starts watching from the current revision: this server's start. */
+  void start() {
+    String anyKey = Keys.text(keys.tokenKey());
+    seen = etcd.range(anyKey, Keys.after(anyKey), 1, true, false).getHeader().getRevision();
+    watchAfter(seen);
+  }
+
+  /** Watches the task records from after {@code revision}. */
+  synchronized void watchAfter(long revision) {
+    if (closed) {
+      return;
+    }
+    WatchOption opt =
+        WatchOption.builder()
+            .isPrefix(true)
+            .withNoDelete(true)
+            .withPrevKV(true)
+            .withRevision(revision + 1)
+            .build();
+    long gen = ++generation;
+    watcher =
+        etcd.client()
+            .getWatchClient()
+            .watch(
+                Keys.bytes(taskPrefix()),
+                opt,
+                Watch.listener(
+                    r -> onChanges(gen, r), t -> restart(gen, t), () -> restart(gen, null)));
+  }
+
+  private String taskPrefix() {
+    return keys.root() + "task/";
+  }
+
+  private void onChanges(long gen, WatchResponse r) {
+    if (gen != generation) {
+      return;
+    }
+    StoreObserver o = observer.get();
+    if (o != StoreObserver.NONE) {
+      for (WatchEvent e : r.getEvents()) {
+        if (e.getEventType() == WatchEvent.EventType.PUT) {
+          report(o, e);
+        }
+      }
+    }
+    seen = Math.max(seen, r.getHeader().getRevision());
+  }
+
+  private void report(StoreObserver o, WatchEvent e) {
+    Task after = Codec.task(e.getKeyValue().getValue());
+    if (after.version().node() == node) {
+      return;
+    }
+    KeyValue prev = e.getPrevKV();
+    Task before = prev == null || prev.getValue().isEmpty() ? null : Codec.task(prev.getValue());
+    Transition t = Transition.between(before, after);
+    if (t != null) {
+      o.madeElsewhere(t, after);
+    }
+  }
+
+  /**
+   * Watches again after the last revision seen, or from now (reporting a miss) when that was
+   * compacted; retried every half second while etcd does not answer.
+   */
+  private void restart(long gen, Throwable t) {
+    synchronized (this) {
+      if (closed || gen != generation) {
+        return;
+      }
+      stop();
+    }
+    boolean compacted = t instanceof CompactedException;
+    log.info(
+        "etcd watch of other servers' transitions ended ({}); starting it again",
+        t == null ? "completed" : t.getMessage());
+    if (compacted) {
+      observer.get().missedElsewhere();
+    }
+    Restarts.inBackground(
+        "stoker-etcd-rewatch-elsewhere",
+        () -> closed,
+        compacted ? this::start : () -> watchAfter(seen));
+  }
+
+  private void stop() {
+    generation++;
+    if (watcher != null) {
+      watcher.close();
+    }
+    watcher = null;
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    stop();
+  }
+}
