@@ -1,11 +1,13 @@
 package dev.stoker.store.embedded;
 
+import dev.stoker.cluster.Body;
 import dev.stoker.cluster.Duplicates;
 import dev.stoker.cluster.Event;
 import dev.stoker.cluster.EventCodec;
 import dev.stoker.cluster.Origin;
 import dev.stoker.cluster.QueueSettingsReplica;
 import dev.stoker.cluster.QueueSettingsReplicaCodec;
+import dev.stoker.cluster.Register;
 import dev.stoker.cluster.SettingsChange;
 import dev.stoker.cluster.TaskReplica;
 import dev.stoker.cluster.TaskReplicaCodec;
@@ -101,7 +103,8 @@ final class ClusterLog {
    * pushes to peers read, so a push of what the last round made costs no database iterator and no
    * decoding (a 3-node profile put 4 % of a node's CPU there). A slot holds a later event than the
    * one asked for once the ring went round, and an event a rolled-back command made until the
-   * number is used again; readers take only what is synced, and check the seq.
+   * number is used again, and none (null) where the event is large; readers take only what is
+   * synced, and check the seq.
    */
   private final AtomicReferenceArray<Event> recentOwn = new AtomicReferenceArray<>(RECENT);
 
@@ -122,7 +125,7 @@ final class ClusterLog {
         }
       };
 
-  private static final int REPLICA_CACHE = 1 << 13; // at most 8 K x 2 K chars: 16-32 MB
+  private static final int REPLICA_CACHE = 1 << 13; // of small replicas: at most 16-32 MB
 
   ClusterLog(Storage s, Hlc hlc, int self, long maxOffsetMs) throws RocksDBException {
     this.s = s;
@@ -375,7 +378,8 @@ final class ClusterLog {
   private void own(Batch b, Event e) throws RocksDBException {
     b.put(s.events, Keys.event(e.origin(), e.seq()), EventCodec.encode(e));
     b.observedHlc(e.hlc());
-    recentOwn.set((int) (e.seq() & RECENT_MASK), e);
+    // A large event is read back from the log: 8,192 of 1 MiB parameters would not fit in memory.
+    recentOwn.set((int) (e.seq() & RECENT_MASK), small(e.body(), e.register()) ? e : null);
   }
 
   /**
@@ -550,26 +554,28 @@ final class ClusterLog {
     remember(r);
   }
 
-  /** Caches {@code r} unless it is large (parameters and result may be megabytes each). */
+  /** Caches {@code r} unless it is large (parameters and result may be a MiB each). */
   private void remember(TaskReplica r) {
-    if (charsOf(r) <= CACHED_CHARS) {
+    if (small(r.body(), r.register())) {
       replicaCache.put(r.id(), r);
     } else {
       replicaCache.remove(r.id());
     }
   }
 
-  private static final int CACHED_CHARS = 2_048;
-
-  private static long charsOf(TaskReplica r) {
+  /**
+   * Whether a task's variable-size parts (either may be null) are small enough to keep in memory: 2
+   * K characters, so the ring and the cache hold at most 8 K x 2 K characters each.
+   */
+  private static boolean small(Body body, Register reg) {
     long n = 0;
-    if (r.body() != null) {
-      n += r.body().paramsJson().length() + r.body().name().length();
+    if (body != null) {
+      n += body.paramsJson().length() + body.name().length();
     }
-    if (r.register() != null) {
-      n += length(r.register().resultJson()) + length(r.register().lastError());
+    if (reg != null) {
+      n += length(reg.resultJson()) + length(reg.lastError());
     }
-    return n;
+    return n <= 2_048;
   }
 
   private static int length(String s) {
