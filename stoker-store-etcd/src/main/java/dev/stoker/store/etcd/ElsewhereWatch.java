@@ -45,6 +45,14 @@ final class ElsewhereWatch implements AutoCloseable {
 
   private volatile boolean closed;
 
+  /**
+   * Set when the watch was started again after the last revision seen, cleared by its first
+   * response: a resume that ends again before answering anything cannot resume exactly (however
+   * jetcd reports why: a compaction has been seen to end a watch without a CompactedException), so
+   * the next start is from now, with a miss.
+   */
+  private volatile boolean resuming;
+
   ElsewhereWatch(Etcd etcd, Keys keys, int node, Supplier<StoreObserver> observer) {
     this.etcd = etcd;
     this.keys = keys;
@@ -99,6 +107,7 @@ final class ElsewhereWatch implements AutoCloseable {
       }
     }
     seen = Math.max(seen, r.getHeader().getRevision());
+    resuming = false;
   }
 
   private void report(StoreObserver o, WatchEvent e) {
@@ -116,7 +125,9 @@ final class ElsewhereWatch implements AutoCloseable {
 
   /**
    * Watches again after the last revision seen, or from now (reporting a miss) when that was
-   * compacted; retried every half second while etcd does not answer.
+   * compacted or a resume already failed before answering; retried every half second while etcd
+   * does not answer. (A resume after a long quiet stretch that breaks again is taken for a miss
+   * too: a needless reset of the subscribers, never a silent gap.)
    */
   private void restart(long gen, Throwable t) {
     synchronized (this) {
@@ -125,17 +136,19 @@ final class ElsewhereWatch implements AutoCloseable {
       }
       stop();
     }
-    boolean compacted = t instanceof CompactedException;
+    boolean fromNow = t instanceof CompactedException || resuming;
     log.info(
-        "etcd watch of other servers' transitions ended ({}); starting it again",
-        t == null ? "completed" : t.getMessage());
-    if (compacted) {
+        "etcd watch of other servers' transitions ended ({}); starting it again {}",
+        t == null ? "completed" : t.toString(),
+        fromNow ? "from now" : "after revision " + seen);
+    if (fromNow) {
       observer.get().missedElsewhere();
     }
+    resuming = !fromNow;
     Restarts.inBackground(
         "stoker-etcd-rewatch-elsewhere",
         () -> closed,
-        compacted ? this::start : () -> watchAfter(seen));
+        fromNow ? this::start : () -> watchAfter(seen));
   }
 
   private void stop() {
