@@ -149,8 +149,12 @@ class EventsAcrossServersTest {
       try (SseClient events = subscribe(fleet)) {
         String id = enqueue(b);
         awaitEvent(events, "enqueued", id);
-        complete(b, id);
+        // The claim's event is awaited before the completion: a claim and a completion in quick
+        // succession on another server may reach a subscriber as the completion alone
+        // (api.md#events).
+        String token = claim(b, id);
         awaitEvent(events, "claimed", id);
+        finish(b, id, token);
         assertThat(awaitEvent(events, "completed", id).at("/state").asText()).isEqualTo("done");
         b.post("/v1/queues/marker/tasks", "{\"name\": \"t\", \"params\": {}}");
         assertThat(notificationsUntil(pg, "marker"))
@@ -162,13 +166,22 @@ class EventsAcrossServersTest {
 
   /** Claims task {@code id} of queue feed through {@code server} and completes it. */
   private static void complete(Http server, String id) throws Exception {
+    finish(server, id, claim(server, id));
+  }
+
+  /** Claims task {@code id}, the next of queue feed, through {@code server}; returns its token. */
+  private static String claim(Http server, String id) throws Exception {
     Http.Reply claim =
         server.post("/v1/queues/feed/claim", "{\"worker\": \"w\", \"lease_ms\": 60000}");
     assertThat(claim.at("/tasks/0/id").asText()).isEqualTo(id);
+    return claim.at("/tasks/0/lease/token").asText();
+  }
+
+  /** Completes task {@code id} with {@code token} through {@code server}. */
+  private static void finish(Http server, String id, String token) throws Exception {
     Http.Reply done =
         server.post(
-            "/v1/tasks/" + id + "/complete",
-            Http.json(Map.of("token", claim.at("/tasks/0/lease/token").asText(), "result", 1)));
+            "/v1/tasks/" + id + "/complete", Http.json(Map.of("token", token, "result", 1)));
     assertThat(done.status()).isEqualTo(200);
   }
 
