@@ -141,14 +141,21 @@ final class ElsewhereWatch implements AutoCloseable {
         "etcd watch of other servers' transitions ended ({}); starting it again {}",
         t == null ? "completed" : t.toString(),
         fromNow ? "from now" : "after revision " + seen);
-    if (fromNow) {
-      observer.get().missedElsewhere();
-    }
     resuming = !fromNow;
     Restarts.inBackground(
         "stoker-etcd-rewatch-elsewhere",
         () -> closed,
-        fromNow ? this::start : () -> watchAfter(seen));
+        fromNow ? this::startAfterMiss : () -> watchAfter(seen));
+  }
+
+  /**
+   * Starts from now, then reports the miss: a subscriber reloads on the reset, so every change
+   * after that must come through the new watch (reported first, a change between the miss and the
+   * new watch would be lost without a word).
+   */
+  private void startAfterMiss() {
+    start();
+    observer.get().missedElsewhere();
   }
 
   private void stop() {
