@@ -74,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
       split = ",",
       defaultValue = "kill,pause",
       description =
-          "Faults to inject: kill, pause, power (embedded only: SIGKILL, then the loss of every write"
+          "Faults to inject: kill, pause, power (embedded and cluster: SIGKILL, then the loss of every write"
               + " not fsync'd, on bin/powerfs), db-kill (postgres only: SIGKILL of the database, restarted 0.5-3 s"
               + " later), etcd-kill (etcd only: SIGKILL of an etcd member, the leader every other time, restarted"
               + " 0.5-3 s later), partition and skew (cluster only: a node cut off from the"

@@ -83,6 +83,27 @@ public final class PowerFs implements AutoCloseable {
   }
 
   /**
+   * {@link #tear()} when {@code tear}, else {@link #cut()}; returns what it dropped, in words (for
+   * a fault injector's history).
+   */
+  public String cut(boolean tear) throws IOException {
+    Map<String, Long> before = counters();
+    if (tear) {
+      tear();
+    } else {
+      cut();
+    }
+    Map<String, Long> after = counters();
+    return String.format(
+        "%s: dropped %d unsynced writes (%d bytes), %d directory entries%s",
+        tear ? "torn" : "cut",
+        after.get("dropped_writes") - before.get("dropped_writes"),
+        after.get("dropped_bytes") - before.get("dropped_bytes"),
+        after.get("dropped_entries") - before.get("dropped_entries"),
+        after.get("torn_files") > before.get("torn_files") ? ", tails torn" : "");
+  }
+
+  /**
    * The filesystem's counters: {@code cuts}, {@code dropped_writes}, {@code dropped_bytes}, {@code
    * dropped_entries}, {@code torn_files}, and {@code unsynced_files}, {@code unsynced_entries} (not
    * durable right now).

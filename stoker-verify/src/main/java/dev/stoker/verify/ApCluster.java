@@ -2,6 +2,7 @@ package dev.stoker.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stoker.testkit.LinkProxy;
+import dev.stoker.testkit.PowerFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import java.util.Map;
  * both sides of a partition keep serving them. Test timings: {@code steal_delay} {@value
  * #STEAL_DELAY_MS} ms, {@code max_offset} {@value #MAX_OFFSET_MS} ms. A skewed node is restarted
  * with the test-only JVM property {@value #CLOCK_OFFSET}, which offsets the clock it stamps HLCs
- * and judges leases with.
+ * and judges leases with. For power cuts ({@link Fault#POWER}) each node's data is the mount point
+ * of a {@link PowerFs} of its own ({@code power-N/mnt}), which drops what that node had not synced
+ * when its power is cut.
  */
 public final class ApCluster implements Cluster {
   static final int NODES = 3;
@@ -35,6 +38,9 @@ public final class ApCluster implements Cluster {
 
   private final Path dir;
   private final List<String> jvmOptions;
+  private final boolean power;
+  private final PowerFs[] powerFs = new PowerFs[NODES];
+  private final Path[] data = new Path[NODES];
 
   /** proxies[from][to]: how node {@code from} reaches node {@code to}. */
   private final LinkProxy[][] proxies = new LinkProxy[NODES][NODES];
@@ -46,25 +52,33 @@ public final class ApCluster implements Cluster {
   /**
    * Nodes in JVMs that start fast ({@link ServerProcess#FAST_RESTART}), as verify restarts them.
    */
-  ApCluster(Path dir) {
-    this(dir, ServerProcess.FAST_RESTART);
+  ApCluster(Path dir, boolean power) {
+    this(dir, ServerProcess.FAST_RESTART, power);
   }
 
   /** Nodes in JVMs with these options (a benchmark wants {@link ServerProcess#AS_LAUNCHED}). */
   public ApCluster(Path dir, List<String> jvmOptions) {
-    this.dir = dir;
-    this.jvmOptions = List.copyOf(jvmOptions);
+    this(dir, jvmOptions, false);
   }
 
-  private Path data(int i) {
-    return dir.resolve("cluster-" + i);
+  private ApCluster(Path dir, List<String> jvmOptions, boolean power) {
+    this.dir = dir;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.power = power;
   }
 
   @Override
-  public void start() throws IOException {
+  public void start() throws IOException, InterruptedException {
     for (int i = 0; i < NODES; i++) {
-      leftOver |= EmbeddedCluster.deleteIfPresent(data(i));
-      Files.createDirectories(data(i));
+      Path plain = dir.resolve("cluster-" + i);
+      Path powered = dir.resolve("power-" + i);
+      leftOver |= EmbeddedCluster.deleteIfPresent(plain) | EmbeddedCluster.deleteIfPresent(powered);
+      if (power) {
+        powerFs[i] = PowerFs.mount(powered);
+        data[i] = powerFs[i].path();
+      } else {
+        data[i] = Files.createDirectories(plain);
+      }
       for (int j = 0; j < NODES; j++) {
         if (i != j) {
           proxies[i][j] = new LinkProxy();
@@ -90,7 +104,7 @@ public final class ApCluster implements Cluster {
     nodes[i] =
         ServerProcess.start(
             jvm,
-            List.of("--data", data(i).toString()),
+            List.of("--data", data[i].toString()),
             ports[i],
             "--cluster",
             "--node-id",
@@ -112,7 +126,8 @@ public final class ApCluster implements Cluster {
   @Override
   public String data() {
     return "empty data in "
-        + dir.resolve("cluster-{0.." + (NODES - 1) + "}")
+        + dir.resolve(
+            (power ? "power-{0.." + (NODES - 1) + "}/mnt" : "cluster-{0.." + (NODES - 1) + "}"))
         + (leftOver ? " (an earlier run's data there was deleted first)" : "")
         + "; "
         + NODES
@@ -140,6 +155,12 @@ public final class ApCluster implements Cluster {
   @Override
   public void kill(int i) throws InterruptedException {
     nodes[i].kill();
+  }
+
+  @Override
+  public String powerCut(int i, boolean tear) throws IOException, InterruptedException {
+    nodes[i].kill();
+    return powerFs[i].cut(tear);
   }
 
   @Override
@@ -244,6 +265,15 @@ public final class ApCluster implements Cluster {
           } catch (IOException e) {
             // a proxy's socket that will not close is gone with this JVM
           }
+        }
+      }
+    }
+    for (PowerFs fs : powerFs) {
+      if (fs != null) {
+        try {
+          fs.close();
+        } catch (IOException e) {
+          System.err.println("verify: could not unmount " + fs.path() + ": " + e.getMessage());
         }
       }
     }

@@ -41,7 +41,8 @@ public enum Backend {
           case EMBEDDED -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.POWER);
           case POSTGRES -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.DB_KILL);
           case ETCD -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.ETCD_KILL);
-          case CLUSTER -> EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.PARTITION, Fault.SKEW);
+          case CLUSTER ->
+              EnumSet.of(Fault.KILL, Fault.PAUSE, Fault.POWER, Fault.PARTITION, Fault.SKEW);
         };
     for (Fault f : faults) {
       if (!supported.contains(f)) {
@@ -74,9 +75,7 @@ public enum Backend {
   }
 
   private static String whyNotCluster(Fault f) {
-    return f == Fault.POWER
-        ? "its nodes' data on bin/powerfs is not built yet; 'kill' crashes a node"
-        : "its nodes keep their own data, and 'kill' crashes a node with it";
+    return "its nodes keep their own data, and 'kill' crashes a node with it";
   }
 
   /** Why a backend of servers over one shared database (postgres, etcd) cannot take {@code f}. */
@@ -100,7 +99,7 @@ public enum Backend {
     return switch (this) {
       case POSTGRES -> new PostgresCluster();
       case ETCD -> new EtcdCluster();
-      case CLUSTER -> new ApCluster(dir);
+      case CLUSTER -> new ApCluster(dir, faults.contains(Fault.POWER));
       default -> new EmbeddedCluster(dir, faults.contains(Fault.POWER));
     };
   }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -85,20 +84,7 @@ final class EmbeddedCluster implements Cluster {
   @Override
   public String powerCut(int i, boolean tear) throws IOException, InterruptedException {
     server.kill();
-    Map<String, Long> before = powerFs.counters();
-    if (tear) {
-      powerFs.tear();
-    } else {
-      powerFs.cut();
-    }
-    Map<String, Long> after = powerFs.counters();
-    return String.format(
-        "%s: dropped %d unsynced writes (%d bytes), %d directory entries%s",
-        tear ? "torn" : "cut",
-        after.get("dropped_writes") - before.get("dropped_writes"),
-        after.get("dropped_bytes") - before.get("dropped_bytes"),
-        after.get("dropped_entries") - before.get("dropped_entries"),
-        after.get("torn_files") > before.get("torn_files") ? ", tails torn" : "");
+    return powerFs.cut(tear);
   }
 
   @Override

@@ -20,7 +20,8 @@ public enum Fault {
   ETCD_KILL,
   /**
    * Power loss: SIGKILL a server whose data lives on a filesystem that then drops every write not
-   * yet fsync'd (bin/powerfs), and start it again on what was durable. Embedded backend only.
+   * yet fsync'd (bin/powerfs), and start it again on what was durable. Embedded and cluster
+   * backends.
    */
   POWER,
   /**
