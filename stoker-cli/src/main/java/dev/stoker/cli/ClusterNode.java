@@ -216,7 +216,7 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
     check(x);
     served.increment();
     heard(x.frame());
-    apply(x.events(), message.length);
+    apply(x.frame().from(), x.events(), message.length);
     CatchUp.Page page =
         x.pull()
             ? CatchUp.answer(store, x.frame().vector(), PAGE)
@@ -567,21 +567,24 @@ final class ClusterNode implements ClusterEndpoint, AutoCloseable {
   }
 
   /** A peer answered this node's exchange with {@code events}, in {@code bytes} on the wire. */
-  void received(List<Event> events, int bytes) {
-    apply(events, bytes);
+  void received(int peer, List<Event> events, int bytes) {
+    apply(peer, events, bytes);
   }
 
   /**
    * Applies a peer's events, counts them and the message's bytes, and records the replication lag
    * of those that were new here.
    */
-  private void apply(List<Event> events, int bytes) {
+  private void apply(int peer, List<Event> events, int bytes) {
     receivedBytes.add(bytes);
     if (events.isEmpty()) {
       return;
     }
     VersionVector before = store.vector();
     store.receive(events);
+    synchronized (this) {
+      detector.applied(peer, monotonicMillis());
+    }
     long wall = System.currentTimeMillis();
     LongConsumer record = lag;
     int fresh = 0;

@@ -162,7 +162,7 @@ final class PeerLink {
       caughtUpAt = ClusterNode.monotonicMillis();
     }
     if (pull) {
-      node.received(answer.events(), r.body().length);
+      node.received(id, answer.events(), r.body().length);
       // A page that did not hold everything: ask again at once.
       lastPull = answer.complete() ? ClusterNode.monotonicMillis() : Long.MIN_VALUE / 2;
     }

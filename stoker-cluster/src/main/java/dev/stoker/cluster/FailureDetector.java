@@ -14,6 +14,10 @@ import java.util.Set;
  * <p>Times are this node's monotonic milliseconds, never wall-clock or HLC time: a clock step must
  * neither make a peer look dead nor keep a dead one alive.
  *
+ * <p>Nor does the time this node takes to apply what a peer sent ({@link #applied}): a frame's
+ * events are applied before the next frame can come over that link, so a starved node applying a
+ * long page would otherwise find its peers silent all at once and steal from live nodes.
+ *
  * <p>After a start or a {@link #resumed resume}, a peer's silence counts only from the end of this
  * node's first exchange with it ({@link #tried}): a node whose own first exchanges are slow (a
  * starved machine, a long first catch-up) has no evidence yet that anyone is gone, and must not
@@ -55,6 +59,14 @@ public final class FailureDetector {
   public void heard(int peer, long now) {
     lastContact.merge(peer, now, Math::max);
     untried.remove(peer);
+  }
+
+  /**
+   * This node has finished applying the events that came with {@code peer}'s last frame: the time
+   * that took was this node's, not the peer's silence.
+   */
+  public void applied(int peer, long now) {
+    lastContact.merge(peer, now, Math::max);
   }
 
   /**

@@ -279,6 +279,26 @@ class DispatchTest {
   }
 
   @Test
+  void a_node_slower_than_steal_delay_to_apply_its_peers_events_does_not_steal_from_them() {
+    long t = 0;
+    for (; t <= 1_000; t += 200) {
+      exchange(t, new Node[] {a, b}, new Node[] {b, c}, new Node[] {a, c});
+    }
+    // b, a's stealer, applies what a and c sent at 1,000 until 3,500: no frame can come meanwhile.
+    t = 3_500;
+    b.detector.applied(1, t);
+    b.detector.applied(3, t);
+    b.dispatch.refresh(t);
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isNull();
+    assertThat(b.dispatch.steals()).as("its own slowness is no reason to steal").isEmpty();
+    // Silence after that counts: a gone for steal_delay past the apply is stolen from.
+    t += 2_200;
+    b.detector.heard(3, t);
+    b.dispatch.refresh(t);
+    assertThat(b.dispatch.mayDispatch(1, t, b.vector)).isEqualTo(Dispatch.Right.STEAL);
+  }
+
+  @Test
   void the_stealer_is_the_first_reachable_node_after_the_home() {
     assertThat(members.stealerOf(1, n -> false)).isEqualTo(2);
     assertThat(members.stealerOf(1, n -> n == 2)).isEqualTo(3);
