@@ -187,12 +187,19 @@ try {
     await page.waitForSelector('dd[data-field="state"] .s-working', WAIT);
     seen.push(await stateOnTaskPage(page));
     const lease = await page.textContent('dd[data-field="lease"]');
+    // the worker reports a progress: a heartbeat, not an event, so the page of a working task
+    // re-reads it (every 2 s; the stream's safety net is 15 s, longer than this wait)
+    await http('POST', `/v1/tasks/${tasks[0].id}/heartbeat`, {token: tasks[0].lease.token, progress: 0.4});
+    await page.waitForSelector('dd[data-field="progress"] progress[value="0.4"]', {timeout: 8000});
+    await shoot(page, 'task-progress');
+    const progress = await page.getAttribute('dd[data-field="progress"] progress', 'value');
     await http('POST', `/v1/tasks/${tasks[0].id}/complete`, {token: tasks[0].lease.token, result: {rows: 1289, file: 's3://reports/2026-11.csv'}});
     await page.waitForSelector('dd[data-field="state"] .s-done', WAIT);
     seen.push(await stateOnTaskPage(page));
     const history = await page.$$eval('ol.history li[data-transition]', (lis) => lis.map((li) => li.dataset.transition));
     await shoot(page, 'task', true);
-    return {id, claimed: tasks[0].id, seen, confirmAsked, deadLeft, lease, history,
+    return {id, claimed: tasks[0].id, seen, confirmAsked, deadLeft, lease, progress, history,
+      progressAfter: await page.locator('dd[data-field="progress"]').count(),
       result: await page.textContent('pre[data-block="result"]')};
   });
 

@@ -117,6 +117,7 @@ function route() {
     refresh,
     onEvent: (name, task) => page.onEvent?.(name, task),
     concerns: (task) => page.concerns?.(task) ?? true,
+    watching: () => page.watching?.() ?? false,
     onMode: (m) => {
       liveBadge.textContent = MODES[m][0];
       liveBadge.title = MODES[m][1];

@@ -13,9 +13,12 @@ const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 /**
  * Calls onEvent(name, task) for each event, and refresh() when something may have changed: an event
  * whose task concerns(task) says matters, a missed stretch ('reset'), or a tick of the timer;
- * onMode(mode) tells 'stream', 'polling' or 'offline'. Returns a function that stops it all.
+ * onMode(mode) tells 'stream', 'polling' or 'offline'. While watching() says so and the page is
+ * visible, it refreshes every 2 s even with the stream: for what changes without an event (a working
+ * task's progress and lease, which heartbeats move). Returns a function that stops it all.
  */
-export function live({queue, refresh, onEvent = () => {}, concerns = () => true, onMode = () => {}}) {
+export function live({queue, refresh, onEvent = () => {}, concerns = () => true, onMode = () => {},
+  watching = () => false}) {
   let stopped = false;
   let mode = null;
   let lastEventId = null;
@@ -115,9 +118,14 @@ export function live({queue, refresh, onEvent = () => {}, concerns = () => true,
   setMode('polling');
   tick();
   connect();
+  // Polling refreshes every 2 s anyway; offline, the ticks find out when the server is back.
+  const watch = setInterval(() => {
+    if (mode === 'stream' && !document.hidden && watching()) tick();
+  }, POLL_MS);
   return () => {
     stopped = true;
     controller?.abort();
+    clearInterval(watch);
     clearInterval(timer);
     clearTimeout(reconnect);
     clearTimeout(pending);

@@ -314,6 +314,8 @@ export function taskPage(root, ctx, id) {
   return {
     queue: null, // the task's queue is not known before the first read: every queue's events
     concerns: (task) => task.id === id,
+    // A heartbeat moves a working task's progress and lease without an event: re-read it while open.
+    watching: () => last?.state === 'working',
     onEvent(name, task) {
       if (task.id !== id) return;
       remember(name, task);

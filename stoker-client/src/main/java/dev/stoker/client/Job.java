@@ -108,7 +108,12 @@ final class Job implements TaskContext {
 
   @Override
   public void heartbeat() {
-    keeper.heartbeatNow(this);
+    keeper.heartbeatNow(this, null);
+  }
+
+  @Override
+  public void progress(Object progress) {
+    keeper.heartbeatNow(this, java.util.Objects.requireNonNull(progress, "progress"));
   }
 
   @Override

@@ -58,12 +58,13 @@ final class LeaseKeeper {
   }
 
   /**
-   * A heartbeat the handler asked for ({@link TaskContext#heartbeat()}): its errors are the
-   * handler's.
+   * A heartbeat the handler asked for ({@link TaskContext#heartbeat()}, or {@link
+   * TaskContext#progress} with a {@code progress}): its errors are the handler's. The timed
+   * heartbeats of {@link #keep} send no progress, so the server keeps the last one reported here.
    */
-  void heartbeatNow(Job j) {
+  void heartbeatNow(Job j, Object progress) {
     try {
-      client.heartbeat(j.id(), j.token, lease);
+      client.heartbeat(j.id(), j.token, lease, progress);
       connectivity.up();
     } catch (ProblemException e) {
       if (isLost(e)) {

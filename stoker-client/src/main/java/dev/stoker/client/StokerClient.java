@@ -439,9 +439,32 @@ public final class StokerClient implements AutoCloseable {
    * @throws StokerUnavailableException when the server cannot be reached
    */
   public Task heartbeat(String id, String token, Duration lease) {
+    return heartbeat(id, token, lease, null);
+  }
+
+  /**
+   * Extends the lease of a claim as {@link #heartbeat(String, String, Duration)} does, and reports
+   * the task's progress: the server shows it with the task (its {@code progress}) until the next
+   * progress, or until the claim ends. A heartbeat without progress keeps the last one.
+   *
+   * @param id the task's id
+   * @param token the lease token of the claim
+   * @param lease the new lease from now, or null for the queue's setting
+   * @param progress the progress, any value the mapper can serialise (a fraction, a step, an
+   *     object; at most 4,096 bytes as JSON), or null to report none and keep the last
+   * @return the task, with its extended lease and its progress
+   * @throws ProblemException 409 when the claim is no longer current (as for a heartbeat without
+   *     progress), 404 when there is no such task, 413 when the progress is too large
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  public Task heartbeat(String id, String token, Duration lease, Object progress) {
     ObjectNode body = tokenBody(token);
     if (lease != null) {
       body.put("lease_ms", Wire.millis(lease, "lease"));
+    }
+    JsonNode p = Wire.tree(mapper, progress, "progress");
+    if (p != null) {
+      body.set("progress", p);
     }
     return Wire.task(transport.send("POST", taskPath(id, "/heartbeat"), body));
   }

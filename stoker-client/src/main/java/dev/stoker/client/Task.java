@@ -18,6 +18,8 @@ import java.time.Instant;
  * @param state where the task is in its life
  * @param lease the current lease while {@link TaskState#WORKING working}, else null; its {@link
  *     Lease#token() token} only in the replies to claim and heartbeat
+ * @param progress the progress a heartbeat of the current claim last reported ({@link
+ *     TaskContext#progress(Object)}), or null when it is not working or reported none
  * @param result the result it was completed with, or null when it has none
  * @param lastError the error of the last failure (or lease expiry), or null
  * @param createdAt when it was enqueued
@@ -39,6 +41,7 @@ public record Task(
     int attempt,
     TaskState state,
     Lease lease,
+    JsonNode progress,
     JsonNode result,
     String lastError,
     Instant createdAt,

@@ -81,4 +81,19 @@ public interface TaskContext {
    * @throws StokerUnavailableException when the server cannot be reached
    */
   void heartbeat();
+
+  /**
+   * Reports the task's progress at once, with a heartbeat that extends the lease as {@link
+   * #heartbeat()} does: the server shows it with the task (the dashboard's task page, {@code GET
+   * /v1/tasks/{id}}) until the next progress, or until this claim ends. The worker's own heartbeats
+   * carry no progress, so they keep the last one reported; a retry starts without one.
+   *
+   * @param progress the progress, any value the client's mapper can serialise (a fraction such as
+   *     {@code 0.4}, which the dashboard draws as a bar, or an object such as {@code {"done": 40,
+   *     "of": 100}}); at most 4,096 bytes as JSON
+   * @throws ProblemException when the lease is lost ({@link #leaseLost()} is then true), 413 when
+   *     the progress is too large
+   * @throws StokerUnavailableException when the server cannot be reached
+   */
+  void progress(Object progress);
 }

@@ -206,6 +206,7 @@ final class Wire {
         integer(n, "attempt"),
         state,
         lease,
+        n.get("progress"),
         n.get("result"),
         optionalText(n, "last_error"),
         instant(n, "created_at"),

@@ -188,6 +188,7 @@ class ClaimerTest {
         new Lease("w", "tok", t.plusSeconds(30)),
         null,
         null,
+        null,
         t,
         t,
         false,

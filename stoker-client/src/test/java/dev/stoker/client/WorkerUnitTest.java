@@ -28,6 +28,7 @@ class WorkerUnitTest {
             new Lease("w", "tok", updated.plusSeconds(45)),
             null,
             null,
+            null,
             updated,
             updated,
             false,

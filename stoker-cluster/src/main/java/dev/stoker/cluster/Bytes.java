@@ -204,7 +204,8 @@ final class Bytes {
     String owner = in.str();
     long expiresAt = owner == null ? 0 : baseMs + in.zigzag();
     long updatedAt = baseMs + in.zigzag();
-    return new Register(state, runAt, owner, expiresAt, in.str(), in.str(), updatedAt);
+    // a progress, when there is one, follows under a flag of its own (EventCodec, TaskReplicaCodec)
+    return new Register(state, runAt, owner, expiresAt, in.str(), in.str(), updatedAt, null);
   }
 
   static void attempts(Out out, Attempts a) {

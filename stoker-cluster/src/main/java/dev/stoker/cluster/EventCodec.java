@@ -18,6 +18,7 @@ import dev.stoker.core.Version;
  *          | last_error str | attempts: generation zz | n | (node u16, claims varint)* | m | (node u16, releases varint)*
  * body:    queue str | name str | params str | priority zz | unique_key str | max_attempts zz | created_at Δ
  *          | [traceparent str, with flag 8]
+ * progress: [progress str, with flag 32: the lease's progress, after everything else]
  * crc32c u32 over everything before
  *
  * settings event (flag 16): format u8 | flags u8 | origin u16 | seq varint | hlc i64 | queue str
@@ -25,9 +26,9 @@ import dev.stoker.core.Version;
  * </pre>
  *
  * <p>Flags: 1 prune, 2 body present, 4 version HLC written, 8 the body has a traceparent, 16 a
- * settings event (no task: {@link Bytes#settings}). A string is a varint of its UTF-8 length plus
- * one (0 = null) and the bytes; Δ is a zigzag varint of the difference to the event's HLC
- * millisecond.
+ * settings event (no task: {@link Bytes#settings}), 32 the register has a progress (added later: an
+ * event without one is the bytes it always was). A string is a varint of its UTF-8 length plus one
+ * (0 = null) and the bytes; Δ is a zigzag varint of the difference to the event's HLC millisecond.
  */
 public final class EventCodec {
   private static final int FORMAT = 1;
@@ -36,6 +37,7 @@ public final class EventCodec {
   private static final int VERSION_HLC = 4;
   private static final int TRACE = 8;
   private static final int SETTINGS = 16;
+  private static final int PROGRESS = 32;
 
   private EventCodec() {}
 
@@ -50,7 +52,8 @@ public final class EventCodec {
         (e.kind() == Event.Kind.PRUNE ? PRUNE : 0)
             | (e.body() != null ? BODY : 0)
             | (v.hlc() != e.hlc() ? VERSION_HLC : 0)
-            | (e.body() != null && e.body().traceparent() != null ? TRACE : 0);
+            | (e.body() != null && e.body().traceparent() != null ? TRACE : 0)
+            | (e.register() != null && e.register().progressJson() != null ? PROGRESS : 0);
     out.write(FORMAT);
     out.write(flags);
     out.u16(e.origin());
@@ -68,6 +71,9 @@ public final class EventCodec {
       if ((flags & TRACE) != 0) {
         out.str(e.body().traceparent());
       }
+    }
+    if ((flags & PROGRESS) != 0) {
+      out.str(e.register().progressJson());
     }
     return out.sealed();
   }
@@ -128,6 +134,12 @@ public final class EventCodec {
     Body b = (flags & BODY) != 0 ? Bytes.body(in, ms) : null;
     if (b != null && (flags & TRACE) != 0) {
       b = b.inTrace(in.str());
+    }
+    if ((flags & PROGRESS) != 0) {
+      if (r == null) {
+        throw new IllegalArgumentException("a prune event has no progress");
+      }
+      r = r.withProgress(in.str());
     }
     if (!in.atEnd()) {
       throw new IllegalArgumentException("trailing bytes after the event");

@@ -120,7 +120,8 @@ public record TaskReplica(
             ? new Lease(
                 register.leaseOwner(),
                 LeaseToken.of(id, version).encode(),
-                register.leaseExpiresAt())
+                register.leaseExpiresAt(),
+                register.progressJson())
             : null;
     int attempt =
         attempts != null && attempts.generation() == version.generation() ? attempts.total() : 0;

@@ -10,12 +10,14 @@ import dev.stoker.core.Version;
  * needs more than a task: the attempts per node, the tombstone and which version brought the body.
  *
  * <pre>
- * format u8 (=1) | flags u8 (1 tombstone, 2 register, 4 body, 8 attempts, 16 traceparent) | id.hi i64 | id.lo i64
- * [tombstone version] | [version | register] | [body version | body | [traceparent str]] | [attempts] | crc32c u32
+ * format u8 (=1) | flags u8 (1 tombstone, 2 register, 4 body, 8 attempts, 16 traceparent, 32 progress)
+ * | id.hi i64 | id.lo i64 | [tombstone version] | [version | register | [progress str]]
+ * | [body version | body | [traceparent str]] | [attempts] | crc32c u32
  * </pre>
  *
  * <p>Versions are written whole; times are zigzag deltas from the millisecond of the first version
- * written, as in {@link EventCodec}.
+ * written, as in {@link EventCodec}. The progress came later under its own flag, so a replica
+ * written before it reads as it always did, and one without a progress is the bytes it always was.
  */
 public final class TaskReplicaCodec {
   private static final int FORMAT = 1;
@@ -24,6 +26,7 @@ public final class TaskReplicaCodec {
   private static final int BODY = 4;
   private static final int ATTEMPTS = 8;
   private static final int TRACE = 16;
+  private static final int PROGRESS = 32;
 
   private TaskReplicaCodec() {}
 
@@ -34,7 +37,8 @@ public final class TaskReplicaCodec {
             | (t.register() != null ? REGISTER : 0)
             | (t.body() != null ? BODY : 0)
             | (t.attempts() != null ? ATTEMPTS : 0)
-            | (t.body() != null && t.body().traceparent() != null ? TRACE : 0);
+            | (t.body() != null && t.body().traceparent() != null ? TRACE : 0)
+            | (t.register() != null && t.register().progressJson() != null ? PROGRESS : 0);
     out.write(FORMAT);
     out.write(flags);
     out.i64(t.id().hi());
@@ -48,6 +52,9 @@ public final class TaskReplicaCodec {
       Bytes.version(out, t.version(), true);
       base = base == 0 ? Hlc.physicalMillis(t.version().hlc()) : base;
       Bytes.register(out, t.register(), base);
+      if ((flags & PROGRESS) != 0) {
+        out.str(t.register().progressJson());
+      }
     }
     if (t.body() != null) {
       Bytes.version(out, t.bodyVersion(), true);
@@ -87,6 +94,9 @@ public final class TaskReplicaCodec {
         version = Bytes.version(in, null);
         base = base == 0 ? Hlc.physicalMillis(version.hlc()) : base;
         register = Bytes.register(in, base);
+        if ((flags & PROGRESS) != 0) {
+          register = register.withProgress(in.str());
+        }
       }
       Version bodyVersion = null;
       Body body = null;

@@ -100,7 +100,7 @@ final class Histories {
                       : Transitions.claim(t, "w" + n.id, 50, at);
           case WORKING ->
               switch (r.nextInt(7)) {
-                case 0 -> ok(Transitions.heartbeat(t, t.lease().token(), 50, at));
+                case 0 -> ok(Transitions.heartbeat(t, t.lease().token(), 50, progress(n), at));
                 case 1 ->
                     ok(
                         Transitions.fail(
@@ -126,6 +126,15 @@ final class Histories {
     } else if (t.state().isTerminal() && r.nextInt(3) == 0) {
       record(n, n.origin.pruneEvent(current, at));
     }
+  }
+
+  /**
+   * The progress a heartbeat on {@code n} reports: none at times, else one that names the node, so
+   * heartbeats of one claim on two nodes disagree (without a draw of the random source: the
+   * histories of a seed stay as they were).
+   */
+  private static String progress(Node n) {
+    return n.now % 3 == 0 ? null : "{\"on\":" + n.id + ",\"at\":" + n.now % 2 + "}";
   }
 
   private void enqueue(Node n) {

@@ -72,6 +72,53 @@ class TaskReplicaTest {
     assertThat(seenA.lease().owner()).isEqualTo("wb"); // B's claim has the later HLC
   }
 
+  /**
+   * Two heartbeats of one claim that make the same lease at the same millisecond on two nodes, with
+   * different progress: every replica keeps the same one, in either order.
+   */
+  @Test
+  void heartbeats_of_one_lease_with_different_progress_converge_in_either_order() {
+    enqueueOnA();
+    Event claim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w", 1000, at));
+    onB.apply(claim);
+    now += 10;
+    Event beatA = beat(a, hlcA, onA, "{\"on\":\"a\"}");
+    Event beatB = beat(b, hlcB, onB, "{\"on\":\"b\"}");
+    assertThat(beatA.register().leaseExpiresAt()).isEqualTo(beatB.register().leaseExpiresAt());
+    assertThat(beatA.register().updatedAt()).isEqualTo(beatB.register().updatedAt());
+
+    onA.apply(beatB);
+    onB.apply(beatA);
+
+    assertThat(onA.get(id)).isEqualTo(onB.get(id));
+    assertThat(onA.get(id).toTask().lease().progressJson()).isEqualTo("{\"on\":\"b\"}");
+    // And a heartbeat with a later lease carries its progress; a new claim starts without one.
+    now += 10;
+    Event later = beat(a, hlcA, onA, "0.5");
+    onB.apply(later);
+    assertThat(onB.get(id).toTask().lease().progressJson()).isEqualTo("0.5");
+    Event released =
+        on(a, hlcA, onA, (t, at) -> ok(Transitions.release(t, t.lease().token(), 0, at)));
+    Event reclaim = on(a, hlcA, onA, (t, at) -> Transitions.claim(t, "w2", 1000, at));
+    onB.apply(reclaim);
+    onB.apply(released);
+    assertThat(onB.get(id)).isEqualTo(onA.get(id));
+    assertThat(onB.get(id).toTask().lease().progressJson()).isNull();
+  }
+
+  /** A heartbeat on {@code o} at the current millisecond that reports {@code progress}. */
+  Event beat(Origin o, Hlc hlc, Replica replica, String progress) {
+    Stamp at = Stamp.next(hlc, o.node());
+    Task t = replica.get(id).toTask();
+    Event e =
+        o.stateEvent(
+            replica.get(id),
+            ok(Transitions.heartbeat(t, t.lease().token(), 5000, progress, at)),
+            at);
+    replica.apply(e);
+    return e;
+  }
+
   /** C10: conflicting updates across a partition, scripted. The work was done: done wins. */
   @Test
   void a_completion_beats_a_concurrent_cancel_retry_and_expiry() {

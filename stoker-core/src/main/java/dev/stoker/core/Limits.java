@@ -16,6 +16,12 @@ public record Limits(int maxParamsBytes) {
   public static final int MAX_ATTEMPTS = 1_000;
   public static final long MAX_WAIT_MS = 60_000;
 
+  /**
+   * The largest {@code progress} of a heartbeat, in UTF-8 bytes of JSON: a progress is a note for
+   * people watching (a fraction, a step), sent often and kept with every copy of the lease.
+   */
+  public static final int MAX_PROGRESS_BYTES = 4_096;
+
   /** A lease, delay or backoff may be at most a year: longer is a mistake, not a plan. */
   public static final long MAX_DURATION_MS = 366L * 24 * 3600 * 1000;
 
@@ -97,10 +103,19 @@ public record Limits(int maxParamsBytes) {
 
   /** Checks the size of a JSON document (params or result). */
   public void checkJsonSize(String field, int utf8Bytes) {
-    if (utf8Bytes > maxParamsBytes) {
+    checkSize(field, utf8Bytes, maxParamsBytes);
+  }
+
+  /** Checks the size of a heartbeat's {@code progress} ({@link #MAX_PROGRESS_BYTES}). */
+  public static void checkProgressSize(String field, int utf8Bytes) {
+    checkSize(field, utf8Bytes, MAX_PROGRESS_BYTES);
+  }
+
+  private static void checkSize(String field, int utf8Bytes, int max) {
+    if (utf8Bytes > max) {
       throw new InvalidInput(
           field,
-          field + " is " + utf8Bytes + " bytes of JSON, the limit is " + maxParamsBytes,
+          field + " is " + utf8Bytes + " bytes of JSON, the limit is " + max,
           InvalidInput.Kind.TOO_LARGE);
     }
   }

@@ -55,14 +55,34 @@ public final class Transitions {
         t, TaskState.WORKING, v, lease, t.attempt() + 1, t.runAt(), null, t.lastError(), at);
   }
 
-  /** Extends the lease of the claim {@code token} names; the version stays the same. */
+  /**
+   * A heartbeat that reports no progress: see {@link #heartbeat(Task, String, long, String,
+   * Stamp)}.
+   */
   public static Outcome heartbeat(Task t, String token, long leaseMs, Stamp at) {
+    return heartbeat(t, token, leaseMs, null, at);
+  }
+
+  /**
+   * Extends the lease of the claim {@code token} names; the version stays the same. The progress,
+   * when given, replaces the lease's; when null the lease keeps the last one reported.
+   *
+   * @param progressJson the progress as JSON text, its size already checked ({@link
+   *     Limits#checkProgressSize}), or null
+   */
+  public static Outcome heartbeat(
+      Task t, String token, long leaseMs, String progressJson, Stamp at) {
     Outcome refusal = refuseUnlessCurrent(t, token);
     if (refusal != null) {
       return refusal;
     }
     long expiresAt = Math.max(t.lease().expiresAt(), at.now() + leaseMs);
-    Lease lease = new Lease(t.lease().owner(), t.lease().token(), expiresAt);
+    Lease lease =
+        new Lease(
+            t.lease().owner(),
+            t.lease().token(),
+            expiresAt,
+            progressJson != null ? progressJson : t.lease().progressJson());
     return new Outcome.Ok(
         evolve(t, t.state(), t.version(), lease, t.attempt(), t.runAt(), null, t.lastError(), at));
   }

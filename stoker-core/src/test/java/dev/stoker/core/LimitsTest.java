@@ -238,4 +238,18 @@ class LimitsTest {
     assertThat(e.kind()).isEqualTo(InvalidInput.Kind.TOO_LARGE);
     assertThat(new InvalidInput(null, "bad").within("tasks[3]").field()).isEqualTo("tasks[3]");
   }
+
+  @Test
+  void a_progress_of_up_to_4096_bytes_passes_and_a_larger_one_is_too_large() {
+    Limits.checkProgressSize("progress", Limits.MAX_PROGRESS_BYTES);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> Limits.checkProgressSize("progress", Limits.MAX_PROGRESS_BYTES + 1))
+        .isInstanceOfSatisfying(
+            InvalidInput.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("progress");
+              assertThat(e.kind()).isEqualTo(InvalidInput.Kind.TOO_LARGE);
+              assertThat(e.getMessage()).contains("4097").contains("4096");
+            });
+  }
 }

@@ -152,6 +152,24 @@ class TransitionsTest {
   }
 
   @Test
+  void heartbeat_with_progress_sets_it_one_without_keeps_it_and_a_new_claim_has_none() {
+    Task working = fx.claim(fx.enqueue(), 1_000);
+    String token = working.lease().token();
+    Task set = ok(Transitions.heartbeat(working, token, 1_000, "{\"done\":3}", fx.stamp()));
+    assertThat(set.lease().progressJson()).isEqualTo("{\"done\":3}");
+    assertThat(set.version()).isEqualTo(working.version());
+    fx.advance(10);
+    Task kept = ok(Transitions.heartbeat(set, token, 1_000, fx.stamp()));
+    assertThat(kept.lease().progressJson()).isEqualTo("{\"done\":3}");
+    Task replaced = ok(Transitions.heartbeat(kept, token, 1_000, "0.5", fx.stamp()));
+    assertThat(replaced.lease().progressJson()).isEqualTo("0.5");
+
+    Task released = ok(Transitions.release(replaced, token, 0, fx.stamp()));
+    assertThat(released.lease()).isNull();
+    assertThat(Transitions.claim(released, "w", 1_000, fx.stamp()).lease().progressJson()).isNull();
+  }
+
+  @Test
   void heartbeat_never_shortens_the_lease() {
     Task working = fx.claim(fx.enqueue(), 60_000);
     fx.advance(10);

@@ -27,6 +27,8 @@ class BadInputTest {
   static String pendingId;
   static String doneId;
   static String doneToken;
+  static String workingId;
+  static String workingToken;
   JsonNode before;
 
   @BeforeAll
@@ -38,6 +40,17 @@ class BadInputTest {
     doneId = t.get("id").asText();
     doneToken = t.at("/lease/token").asText();
     http.post("/v1/tasks/" + doneId + "/complete", Http.json(Map.of("token", doneToken)));
+    // A working task that reported a progress, under a lease that outlasts the class.
+    http.post("/v1/queues/bad/tasks", "{\"name\":\"working\",\"priority\":5}");
+    JsonNode w =
+        http.post("/v1/queues/bad/claim", "{\"worker\":\"w\",\"lease_ms\":3600000}").at("/tasks/0");
+    workingId = w.get("id").asText();
+    workingToken = w.at("/lease/token").asText();
+    Http.Reply beat =
+        http.post(
+            "/v1/tasks/" + workingId + "/heartbeat",
+            Http.json(Map.of("token", workingToken, "progress", Map.of("done", 1))));
+    assertThat(beat.at("/progress/done").asInt()).isEqualTo(1);
   }
 
   @BeforeEach
@@ -253,6 +266,19 @@ class BadInputTest {
         413,
         "params",
         "1024");
+  }
+
+  @Test
+  void a_progress_over_4096_bytes_is_413_and_the_last_progress_stays() throws Exception {
+    String big = "p".repeat(4_095); // 4,097 bytes with its quotes
+    assertProblem(
+        http.post(
+            "/v1/tasks/" + workingId + "/heartbeat",
+            Http.json(Map.of("token", workingToken, "lease_ms", 1, "progress", big))),
+        413,
+        "progress",
+        "4096");
+    assertThat(http.get("/v1/tasks/" + workingId).at("/progress/done").asInt()).isEqualTo(1);
   }
 
   @Test

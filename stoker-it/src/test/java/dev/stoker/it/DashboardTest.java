@@ -199,6 +199,10 @@ class DashboardTest {
       assertThat(admin.get("/v1/tasks/" + id).at("/state").asText()).isEqualTo("dead");
     }
     assertThat(retry.get("lease").asText()).contains("report-worker-7");
+    assertThat(retry.get("progress").asText())
+        .as("the progress a heartbeat reported, shown without a reload")
+        .isEqualTo("0.4");
+    assertThat(retry.get("progressAfter").asInt()).as("no progress once done").isZero();
     assertThat(retry.get("history")).extracting(JsonNode::asText).contains("working", "done");
     assertThat(admin.get("/v1/tasks/" + retried).at("/result/rows").asInt()).isEqualTo(1289);
 
@@ -222,7 +226,8 @@ class DashboardTest {
         .as("errors in the browser's console (CSP refusals among them)")
         .isEmpty();
 
-    for (String name : List.of("overview", "queue", "confirm", "task", "read-only")) {
+    for (String name :
+        List.of("overview", "queue", "confirm", "task", "task-progress", "read-only")) {
       Path png = shots.resolve("dashboard-" + name + ".png");
       assertThat(png).exists();
       assertThat(Files.readAllBytes(png))

@@ -453,8 +453,10 @@ final class Api {
   }
 
   private Response heartbeat(Call c) {
-    Settle s = settle(c, "token", "lease_ms");
-    return outcome(store.taskHeartbeat(s.id(), s.storeToken(), s.body().leaseMs()), tokens);
+    Settle s = settle(c, "token", "lease_ms", "progress");
+    return outcome(
+        store.taskHeartbeat(s.id(), s.storeToken(), s.body().leaseMs(), s.body().progressJson()),
+        tokens);
   }
 
   private Response complete(Call c) {

@@ -100,6 +100,10 @@ final class Json {
       }
       timeField(g, "expires_at", lease.expiresAt());
       g.writeEndObject();
+      if (lease.progressJson() != null) {
+        g.writeFieldName("progress");
+        g.writeRawValue(lease.progressJson());
+      }
     }
     if (t.resultJson() != null) {
       g.writeFieldName("result");

@@ -105,8 +105,8 @@ final class ObservedStore implements TaskStore {
   }
 
   @Override
-  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return store.taskHeartbeat(id, token, leaseMs);
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs, String progressJson) {
+    return store.taskHeartbeat(id, token, leaseMs, progressJson);
   }
 
   @Override

@@ -188,6 +188,7 @@ final class Requests {
   record TokenBody(
       String token,
       Long leaseMs,
+      String progressJson,
       String resultJson,
       String error,
       boolean permanent,
@@ -208,6 +209,7 @@ final class Requests {
   private TokenBody readTokenFields(ObjectReader r, java.util.Set<String> allowed) {
     String token = null;
     Long leaseMs = null;
+    String progress = null;
     String result = null;
     String error = null;
     boolean permanent = false;
@@ -222,6 +224,10 @@ final class Requests {
       switch (local) {
         case "token" -> token = r.string();
         case "lease_ms" -> leaseMs = r.isNull() ? null : r.integer(1, Limits.MAX_DURATION_MS);
+        case "progress" -> {
+          progress = r.raw();
+          Limits.checkProgressSize(r.name(), utf8Length(progress));
+        }
         case "result" -> {
           result = r.raw();
           limits.checkJsonSize(r.name(), utf8Length(result));
@@ -242,7 +248,8 @@ final class Requests {
       throw Problem.invalid(
           prefixOf(r) + "error", prefixOf(r) + "error is required: what went wrong");
     }
-    return new TokenBody(token, leaseMs, result, error, permanent, retryInMs, delayMs, claim);
+    return new TokenBody(
+        token, leaseMs, progress, result, error, permanent, retryInMs, delayMs, claim);
   }
 
   private static String prefixOf(ObjectReader r) {

@@ -99,6 +99,8 @@ class OpenApiTest {
         .isEqualTo(Limits.MAX_WAIT_MS);
     assertThat(s.at("/HeartbeatRequest/properties/lease_ms/maximum").asLong())
         .isEqualTo(Limits.MAX_DURATION_MS);
+    assertThat(s.at("/HeartbeatRequest/properties/progress/x-max-bytes").asInt())
+        .isEqualTo(Limits.MAX_PROGRESS_BYTES);
     assertThat(s.at("/FailRequest/properties/error/maxLength").asInt()).isEqualTo(Limits.MAX_ERROR);
     assertThat(s.at("/FailRequest/properties/retry_in_ms/maximum").asLong())
         .isEqualTo(Limits.MAX_DURATION_MS);

@@ -10,8 +10,10 @@ import java.util.regex.Pattern;
 /**
  * A JSON Schema (2020-12) checker for the keywords openapi.json uses, and no more: type, const,
  * enum, properties, required, additionalProperties: false, items, minItems/maxItems,
- * minLength/maxLength (in code points), pattern, minimum/maximum, oneOf and local $ref. An unknown
- * keyword fails the check, so the document cannot grow a rule this checker silently ignores.
+ * minLength/maxLength (in code points), pattern, minimum/maximum, oneOf, local $ref, and
+ * x-max-bytes (UTF-8 bytes of the value as compact JSON: the limit of a heartbeat's progress). An
+ * unknown keyword fails the check, so the document cannot grow a rule this checker silently
+ * ignores.
  *
  * <p>An object with the key {@code "…"} is an example with fields left out (docs/api.md writes
  * {@code ,…}): its required fields are not required, the rest is checked as usual.
@@ -39,6 +41,7 @@ final class SchemaCheck {
           "description",
           "default",
           "format",
+          "x-max-bytes",
           "x-problem-types");
 
   private final JsonNode document;
@@ -88,6 +91,11 @@ final class SchemaCheck {
       if (matches != 1) {
         errors.add(at + ": matches " + matches + " of oneOf, not 1: " + why);
       }
+    }
+    if (s.has("x-max-bytes")
+        && v.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            > s.get("x-max-bytes").asInt()) {
+      errors.add(at + ": more than " + s.get("x-max-bytes") + " bytes as compact JSON");
     }
     if (v.isObject()) {
       object(v, s, at, errors);

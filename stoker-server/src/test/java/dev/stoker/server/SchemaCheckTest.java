@@ -17,6 +17,7 @@ class SchemaCheckTest {
           "name": {"type": "string", "minLength": 1, "maxLength": 3, "pattern": "^[a-z😀]+$"},
           "n": {"type": ["integer", "null"], "minimum": 1, "maximum": 10},
           "state": {"enum": ["a", "b"]},
+          "note": {"x-max-bytes": 8},
           "list": {"type": "array", "maxItems": 1, "items": {"$ref": "#/components/schemas/Spec"}}}},
         "Either": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
         "Odd": {"type": "object", "uniqueItems": true}}}}""");
@@ -33,6 +34,9 @@ class SchemaCheckTest {
         .as("an elided example need not have required fields")
         .isEmpty();
     assertThat(errors("7", "Either")).isEmpty();
+    assertThat(errors("{\"name\": \"a\", \"note\": [1, 2,   3]}", "Spec"))
+        .as("8 bytes as compact JSON, whatever the spaces")
+        .isEmpty();
   }
 
   @Test
@@ -72,6 +76,10 @@ class SchemaCheckTest {
         .singleElement()
         .asString()
         .contains("$.list[0]: lacks name");
+    assertThat(errors("{\"name\": \"a\", \"note\": \"é234567\"}", "Spec"))
+        .singleElement()
+        .asString()
+        .contains("more than 8 bytes");
     assertThat(errors("true", "Either")).singleElement().asString().contains("matches 0 of oneOf");
     assertThat(errors("{}", "Odd")).singleElement().asString().contains("does not know");
   }

@@ -212,8 +212,8 @@ public final class ModelStore implements TaskStore, LeaseTokenKeySource {
   }
 
   @Override
-  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return change(new TaskChange.Heartbeat(id, token, leaseMs));
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs, String progressJson) {
+    return change(new TaskChange.Heartbeat(id, token, leaseMs, progressJson));
   }
 
   @Override

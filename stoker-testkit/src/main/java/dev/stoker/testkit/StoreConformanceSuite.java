@@ -75,6 +75,13 @@ public abstract class StoreConformanceSuite {
   }
 
   @Nested
+  class TaskProgress extends TaskProgressContract {
+    TaskProgress() {
+      super(StoreConformanceSuite.this.backend);
+    }
+  }
+
+  @Nested
   class TaskComplete extends TaskCompleteContract {
     TaskComplete() {
       super(StoreConformanceSuite.this.backend);

@@ -88,7 +88,9 @@ public final class StoreVersusModel {
           t.maxAttempts(),
           t.attempt(),
           t.state(),
-          t.lease() == null ? "-" : t.lease().owner() + "@" + t.lease().expiresAt(),
+          t.lease() == null
+              ? "-"
+              : t.lease().owner() + "@" + t.lease().expiresAt() + " " + t.lease().progressJson(),
           String.valueOf(t.resultJson()),
           String.valueOf(t.lastError()),
           t.createdAt(),
@@ -193,9 +195,10 @@ public final class StoreVersusModel {
           int i = data.consumeInt(0, tasks - 1);
           boolean stale = data.consumeBoolean();
           Long lease = data.consumeBoolean() ? null : data.pickValue(new long[] {1, 2000});
+          String progress = data.consumeBoolean() ? null : "{\"at\":" + clock.millis() + "}";
           p.both(
               "heartbeat " + i,
-              s -> s.taskHeartbeat(p.id(s, i), p.token(s, i, stale), lease),
+              s -> s.taskHeartbeat(p.id(s, i), p.token(s, i, stale), lease, progress),
               p::view);
         }
         case 4 -> {

@@ -41,11 +41,21 @@ public interface TaskChange {
     return false;
   }
 
-  /** Extends the lease of the current claim; {@code leaseMs} null means the queue's lease. */
-  record Heartbeat(TaskId id, String token, Long leaseMs) implements TaskChange {
+  /**
+   * Extends the lease of the current claim; {@code leaseMs} null means the queue's lease, {@code
+   * progressJson} null keeps the progress last reported.
+   */
+  record Heartbeat(TaskId id, String token, Long leaseMs, String progressJson)
+      implements TaskChange {
+    /** A heartbeat that reports no progress. */
+    public Heartbeat(TaskId id, String token, Long leaseMs) {
+      this(id, token, leaseMs, null);
+    }
+
     @Override
     public Outcome apply(Task current, QueueSettings queue, Stamp at, RandomGenerator random) {
-      return Transitions.heartbeat(current, token, leaseMs != null ? leaseMs : queue.leaseMs(), at);
+      return Transitions.heartbeat(
+          current, token, leaseMs != null ? leaseMs : queue.leaseMs(), progressJson, at);
     }
 
     @Override

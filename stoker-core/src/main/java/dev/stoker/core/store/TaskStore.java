@@ -53,8 +53,17 @@ public interface TaskStore extends AutoCloseable {
    */
   List<Task> taskClaimMany(ClaimParams params);
 
-  /** Extends the lease of the current claim; {@code leaseMs} null means the queue's lease. */
-  Outcome taskHeartbeat(TaskId id, String token, Long leaseMs);
+  /**
+   * Extends the lease of the current claim; {@code leaseMs} null means the queue's lease. A {@code
+   * progressJson} (JSON text, its size checked) replaces the claim's progress; null keeps the last
+   * one. Like the lease's expiry, the progress is not a transition: the version stays.
+   */
+  Outcome taskHeartbeat(TaskId id, String token, Long leaseMs, String progressJson);
+
+  /** A heartbeat that reports no progress (keeps the last one). */
+  default Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
+    return taskHeartbeat(id, token, leaseMs, null);
+  }
 
   /** Completes a task (from working or pending, with any token of the task). */
   Outcome taskComplete(TaskId id, String token, String resultJson);

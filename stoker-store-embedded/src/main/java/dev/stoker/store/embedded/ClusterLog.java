@@ -573,7 +573,7 @@ final class ClusterLog {
       n += body.paramsJson().length() + body.name().length();
     }
     if (reg != null) {
-      n += length(reg.resultJson()) + length(reg.lastError());
+      n += length(reg.resultJson()) + length(reg.lastError()) + length(reg.progressJson());
     }
     return n <= 2_048;
   }

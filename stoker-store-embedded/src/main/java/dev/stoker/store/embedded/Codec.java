@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Binary records of the store. A task record holds the queue's number, not its name, and no lease
  * token: the token is derived from the id and version, so it is rebuilt on read. The first byte is
- * a format version so records can evolve; a field added at the end (the traceparent) is read only
- * when the record has it, so older records of the same format still read.
+ * a format version so records can evolve; a field added at the end (the traceparent, then the
+ * lease's progress) is read only when the record has it, so older records of the same format still
+ * read.
  */
 final class Codec {
   private Codec() {}
@@ -41,6 +42,7 @@ final class Codec {
     byte[] result = utf8(t.resultJson());
     byte[] error = utf8(t.lastError());
     byte[] traceparent = utf8(t.traceparent());
+    byte[] progress = t.lease() == null ? null : utf8(t.lease().progressJson());
     int size =
         FIXED_TASK_BYTES
             + len(name)
@@ -49,7 +51,8 @@ final class Codec {
             + len(owner)
             + len(result)
             + len(error)
-            + len(traceparent);
+            + len(traceparent)
+            + (progress == null ? 0 : len(progress));
     ByteBuffer b = ByteBuffer.allocate(size);
     b.put(TASK_FORMAT).put((byte) (scheduled ? 1 : 0));
     b.putLong(t.id().hi()).putLong(t.id().lo());
@@ -69,6 +72,9 @@ final class Codec {
     put(b, result);
     put(b, error);
     put(b, traceparent);
+    if (progress != null) {
+      put(b, progress); // written only when there is one, so most records stay as they were
+    }
     return b.array();
   }
 
@@ -101,9 +107,11 @@ final class Codec {
     String result = getString(b);
     String error = getString(b);
     String traceparent = b.hasRemaining() ? getString(b) : null;
+    String progress = b.hasRemaining() ? getString(b) : null;
     Version v =
         new Version(flags >> 4 & 1, generation, flags >> 1 & 3, epoch, flags & 1, hlc, node);
-    Lease lease = owner == null ? null : new Lease(owner, LeaseToken.of(id, v).encode(), expiresAt);
+    Lease lease =
+        owner == null ? null : new Lease(owner, LeaseToken.of(id, v).encode(), expiresAt, progress);
     Task t =
         new Task(
             id,

@@ -128,9 +128,9 @@ public final class EmbeddedStore implements TaskStore, LeaseTokenKeySource {
   }
 
   @Override
-  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs, String progressJson) {
     return sequencer.submit(
-        (ops, b) -> ops.change(b, new TaskChange.Heartbeat(id, token, leaseMs)));
+        (ops, b) -> ops.change(b, new TaskChange.Heartbeat(id, token, leaseMs, progressJson)));
   }
 
   @Override

@@ -74,6 +74,36 @@ class ClusterStoreTest {
   }
 
   @Test
+  void a_heartbeats_progress_reaches_the_peer_survives_a_reopen_and_goes_with_the_claim() {
+    Task t;
+    String token;
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      t = a.taskEnqueueMany("q", List.of(TaskSpec.of("t", "null"))).get(0).task();
+      token = claim(a, 1).get(0).lease().token();
+      assertThat(a.taskHeartbeat(t.id(), token, 60_000L, "{\"done\":1}"))
+          .isInstanceOf(Outcome.Ok.class);
+      pull(b, a);
+      assertThat(b.taskGet(t.id()).orElseThrow().lease().progressJson()).isEqualTo("{\"done\":1}");
+      // A heartbeat without progress on the peer keeps it, on both nodes.
+      clock.advanceMillis(1_000);
+      assertThat(b.taskHeartbeat(t.id(), token, 60_000L)).isInstanceOf(Outcome.Ok.class);
+      pull(a, b);
+      assertThat(a.taskGet(t.id()).orElseThrow()).isEqualTo(b.taskGet(t.id()).orElseThrow());
+      assertThat(a.taskGet(t.id()).orElseThrow().lease().progressJson()).isEqualTo("{\"done\":1}");
+    }
+    try (EmbeddedStore a = open(dirA, 1);
+        EmbeddedStore b = open(dirB, 2)) {
+      assertThat(a.taskGet(t.id()).orElseThrow().lease().progressJson())
+          .as("after a reopen")
+          .isEqualTo("{\"done\":1}");
+      assertThat(a.taskComplete(t.id(), token, "1")).isInstanceOf(Outcome.Ok.class);
+      pull(b, a);
+      assertThat(b.taskGet(t.id()).orElseThrow().lease()).isNull();
+    }
+  }
+
+  @Test
   void the_log_and_the_vector_survive_a_reopen() {
     Task t;
     try (EmbeddedStore a = open(dirA, 1)) {

@@ -56,6 +56,9 @@ final class Codec {
           out.writeLong(t.updatedAt());
           // added after the format shipped: read only when a record has it
           string(out, t.traceparent());
+          if (l != null && l.progressJson() != null) {
+            string(out, l.progressJson()); // likewise, and only when there is one
+          }
         });
   }
 
@@ -82,12 +85,17 @@ final class Codec {
               in.readByte(),
               in.readLong(),
               in.readShort() & 0xFFFF);
-      Lease lease = in.readBoolean() ? new Lease(string(in), string(in), in.readLong()) : null;
+      boolean leased = in.readBoolean();
+      String owner = leased ? string(in) : null;
+      String token = leased ? string(in) : null;
+      long expiresAt = leased ? in.readLong() : 0;
       String result = string(in);
       String lastError = string(in);
       long createdAt = in.readLong();
       long updatedAt = in.readLong();
       String traceparent = in.available() > 0 ? string(in) : null;
+      String progress = in.available() > 0 ? string(in) : null;
+      Lease lease = leased ? new Lease(owner, token, expiresAt, progress) : null;
       return new Task(
           id,
           queue,

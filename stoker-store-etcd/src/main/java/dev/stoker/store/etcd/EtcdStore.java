@@ -1240,8 +1240,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   // Worker operations
 
   @Override
-  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return change(new TaskChange.Heartbeat(id, token, leaseMs));
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs, String progressJson) {
+    return change(new TaskChange.Heartbeat(id, token, leaseMs, progressJson));
   }
 
   private QueueSettings settingsOrDefault(String queue) {

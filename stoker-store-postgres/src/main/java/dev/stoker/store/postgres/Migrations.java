@@ -38,7 +38,8 @@ final class Migrations {
           "V3__enqueue_function_limits.sql",
           "V4__traceparent.sql",
           "V5__enqueue_traceparent.sql",
-          "V6__feed_interest.sql");
+          "V6__feed_interest.sql",
+          "V7__task_progress.sql");
 
   /** A migration: its file name and its SQL, with {@code ${schema}} still in it. */
   record Script(String name, String sql) {

@@ -258,8 +258,8 @@ public final class PostgresStore implements TaskStore, LeaseTokenKeySource, Swee
   }
 
   @Override
-  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs) {
-    return change(new TaskChange.Heartbeat(id, token, leaseMs));
+  public Outcome taskHeartbeat(TaskId id, String token, Long leaseMs, String progressJson) {
+    return change(new TaskChange.Heartbeat(id, token, leaseMs, progressJson));
   }
 
   @Override

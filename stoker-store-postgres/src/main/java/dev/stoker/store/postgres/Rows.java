@@ -21,16 +21,17 @@ final class Rows {
   static final String COLUMNS =
       "id, queue_id, name, params, priority, run_at, unique_key, max_attempts, attempt,"
           + " state, scheduled, v_done, v_generation, v_rank, v_epoch, v_phase, v_hlc, v_node, lease_owner,"
-          + " lease_expires_at, result, last_error, created_at, updated_at, traceparent";
+          + " lease_expires_at, result, last_error, created_at, updated_at, traceparent, progress";
   static final String INSERT =
       "INSERT INTO ${schema}.tasks ("
           + COLUMNS
           + ")"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static final String UPDATE =
       "UPDATE ${schema}.tasks SET run_at = ?, attempt = ?, state = ?, scheduled = ?,"
           + " v_done = ?, v_generation = ?, v_rank = ?, v_epoch = ?, v_phase = ?, v_hlc = ?, v_node = ?,"
-          + " lease_owner = ?, lease_expires_at = ?, result = ?, last_error = ?, updated_at = ? WHERE id = ?";
+          + " lease_owner = ?, lease_expires_at = ?, progress = ?, result = ?, last_error = ?, updated_at = ?"
+          + " WHERE id = ?";
 
   /** The slots of a queue's counts, in the column order of {@code counts}. */
   static final int PENDING = 0;
@@ -79,7 +80,9 @@ final class Rows {
             rs.getInt(18));
     String owner = rs.getString(19);
     Lease lease =
-        owner == null ? null : new Lease(owner, LeaseToken.of(id, v).encode(), rs.getLong(20));
+        owner == null
+            ? null
+            : new Lease(owner, LeaseToken.of(id, v).encode(), rs.getLong(20), rs.getString(26));
     Task t =
         new Task(
             id,
@@ -123,6 +126,7 @@ final class Rows {
     ps.setLong(23, t.createdAt());
     ps.setLong(24, t.updatedAt());
     ps.setString(25, t.traceparent());
+    ps.setString(26, progressOf(t.lease()));
   }
 
   /** Binds {@link #UPDATE}: everything a transition may change. */
@@ -133,10 +137,11 @@ final class Rows {
     ps.setBoolean(4, scheduled);
     bindVersion(ps, 5, t.version());
     bindLease(ps, 12, t.lease());
-    ps.setString(14, t.resultJson());
-    ps.setString(15, t.lastError());
-    ps.setLong(16, t.updatedAt());
-    ps.setObject(17, uuid(t.id()));
+    ps.setString(14, progressOf(t.lease()));
+    ps.setString(15, t.resultJson());
+    ps.setString(16, t.lastError());
+    ps.setLong(17, t.updatedAt());
+    ps.setObject(18, uuid(t.id()));
   }
 
   private static void bindVersion(PreparedStatement ps, int at, Version v) throws SQLException {
@@ -147,6 +152,11 @@ final class Rows {
     ps.setShort(at + 4, (short) v.phase());
     ps.setLong(at + 5, v.hlc());
     ps.setInt(at + 6, v.node());
+  }
+
+  /** The progress column: the lease's, so it is null again when a transition ends the claim. */
+  private static String progressOf(Lease lease) {
+    return lease == null ? null : lease.progressJson();
   }
 
   private static void bindLease(PreparedStatement ps, int at, Lease lease) throws SQLException {
