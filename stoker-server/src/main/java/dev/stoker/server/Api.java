@@ -12,6 +12,7 @@ import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.Traceparent;
 import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.CompletedAndClaimed;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
@@ -460,24 +461,46 @@ final class Api {
   }
 
   private Response complete(Call c) {
-    return finish(
-        c, (id, token, b) -> store.taskComplete(id, token, b.resultJson()), "token", "result");
+    Settle s = settleFinish(c, "token", "result");
+    Requests.ClaimPart claim = s.body().claim();
+    if (claim == null || !claimsHere(c)) {
+      return finish(c, s, (id, token, b) -> store.taskComplete(id, token, b.resultJson()));
+    }
+    // The completion and its claim in one call: a store may write both at once (etcd: one
+    // transaction instead of two per worker cycle).
+    Runnable slot = claimSlot(c);
+    try {
+      long began = System.nanoTime();
+      CompletedAndClaimed r =
+          store.taskCompleteAndClaim(s.id(), s.storeToken(), s.body().resultJson(), claim::in);
+      if (!(r.outcome() instanceof Outcome.Ok ok)) {
+        return outcome(r.outcome(), null);
+      }
+      Task finished = ok.task();
+      return claimReply(
+          c,
+          claim.in(finished.queue()),
+          began,
+          ClusterClaims.Claimed.here(r.claimed()),
+          g -> Json.taskFields(g, finished, null, false));
+    } finally {
+      slot.run();
+    }
   }
 
   private Response fail(Call c) {
     return finish(
         c,
+        settleFinish(c, "token", "error", "permanent", "retry_in_ms"),
         (id, token, b) ->
-            store.taskFail(new FailParams(id, token, b.error(), b.permanent(), b.retryInMs())),
-        "token",
-        "error",
-        "permanent",
-        "retry_in_ms");
+            store.taskFail(new FailParams(id, token, b.error(), b.permanent(), b.retryInMs())));
   }
 
   private Response release(Call c) {
     return finish(
-        c, (id, token, b) -> store.taskRelease(id, token, b.delayMs()), "token", "delay_ms");
+        c,
+        settleFinish(c, "token", "delay_ms"),
+        (id, token, b) -> store.taskRelease(id, token, b.delayMs()));
   }
 
   /**
@@ -511,12 +534,8 @@ final class Api {
    * request, before anything is applied; it is made only once the finish succeeded, so a refused
    * finish claims nothing.
    */
-  private Response finish(Call c, ClaimedTaskOperation operation, String... fields) {
-    String[] withClaim = java.util.Arrays.copyOf(fields, fields.length + 1);
-    withClaim[fields.length] = "claim";
-    Settle s = settle(c, withClaim);
+  private Response finish(Call c, Settle s, ClaimedTaskOperation operation) {
     Requests.ClaimPart claim = s.body().claim();
-    requireClaimable(claim, c.visible());
     Runnable slot = claim == null ? NO_SLOT : claimSlot(c);
     try {
       Outcome o = operation.apply(s.id(), s.storeToken(), s.body());
@@ -529,6 +548,18 @@ final class Api {
     } finally {
       slot.run();
     }
+  }
+
+  /**
+   * Checks a finish request (its {@code fields} and an optional {@code claim}) before anything is
+   * applied.
+   */
+  private Settle settleFinish(Call c, String... fields) {
+    String[] withClaim = java.util.Arrays.copyOf(fields, fields.length + 1);
+    withClaim[fields.length] = "claim";
+    Settle s = settle(c, withClaim);
+    requireClaimable(s.body().claim(), c.visible());
+    return s;
   }
 
   private static final Runnable NO_SLOT = () -> {};
@@ -672,7 +703,12 @@ final class Api {
    */
   private Response claimReply(Call c, ClaimParams params, Json.Body finished) {
     long began = System.nanoTime();
-    ClusterClaims.Claimed claimed = claimHereOrAtAPeer(c, params);
+    return claimReply(c, params, began, claimHereOrAtAPeer(c, params), finished);
+  }
+
+  /** Answers a claim made since {@code began} (nanoTime) with what it {@code claimed}. */
+  private Response claimReply(
+      Call c, ClaimParams params, long began, ClusterClaims.Claimed claimed, Json.Body finished) {
     Tracing.linkClaimed(claimed.local());
     if (!claimed.isEmpty()
         && params.waitMs() > 0
@@ -716,7 +752,7 @@ final class Api {
    */
   private ClusterClaims.Claimed claimHereOrAtAPeer(Call c, ClaimParams params) {
     ClusterEndpoint node = cluster;
-    if (node == null || c.headers().first(ClusterEndpoint.FORWARDED_HEADER) != null) {
+    if (node == null || claimsHere(c)) {
       return ClusterClaims.Claimed.here(store.taskClaimMany(params));
     }
     String authorization = c.headers().first("Authorization");
@@ -729,6 +765,14 @@ final class Api {
             late ->
                 releaseUndelivered(
                     authorization, late, "the peer's answer came after the forwarding timeout"));
+  }
+
+  /**
+   * Whether this request's claim is made in this store alone: always but on a node of a cluster,
+   * where only a claim another node forwarded is.
+   */
+  private boolean claimsHere(Call c) {
+    return cluster == null || c.headers().first(ClusterEndpoint.FORWARDED_HEADER) != null;
   }
 
   /**

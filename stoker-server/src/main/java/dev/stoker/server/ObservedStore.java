@@ -7,6 +7,7 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.CompletedAndClaimed;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
@@ -20,6 +21,7 @@ import dev.stoker.core.store.TaskStore;
 import dev.stoker.core.store.Transition;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A {@link TaskStore} whose acknowledged writes are observed: counted into the task counters and
@@ -94,14 +96,18 @@ final class ObservedStore implements TaskStore {
   @Override
   public List<Task> taskClaimMany(ClaimParams params) {
     List<Task> claimed = store.taskClaimMany(params);
+    claimed(params.queue(), claimed);
+    return claimed;
+  }
+
+  private void claimed(String queue, List<Task> claimed) {
     if (!claimed.isEmpty()) {
-      metrics.queue(params.queue()).claimed.increment(claimed.size());
+      metrics.queue(queue).claimed.increment(claimed.size());
       for (Task t : claimed) {
         metrics.claimed(t);
         feed.publish(Transition.CLAIMED, t);
       }
     }
-    return claimed;
   }
 
   @Override
@@ -114,6 +120,17 @@ final class ObservedStore implements TaskStore {
     Outcome o = store.taskComplete(id, token, resultJson);
     completed(token, o);
     return o;
+  }
+
+  @Override
+  public CompletedAndClaimed taskCompleteAndClaim(
+      TaskId id, String token, String resultJson, Function<String, ClaimParams> next) {
+    CompletedAndClaimed r = store.taskCompleteAndClaim(id, token, resultJson, next);
+    completed(token, r.outcome());
+    if (r.outcome() instanceof Outcome.Ok ok) {
+      claimed(next.apply(ok.task().queue()).queue(), r.claimed());
+    }
+    return r;
   }
 
   @Override

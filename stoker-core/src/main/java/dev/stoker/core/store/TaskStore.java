@@ -7,6 +7,7 @@ import dev.stoker.core.TaskId;
 import dev.stoker.core.TaskSpec;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The one port every backend implements: the operations of the HTTP API, on validated input.
@@ -67,6 +68,23 @@ public interface TaskStore extends AutoCloseable {
 
   /** Completes a task (from working or pending, with any token of the task). */
   Outcome taskComplete(TaskId id, String token, String resultJson);
+
+  /**
+   * Completes a task as {@link #taskComplete} does and then, only if that succeeded, claims as
+   * {@link #taskClaimMany} does with the params {@code next} gives for the completed task's queue
+   * (a finish-and-claim request). The completion is durable before the method returns, whatever the
+   * claim does; a claim that fails after it throws as {@link #taskClaimMany} would. The default is
+   * those two calls one after the other; a store may make both in one write (the etcd store puts
+   * the completion in the transaction that claims for this request).
+   */
+  default CompletedAndClaimed taskCompleteAndClaim(
+      TaskId id, String token, String resultJson, Function<String, ClaimParams> next) {
+    Outcome o = taskComplete(id, token, resultJson);
+    if (!(o instanceof Outcome.Ok ok)) {
+      return new CompletedAndClaimed(o, List.of());
+    }
+    return new CompletedAndClaimed(o, taskClaimMany(next.apply(ok.task().queue())));
+  }
 
   /** Completes many tasks in one durable write; one outcome per completion, in order. */
   List<Outcome> taskCompleteMany(List<Completion> completions);

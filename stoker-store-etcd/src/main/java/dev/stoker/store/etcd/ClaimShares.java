@@ -14,6 +14,7 @@ import java.util.List;
 final class ClaimShares {
   private final List<ClaimParams> requests;
   private final List<List<Task>> got;
+  private final int[] wants;
   private int left;
 
   /** The first request that still wants tasks. */
@@ -22,10 +23,21 @@ final class ClaimShares {
   ClaimShares(List<ClaimParams> requests) {
     this.requests = requests;
     this.got = new ArrayList<>(requests.size());
-    for (ClaimParams p : requests) {
+    this.wants = new int[requests.size()];
+    for (int i = 0; i < requests.size(); i++) {
       got.add(new ArrayList<>());
-      left += p.max();
+      wants[i] = requests.get(i).max();
+      left += wants[i];
     }
+  }
+
+  /**
+   * Takes back the request at {@code i}, before any task went to it: it wants nothing more (a
+   * finish-and-claim whose completion did not commit with the first transaction claims apart).
+   */
+  void withdraw(int i) {
+    left -= wants[i] - got.get(i).size();
+    wants[i] = got.get(i).size();
   }
 
   /** How many tasks the requests still want in all. */
@@ -40,8 +52,8 @@ final class ClaimShares {
   List<ClaimParams> nextTasksGoTo(int n) {
     List<ClaimParams> out = new ArrayList<>(n);
     for (int i = next; i < requests.size() && out.size() < n; i++) {
-      int wants = requests.get(i).max() - got.get(i).size();
-      for (int k = 0; k < wants && out.size() < n; k++) {
+      int more = wants[i] - got.get(i).size();
+      for (int k = 0; k < more && out.size() < n; k++) {
         out.add(requests.get(i));
       }
     }
@@ -51,7 +63,7 @@ final class ClaimShares {
   /** Hands out claimed tasks, in the order {@link #nextTasksGoTo} gave their requests. */
   void handOut(List<Task> claimed) {
     for (Task t : claimed) {
-      while (got.get(next).size() == requests.get(next).max()) {
+      while (got.get(next).size() == wants[next]) {
         next++;
       }
       got.get(next).add(t);

@@ -13,6 +13,7 @@ import dev.stoker.core.TaskState;
 import dev.stoker.core.Transitions;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.Combiner;
+import dev.stoker.core.store.CompletedAndClaimed;
 import dev.stoker.core.store.Completion;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.FailParams;
@@ -57,6 +58,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -911,36 +913,68 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   }
 
   /**
+   * A finish-and-claim in a queue's claim batch: its claim is made only if its completion rides in
+   * the batch's first claim transaction and that commits.
+   */
+  private record Finish(Completion completion, ClaimParams next) {}
+
+  /** The answer to a {@link Finish}: {@code claimed} null when its claim was not made. */
+  private record Finished(Outcome outcome, List<Task> claimed) {}
+
+  /**
    * A batch of a queue's claims and the completions that came with them (see {@link Riders}): the
    * completions ride in the first claim transaction when they can, and are written on their own (as
    * {@link #taskComplete} does otherwise) when they cannot, or when that transaction fails or is
-   * never made (nothing to claim, a paused queue).
+   * never made (nothing to claim, a paused queue). The claim of a finish-and-claim ({@link Finish})
+   * joins the batch only when its completion rides, and is withdrawn when that transaction fails:
+   * it never claims before its completion committed.
    */
+  @SuppressWarnings("unchecked") // a claim's answer in a batch is its tasks
   private List<Object> queueBatch(String queue, List<Object> batch) {
-    List<ClaimParams> claims = new ArrayList<>();
     List<Completion> completions = new ArrayList<>();
+    boolean anyClaim = false;
     for (Object o : batch) {
-      if (o instanceof ClaimParams p) {
-        claims.add(p);
+      if (o instanceof Completion c) {
+        completions.add(c);
+      } else if (o instanceof Finish f) {
+        completions.add(f.completion());
+        anyClaim = true;
       } else {
-        completions.add((Completion) o);
+        anyClaim = true;
       }
     }
     long now = clock.millis();
     Riders riders =
         new Riders(
-            claims.isEmpty() ? List.of() : completions,
+            anyClaim ? completions : List.of(),
             written,
             keys,
             now,
             this::stamp,
             config.maxTxnOps() / 2,
             TXN_BYTES / 2);
+    List<ClaimParams> claims = new ArrayList<>();
+    List<Integer> conditional = new ArrayList<>();
+    boolean[] claiming = new boolean[batch.size()];
+    int completion = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      Object o = batch.get(i);
+      if (o instanceof ClaimParams p) {
+        claims.add(p);
+        claiming[i] = true;
+      } else if (o instanceof Finish f && riders.rides(completion++)) {
+        conditional.add(claims.size());
+        claims.add(f.next());
+        claiming[i] = true;
+      } else if (o instanceof Completion) {
+        completion++;
+      }
+    }
     // A failure answers the requests it concerns, not the riders that committed before it.
     Iterator<List<Task>> claimed = null;
     RuntimeException claimFailed = null;
     try {
-      claimed = claims.isEmpty() ? null : claimBatch(queue, claims, riders).iterator();
+      claimed = claims.isEmpty() ? null : claimBatch(queue, claims, riders, conditional).iterator();
     } catch (RuntimeException e) {
       claimFailed = e;
     }
@@ -960,12 +994,24 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     }
     Iterator<Outcome> completed = outcomes.iterator();
     List<Object> out = new ArrayList<>(batch.size());
-    for (Object o : batch) {
+    for (int i = 0; i < batch.size(); i++) {
+      Object o = batch.get(i);
+      Object claim = null;
+      if (claiming[i]) {
+        claim = claimFailed != null ? claimFailed : claimed.next();
+      }
       if (o instanceof ClaimParams) {
-        out.add(claimFailed != null ? claimFailed : claimed.next());
+        out.add(claim);
+        continue;
+      }
+      Outcome rode = completed.next();
+      Object outcome = rode != null ? rode : writeFailed != null ? writeFailed : written.next();
+      if (!(o instanceof Finish) || outcome instanceof RuntimeException) {
+        out.add(outcome);
+      } else if (rode == null) {
+        out.add(new Finished((Outcome) outcome, null)); // written alone: claims apart
       } else {
-        Outcome c = completed.next();
-        out.add(c != null ? c : writeFailed != null ? writeFailed : written.next());
+        out.add(claim instanceof RuntimeException ? claim : new Finished(rode, (List<Task>) claim));
       }
     }
     return out;
@@ -980,7 +1026,8 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
    * touched are kept, and only the lost ones are replaced, picked at random among the first few
    * ready keys so that contending servers spread out.
    */
-  private List<List<Task>> claimBatch(String queue, List<ClaimParams> requests, Riders riders) {
+  private List<List<Task>> claimBatch(
+      String queue, List<ClaimParams> requests, Riders riders, List<Integer> conditional) {
     sweeper.sweepIfDue();
     ClaimShares shares = new ClaimShares(requests);
     QueueSeen s = null;
@@ -990,7 +1037,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     while (shares.left() > 0 && attempt < CLAIM_ATTEMPTS) {
       int want = Math.min(shares.left(), Math.max(1, (config.maxTxnOps() - riders.ops()) / 5));
       Floors.Snapshot floor = floors.get(queue);
-      List<Stored> picked = new ArrayList<>(kept);
+      List<Stored> picked = new ArrayList<>(kept.subList(0, Math.min(kept.size(), want)));
       kept = List.of();
       int more = want - picked.size();
       List<String> fresh = List.of();
@@ -1036,6 +1083,10 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
           floors.raise(queue, Keys.after(fresh.get(fresh.size() - 1)), floor);
         }
         continue;
+      }
+      if (riding) {
+        // The claims of finish-and-claims go only with their completions: they claim apart.
+        conditional.forEach(shares::withdraw);
       }
       attempt++;
       List<GetResponse> now = w.readOnConflict();
@@ -1139,7 +1190,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     w.require(keys.queue(queue), s.modRevision());
     Iterator<ClaimParams> to = shares.nextTasksGoTo(picked.size()).iterator();
     for (Stored st : picked) {
-      if (!w.changed().isEmpty() && w.bytes() >= TXN_BYTES) {
+      if (!to.hasNext() || !w.changed().isEmpty() && w.bytes() >= TXN_BYTES) {
         break;
       }
       ClaimParams p = to.next();
@@ -1260,6 +1311,34 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
       return (Outcome) answer(claims.submit(c));
     }
     return completer.submit(c);
+  }
+
+  /**
+   * A completion of a task this server wrote, with a claim on the task's queue, goes to the queue's
+   * claim combiner as one request: the completion rides in the claim transaction that serves its
+   * claim, one transaction for both ({@link #queueBatch}). When it cannot ride, it is written on
+   * its own and the claim is made after it, as by default.
+   */
+  @Override
+  public CompletedAndClaimed taskCompleteAndClaim(
+      TaskId id, String token, String resultJson, Function<String, ClaimParams> next) {
+    Stored st = written.get(id);
+    ClaimParams p = st == null ? null : next.apply(st.task().queue());
+    if (p == null || !p.queue().equals(st.task().queue())) {
+      return TaskStore.super.taskCompleteAndClaim(id, token, resultJson, next);
+    }
+    Finished f =
+        (Finished)
+            answer(
+                queueCombiner(p.queue())
+                    .submit(new Finish(new Completion(id, token, resultJson), p)));
+    if (!(f.outcome() instanceof Outcome.Ok)) {
+      return new CompletedAndClaimed(f.outcome(), List.of());
+    }
+    if (f.claimed() != null && !f.claimed().isEmpty()) {
+      return new CompletedAndClaimed(f.outcome(), f.claimed());
+    }
+    return new CompletedAndClaimed(f.outcome(), taskClaimMany(p)); // claims apart, or waits
   }
 
   @Override

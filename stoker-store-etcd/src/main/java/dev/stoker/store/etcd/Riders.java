@@ -65,6 +65,16 @@ final class Riders {
     }
   }
 
+  /** Whether the completion at {@code i} among those given rides (if the transaction commits). */
+  boolean rides(int i) {
+    return at.contains(i);
+  }
+
+  /** Whether the riders rode in a transaction that committed. */
+  boolean hasCommitted() {
+    return committed;
+  }
+
   /** The operations the riders add to a transaction. */
   int ops() {
     return tried ? 0 : ops;

@@ -66,4 +66,18 @@ class ClaimSharesTest {
     assertThat(shares.got()).containsExactly(only.subList(0, 2), only.subList(2, 3), List.of());
     assertThat(shares.nextTasksGoTo(3)).containsExactly(C, C, C);
   }
+
+  /** A finish-and-claim whose completion did not commit is taken out of the batch's claims. */
+  @Test
+  void a_withdrawn_request_gets_nothing_and_the_others_are_filled_in_order() {
+    ClaimShares shares = new ClaimShares(List.of(A, B, C));
+    shares.withdraw(0);
+    assertThat(shares.left()).isEqualTo(4);
+    assertThat(shares.nextTasksGoTo(10)).containsExactly(B, C, C, C);
+
+    List<Task> all = tasks(4);
+    shares.handOut(all);
+    assertThat(shares.left()).isZero();
+    assertThat(shares.got()).containsExactly(List.of(), all.subList(0, 1), all.subList(1, 4));
+  }
 }

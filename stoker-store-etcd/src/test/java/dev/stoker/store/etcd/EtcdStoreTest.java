@@ -8,6 +8,7 @@ import dev.stoker.core.Task;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
 import dev.stoker.core.store.ClaimParams;
+import dev.stoker.core.store.CompletedAndClaimed;
 import dev.stoker.core.store.EnqueueResult;
 import dev.stoker.core.store.RedriveResult;
 import dev.stoker.core.store.SettingsPatch;
@@ -15,6 +16,8 @@ import dev.stoker.core.store.StoreCounters;
 import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.ManualClock;
+import io.etcd.jetcd.Client;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -177,6 +180,20 @@ class EtcdStoreTest {
    */
   @Test
   void concurrent_finish_and_claim_on_one_server_completes_every_task_once() throws Exception {
+    finishAndClaimConcurrently(false);
+  }
+
+  @Test
+  void concurrent_finish_and_claim_in_one_call_on_one_server_completes_every_task_once()
+      throws Exception {
+    finishAndClaimConcurrently(true);
+  }
+
+  /**
+   * 16 workers complete and claim through one server, each completion and claim in two calls or in
+   * one ({@link EtcdStore#taskCompleteAndClaim}).
+   */
+  private void finishAndClaimConcurrently(boolean oneCall) throws Exception {
     EtcdStore a = server(1);
     int n = 400;
     a.taskEnqueueMany(Q, specs(n, "{}"));
@@ -191,7 +208,14 @@ class EtcdStoreTest {
                 List<Task> mine = a.taskClaimMany(new ClaimParams(Q, worker, 1, 600_000L, 0));
                 while (!mine.isEmpty()) {
                   Task t = mine.get(0);
-                  Outcome o = a.taskComplete(t.id(), t.lease().token(), "\"" + t.id() + "\"");
+                  String result = "\"" + t.id() + "\"";
+                  ClaimParams next = new ClaimParams(Q, worker, 1, 600_000L, 0);
+                  CompletedAndClaimed both =
+                      oneCall
+                          ? a.taskCompleteAndClaim(t.id(), t.lease().token(), result, q -> next)
+                          : null;
+                  Outcome o =
+                      oneCall ? both.outcome() : a.taskComplete(t.id(), t.lease().token(), result);
                   assertThat(o).isInstanceOf(Outcome.Ok.class);
                   Task finished = ((Outcome.Ok) o).task();
                   assertThat(finished.id()).isEqualTo(t.id());
@@ -201,7 +225,7 @@ class EtcdStoreTest {
                       .as("a second completion with another token")
                       .isNotInstanceOf(Outcome.Ok.class);
                   done.add(t.id());
-                  mine = a.taskClaimMany(new ClaimParams(Q, worker, 1, 600_000L, 0));
+                  mine = oneCall ? both.claimed() : a.taskClaimMany(next);
                 }
                 return null;
               }));
@@ -215,6 +239,70 @@ class EtcdStoreTest {
     assertThat(a.queueGet(Q).counts().done()).isEqualTo(n);
     Task one = a.taskGet((dev.stoker.core.TaskId) done.peek()).orElseThrow();
     assertThat(one.resultJson()).isEqualTo("\"" + one.id() + "\"");
+  }
+
+  /**
+   * Lever (a) of issue 14: the completion of a finish-and-claim and the claim it asks for go in one
+   * etcd transaction, which gives every key it writes the same mod revision.
+   */
+  @Test
+  void a_finish_and_claim_writes_the_completion_and_the_claim_in_one_transaction() {
+    EtcdStore a = server(1);
+    a.taskEnqueueMany(Q, specs(3, "{}"));
+    Task first = a.taskClaimMany(new ClaimParams(Q, "w", 1, 60_000L, 0)).get(0);
+
+    CompletedAndClaimed r =
+        a.taskCompleteAndClaim(
+            first.id(), first.lease().token(), "1", q -> new ClaimParams(q, "w", 1, 60_000L, 0));
+
+    assertThat(r.outcome()).isInstanceOf(Outcome.Ok.class);
+    assertThat(((Outcome.Ok) r.outcome()).task().state()).isEqualTo(TaskState.DONE);
+    assertThat(r.claimed()).hasSize(1);
+    Task next = r.claimed().get(0);
+    assertThat(next.id()).isNotEqualTo(first.id());
+    assertThat(next.state()).isEqualTo(TaskState.WORKING);
+    assertThat(recordModRevision(first)).isEqualTo(recordModRevision(next));
+    assertThat(a.taskGet(first.id()).orElseThrow().resultJson()).isEqualTo("1");
+  }
+
+  @Test
+  void a_refused_finish_and_claim_claims_nothing() {
+    EtcdStore a = server(1);
+    a.taskEnqueueMany(Q, specs(3, "{}"));
+    Task first = a.taskClaimMany(new ClaimParams(Q, "w", 1, 60_000L, 0)).get(0);
+    String other = a.taskClaimMany(new ClaimParams(Q, "w2", 1, 60_000L, 0)).get(0).lease().token();
+
+    CompletedAndClaimed stale =
+        a.taskCompleteAndClaim(first.id(), other, "1", q -> new ClaimParams(q, "w", 1, 60_000L, 0));
+    assertThat(stale.outcome()).isInstanceOf(Outcome.StaleToken.class);
+    assertThat(stale.claimed()).isEmpty();
+    assertThat(a.queueGet(Q).counts().pending()).isEqualTo(1);
+
+    assertThat(a.taskComplete(first.id(), first.lease().token(), "1"))
+        .isInstanceOf(Outcome.Ok.class);
+    CompletedAndClaimed again =
+        a.taskCompleteAndClaim(
+            first.id(), first.lease().token(), "2", q -> new ClaimParams(q, "w", 1, 60_000L, 0));
+    assertThat(again.outcome()).isInstanceOf(Outcome.AlreadyFinished.class);
+    assertThat(again.claimed()).isEmpty();
+    assertThat(a.queueGet(Q).counts().pending()).isEqualTo(1);
+  }
+
+  /** The mod revision of the task's record in etcd: the transaction that last wrote it. */
+  private long recordModRevision(Task t) {
+    EtcdConfig config = EtcdConfig.of(EtcdTemp.shared().endpoints());
+    try (Client client =
+        Client.builder().endpoints(config.endpoints().toArray(URI[]::new)).build()) {
+      return client
+          .getKVClient()
+          .get(new Keys(prefix).task(t.id()))
+          .get(10, TimeUnit.SECONDS)
+          .getKvs()
+          .get(0)
+          .getModRevision();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test
