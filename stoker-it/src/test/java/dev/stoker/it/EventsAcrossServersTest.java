@@ -25,7 +25,8 @@ import org.postgresql.PGNotification;
  * server B. Each step waits for its event before the next, so no transition is folded into a later
  * one. A server's own writes come once, a bulk cancel through B is one event per task on A; a lost
  * listening connection is a {@code reset}, and events go on after it. Over PostgreSQL, no server
- * sends those notices while no other server has a subscriber.
+ * sends those notices while no other server has a subscriber, and a task enqueued in SQL is an
+ * event too.
  */
 class EventsAcrossServersTest {
 
@@ -160,6 +161,15 @@ class EventsAcrossServersTest {
         assertThat(notificationsUntil(pg, "marker"))
             .as("what B's writes notified while A has a subscriber")
             .anyMatch(p -> p.startsWith("!"));
+
+        // A task enqueued in SQL, in no server's transaction, is an event too (V8).
+        String madeInSql;
+        try (Statement st = listening.createStatement();
+            var rs = st.executeQuery("SELECT task_id FROM " + schema + ".enqueue('feed', 'sql')")) {
+          rs.next();
+          madeInSql = rs.getString(1);
+        }
+        assertThat(awaitEvent(events, "enqueued", madeInSql).at("/name").asText()).isEqualTo("sql");
       }
     }
   }

@@ -39,7 +39,8 @@ final class Migrations {
           "V4__traceparent.sql",
           "V5__enqueue_traceparent.sql",
           "V6__feed_interest.sql",
-          "V7__task_progress.sql");
+          "V7__task_progress.sql",
+          "V8__enqueue_notice.sql");
 
   /** A migration: its file name and its SQL, with {@code ${schema}} still in it. */
   record Script(String name, String sql) {

@@ -42,7 +42,7 @@ class MigrationsTest {
 
   @Test
   void a_fresh_schema_records_every_script_with_the_sha256_of_its_text() throws SQLException {
-    assertThat(Migrations.apply(c, schema)).isEqualTo(7);
+    assertThat(Migrations.apply(c, schema)).isEqualTo(8);
 
     Map<Integer, List<String>> rows = versions();
     List<Migrations.Script> shipped = Migrations.shipped();
@@ -54,9 +54,10 @@ class MigrationsTest {
             Map.entry(4, List.of("V4__traceparent.sql", shipped.get(3).checksum())),
             Map.entry(5, List.of("V5__enqueue_traceparent.sql", shipped.get(4).checksum())),
             Map.entry(6, List.of("V6__feed_interest.sql", shipped.get(5).checksum())),
-            Map.entry(7, List.of("V7__task_progress.sql", shipped.get(6).checksum())));
+            Map.entry(7, List.of("V7__task_progress.sql", shipped.get(6).checksum())),
+            Map.entry(8, List.of("V8__enqueue_notice.sql", shipped.get(7).checksum())));
     assertThat(shipped.get(0).checksum()).hasSize(64).matches("[0-9a-f]+");
-    assertThat(Migrations.apply(c, schema)).as("a second start changes nothing").isEqualTo(7);
+    assertThat(Migrations.apply(c, schema)).as("a second start changes nothing").isEqualTo(8);
     assertThat(versions()).isEqualTo(rows);
   }
 
@@ -67,7 +68,7 @@ class MigrationsTest {
     c.commit();
     assertThat(versions()).containsEntry(1, List.of("V1__tasks.sql", "null"));
 
-    assertThat(Migrations.apply(c, schema)).isEqualTo(7);
+    assertThat(Migrations.apply(c, schema)).isEqualTo(8);
 
     List<Migrations.Script> shipped = Migrations.shipped();
     assertThat(versions())
@@ -78,7 +79,8 @@ class MigrationsTest {
             Map.entry(4, List.of("V4__traceparent.sql", shipped.get(3).checksum())),
             Map.entry(5, List.of("V5__enqueue_traceparent.sql", shipped.get(4).checksum())),
             Map.entry(6, List.of("V6__feed_interest.sql", shipped.get(5).checksum())),
-            Map.entry(7, List.of("V7__task_progress.sql", shipped.get(6).checksum())));
+            Map.entry(7, List.of("V7__task_progress.sql", shipped.get(6).checksum())),
+            Map.entry(8, List.of("V8__enqueue_notice.sql", shipped.get(7).checksum())));
     assertThat(query("SELECT name FROM " + schema + ".queues")).containsExactly("kept");
     // And a server starts on it and works.
     try (PostgresStore store = open()) {
@@ -95,7 +97,7 @@ class MigrationsTest {
     edited.set(
         1,
         new Migrations.Script(v2.name(), v2.sql() + "\n-- a fix slipped into a shipped script\n"));
-    edited.add(new Migrations.Script("V8__more.sql", "CREATE TABLE ${schema}.more (id integer);"));
+    edited.add(new Migrations.Script("V9__more.sql", "CREATE TABLE ${schema}.more (id integer);"));
 
     assertThatThrownBy(() -> Migrations.apply(c, schema, edited))
         .isInstanceOf(SQLException.class)
@@ -108,7 +110,7 @@ class MigrationsTest {
                 + edited.get(1).checksum())
         .hasMessageContaining("edited after it shipped")
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55000"));
-    assertThat(versions()).as("V8 not applied").containsOnlyKeys(1, 2, 3, 4, 5, 6, 7);
+    assertThat(versions()).as("V9 not applied").containsOnlyKeys(1, 2, 3, 4, 5, 6, 7, 8);
     assertThat(
             query(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = '"
@@ -152,14 +154,14 @@ class MigrationsTest {
   void a_new_script_is_applied_once_and_recorded_with_its_checksum() throws Exception {
     Migrations.apply(c, schema);
     List<Migrations.Script> next = new ArrayList<>(Migrations.shipped());
-    Migrations.Script v8 =
-        new Migrations.Script("V8__more.sql", "CREATE TABLE ${schema}.more (id integer);");
-    next.add(v8);
+    Migrations.Script v9 =
+        new Migrations.Script("V9__more.sql", "CREATE TABLE ${schema}.more (id integer);");
+    next.add(v9);
 
-    assertThat(Migrations.apply(c, schema, next)).isEqualTo(8);
-    assertThat(Migrations.apply(c, schema, next)).isEqualTo(8);
+    assertThat(Migrations.apply(c, schema, next)).isEqualTo(9);
+    assertThat(Migrations.apply(c, schema, next)).isEqualTo(9);
 
-    assertThat(versions()).containsEntry(8, List.of("V8__more.sql", v8.checksum())).hasSize(8);
+    assertThat(versions()).containsEntry(9, List.of("V9__more.sql", v9.checksum())).hasSize(9);
   }
 
   @Test
