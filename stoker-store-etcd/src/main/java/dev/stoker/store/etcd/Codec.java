@@ -13,6 +13,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The values of task and queue keys: compact binary records, each starting with a format byte. */
 final class Codec {
@@ -116,6 +118,34 @@ final class Codec {
           traceparent);
     } catch (IOException e) {
       throw new UncheckedIOException("a task record that cannot be read", e);
+    }
+  }
+
+  /** Tasks one after another, each its {@link #task(Task)} record behind its length. */
+  static ByteSequence tasks(List<ByteSequence> records) {
+    return write(
+        out -> {
+          out.writeByte(FORMAT);
+          out.writeInt(records.size());
+          for (ByteSequence r : records) {
+            out.writeInt(r.size());
+            out.write(r.getBytes());
+          }
+        });
+  }
+
+  static List<Task> tasks(ByteSequence bytes) {
+    try (DataInputStream in =
+        new DataInputStream(new java.io.ByteArrayInputStream(bytes.getBytes()))) {
+      format(in);
+      int n = in.readInt();
+      List<Task> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(task(ByteSequence.from(in.readNBytes(in.readInt()))));
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("a batch record that cannot be read", e);
     }
   }
 

@@ -119,6 +119,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
   private final Leadership leadership;
   private final AtomicLong conflicts = new AtomicLong();
   private final Written written = new Written();
+  private final Batches batches;
 
   /**
    * Per queue, the width in run_at of the window a claim reads at the head of the ready keys:
@@ -172,6 +173,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     this.leaseTokenKey = tokenKey;
     this.session = new Session(etcd, config.sessionTtl().toSeconds());
     this.sweeper = new Sweeper(this, etcd, keys, clock);
+    this.batches = new Batches(etcd, keys);
     this.watch = new PendingWatch(etcd, keys, floors, waiters);
     this.elsewhere = new ElsewhereWatch(etcd, keys, node, () -> observer);
     this.leadership =
@@ -716,8 +718,50 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     // The ids are fixed before the first attempt, so a repeated attempt writes the same keys.
     List<Task> made =
         specs.stream().map(spec -> Transitions.enqueue(ids.next(), queue, spec, s, at)).toList();
+    if (made.size() == 1 || transactions(made, at.now()).size() == 1) {
+      return writeOut(queue, made, at.now(), null, false);
+    }
+    // More than one transaction: stored at once as a batch, then written out (see Batches).
+    Batches.Intent batch = batches.store(made, session.id(), this::writeOutLater);
+    List<EnqueueResult> results;
+    try {
+      results = writeOut(queue, made, at.now(), batch, false);
+    } catch (RuntimeException e) {
+      batches.finishLater(batch, this::writeOutLater);
+      throw e;
+    }
+    try {
+      batches.finish(batch);
+    } catch (StoreUnavailableException e) {
+      batches.finishLater(batch, this::writeOutLater); // every task is written: the reply stands
+    }
+    return results;
+  }
+
+  /** Writes out a stored batch that its writer did not finish (see Batches), as it stands now. */
+  private void writeOutLater(Batches.Intent batch, List<Task> made) {
+    String queue = made.get(0).queue();
+    ensure(queue);
+    writeOut(queue, made, clock.millis(), batch, true);
+  }
+
+  /** The sweeping server's part of {@link Batches}: the batches whose writer is gone. */
+  void takeOverBatches() {
+    batches.takeOverAbandoned(session.id(), this::writeOutLater);
+  }
+
+  /**
+   * Writes these new tasks, each unless its unique key is held by a live task; their results. With
+   * a {@code batch}, each transaction requires it open, and a task already stored (a write of this
+   * batch by an earlier attempt, or by another writer when {@code resumed}) is not written again.
+   */
+  private List<EnqueueResult> writeOut(
+      String queue, List<Task> made, long now, Batches.Intent batch, boolean resumed) {
     Map<TaskId, Boolean> written = new HashMap<>();
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      if (batch != null && (resumed || attempt > 0)) {
+        markStored(made, written);
+      }
       Map<String, Task> holders = liveHolders(queue, made, written);
       List<EnqueueResult> results = new ArrayList<>(made.size());
       List<Task> create = new ArrayList<>();
@@ -737,8 +781,13 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
           create.add(t);
         }
       }
-      if (writeNew(create, at.now(), written)) {
+      if (writeNew(create, now, written, batch)) {
         return results;
+      }
+      if (batch != null && !batches.isOpen(batch)) {
+        throw new StoreUnavailableException(
+            "etcd: another server finished writing out this batch (this server was cut off from"
+                + " etcd for longer than its lease); every task of it is stored");
       }
     }
     throw new StoreUnavailableException(
@@ -785,21 +834,16 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
    * written is one of our own earlier attempts that committed after all: that counts as written
    * ({@link #commit}), which is what makes a retried enqueue write nothing twice.
    */
-  private boolean writeNew(List<Task> create, long now, Map<TaskId, Boolean> written) {
-    List<Writes> txns = new ArrayList<>();
+  private boolean writeNew(
+      List<Task> create, long now, Map<TaskId, Boolean> written, Batches.Intent batch) {
+    List<Writes> txns = transactions(create, now);
     List<List<Task>> parts = new ArrayList<>();
     int from = 0;
-    while (from < create.size()) {
-      Writes w = new Writes(keys, now, 0);
-      int to = from;
-      // As many tasks as fit one transaction: etcd's op limit, and its request size limit.
-      while (to < create.size()
-          && (to == from || (w.size() + 4 <= config.maxTxnOps() && w.bytes() < TXN_BYTES))) {
-        w.create(create.get(to++));
+    for (Writes w : txns) {
+      if (batch != null) {
+        w.require(batch.stillOpen());
       }
-      txns.add(w);
-      parts.add(create.subList(from, to));
-      from = to;
+      parts.add(create.subList(from, from += w.changed().size()));
     }
     boolean allWritten = true;
     StoreUnavailableException failure = null;
@@ -820,6 +864,38 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
       }
     }
     return allWritten;
+  }
+
+  /**
+   * The transactions that create these tasks, as many per transaction as etcd allows: its op limit
+   * (less one for a batch's compare), and its request size limit.
+   */
+  private List<Writes> transactions(List<Task> create, long now) {
+    List<Writes> txns = new ArrayList<>();
+    int from = 0;
+    while (from < create.size()) {
+      Writes w = new Writes(keys, now, 0);
+      int to = from;
+      while (to < create.size()
+          && (to == from || (w.size() + 5 <= config.maxTxnOps() && w.bytes() < TXN_BYTES))) {
+        w.create(create.get(to++));
+      }
+      txns.add(w);
+      from = to;
+    }
+    return txns;
+  }
+
+  /** Notes the tasks of {@code made} that are stored already (in any state) as written. */
+  private void markStored(List<Task> made, Map<TaskId, Boolean> written) {
+    List<TaskId> unknown =
+        made.stream().map(Task::id).filter(id -> !written.containsKey(id)).toList();
+    List<Stored> now = read(unknown);
+    for (int i = 0; i < unknown.size(); i++) {
+      if (now.get(i) != null) {
+        written.put(unknown.get(i), true);
+      }
+    }
   }
 
   /** Transactions of one enqueue in flight at once: a batch of 1,000 small tasks takes about 32. */
@@ -1517,6 +1593,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
     leadership.close();
     watch.close();
     elsewhere.close();
+    batches.close();
     session.close();
     etcd.client().close();
   }

@@ -26,6 +26,10 @@ import java.nio.charset.StandardCharsets;
  * f/QUEUE/S/ID                   finished (S = 2 done, 3 dead, 4 cancelled), in id order
  * x/QUEUE/FINISHED ID            finished, by the time it finished (retention)
  * u/QUEUE/KEY                    the unique key of a live task: its id
+ * b/BATCH/owner                  an enqueue batch larger than one transaction, being written: bound to
+ *                                the lease of the server writing it (BATCH: its first task's id)
+ * b/BATCH/part/N                 its tasks, as made (N: 4 hex digits)
+ * b/BATCH/commit                 present once the batch is stored: its tasks are then written out
  * </pre>
  */
 final class Keys {
@@ -137,6 +141,30 @@ final class Keys {
 
   ByteSequence unique(String queue, String uniqueKey) {
     return bytes(root + "u/" + queue + "/" + uniqueKey);
+  }
+
+  String batches() {
+    return root + "b/";
+  }
+
+  String batch(String batchId) {
+    return batches() + batchId + "/";
+  }
+
+  ByteSequence batchOwner(String batchId) {
+    return bytes(batch(batchId) + "owner");
+  }
+
+  ByteSequence batchPart(String batchId, int n) {
+    return bytes(batch(batchId) + "part/" + hex(n, 4));
+  }
+
+  String batchParts(String batchId) {
+    return batch(batchId) + "part/";
+  }
+
+  ByteSequence batchCommit(String batchId) {
+    return bytes(batch(batchId) + "commit");
   }
 
   /** A time (epoch ms) as 16 hex digits with the sign bit flipped, so negative times sort first. */

@@ -95,6 +95,9 @@ final class Sweeper {
       }
       notedWhileSweeping.set(Long.MAX_VALUE);
       try {
+        if (always) {
+          store.takeOverBatches();
+        }
         long next = Long.MAX_VALUE;
         for (Map.Entry<String, QueueSettings> q : store.queueSettings().entrySet()) {
           next = Math.min(next, sweepQueue(q.getKey(), q.getValue().retentionMs()));

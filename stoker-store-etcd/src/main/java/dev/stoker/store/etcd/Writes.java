@@ -101,6 +101,13 @@ final class Writes {
     cmps.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)));
   }
 
+  /**
+   * Makes the transaction depend on a key it does not write: a batch still open ({@link Batches}).
+   */
+  void require(Cmp cmp) {
+    cmps.add(cmp);
+  }
+
   long lease() {
     return lease;
   }

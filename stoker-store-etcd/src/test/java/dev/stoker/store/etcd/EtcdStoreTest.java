@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stoker.core.Outcome;
+import dev.stoker.core.QueueSettings;
+import dev.stoker.core.Stamp;
 import dev.stoker.core.Task;
+import dev.stoker.core.TaskIdGenerator;
 import dev.stoker.core.TaskSpec;
 import dev.stoker.core.TaskState;
+import dev.stoker.core.Transitions;
 import dev.stoker.core.store.ClaimParams;
 import dev.stoker.core.store.CompletedAndClaimed;
 import dev.stoker.core.store.EnqueueResult;
@@ -17,6 +21,8 @@ import dev.stoker.core.store.StoreUnavailableException;
 import dev.stoker.testkit.EtcdTemp;
 import dev.stoker.testkit.ManualClock;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +77,7 @@ class EtcdStoreTest {
   }
 
   @Test
-  void a_batch_larger_than_one_transaction_is_stored_whole_and_claimed_in_order() {
+  void a_batch_larger_than_one_transaction_is_stored_whole_and_claimed_in_order() throws Exception {
     EtcdStore a = server(1);
     String big = "\"" + "x".repeat(100_000) + "\"";
     List<EnqueueResult> small =
@@ -88,6 +94,87 @@ class EtcdStoreTest {
         .containsExactlyElementsOf(expected.stream().map(Task::id).toList());
     assertThat(claimed.get(111).paramsJson()).isEqualTo(big);
     assertThat(a.queueGet(Q).counts().working()).isEqualTo(112);
+    assertThat(batchKeys()).as("the batches' own keys, deleted once written out").isZero();
+  }
+
+  /**
+   * The writer of a batch larger than one transaction dies once the batch is stored, before it
+   * wrote out any task: the sweeping server takes the batch over and writes it out whole.
+   */
+  @Test
+  void a_stored_batch_whose_writer_died_is_written_out_whole_by_the_sweeping_server()
+      throws Exception {
+    List<Task> made = made(100);
+    try (Client client = rawClient()) {
+      long lease = client.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+      new Batches(new Etcd(client, 10_000), new Keys(prefix)).store(made, lease, (b, m) -> {});
+      client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS); // the writer is gone
+    }
+    assertThat(batchKeys()).isPositive();
+
+    EtcdStore a = server(1); // the only server: it sweeps
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> batchKeys() == 0);
+    List<Task> claimed = a.taskClaimMany(new ClaimParams(Q, "w", 1000, null, 0));
+    assertThat(claimed)
+        .extracting(Task::id)
+        .containsExactlyElementsOf(made.stream().map(Task::id).toList());
+  }
+
+  /**
+   * The writer of a batch dies while it stores the parts, before the commit: the batch is not
+   * stored (it was never acknowledged), and the sweeping server deletes what it left.
+   */
+  @Test
+  void a_batch_whose_writer_died_before_its_commit_is_dropped() throws Exception {
+    List<Task> made = made(100);
+    String id = made.get(0).id().toString();
+    Keys keys = new Keys(prefix);
+    try (Client client = rawClient()) {
+      long lease = client.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+      client
+          .getKVClient()
+          .put(keys.batchOwner(id), Keys.bytes("x"), PutOption.builder().withLeaseId(lease).build())
+          .get(10, TimeUnit.SECONDS);
+      client
+          .getKVClient()
+          .put(keys.batchPart(id, 0), Codec.tasks(made.stream().map(Codec::task).toList()))
+          .get(10, TimeUnit.SECONDS);
+      client.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+    }
+
+    EtcdStore a = server(1);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> batchKeys() == 0);
+    for (Task t : made) {
+      assertThat(a.taskGet(t.id())).isEmpty();
+    }
+  }
+
+  /** New tasks as a server makes them, not yet written. */
+  private List<Task> made(int n) {
+    TaskIdGenerator ids = new TaskIdGenerator(clock, 9, new SplittableRandom(9));
+    Stamp at = new Stamp(clock.millis(), clock.millis() << 16, 9);
+    return specs(n, "{}").stream()
+        .map(spec -> Transitions.enqueue(ids.next(), Q, spec, QueueSettings.DEFAULT, at))
+        .toList();
+  }
+
+  /** How many keys of batches (being written, or left by a dead writer) there are. */
+  private long batchKeys() throws Exception {
+    try (Client client = rawClient()) {
+      return client
+          .getKVClient()
+          .get(
+              Keys.bytes(new Keys(prefix).batches()),
+              GetOption.builder().isPrefix(true).withCountOnly(true).build())
+          .get(10, TimeUnit.SECONDS)
+          .getCount();
+    }
+  }
+
+  private static Client rawClient() {
+    return Client.builder()
+        .endpoints(EtcdConfig.of(EtcdTemp.shared().endpoints()).endpoints().toArray(URI[]::new))
+        .build();
   }
 
   @Test
