@@ -21,7 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>delayed tasks whose run_at passed move to the ready keys (the record does not change);
  *   <li>claims whose lease ran out end ({@link Transitions#expire}: pending again, or dead on the
  *       last attempt);
- *   <li>finished tasks past their queue's retention are deleted.
+ *   <li>finished tasks past their queue's retention are deleted;
+ *   <li>in the elected server's sweeps only, enqueue batches whose writer is gone are written out
+ *       or dropped ({@link Batches}).
  * </ul>
  *
  * <p>A claim whose lock vanished (the server that last served it died) is not ended early: its
