@@ -87,6 +87,7 @@ final class Batches {
     try {
       long ownerRevision = own(owner, lease);
       if (ownerRevision == 0) { // the ids are task ids, which no two servers make alike
+        writing.remove(id);
         throw new IllegalStateException("batch " + id + " is held by another server");
       }
       Cmp stillOwner = new Cmp(owner, Cmp.Op.EQUAL, CmpTarget.createRevision(ownerRevision));
@@ -96,7 +97,9 @@ final class Batches {
       }
       put(stillOwner, intent.commitKey(), Keys.bytes(Integer.toString(parts.size())));
       return intent;
-    } catch (RuntimeException e) {
+    } catch (StoreUnavailableException e) {
+      // Whatever got through is this server's: it finishes it (a commit whose answer was lost
+      // included).
       finishLater(intent, writeOut);
       throw e;
     }
