@@ -8,15 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * A busy worker gets its next task in the reply to its completion: one request per task, not a
- * completion and a claim. A scripted server hands out the tasks of a queue to claims and to the
- * claim parts of completions, and counts which brought them.
+ * A busy worker gets its next task in the reply to its completion, failure or release: one request
+ * per task, not a finish and a claim. A scripted server hands out the tasks of a queue to claims
+ * and to the claim parts of finishes, and counts which brought them.
  */
 class WorkerCompleteAndClaimTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,6 +29,9 @@ class WorkerCompleteAndClaimTest {
     final AtomicInteger byClaim = new AtomicInteger();
     final AtomicInteger byCompletion = new AtomicInteger();
     final Set<String> done = ConcurrentHashMap.newKeySet();
+
+    /** Tasks failed or released, by the path of the request that did it. */
+    final List<String> failedOrReleased = new CopyOnWriteArrayList<>();
 
     Queue(int n) {
       for (int i = 0; i < n; i++) {
@@ -67,11 +72,16 @@ class WorkerCompleteAndClaimTest {
         }
         return ok(results.append("}").toString());
       }
-      if (r.path().endsWith("/complete")) {
+      if (r.path().matches("/v1/tasks/[^/]+/(complete|fail|release)")) {
         String id = r.path().split("/")[3];
-        done.add(id);
+        boolean completed = r.path().endsWith("/complete");
+        if (completed) {
+          done.add(id);
+        } else {
+          failedOrReleased.add(r.path());
+        }
         JsonNode claim = JSON.readTree(r.body()).get("claim");
-        String finished = task(id, "done");
+        String finished = task(id, completed ? "done" : "pending");
         if (claim == null) {
           return ok(finished);
         }
@@ -127,6 +137,47 @@ class WorkerCompleteAndClaimTest {
       assertThat(queue.byClaim.get()).as("tasks brought by claim requests").isEqualTo(1);
       assertThat(queue.byCompletion.get()).as("tasks brought by completions").isEqualTo(29);
       assertThat(stub.seen.stream().filter(s -> s.path().endsWith("/complete")))
+          .allSatisfy(
+              s ->
+                  assertThat(JSON.readTree(s.body()).get("claim").toString())
+                      .isEqualTo("{\"worker\":\"w\",\"max\":1,\"queue\":\"q\"}"));
+    }
+  }
+
+  @Test
+  void a_failure_or_release_claims_the_next_task_in_its_own_request() throws Exception {
+    Queue queue = new Queue(30);
+    try (StubServer stub = new StubServer(queue::answer);
+        StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
+        Worker worker =
+            Worker.builder(client)
+                .queue("q")
+                .worker("w")
+                .pollWait(Duration.ofSeconds(1))
+                .defaultHandler(
+                    ctx -> {
+                      int n = Integer.parseInt(ctx.id().substring(1));
+                      if (n % 3 == 1) {
+                        throw new IllegalStateException("failed " + ctx.id());
+                      }
+                      if (n % 3 == 2) {
+                        throw new ReleaseTask("given back");
+                      }
+                      return "ok";
+                    })
+                .build()
+                .start()) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> queue.done.size() + queue.failedOrReleased.size() == 30);
+      assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/fail")).hasSize(10);
+      assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/release")).hasSize(10);
+      assertThat(queue.byClaim.get()).as("tasks brought by claim requests").isEqualTo(1);
+      assertThat(queue.byCompletion.get()).as("tasks brought by finishes").isEqualTo(29);
+      assertThat(
+              stub.seen.stream()
+                  .filter(s -> s.path().endsWith("/fail") || s.path().endsWith("/release")))
+          .hasSize(20)
           .allSatisfy(
               s ->
                   assertThat(JSON.readTree(s.body()).get("claim").toString())
