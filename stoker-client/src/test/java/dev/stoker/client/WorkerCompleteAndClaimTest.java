@@ -23,11 +23,14 @@ import org.junit.jupiter.api.Test;
 class WorkerCompleteAndClaimTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The path of a finish of one task. */
+  private static final String FINISH = "/v1/tasks/[^/]+/(complete|fail|release)";
+
   /** The queue the scripted server hands out, and what took its tasks. */
   private static final class Queue {
     final Deque<String> pending = new ArrayDeque<>();
     final AtomicInteger byClaim = new AtomicInteger();
-    final AtomicInteger byCompletion = new AtomicInteger();
+    final AtomicInteger byFinish = new AtomicInteger();
     final Set<String> done = ConcurrentHashMap.newKeySet();
 
     /** Tasks failed or released, by the path of the request that did it. */
@@ -68,11 +71,11 @@ class WorkerCompleteAndClaimTest {
         results.append("]");
         JsonNode claim = body.get("claim");
         if (claim != null) {
-          results.append(",\"next\":").append(take(claim.path("max").asInt(1), byCompletion));
+          results.append(",\"next\":").append(take(claim.path("max").asInt(1), byFinish));
         }
         return ok(results.append("}").toString());
       }
-      if (r.path().matches("/v1/tasks/[^/]+/(complete|fail|release)")) {
+      if (r.path().matches(FINISH)) {
         String id = r.path().split("/")[3];
         boolean completed = r.path().endsWith("/complete");
         if (completed) {
@@ -88,7 +91,7 @@ class WorkerCompleteAndClaimTest {
         return ok(
             finished.substring(0, finished.length() - 1)
                 + ",\"next\":"
-                + take(claim.path("max").asInt(1), byCompletion)
+                + take(claim.path("max").asInt(1), byFinish)
                 + "}");
       }
       return new StubServer.Answer(404, "application/problem+json", "{\"status\":404}");
@@ -122,30 +125,33 @@ class WorkerCompleteAndClaimTest {
 
   @Test
   void a_busy_worker_claims_once_and_then_only_completes() throws Exception {
-    Queue queue = new Queue(30);
-    try (StubServer stub = new StubServer(queue::answer);
-        StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
-        Worker worker =
-            Worker.builder(client)
-                .queue("q")
-                .worker("w")
-                .pollWait(Duration.ofSeconds(1))
-                .defaultHandler(ctx -> "ok")
-                .build()
-                .start()) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> queue.done.size() == 30);
-      assertThat(queue.byClaim.get()).as("tasks brought by claim requests").isEqualTo(1);
-      assertThat(queue.byCompletion.get()).as("tasks brought by completions").isEqualTo(29);
-      assertThat(stub.seen.stream().filter(s -> s.path().endsWith("/complete")))
-          .allSatisfy(
-              s ->
-                  assertThat(JSON.readTree(s.body()).get("claim").toString())
-                      .isEqualTo("{\"worker\":\"w\",\"max\":1,\"queue\":\"q\"}"));
-    }
+    Queue queue = runsThirtyOneAtATime(ctx -> "ok");
+    assertThat(queue.done).hasSize(30);
   }
 
   @Test
   void a_failure_or_release_claims_the_next_task_in_its_own_request() throws Exception {
+    Queue queue =
+        runsThirtyOneAtATime(
+            ctx -> {
+              int n = Integer.parseInt(ctx.id().substring(1));
+              if (n % 3 == 1) {
+                throw new IllegalStateException("failed " + ctx.id());
+              }
+              if (n % 3 == 2) {
+                throw new ReleaseTask("given back");
+              }
+              return "ok";
+            });
+    assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/fail")).hasSize(10);
+    assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/release")).hasSize(10);
+  }
+
+  /**
+   * Runs the 30 tasks of a scripted queue with {@code handler} on a worker of concurrency 1 and
+   * checks that one claim request brought the first task and the finishes brought the others.
+   */
+  private static Queue runsThirtyOneAtATime(TaskHandler handler) throws Exception {
     Queue queue = new Queue(30);
     try (StubServer stub = new StubServer(queue::answer);
         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
@@ -154,35 +160,22 @@ class WorkerCompleteAndClaimTest {
                 .queue("q")
                 .worker("w")
                 .pollWait(Duration.ofSeconds(1))
-                .defaultHandler(
-                    ctx -> {
-                      int n = Integer.parseInt(ctx.id().substring(1));
-                      if (n % 3 == 1) {
-                        throw new IllegalStateException("failed " + ctx.id());
-                      }
-                      if (n % 3 == 2) {
-                        throw new ReleaseTask("given back");
-                      }
-                      return "ok";
-                    })
+                .defaultHandler(handler)
                 .build()
                 .start()) {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> queue.done.size() + queue.failedOrReleased.size() == 30);
-      assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/fail")).hasSize(10);
-      assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/release")).hasSize(10);
       assertThat(queue.byClaim.get()).as("tasks brought by claim requests").isEqualTo(1);
-      assertThat(queue.byCompletion.get()).as("tasks brought by finishes").isEqualTo(29);
-      assertThat(
-              stub.seen.stream()
-                  .filter(s -> s.path().endsWith("/fail") || s.path().endsWith("/release")))
-          .hasSize(20)
+      assertThat(queue.byFinish.get()).as("tasks brought by finishes").isEqualTo(29);
+      assertThat(stub.seen.stream().filter(s -> s.path().matches(FINISH)))
+          .hasSize(30)
           .allSatisfy(
               s ->
                   assertThat(JSON.readTree(s.body()).get("claim").toString())
                       .isEqualTo("{\"worker\":\"w\",\"max\":1,\"queue\":\"q\"}"));
     }
+    return queue;
   }
 
   @Test
@@ -209,9 +202,7 @@ class WorkerCompleteAndClaimTest {
                 .start()) {
       await().atMost(Duration.ofSeconds(60)).until(() -> queue.done.size() == 200);
       assertThat(most.get()).isLessThanOrEqualTo(4);
-      assertThat(queue.byCompletion.get())
-          .as("most tasks came with completions")
-          .isGreaterThan(150);
+      assertThat(queue.byFinish.get()).as("most tasks came with completions").isGreaterThan(150);
     }
   }
 }
