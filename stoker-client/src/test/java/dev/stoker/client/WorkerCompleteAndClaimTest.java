@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,27 +103,28 @@ class WorkerCompleteAndClaimTest {
     private static StubServer.Answer ok(String body) {
       return new StubServer.Answer(200, "application/json", body);
     }
+  }
 
-    private static String task(String id, String state) {
-      String t = "2026-01-01T00:00:00Z";
-      return "{\"id\":\""
-          + id
-          + "\",\"queue\":\"q\",\"name\":\"n\",\"params\":null,\"priority\":0,\"run_at\":\""
-          + t
-          + "\",\"max_attempts\":3,\"attempt\":1,\"state\":\""
-          + state
-          + "\""
-          + (state.equals("working")
-              ? ",\"lease\":{\"owner\":\"w\",\"token\":\"tok-"
-                  + id
-                  + "\",\"expires_at\":\"2099-01-01T00:00:00Z\"}"
-              : "")
-          + ",\"created_at\":\""
-          + t
-          + "\",\"updated_at\":\""
-          + t
-          + "\"}";
-    }
+  /** A task of the scripted queue as the server writes it, with a lease while working. */
+  static String task(String id, String state) {
+    String t = "2026-01-01T00:00:00Z";
+    return "{\"id\":\""
+        + id
+        + "\",\"queue\":\"q\",\"name\":\"n\",\"params\":null,\"priority\":0,\"run_at\":\""
+        + t
+        + "\",\"max_attempts\":3,\"attempt\":1,\"state\":\""
+        + state
+        + "\""
+        + (state.equals("working")
+            ? ",\"lease\":{\"owner\":\"w\",\"token\":\"tok-"
+                + id
+                + "\",\"expires_at\":\"2099-01-01T00:00:00Z\"}"
+            : "")
+        + ",\"created_at\":\""
+        + t
+        + "\",\"updated_at\":\""
+        + t
+        + "\"}";
   }
 
   @Test
@@ -145,6 +149,37 @@ class WorkerCompleteAndClaimTest {
             });
     assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/fail")).hasSize(10);
     assertThat(queue.failedOrReleased).filteredOn(p -> p.endsWith("/release")).hasSize(10);
+  }
+
+  @Test
+  void a_failure_while_the_worker_closes_claims_nothing() throws Exception {
+    Queue queue = new Queue(5);
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicReference<Worker> self = new AtomicReference<>();
+    try (StubServer stub = new StubServer(queue::answer);
+        StokerClient client = StokerClient.builder().baseUrl(stub.url()).build()) {
+      Worker worker =
+          Worker.builder(client)
+              .queue("q")
+              .worker("w")
+              .pollWait(Duration.ofSeconds(1))
+              .defaultHandler(
+                  ctx -> {
+                    started.countDown();
+                    await().atMost(Duration.ofSeconds(30)).until(() -> !self.get().isRunning());
+                    throw new IllegalStateException("failed while closing");
+                  })
+              .build();
+      self.set(worker);
+      worker.start();
+      assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+      worker.close(); // lets the running handler finish and report
+      assertThat(queue.failedOrReleased).containsExactly("/v1/tasks/t0/fail");
+      assertThat(stub.seen.stream().filter(s -> s.path().matches(FINISH)))
+          .singleElement()
+          .satisfies(s -> assertThat(JSON.readTree(s.body()).has("claim")).isFalse());
+      assertThat(queue.byFinish.get()).isZero();
+    }
   }
 
   /**
