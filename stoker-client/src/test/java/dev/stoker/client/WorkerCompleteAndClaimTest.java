@@ -127,6 +127,15 @@ class WorkerCompleteAndClaimTest {
         + "\"}";
   }
 
+  /** A worker "w" of the scripted queue "q", running every task with {@code handler}. */
+  private static Worker.Builder worker(StokerClient client, TaskHandler handler) {
+    return Worker.builder(client)
+        .queue("q")
+        .worker("w")
+        .pollWait(Duration.ofSeconds(1))
+        .defaultHandler(handler);
+  }
+
   @Test
   void a_busy_worker_claims_once_and_then_only_completes() throws Exception {
     Queue queue = runsThirtyOneAtATime(ctx -> "ok");
@@ -159,11 +168,8 @@ class WorkerCompleteAndClaimTest {
     try (StubServer stub = new StubServer(queue::answer);
         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build()) {
       Worker worker =
-          Worker.builder(client)
-              .queue("q")
-              .worker("w")
-              .pollWait(Duration.ofSeconds(1))
-              .defaultHandler(
+          worker(
+                  client,
                   ctx -> {
                     started.countDown();
                     await().atMost(Duration.ofSeconds(30)).until(() -> !self.get().isRunning());
@@ -190,14 +196,7 @@ class WorkerCompleteAndClaimTest {
     Queue queue = new Queue(30);
     try (StubServer stub = new StubServer(queue::answer);
         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
-        Worker worker =
-            Worker.builder(client)
-                .queue("q")
-                .worker("w")
-                .pollWait(Duration.ofSeconds(1))
-                .defaultHandler(handler)
-                .build()
-                .start()) {
+        Worker worker = worker(client, handler).build().start()) {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> queue.done.size() + queue.failedOrReleased.size() == 30);
@@ -221,18 +220,15 @@ class WorkerCompleteAndClaimTest {
     try (StubServer stub = new StubServer(queue::answer);
         StokerClient client = StokerClient.builder().baseUrl(stub.url()).build();
         Worker worker =
-            Worker.builder(client)
-                .queue("q")
-                .worker("w")
-                .concurrency(4)
-                .pollWait(Duration.ofSeconds(1))
-                .defaultHandler(
+            worker(
+                    client,
                     ctx -> {
                       most.accumulateAndGet(running.incrementAndGet(), Math::max);
                       Thread.sleep(2);
                       running.decrementAndGet();
                       return null;
                     })
+                .concurrency(4)
                 .build()
                 .start()) {
       await().atMost(Duration.ofSeconds(60)).until(() -> queue.done.size() == 200);
