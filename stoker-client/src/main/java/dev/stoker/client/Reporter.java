@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -77,40 +78,26 @@ final class Reporter {
    * claimed) or given up.
    */
   List<Task> completeAndClaim(Job j, JsonNode result, NextClaim next) {
-    List<Task> claimed =
-        call(
+    Finished f =
+        finish(
             j,
             Report.COMPLETION,
-            () -> {
-              try {
-                return client.completeAndClaim(j.id(), j.token, result, next).next();
-              } catch (ProblemException e) {
-                if (e.field() == null || !e.field().startsWith("claim")) {
-                  throw e;
-                }
-                // the claim part is ours to get right; if the server still refuses it, complete
-                // without it
-                LOG.log(
-                    Level.WARNING,
-                    () ->
-                        who
-                            + ": the server refused the claim sent with a completion: "
-                            + e.getMessage());
-                client.complete(j.id(), j.token, result);
-                return List.<Task>of();
-              }
-            });
-    if (claimed == null) {
+            next,
+            n -> client.completeAndClaim(j.id(), j.token, result, n),
+            () -> client.complete(j.id(), j.token, result));
+    if (f == null) {
       return List.of();
     }
-    LOG.log(Level.DEBUG, () -> who + ": completed task " + j.id() + ", claimed " + claimed.size());
-    return claimed;
+    LOG.log(Level.DEBUG, () -> who + ": completed task " + j.id() + ", claimed " + f.next().size());
+    return f.next();
   }
 
   /**
-   * Fails {@code j} with what its handler threw: permanently, after a delay, or after the backoff.
+   * Fails {@code j} with what its handler threw: permanently, after a delay, or after the backoff;
+   * and claims as {@code next} says in the same request (null: claims nothing). Returns the tasks
+   * claimed, as {@link #completeAndClaim} does.
    */
-  void fail(Job j, Throwable failure) {
+  List<Task> fail(Job j, Throwable failure, NextClaim next) {
     boolean permanent = failure instanceof PermanentFailure;
     Duration retryIn = failure instanceof RetryLater r ? r.delay() : null;
     String error = errorText(failure);
@@ -134,7 +121,14 @@ final class Reporter {
                   + ": "
                   + error);
     }
-    call(j, Report.FAILURE, () -> client.fail(j.id(), j.token, error, permanent, retryIn));
+    Finished f =
+        finish(
+            j,
+            Report.FAILURE,
+            next,
+            n -> client.failAndClaim(j.id(), j.token, error, permanent, retryIn, n),
+            () -> client.fail(j.id(), j.token, error, permanent, retryIn));
+    return f == null ? List.of() : f.next();
   }
 
   /** Fails {@code j} for a retry: its handler ran past {@code timeout}. */
@@ -144,12 +138,68 @@ final class Reporter {
 
   /** Gives {@code j} back: pending again, the attempt not counted. */
   void release(Job j, String why) {
-    Task t = call(j, Report.RELEASE, () -> client.release(j.id(), j.token, Duration.ZERO));
-    if (t != null) {
-      LOG.log(
-          Level.DEBUG,
-          () -> who + ": released task " + j.id() + " (" + why + "), the attempt not counted");
+    release(j, why, null);
+  }
+
+  /**
+   * Gives {@code j} back and claims as {@code next} says in the same request (null: claims
+   * nothing). Returns the tasks claimed, as {@link #completeAndClaim} does.
+   */
+  List<Task> release(Job j, String why, NextClaim next) {
+    Finished f =
+        finish(
+            j,
+            Report.RELEASE,
+            next,
+            n -> client.releaseAndClaim(j.id(), j.token, Duration.ZERO, n),
+            () -> client.release(j.id(), j.token, Duration.ZERO));
+    if (f == null) {
+      return List.of();
     }
+    LOG.log(
+        Level.DEBUG,
+        () -> who + ": released task " + j.id() + " (" + why + "), the attempt not counted");
+    return f.next();
+  }
+
+  /**
+   * Reports an outcome of {@code j} with {@code withClaim}, which claims as {@code next} says in
+   * the same request, or with {@code alone} when {@code next} is null. Null when the server refused
+   * the outcome (then nothing was claimed) or the worker gave up, as {@link #call} says.
+   */
+  private Finished finish(
+      Job j,
+      Report what,
+      NextClaim next,
+      Function<NextClaim, Finished> withClaim,
+      Supplier<Task> alone) {
+    if (next == null) {
+      Task t = call(j, what, alone);
+      return t == null ? null : new Finished(t, List.of());
+    }
+    return call(
+        j,
+        what,
+        () -> {
+          try {
+            return withClaim.apply(next);
+          } catch (ProblemException e) {
+            if (e.field() == null || !e.field().startsWith("claim")) {
+              throw e;
+            }
+            // the claim part is ours to get right; if the server still refuses it, report the
+            // outcome without it
+            LOG.log(
+                Level.WARNING,
+                () ->
+                    who
+                        + ": the server refused the claim sent with a "
+                        + what
+                        + ": "
+                        + e.getMessage());
+            return new Finished(alone.get(), List.of());
+          }
+        });
   }
 
   /**

@@ -50,9 +50,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       over.
  *   <li><b>Fails</b> a task with the message of what the handler threw: {@link PermanentFailure}
  *       fails it permanently, {@link RetryLater} retries it after its delay, anything else after
- *       the queue's backoff; {@link ReleaseTask} gives it back instead, the attempt not counted. A
- *       handler that runs past {@link Builder#taskTimeout(Duration) taskTimeout} is interrupted and
- *       its task failed with "timed out after …".
+ *       the queue's backoff; {@link ReleaseTask} gives it back instead, the attempt not counted.
+ *       Like a completion, the failure or release claims the worker's next tasks in the same
+ *       request. A handler that runs past {@link Builder#taskTimeout(Duration) taskTimeout} is
+ *       interrupted and its task failed with "timed out after …" (without a claim: its slot is free
+ *       only once the handler returns).
  *   <li><b>Keeps going</b> when the server cannot be reached (connection refused or reset,
  *       timeouts, 503, a restart): it retries with a capped exponential backoff (100 ms … 5 s, with
  *       jitter), logging one WARNING per outage ("server unreachable, retrying") and one INFO when
@@ -89,6 +91,9 @@ public final class Worker implements AutoCloseable {
   private final Reporter reporter;
   private final CompletionBatcher completions;
   private final LeaseKeeper leases;
+
+  /** The claim a finish makes in the same request; its max is set per request. */
+  private final NextClaim nextClaim;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -150,14 +155,9 @@ public final class Worker implements AutoCloseable {
             });
     scheduler.setRemoveOnCancelPolicy(true);
     this.reporter = new Reporter(client, connectivity, who, ticker);
+    this.nextClaim = NextClaim.of(config.name()).queue(config.queue()).lease(config.lease());
     this.completions =
-        new CompletionBatcher(
-            client,
-            connectivity,
-            who,
-            reporter,
-            NextClaim.of(config.name()).queue(config.queue()).lease(config.lease()),
-            this::accept);
+        new CompletionBatcher(client, connectivity, who, reporter, nextClaim, this::accept);
     this.leases = new LeaseKeeper(client, config.lease(), connectivity, who, scheduler, this::lost);
   }
 
@@ -829,11 +829,7 @@ public final class Worker implements AutoCloseable {
           failure = e; // a result the mapper cannot write
         }
       }
-      if (failure instanceof ReleaseTask r) {
-        reporter.release(j, r.getMessage());
-      } else {
-        reporter.fail(j, failure);
-      }
+      failOrRelease(j, failure);
     } catch (RuntimeException | Error e) {
       LOG.log(Level.ERROR, () -> who + ": unexpected error around task " + j.id(), e);
     } finally {
@@ -858,15 +854,7 @@ public final class Worker implements AutoCloseable {
    * when nothing was sent (the worker is closed) and the slot is still taken.
    */
   private boolean complete(Job j, JsonNode result) {
-    int claim;
-    lock.lock();
-    try {
-      claim =
-          state == State.RUNNING ? Math.max(0, Math.min(StokerClient.MAX_BATCH, room() + 1)) : 0;
-      reserved += claim;
-    } finally {
-      lock.unlock();
-    }
+    int claim = reserveNext();
     CompletableFuture<Void> sent = completions.submit(j, result, claim);
     lock.lock();
     try {
@@ -893,6 +881,44 @@ public final class Worker implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * Fails {@code j} with what its handler threw, or gives it back for a {@link ReleaseTask}, and
+   * claims in the same request the tasks the worker then has room for, as a completion does. Unlike
+   * a completion's, the slot of {@code j} stays taken until the server answered (the handler's
+   * thread sends it), so close() waits for the report.
+   */
+  private void failOrRelease(Job j, Throwable failure) {
+    int claim = reserveNext();
+    NextClaim next = claim > 0 ? nextClaim.max(claim) : null;
+    List<Task> claimed = List.of();
+    try {
+      claimed =
+          failure instanceof ReleaseTask r
+              ? reporter.release(j, r.getMessage(), next)
+              : reporter.fail(j, failure, next);
+    } finally {
+      if (claim > 0) {
+        accept(claimed, claim);
+      }
+    }
+  }
+
+  /**
+   * Holds the slots a finish of a running task claims for in its request: the free room and the
+   * task's own slot; none once the worker is closing (it claims no more).
+   */
+  private int reserveNext() {
+    lock.lock();
+    try {
+      int claim =
+          state == State.RUNNING ? Math.max(0, Math.min(StokerClient.MAX_BATCH, room() + 1)) : 0;
+      reserved += claim;
+      return claim;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void timedOut(Job j) {

@@ -3,6 +3,7 @@ package dev.stoker.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -104,5 +105,39 @@ class ReporterTest {
     assertThat(answer).isNull();
     assertThat(calls).hasValue(1);
     assertThat(ticker.sleeps).isEmpty();
+  }
+
+  @Test
+  void a_claim_part_the_server_refuses_is_dropped_and_the_failure_sent_without_it()
+      throws Exception {
+    try (StubServer stub =
+            new StubServer(
+                r ->
+                    r.body().contains("\"claim\"")
+                        ? new StubServer.Answer(
+                            422,
+                            "application/problem+json",
+                            "{\"type\":\"https://stoker.dev/problems/invalid\",\"status\":422,"
+                                + "\"title\":\"Invalid\",\"detail\":\"too many\",\"field\":\"claim.max\"}")
+                        : new StubServer.Answer(
+                            200,
+                            "application/json",
+                            WorkerCompleteAndClaimTest.task("t1", "pending")));
+        StokerClient stubClient = StokerClient.builder().baseUrl(stub.url()).build()) {
+      Reporter toStub =
+          new Reporter(
+              stubClient, new Connectivity("test worker", stub.url()), "test worker", ticker);
+      List<Task> next =
+          toStub.fail(
+              new Job(ClaimerTest.task("t1"), null, stubClient, null),
+              new IllegalStateException("boom"),
+              NextClaim.of("w").max(1));
+      assertThat(next).isEmpty();
+      assertThat(stub.seen)
+          .extracting(StubServer.Seen::path)
+          .containsExactly("/v1/tasks/t1/fail", "/v1/tasks/t1/fail");
+      assertThat(stub.seen.get(0).body()).contains("\"claim\"");
+      assertThat(stub.seen.get(1).body()).doesNotContain("claim").contains("\"error\":\"boom\"");
+    }
   }
 }

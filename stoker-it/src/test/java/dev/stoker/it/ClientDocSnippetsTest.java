@@ -196,8 +196,11 @@ class ClientDocSnippetsTest {
     assertThat(refused.field()).isEqualTo("max_attempts");
   }
 
-  /** The doc's stand-in for the reader's own work. */
+  /** The doc's stand-in for the reader's own work; it fails the tasks named "broken". */
   static Object process(Task t) {
+    if (t.name().equals("broken")) {
+      throw new IllegalStateException("cannot render " + t.id());
+    }
     return Map.of("processed", t.id());
   }
 
@@ -226,16 +229,29 @@ class ClientDocSnippetsTest {
     // end
     assertThat(client.queue("reports").counts().done()).isEqualTo(2);
 
-    client.enqueueAll("reports", List.of(TaskRequest.of("render"), TaskRequest.of("render"), TaskRequest.of("render")));
+    client.enqueue("reports", TaskRequest.of("render"));
+    Task broken = client.enqueue("reports", TaskRequest.of("broken").maxAttempts(1));
+    client.enqueueAll("reports", List.of(TaskRequest.of("render"), TaskRequest.of("render")));
     // snippet: complete and claim
     NextClaim next = NextClaim.of("report-worker-1").lease(Duration.ofMinutes(1));
     List<Task> tasks = client.claim("reports", "report-worker-1", 1, Duration.ofMinutes(1), Duration.ofSeconds(30));
     while (!tasks.isEmpty()) {
       Task t = tasks.get(0);
-      tasks = client.completeAndClaim(t.id(), t.lease().token(), process(t), next).next();
+      String token = t.lease().token();
+      Object result;
+      try {
+        result = process(t);
+      } catch (RuntimeException e) {
+        tasks = client.failAndClaim(t.id(), token, String.valueOf(e.getMessage()), false, null, next).next();
+        continue;
+      }
+      tasks = client.completeAndClaim(t.id(), token, result, next).next();
     }
     // end
     assertThat(client.queue("reports").counts().done()).isEqualTo(5);
+    Task failed = client.task(broken.id()).orElseThrow();
+    assertThat(failed.state()).isEqualTo(TaskState.DEAD);
+    assertThat(failed.lastError()).isEqualTo("cannot render " + broken.id());
   }
 
   @Test

@@ -1,18 +1,28 @@
 package dev.stoker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stoker.client.CompletedBatch;
 import dev.stoker.client.Completion;
 import dev.stoker.client.Finished;
 import dev.stoker.client.NextClaim;
+import dev.stoker.client.PermanentFailure;
+import dev.stoker.client.ProblemException;
+import dev.stoker.client.ReleaseTask;
+import dev.stoker.client.RetryLater;
 import dev.stoker.client.StokerClient;
 import dev.stoker.client.Task;
+import dev.stoker.client.TaskRequest;
 import dev.stoker.client.TaskState;
+import dev.stoker.client.Worker;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -195,6 +205,122 @@ class FinishAndClaimTest {
               List.of(Completion.of(r.next().get(0), null)), NextClaim.of("w").queue(q));
       assertThat(b.results().get(0).ok()).isTrue();
       assertThat(b.next()).isEmpty();
+    }
+  }
+
+  @Test
+  void the_java_client_fails_and_claims_in_one_call_and_a_bad_claim_fails_nothing()
+      throws Exception {
+    String q = "fc-client-fail";
+    try (StokerClient client = StokerClient.builder().baseUrl(server.url()).build()) {
+      Task first = client.enqueue(q, "n", null);
+      Task second = client.enqueue(q, "n", null);
+      Task held = client.claim(q, "w", 1, null, null).get(0);
+      assertThat(held.id()).isEqualTo(first.id());
+
+      ProblemException bad =
+          catchThrowableOfType(
+              ProblemException.class,
+              () ->
+                  client.failAndClaim(
+                      held.id(), held.lease().token(), "e", false, null, NextClaim.of("w").max(0)));
+      assertThat(bad.status()).isEqualTo(422);
+      assertThat(bad.field()).isEqualTo("claim.max");
+      Task unchanged = client.task(held.id()).orElseThrow();
+      assertThat(unchanged.state()).as("a bad claim fails nothing").isEqualTo(TaskState.WORKING);
+      assertThat(unchanged.lastError()).isNull();
+      assertThat(client.task(second.id()).orElseThrow().state()).isEqualTo(TaskState.PENDING);
+
+      Finished f =
+          client.failAndClaim(
+              held.id(),
+              held.lease().token(),
+              "boom",
+              false,
+              Duration.ofHours(1),
+              NextClaim.of("w2").max(5));
+      assertThat(f.task().state()).isEqualTo(TaskState.PENDING);
+      assertThat(f.task().lastError()).isEqualTo("boom");
+      assertThat(f.next())
+          .as("the failed task waits an hour; the other one is claimed")
+          .singleElement()
+          .satisfies(
+              t -> {
+                assertThat(t.id()).isEqualTo(second.id());
+                assertThat(t.lease().owner()).isEqualTo("w2");
+              });
+    }
+  }
+
+  /**
+   * A worker's failures and releases bring its next tasks as its completions do: the server sees
+   * one claim request, the first, however the tasks end. (A fail or release followed by a claim
+   * request of its own would count one claim request per task.)
+   */
+  @Test
+  void a_worker_gets_its_next_task_in_the_reply_to_a_failure_or_release() throws Exception {
+    String q = "fc-worker";
+    StokerClient client = server.client();
+    Task boom = client.enqueue(q, TaskRequest.of("boom").maxAttempts(1));
+    Task bad = client.enqueue(q, TaskRequest.of("bad"));
+    Task later = client.enqueue(q, TaskRequest.of("later"));
+    Task giveBack = client.enqueue(q, TaskRequest.of("give-back"));
+    Task ok = client.enqueue(q, TaskRequest.of("ok"));
+    Set<String> givenBack = ConcurrentHashMap.newKeySet();
+    String claims =
+        "stoker_http_requests_seconds_count{method=\"POST\",route=\"/v1/queues/{queue}/claim\","
+            + "status=\"200\"}";
+    Scrape before = Scrape.of(server.url());
+    try (Worker worker =
+        Worker.builder(client)
+            .queue(q)
+            .worker("fc-worker")
+            .shutdownGrace(Duration.ZERO) // the last long poll has nothing to bring
+            .handler(
+                "boom",
+                ctx -> {
+                  throw new IllegalStateException("boom");
+                })
+            .handler(
+                "bad",
+                ctx -> {
+                  throw new PermanentFailure("bad");
+                })
+            .handler(
+                "later",
+                ctx -> {
+                  throw new RetryLater(Duration.ofHours(1), "later");
+                })
+            .handler(
+                "give-back",
+                ctx -> {
+                  if (givenBack.add(ctx.id())) {
+                    throw new ReleaseTask("not now");
+                  }
+                  return "second run";
+                })
+            .handler("ok", ctx -> "ok")
+            .build()
+            .start()) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(client.task(boom.id()).orElseThrow().state()).isEqualTo(TaskState.DEAD);
+                assertThat(client.task(bad.id()).orElseThrow().state()).isEqualTo(TaskState.DEAD);
+                assertThat(client.task(later.id()).orElseThrow().lastError()).isEqualTo("later");
+                assertThat(client.task(giveBack.id()).orElseThrow().state())
+                    .isEqualTo(TaskState.DONE);
+                assertThat(client.task(ok.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
+              });
+      Scrape after = Scrape.of(server.url());
+      assertThat(after.delta(before, "stoker_tasks_claimed_total{queue=\"" + q + "\"}"))
+          .as("five tasks, one run twice")
+          .isEqualTo(6);
+      // the worker's claim loop long-polls (30 s) once the queue is empty: that claim has not
+      // answered yet
+      assertThat(after.delta(before, claims)).as("claim requests answered").isEqualTo(1);
+      assertThat(givenBack).containsExactly(giveBack.id());
     }
   }
 }

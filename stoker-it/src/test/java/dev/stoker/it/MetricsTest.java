@@ -5,15 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -28,8 +22,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MetricsTest {
   private static final Path DASHBOARD = Path.of("..", "docs", "grafana", "stoker.json");
-  private static final Pattern SAMPLE =
-      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{.*})? (\\S+)$");
   private static final Pattern METRIC_IN_EXPR =
       Pattern.compile("\\b((?:stoker|jvm|process|system)_[a-z0-9_]+)\\b");
 
@@ -182,49 +174,6 @@ class MetricsTest {
   }
 
   private static Scrape scrape() throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.headers().firstValue("Content-Type"))
-        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-    return new Scrape(r.body());
-  }
-
-  /** One scrape: each sample by its name and labels as Prometheus writes them. */
-  private static final class Scrape {
-    final String text;
-    final Map<String, Double> samples = new HashMap<>();
-
-    Scrape(String text) {
-      this.text = text;
-      for (String line : text.split("\n")) {
-        Matcher m = SAMPLE.matcher(line);
-        if (!line.startsWith("#") && m.matches()) {
-          samples.put(
-              m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
-        }
-      }
-    }
-
-    double value(String series) {
-      assertThat(samples).as("served series").containsKey(series);
-      return samples.get(series);
-    }
-
-    double delta(Scrape before, String series) {
-      return value(series) - before.samples.getOrDefault(series, 0.0);
-    }
-
-    Set<String> names() {
-      Set<String> names = new TreeSet<>();
-      for (String s : samples.keySet()) {
-        int brace = s.indexOf('{');
-        names.add(brace < 0 ? s : s.substring(0, brace));
-      }
-      return names;
-    }
+    return Scrape.of(server.url());
   }
 }

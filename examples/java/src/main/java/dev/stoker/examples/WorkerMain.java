@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * A worker: long-polls for tasks, heartbeats (automatically) through a task longer than its lease,
- * completes, and fails the task named "flaky" until it is dead. Its completions claim the next
- * tasks in the same request (the Worker does it), so it long-polls only when the queue runs dry.
- * Stops once the queue has nothing left to run.
+ * completes, and fails the task named "flaky" until it is dead. Its completions and failures claim
+ * the next tasks in the same request (the Worker does it), so it long-polls only when the queue
+ * runs dry. Stops once the queue has nothing left to run.
  */
 public final class WorkerMain {
   public static void main(String[] args) throws InterruptedException {
