@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * The etcd calls the store makes, blocking with a deadline, with etcd's failures turned into {@link
@@ -106,6 +107,10 @@ final class Etcd {
 
   /** The failure as the store reports it: a 503 naming the cause. */
   static StoreUnavailableException unavailable(Throwable cause) {
+    String refused = refusal(cause);
+    if (refused != null) {
+      return new StoreUnavailableException(refused, cause);
+    }
     String msg = String.valueOf(cause.getMessage());
     if (msg.contains("database space exceeded") || msg.contains("NOSPACE")) {
       return new StoreUnavailableException(
@@ -118,6 +123,38 @@ final class Etcd {
           "etcd refused the request (" + ee.getErrorCode() + "): " + msg, cause);
     }
     return new StoreUnavailableException("etcd failed: " + msg, cause);
+  }
+
+  /**
+   * What etcd refused, when the failure is the TLS handshake or the credentials (which trying again
+   * does not mend), else null.
+   */
+  static String refusal(Throwable failure) {
+    for (Throwable c = failure; c != null; c = c.getCause()) {
+      String msg = String.valueOf(c.getMessage());
+      if (c instanceof SSLException) {
+        return "TLS with etcd failed ("
+            + msg
+            + "): check the CA, the client certificate and its key, and that the endpoints are the"
+            + " members' https:// client URLs";
+      }
+      if (msg.contains("authentication failed")) {
+        return "etcd refused the user name or password (" + msg + ")";
+      }
+      if (msg.contains("permission denied")) {
+        return "etcd denied the user access to the key prefix ("
+            + msg
+            + "): the user (without one, the client certificate's common name) needs a role with"
+            + " readwrite on the prefix";
+      }
+      if (msg.contains("authentication is not enabled")) {
+        return "etcd's authentication is off, yet a user was given (" + msg + ")";
+      }
+      if (msg.contains("user name is empty") || msg.contains("user name not found")) {
+        return "etcd's authentication is on and needs a user and password (" + msg + ")";
+      }
+    }
+    return null;
   }
 
   /** Whether the failure says the lease a put named no longer exists. */
