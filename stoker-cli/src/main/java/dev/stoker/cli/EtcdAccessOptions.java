@@ -117,6 +117,9 @@ final class EtcdAccessOptions {
   }
 
   private static String flag(String message) {
+    if (message.contains("https:// endpoints")) {
+      return "--etcd: ";
+    }
     if (message.startsWith("the etcd CA")) {
       return "--etcd-ca: ";
     }

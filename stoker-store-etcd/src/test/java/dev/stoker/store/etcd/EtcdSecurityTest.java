@@ -126,12 +126,12 @@ class EtcdSecurityTest {
 
   /**
    * With authentication on, two servers log in as a user whose role holds only their prefix: the
-   * tasks go through both, one server's watch reports the other's transitions, and the session
-   * lease of the claiming server is kept alive past its TTL.
+   * tasks go through both, one server's watch reports the other's transitions, the session lease of
+   * the claiming server is kept alive past its TTL, and the elected server sweeps.
    */
   @Test
   @Order(4)
-  void with_authentication_on_two_servers_work_watch_and_keep_their_lease() throws Exception {
+  void with_authentication_on_two_servers_work_watch_keep_their_lease_and_sweep() throws Exception {
     cluster.enableAuth(USER, PASSWORD, "/sec/");
     EtcdConfig config = config("/sec/a").withAuth(new EtcdAuth(USER, PASSWORD));
     EtcdStore a = open(config, 1);
@@ -166,6 +166,14 @@ class EtcdSecurityTest {
     }
     assertThat(a.taskComplete(c.id(), c.lease().token(), "2")).isInstanceOf(Outcome.Ok.class);
     assertThat(b.taskGet(t.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
+
+    // The elected server sweeps: a claim whose lease ran out is pending again.
+    Task late = a.taskEnqueueMany(Q, List.of(TaskSpec.of("late", "{}"))).get(0).task();
+    assertThat(b.taskClaimMany(new ClaimParams(Q, "w", 1, 1_000L, 0)).get(0).id())
+        .isEqualTo(late.id());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> a.taskGet(late.id()).orElseThrow().state() == TaskState.PENDING);
   }
 
   @Test
