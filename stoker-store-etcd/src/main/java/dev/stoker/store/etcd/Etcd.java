@@ -13,6 +13,7 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +126,18 @@ final class Etcd {
     return new StoreUnavailableException("etcd failed: " + msg, cause);
   }
 
+  /** etcd's refusals of credentials, by what its message says, and how the store names them. */
+  private static final Map<String, String> CREDENTIALS_REFUSED =
+      Map.of(
+          "authentication failed", "etcd refused the user name or password (%s)",
+          "permission denied",
+              "etcd denied the user access to the key prefix (%s): the user (without one, the"
+                  + " client certificate's common name) needs a role with readwrite on the prefix",
+          "authentication is not enabled",
+              "etcd's authentication is off, yet a user was given (%s)",
+          "user name is empty", "etcd's authentication is on and needs a user and password (%s)",
+          "user name not found", "etcd's authentication is on and does not know the user (%s)");
+
   /**
    * What etcd refused, when the failure is the TLS handshake or the credentials (which trying again
    * does not mend), else null.
@@ -138,20 +151,10 @@ final class Etcd {
             + "): check the CA, the client certificate and its key, and that the endpoints are the"
             + " members' https:// client URLs";
       }
-      if (msg.contains("authentication failed")) {
-        return "etcd refused the user name or password (" + msg + ")";
-      }
-      if (msg.contains("permission denied")) {
-        return "etcd denied the user access to the key prefix ("
-            + msg
-            + "): the user (without one, the client certificate's common name) needs a role with"
-            + " readwrite on the prefix";
-      }
-      if (msg.contains("authentication is not enabled")) {
-        return "etcd's authentication is off, yet a user was given (" + msg + ")";
-      }
-      if (msg.contains("user name is empty") || msg.contains("user name not found")) {
-        return "etcd's authentication is on and needs a user and password (" + msg + ")";
+      for (Map.Entry<String, String> r : CREDENTIALS_REFUSED.entrySet()) {
+        if (msg.contains(r.getKey())) {
+          return r.getValue().formatted(msg);
+        }
       }
     }
     return null;
