@@ -264,6 +264,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin SecurityOptions security;
 
+  @Mixin EtcdAccessOptions etcdAccess;
+
   @Spec CommandSpec spec;
 
   /** Set once a cluster node listens: from then on a refusal to serve ends the process. */
@@ -350,7 +352,8 @@ final class ServeCommand implements Callable<Integer> {
                 data, nodeClock(), nodeId != null ? nodeId : 0, RandomGenerator.getDefault());
         where = "data in " + data.toAbsolutePath().normalize();
       }
-    } catch (StoreUnavailableException e) {
+    } catch (StoreUnavailableException | IllegalArgumentException e) {
+      // IllegalArgumentException: key material that cannot be read or parsed, as with --tls-key.
       System.err.println("stoker: " + e.getMessage());
       return 1;
     }
@@ -428,13 +431,15 @@ final class ServeCommand implements Callable<Integer> {
           "--store etcd needs --etcd (or STOKER_ETCD): the members' client URLs, comma-separated");
     }
     try {
-      return EtcdConfig.of(etcdEndpoints)
-          .withPrefix(etcdPrefix)
-          .withSessionTtl(Duration.ofSeconds(etcdSessionTtlS))
-          .withRequestTimeout(Duration.ofMillis(etcdTimeoutMs))
-          .withSweepInterval(Duration.ofMillis(etcdSweepIntervalMs));
+      EtcdConfig config =
+          EtcdConfig.of(etcdEndpoints)
+              .withPrefix(etcdPrefix)
+              .withSessionTtl(Duration.ofSeconds(etcdSessionTtlS))
+              .withRequestTimeout(Duration.ofMillis(etcdTimeoutMs))
+              .withSweepInterval(Duration.ofMillis(etcdSweepIntervalMs));
+      return etcdAccess.apply(config, System.getenv(EtcdAccessOptions.PASSWORD_ENV));
     } catch (IllegalArgumentException e) {
-      throw usage(etcdFlagged(e.getMessage()));
+      throw usage(e.getMessage().startsWith("--") ? e.getMessage() : etcdFlagged(e.getMessage()));
     }
   }
 

@@ -21,10 +21,12 @@ public final class EtcdTemp implements AutoCloseable {
 
   private final Path dir;
   private final String endpoints;
+  private final Path tls;
 
-  private EtcdTemp(Path dir, String endpoints) {
+  private EtcdTemp(Path dir, String endpoints, Path tls) {
     this.dir = dir;
     this.endpoints = endpoints;
+    this.tls = tls;
   }
 
   /** The JVM's shared 3-member cluster, started on first use. */
@@ -44,20 +46,51 @@ public final class EtcdTemp implements AutoCloseable {
 
   /** A new cluster whose members get {@code extraArgs} too (etcd flags, e.g. a small quota). */
   public static EtcdTemp start(int members, String extraArgs) {
-    String out = run(Map.of("ETCD_EXTRA_ARGS", extraArgs), "start", Integer.toString(members));
+    return start(members, Map.of("ETCD_EXTRA_ARGS", extraArgs));
+  }
+
+  /**
+   * A new cluster on https:// client URLs that requires a client certificate: its throwaway CA and
+   * certificates are in {@link #tlsDir()}.
+   */
+  public static EtcdTemp startTls(int members) {
+    return start(members, Map.of("ETCD_TLS", "1"));
+  }
+
+  private static EtcdTemp start(int members, Map<String, String> env) {
+    String out = run(env, "start", Integer.toString(members));
     String dir = null;
     String endpoints = null;
+    String tls = null;
     for (String line : out.split("\n")) {
       if (line.startsWith("ETCD_CLUSTER_DIR=")) {
         dir = line.substring("ETCD_CLUSTER_DIR=".length()).strip();
       } else if (line.startsWith("ETCD_ENDPOINTS=")) {
         endpoints = line.substring("ETCD_ENDPOINTS=".length()).strip();
+      } else if (line.startsWith("ETCD_TLS_DIR=")) {
+        tls = line.substring("ETCD_TLS_DIR=".length()).strip();
       }
     }
     if (dir == null || endpoints == null) {
       throw new IllegalStateException("bin/etcd-cluster start printed no cluster: " + out);
     }
-    return new EtcdTemp(Path.of(dir), endpoints);
+    return new EtcdTemp(Path.of(dir), endpoints, tls == null ? null : Path.of(tls));
+  }
+
+  /**
+   * With {@link #startTls}: the directory of {@code ca.pem}, {@code server.pem}, {@code client.pem}
+   * and {@code client-key.pem} (PKCS#8); else null.
+   */
+  public Path tlsDir() {
+    return tls;
+  }
+
+  /**
+   * Turns etcd authentication on: a root user, and {@code user} with {@code password} and a role
+   * that may read and write only the keys under {@code prefix}.
+   */
+  public void enableAuth(String user, String password, String prefix) {
+    run("auth", user, password, prefix, dir.toString());
   }
 
   /** The members' client URLs, comma-separated (what {@code --etcd} takes). */

@@ -13,10 +13,12 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * The etcd calls the store makes, blocking with a deadline, with etcd's failures turned into {@link
@@ -106,6 +108,10 @@ final class Etcd {
 
   /** The failure as the store reports it: a 503 naming the cause. */
   static StoreUnavailableException unavailable(Throwable cause) {
+    String refused = refusal(cause);
+    if (refused != null) {
+      return new StoreUnavailableException(refused, cause);
+    }
     String msg = String.valueOf(cause.getMessage());
     if (msg.contains("database space exceeded") || msg.contains("NOSPACE")) {
       return new StoreUnavailableException(
@@ -118,6 +124,40 @@ final class Etcd {
           "etcd refused the request (" + ee.getErrorCode() + "): " + msg, cause);
     }
     return new StoreUnavailableException("etcd failed: " + msg, cause);
+  }
+
+  /** etcd's refusals of credentials, by what its message says, and how the store names them. */
+  private static final Map<String, String> CREDENTIALS_REFUSED =
+      Map.of(
+          "authentication failed", "etcd refused the user name or password (%s)",
+          "permission denied",
+              "etcd denied the user access to the key prefix (%s): the user (without one, the"
+                  + " client certificate's common name) needs a role with readwrite on the prefix",
+          "authentication is not enabled",
+              "etcd's authentication is off, yet a user was given (%s)",
+          "user name is empty", "etcd's authentication is on and needs a user and password (%s)",
+          "user name not found", "etcd's authentication is on and does not know the user (%s)");
+
+  /**
+   * What etcd refused, when the failure is the TLS handshake or the credentials (which trying again
+   * does not mend), else null.
+   */
+  static String refusal(Throwable failure) {
+    for (Throwable c = failure; c != null; c = c.getCause()) {
+      String msg = String.valueOf(c.getMessage());
+      if (c instanceof SSLException) {
+        return "TLS with etcd failed ("
+            + msg
+            + "): check the CA, the client certificate and its key, and that the endpoints are the"
+            + " members' https:// client URLs";
+      }
+      for (Map.Entry<String, String> r : CREDENTIALS_REFUSED.entrySet()) {
+        if (msg.contains(r.getKey())) {
+          return r.getValue().formatted(msg);
+        }
+      }
+    }
+    return null;
   }
 
   /** Whether the failure says the lease a put named no longer exists. */

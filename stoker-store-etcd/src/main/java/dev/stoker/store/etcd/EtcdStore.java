@@ -40,7 +40,6 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import java.net.URI;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -208,11 +207,7 @@ public final class EtcdStore implements TaskStore, LeaseTokenKeySource, StoreCou
    * @throws StoreUnavailableException when etcd cannot be reached
    */
   public static EtcdStore open(EtcdConfig config, Clock clock, int node, RandomGenerator random) {
-    Client client =
-        Client.builder()
-            .endpoints(config.endpoints().toArray(URI[]::new))
-            .connectTimeout(config.requestTimeout())
-            .build();
+    Client client = Connection.open(config);
     Etcd etcd = new Etcd(client, config.requestTimeout().toMillis());
     try {
       Keys keys = new Keys(config.prefix());
