@@ -130,12 +130,14 @@ final class ElsewhereWatch implements AutoCloseable {
    * too: a needless reset of the subscribers, never a silent gap.)
    */
   private void restart(long gen, Throwable t) {
+    Watch.Watcher ended;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
       }
-      stop();
+      ended = detach();
     }
+    closeOutsideLock(ended);
     boolean fromNow = t instanceof CompactedException || resuming;
     log.info(
         "etcd watch of other servers' transitions ended ({}); starting it again {}",
@@ -158,17 +160,31 @@ final class ElsewhereWatch implements AutoCloseable {
     observer.get().missedElsewhere();
   }
 
-  private void stop() {
+  /**
+   * Ends this generation and hands over its watcher, to close without holding this object's lock:
+   * jetcd calls {@link #restart} holding the watcher's lock, and closing the watcher takes that
+   * lock (holding both the other way round deadlocked a store's close).
+   */
+  private Watch.Watcher detach() {
     generation++;
-    if (watcher != null) {
-      watcher.close();
-    }
+    Watch.Watcher ended = watcher;
     watcher = null;
+    return ended;
+  }
+
+  private static void closeOutsideLock(Watch.Watcher w) {
+    if (w != null) {
+      w.close();
+    }
   }
 
   @Override
-  public synchronized void close() {
-    closed = true;
-    stop();
+  public void close() {
+    Watch.Watcher ended;
+    synchronized (this) {
+      closed = true;
+      ended = detach();
+    }
+    closeOutsideLock(ended);
   }
 }

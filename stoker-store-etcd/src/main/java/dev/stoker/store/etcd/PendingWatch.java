@@ -4,6 +4,8 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,31 +94,43 @@ final class PendingWatch implements AutoCloseable {
    * resumed.
    */
   private void restart(long gen, Throwable t) {
+    List<Watch.Watcher> ended;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
       }
-      stop();
+      ended = detach();
     }
+    ended.forEach(Watch.Watcher::close);
     log.info("etcd watch ended ({}); starting it again", t == null ? "completed" : t.getMessage());
     Restarts.inBackground("stoker-etcd-rewatch", () -> closed, this::start);
   }
 
-  private void stop() {
+  /**
+   * Ends this generation and hands over its watchers, to close without holding this object's lock:
+   * jetcd calls {@link #restart} holding a watcher's lock, and closing a watcher takes that lock.
+   */
+  private List<Watch.Watcher> detach() {
     generation++;
+    List<Watch.Watcher> ended = new ArrayList<>(2);
     if (ready != null) {
-      ready.close();
+      ended.add(ready);
     }
     if (queues != null) {
-      queues.close();
+      ended.add(queues);
     }
     ready = null;
     queues = null;
+    return ended;
   }
 
   @Override
-  public synchronized void close() {
-    closed = true;
-    stop();
+  public void close() {
+    List<Watch.Watcher> ended;
+    synchronized (this) {
+      closed = true;
+      ended = detach();
+    }
+    ended.forEach(Watch.Watcher::close);
   }
 }
